@@ -1,0 +1,51 @@
+# A thin wrapper over CMake.  `make run` and `make test` are the two set-up
+# commands of the README; both install missing Debian packages first.
+BUILD ?= build
+BUILD_ASAN ?= build-asan
+BUILD_FUZZ ?= build-fuzz
+JOBS ?= $(shell nproc)
+FUZZ_SECONDS ?= 600
+TEST_FUZZ_SECONDS ?= 15
+CMAKE_FLAGS ?=
+
+.PHONY: all deps build run test test-asan bench fuzz docs clean
+
+all: build
+
+deps:
+	@scripts/install-deps.sh
+
+$(BUILD)/CMakeCache.txt:
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+
+build: deps $(BUILD)/CMakeCache.txt
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	@scripts/run.sh $(BUILD)
+
+# The whole suite: unit, CLI and corpus-replay tests, then a short real
+# libFuzzer run of every decoder (clang build in $(BUILD_FUZZ)).
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
+
+test-asan: deps
+	cmake -S . -B $(BUILD_ASAN) -DMESHBEAT_SANITIZE=ON -DMESHBEAT_WERROR=ON
+	cmake --build $(BUILD_ASAN) -j $(JOBS)
+	cd $(BUILD_ASAN) && ctest --output-on-failure -j $(JOBS) -E '^fuzz_[a-z]+$$'
+
+bench: build
+	$(BUILD)/bench/bench_wire
+
+fuzz: deps
+	CC=clang cmake -S . -B $(BUILD_FUZZ) -DMESHBEAT_FUZZ=ON \
+	  -DMESHBEAT_FUZZ_SECONDS=$(FUZZ_SECONDS)
+	cmake --build $(BUILD_FUZZ) -j $(JOBS)
+	cd $(BUILD_FUZZ) && ctest --output-on-failure -j $(JOBS) -R '^fuzz_'
+
+docs: build
+	/usr/bin/python3 scripts/gen_wire_examples.py $(BUILD)/src/cli/meshbeat docs/wire-format.md
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

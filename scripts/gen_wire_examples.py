@@ -1,0 +1,115 @@
+#!/usr/bin/python3
+"""Regenerates (or, with --check, verifies) the hex examples in
+docs/wire-format.md from the real `meshbeat wire sample` output.
+
+Keys come from fixed seeds and every field that would vary (time, seq,
+capacity) is pinned, so Ed25519's deterministic signatures make the examples
+byte-identical on every run.  Examples live between the markers
+<!-- example:NAME --> and <!-- /example --> in the document.
+
+usage: gen_wire_examples.py [--check] MESHBEAT DOC
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+CLUSTER = "example"
+AUTHORITY_SEED = "a0" * 32
+NODE_SEED = "01" * 32
+TARGET_SEED = "02" * 32
+ISSUED_AT = "1790000000"  # 2026-09-21T12:53:20Z
+FIELDS = ["--seq", "7", "--time", "1790000000123", "--incarnation", "3",
+          "--addr", "192.0.2.10:7946", "--capacity", "4000787030016",
+          "--available", "1234567890123", "--cpu", "125", "--mem", "431",
+          "--load", "37", "--temp", "48500", "--probe-id", "42",
+          "--target-addr", "192.0.2.11:7946"]
+# kind -> carries the node's certificate
+KINDS = {"ping": False, "ack": False, "ping-req": False, "nack": False,
+         "push-pull": False, "push-pull-reply": False, "join": True,
+         "leave": False, "heartbeat": True, "suspect": False, "dead": False}
+
+
+def run(*args, capture=True):
+    return subprocess.run(args, check=True, capture_output=capture).stdout
+
+
+def hex_block(data):
+    h = data.hex()
+    return "\n".join(h[i:i + 64] for i in range(0, len(h), 64))
+
+
+def diagnostic(mb, path):
+    out = run(mb, "inspect", "--cluster", CLUSTER, path).decode()
+    return out.split("diagnostic:\n", 1)[1].split("\nverdict:", 1)[0]
+
+
+def example_text(mb, path, what):
+    data = open(path, "rb").read()
+    return (f"{what}, {len(data)} bytes:\n\n```\n{hex_block(data)}\n```\n\n"
+            f"Diagnostic notation (from `meshbeat inspect`):\n\n```\n"
+            f"{diagnostic(mb, path)}\n```\n")
+
+
+def make_examples(mb, tmp):
+    key = lambda n: os.path.join(tmp, n)
+    run(mb, "keygen", "--out", key("auth.key"), "--seed", AUTHORITY_SEED)
+    node = run(mb, "keygen", "--out", key("node.key"), "--seed",
+               NODE_SEED).decode().strip()
+    target = run(mb, "keygen", "--out", key("target.key"), "--seed",
+                 TARGET_SEED).decode().strip()
+    run(mb, "cert", "issue", "--authority", key("auth.key"), "--node-id",
+        node, "--name", "node1", "--domain", "rack-a", "--role", "storage",
+        "--issued-at", ISSUED_AT, "--ttl", "365d", "--out", key("node.cert"))
+    examples = {"certificate": example_text(
+        mb, key("node.cert"), "Certificate for node1 in domain rack-a")}
+    for kind, with_cert in KINDS.items():
+        out = key(kind + ".bin")
+        args = [mb, "wire", "sample", kind, "--key", key("node.key"),
+                "--cluster", CLUSTER, "--target", target, "--out", out]
+        if with_cert:
+            args += ["--cert", key("node.cert")]
+        run(*args, *FIELDS)
+        examples[kind] = example_text(mb, out, f"`{kind}` datagram")
+    return examples
+
+
+def substitute(doc, examples):
+    def repl(m):
+        name = m.group(1)
+        if name not in examples:
+            raise SystemExit(f"unknown example marker {name}")
+        return f"<!-- example:{name} -->\n{examples[name]}<!-- /example -->"
+    return re.sub(r"<!-- example:([a-z-]+) -->.*?<!-- /example -->", repl,
+                  doc, flags=re.S)
+
+
+def main():
+    args = sys.argv[1:]
+    check = args[:1] == ["--check"]
+    if check:
+        args = args[1:]
+    mb, doc_path = os.path.abspath(args[0]), args[1]
+    with tempfile.TemporaryDirectory() as tmp:
+        examples = make_examples(mb, tmp)
+    doc = open(doc_path).read()
+    new = substitute(doc, examples)
+    missing = set(examples) - set(re.findall(r"<!-- example:([a-z-]+) -->",
+                                             doc))
+    if missing:
+        raise SystemExit(f"{doc_path} lacks markers for {sorted(missing)}")
+    if check:
+        if new != doc:
+            print(f"{doc_path} is out of date; run `make docs`",
+                  file=sys.stderr)
+            return 1
+        print(f"{doc_path}: {len(examples)} examples match the code")
+        return 0
+    open(doc_path, "w").write(new)
+    print(f"{doc_path}: wrote {len(examples)} examples")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

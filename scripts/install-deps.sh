@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs the Debian packages meshbeat needs to build, test and benchmark.
+# Idempotent: does nothing (not even `apt-get update`) when all are present.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config clang libclang-rt-14-dev
+  libsodium-dev libuv1-dev liblmdb-dev libcbor-dev libcurl4-openssl-dev
+  libjansson-dev libconfuse-dev libcmocka-dev
+  python3 python3-cbor2 python3-cryptography
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  sudo="sudo"
+fi
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

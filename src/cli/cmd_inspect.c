@@ -1,0 +1,276 @@
+/*
+ * meshbeat inspect: decode a datagram, record or certificate, show it, and
+ * judge every signature in it.  Exit 0 only when every signature verifies
+ * (and, with --authority, every certificate is admitted); otherwise exit 1
+ * with the first reason on one line of stderr.
+ */
+#include "cli_addr.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct inspect {
+  const uint8_t *aad;
+  size_t aad_len;
+  const char *cluster;
+  bool have_authority;
+  uint8_t authority[MB_NODE_ID_LEN];
+  int failures;
+  char reason[256];
+};
+
+/* Records a failed verdict; the first one becomes the exit reason. */
+static void verdict_fail(struct inspect *in, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void verdict_fail(struct inspect *in, const char *fmt, ...) {
+  if (in->failures++ > 0)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(in->reason, sizeof(in->reason), fmt, ap);
+  va_end(ap);
+}
+
+static const char *verdict(int rc) {
+  return rc == MB_OK ? "ok" : mb_strerror(rc);
+}
+
+static void print_id(const char *label, const uint8_t *id) {
+  char hex[MB_NODE_ID_HEX_LEN + 1];
+  mb_node_id_hex(hex, id);
+  printf("%s%s\n", label, hex);
+}
+
+static void print_ms(const char *label, int64_t ms) {
+  char t[40];
+  cli_format_time(t, sizeof(t), ms / 1000);
+  printf("%s%s (%lld ms)\n", label, t, (long long)ms);
+}
+
+static void print_health(const struct mb_health *h) {
+  if (h->have == 0)
+    return;
+  printf("      health:");
+  if (h->have & MB_HEALTH_CPU)
+    printf(" cpu=%.1f%%", h->cpu_permille / 10.0);
+  if (h->have & MB_HEALTH_MEM)
+    printf(" mem=%.1f%%", h->mem_permille / 10.0);
+  if (h->have & MB_HEALTH_LOAD)
+    printf(" load=%.2f", h->load_x100 / 100.0);
+  if (h->have & MB_HEALTH_TEMP)
+    printf(" temp=%.1fC", h->temp_mc / 1000.0);
+  printf("\n");
+}
+
+static void print_heartbeat(const struct mb_heartbeat *hb) {
+  char addr[64];
+  cli_format_addr(addr, sizeof(addr), &hb->addr);
+  printf("      name %s, addr %s, domain \"%s\", status %s\n", hb->name, addr,
+         hb->domain, hb->status == MB_HB_LEFT ? "left" : "alive");
+  printf("      incarnation %llu, seq %llu\n",
+         (unsigned long long)hb->incarnation, (unsigned long long)hb->seq);
+  print_ms("      time ", hb->time_ms);
+  printf("      capacity %llu bytes, available %llu bytes\n",
+         (unsigned long long)hb->capacity, (unsigned long long)hb->available);
+  print_health(&hb->health);
+}
+
+static void print_claim(const struct mb_claim *c) {
+  print_id("      subject ", c->subject);
+  printf("      incarnation %llu\n", (unsigned long long)c->incarnation);
+  print_ms("      time ", c->time_ms);
+}
+
+static void inspect_record(struct inspect *in, size_t i, const uint8_t *p,
+                           size_t len) {
+  struct mb_record rec;
+  int rc = mb_wire_record_open(NULL, p, len, in->aad, in->aad_len, &rec);
+  if (rc != MB_OK && rc != MB_EBADSIG) {
+    printf("  record[%zu]: undecodable: %s\n", i, mb_strerror(rc));
+    verdict_fail(in, "record %zu: %s", i, mb_strerror(rc));
+    return;
+  }
+  printf("  record[%zu]: %s (%zu bytes), signature: %s\n", i,
+         mb_record_kind_name(rec.kind), len, verdict(rc));
+  print_id("      signed by ", rec.envelope.kid);
+  if (rc != MB_OK)
+    verdict_fail(in, "record %zu: %s", i, mb_strerror(rc));
+  if (rec.kind == MB_REC_HEARTBEAT)
+    print_heartbeat(&rec.u.hb);
+  else if (rec.kind == MB_REC_SUSPECT || rec.kind == MB_REC_DEAD)
+    print_claim(&rec.u.claim);
+}
+
+static void print_cert(const struct mb_cert *c) {
+  char t1[40], t2[40];
+  print_id("      node ", c->node_id);
+  printf("      name %s, domain \"%s\"", c->name, c->domain);
+  for (size_t i = 0; i < c->n_roles; i++)
+    printf("%s%s", i == 0 ? ", roles " : ",", c->roles[i]);
+  cli_format_time(t1, sizeof(t1), c->issued_at);
+  cli_format_time(t2, sizeof(t2), c->expires_at);
+  printf("\n      issued %s, expires %s\n", t1, t2);
+  print_id("      authority ", c->authority);
+}
+
+/* Without an authority, a certificate is only checked against its own kid. */
+static int judge_cert(const struct inspect *in, const uint8_t *p, size_t len,
+                      struct mb_cert *c) {
+  if (in->have_authority)
+    return mb_cert_verify(p, len, in->authority, (int64_t)time(NULL), 0, c);
+  struct mb_cose_sign1 m;
+  int rc = mb_cert_decode(p, len, c);
+  if (rc == MB_OK)
+    rc = mb_cose_sign1_parse(p, len, true, &m);
+  if (rc == MB_OK)
+    rc = mb_cose_sign1_verify(&m, NULL, 0, m.kid);
+  return rc;
+}
+
+static void inspect_cert(struct inspect *in, const char *label,
+                         const uint8_t *p, size_t len) {
+  struct mb_cert c;
+  int rc = judge_cert(in, p, len, &c);
+  printf("  %s: certificate (%zu bytes), %s: %s\n", label, len,
+         in->have_authority ? "admission" : "signature (authority not checked)",
+         verdict(rc));
+  if (c.name[0] != '\0')
+    print_cert(&c);
+  if (rc)
+    verdict_fail(in, "%s: %s", label, mb_strerror(rc));
+}
+
+static void print_msg(const struct mb_msg *m) {
+  printf("  message: %s", mb_msg_kind_name(m->kind));
+  if (m->kind <= MB_MSG_NACK)
+    printf(" probe-id %llu", (unsigned long long)m->probe_id);
+  if (m->kind == MB_MSG_PUSH_PULL || m->kind == MB_MSG_PUSH_PULL_REPLY ||
+      m->kind == MB_MSG_JOIN)
+    printf(" page %u of %u", m->part + 1, m->parts);
+  if (m->kind == MB_MSG_PING_REQ) {
+    char addr[64];
+    cli_format_addr(addr, sizeof(addr), &m->target_addr);
+    printf(" target-addr %s%s", addr, m->want_nack ? " want-nack" : "");
+  }
+  printf("\n");
+  if (m->kind == MB_MSG_PING || m->kind == MB_MSG_PING_REQ) {
+    char ref[2 * MB_NODE_REF_LEN + 1];
+    mb_hex_encode(ref, m->target, MB_NODE_REF_LEN);
+    printf("      target %s... (node ref)\n", ref);
+  }
+}
+
+static void inspect_datagram(struct inspect *in, const uint8_t *buf,
+                             size_t len, const struct mb_datagram *d) {
+  int rc = mb_wire_datagram_verify(d, in->aad, in->aad_len);
+  printf("datagram (%zu bytes), cluster \"%s\"\n", len, in->cluster);
+  print_id("  sender ", d->envelope.kid);
+  printf("  signature: %s\n", verdict(rc));
+  if (rc)
+    verdict_fail(in, "datagram: %s (cluster \"%s\")", mb_strerror(rc),
+                 in->cluster);
+  printf("  version %llu, seq %llu\n", (unsigned long long)d->version,
+         (unsigned long long)d->seq);
+  print_msg(&d->msg);
+  for (size_t i = 0; i < d->n_records; i++)
+    inspect_record(in, i, d->records[i].p, d->records[i].len);
+  for (size_t i = 0; i < d->n_certs; i++) {
+    char label[32];
+    snprintf(label, sizeof(label), "cert[%zu]", i);
+    inspect_cert(in, label, d->certs[i].p, d->certs[i].len);
+  }
+  (void)buf;
+}
+
+/* Tells a certificate (tag 61), a datagram and a bare record apart. */
+static void inspect_any(struct inspect *in, const uint8_t *buf, size_t len) {
+  if (len > 0 && buf[0] == 0xd8 && len > 1 && buf[1] == MB_CWT_TAG) {
+    inspect_cert(in, "file", buf, len);
+    return;
+  }
+  struct mb_datagram *d = malloc(sizeof(*d));
+  int rc = d ? mb_wire_datagram_parse(buf, len, d) : -ENOMEM;
+  if (rc == MB_OK) {
+    inspect_datagram(in, buf, len, d);
+    free(d);
+    return;
+  }
+  free(d);
+  struct mb_record rec;
+  if (mb_wire_record_parse(buf, len, &rec) == MB_OK) {
+    printf("signed record, cluster \"%s\"\n", in->cluster);
+    inspect_record(in, 0, buf, len);
+    return;
+  }
+  printf("not a meshbeat datagram, record or certificate: %s\n",
+         mb_strerror(rc));
+  verdict_fail(in, "not a meshbeat datagram: %s", mb_strerror(rc));
+}
+
+static void inspect_usage(FILE *f) {
+  fprintf(f,
+      "usage: meshbeat inspect [--cluster NAME] [--authority HEX] [FILE|-]\n\n"
+      "Decodes a meshbeat datagram, signed record or certificate, prints it\n"
+      "(a summary, then CBOR diagnostic notation) with every signature's\n"
+      "verdict.  Exits 0 only if all signatures verify (and, with\n"
+      "--authority, all certificates are admitted); 1 otherwise.\n"
+      "  --cluster NAME   cluster name, the signatures' AAD (default %s)\n"
+      "  --authority HEX  the cluster authority's id, to judge certificates\n",
+      CLI_DEFAULT_CLUSTER);
+}
+
+static int parse_inspect_args(int argc, char **argv, struct inspect *in,
+                              const char **path) {
+  static const struct option opts[] = {
+      {"cluster", required_argument, 0, 'c'},
+      {"authority", required_argument, 0, 'a'},
+      {"help", no_argument, 0, 'h'},
+      {0, 0, 0, 0}};
+  int c;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    if (c == 'c') {
+      in->cluster = optarg;
+    } else if (c == 'a') {
+      if (mb_node_id_parse(in->authority, optarg) != MB_OK)
+        return cli_usage_error("inspect", "--authority wants 64 hex");
+      in->have_authority = true;
+    } else if (c == 'h') {
+      return inspect_usage(stdout), -1;
+    } else {
+      return cli_usage_error("inspect", "unknown option");
+    }
+  }
+  if (argc - optind > 1)
+    return cli_usage_error("inspect", "at most one FILE");
+  *path = optind < argc ? argv[optind] : "-";
+  return CLI_EXIT_OK;
+}
+
+int cmd_inspect(int argc, char **argv) {
+  struct inspect in = {.cluster = CLI_DEFAULT_CLUSTER};
+  const char *path = "-";
+  int rc = parse_inspect_args(argc, argv, &in, &path);
+  if (rc != CLI_EXIT_OK)
+    return rc < 0 ? CLI_EXIT_OK : rc;
+  in.aad = (const uint8_t *)in.cluster;
+  in.aad_len = strlen(in.cluster);
+  uint8_t *buf;
+  size_t len;
+  rc = cli_read_file(path, &buf, &len);
+  if (rc)
+    return cli_fail("inspect", "%s: %s", path, mb_strerror(rc));
+  inspect_any(&in, buf, len);
+  printf("diagnostic:\n");
+  if (cli_print_diag(stdout, buf, len) != MB_OK)
+    printf("(not well-formed CBOR)\n");
+  free(buf);
+  if (in.failures > 0)
+    return cli_fail("inspect", "%s", in.reason);
+  printf("verdict: ok\n");
+  return CLI_EXIT_OK;
+}

@@ -1,0 +1,157 @@
+/* Small helpers shared by the commands: errors, files, numbers, times. */
+#include "cli.h"
+
+#include "mb_common.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int vreport(const char *cmd, int code, const char *fmt, va_list ap) {
+  fprintf(stderr, "meshbeat %s: ", cmd);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+  return code;
+}
+
+int cli_fail(const char *cmd, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int rc = vreport(cmd, CLI_EXIT_FAIL, fmt, ap);
+  va_end(ap);
+  return rc;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  int rc = vreport(cmd, CLI_EXIT_USAGE, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "Run 'meshbeat %s --help' for usage.\n", cmd);
+  return rc;
+}
+
+int cli_read_file(const char *path, uint8_t **out, size_t *len) {
+  int fd = strcmp(path, "-") == 0 ? STDIN_FILENO
+                                  : open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -errno;
+  uint8_t *buf = malloc(CLI_MAX_INPUT + 1);
+  if (buf == NULL) {
+    if (fd != STDIN_FILENO)
+      close(fd);
+    return -ENOMEM;
+  }
+  size_t n = 0;
+  int rc = MB_OK;
+  while (n <= CLI_MAX_INPUT) {
+    ssize_t k = read(fd, buf + n, CLI_MAX_INPUT + 1 - n);
+    if (k < 0 && errno == EINTR)
+      continue;
+    if (k < 0)
+      rc = -errno;
+    if (k <= 0)
+      break;
+    n += (size_t)k;
+  }
+  if (rc == MB_OK && n > CLI_MAX_INPUT)
+    rc = MB_ETOOBIG;
+  if (fd != STDIN_FILENO)
+    close(fd);
+  if (rc != MB_OK) {
+    free(buf);
+    return rc;
+  }
+  *out = buf;
+  *len = n;
+  return MB_OK;
+}
+
+int cli_write_file(const char *path, const uint8_t *p, size_t len, int mode) {
+  int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+  if (fd < 0)
+    return -errno;
+  int rc = MB_OK;
+  while (len > 0 && rc == MB_OK) {
+    ssize_t k = write(fd, p, len);
+    if (k < 0 && errno != EINTR)
+      rc = -errno;
+    if (k > 0)
+      p += k, len -= (size_t)k;
+  }
+  if (close(fd) < 0 && rc == MB_OK)
+    rc = -errno;
+  return rc;
+}
+
+bool cli_parse_u64(const char *s, uint64_t *out) {
+  if (s == NULL || *s < '0' || *s > '9')
+    return false;
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(s, &end, 10);
+  if (errno != 0 || *end != '\0')
+    return false;
+  *out = v;
+  return true;
+}
+
+bool cli_parse_i64(const char *s, int64_t *out) {
+  if (s == NULL || *s == '\0')
+    return false;
+  char *end;
+  errno = 0;
+  long long v = strtoll(s, &end, 10);
+  if (errno != 0 || *end != '\0')
+    return false;
+  *out = v;
+  return true;
+}
+
+int64_t cli_parse_duration(const char *s) {
+  if (s == NULL || *s < '0' || *s > '9')
+    return -1;
+  char *end;
+  errno = 0;
+  long long v = strtoll(s, &end, 10);
+  if (errno != 0 || v < 0)
+    return -1;
+  int64_t unit;
+  switch (*end) {
+  case '\0':
+  case 's':
+    unit = 1;
+    break;
+  case 'm':
+    unit = 60;
+    break;
+  case 'h':
+    unit = 3600;
+    break;
+  case 'd':
+    unit = 86400;
+    break;
+  case 'y':
+    unit = 365 * 86400;
+    break;
+  default:
+    return -1;
+  }
+  if (*end != '\0' && end[1] != '\0')
+    return -1;
+  if (v > INT64_MAX / unit)
+    return -1;
+  return v * unit;
+}
+
+void cli_format_time(char *out, size_t cap, int64_t unix_s) {
+  time_t t = (time_t)unix_s;
+  struct tm tm;
+  if (gmtime_r(&t, &tm) == NULL ||
+      strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    snprintf(out, cap, "@%lld", (long long)unix_s);
+}

@@ -1,0 +1,239 @@
+/*
+ * Admission certificates: a CWT (RFC 8392) signed by the cluster authority.
+ *
+ *   61(18([h'a10127', {4: authority id}, bstr .cbor claims, signature]))
+ *   claims = {2: name, 4: exp, ?5: nbf, 6: iat,
+ *             8: {1: {1: 1, -1: 6, -2: node id}},   ; cnf: OKP Ed25519 key
+ *             ?-65537: domain, ?-65538: [* role]}
+ *
+ * The external AAD is empty: the authority key is already specific to one
+ * cluster, and a certificate is checked outside any datagram context.
+ */
+#include "mb_crypto.h"
+
+#include <string.h>
+
+#define COSE_KEY_KTY 1
+#define COSE_KEY_CRV (-1)
+#define COSE_KEY_X (-2)
+#define COSE_KTY_OKP 1
+#define COSE_CRV_ED25519 6
+#define CNF_COSE_KEY 1
+
+static void write_cnf(struct mb_cbor_writer *w, const uint8_t *node_id) {
+  mb_cw_map(w, 1);
+  mb_cw_uint(w, CNF_COSE_KEY);
+  mb_cw_map(w, 3);
+  mb_cw_int(w, COSE_KEY_KTY);
+  mb_cw_uint(w, COSE_KTY_OKP);
+  mb_cw_int(w, COSE_KEY_CRV);
+  mb_cw_uint(w, COSE_CRV_ED25519);
+  mb_cw_int(w, COSE_KEY_X);
+  mb_cw_bytes(w, node_id, MB_NODE_ID_LEN);
+}
+
+static void write_claims(struct mb_cbor_writer *w, const struct mb_cert *c) {
+  bool has_nbf = c->not_before != 0;
+  bool has_domain = c->domain[0] != '\0';
+  bool has_roles = c->n_roles > 0;
+  mb_cw_map(w, 4 + (size_t)has_nbf + (size_t)has_domain + (size_t)has_roles);
+  mb_cw_uint(w, MB_CWT_SUB);
+  mb_cw_textz(w, c->name);
+  mb_cw_uint(w, MB_CWT_EXP);
+  mb_cw_int(w, c->expires_at);
+  if (has_nbf) {
+    mb_cw_uint(w, MB_CWT_NBF);
+    mb_cw_int(w, c->not_before);
+  }
+  mb_cw_uint(w, MB_CWT_IAT);
+  mb_cw_int(w, c->issued_at);
+  mb_cw_uint(w, MB_CWT_CNF);
+  write_cnf(w, c->node_id);
+  if (has_domain) {
+    mb_cw_int(w, MB_CWT_DOMAIN);
+    mb_cw_textz(w, c->domain);
+  }
+  if (has_roles) {
+    mb_cw_int(w, MB_CWT_ROLES);
+    mb_cw_array(w, c->n_roles);
+    for (size_t i = 0; i < c->n_roles; i++)
+      mb_cw_textz(w, c->roles[i]);
+  }
+}
+
+int mb_cert_issue(const struct mb_identity *authority, const struct mb_cert *c,
+                  uint8_t *out, size_t cap, size_t *out_len) {
+  if (c->name[0] == '\0' || !mb_text_ok(c->name, MB_NAME_MAX) ||
+      !mb_text_ok(c->domain, MB_DOMAIN_MAX) || c->n_roles > MB_CERT_MAX_ROLES)
+    return MB_EINVAL;
+  for (size_t i = 0; i < c->n_roles; i++)
+    if (!mb_text_ok(c->roles[i], MB_ROLE_MAX))
+      return MB_EINVAL;
+  uint8_t claims[MB_CERT_MAX_LEN];
+  struct mb_cbor_writer cw;
+  mb_cw_init(&cw, claims, sizeof(claims));
+  write_claims(&cw, c);
+  int rc = mb_cw_status(&cw);
+  if (rc)
+    return rc;
+  struct mb_cbor_writer w;
+  mb_cw_init(&w, out, cap);
+  mb_cw_tag(&w, MB_CWT_TAG);
+  rc = mb_cose_sign1_write(&w, authority, NULL, 0, claims, cw.len);
+  if (rc == MB_OK)
+    *out_len = w.len;
+  return rc;
+}
+
+static int read_cose_key(struct mb_cbor_reader *r, uint8_t *node_id) {
+  struct mb_cbor_map_iter it;
+  int rc = mb_cr_map_begin(r, &it, 8);
+  if (rc)
+    return rc;
+  int64_t key, v;
+  bool okp = false, ed25519 = false, have_x = false;
+  while ((rc = mb_cr_map_key(r, &it, &key)) > 0) {
+    if (key == COSE_KEY_KTY) {
+      rc = mb_cr_int(r, &v);
+      okp = rc == MB_OK && v == COSE_KTY_OKP;
+    } else if (key == COSE_KEY_CRV) {
+      rc = mb_cr_int(r, &v);
+      ed25519 = rc == MB_OK && v == COSE_CRV_ED25519;
+    } else if (key == COSE_KEY_X) {
+      const uint8_t *x;
+      size_t n;
+      rc = mb_cr_bytes(r, &x, &n);
+      if (rc == MB_OK && n != MB_NODE_ID_LEN)
+        rc = MB_EKID;
+      if (rc == MB_OK)
+        memcpy(node_id, x, MB_NODE_ID_LEN), have_x = true;
+    } else {
+      rc = mb_cr_skip(r);
+    }
+    if (rc)
+      return rc;
+  }
+  if (rc < 0)
+    return rc;
+  return okp && ed25519 && have_x ? MB_OK : MB_EKID;
+}
+
+static int read_cnf(struct mb_cbor_reader *r, uint8_t *node_id) {
+  struct mb_cbor_map_iter it;
+  int rc = mb_cr_map_begin(r, &it, 4);
+  if (rc)
+    return rc;
+  int64_t key;
+  bool found = false;
+  while ((rc = mb_cr_map_key(r, &it, &key)) > 0) {
+    if (key == CNF_COSE_KEY) {
+      rc = read_cose_key(r, node_id);
+      found = rc == MB_OK;
+    } else {
+      rc = mb_cr_skip(r);
+    }
+    if (rc)
+      return rc;
+  }
+  if (rc < 0)
+    return rc;
+  return found ? MB_OK : MB_EKID;
+}
+
+static int read_roles(struct mb_cbor_reader *r, struct mb_cert *c) {
+  struct mb_cbor_token t;
+  int rc = mb_cr_expect(r, MB_CBOR_ARRAY, &t);
+  if (rc)
+    return rc;
+  if (t.u > MB_CERT_MAX_ROLES)
+    return MB_ETOOBIG;
+  c->n_roles = (size_t)t.u;
+  for (size_t i = 0; i < c->n_roles && rc == MB_OK; i++)
+    rc = mb_cr_text_copy(r, c->roles[i], MB_ROLE_MAX);
+  return rc;
+}
+
+static int read_claim(struct mb_cbor_reader *r, int64_t key,
+                      struct mb_cert *c, unsigned *have) {
+  switch (key) {
+  case MB_CWT_SUB:
+    *have |= 1;
+    return mb_cr_text_copy(r, c->name, MB_NAME_MAX);
+  case MB_CWT_EXP:
+    *have |= 2;
+    return mb_cr_int(r, &c->expires_at);
+  case MB_CWT_NBF:
+    return mb_cr_int(r, &c->not_before);
+  case MB_CWT_IAT:
+    *have |= 4;
+    return mb_cr_int(r, &c->issued_at);
+  case MB_CWT_CNF:
+    *have |= 8;
+    return read_cnf(r, c->node_id);
+  case MB_CWT_DOMAIN:
+    return mb_cr_text_copy(r, c->domain, MB_DOMAIN_MAX);
+  case MB_CWT_ROLES:
+    return read_roles(r, c);
+  default:
+    return mb_cr_skip(r); /* unknown claims: forward compatibility */
+  }
+}
+
+static int decode_claims(const uint8_t *p, size_t n, struct mb_cert *c) {
+  struct mb_cbor_reader r;
+  struct mb_cbor_map_iter it;
+  mb_cr_init(&r, p, n);
+  int rc = mb_cr_map_begin(&r, &it, 32);
+  if (rc)
+    return rc;
+  unsigned have = 0;
+  int64_t key;
+  while ((rc = mb_cr_map_key(&r, &it, &key)) > 0) {
+    rc = read_claim(&r, key, c, &have);
+    if (rc)
+      return rc;
+  }
+  if (rc < 0)
+    return rc;
+  if (!mb_cr_done(&r))
+    return MB_ETRAILING;
+  if (have != 15 || c->name[0] == '\0')
+    return MB_EMISSING;
+  return MB_OK;
+}
+
+static int decode_envelope(const uint8_t *buf, size_t len, struct mb_cert *out,
+                           struct mb_cose_sign1 *m) {
+  memset(out, 0, sizeof(*out));
+  int rc = mb_cose_sign1_parse(buf, len, true, m);
+  if (rc)
+    return rc;
+  memcpy(out->authority, m->kid, MB_NODE_ID_LEN);
+  return decode_claims(m->payload, m->payload_len, out);
+}
+
+int mb_cert_decode(const uint8_t *buf, size_t len, struct mb_cert *out) {
+  struct mb_cose_sign1 m;
+  return decode_envelope(buf, len, out, &m);
+}
+
+int mb_cert_verify(const uint8_t *buf, size_t len,
+                   const uint8_t authority_pk[MB_NODE_ID_LEN], int64_t now_s,
+                   int64_t skew_s, struct mb_cert *out) {
+  struct mb_cose_sign1 m;
+  int rc = decode_envelope(buf, len, out, &m);
+  if (rc)
+    return rc;
+  if (memcmp(m.kid, authority_pk, MB_NODE_ID_LEN) != 0)
+    return MB_EAUTHORITY;
+  rc = mb_cose_sign1_verify(&m, NULL, 0, authority_pk);
+  if (rc)
+    return rc;
+  /* Arithmetic on our clock only: exp + skew overflows for exp = INT64_MAX. */
+  if (now_s - skew_s > out->expires_at)
+    return MB_EEXPIRED;
+  if (now_s + skew_s < out->issued_at ||
+      (out->not_before != 0 && now_s + skew_s < out->not_before))
+    return MB_ENOTYET;
+  return MB_OK;
+}

@@ -1,0 +1,227 @@
+/*
+ * meshbeat wire layer: the CBOR encoding of every datagram and record.
+ * docs/wire-format.md holds the CDDL; this header is its C face.
+ *
+ *   datagram = COSE_Sign1(kid = sender) of
+ *     {1: version, 2: seq, 3: message, ?4: [+ bstr .cbor record],
+ *      ?5: [+ bstr .cbor certificate]}
+ *   record   = COSE_Sign1(kid = author) of {0: record kind, ...}
+ *
+ * Records travel as byte strings so their bytes, and so their signatures,
+ * pass through relays unchanged.  Certificates ride along when the receiver
+ * may not know the sender or a record's author yet.
+ *
+ * Decoding is strict (deterministic encoding only, bounded counts and
+ * lengths, no trailing bytes) and ignores unknown map keys and unknown record
+ * kinds, so newer peers can add fields.  Parsing never verifies; the *_verify
+ * and *_open functions do.
+ *
+ * Errors: 0 or negative MB_E* / -errno.  Ownership: decoded structures point
+ * into the caller's input buffer and are valid while it is; nothing here
+ * allocates.
+ */
+#ifndef MESHBEAT_WIRE_H
+#define MESHBEAT_WIRE_H
+
+#include "mb_common.h"
+#include "mb_crypto.h"
+
+#define MB_WIRE_VERSION 1
+#define MB_WIRE_DEFAULT_BUDGET 1400 /* 1500 MTU - IPv6 40 - UDP 8 - slack */
+#define MB_WIRE_MAX_DATAGRAM 65507  /* largest UDP payload over IPv4 */
+#define MB_WIRE_MAX_RECORDS 64
+#define MB_WIRE_MAX_CERTS 16
+#define MB_WIRE_MAX_RECORD 1024
+
+/* Datagram body keys. */
+enum mb_dgram_key {
+  MB_DG_VERSION = 1,
+  MB_DG_SEQ = 2,
+  MB_DG_MESSAGE = 3,
+  MB_DG_RECORDS = 4,
+  MB_DG_CERTS = 5,
+};
+
+enum mb_msg_kind {
+  MB_MSG_PING = 1,
+  MB_MSG_ACK = 2,
+  MB_MSG_PING_REQ = 3,
+  MB_MSG_NACK = 4,
+  MB_MSG_PUSH_PULL = 5,
+  MB_MSG_PUSH_PULL_REPLY = 6,
+  MB_MSG_JOIN = 7,
+  MB_MSG_LEAVE = 8,
+};
+
+enum mb_record_kind {
+  MB_REC_HEARTBEAT = 1,
+  MB_REC_SUSPECT = 2,
+  MB_REC_DEAD = 3,
+  /* Reserved for the RAID layer; decoded as MB_REC_OTHER until it exists. */
+  MB_REC_RAID_ARRAY = 16,
+  MB_REC_RAID_TASK = 17,
+  MB_REC_OTHER = 255, /* a kind this version does not know: skip it */
+};
+
+struct mb_addr {
+  uint8_t family; /* 4 or 6 */
+  uint8_t ip[16]; /* first 4 bytes for IPv4 */
+  uint16_t port;
+};
+
+/*
+ * Probes name their target by a node ref: the first 8 bytes of its node id.
+ * That is enough to notice a ping that reached the wrong node (an address
+ * reused after a restart) at a quarter of the bytes, and pings are most of
+ * the traffic.  Records, which must be attributable, carry full ids.
+ */
+#define MB_NODE_REF_LEN 8
+
+/* The primary message of a datagram; which fields matter depends on kind. */
+struct mb_msg {
+  enum mb_msg_kind kind;
+  uint64_t probe_id;               /* ping, ack, ping-req, nack */
+  uint8_t target[MB_NODE_REF_LEN]; /* ping, ping-req */
+  struct mb_addr target_addr;     /* ping-req */
+  bool want_nack;                 /* ping-req */
+  uint32_t part, parts;           /* push-pull, reply, join: page i of n */
+};
+
+struct mb_bytes {
+  const uint8_t *p;
+  size_t len;
+};
+
+struct mb_datagram {
+  struct mb_cose_sign1 envelope; /* envelope.kid is the sender */
+  uint64_t version;
+  uint64_t seq;
+  struct mb_msg msg;
+  size_t n_records;
+  struct mb_bytes records[MB_WIRE_MAX_RECORDS];
+  size_t n_certs;
+  struct mb_bytes certs[MB_WIRE_MAX_CERTS];
+};
+
+/* ---- records ----------------------------------------------------------- */
+
+enum mb_hb_status { MB_HB_ALIVE = 0, MB_HB_LEFT = 1 };
+
+/* Health figures, each present only when its bit is set in `have`. */
+enum mb_health_field {
+  MB_HEALTH_CPU = 1,  /* permille of cpu busy */
+  MB_HEALTH_MEM = 2,  /* permille of memory used */
+  MB_HEALTH_LOAD = 4, /* 1-minute load average x 100 */
+  MB_HEALTH_TEMP = 8, /* millidegrees Celsius */
+};
+
+struct mb_health {
+  unsigned have;
+  uint32_t cpu_permille;
+  uint32_t mem_permille;
+  uint32_t load_x100;
+  int32_t temp_mc;
+};
+
+struct mb_heartbeat {
+  uint8_t node_id[MB_NODE_ID_LEN]; /* = the record's signer */
+  char name[MB_NAME_MAX + 1];
+  struct mb_addr addr;
+  uint64_t incarnation;
+  uint64_t seq;
+  int64_t time_ms; /* sender's wall clock, ms since the Unix epoch */
+  uint64_t capacity;
+  uint64_t available;
+  char domain[MB_DOMAIN_MAX + 1];
+  enum mb_hb_status status;
+  struct mb_health health;
+};
+
+/* A suspect or dead claim, signed by its author (the accuser). */
+struct mb_claim {
+  uint8_t author[MB_NODE_ID_LEN];
+  uint8_t subject[MB_NODE_ID_LEN];
+  uint64_t incarnation; /* the subject's incarnation being accused */
+  int64_t time_ms;
+};
+
+struct mb_record {
+  enum mb_record_kind kind;
+  struct mb_cose_sign1 envelope;
+  union {
+    struct mb_heartbeat hb;
+    struct mb_claim claim;
+  } u;
+};
+
+/* Signs a heartbeat record (kid = signer; hb->node_id is ignored). */
+int mb_wire_heartbeat_sign(const struct mb_identity *signer,
+                           const uint8_t *aad, size_t aad_len,
+                           const struct mb_heartbeat *hb, uint8_t *out,
+                           size_t cap, size_t *out_len);
+/* Signs a suspect (MB_REC_SUSPECT) or dead (MB_REC_DEAD) claim. */
+int mb_wire_claim_sign(const struct mb_identity *author, const uint8_t *aad,
+                       size_t aad_len, enum mb_record_kind kind,
+                       const struct mb_claim *c, uint8_t *out, size_t cap,
+                       size_t *out_len);
+
+/* Parses a record's envelope and payload without verifying.  Unknown kinds
+ * yield MB_OK with kind MB_REC_OTHER. */
+int mb_wire_record_parse(const uint8_t *buf, size_t len, struct mb_record *out);
+/* Parses and verifies (through the cache when vc is not NULL). */
+int mb_wire_record_open(struct mb_vcache *vc, const uint8_t *buf, size_t len,
+                        const uint8_t *aad, size_t aad_len,
+                        struct mb_record *out);
+
+/* ---- datagrams --------------------------------------------------------- */
+
+/*
+ * Builds one datagram within a byte budget.  Records and certificates are
+ * referenced, not copied, until finish: they must stay valid until then.
+ * add_* refuse with MB_ENOSPACE (leaving the builder as it was) when the
+ * item would push the signed datagram past the budget, so callers add in
+ * priority order and stop at the first refusal.
+ */
+struct mb_dgram_builder {
+  const struct mb_identity *self;
+  const uint8_t *aad;
+  size_t aad_len;
+  size_t budget;
+  uint64_t seq;
+  uint8_t msg[96];
+  size_t msg_len;
+  size_t n_records, records_bytes;
+  struct mb_bytes records[MB_WIRE_MAX_RECORDS];
+  size_t n_certs, certs_bytes;
+  struct mb_bytes certs[MB_WIRE_MAX_CERTS];
+};
+
+int mb_dgram_init(struct mb_dgram_builder *b, const struct mb_identity *self,
+                  const uint8_t *aad, size_t aad_len, size_t budget,
+                  uint64_t seq, const struct mb_msg *msg);
+int mb_dgram_add_record(struct mb_dgram_builder *b, const uint8_t *rec,
+                        size_t len);
+int mb_dgram_add_cert(struct mb_dgram_builder *b, const uint8_t *cert,
+                      size_t len);
+/* Exact size the datagram would have if finished now. */
+size_t mb_dgram_size(const struct mb_dgram_builder *b);
+int mb_dgram_finish(const struct mb_dgram_builder *b, uint8_t *out,
+                    size_t cap, size_t *out_len);
+
+/* Parses envelope and body, strictly, without verifying the signature. */
+int mb_wire_datagram_parse(const uint8_t *buf, size_t len,
+                           struct mb_datagram *out);
+/* Verifies the sender's signature of a parsed datagram. */
+int mb_wire_datagram_verify(const struct mb_datagram *d, const uint8_t *aad,
+                            size_t aad_len);
+/* parse + verify. */
+int mb_wire_datagram_open(const uint8_t *buf, size_t len, const uint8_t *aad,
+                          size_t aad_len, struct mb_datagram *out);
+
+/* Names for logs and inspect. */
+const char *mb_msg_kind_name(enum mb_msg_kind k);
+const char *mb_record_kind_name(enum mb_record_kind k);
+/* Size of a CBOR head carrying argument n (1, 2, 3, 5 or 9). */
+size_t mb_cbor_head_len(uint64_t n);
+
+#endif

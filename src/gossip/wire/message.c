@@ -1,0 +1,277 @@
+/*
+ * The primary message of a datagram (ping, ack, ping-req, nack, push-pull,
+ * join, leave) and the address type it shares with records.
+ *
+ *   message = {0: kind, ?1: probe-id / part, ?2: target / parts,
+ *              ?3: target-addr, ?4: want-nack}
+ */
+#include "wire_internal.h"
+
+#include <string.h>
+
+enum msg_key {
+  KEY_KIND = 0,
+  KEY_PROBE_ID = 1,
+  KEY_TARGET = 2,
+  KEY_TARGET_ADDR = 3,
+  KEY_WANT_NACK = 4,
+  KEY_PART = 1,
+  KEY_PARTS = 2,
+};
+
+const char *mb_msg_kind_name(enum mb_msg_kind k) {
+  switch (k) {
+  case MB_MSG_PING:
+    return "ping";
+  case MB_MSG_ACK:
+    return "ack";
+  case MB_MSG_PING_REQ:
+    return "ping-req";
+  case MB_MSG_NACK:
+    return "nack";
+  case MB_MSG_PUSH_PULL:
+    return "push-pull";
+  case MB_MSG_PUSH_PULL_REPLY:
+    return "push-pull-reply";
+  case MB_MSG_JOIN:
+    return "join";
+  case MB_MSG_LEAVE:
+    return "leave";
+  }
+  return "unknown";
+}
+
+size_t mb_cbor_head_len(uint64_t n) {
+  if (n < 24)
+    return 1;
+  if (n <= 0xff)
+    return 2;
+  if (n <= 0xffff)
+    return 3;
+  if (n <= 0xffffffffu)
+    return 5;
+  return 9;
+}
+
+void wire_write_addr(struct mb_cbor_writer *w, const struct mb_addr *a) {
+  mb_cw_array(w, 2);
+  mb_cw_bytes(w, a->ip, a->family == 6 ? 16 : 4);
+  mb_cw_uint(w, a->port);
+}
+
+int wire_read_addr(struct mb_cbor_reader *r, struct mb_addr *a) {
+  struct mb_cbor_token t;
+  int rc = mb_cr_expect(r, MB_CBOR_ARRAY, &t);
+  if (rc)
+    return rc;
+  if (t.u != 2)
+    return MB_ETYPE;
+  const uint8_t *ip;
+  size_t n;
+  uint64_t port;
+  rc = mb_cr_bytes(r, &ip, &n);
+  if (rc)
+    return rc;
+  if (n != 4 && n != 16)
+    return MB_ERANGE;
+  rc = mb_cr_uint(r, &port);
+  if (rc)
+    return rc;
+  if (port > 0xffff)
+    return MB_ERANGE;
+  memset(a, 0, sizeof(*a));
+  a->family = n == 4 ? 4 : 6;
+  memcpy(a->ip, ip, n);
+  a->port = (uint16_t)port;
+  return MB_OK;
+}
+
+int wire_read_node_id(struct mb_cbor_reader *r, uint8_t *id) {
+  const uint8_t *p;
+  size_t n;
+  int rc = mb_cr_bytes(r, &p, &n);
+  if (rc)
+    return rc;
+  if (n != MB_NODE_ID_LEN)
+    return MB_ERANGE;
+  memcpy(id, p, n);
+  return MB_OK;
+}
+
+static int read_node_ref(struct mb_cbor_reader *r, uint8_t *ref) {
+  const uint8_t *p;
+  size_t n;
+  int rc = mb_cr_bytes(r, &p, &n);
+  if (rc)
+    return rc;
+  if (n != MB_NODE_REF_LEN)
+    return MB_ERANGE;
+  memcpy(ref, p, n);
+  return MB_OK;
+}
+
+static bool is_probe_kind(enum mb_msg_kind k) {
+  return k == MB_MSG_PING || k == MB_MSG_ACK || k == MB_MSG_PING_REQ ||
+         k == MB_MSG_NACK;
+}
+
+static bool is_paged_kind(enum mb_msg_kind k) {
+  return k == MB_MSG_PUSH_PULL || k == MB_MSG_PUSH_PULL_REPLY ||
+         k == MB_MSG_JOIN;
+}
+
+static size_t msg_field_count(const struct mb_msg *m) {
+  switch (m->kind) {
+  case MB_MSG_PING:
+    return 3;
+  case MB_MSG_PING_REQ:
+    return m->want_nack ? 5 : 4;
+  case MB_MSG_ACK:
+  case MB_MSG_NACK:
+    return 2;
+  case MB_MSG_LEAVE:
+    return 1;
+  default:
+    return 3; /* paged kinds */
+  }
+}
+
+void wire_write_msg(struct mb_cbor_writer *w, const struct mb_msg *m) {
+  mb_cw_map(w, msg_field_count(m));
+  mb_cw_uint(w, KEY_KIND);
+  mb_cw_uint(w, (uint64_t)m->kind);
+  if (is_probe_kind(m->kind)) {
+    mb_cw_uint(w, KEY_PROBE_ID);
+    mb_cw_uint(w, m->probe_id);
+  }
+  if (m->kind == MB_MSG_PING || m->kind == MB_MSG_PING_REQ) {
+    mb_cw_uint(w, KEY_TARGET);
+    mb_cw_bytes(w, m->target, MB_NODE_REF_LEN);
+  }
+  if (m->kind == MB_MSG_PING_REQ) {
+    mb_cw_uint(w, KEY_TARGET_ADDR);
+    wire_write_addr(w, &m->target_addr);
+    if (m->want_nack) {
+      mb_cw_uint(w, KEY_WANT_NACK);
+      mb_cw_bool(w, true);
+    }
+  }
+  if (is_paged_kind(m->kind)) {
+    mb_cw_uint(w, KEY_PART);
+    mb_cw_uint(w, m->part);
+    mb_cw_uint(w, KEY_PARTS);
+    mb_cw_uint(w, m->parts);
+  }
+}
+
+static int read_u32(struct mb_cbor_reader *r, uint32_t *v) {
+  uint64_t u;
+  int rc = mb_cr_uint(r, &u);
+  if (rc)
+    return rc;
+  if (u > UINT32_MAX)
+    return MB_ERANGE;
+  *v = (uint32_t)u;
+  return MB_OK;
+}
+
+static int read_probe_field(struct mb_cbor_reader *r, int64_t key,
+                            struct mb_msg *m) {
+  switch (key) {
+  case KEY_PROBE_ID:
+    return mb_cr_uint(r, &m->probe_id);
+  case KEY_TARGET:
+    return read_node_ref(r, m->target);
+  case KEY_TARGET_ADDR:
+    return wire_read_addr(r, &m->target_addr);
+  case KEY_WANT_NACK:
+    return mb_cr_bool(r, &m->want_nack);
+  default:
+    return mb_cr_skip(r);
+  }
+}
+
+static int read_page_field(struct mb_cbor_reader *r, int64_t key,
+                           struct mb_msg *m) {
+  switch (key) {
+  case KEY_PART:
+    return read_u32(r, &m->part);
+  case KEY_PARTS:
+    return read_u32(r, &m->parts);
+  default:
+    return mb_cr_skip(r);
+  }
+}
+
+/* One field of a message whose kind is already known; *have collects the
+ * keys seen so the caller can check the required ones. */
+static int read_msg_field(struct mb_cbor_reader *r, int64_t key,
+                          struct mb_msg *m, unsigned *have) {
+  if (key > 0 && key < 32)
+    *have |= 1u << key;
+  if (is_probe_kind(m->kind))
+    return read_probe_field(r, key, m);
+  if (is_paged_kind(m->kind))
+    return read_page_field(r, key, m);
+  return mb_cr_skip(r);
+}
+
+/* Bit set of the keys each kind must carry. */
+static unsigned required_keys(enum mb_msg_kind k) {
+  switch (k) {
+  case MB_MSG_PING:
+    return 1u << KEY_PROBE_ID | 1u << KEY_TARGET;
+  case MB_MSG_PING_REQ:
+    return 1u << KEY_PROBE_ID | 1u << KEY_TARGET | 1u << KEY_TARGET_ADDR;
+  case MB_MSG_ACK:
+  case MB_MSG_NACK:
+    return 1u << KEY_PROBE_ID;
+  case MB_MSG_LEAVE:
+    return 0;
+  default:
+    return 1u << KEY_PART | 1u << KEY_PARTS;
+  }
+}
+
+static int read_msg_kind(struct mb_cbor_reader *r,
+                         struct mb_cbor_map_iter *it, struct mb_msg *m) {
+  int64_t key;
+  uint64_t kind;
+  int rc = mb_cr_map_key(r, it, &key);
+  if (rc < 0)
+    return rc;
+  if (rc == 0 || key != KEY_KIND)
+    return MB_EMISSING;
+  rc = mb_cr_uint(r, &kind);
+  if (rc)
+    return rc;
+  if (kind < MB_MSG_PING || kind > MB_MSG_LEAVE)
+    return MB_EKIND;
+  m->kind = (enum mb_msg_kind)kind;
+  return MB_OK;
+}
+
+int wire_read_msg(struct mb_cbor_reader *r, struct mb_msg *m) {
+  struct mb_cbor_map_iter it;
+  memset(m, 0, sizeof(*m));
+  int rc = mb_cr_map_begin(r, &it, 16);
+  if (rc == MB_OK)
+    rc = read_msg_kind(r, &it, m);
+  if (rc)
+    return rc;
+  unsigned have = 0;
+  int64_t key;
+  while ((rc = mb_cr_map_key(r, &it, &key)) > 0) {
+    rc = read_msg_field(r, key, m, &have);
+    if (rc)
+      return rc;
+  }
+  if (rc < 0)
+    return rc;
+  unsigned need = required_keys(m->kind);
+  if ((have & need) != need)
+    return MB_EMISSING;
+  if (is_paged_kind(m->kind) && (m->parts == 0 || m->part >= m->parts))
+    return MB_ERANGE;
+  return MB_OK;
+}

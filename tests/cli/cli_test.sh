@@ -1,0 +1,142 @@
+#!/usr/bin/env bash
+# Contract tests of the meshbeat CLI, run as real processes.
+# usage: cli_test.sh MESHBEAT_BINARY CASE   (CASE: one of the functions below)
+set -euo pipefail
+
+MB=$(realpath "$1")
+CASE=$2
+HERE=$(cd "$(dirname "$0")" && pwd)
+VERIFY="/usr/bin/python3 $HERE/cose_verify.py"
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+cd "$WORK"
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+expect_fail() { if "$@" >/dev/null 2>&1; then fail "expected failure: $*"; fi; }
+
+# A cluster authority and one admitted node, shared by most cases.
+setup_mesh() {
+  AUTH=$($MB keygen --out auth.key)
+  NODE=$($MB keygen --out node.key)
+  $MB cert issue --authority auth.key --node-id "$NODE" --name node1 \
+    --domain rack1 --ttl 30d --out node.cert >/dev/null
+}
+
+case_keygen() {
+  local id
+  id=$($MB keygen --out k.key)
+  [[ $id =~ ^[0-9a-f]{64}$ ]] || fail "node id is not 64 lowercase hex: $id"
+  [ "$(stat -c %a k.key)" = 600 ] || fail "key mode is $(stat -c %a k.key)"
+  [ "$($MB id --key k.key)" = "$id" ] || fail "id --key disagrees with keygen"
+  expect_fail $MB keygen --out k.key           # never replaces a key
+  chmod 644 k.key
+  expect_fail $MB id --key k.key               # world-readable key refused
+  local why
+  why=$($MB id --key k.key 2>&1 || true)
+  [[ $why == *"readable by group or others"* ]] ||
+    fail "no clear reason for a readable key: $why"
+  local a b
+  a=$($MB keygen --out s1.key --seed "$(printf '01%.0s' {1..32})")
+  b=$($MB keygen --out s2.key --seed "$(printf '01%.0s' {1..32})")
+  [ "$a" = "$b" ] || fail "seeded keygen is not reproducible"
+}
+
+case_help() {
+  for cmd in keygen id cert wire inspect; do
+    $MB "$cmd" --help | grep -q "usage: meshbeat $cmd" ||
+      fail "$cmd --help has no usage line"
+  done
+  $MB help | grep -q inspect || fail "help lists no commands"
+  $MB version | grep -Eq '^meshbeat [0-9]+\.[0-9]+' || fail "version line"
+  set +e
+  $MB no-such-command 2>/dev/null
+  [ $? -eq 2 ] || fail "unknown command must exit 2"
+  $MB keygen 2>/dev/null
+  [ $? -eq 2 ] || fail "missing --out must exit 2"
+  set -e
+}
+
+# Every kind of sample verifies with inspect and with the independent
+# verifier, for the right cluster only.
+case_samples() {
+  setup_mesh
+  for kind in ping ack ping-req nack push-pull push-pull-reply join leave \
+              heartbeat suspect dead; do
+    $MB wire sample "$kind" --key node.key --cert node.cert --cluster prod \
+      >"$kind.bin"
+    $MB inspect --cluster prod --authority "$AUTH" "$kind.bin" >out.txt ||
+      fail "inspect rejects $kind: $(tail -3 out.txt)"
+    $VERIFY --cluster prod --authority "$AUTH" "$kind.bin" >/dev/null ||
+      fail "independent verifier rejects $kind"
+    expect_fail $MB inspect --cluster other "$kind.bin"
+    expect_fail $VERIFY --cluster other "$kind.bin"
+  done
+  $MB inspect --cluster prod heartbeat.bin | grep -q "record\[0\]: heartbeat" ||
+    fail "heartbeat sample carries no heartbeat record"
+  $MB inspect --cluster prod leave.bin | grep -q "status left" ||
+    fail "leave sample does not say left"
+}
+
+# Changing any single byte of a datagram makes inspect fail.
+case_tamper() {
+  setup_mesh
+  $MB wire sample heartbeat --key node.key --cert node.cert --cluster prod \
+    >hb.bin
+  local size i
+  size=$(stat -c %s hb.bin)
+  for ((i = 0; i < size; i++)); do
+    /usr/bin/python3 - "$i" <<'PY'
+import sys
+i = int(sys.argv[1])
+data = bytearray(open("hb.bin", "rb").read())
+data[i] ^= 0x01
+open("bad.bin", "wb").write(bytes(data))
+PY
+    if $MB inspect --cluster prod --authority "$AUTH" bad.bin >/dev/null 2>&1
+    then
+      fail "inspect accepted a datagram with byte $i changed"
+    fi
+  done
+  echo "all $size single-byte changes rejected"
+}
+
+case_certs() {
+  setup_mesh
+  $MB inspect --authority "$AUTH" node.cert >/dev/null ||
+    fail "valid certificate rejected"
+  $VERIFY --cluster x --authority "$AUTH" node.cert >/dev/null ||
+    fail "independent verifier rejects the certificate"
+  local other
+  other=$($MB keygen --out other.key)
+  $MB cert issue --authority other.key --node-id "$NODE" --name node1 \
+    --out foreign.cert >/dev/null
+  $MB inspect --authority "$AUTH" foreign.cert >out.txt 2>&1 &&
+    fail "certificate of another authority accepted"
+  grep -q "another authority" out.txt || fail "no reason for foreign cert"
+  $MB cert issue --authority auth.key --node-id "$NODE" --name node1 \
+    --issued-at $(( $(date +%s) - 7200 )) --ttl 1h --out old.cert >/dev/null
+  $MB inspect --authority "$AUTH" old.cert >out.txt 2>&1 &&
+    fail "expired certificate accepted"
+  grep -q "expired" out.txt || fail "no reason for expired cert"
+  expect_fail $VERIFY --cluster x --authority "$AUTH" old.cert
+  # A datagram whose carried certificate is foreign fails inspect too.
+  $MB wire sample ping --key node.key --cert foreign.cert --cluster prod >p.bin
+  expect_fail $MB inspect --cluster prod --authority "$AUTH" p.bin
+}
+
+case_garbage() {
+  printf 'hello' >g1.bin
+  head -c 300 /dev/urandom >g2.bin
+  : >g3.bin
+  for f in g1.bin g2.bin g3.bin; do
+    set +e
+    $MB inspect "$f" >/dev/null 2>err.txt
+    rc=$?
+    set -e
+    [ $rc -eq 1 ] || fail "inspect of garbage $f exited $rc, want 1"
+    [ "$(wc -l <err.txt)" -eq 1 ] || fail "want a one-line reason for $f"
+  done
+}
+
+"case_$CASE"
+echo "cli $CASE: ok"

@@ -1,0 +1,542 @@
+/*
+ * Writes the seed corpus of the fuzz targets: valid inputs made with the
+ * real API and the fixed keys of fuzz_common.h, plus a few hand-broken ones.
+ * Ed25519 signatures are deterministic, so the output is the same on every
+ * run and ctest can compare it with the committed corpus (fuzz_corpus_current).
+ *
+ * Every input is opened again through the API before it is written and the
+ * result compared with what it should be: a "valid" seed that the decoders
+ * reject would only ever exercise their first few bytes.
+ *
+ * Usage: make_fuzz_corpus OUTDIR    writes OUTDIR/<target>/<name>
+ */
+#include "fuzz_common.h"
+#include "mb_wire.h"
+
+#include <errno.h>
+#include <sys/stat.h>
+
+enum target {
+  T_DATAGRAM = 1,
+  T_COSE = 2,
+  T_CERT = 4,
+  T_RECORD = 8,
+  T_CBOR = 16,
+};
+static const char *const target_dirs[] = {"datagram", "cose", "cert", "record",
+                                          "cbor"};
+#define N_TARGETS (sizeof(target_dirs) / sizeof(target_dirs[0]))
+
+struct blob {
+  uint8_t buf[2048];
+  size_t len;
+};
+
+struct gen {
+  const char *outdir;
+  int errors;
+  struct mb_identity a, b, c, authority, other_authority;
+  uint64_t seq; /* datagram sequence numbers, as a sender would number them */
+};
+
+/* ---- output ------------------------------------------------------------- */
+
+static void fail(struct gen *g, const char *name, const char *what, int rc) {
+  fprintf(stderr, "make_corpus: %s: %s (%s)\n", name, what, mb_errname(rc));
+  g->errors++;
+}
+
+static int ensure_dir(const char *path) {
+  return mkdir(path, 0755) == 0 || errno == EEXIST ? 0 : -errno;
+}
+
+static void write_one(struct gen *g, const char *dir, const char *name,
+                      const uint8_t *p, size_t len) {
+  char path[4096];
+  snprintf(path, sizeof(path), "%s/%s", g->outdir, dir);
+  if (ensure_dir(path) != 0) {
+    fail(g, path, "cannot create directory", -errno);
+    return;
+  }
+  snprintf(path, sizeof(path), "%s/%s/%s", g->outdir, dir, name);
+  FILE *f = fopen(path, "wb");
+  if (f == NULL || fwrite(p, 1, len, f) != len)
+    fail(g, path, "cannot write", -errno);
+  if (f != NULL && fclose(f) != 0)
+    fail(g, path, "cannot close", -errno);
+}
+
+static void put(struct gen *g, unsigned targets, const char *name,
+                const uint8_t *p, size_t len) {
+  for (size_t i = 0; i < N_TARGETS; i++)
+    if (targets & (1u << i))
+      write_one(g, target_dirs[i], name, p, len);
+}
+
+static void expect(struct gen *g, const char *name, int rc, int want) {
+  if (rc != want) {
+    fprintf(stderr, "make_corpus: %s: got %s, want %s\n", name,
+            mb_errname(rc), mb_errname(want));
+    g->errors++;
+  }
+}
+
+/* ---- records ------------------------------------------------------------ */
+
+enum hb_shape { HB_FULL, HB_MINIMAL, HB_LEAVING };
+
+static struct mb_heartbeat heartbeat(const char *name, enum hb_shape shape) {
+  static const uint8_t v4[4] = {10, 0, 0, 1};
+  static const uint8_t v6[16] = {0xfd, 0, 0, 0, 0, 0, 0, 0,
+                                 0,    0, 0, 0, 0, 0, 0, 1};
+  struct mb_heartbeat hb;
+  memset(&hb, 0, sizeof(hb));
+  snprintf(hb.name, sizeof(hb.name), "%s", name);
+  hb.addr.family = 4;
+  memcpy(hb.addr.ip, v4, sizeof(v4));
+  hb.addr.port = 7946;
+  hb.incarnation = 3;
+  hb.seq = 1042;
+  hb.time_ms = FUZZ_NOW_S * 1000 + 250;
+  hb.capacity = UINT64_C(4000000000000);
+  hb.available = UINT64_C(1500000000000);
+  if (shape == HB_FULL) {
+    hb.addr.family = 6;
+    memcpy(hb.addr.ip, v6, sizeof(v6));
+    snprintf(hb.domain, sizeof(hb.domain), "dc1/room2/rack7");
+    hb.health = (struct mb_health){.have = 15u, .cpu_permille = 420,
+                                   .mem_permille = 615, .load_x100 = 137,
+                                   .temp_mc = -5000};
+  }
+  if (shape == HB_LEAVING)
+    hb.status = MB_HB_LEFT;
+  return hb;
+}
+
+static void sign_heartbeat(struct gen *g, const struct mb_identity *signer,
+                           const char *name, enum hb_shape shape,
+                           struct blob *out) {
+  struct mb_heartbeat hb = heartbeat(name, shape);
+  int rc = mb_wire_heartbeat_sign(signer, fuzz_aad(), FUZZ_AAD_LEN, &hb,
+                                  out->buf, sizeof(out->buf), &out->len);
+  if (rc != MB_OK)
+    fail(g, name, "heartbeat_sign", rc);
+}
+
+static void sign_claim(struct gen *g, const struct mb_identity *author,
+                       enum mb_record_kind kind, const uint8_t *subject,
+                       struct blob *out) {
+  struct mb_claim c = {.incarnation = 3, .time_ms = FUZZ_NOW_S * 1000};
+  memcpy(c.subject, subject, MB_NODE_ID_LEN);
+  int rc = mb_wire_claim_sign(author, fuzz_aad(), FUZZ_AAD_LEN, kind, &c,
+                              out->buf, sizeof(out->buf), &out->len);
+  if (rc != MB_OK)
+    fail(g, "claim", "claim_sign", rc);
+}
+
+/* Signs a hand-written payload: record shapes the API cannot produce (a kind
+ * reserved for later, a field from a newer version) that must still parse. */
+static void sign_payload(struct gen *g, const struct mb_identity *signer,
+                         const struct mb_cbor_writer *payload,
+                         struct blob *out) {
+  struct mb_cbor_writer w;
+  mb_cw_init(&w, out->buf, sizeof(out->buf));
+  int rc = mb_cw_status(payload);
+  if (rc == MB_OK)
+    rc = mb_cose_sign1_write(&w, signer, fuzz_aad(), FUZZ_AAD_LEN,
+                             payload->buf, payload->len);
+  if (rc != MB_OK)
+    fail(g, "payload", "cose_sign1_write", rc);
+  out->len = w.len;
+}
+
+static void raid_record(struct gen *g, struct blob *out) {
+  uint8_t p[64];
+  struct mb_cbor_writer w;
+  mb_cw_init(&w, p, sizeof(p));
+  mb_cw_map(&w, 2);
+  mb_cw_uint(&w, 0), mb_cw_uint(&w, MB_REC_RAID_ARRAY);
+  mb_cw_uint(&w, 1), mb_cw_textz(&w, "array-0");
+  sign_payload(g, &g->b, &w, out);
+}
+
+static void heartbeat_from_future(struct gen *g, struct blob *out) {
+  uint8_t p[128];
+  struct mb_cbor_writer w;
+  mb_cw_init(&w, p, sizeof(p));
+  mb_cw_map(&w, 9);
+  mb_cw_uint(&w, 0), mb_cw_uint(&w, MB_REC_HEARTBEAT);
+  mb_cw_uint(&w, 1), mb_cw_textz(&w, "node-c");
+  mb_cw_uint(&w, 2), mb_cw_array(&w, 2);
+  mb_cw_bytes(&w, "\x0a\x00\x00\x03", 4), mb_cw_uint(&w, 7946);
+  for (uint64_t key = 3; key <= 7; key++)
+    mb_cw_uint(&w, key), mb_cw_uint(&w, key * 1000);
+  mb_cw_uint(&w, 11), mb_cw_array(&w, 1), mb_cw_textz(&w, "new-field");
+  sign_payload(g, &g->c, &w, out);
+}
+
+static void check_record(struct gen *g, const char *name,
+                         const struct blob *b, int want) {
+  struct mb_record rec;
+  expect(g, name,
+         mb_wire_record_open(NULL, b->buf, b->len, fuzz_aad(), FUZZ_AAD_LEN,
+                             &rec),
+         want);
+}
+
+/* ---- certificates ------------------------------------------------------- */
+
+#define T_2025_01_01 INT64_C(1735689600)
+#define T_2025_06_01 INT64_C(1748736000)
+#define T_2026_06_01 INT64_C(1780272000)
+#define T_2027_01_01 INT64_C(1798761600)
+
+static struct mb_cert cert_for(const struct mb_identity *node,
+                               const char *name) {
+  struct mb_cert c;
+  memset(&c, 0, sizeof(c));
+  memcpy(c.node_id, node->pk, MB_NODE_ID_LEN);
+  snprintf(c.name, sizeof(c.name), "%s", name);
+  c.issued_at = T_2025_01_01;
+  c.expires_at = T_2027_01_01;
+  return c;
+}
+
+static void issue(struct gen *g, const struct mb_identity *authority,
+                  const struct mb_cert *c, struct blob *out) {
+  int rc = mb_cert_issue(authority, c, out->buf, sizeof(out->buf), &out->len);
+  if (rc != MB_OK)
+    fail(g, c->name, "cert_issue", rc);
+}
+
+static void check_cert(struct gen *g, const char *name, const struct blob *b,
+                       int want) {
+  struct mb_cert c;
+  expect(g, name,
+         mb_cert_verify(b->buf, b->len, g->authority.pk, FUZZ_NOW_S,
+                        FUZZ_SKEW_S, &c),
+         want);
+}
+
+/* One certificate: issue, check the verdict, write it. */
+static void cert_seed(struct gen *g, const char *file,
+                      const struct mb_identity *authority,
+                      const struct mb_cert *c, int want, struct blob *out) {
+  issue(g, authority, c, out);
+  check_cert(g, file, out, want);
+  put(g, T_CERT | T_COSE, file, out->buf, out->len);
+}
+
+static void cert_seeds(struct gen *g, struct blob *cert_a) {
+  struct blob b;
+  struct mb_cert c = cert_for(&g->a, "node-a");
+  snprintf(c.domain, sizeof(c.domain), "dc1/room2/rack7");
+  c.not_before = T_2025_01_01;
+  c.n_roles = 2;
+  snprintf(c.roles[0], sizeof(c.roles[0]), "storage");
+  snprintf(c.roles[1], sizeof(c.roles[1]), "gateway");
+  cert_seed(g, "cert-full", &g->authority, &c, MB_OK, cert_a);
+  put(g, T_CBOR, "cert-full", cert_a->buf, cert_a->len);
+
+  c = cert_for(&g->b, "node-b");
+  cert_seed(g, "cert-minimal", &g->authority, &c, MB_OK, &b);
+  cert_seed(g, "cert-other-authority", &g->other_authority, &c,
+            MB_EAUTHORITY, &b);
+  c.expires_at = T_2025_06_01;
+  cert_seed(g, "cert-expired", &g->authority, &c, MB_EEXPIRED, &b);
+  c = cert_for(&g->c, "node-c");
+  c.issued_at = T_2026_06_01;
+  cert_seed(g, "cert-not-yet", &g->authority, &c, MB_ENOTYET, &b);
+  c.issued_at = T_2025_01_01;
+  c.expires_at = INT64_MAX; /* an authority may issue "never expires" */
+  cert_seed(g, "cert-never-expires", &g->authority, &c, MB_OK, &b);
+}
+
+/* ---- datagrams ---------------------------------------------------------- */
+
+struct piggyback {
+  const struct blob *records[MB_WIRE_MAX_RECORDS];
+  size_t n_records;
+  const struct blob *certs[MB_WIRE_MAX_CERTS];
+  size_t n_certs;
+};
+
+static struct mb_msg message(enum mb_msg_kind kind, const struct gen *g) {
+  struct mb_msg m;
+  memset(&m, 0, sizeof(m));
+  m.kind = kind;
+  m.probe_id = 77;
+  memcpy(m.target, g->b.pk, MB_NODE_REF_LEN);
+  m.target_addr.family = 4;
+  memcpy(m.target_addr.ip, "\x0a\x00\x00\x02", 4);
+  m.target_addr.port = 7946;
+  m.parts = 1;
+  return m;
+}
+
+/* Builds a datagram from node A; records after the first refusal are left
+ * out, as a sender filling a budget would. */
+static void build(struct gen *g, const char *aad, const struct mb_msg *m,
+                  const struct piggyback *pb, struct blob *out) {
+  struct mb_dgram_builder b;
+  int rc = mb_dgram_init(&b, &g->a, (const uint8_t *)aad, strlen(aad),
+                         MB_WIRE_DEFAULT_BUDGET, ++g->seq, m);
+  for (size_t i = 0; pb != NULL && rc == MB_OK && i < pb->n_certs; i++)
+    rc = mb_dgram_add_cert(&b, pb->certs[i]->buf, pb->certs[i]->len);
+  for (size_t i = 0; pb != NULL && rc == MB_OK && i < pb->n_records; i++)
+    rc = mb_dgram_add_record(&b, pb->records[i]->buf, pb->records[i]->len);
+  if (rc != MB_OK && rc != MB_ENOSPACE)
+    fail(g, "datagram", "builder", rc);
+  rc = mb_dgram_finish(&b, out->buf, sizeof(out->buf), &out->len);
+  if (rc != MB_OK)
+    fail(g, "datagram", "finish", rc);
+}
+
+/* A receiver's view: the datagram opens and so does all it carries. */
+static void check_datagram(struct gen *g, const char *name,
+                           const struct blob *b) {
+  static struct mb_datagram d;
+  int rc = mb_wire_datagram_open(b->buf, b->len, fuzz_aad(), FUZZ_AAD_LEN, &d);
+  expect(g, name, rc, MB_OK);
+  for (size_t i = 0; rc == MB_OK && i < d.n_records; i++) {
+    struct mb_record rec;
+    expect(g, name,
+           mb_wire_record_open(NULL, d.records[i].p, d.records[i].len,
+                               fuzz_aad(), FUZZ_AAD_LEN, &rec),
+           MB_OK);
+  }
+  for (size_t i = 0; rc == MB_OK && i < d.n_certs; i++) {
+    struct mb_cert c;
+    expect(g, name,
+           mb_cert_verify(d.certs[i].p, d.certs[i].len, g->authority.pk,
+                          FUZZ_NOW_S, FUZZ_SKEW_S, &c),
+           MB_OK);
+  }
+}
+
+static void datagram_seed(struct gen *g, const char *file,
+                          enum mb_msg_kind kind, const struct piggyback *pb,
+                          struct blob *out) {
+  struct mb_msg m = message(kind, g);
+  if (kind == MB_MSG_PING_REQ)
+    m.want_nack = true;
+  build(g, FUZZ_AAD, &m, pb, out);
+  check_datagram(g, file, out);
+  put(g, T_DATAGRAM | T_COSE, file, out->buf, out->len);
+}
+
+/* The records every datagram seed draws from. */
+struct records {
+  struct blob hb_full, hb_min, hb_left, hb_future, suspect, dead, raid;
+  struct blob cert_a;
+};
+
+static void record_seeds(struct gen *g, struct records *r) {
+  sign_heartbeat(g, &g->a, "node-a", HB_FULL, &r->hb_full);
+  sign_heartbeat(g, &g->b, "node-b", HB_MINIMAL, &r->hb_min);
+  sign_heartbeat(g, &g->a, "node-a", HB_LEAVING, &r->hb_left);
+  heartbeat_from_future(g, &r->hb_future);
+  sign_claim(g, &g->a, MB_REC_SUSPECT, g->c.pk, &r->suspect);
+  sign_claim(g, &g->b, MB_REC_DEAD, g->c.pk, &r->dead);
+  raid_record(g, &r->raid);
+  const struct {
+    const char *file;
+    const struct blob *b;
+  } all[] = {{"rec-heartbeat-full", &r->hb_full},
+             {"rec-heartbeat-minimal", &r->hb_min},
+             {"rec-heartbeat-left", &r->hb_left},
+             {"rec-heartbeat-unknown-key", &r->hb_future},
+             {"rec-suspect", &r->suspect},
+             {"rec-dead", &r->dead},
+             {"rec-raid-array", &r->raid}};
+  for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+    check_record(g, all[i].file, all[i].b, MB_OK);
+    put(g, T_RECORD | T_COSE, all[i].file, all[i].b->buf, all[i].b->len);
+  }
+  put(g, T_CBOR, "rec-heartbeat-full", r->hb_full.buf, r->hb_full.len);
+}
+
+static void plain_datagram_seeds(struct gen *g, struct blob *ping) {
+  struct blob b;
+  datagram_seed(g, "dg-ping", MB_MSG_PING, NULL, ping);
+  put(g, T_CBOR, "dg-ping", ping->buf, ping->len);
+  datagram_seed(g, "dg-ack", MB_MSG_ACK, NULL, &b);
+  datagram_seed(g, "dg-ping-req", MB_MSG_PING_REQ, NULL, &b);
+  datagram_seed(g, "dg-nack", MB_MSG_NACK, NULL, &b);
+  datagram_seed(g, "dg-leave", MB_MSG_LEAVE, NULL, &b);
+
+  struct mb_msg m = message(MB_MSG_PING_REQ, g);
+  m.target_addr.family = 6;
+  memcpy(m.target_addr.ip, "\xfd\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x03", 16);
+  build(g, FUZZ_AAD, &m, NULL, &b);
+  check_datagram(g, "dg-ping-req-v6", &b);
+  put(g, T_DATAGRAM | T_COSE, "dg-ping-req-v6", b.buf, b.len);
+
+  m = message(MB_MSG_PING, g);
+  build(g, FUZZ_OTHER_AAD, &m, NULL, &b);
+  struct mb_datagram *d = malloc(sizeof(*d));
+  expect(g, "dg-other-cluster",
+         d == NULL ? -ENOMEM
+                   : mb_wire_datagram_open(b.buf, b.len, fuzz_aad(),
+                                           FUZZ_AAD_LEN, d),
+         MB_EBADSIG);
+  free(d);
+  put(g, T_DATAGRAM | T_COSE, "dg-other-cluster", b.buf, b.len);
+}
+
+static void piggyback_datagram_seeds(struct gen *g, const struct records *r) {
+  struct blob b;
+  struct piggyback pb = {.records = {&r->hb_full}, .n_records = 1};
+  datagram_seed(g, "dg-ping-heartbeat", MB_MSG_PING, &pb, &b);
+  pb = (struct piggyback){.records = {&r->suspect, &r->dead}, .n_records = 2};
+  datagram_seed(g, "dg-ping-claims", MB_MSG_PING, &pb, &b);
+  pb = (struct piggyback){.records = {&r->hb_full, &r->hb_min, &r->hb_left},
+                          .n_records = 3};
+  datagram_seed(g, "dg-push-pull", MB_MSG_PUSH_PULL, &pb, &b);
+  datagram_seed(g, "dg-push-pull-reply", MB_MSG_PUSH_PULL_REPLY, &pb, &b);
+  pb = (struct piggyback){.records = {&r->hb_full},
+                          .n_records = 1,
+                          .certs = {&r->cert_a},
+                          .n_certs = 1};
+  datagram_seed(g, "dg-join-cert", MB_MSG_JOIN, &pb, &b);
+  pb = (struct piggyback){.records = {&r->hb_left}, .n_records = 1};
+  datagram_seed(g, "dg-leave-heartbeat", MB_MSG_LEAVE, &pb, &b);
+  pb = (struct piggyback){.records = {&r->raid, &r->hb_future},
+                          .n_records = 2};
+  datagram_seed(g, "dg-ping-unknown-records", MB_MSG_PING, &pb, &b);
+
+  /* As full as the budget allows: the builder drops what does not fit. */
+  pb = (struct piggyback){.n_records = MB_WIRE_MAX_RECORDS};
+  const struct blob *cycle[] = {&r->suspect, &r->dead, &r->hb_full,
+                                &r->hb_min};
+  for (size_t i = 0; i < MB_WIRE_MAX_RECORDS; i++)
+    pb.records[i] = cycle[i % 4];
+  datagram_seed(g, "dg-ping-full-budget", MB_MSG_PING, &pb, &b);
+}
+
+/* ---- broken inputs ------------------------------------------------------ */
+
+static void broken_seed(struct gen *g, const char *file, const uint8_t *p,
+                        size_t len, int want) {
+  struct mb_datagram *d = malloc(sizeof(*d));
+  if (d == NULL) {
+    fail(g, file, "malloc", -ENOMEM);
+    return;
+  }
+  expect(g, file, mb_wire_datagram_open(p, len, fuzz_aad(), FUZZ_AAD_LEN, d),
+         want);
+  free(d);
+  put(g, T_DATAGRAM | T_COSE | T_CBOR, file, p, len);
+}
+
+/* Hand-broken variants of a valid ping (which starts d2 84: tag 18, array). */
+static void broken_seeds(struct gen *g, const struct blob *ping) {
+  struct blob b;
+  broken_seed(g, "broken-truncated", ping->buf, ping->len / 2, MB_ETRUNCATED);
+
+  b = *ping;
+  b.buf[b.len++] = 0x00;
+  broken_seed(g, "broken-trailing-byte", b.buf, b.len, MB_ETRAILING);
+
+  b = *ping;
+  b.buf[1] = 0x9f; /* indefinite-length array ... */
+  b.buf[b.len++] = 0xff; /* ... closed by a break */
+  broken_seed(g, "broken-indefinite", b.buf, b.len, MB_EINDEF);
+
+  b.buf[0] = 0xd2, b.buf[1] = 0x98, b.buf[2] = 0x04; /* 4 in a 2-byte head */
+  memcpy(b.buf + 3, ping->buf + 2, ping->len - 2);
+  broken_seed(g, "broken-non-shortest", b.buf, ping->len + 1, MB_ENONCANON);
+
+  b = *ping;
+  b.buf[b.len - 1] ^= 0x01;
+  broken_seed(g, "broken-signature", b.buf, b.len, MB_EBADSIG);
+
+  b.buf[0] = 0xd8, b.buf[1] = MB_CWT_TAG; /* a datagram is never a CWT */
+  memcpy(b.buf + 2, ping->buf, ping->len);
+  broken_seed(g, "broken-cwt-tag", b.buf, ping->len + 2, MB_ETYPE);
+}
+
+static void broken_record_and_cert_seeds(struct gen *g,
+                                         const struct records *r) {
+  struct blob b = r->hb_full;
+  b.len -= 7;
+  check_record(g, "broken-rec-truncated", &b, MB_ETRUNCATED);
+  put(g, T_RECORD, "broken-rec-truncated", b.buf, b.len);
+  b = r->hb_full;
+  b.buf[b.len - 1] ^= 0x80;
+  check_record(g, "broken-rec-signature", &b, MB_EBADSIG);
+  put(g, T_RECORD, "broken-rec-signature", b.buf, b.len);
+
+  b = r->cert_a;
+  b.buf[b.len - 1] ^= 0x80;
+  check_cert(g, "broken-cert-signature", &b, MB_EBADSIG);
+  put(g, T_CERT, "broken-cert-signature", b.buf, b.len);
+  put(g, T_CERT, "broken-cert-truncated", r->cert_a.buf, r->cert_a.len - 40);
+}
+
+/* Bare CBOR for the reader: each edge its checks exist for. */
+static void cbor_seeds(struct gen *g) {
+  static const struct {
+    const char *file, *hex;
+  } seeds[] = {
+      {"cbor-ints", "8e0017181818ff19010019ffff1a000100001b00000001000000"
+                    "001bffffffffffffffff2037381838ff3bffffffffffffffff"},
+      {"cbor-strings", "8640604161616158184141414141414141414141414141414141"
+                       "414141414141416668c3a96c6c6f"},
+      {"cbor-floats", "83f93c00fa3f800000fb3ff0000000000000"},
+      {"cbor-simple", "86f4f5f6f7e0f820"},
+      {"cbor-tags", "84c600d280d83dd280db000000010000000000"},
+      {"cbor-map-ordered", "a60000010117171818181820002100"},
+      {"cbor-map-unordered", "a201000000"},
+      {"cbor-map-duplicate", "a201000100"},
+      {"cbor-map-text-key", "a1616100"},
+      {"cbor-nested-deep", "8181818181818181818100"},
+      {"cbor-nested-maps", "a100a101a102a10380"},
+      {"cbor-indefinite", "5f4100ff9fffbfff7fff"},
+      {"cbor-huge-counts", "9bffffffffffffffffbbffffffffffffffff"},
+      {"cbor-huge-string", "5bffffffffffffffff00"},
+      {"cbor-reserved", "1c3c5c7c9cbcdcfc"},
+      {"cbor-non-shortest", "1817190017"},
+  };
+  for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+    uint8_t bin[128];
+    size_t len = strlen(seeds[i].hex) / 2;
+    int rc = len <= sizeof(bin) ? mb_hex_decode(bin, len, seeds[i].hex)
+                                : MB_ETOOBIG;
+    if (rc != MB_OK)
+      fail(g, seeds[i].file, "bad hex", rc);
+    else
+      put(g, T_CBOR, seeds[i].file, bin, len);
+  }
+}
+
+int main(int argc, char **argv) {
+  if (argc != 2) {
+    fprintf(stderr, "usage: %s OUTDIR\n", argv[0]);
+    return 2;
+  }
+  static struct gen g;
+  static struct records r;
+  struct blob ping;
+  g.outdir = argv[1];
+  if (ensure_dir(g.outdir) != 0)
+    fail(&g, g.outdir, "cannot create directory", -errno);
+  fuzz_identity(&g.a, FUZZ_KEY_NODE_A);
+  fuzz_identity(&g.b, FUZZ_KEY_NODE_B);
+  fuzz_identity(&g.c, FUZZ_KEY_NODE_C);
+  fuzz_identity(&g.authority, FUZZ_KEY_AUTHORITY);
+  fuzz_identity(&g.other_authority, FUZZ_KEY_OTHER_AUTHORITY);
+  cert_seeds(&g, &r.cert_a);
+  record_seeds(&g, &r);
+  plain_datagram_seeds(&g, &ping);
+  piggyback_datagram_seeds(&g, &r);
+  broken_seeds(&g, &ping);
+  broken_record_and_cert_seeds(&g, &r);
+  cbor_seeds(&g);
+  if (g.errors > 0) {
+    fprintf(stderr, "make_corpus: %d problems\n", g.errors);
+    return 1;
+  }
+  printf("make_corpus: wrote %s\n", g.outdir);
+  return 0;
+}
