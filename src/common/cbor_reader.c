@@ -355,3 +355,29 @@ int mb_cr_map_key(struct mb_cbor_reader *r, struct mb_cbor_map_iter *it,
   *key = t.type == MB_CBOR_UINT ? (int64_t)t.u : -1 - (int64_t)t.u;
   return 1;
 }
+
+int mb_cr_map_walk(struct mb_cbor_reader *r, uint64_t max_pairs,
+                   mb_cr_field_fn field, void *ctx, uint32_t *seen) {
+  struct mb_cbor_map_iter it;
+  uint32_t keys = 0;
+  int64_t key;
+  int rc = mb_cr_map_begin(r, &it, max_pairs);
+  while (rc == MB_OK && (rc = mb_cr_map_key(r, &it, &key)) > 0) {
+    if (key >= 0 && key < 32)
+      keys |= (uint32_t)1 << key;
+    rc = field(r, key, ctx);
+  }
+  if (seen != NULL)
+    *seen = keys;
+  return rc < 0 ? rc : MB_OK;
+}
+
+int mb_cr_map_walk_all(const uint8_t *p, size_t n, uint64_t max_pairs,
+                       mb_cr_field_fn field, void *ctx, uint32_t *seen) {
+  struct mb_cbor_reader r;
+  mb_cr_init(&r, p, n);
+  int rc = mb_cr_map_walk(&r, max_pairs, field, ctx, seen);
+  if (rc == MB_OK && !mb_cr_done(&r))
+    rc = MB_ETRAILING;
+  return rc;
+}

@@ -212,4 +212,19 @@ int mb_cr_map_begin(struct mb_cbor_reader *r, struct mb_cbor_map_iter *it,
 int mb_cr_map_key(struct mb_cbor_reader *r, struct mb_cbor_map_iter *it,
                   int64_t *key);
 
+/*
+ * Whole-map walking, the shape of every decoder in meshbeat: field() reads
+ * (or skips) the value of each key, keys arrive in deterministic order, and
+ * the keys 0..31 that were present come back as bits in *seen (may be NULL)
+ * for the caller's required-field check.
+ */
+typedef int (*mb_cr_field_fn)(struct mb_cbor_reader *r, int64_t key,
+                              void *ctx);
+
+int mb_cr_map_walk(struct mb_cbor_reader *r, uint64_t max_pairs,
+                   mb_cr_field_fn field, void *ctx, uint32_t *seen);
+/* The same over a buffer that must hold exactly one map (MB_ETRAILING). */
+int mb_cr_map_walk_all(const uint8_t *p, size_t n, uint64_t max_pairs,
+                       mb_cr_field_fn field, void *ctx, uint32_t *seen);
+
 #endif

@@ -85,59 +85,47 @@ int mb_cert_issue(const struct mb_identity *authority, const struct mb_cert *c,
   return rc;
 }
 
-static int read_cose_key(struct mb_cbor_reader *r, uint8_t *node_id) {
-  struct mb_cbor_map_iter it;
-  int rc = mb_cr_map_begin(r, &it, 8);
-  if (rc)
+/* What a COSE_Key must say to be an Ed25519 node key. */
+struct okp_key {
+  uint8_t *node_id;
+  bool okp, ed25519, have_x;
+};
+
+static int read_okp_field(struct mb_cbor_reader *r, int64_t key, void *ctx) {
+  struct okp_key *k = ctx;
+  const uint8_t *x;
+  size_t n;
+  int64_t v;
+  int rc;
+  switch (key) {
+  case COSE_KEY_KTY:
+    rc = mb_cr_int(r, &v);
+    k->okp = rc == MB_OK && v == COSE_KTY_OKP;
     return rc;
-  int64_t key, v;
-  bool okp = false, ed25519 = false, have_x = false;
-  while ((rc = mb_cr_map_key(r, &it, &key)) > 0) {
-    if (key == COSE_KEY_KTY) {
-      rc = mb_cr_int(r, &v);
-      okp = rc == MB_OK && v == COSE_KTY_OKP;
-    } else if (key == COSE_KEY_CRV) {
-      rc = mb_cr_int(r, &v);
-      ed25519 = rc == MB_OK && v == COSE_CRV_ED25519;
-    } else if (key == COSE_KEY_X) {
-      const uint8_t *x;
-      size_t n;
-      rc = mb_cr_bytes(r, &x, &n);
-      if (rc == MB_OK && n != MB_NODE_ID_LEN)
-        rc = MB_EKID;
-      if (rc == MB_OK)
-        memcpy(node_id, x, MB_NODE_ID_LEN), have_x = true;
-    } else {
-      rc = mb_cr_skip(r);
-    }
-    if (rc)
-      return rc;
+  case COSE_KEY_CRV:
+    rc = mb_cr_int(r, &v);
+    k->ed25519 = rc == MB_OK && v == COSE_CRV_ED25519;
+    return rc;
+  case COSE_KEY_X:
+    rc = mb_cr_bytes(r, &x, &n);
+    if (rc == MB_OK && n != MB_NODE_ID_LEN)
+      return MB_EKID;
+    if (rc == MB_OK)
+      memcpy(k->node_id, x, MB_NODE_ID_LEN), k->have_x = true;
+    return rc;
+  default:
+    return mb_cr_skip(r);
   }
-  if (rc < 0)
-    return rc;
-  return okp && ed25519 && have_x ? MB_OK : MB_EKID;
 }
 
-static int read_cnf(struct mb_cbor_reader *r, uint8_t *node_id) {
-  struct mb_cbor_map_iter it;
-  int rc = mb_cr_map_begin(r, &it, 4);
-  if (rc)
-    return rc;
-  int64_t key;
-  bool found = false;
-  while ((rc = mb_cr_map_key(r, &it, &key)) > 0) {
-    if (key == CNF_COSE_KEY) {
-      rc = read_cose_key(r, node_id);
-      found = rc == MB_OK;
-    } else {
-      rc = mb_cr_skip(r);
-    }
-    if (rc)
-      return rc;
-  }
-  if (rc < 0)
-    return rc;
-  return found ? MB_OK : MB_EKID;
+static int read_cnf_field(struct mb_cbor_reader *r, int64_t key, void *ctx) {
+  if (key != CNF_COSE_KEY)
+    return mb_cr_skip(r);
+  struct okp_key k = {.node_id = ctx};
+  int rc = mb_cr_map_walk(r, 8, read_okp_field, &k, NULL);
+  if (rc == MB_OK && !(k.okp && k.ed25519 && k.have_x))
+    rc = MB_EKID;
+  return rc;
 }
 
 static int read_roles(struct mb_cbor_reader *r, struct mb_cert *c) {
@@ -153,23 +141,22 @@ static int read_roles(struct mb_cbor_reader *r, struct mb_cert *c) {
   return rc;
 }
 
-static int read_claim(struct mb_cbor_reader *r, int64_t key,
-                      struct mb_cert *c, unsigned *have) {
+static int read_claim(struct mb_cbor_reader *r, int64_t key, void *ctx) {
+  struct mb_cert *c = ctx;
+  uint32_t cnf_keys;
   switch (key) {
   case MB_CWT_SUB:
-    *have |= 1;
     return mb_cr_text_copy(r, c->name, MB_NAME_MAX);
   case MB_CWT_EXP:
-    *have |= 2;
     return mb_cr_int(r, &c->expires_at);
   case MB_CWT_NBF:
     return mb_cr_int(r, &c->not_before);
   case MB_CWT_IAT:
-    *have |= 4;
     return mb_cr_int(r, &c->issued_at);
-  case MB_CWT_CNF:
-    *have |= 8;
-    return read_cnf(r, c->node_id);
+  case MB_CWT_CNF: {
+    int rc = mb_cr_map_walk(r, 4, read_cnf_field, c->node_id, &cnf_keys);
+    return rc == MB_OK && !(cnf_keys & 1u << CNF_COSE_KEY) ? MB_EKID : rc;
+  }
   case MB_CWT_DOMAIN:
     return mb_cr_text_copy(r, c->domain, MB_DOMAIN_MAX);
   case MB_CWT_ROLES:
@@ -179,25 +166,15 @@ static int read_claim(struct mb_cbor_reader *r, int64_t key,
   }
 }
 
+#define REQUIRED_CLAIMS                                                        \
+  (1u << MB_CWT_SUB | 1u << MB_CWT_EXP | 1u << MB_CWT_IAT | 1u << MB_CWT_CNF)
+
 static int decode_claims(const uint8_t *p, size_t n, struct mb_cert *c) {
-  struct mb_cbor_reader r;
-  struct mb_cbor_map_iter it;
-  mb_cr_init(&r, p, n);
-  int rc = mb_cr_map_begin(&r, &it, 32);
+  uint32_t seen;
+  int rc = mb_cr_map_walk_all(p, n, 32, read_claim, c, &seen);
   if (rc)
     return rc;
-  unsigned have = 0;
-  int64_t key;
-  while ((rc = mb_cr_map_key(&r, &it, &key)) > 0) {
-    rc = read_claim(&r, key, c, &have);
-    if (rc)
-      return rc;
-  }
-  if (rc < 0)
-    return rc;
-  if (!mb_cr_done(&r))
-    return MB_ETRAILING;
-  if (have != 15 || c->name[0] == '\0')
+  if ((seen & REQUIRED_CLAIMS) != REQUIRED_CLAIMS || c->name[0] == '\0')
     return MB_EMISSING;
   return MB_OK;
 }

@@ -95,61 +95,52 @@ int mb_cose_sign1_write(struct mb_cbor_writer *w,
   return mb_cw_status(w);
 }
 
+static int read_protected_field(struct mb_cbor_reader *r, int64_t key,
+                                void *ctx) {
+  (void)ctx;
+  int64_t alg;
+  switch (key) {
+  case MB_COSE_HDR_ALG: {
+    int rc = mb_cr_int(r, &alg);
+    if (rc)
+      return rc == MB_ETYPE ? MB_EALG : rc;
+    return alg == MB_COSE_ALG_EDDSA ? MB_OK : MB_EALG;
+  }
+  case MB_COSE_HDR_CRIT:
+    return MB_EALG; /* we understand no critical extension */
+  default:
+    return mb_cr_skip(r);
+  }
+}
+
 /* The protected header must name EdDSA and nothing critical we ignore. */
 static int parse_protected(const uint8_t *p, size_t n) {
-  struct mb_cbor_reader r;
-  struct mb_cbor_map_iter it;
-  mb_cr_init(&r, p, n);
-  int rc = mb_cr_map_begin(&r, &it, 16);
-  if (rc)
-    return n == 0 ? MB_EALG : rc;
-  bool have_alg = false;
-  int64_t key;
-  while ((rc = mb_cr_map_key(&r, &it, &key)) > 0) {
-    if (key == MB_COSE_HDR_ALG) {
-      int64_t alg;
-      rc = mb_cr_int(&r, &alg);
-      if (rc)
-        return rc == MB_ETYPE ? MB_EALG : rc;
-      if (alg != MB_COSE_ALG_EDDSA)
-        return MB_EALG;
-      have_alg = true;
-    } else if (key == MB_COSE_HDR_CRIT) {
-      return MB_EALG; /* we understand no critical extension */
-    } else if ((rc = mb_cr_skip(&r)) != MB_OK) {
-      return rc;
-    }
-  }
-  if (rc < 0)
-    return rc;
-  if (!mb_cr_done(&r))
-    return MB_ETRAILING;
-  return have_alg ? MB_OK : MB_EALG;
+  uint32_t seen;
+  if (n == 0)
+    return MB_EALG;
+  int rc = mb_cr_map_walk_all(p, n, 16, read_protected_field, NULL, &seen);
+  if (rc == MB_OK && !(seen & 1u << MB_COSE_HDR_ALG))
+    rc = MB_EALG;
+  return rc;
+}
+
+static int read_unprotected_field(struct mb_cbor_reader *r, int64_t key,
+                                  void *ctx) {
+  struct mb_cose_sign1 *out = ctx;
+  if (key != MB_COSE_HDR_KID)
+    return mb_cr_skip(r);
+  size_t n;
+  int rc = mb_cr_bytes(r, &out->kid, &n);
+  return rc || n != MB_NODE_ID_LEN ? MB_EKID : MB_OK;
 }
 
 static int parse_unprotected(struct mb_cbor_reader *r,
                              struct mb_cose_sign1 *out) {
-  struct mb_cbor_map_iter it;
-  int rc = mb_cr_map_begin(r, &it, 16);
-  if (rc)
-    return rc;
-  int64_t key;
   out->kid = NULL;
-  while ((rc = mb_cr_map_key(r, &it, &key)) > 0) {
-    if (key == MB_COSE_HDR_KID) {
-      const uint8_t *kid;
-      size_t n;
-      rc = mb_cr_bytes(r, &kid, &n);
-      if (rc || n != MB_NODE_ID_LEN)
-        return MB_EKID;
-      out->kid = kid;
-    } else if ((rc = mb_cr_skip(r)) != MB_OK) {
-      return rc;
-    }
-  }
-  if (rc < 0)
-    return rc;
-  return out->kid != NULL ? MB_OK : MB_EKID;
+  int rc = mb_cr_map_walk(r, 16, read_unprotected_field, out, NULL);
+  if (rc == MB_OK && out->kid == NULL)
+    rc = MB_EKID;
+  return rc;
 }
 
 static int parse_tags(struct mb_cbor_reader *r, bool allow_cwt_tag,

@@ -131,7 +131,8 @@ static int read_list(struct mb_cbor_reader *r, struct mb_bytes *items,
 }
 
 static int read_body_field(struct mb_cbor_reader *r, int64_t key,
-                           struct mb_datagram *d) {
+                           void *ctx) {
+  struct mb_datagram *d = ctx;
   switch (key) {
   case MB_DG_VERSION:
     return mb_cr_uint(r, &d->version);
@@ -148,28 +149,15 @@ static int read_body_field(struct mb_cbor_reader *r, int64_t key,
   }
 }
 
+#define REQUIRED_BODY_KEYS                                                     \
+  (1u << MB_DG_VERSION | 1u << MB_DG_SEQ | 1u << MB_DG_MESSAGE)
+
 static int read_body(const uint8_t *p, size_t n, struct mb_datagram *d) {
-  struct mb_cbor_reader r;
-  struct mb_cbor_map_iter it;
-  mb_cr_init(&r, p, n);
-  int rc = mb_cr_map_begin(&r, &it, 32);
+  uint32_t seen;
+  int rc = mb_cr_map_walk_all(p, n, 32, read_body_field, d, &seen);
   if (rc)
     return rc;
-  unsigned have = 0;
-  int64_t key;
-  while ((rc = mb_cr_map_key(&r, &it, &key)) > 0) {
-    if (key >= 0 && key < 32)
-      have |= 1u << key;
-    rc = read_body_field(&r, key, d);
-    if (rc)
-      return rc;
-  }
-  if (rc < 0)
-    return rc;
-  if (!mb_cr_done(&r))
-    return MB_ETRAILING;
-  unsigned need = 1u << MB_DG_VERSION | 1u << MB_DG_SEQ | 1u << MB_DG_MESSAGE;
-  if ((have & need) != need)
+  if ((seen & REQUIRED_BODY_KEYS) != REQUIRED_BODY_KEYS)
     return MB_EMISSING;
   return d->version == MB_WIRE_VERSION ? MB_OK : MB_EVERSION;
 }

@@ -203,12 +203,22 @@ static int read_page_field(struct mb_cbor_reader *r, int64_t key,
   }
 }
 
-/* One field of a message whose kind is already known; *have collects the
- * keys seen so the caller can check the required ones. */
-static int read_msg_field(struct mb_cbor_reader *r, int64_t key,
-                          struct mb_msg *m, unsigned *have) {
-  if (key > 0 && key < 32)
-    *have |= 1u << key;
+static int read_msg_kind(struct mb_cbor_reader *r, struct mb_msg *m) {
+  uint64_t kind;
+  int rc = mb_cr_uint(r, &kind);
+  if (rc)
+    return rc;
+  if (kind < MB_MSG_PING || kind > MB_MSG_LEAVE)
+    return MB_EKIND;
+  m->kind = (enum mb_msg_kind)kind;
+  return MB_OK;
+}
+
+/* Key 0, the kind, sorts first, so later keys can dispatch on it. */
+static int read_msg_field(struct mb_cbor_reader *r, int64_t key, void *ctx) {
+  struct mb_msg *m = ctx;
+  if (key == KEY_KIND)
+    return read_msg_kind(r, m);
   if (is_probe_kind(m->kind))
     return read_probe_field(r, key, m);
   if (is_paged_kind(m->kind))
@@ -233,43 +243,14 @@ static unsigned required_keys(enum mb_msg_kind k) {
   }
 }
 
-static int read_msg_kind(struct mb_cbor_reader *r,
-                         struct mb_cbor_map_iter *it, struct mb_msg *m) {
-  int64_t key;
-  uint64_t kind;
-  int rc = mb_cr_map_key(r, it, &key);
-  if (rc < 0)
-    return rc;
-  if (rc == 0 || key != KEY_KIND)
-    return MB_EMISSING;
-  rc = mb_cr_uint(r, &kind);
-  if (rc)
-    return rc;
-  if (kind < MB_MSG_PING || kind > MB_MSG_LEAVE)
-    return MB_EKIND;
-  m->kind = (enum mb_msg_kind)kind;
-  return MB_OK;
-}
-
 int wire_read_msg(struct mb_cbor_reader *r, struct mb_msg *m) {
-  struct mb_cbor_map_iter it;
+  uint32_t seen;
   memset(m, 0, sizeof(*m));
-  int rc = mb_cr_map_begin(r, &it, 16);
-  if (rc == MB_OK)
-    rc = read_msg_kind(r, &it, m);
+  int rc = mb_cr_map_walk(r, 16, read_msg_field, m, &seen);
   if (rc)
     return rc;
-  unsigned have = 0;
-  int64_t key;
-  while ((rc = mb_cr_map_key(r, &it, &key)) > 0) {
-    rc = read_msg_field(r, key, m, &have);
-    if (rc)
-      return rc;
-  }
-  if (rc < 0)
-    return rc;
-  unsigned need = required_keys(m->kind);
-  if ((have & need) != need)
+  uint32_t need = 1u << KEY_KIND | required_keys(m->kind);
+  if ((seen & need) != need)
     return MB_EMISSING;
   if (is_paged_kind(m->kind) && (m->parts == 0 || m->part >= m->parts))
     return MB_ERANGE;

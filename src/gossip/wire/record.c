@@ -141,7 +141,8 @@ static int read_u32_field(struct mb_cbor_reader *r, uint32_t *v) {
 }
 
 static int read_health_field(struct mb_cbor_reader *r, int64_t key,
-                             struct mb_health *h) {
+                             void *ctx) {
+  struct mb_health *h = ctx;
   int64_t t;
   int rc;
   switch (key) {
@@ -165,15 +166,6 @@ static int read_health_field(struct mb_cbor_reader *r, int64_t key,
   default:
     return mb_cr_skip(r);
   }
-}
-
-static int read_health(struct mb_cbor_reader *r, struct mb_health *h) {
-  struct mb_cbor_map_iter it;
-  int rc = mb_cr_map_begin(r, &it, 16);
-  int64_t key;
-  while (rc == MB_OK && (rc = mb_cr_map_key(r, &it, &key)) > 0)
-    rc = read_health_field(r, key, h);
-  return rc < 0 ? rc : MB_OK;
 }
 
 static int read_status(struct mb_cbor_reader *r, enum mb_hb_status *s) {
@@ -206,7 +198,7 @@ static int read_hb_field(struct mb_cbor_reader *r, int64_t key,
   case HB_DOMAIN:
     return mb_cr_text_copy(r, hb->domain, MB_DOMAIN_MAX);
   case HB_HEALTH:
-    return read_health(r, &hb->health);
+    return mb_cr_map_walk(r, 16, read_health_field, &hb->health, NULL);
   case HB_STATUS:
     return read_status(r, &hb->status);
   default:
@@ -260,46 +252,34 @@ static enum mb_record_kind known_kind(uint64_t k) {
   }
 }
 
-static int read_record_kind(struct mb_cbor_reader *r,
-                            struct mb_cbor_map_iter *it,
-                            enum mb_record_kind *kind) {
-  int64_t key;
-  uint64_t k;
-  int rc = mb_cr_map_key(r, it, &key);
-  if (rc < 0)
+/* Key 0, the kind, sorts first, so later keys can dispatch on it. */
+static int read_record_field(struct mb_cbor_reader *r, int64_t key,
+                             void *ctx) {
+  struct mb_record *rec = ctx;
+  uint64_t kind;
+  if (key == 0) {
+    int rc = mb_cr_uint(r, &kind);
+    if (rc == MB_OK)
+      rec->kind = known_kind(kind);
     return rc;
-  if (rc == 0 || key != 0)
-    return MB_EMISSING;
-  rc = mb_cr_uint(r, &k);
-  if (rc == MB_OK)
-    *kind = known_kind(k);
-  return rc;
+  }
+  if (rec->kind == MB_REC_HEARTBEAT)
+    return read_hb_field(r, key, &rec->u.hb);
+  if (rec->kind == MB_REC_SUSPECT || rec->kind == MB_REC_DEAD)
+    return read_claim_field(r, key, &rec->u.claim);
+  return mb_cr_skip(r);
 }
 
-static int read_record_fields(struct mb_cbor_reader *r,
-                              struct mb_cbor_map_iter *it,
-                              struct mb_record *out) {
-  unsigned have = 1; /* the kind */
-  int64_t key;
-  int rc;
-  while ((rc = mb_cr_map_key(r, it, &key)) > 0) {
-    if (key >= 0 && key < 32)
-      have |= 1u << key;
-    if (out->kind == MB_REC_HEARTBEAT)
-      rc = read_hb_field(r, key, &out->u.hb);
-    else if (out->kind == MB_REC_OTHER)
-      rc = mb_cr_skip(r);
-    else
-      rc = read_claim_field(r, key, &out->u.claim);
-    if (rc)
-      return rc;
+static uint32_t required_record_keys(enum mb_record_kind kind) {
+  switch (kind) {
+  case MB_REC_HEARTBEAT:
+    return HB_REQUIRED;
+  case MB_REC_SUSPECT:
+  case MB_REC_DEAD:
+    return CLAIM_REQUIRED;
+  default:
+    return 1u; /* the kind */
   }
-  if (rc < 0)
-    return rc;
-  unsigned need = out->kind == MB_REC_HEARTBEAT ? HB_REQUIRED
-                  : out->kind == MB_REC_OTHER   ? 1u
-                                                : CLAIM_REQUIRED;
-  return (have & need) == need ? MB_OK : MB_EMISSING;
 }
 
 int mb_wire_record_parse(const uint8_t *buf, size_t len,
@@ -310,18 +290,14 @@ int mb_wire_record_parse(const uint8_t *buf, size_t len,
   int rc = mb_cose_sign1_parse(buf, len, false, &out->envelope);
   if (rc)
     return rc;
-  struct mb_cbor_reader r;
-  struct mb_cbor_map_iter it;
-  mb_cr_init(&r, out->envelope.payload, out->envelope.payload_len);
-  rc = mb_cr_map_begin(&r, &it, 32);
-  if (rc == MB_OK)
-    rc = read_record_kind(&r, &it, &out->kind);
-  if (rc == MB_OK)
-    rc = read_record_fields(&r, &it, out);
-  if (rc == MB_OK && !mb_cr_done(&r))
-    rc = MB_ETRAILING;
+  uint32_t seen, need;
+  rc = mb_cr_map_walk_all(out->envelope.payload, out->envelope.payload_len,
+                          32, read_record_field, out, &seen);
   if (rc)
     return rc;
+  need = required_record_keys(out->kind);
+  if (!(seen & 1u) || (seen & need) != need)
+    return MB_EMISSING;
   if (out->kind == MB_REC_HEARTBEAT)
     memcpy(out->u.hb.node_id, out->envelope.kid, MB_NODE_ID_LEN);
   else if (out->kind != MB_REC_OTHER)
