@@ -71,7 +71,9 @@ struct sign_arg {
 
 static int sign_tbs(const uint8_t *tbs, size_t len, void *arg) {
   struct sign_arg *a = arg;
-  crypto_sign_detached(a->sig, NULL, tbs, len, a->signer->sk);
+  const struct mb_sig_scheme *s =
+      a->signer->scheme ? a->signer->scheme : &mb_sig_ed25519;
+  s->sign(a->sig, tbs, len, a->signer->sk);
   return MB_OK;
 }
 
@@ -188,22 +190,31 @@ int mb_cose_sign1_parse(const uint8_t *buf, size_t len, bool allow_cwt_tag,
 }
 
 struct verify_arg {
+  const struct mb_sig_scheme *scheme;
   const uint8_t *sig;
   const uint8_t *pk;
 };
 
 static int verify_tbs(const uint8_t *tbs, size_t len, void *arg) {
   struct verify_arg *a = arg;
-  return crypto_sign_verify_detached(a->sig, tbs, len, a->pk) == 0
-             ? MB_OK
-             : MB_EBADSIG;
+  return a->scheme->verify(a->sig, tbs, len, a->pk) == 0 ? MB_OK
+                                                         : MB_EBADSIG;
+}
+
+int mb_cose_sign1_verify_scheme(const struct mb_sig_scheme *scheme,
+                                const struct mb_cose_sign1 *m,
+                                const uint8_t *aad, size_t aad_len,
+                                const uint8_t pk[MB_NODE_ID_LEN]) {
+  struct verify_arg a = {.scheme = scheme ? scheme : &mb_sig_ed25519,
+                         .sig = m->signature,
+                         .pk = pk};
+  return with_sig_structure(m->protected_hdr, m->protected_len, aad, aad_len,
+                            m->payload, m->payload_len, verify_tbs, &a);
 }
 
 int mb_cose_sign1_verify(const struct mb_cose_sign1 *m, const uint8_t *aad,
                          size_t aad_len, const uint8_t pk[MB_NODE_ID_LEN]) {
-  struct verify_arg a = {.sig = m->signature, .pk = pk};
-  return with_sig_structure(m->protected_hdr, m->protected_len, aad, aad_len,
-                            m->payload, m->payload_len, verify_tbs, &a);
+  return mb_cose_sign1_verify_scheme(NULL, m, aad, aad_len, pk);
 }
 
 int mb_cose_verify_cached(struct mb_vcache *c, const uint8_t *buf, size_t len,
@@ -214,7 +225,8 @@ int mb_cose_verify_cached(struct mb_vcache *c, const uint8_t *buf, size_t len,
     return rc;
   if (c != NULL && mb_vcache_lookup(c, aad, aad_len, buf, len))
     return MB_OK;
-  rc = mb_cose_sign1_verify(out, aad, aad_len, out->kid);
+  rc = mb_cose_sign1_verify_scheme(c ? mb_vcache_scheme(c) : NULL, out, aad,
+                                   aad_len, out->kid);
   if (rc == MB_OK && c != NULL)
     mb_vcache_insert(c, aad, aad_len, buf, len);
   return rc;

@@ -22,11 +22,13 @@
 
 void mb_identity_generate(struct mb_identity *id) {
   crypto_sign_keypair(id->pk, id->sk);
+  id->scheme = NULL;
 }
 
 void mb_identity_from_seed(struct mb_identity *id,
                            const uint8_t seed[MB_SEED_LEN]) {
   crypto_sign_seed_keypair(id->pk, id->sk, seed);
+  id->scheme = NULL;
 }
 
 void mb_identity_wipe(struct mb_identity *id) {

@@ -32,11 +32,33 @@
 #define MB_SIG_LEN 64
 #define MB_SEED_LEN 32
 
+/* ---- signature schemes ------------------------------------------------- */
+
+/*
+ * The one seam in the crypto layer: how a 64-byte signature is made and
+ * checked.  mb_sig_ed25519 is the product.  mb_sig_standin is a keyed hash
+ * of the same size that anyone can forge, for simulations too large to pay
+ * for Ed25519; it is chosen explicitly and never a default.  NULL wherever a
+ * scheme is taken means Ed25519.
+ */
+struct mb_sig_scheme {
+  const char *name;
+  void (*sign)(uint8_t sig[MB_SIG_LEN], const uint8_t *msg, size_t len,
+               const uint8_t sk[64]);
+  /* 0 when sig is valid for msg under pk. */
+  int (*verify)(const uint8_t sig[MB_SIG_LEN], const uint8_t *msg, size_t len,
+                const uint8_t pk[MB_NODE_ID_LEN]);
+};
+
+extern const struct mb_sig_scheme mb_sig_ed25519;
+extern const struct mb_sig_scheme mb_sig_standin;
+
 /* ---- identity ---------------------------------------------------------- */
 
 struct mb_identity {
   uint8_t pk[MB_NODE_ID_LEN]; /* the node id */
   uint8_t sk[64];             /* libsodium's seed||pk secret key */
+  const struct mb_sig_scheme *scheme; /* NULL: Ed25519 */
 };
 
 /* A fresh random key pair. */
@@ -106,6 +128,11 @@ int mb_cose_sign1_parse(const uint8_t *buf, size_t len, bool allow_cwt_tag,
  * (pass m->kid for self-identified messages).  MB_OK or MB_EBADSIG. */
 int mb_cose_sign1_verify(const struct mb_cose_sign1 *m, const uint8_t *aad,
                          size_t aad_len, const uint8_t pk[MB_NODE_ID_LEN]);
+/* The same under another scheme (NULL: Ed25519). */
+int mb_cose_sign1_verify_scheme(const struct mb_sig_scheme *scheme,
+                                const struct mb_cose_sign1 *m,
+                                const uint8_t *aad, size_t aad_len,
+                                const uint8_t pk[MB_NODE_ID_LEN]);
 
 /* ---- admission certificates (CWT) -------------------------------------- */
 
@@ -193,8 +220,12 @@ struct mb_vcache_stats {
   size_t capacity;
 };
 
-/* capacity is rounded up to a multiple of 4; NULL on allocation failure. */
+/* capacity is rounded up to a multiple of 4; NULL on allocation failure.
+ * Verifications made through the cache use its scheme (NULL: Ed25519). */
 struct mb_vcache *mb_vcache_new(size_t capacity);
+struct mb_vcache *mb_vcache_new_scheme(size_t capacity,
+                                       const struct mb_sig_scheme *scheme);
+const struct mb_sig_scheme *mb_vcache_scheme(const struct mb_vcache *c);
 void mb_vcache_free(struct mb_vcache *c);
 bool mb_vcache_lookup(struct mb_vcache *c, const uint8_t *aad, size_t aad_len,
                       const uint8_t *bytes, size_t len);

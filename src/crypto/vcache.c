@@ -25,15 +25,26 @@ struct vcache_set {
 };
 
 struct mb_vcache {
+  const struct mb_sig_scheme *scheme;
   struct vcache_set *sets;
   size_t n_sets;
   struct mb_vcache_stats stats;
 };
 
 struct mb_vcache *mb_vcache_new(size_t capacity) {
+  return mb_vcache_new_scheme(capacity, NULL);
+}
+
+const struct mb_sig_scheme *mb_vcache_scheme(const struct mb_vcache *c) {
+  return c->scheme;
+}
+
+struct mb_vcache *mb_vcache_new_scheme(size_t capacity,
+                                       const struct mb_sig_scheme *scheme) {
   struct mb_vcache *c = calloc(1, sizeof(*c));
   if (c == NULL)
     return NULL;
+  c->scheme = scheme;
   /* Written so that it cannot wrap for capacities near SIZE_MAX. */
   c->n_sets = capacity < WAYS ? 1 : capacity / WAYS + (capacity % WAYS != 0);
   c->sets = calloc(c->n_sets, sizeof(*c->sets));

@@ -1145,10 +1145,45 @@ static void test_verify_cached_never_caches_forgery(void **state) {
 #define KEYFILE_TEST(f)                                                        \
   cmocka_unit_test_setup_teardown(f, tmpdir_setup, tmpdir_teardown)
 
+/* The stand-in keeps sizes and paths but is a different scheme: a message
+ * signed under one never verifies under the other. */
+static void test_standin_scheme(void **state) {
+  (void)state;
+  struct mb_identity id;
+  struct mb_cose_sign1 m;
+  uint8_t buf[256];
+  const uint8_t payload[] = {0xa1, 0x00, 0x01};
+  identity_of(&id, 9);
+  id.scheme = &mb_sig_standin;
+  struct mb_cbor_writer w;
+  mb_cw_init(&w, buf, sizeof(buf));
+  assert_ok(mb_cose_sign1_write(&w, &id, (const uint8_t *)"c", 1, payload,
+                                sizeof(payload)));
+  assert_int_equal(w.len, MB_COSE_OVERHEAD + 1 + sizeof(payload));
+  assert_ok(mb_cose_sign1_parse(buf, w.len, false, &m));
+  assert_ok(mb_cose_sign1_verify_scheme(&mb_sig_standin, &m,
+                                        (const uint8_t *)"c", 1, m.kid));
+  assert_rc(mb_cose_sign1_verify(&m, (const uint8_t *)"c", 1, m.kid),
+            MB_EBADSIG);
+  assert_rc(mb_cose_sign1_verify_scheme(&mb_sig_standin, &m,
+                                        (const uint8_t *)"d", 1, m.kid),
+            MB_EBADSIG);
+  struct mb_vcache *c = mb_vcache_new_scheme(16, &mb_sig_standin);
+  assert_non_null(c);
+  assert_ptr_equal(mb_vcache_scheme(c), &mb_sig_standin);
+  assert_ok(mb_cose_verify_cached(c, buf, w.len, (const uint8_t *)"c", 1, &m));
+  mb_vcache_free(c);
+  c = mb_vcache_new(16);
+  assert_rc(mb_cose_verify_cached(c, buf, w.len, (const uint8_t *)"c", 1, &m),
+            MB_EBADSIG);
+  mb_vcache_free(c);
+}
+
 int main(void) {
   if (sodium_init() < 0)
     return 1;
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_standin_scheme),
       cmocka_unit_test(test_identity_rfc8032_vector),
       cmocka_unit_test(test_identity_generate_differs),
       cmocka_unit_test(test_identity_wipe),

@@ -175,7 +175,14 @@ int mb_wire_datagram_parse(const uint8_t *buf, size_t len,
 
 int mb_wire_datagram_verify(const struct mb_datagram *d, const uint8_t *aad,
                             size_t aad_len) {
-  return mb_cose_sign1_verify(&d->envelope, aad, aad_len, d->envelope.kid);
+  return mb_wire_datagram_verify_scheme(NULL, d, aad, aad_len);
+}
+
+int mb_wire_datagram_verify_scheme(const struct mb_sig_scheme *scheme,
+                                   const struct mb_datagram *d,
+                                   const uint8_t *aad, size_t aad_len) {
+  return mb_cose_sign1_verify_scheme(scheme, &d->envelope, aad, aad_len,
+                                     d->envelope.kid);
 }
 
 int mb_wire_datagram_open(const uint8_t *buf, size_t len, const uint8_t *aad,

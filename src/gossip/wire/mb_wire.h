@@ -168,7 +168,8 @@ int mb_wire_claim_sign(const struct mb_identity *author, const uint8_t *aad,
 /* Parses a record's envelope and payload without verifying.  Unknown kinds
  * yield MB_OK with kind MB_REC_OTHER. */
 int mb_wire_record_parse(const uint8_t *buf, size_t len, struct mb_record *out);
-/* Parses and verifies (through the cache when vc is not NULL). */
+/* Parses and verifies (through the cache, and with the cache's scheme, when
+ * vc is not NULL; Ed25519 otherwise). */
 int mb_wire_record_open(struct mb_vcache *vc, const uint8_t *buf, size_t len,
                         const uint8_t *aad, size_t aad_len,
                         struct mb_record *out);
@@ -211,9 +212,13 @@ int mb_dgram_finish(const struct mb_dgram_builder *b, uint8_t *out,
 /* Parses envelope and body, strictly, without verifying the signature. */
 int mb_wire_datagram_parse(const uint8_t *buf, size_t len,
                            struct mb_datagram *out);
-/* Verifies the sender's signature of a parsed datagram. */
+/* Verifies the sender's signature of a parsed datagram (Ed25519, or the
+ * given scheme). */
 int mb_wire_datagram_verify(const struct mb_datagram *d, const uint8_t *aad,
                             size_t aad_len);
+int mb_wire_datagram_verify_scheme(const struct mb_sig_scheme *scheme,
+                                   const struct mb_datagram *d,
+                                   const uint8_t *aad, size_t aad_len);
 /* parse + verify. */
 int mb_wire_datagram_open(const uint8_t *buf, size_t len, const uint8_t *aad,
                           size_t aad_len, struct mb_datagram *out);
