@@ -28,7 +28,8 @@ FIELDS = ["--seq", "7", "--time", "1790000000123", "--incarnation", "3",
 # kind -> carries the node's certificate
 KINDS = {"ping": False, "ack": False, "ping-req": False, "nack": False,
          "push-pull": False, "push-pull-reply": False, "join": True,
-         "leave": False, "heartbeat": True, "suspect": False, "dead": False}
+         "leave": False, "gossip": False, "heartbeat": True,
+         "suspect": False, "dead": False}
 
 
 def run(*args, capture=True):

@@ -17,10 +17,11 @@ static void wire_usage(FILE *f) {
       "usage: meshbeat wire sample KIND --key FILE [--cert FILE]\n"
       "                            --cluster NAME [options] [--out FILE]\n\n"
       "KIND: ping ack ping-req nack push-pull push-pull-reply join leave\n"
-      "      heartbeat suspect dead\n"
+      "      gossip heartbeat suspect dead\n"
       "  heartbeat  a push-pull page carrying the signer's own heartbeat\n"
       "  join/leave carry the signer's heartbeat (status left for leave)\n"
-      "  suspect/dead  a ping carrying the signer's claim about --target\n\n"
+      "  suspect/dead  a ping carrying the signer's claim about --target\n"
+      "  gossip     a pure dissemination datagram carrying a suspect claim\n\n"
       "options: --seq N --time MS --incarnation N --name NAME --addr H:P\n"
       "         --domain D --capacity BYTES --available BYTES --cpu PERMILLE\n"
       "         --mem PERMILLE --load X100 --temp MILLI_C --target HEX\n"
@@ -198,6 +199,7 @@ static const struct kind_map kinds[] = {
     {"push-pull-reply", MB_MSG_PUSH_PULL_REPLY, 0},
     {"join", MB_MSG_JOIN, MB_REC_HEARTBEAT},
     {"leave", MB_MSG_LEAVE, MB_REC_HEARTBEAT},
+    {"gossip", MB_MSG_GOSSIP, MB_REC_SUSPECT},
     {"heartbeat", MB_MSG_PUSH_PULL, MB_REC_HEARTBEAT},
     {"suspect", MB_MSG_PING, MB_REC_SUSPECT},
     {"dead", MB_MSG_PING, MB_REC_DEAD},

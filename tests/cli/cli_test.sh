@@ -61,7 +61,7 @@ case_help() {
 case_samples() {
   setup_mesh
   for kind in ping ack ping-req nack push-pull push-pull-reply join leave \
-              heartbeat suspect dead; do
+              gossip heartbeat suspect dead; do
     $MB wire sample "$kind" --key node.key --cert node.cert --cluster prod \
       >"$kind.bin"
     $MB inspect --cluster prod --authority "$AUTH" "$kind.bin" >out.txt ||

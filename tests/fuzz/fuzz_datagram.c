@@ -17,7 +17,7 @@ static void check_list(const struct mb_bytes *items, size_t n,
 static void check_datagram(const struct mb_datagram *d, const uint8_t *buf,
                            size_t len) {
   FUZZ_CHECK(d->version == MB_WIRE_VERSION);
-  FUZZ_CHECK(d->msg.kind >= MB_MSG_PING && d->msg.kind <= MB_MSG_LEAVE);
+  FUZZ_CHECK(d->msg.kind >= MB_MSG_PING && d->msg.kind <= MB_MSG_GOSSIP);
   FUZZ_CHECK(d->n_records <= MB_WIRE_MAX_RECORDS);
   FUZZ_CHECK(d->n_certs <= MB_WIRE_MAX_CERTS);
   FUZZ_CHECK(fuzz_within(d->envelope.kid, MB_NODE_ID_LEN, buf, len));

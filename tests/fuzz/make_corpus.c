@@ -364,6 +364,7 @@ static void plain_datagram_seeds(struct gen *g, struct blob *ping) {
   datagram_seed(g, "dg-ping-req", MB_MSG_PING_REQ, NULL, &b);
   datagram_seed(g, "dg-nack", MB_MSG_NACK, NULL, &b);
   datagram_seed(g, "dg-leave", MB_MSG_LEAVE, NULL, &b);
+  datagram_seed(g, "dg-gossip", MB_MSG_GOSSIP, NULL, &b);
 
   struct mb_msg m = message(MB_MSG_PING_REQ, g);
   m.target_addr.family = 6;

@@ -524,7 +524,7 @@ static void test_datagram_init_rejects_unknown_kind(void **state) {
   struct mb_dgram_builder b;
   identity_of(&id, 5);
   struct mb_msg zero = {.kind = (enum mb_msg_kind)0};
-  struct mb_msg nine = {.kind = (enum mb_msg_kind)(MB_MSG_LEAVE + 1)};
+  struct mb_msg nine = {.kind = (enum mb_msg_kind)(MB_MSG_GOSSIP + 1)};
   assert_rc(mb_dgram_init(&b, &id, CLUSTER, MB_WIRE_DEFAULT_BUDGET, 1, &zero),
             MB_EINVAL);
   assert_rc(mb_dgram_init(&b, &id, CLUSTER, MB_WIRE_DEFAULT_BUDGET, 1, &nine),
@@ -563,7 +563,7 @@ static void test_datagram_ping_req(void **state) {
 static void test_datagram_ack_nack_leave(void **state) {
   (void)state;
   static const enum mb_msg_kind kinds[] = {MB_MSG_ACK, MB_MSG_NACK,
-                                           MB_MSG_LEAVE};
+                                           MB_MSG_LEAVE, MB_MSG_GOSSIP};
   struct mb_identity id;
   struct mb_datagram d;
   uint8_t buf[MB_WIRE_DEFAULT_BUDGET];
@@ -573,7 +573,7 @@ static void test_datagram_ack_nack_leave(void **state) {
     size_t n = build(&id, 7, &msg, buf, sizeof(buf));
     assert_ok(mb_wire_datagram_open(buf, n, CLUSTER, &d));
     assert_int_equal(d.msg.kind, kinds[i]);
-    if (kinds[i] != MB_MSG_LEAVE)
+    if (kinds[i] == MB_MSG_ACK || kinds[i] == MB_MSG_NACK)
       assert_int_equal(d.msg.probe_id, 1000 + i);
   }
 }
@@ -971,12 +971,12 @@ static int open_with_message(const uint8_t *msg, size_t msg_len) {
 
 static void test_datagram_bad_messages(void **state) {
   (void)state;
-  static const uint8_t kind9[] = {0xa1, 0x00, 0x09};
+  static const uint8_t kind10[] = {0xa1, 0x00, 0x0a}; /* one past gossip */
   static const uint8_t kind0[] = {0xa1, 0x00, 0x00};
   static const uint8_t no_kind[] = {0xa1, 0x01, 0x05};
   static const uint8_t ack_no_id[] = {0xa1, 0x00, 0x02};
   static const uint8_t leave[] = {0xa1, 0x00, 0x08};
-  assert_rc(open_with_message(kind9, sizeof(kind9)), MB_EKIND);
+  assert_rc(open_with_message(kind10, sizeof(kind10)), MB_EKIND);
   assert_rc(open_with_message(kind0, sizeof(kind0)), MB_EKIND);
   assert_rc(open_with_message(no_kind, sizeof(no_kind)), MB_EMISSING);
   assert_rc(open_with_message(ack_no_id, sizeof(ack_no_id)), MB_EMISSING);

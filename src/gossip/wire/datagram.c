@@ -33,7 +33,7 @@ size_t mb_dgram_size(const struct mb_dgram_builder *b) {
 int mb_dgram_init(struct mb_dgram_builder *b, const struct mb_identity *self,
                   const uint8_t *aad, size_t aad_len, size_t budget,
                   uint64_t seq, const struct mb_msg *msg) {
-  if (msg->kind < MB_MSG_PING || msg->kind > MB_MSG_LEAVE)
+  if (msg->kind < MB_MSG_PING || msg->kind > MB_MSG_GOSSIP)
     return MB_EINVAL;
   memset(b, 0, sizeof(*b));
   b->self = self;

@@ -51,6 +51,7 @@ enum mb_msg_kind {
   MB_MSG_PUSH_PULL_REPLY = 6,
   MB_MSG_JOIN = 7,
   MB_MSG_LEAVE = 8,
+  MB_MSG_GOSSIP = 9, /* nothing but piggybacked records */
 };
 
 enum mb_record_kind {

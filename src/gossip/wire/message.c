@@ -37,6 +37,8 @@ const char *mb_msg_kind_name(enum mb_msg_kind k) {
     return "join";
   case MB_MSG_LEAVE:
     return "leave";
+  case MB_MSG_GOSSIP:
+    return "gossip";
   }
   return "unknown";
 }
@@ -130,6 +132,7 @@ static size_t msg_field_count(const struct mb_msg *m) {
   case MB_MSG_NACK:
     return 2;
   case MB_MSG_LEAVE:
+  case MB_MSG_GOSSIP:
     return 1;
   default:
     return 3; /* paged kinds */
@@ -208,7 +211,7 @@ static int read_msg_kind(struct mb_cbor_reader *r, struct mb_msg *m) {
   int rc = mb_cr_uint(r, &kind);
   if (rc)
     return rc;
-  if (kind < MB_MSG_PING || kind > MB_MSG_LEAVE)
+  if (kind < MB_MSG_PING || kind > MB_MSG_GOSSIP)
     return MB_EKIND;
   m->kind = (enum mb_msg_kind)kind;
   return MB_OK;
@@ -237,6 +240,7 @@ static unsigned required_keys(enum mb_msg_kind k) {
   case MB_MSG_NACK:
     return 1u << KEY_PROBE_ID;
   case MB_MSG_LEAVE:
+  case MB_MSG_GOSSIP:
     return 0;
   default:
     return 1u << KEY_PART | 1u << KEY_PARTS;

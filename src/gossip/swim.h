@@ -1,0 +1,187 @@
+/*
+ * The SWIM + Lifeguard membership core: a pure state machine.
+ *
+ *   inputs:  swim_receive (a datagram and its source), swim_tick (time has
+ *            passed), swim_join / swim_leave / swim_set_payload (commands)
+ *   outputs: swim_poll yields datagrams to send and membership events;
+ *            swim_next_deadline says when swim_tick is next due.
+ *
+ * The core reads no clock (every input carries `now`, monotonic ms), opens
+ * no socket, touches no storage and draws randomness only from its own
+ * seeded generator, so the agent (libuv) and the simulator drive the very
+ * same code, and a simulation replays exactly from its seed.
+ *
+ * Protocol: SWIM (Das, Gupta, Motivala, DSN 2002) with the Lifeguard
+ * refinements (Dadgar, Phillips, Currey, arXiv:1707.00788, 2018): local
+ * health multiplier, dynamic suspicion timeouts shrinking with independent
+ * confirmations, buddy system; memberlist-style push-pull anti-entropy.
+ * docs/protocol.md describes the state diagram and every parameter.
+ *
+ * Ownership: swim_new copies the config and self description (the identity
+ * and certificate are copied too).  Bytes handed out by swim_poll stay valid
+ * until the next call into the core.  The verified-record cache, when given,
+ * is borrowed and may be shared by many cores (the simulator does).
+ * Errors: 0 or a negative MB_E* / -errno code.
+ */
+#ifndef MESHBEAT_SWIM_H
+#define MESHBEAT_SWIM_H
+
+#include "mb_common.h"
+#include "mb_crypto.h"
+#include "mb_wire.h"
+
+enum swim_state {
+  SWIM_ALIVE = 0,
+  SWIM_SUSPECT = 1,
+  SWIM_DEAD = 2,
+  SWIM_LEFT = 3,
+};
+
+/* Why a member changed state (carried in every event). */
+enum swim_reason {
+  SWIM_R_JOINED,      /* first heard of, alive */
+  SWIM_R_PROBE_FAILED,/* our own probe (direct and indirect) failed */
+  SWIM_R_SUSPECTED,   /* another member's signed suspect claim */
+  SWIM_R_REFUTED,     /* the member answered a suspicion with a newer
+                         incarnation */
+  SWIM_R_TIMEOUT,     /* suspicion timed out: we declare it dead */
+  SWIM_R_DECLARED,    /* another member's signed dead claim */
+  SWIM_R_LEFT,        /* the member's own signed leave */
+  SWIM_R_REJOINED,    /* dead or left, now alive with a newer incarnation */
+  SWIM_R_UPDATED,     /* same state, newer heartbeat record */
+};
+
+struct swim_config {
+  const char *cluster;            /* external AAD; must outlive the core */
+  uint32_t probe_interval_ms;     /* 1000: one probe per period */
+  uint32_t probe_timeout_ms;      /* 500: direct ack wait before indirect */
+  uint32_t indirect_checks;       /* 3: k members asked to probe for us */
+  uint32_t suspicion_mult;        /* 4: min timeout = mult*log10(n)*interval */
+  uint32_t suspicion_max_mult;    /* 6: max timeout = max_mult * min */
+  uint32_t retransmit_mult;       /* 4: news sent mult*ceil(log10(n+1)) times */
+  uint32_t awareness_max;         /* 8: Lifeguard local health ceiling */
+  uint32_t gossip_interval_ms;    /* 200: pure dissemination rounds */
+  uint32_t gossip_nodes;          /* 3: members per gossip round */
+  uint32_t push_pull_interval_ms; /* 30000, scaled up above 32 members */
+  uint32_t reconnect_interval_ms; /* 5000: try one dead member for re-merge */
+  uint32_t dead_keep_ms;          /* 3600000: forget dead/left after this */
+  uint32_t budget;                /* 1400: UDP payload bytes */
+  uint64_t seed;                  /* randomness of probe order and peers */
+  bool require_cert;              /* admission: only certified senders */
+  uint8_t authority[MB_NODE_ID_LEN];
+  int64_t cert_skew_s;            /* 300: clock tolerance for certificates */
+};
+
+/* memberlist's LAN profile, so comparisons are fair. */
+void swim_config_default(struct swim_config *c);
+
+/* What this node is. */
+struct swim_self {
+  const struct mb_identity *id;   /* copied */
+  const uint8_t *cert;            /* copied; may be NULL when not required */
+  size_t cert_len;
+  const char *name;
+  const char *domain;             /* may be "" */
+  struct mb_addr addr;            /* advertised address */
+  uint64_t incarnation;           /* start above anything used before */
+  uint64_t first_seq;             /* first datagram sequence number */
+};
+
+struct swim;
+
+/* NULL on allocation failure or bad arguments.  vc may be NULL. */
+struct swim *swim_new(const struct swim_config *cfg,
+                      const struct swim_self *self, struct mb_vcache *vc,
+                      uint64_t now, int64_t wall_ms);
+void swim_free(struct swim *s);
+
+/* ---- inputs ------------------------------------------------------------ */
+
+void swim_receive(struct swim *s, uint64_t now, const struct mb_addr *from,
+                  const uint8_t *buf, size_t len);
+void swim_tick(struct swim *s, uint64_t now);
+/* Sends join requests (push-pull with our state) to the seeds. */
+void swim_join(struct swim *s, uint64_t now, const struct mb_addr *seeds,
+               size_t n);
+/* Signs a "left" record and gossips it; the core then stays quiet. */
+void swim_leave(struct swim *s, uint64_t now);
+/* New self payload (re-signed, disseminated when `announce`). */
+void swim_set_payload(struct swim *s, uint64_t now, int64_t wall_ms,
+                      uint64_t capacity, uint64_t available,
+                      const struct mb_health *health, bool announce);
+
+/* Monotonic ms at which swim_tick must next run. */
+uint64_t swim_next_deadline(const struct swim *s);
+
+/* ---- outputs ----------------------------------------------------------- */
+
+enum swim_output_kind { SWIM_OUT_SEND, SWIM_OUT_EVENT };
+
+struct swim_event {
+  uint8_t id[MB_NODE_ID_LEN];
+  char name[MB_NAME_MAX + 1];
+  enum swim_state from, to;
+  enum swim_reason reason;
+  uint64_t incarnation;
+  uint64_t at; /* monotonic ms */
+};
+
+struct swim_output {
+  enum swim_output_kind kind;
+  struct mb_addr to;    /* SEND */
+  const uint8_t *buf;   /* SEND: valid until the next call into the core */
+  size_t len;
+  struct swim_event ev; /* EVENT */
+};
+
+/* 1 with *out filled, 0 when nothing is pending. */
+int swim_poll(struct swim *s, struct swim_output *out);
+
+/* ---- queries ----------------------------------------------------------- */
+
+struct swim_member_info {
+  uint8_t id[MB_NODE_ID_LEN];
+  char name[MB_NAME_MAX + 1];
+  char domain[MB_DOMAIN_MAX + 1];
+  struct mb_addr addr;
+  enum swim_state state;
+  uint64_t incarnation;
+  uint64_t state_since; /* monotonic ms */
+  uint64_t capacity, available;
+  int64_t record_time_ms;
+  uint32_t confirmations; /* distinct accusers while suspect */
+  bool is_self;
+};
+
+/* Members including self, in a stable order (index valid until the table
+ * changes). */
+size_t swim_member_count(const struct swim *s);
+int swim_member_get(const struct swim *s, size_t i,
+                    struct swim_member_info *out);
+/* Index of a member, or -1. */
+long swim_member_find(const struct swim *s, const uint8_t id[MB_NODE_ID_LEN]);
+uint64_t swim_self_incarnation(const struct swim *s);
+/* Lifeguard's local health multiplier score (0 = healthy). */
+uint32_t swim_awareness(const struct swim *s);
+
+struct swim_stats {
+  uint64_t sent_datagrams, sent_bytes, recv_datagrams, recv_bytes;
+  uint64_t rejected[8]; /* by enum swim_reject */
+  uint64_t probes, probe_failures, suspicions, refutations;
+};
+
+enum swim_reject {
+  SWIM_REJ_MALFORMED, /* did not parse */
+  SWIM_REJ_SIGNATURE, /* bad signature (or other cluster) */
+  SWIM_REJ_ADMISSION, /* no valid certificate for the sender */
+  SWIM_REJ_REPLAY,    /* sequence number replayed or too old */
+  SWIM_REJ_SELF,      /* claims to come from us */
+  SWIM_REJ_RECORD,    /* a carried record was refused */
+  SWIM_REJ_COUNT_,
+};
+
+void swim_get_stats(const struct swim *s, struct swim_stats *out);
+const char *swim_state_name(enum swim_state st);
+const char *swim_reason_name(enum swim_reason r);
+
+#endif
