@@ -65,12 +65,17 @@ struct swim_config {
   uint32_t push_pull_interval_ms; /* 30000, scaled up above 32 members */
   uint32_t reconnect_interval_ms; /* 5000: try one dead member for re-merge */
   uint32_t dead_keep_ms;          /* 3600000: forget dead/left after this */
-  uint32_t budget;                /* 1400: UDP payload bytes */
+  uint32_t budget;                /* 1400: UDP payload bytes, at least
+                                     SWIM_MIN_BUDGET */
   uint64_t seed;                  /* randomness of probe order and peers */
   bool require_cert;              /* admission: only certified senders */
   uint8_t authority[MB_NODE_ID_LEN];
   int64_t cert_skew_s;            /* 300: clock tolerance for certificates */
 };
+
+/* The smallest budget that still carries a datagram with a certificate, a
+ * record and that record's certificate (about 900 bytes), with room. */
+#define SWIM_MIN_BUDGET 1024
 
 /* memberlist's LAN profile, so comparisons are fair. */
 void swim_config_default(struct swim_config *c);

@@ -79,6 +79,21 @@ int mb_dgram_add_cert(struct mb_dgram_builder *b, const uint8_t *cert,
                   &b->certs_bytes, cert, len);
 }
 
+void mb_dgram_save(const struct mb_dgram_builder *b, struct mb_dgram_mark *m) {
+  *m = (struct mb_dgram_mark){.n_records = b->n_records,
+                              .records_bytes = b->records_bytes,
+                              .n_certs = b->n_certs,
+                              .certs_bytes = b->certs_bytes};
+}
+
+void mb_dgram_restore(struct mb_dgram_builder *b,
+                      const struct mb_dgram_mark *m) {
+  b->n_records = m->n_records;
+  b->records_bytes = m->records_bytes;
+  b->n_certs = m->n_certs;
+  b->certs_bytes = m->certs_bytes;
+}
+
 static void write_list(struct mb_cbor_writer *w, uint64_t key,
                        const struct mb_bytes *items, size_t n) {
   if (n == 0)

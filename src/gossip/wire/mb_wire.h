@@ -205,6 +205,14 @@ int mb_dgram_add_record(struct mb_dgram_builder *b, const uint8_t *rec,
                         size_t len);
 int mb_dgram_add_cert(struct mb_dgram_builder *b, const uint8_t *cert,
                       size_t len);
+/* A point to return to, so a group of items goes in whole or not at all. */
+struct mb_dgram_mark {
+  size_t n_records, records_bytes, n_certs, certs_bytes;
+};
+void mb_dgram_save(const struct mb_dgram_builder *b, struct mb_dgram_mark *m);
+void mb_dgram_restore(struct mb_dgram_builder *b,
+                      const struct mb_dgram_mark *m);
+
 /* Exact size the datagram would have if finished now. */
 size_t mb_dgram_size(const struct mb_dgram_builder *b);
 int mb_dgram_finish(const struct mb_dgram_builder *b, uint8_t *out,

@@ -1,0 +1,271 @@
+/*
+ * Joining, anti-entropy and re-merging.
+ *
+ * A joiner sends a join (its own record and certificate) to its seeds until
+ * one answers with its whole view (push-pull reply pages).  Every
+ * push_pull_interval (scaled up above 32 members, as memberlist does) a
+ * member exchanges its whole view with a random live member.  Every
+ * reconnect_interval it also sends its view to one dead member: if that
+ * member is in fact alive on the far side of a healed partition, it sees
+ * itself declared dead, refutes, and both sides re-merge with no operator
+ * action.
+ */
+#include "swim_internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+#define JOIN_RETRY_MS 1000
+#define JOIN_MAX_ATTEMPTS 30
+
+static uint64_t push_pull_period(const struct swim *s) {
+  double n = (double)s->n_live;
+  double mult = n > 32.0 ? ceil(log2(n) - log2(32.0)) + 1.0 : 1.0;
+  return (uint64_t)(s->cfg.push_pull_interval_ms * mult);
+}
+
+/* ---- applying a heartbeat record --------------------------------------- */
+
+static bool newer(const struct member *m, const struct mb_heartbeat *hb) {
+  if (m->record.p == NULL)
+    return true;
+  if (hb->incarnation != m->incarnation)
+    return hb->incarnation > m->incarnation;
+  return hb->seq > m->hb_seq;
+}
+
+static void take_record(struct member *m, const struct mb_heartbeat *hb,
+                        const uint8_t *raw, size_t len) {
+  swim_bytes_set(&m->record, raw, len);
+  memcpy(m->name, hb->name, sizeof(m->name));
+  memcpy(m->domain, hb->domain, sizeof(m->domain));
+  m->addr = hb->addr;
+  m->hb_seq = hb->seq;
+  m->record_time_ms = hb->time_ms;
+  m->capacity = hb->capacity;
+  m->available = hb->available;
+}
+
+/* Which state and reason a newer record brings. */
+static enum swim_state next_state(const struct member *m,
+                                  const struct mb_heartbeat *hb, bool is_new,
+                                  enum swim_reason *why) {
+  if (hb->status == MB_HB_LEFT) {
+    *why = SWIM_R_LEFT;
+    return SWIM_LEFT;
+  }
+  if (is_new) {
+    *why = SWIM_R_JOINED;
+    return SWIM_ALIVE;
+  }
+  if (hb->incarnation <= m->incarnation) { /* same life, newer payload */
+    *why = SWIM_R_UPDATED;
+    return m->state;
+  }
+  *why = m->state == SWIM_SUSPECT ? SWIM_R_REFUTED
+         : m->state == SWIM_ALIVE ? SWIM_R_UPDATED
+                                  : SWIM_R_REJOINED;
+  return SWIM_ALIVE;
+}
+
+int swim_apply_heartbeat(struct swim *s, const struct mb_record *rec,
+                         const uint8_t *raw, size_t len,
+                         const struct bytes *cert, int64_t cert_expires) {
+  const struct mb_heartbeat *hb = &rec->u.hb;
+  if (memcmp(hb->node_id, s->id.pk, MB_NODE_ID_LEN) == 0) {
+    /* Our own record echoed back is nothing; a record of ours newer than
+     * the one we hold is an earlier life of this node: start above it. */
+    const struct member *me = &s->m[s->self_idx];
+    if (hb->incarnation > me->incarnation ||
+        (hb->incarnation == me->incarnation && hb->seq > me->hb_seq))
+      swim_refute(s, hb->incarnation);
+    return MB_OK;
+  }
+  struct member *m = swim_member_by_id(s, hb->node_id);
+  bool is_new = m == NULL;
+  if (is_new && (m = swim_member_add(s, hb->node_id)) == NULL)
+    return -ENOMEM;
+  if (!newer(m, hb) && !(m->state == SWIM_DEAD && m->record.p == NULL))
+    return MB_OK;
+  enum swim_reason why;
+  enum swim_state to = next_state(m, hb, is_new, &why);
+  if (hb->incarnation > m->incarnation)
+    m->knows_us = false; /* a new life has forgotten us */
+  if (hb->incarnation > m->incarnation || is_new)
+    m->incarnation = hb->incarnation;
+  take_record(m, hb, raw, len);
+  if (cert != NULL && swim_bytes_set(&m->cert, cert->p, cert->len) == MB_OK)
+    m->cert_expires = cert_expires;
+  if (to != m->state || is_new)
+    swim_set_state(s, m, to, why);
+  swim_bcast_add(s, m->id, &m->record, is_new ? &m->cert : NULL);
+  return MB_OK;
+}
+
+/* ---- sending our view -------------------------------------------------- */
+
+/* What a member contributes to a push-pull: its record, and its latest
+ * claim while it is suspect or dead. */
+static bool member_items(const struct member *m, struct bytes *rec,
+                         struct bytes *claim) {
+  if (m->record.p == NULL)
+    return false;
+  *rec = m->record;
+  *claim = m->state == SWIM_SUSPECT || m->state == SWIM_DEAD
+               ? m->claim
+               : (struct bytes){0};
+  return true;
+}
+
+static bool add_member(struct mb_dgram_builder *b, const struct member *m,
+                       bool with_cert) {
+  struct bytes rec, claim;
+  if (!member_items(m, &rec, &claim))
+    return true; /* nothing to send: not a reason to start a page */
+  struct mb_dgram_mark mark;
+  mb_dgram_save(b, &mark);
+  bool ok = mb_dgram_add_record(b, rec.p, rec.len) == MB_OK;
+  if (ok && claim.p != NULL)
+    ok = mb_dgram_add_record(b, claim.p, claim.len) == MB_OK;
+  if (ok && with_cert && m->cert.p != NULL && !m->is_self)
+    ok = mb_dgram_add_cert(b, m->cert.p, m->cert.len) == MB_OK;
+  if (!ok) /* all of a member or nothing */
+    mb_dgram_restore(b, &mark);
+  return ok;
+}
+
+/* A page starts with our certificate: the receiver may not know us. */
+static void page_begin(struct swim *s, struct mb_dgram_builder *b,
+                       const struct mb_msg *msg, bool send) {
+  if (send)
+    swim_dgram_begin(s, b, msg);
+  else
+    mb_dgram_init(b, &s->id, s->aad, s->aad_len, s->cfg.budget, s->next_seq,
+                  msg);
+  const struct member *me = &s->m[s->self_idx];
+  if (me->cert.p != NULL) /* so add_member never repeats it for self */
+    mb_dgram_add_cert(b, me->cert.p, me->cert.len);
+}
+
+/* Pages of our view.  A dry run (send = false) counts the pages, assuming
+ * the widest page numbers, so the real run never needs more. */
+static uint32_t send_pages(struct swim *s, const struct mb_addr *to,
+                           enum mb_msg_kind kind, bool with_certs, bool send,
+                           uint32_t parts) {
+  struct mb_msg msg = {.kind = kind, .parts = send ? parts : UINT16_MAX};
+  struct mb_dgram_builder b;
+  page_begin(s, &b, &msg, send);
+  for (size_t i = 0; i < s->n; i++) {
+    if (add_member(&b, &s->m[i], with_certs))
+      continue;
+    if (send)
+      swim_send_built(s, to, &b);
+    msg.part++;
+    page_begin(s, &b, &msg, send);
+    add_member(&b, &s->m[i], with_certs); /* alone too big: skipped */
+  }
+  if (send)
+    swim_send_built(s, to, &b);
+  return msg.part + 1;
+}
+
+void swim_send_state(struct swim *s, const struct mb_addr *to,
+                     enum mb_msg_kind kind, bool with_certs) {
+  uint32_t parts = send_pages(s, to, kind, with_certs, false, 0);
+  send_pages(s, to, kind, with_certs, true, parts);
+}
+
+void swim_on_push_pull(struct swim *s, const struct mb_addr *from,
+                       const struct mb_msg *msg) {
+  if (msg->kind == MB_MSG_PUSH_PULL_REPLY) {
+    s->joined = true;
+    return;
+  }
+  if (s->leaving || msg->part != 0)
+    return; /* answer once per exchange, on its first page */
+  swim_send_state(s, from, MB_MSG_PUSH_PULL_REPLY, msg->kind == MB_MSG_JOIN);
+}
+
+/* ---- timers ------------------------------------------------------------ */
+
+static struct member *random_member(struct swim *s, enum swim_state st) {
+  size_t count = 0;
+  for (size_t i = 0; i < s->n; i++)
+    count += !s->m[i].is_self && s->m[i].state == st;
+  if (count == 0)
+    return NULL;
+  size_t pick = (size_t)mb_rng_below(&s->rng, count);
+  for (size_t i = 0; i < s->n; i++)
+    if (!s->m[i].is_self && s->m[i].state == st && pick-- == 0)
+      return &s->m[i];
+  return NULL;
+}
+
+static void join_tick(struct swim *s) {
+  if (s->joined || s->n_seeds == 0 || s->now < s->next_join_at)
+    return;
+  if (s->join_attempts++ >= JOIN_MAX_ATTEMPTS) {
+    s->n_seeds = 0;
+    return;
+  }
+  for (size_t i = 0; i < s->n_seeds; i++)
+    swim_send_state(s, &s->seeds[i], MB_MSG_JOIN, true);
+  s->next_join_at = s->now + JOIN_RETRY_MS;
+}
+
+static void forget_old_dead(struct swim *s) {
+  for (size_t i = 0; i < s->n;) {
+    struct member *m = &s->m[i];
+    bool gone = m->state == SWIM_DEAD || m->state == SWIM_LEFT;
+    if (gone && !m->is_self && s->now - m->state_since >= s->cfg.dead_keep_ms)
+      swim_member_remove(s, i);
+    else
+      i++;
+  }
+}
+
+static void gossip_tick(struct swim *s) {
+  s->next_gossip_at = s->now + s->cfg.gossip_interval_ms;
+  for (uint32_t k = 0; k < s->cfg.gossip_nodes && s->n_bq > 0; k++) {
+    struct member *m = random_member(s, SWIM_ALIVE);
+    if (m == NULL)
+      return;
+    struct mb_msg msg = {.kind = MB_MSG_GOSSIP};
+    swim_send(s, &m->addr, m, &msg, true);
+  }
+}
+
+void swim_antientropy_tick(struct swim *s) {
+  if (s->leaving)
+    return;
+  join_tick(s);
+  if (s->now >= s->next_gossip_at)
+    gossip_tick(s);
+  if (s->now >= s->next_push_pull_at) {
+    s->next_push_pull_at = s->now + push_pull_period(s);
+    struct member *m = random_member(s, SWIM_ALIVE);
+    if (m != NULL)
+      swim_send_state(s, &m->addr, MB_MSG_PUSH_PULL, false);
+  }
+  if (s->now >= s->next_reconnect_at) {
+    s->next_reconnect_at = s->now + s->cfg.reconnect_interval_ms;
+    struct member *m = random_member(s, SWIM_DEAD);
+    if (m != NULL)
+      swim_send_state(s, &m->addr, MB_MSG_PUSH_PULL, false);
+    forget_old_dead(s);
+  }
+}
+
+uint64_t swim_antientropy_deadline(const struct swim *s) {
+  if (s->leaving)
+    return SWIM_NEVER;
+  uint64_t d = s->next_gossip_at;
+  if (s->next_push_pull_at < d)
+    d = s->next_push_pull_at;
+  if (s->next_reconnect_at < d)
+    d = s->next_reconnect_at;
+  if (!s->joined && s->n_seeds > 0 && s->next_join_at < d)
+    d = s->next_join_at;
+  return d;
+}

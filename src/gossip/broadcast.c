@@ -1,0 +1,98 @@
+/*
+ * The dissemination queue (SWIM §4.1, "infection-style" dissemination).
+ * Every piece of news is a signed record carried unchanged; each is sent
+ * about retransmit_mult * ceil(log10(n + 1)) times, least-sent first (ties:
+ * newest first), and newer news about a member replaces older news about it.
+ */
+#include "swim_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+uint32_t swim_retransmit_limit(const struct swim *s) {
+  double scale = ceil(log10((double)s->n_live + 1.0));
+  return s->cfg.retransmit_mult * (uint32_t)(scale < 1 ? 1 : scale);
+}
+
+static void bcast_drop(struct swim *s, size_t i) {
+  swim_bytes_free(&s->bq[i].rec);
+  swim_bytes_free(&s->bq[i].cert);
+  s->bq[i] = s->bq[--s->n_bq];
+}
+
+void swim_bcast_free(struct swim *s) {
+  while (s->n_bq > 0)
+    bcast_drop(s, 0);
+  free(s->bq);
+  s->bq = NULL;
+  s->cap_bq = 0;
+}
+
+void swim_bcast_add(struct swim *s, const uint8_t *subject,
+                    const struct bytes *rec, const struct bytes *cert) {
+  for (size_t i = 0; i < s->n_bq;)
+    if (memcmp(s->bq[i].subject, subject, MB_NODE_ID_LEN) == 0)
+      bcast_drop(s, i);
+    else
+      i++;
+  if (s->n_bq == s->cap_bq) {
+    size_t cap = s->cap_bq ? 2 * s->cap_bq : 16;
+    struct bcast *q = realloc(s->bq, cap * sizeof(*q));
+    if (q == NULL)
+      return;
+    s->bq = q;
+    s->cap_bq = cap;
+  }
+  struct bcast *b = &s->bq[s->n_bq];
+  memset(b, 0, sizeof(*b));
+  memcpy(b->subject, subject, MB_NODE_ID_LEN);
+  if (swim_bytes_set(&b->rec, rec->p, rec->len) != MB_OK)
+    return;
+  if (cert != NULL && cert->p != NULL &&
+      swim_bytes_set(&b->cert, cert->p, cert->len) != MB_OK) {
+    swim_bytes_free(&b->rec);
+    return;
+  }
+  b->order = ++s->bq_order;
+  s->n_bq++;
+}
+
+/* Least transmitted first; among equals, the newest. */
+static int bcast_cmp(const void *a, const void *b) {
+  const struct bcast *x = a, *y = b;
+  if (x->transmits != y->transmits)
+    return x->transmits < y->transmits ? -1 : 1;
+  return x->order > y->order ? -1 : (x->order < y->order);
+}
+
+void swim_bcast_fill(struct swim *s, struct mb_dgram_builder *b) {
+  if (s->n_bq == 0)
+    return;
+  qsort(s->bq, s->n_bq, sizeof(*s->bq), bcast_cmp);
+  for (size_t i = 0; i < s->n_bq; i++) {
+    struct bcast *q = &s->bq[i];
+    struct mb_dgram_mark mark;
+    mb_dgram_save(b, &mark);
+    /* A record whose author the receiver cannot admit is wasted bytes:
+     * record and certificate go together or not at all. */
+    if (mb_dgram_add_record(b, q->rec.p, q->rec.len) != MB_OK ||
+        (q->cert.p != NULL &&
+         mb_dgram_add_cert(b, q->cert.p, q->cert.len) != MB_OK)) {
+      mb_dgram_restore(b, &mark);
+      continue; /* a smaller one further down may still fit */
+    }
+    q->transmits++;
+  }
+}
+
+/* Separate from filling: the builder points into the queue's bytes until
+ * the datagram is finished. */
+void swim_bcast_prune(struct swim *s) {
+  uint32_t limit = swim_retransmit_limit(s);
+  for (size_t i = 0; i < s->n_bq;)
+    if (s->bq[i].transmits >= limit)
+      bcast_drop(s, i);
+    else
+      i++;
+}

@@ -1,0 +1,164 @@
+/*
+ * The member table: a dense array (stable iteration, cheap random picks)
+ * indexed by an open-addressing hash on the node id.  Every state change
+ * goes through swim_set_state, which emits the event the drivers record.
+ */
+#include "swim_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+int swim_bytes_set(struct bytes *b, const uint8_t *p, size_t len) {
+  if (b->p != NULL && b->len == len && memcmp(b->p, p, len) == 0)
+    return MB_OK;
+  uint8_t *copy = malloc(len ? len : 1);
+  if (copy == NULL)
+    return -ENOMEM;
+  memcpy(copy, p, len);
+  free(b->p);
+  b->p = copy;
+  b->len = len;
+  return MB_OK;
+}
+
+void swim_bytes_free(struct bytes *b) {
+  free(b->p);
+  b->p = NULL;
+  b->len = 0;
+}
+
+bool swim_is_live(const struct member *m) {
+  return m->state == SWIM_ALIVE || m->state == SWIM_SUSPECT;
+}
+
+size_t swim_member_index(const struct swim *s, const struct member *m) {
+  return (size_t)(m - s->m);
+}
+
+static uint64_t id_hash(const uint8_t *id) {
+  uint64_t h;
+  memcpy(&h, id, sizeof(h)); /* node ids are public keys: already uniform */
+  return h;
+}
+
+static void index_insert(struct swim *s, size_t idx) {
+  size_t mask = s->n_slots - 1;
+  size_t i = (size_t)id_hash(s->m[idx].id) & mask;
+  while (s->slots[i] >= 0)
+    i = (i + 1) & mask;
+  s->slots[i] = (int32_t)idx;
+}
+
+static int index_rebuild(struct swim *s, size_t want_slots) {
+  int32_t *slots = malloc(want_slots * sizeof(*slots));
+  if (slots == NULL)
+    return -ENOMEM;
+  free(s->slots);
+  s->slots = slots;
+  s->n_slots = want_slots;
+  memset(slots, 0xff, want_slots * sizeof(*slots));
+  for (size_t i = 0; i < s->n; i++)
+    index_insert(s, i);
+  return MB_OK;
+}
+
+/* Looks up by the first `len` bytes of the id (a node ref or a full id). */
+static struct member *find_prefix(struct swim *s, const uint8_t *id,
+                                  size_t len) {
+  if (s->n_slots == 0)
+    return NULL;
+  size_t mask = s->n_slots - 1;
+  for (size_t i = (size_t)id_hash(id) & mask; s->slots[i] >= 0;
+       i = (i + 1) & mask) {
+    struct member *m = &s->m[s->slots[i]];
+    if (memcmp(m->id, id, len) == 0)
+      return m;
+  }
+  return NULL;
+}
+
+struct member *swim_member_by_id(struct swim *s, const uint8_t *id) {
+  return find_prefix(s, id, MB_NODE_ID_LEN);
+}
+
+struct member *swim_member_by_ref(struct swim *s, const uint8_t *ref) {
+  return find_prefix(s, ref, MB_NODE_REF_LEN);
+}
+
+static int grow(struct swim *s) {
+  size_t cap = s->cap ? 2 * s->cap : 16;
+  struct member *m = realloc(s->m, cap * sizeof(*m));
+  if (m == NULL)
+    return -ENOMEM;
+  s->m = m;
+  s->cap = cap;
+  return index_rebuild(s, 2 * cap);
+}
+
+struct member *swim_member_add(struct swim *s, const uint8_t *id) {
+  if (s->n == s->cap && grow(s) != MB_OK)
+    return NULL;
+  struct member *m = &s->m[s->n];
+  memset(m, 0, sizeof(*m));
+  memcpy(m->id, id, MB_NODE_ID_LEN);
+  mb_replay_init(&m->replay);
+  m->state = SWIM_DEAD; /* until a record says otherwise */
+  m->state_since = s->now;
+  s->n++;
+  index_insert(s, s->n - 1);
+  return m;
+}
+
+/* Swap-remove; indices held elsewhere (probe order, suspects) are rebuilt. */
+void swim_member_remove(struct swim *s, size_t idx) {
+  struct member *m = &s->m[idx];
+  if (swim_is_live(m))
+    s->n_live--;
+  swim_suspects_remove(s, idx);
+  swim_bytes_free(&m->record);
+  swim_bytes_free(&m->cert);
+  swim_bytes_free(&m->claim);
+  size_t last = s->n - 1;
+  if (idx != last) {
+    s->m[idx] = s->m[last];
+    if (s->self_idx == last)
+      s->self_idx = idx;
+    for (size_t i = 0; i < s->n_suspects; i++)
+      if (s->suspects[i] == last)
+        s->suspects[i] = (uint32_t)idx;
+  }
+  s->n--;
+  index_rebuild(s, s->n_slots);
+  swim_probe_order_reset(s);
+}
+
+static void emit(struct swim *s, const struct member *m, enum swim_state from,
+                 enum swim_reason why) {
+  struct swim_event ev = {.from = from,
+                          .to = m->state,
+                          .reason = why,
+                          .incarnation = m->incarnation,
+                          .at = s->now};
+  memcpy(ev.id, m->id, MB_NODE_ID_LEN);
+  memcpy(ev.name, m->name, sizeof(ev.name));
+  swim_out_event(s, &ev);
+}
+
+void swim_set_state(struct swim *s, struct member *m, enum swim_state to,
+                    enum swim_reason why) {
+  enum swim_state from = m->state;
+  if (from == to && why != SWIM_R_JOINED)
+    return;
+  bool was_live = swim_is_live(m);
+  m->state = to;
+  m->state_since = s->now;
+  if (was_live && !swim_is_live(m))
+    s->n_live--;
+  else if (!was_live && swim_is_live(m))
+    s->n_live++;
+  if (from == SWIM_SUSPECT && to != SWIM_SUSPECT)
+    swim_suspects_remove(s, swim_member_index(s, m));
+  if (!m->is_self)
+    emit(s, m, from, why);
+}

@@ -1,0 +1,237 @@
+/*
+ * Failure detection (SWIM §3-4, Lifeguard §IV).
+ *
+ * Once per protocol period we ping the next member of a shuffled round-robin
+ * order (every member once per round, order reshuffled each round: SWIM §4.3
+ * bounds detection time this way).  No ack within the probe timeout: ask k
+ * random members to ping it for us (ping-req), with a nack if they hear
+ * nothing.  No ack by the end of the period: suspect it.
+ *
+ * Lifeguard's local health multiplier ("awareness") scales the period and
+ * the timeout: a probe that fails, and every nack we expected but did not
+ * get, count against our own health, a probe that succeeds counts for it.
+ */
+#include "swim_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+uint64_t swim_scaled(const struct swim *s, uint32_t ms) {
+  return (uint64_t)ms * (s->awareness + 1);
+}
+
+static void awareness_apply(struct swim *s, int delta) {
+  int64_t a = (int64_t)s->awareness + delta;
+  int64_t max = s->cfg.awareness_max > 0 ? s->cfg.awareness_max - 1 : 0;
+  s->awareness = (uint32_t)(a < 0 ? 0 : a > max ? max : a);
+}
+
+static bool probeable(const struct swim *s, size_t i) {
+  return i < s->n && i != s->self_idx && swim_is_live(&s->m[i]);
+}
+
+void swim_probe_order_reset(struct swim *s) {
+  s->probe_len = 0;
+  s->probe_pos = 0;
+}
+
+/* A fresh round: every live member once, Fisher-Yates shuffled. */
+static void new_round(struct swim *s) {
+  uint32_t *order = realloc(s->probe_order, (s->n + 1) * sizeof(*order));
+  if (order == NULL)
+    return;
+  s->probe_order = order;
+  s->probe_len = 0;
+  for (size_t i = 0; i < s->n; i++)
+    if (probeable(s, i))
+      order[s->probe_len++] = (uint32_t)i;
+  for (size_t i = s->probe_len; i > 1; i--) {
+    size_t j = (size_t)mb_rng_below(&s->rng, i);
+    uint32_t t = order[i - 1];
+    order[i - 1] = order[j];
+    order[j] = t;
+  }
+  s->probe_pos = 0;
+}
+
+static struct member *next_target(struct swim *s) {
+  for (int rounds = 0; rounds < 2; rounds++) {
+    while (s->probe_pos < s->probe_len) {
+      size_t i = s->probe_order[s->probe_pos++];
+      if (probeable(s, i))
+        return &s->m[i];
+    }
+    new_round(s);
+  }
+  return NULL;
+}
+
+static void start_probe(struct swim *s) {
+  struct member *t = next_target(s);
+  s->next_probe_at = s->now + swim_scaled(s, s->cfg.probe_interval_ms);
+  if (t == NULL)
+    return;
+  struct probe *p = &s->probe;
+  memset(p, 0, sizeof(*p));
+  p->active = true;
+  p->probe_id = ++s->next_probe_id;
+  memcpy(p->target, t->id, MB_NODE_ID_LEN);
+  p->indirect_at = s->now + swim_scaled(s, s->cfg.probe_timeout_ms);
+  p->period_end = s->next_probe_at;
+  struct mb_msg msg = {.kind = MB_MSG_PING, .probe_id = p->probe_id};
+  memcpy(msg.target, t->id, MB_NODE_REF_LEN);
+  s->stats.probes++;
+  swim_send(s, &t->addr, t, &msg, true);
+}
+
+/* k random live members other than the target ask it on our behalf. */
+static void send_indirect(struct swim *s, struct member *t) {
+  struct probe *p = &s->probe;
+  p->indirect_sent = true;
+  size_t candidates = s->n_live > 2 ? s->n_live - 2 : 0;
+  uint32_t k = s->cfg.indirect_checks;
+  for (size_t tries = 0; k > 0 && candidates > 0 && tries < 4 * s->n;
+       tries++) {
+    struct member *m = &s->m[mb_rng_below(&s->rng, s->n)];
+    if (m->is_self || m == t || m->state != SWIM_ALIVE)
+      continue;
+    struct mb_msg msg = {.kind = MB_MSG_PING_REQ,
+                         .probe_id = p->probe_id,
+                         .target_addr = t->addr,
+                         .want_nack = true};
+    memcpy(msg.target, t->id, MB_NODE_REF_LEN);
+    swim_send(s, &m->addr, m, &msg, false);
+    p->nacks_expected++;
+    k--;
+  }
+}
+
+/* End of the period: an unanswered probe makes its target suspect. */
+static void judge_probe(struct swim *s) {
+  struct probe *p = &s->probe;
+  p->active = false;
+  if (p->acked) {
+    awareness_apply(s, -1);
+    return;
+  }
+  int delta = 1;
+  if (p->nacks_expected > 0 && p->nacks_got < p->nacks_expected)
+    delta += (int)(p->nacks_expected - p->nacks_got);
+  awareness_apply(s, delta);
+  s->stats.probe_failures++;
+  struct member *t = swim_member_by_id(s, p->target);
+  if (t != NULL && t->state == SWIM_ALIVE)
+    swim_accuse(s, t);
+}
+
+static void relays_tick(struct swim *s) {
+  for (size_t i = 0; i < SWIM_MAX_RELAYS; i++) {
+    struct relay *r = &s->relays[i];
+    if (!r->active)
+      continue;
+    if (!r->acked && r->want_nack && s->now >= r->nack_at) {
+      struct mb_msg nack = {.kind = MB_MSG_NACK,
+                            .probe_id = r->origin_probe_id};
+      swim_send(s, &r->origin, NULL, &nack, false);
+      r->want_nack = false;
+    }
+    if (s->now >= r->expires)
+      r->active = false;
+  }
+}
+
+void swim_probe_tick(struct swim *s) {
+  struct probe *p = &s->probe;
+  relays_tick(s);
+  if (s->leaving)
+    return;
+  if (p->active && !p->acked && !p->indirect_sent && s->now >= p->indirect_at) {
+    struct member *t = swim_member_by_id(s, p->target);
+    if (t != NULL)
+      send_indirect(s, t);
+    else
+      p->active = false;
+  }
+  if (p->active && s->now >= p->period_end)
+    judge_probe(s);
+  if (s->now >= s->next_probe_at)
+    start_probe(s);
+}
+
+uint64_t swim_probe_deadline(const struct swim *s) {
+  uint64_t d = s->leaving ? SWIM_NEVER : s->next_probe_at;
+  const struct probe *p = &s->probe;
+  if (p->active && !p->acked && !p->indirect_sent && p->indirect_at < d)
+    d = p->indirect_at;
+  if (p->active && p->period_end < d)
+    d = p->period_end;
+  for (size_t i = 0; i < SWIM_MAX_RELAYS; i++) {
+    const struct relay *r = &s->relays[i];
+    if (!r->active)
+      continue;
+    if (!r->acked && r->want_nack && r->nack_at < d)
+      d = r->nack_at;
+    if (r->expires < d)
+      d = r->expires;
+  }
+  return d;
+}
+
+void swim_on_ping(struct swim *s, const struct mb_addr *from,
+                  struct member *sender, const struct mb_msg *msg) {
+  if (memcmp(msg->target, s->ref, MB_NODE_REF_LEN) != 0)
+    return; /* meant for whoever had this address before us */
+  struct mb_msg ack = {.kind = MB_MSG_ACK, .probe_id = msg->probe_id};
+  swim_send(s, from, sender, &ack, true);
+}
+
+void swim_on_ack(struct swim *s, struct member *sender,
+                 const struct mb_msg *msg) {
+  struct probe *p = &s->probe;
+  if (p->active && msg->probe_id == p->probe_id) {
+    p->acked = true;
+    return;
+  }
+  for (size_t i = 0; i < SWIM_MAX_RELAYS; i++) {
+    struct relay *r = &s->relays[i];
+    if (r->active && !r->acked && r->local_probe_id == msg->probe_id) {
+      struct mb_msg ack = {.kind = MB_MSG_ACK,
+                           .probe_id = r->origin_probe_id};
+      r->acked = true;
+      swim_send(s, &r->origin, NULL, &ack, false);
+      return;
+    }
+  }
+  (void)sender;
+}
+
+void swim_on_ping_req(struct swim *s, const struct mb_addr *from,
+                      struct member *sender, const struct mb_msg *msg) {
+  if (s->leaving || sender == NULL)
+    return; /* only members may make us send on their behalf */
+  for (size_t i = 0; i < SWIM_MAX_RELAYS; i++) {
+    struct relay *r = &s->relays[i];
+    if (r->active)
+      continue;
+    memset(r, 0, sizeof(*r));
+    r->active = true;
+    r->want_nack = msg->want_nack;
+    r->local_probe_id = ++s->next_probe_id;
+    r->origin_probe_id = msg->probe_id;
+    r->origin = *from;
+    /* Nack well before the requester's period ends (memberlist: 80%). */
+    r->nack_at = s->now + s->cfg.probe_timeout_ms * 4 / 5;
+    r->expires = s->now + s->cfg.probe_interval_ms;
+    struct mb_msg ping = {.kind = MB_MSG_PING, .probe_id = r->local_probe_id};
+    memcpy(ping.target, msg->target, MB_NODE_REF_LEN);
+    struct member *t = swim_member_by_ref(s, msg->target);
+    swim_send(s, &msg->target_addr, t, &ping, false);
+    return;
+  }
+}
+
+void swim_on_nack(struct swim *s, const struct mb_msg *msg) {
+  struct probe *p = &s->probe;
+  if (p->active && msg->probe_id == p->probe_id)
+    p->nacks_got++;
+}

@@ -1,0 +1,188 @@
+/*
+ * Intake of one datagram.  Bad input is normal input: whatever fails here is
+ * counted and dropped, changes no state and gets no reply.
+ *
+ *   parse (strict, no allocation) -> not from ourselves -> admission (a
+ *   valid certificate for the sender, known or carried) -> replay window
+ *   check -> signature -> replay commit -> records -> the message.
+ */
+#include "swim_internal.h"
+
+#include <string.h>
+
+/* Certificates go through the shared cache too: an authority signature is
+ * checked once per certificate, not once per receiver and datagram. */
+int swim_admit_cert(struct swim *s, const uint8_t *p, size_t len,
+                    struct mb_cert *out) {
+  static const uint8_t no_aad[1] = {0};
+  int64_t now_s = swim_wall(s) / 1000;
+  if (s->vc != NULL && mb_vcache_lookup(s->vc, no_aad, 0, p, len)) {
+    int rc = mb_cert_decode(p, len, out);
+    if (rc)
+      return rc;
+    if (memcmp(out->authority, s->cfg.authority, MB_NODE_ID_LEN) != 0)
+      return MB_EAUTHORITY;
+    if (now_s - s->cfg.cert_skew_s > out->expires_at)
+      return MB_EEXPIRED;
+    return now_s + s->cfg.cert_skew_s < out->issued_at ? MB_ENOTYET : MB_OK;
+  }
+  struct mb_cose_sign1 m;
+  int rc = mb_cert_decode(p, len, out);
+  if (rc == MB_OK)
+    rc = mb_cose_sign1_parse(p, len, true, &m);
+  if (rc == MB_OK && memcmp(m.kid, s->cfg.authority, MB_NODE_ID_LEN) != 0)
+    rc = MB_EAUTHORITY;
+  if (rc == MB_OK)
+    rc = mb_cose_sign1_verify_scheme(s->vc ? mb_vcache_scheme(s->vc) : NULL,
+                                     &m, NULL, 0, s->cfg.authority);
+  if (rc == MB_OK && s->vc != NULL)
+    mb_vcache_insert(s->vc, no_aad, 0, p, len);
+  if (rc == MB_OK && now_s - s->cfg.cert_skew_s > out->expires_at)
+    rc = MB_EEXPIRED;
+  if (rc == MB_OK && now_s + s->cfg.cert_skew_s < out->issued_at)
+    rc = MB_ENOTYET;
+  return rc;
+}
+
+/* Admitted certificates carried by one datagram, by node id. */
+struct carried {
+  size_t n;
+  struct mb_cert cert[MB_WIRE_MAX_CERTS];
+  const struct mb_bytes *raw[MB_WIRE_MAX_CERTS];
+};
+
+static void admit_carried(struct swim *s, const struct mb_datagram *d,
+                          struct carried *c) {
+  c->n = 0;
+  for (size_t i = 0; i < d->n_certs; i++)
+    if (swim_admit_cert(s, d->certs[i].p, d->certs[i].len, &c->cert[c->n]) ==
+        MB_OK)
+      c->raw[c->n++] = &d->certs[i];
+}
+
+static const struct mb_cert *carried_for(const struct carried *c,
+                                         const uint8_t *id, size_t *i) {
+  for (*i = 0; *i < c->n; (*i)++)
+    if (memcmp(c->cert[*i].node_id, id, MB_NODE_ID_LEN) == 0)
+      return &c->cert[*i];
+  return NULL;
+}
+
+/* Is this node admitted, by a certificate we hold or one carried here? */
+static bool admitted(struct swim *s, const uint8_t *id,
+                     const struct carried *c) {
+  if (!s->cfg.require_cert)
+    return true;
+  struct member *m = swim_member_by_id(s, id);
+  if (m != NULL && m->cert.p != NULL &&
+      swim_wall(s) / 1000 - s->cfg.cert_skew_s <= m->cert_expires)
+    return true;
+  size_t i;
+  return carried_for(c, id, &i) != NULL;
+}
+
+static void apply_record(struct swim *s, const struct mb_bytes *raw,
+                         const struct carried *c) {
+  struct mb_record rec;
+  if (mb_wire_record_open(s->vc, raw->p, raw->len, s->aad, s->aad_len,
+                          &rec) != MB_OK ||
+      !admitted(s, rec.envelope.kid, c)) {
+    s->stats.rejected[SWIM_REJ_RECORD]++;
+    return;
+  }
+  if (rec.kind == MB_REC_HEARTBEAT) {
+    size_t i;
+    const struct mb_cert *ct = carried_for(c, rec.envelope.kid, &i);
+    struct bytes cert = {0};
+    if (ct != NULL)
+      cert = (struct bytes){(uint8_t *)c->raw[i]->p, c->raw[i]->len};
+    swim_apply_heartbeat(s, &rec, raw->p, raw->len, ct ? &cert : NULL,
+                         ct ? ct->expires_at : 0);
+  } else if (rec.kind == MB_REC_SUSPECT || rec.kind == MB_REC_DEAD) {
+    swim_apply_claim(s, &rec, raw->p, raw->len);
+  }
+}
+
+/* The sender passed every check: remember its certificate and that it
+ * evidently knows us when it answers. */
+static void note_sender(struct member *m, const struct mb_datagram *d,
+                        const struct carried *c) {
+  size_t i;
+  const struct mb_cert *ct = carried_for(c, m->id, &i);
+  if (ct != NULL && swim_bytes_set(&m->cert, c->raw[i]->p, c->raw[i]->len) ==
+                        MB_OK)
+    m->cert_expires = ct->expires_at;
+  enum mb_msg_kind k = d->msg.kind;
+  if (k == MB_MSG_ACK || k == MB_MSG_NACK || k == MB_MSG_PUSH_PULL_REPLY)
+    m->knows_us = true;
+}
+
+static void dispatch(struct swim *s, const struct mb_addr *from,
+                     struct member *sender, const struct mb_datagram *d) {
+  switch (d->msg.kind) {
+  case MB_MSG_PING:
+    swim_on_ping(s, from, sender, &d->msg);
+    break;
+  case MB_MSG_ACK:
+    swim_on_ack(s, sender, &d->msg);
+    break;
+  case MB_MSG_PING_REQ:
+    swim_on_ping_req(s, from, sender, &d->msg);
+    break;
+  case MB_MSG_NACK:
+    swim_on_nack(s, &d->msg);
+    break;
+  case MB_MSG_PUSH_PULL:
+  case MB_MSG_JOIN:
+  case MB_MSG_PUSH_PULL_REPLY:
+    swim_on_push_pull(s, from, &d->msg);
+    break;
+  default: /* leave, gossip: their records were the point */
+    break;
+  }
+}
+
+/* Checks everything about the datagram before anything is applied. */
+static int check_datagram(struct swim *s, const struct mb_datagram *d,
+                          const struct carried *c) {
+  const uint8_t *kid = d->envelope.kid;
+  if (memcmp(kid, s->id.pk, MB_NODE_ID_LEN) == 0)
+    return SWIM_REJ_SELF;
+  if (!admitted(s, kid, c))
+    return SWIM_REJ_ADMISSION;
+  struct member *m = swim_member_by_id(s, kid);
+  if (m != NULL && mb_replay_check(&m->replay, d->seq) != MB_OK)
+    return SWIM_REJ_REPLAY;
+  const struct mb_sig_scheme *scheme = s->vc ? mb_vcache_scheme(s->vc) : NULL;
+  if (mb_wire_datagram_verify_scheme(scheme, d, s->aad, s->aad_len) != MB_OK)
+    return SWIM_REJ_SIGNATURE;
+  return -1;
+}
+
+void swim_receive(struct swim *s, uint64_t now, const struct mb_addr *from,
+                  const uint8_t *buf, size_t len) {
+  struct mb_datagram d;
+  struct carried c;
+  s->now = now;
+  s->stats.recv_datagrams++;
+  s->stats.recv_bytes += len;
+  if (s->left || mb_wire_datagram_parse(buf, len, &d) != MB_OK) {
+    s->stats.rejected[SWIM_REJ_MALFORMED]++;
+    return;
+  }
+  admit_carried(s, &d, &c);
+  int why = check_datagram(s, &d, &c);
+  if (why >= 0) {
+    s->stats.rejected[why]++;
+    return;
+  }
+  for (size_t i = 0; i < d.n_records; i++)
+    apply_record(s, &d.records[i], &c);
+  /* Records may have created the sender; look it up only now. */
+  struct member *sender = swim_member_by_id(s, d.envelope.kid);
+  if (sender != NULL) {
+    mb_replay_commit(&sender->replay, d.seq);
+    note_sender(sender, &d, &c);
+  }
+  dispatch(s, from, sender, &d);
+}

@@ -1,0 +1,56 @@
+/*
+ * Our own heartbeat record.  It is the only record this node ever signs
+ * about itself; refutation (SWIM §4.2) is signing it again with a higher
+ * incarnation and gossiping it.
+ */
+#include "swim_internal.h"
+
+#include <string.h>
+
+int64_t swim_wall(const struct swim *s) {
+  return (int64_t)s->now + s->wall_offset;
+}
+
+static void fill_heartbeat(const struct swim *s, const struct member *me,
+                           enum mb_hb_status status, struct mb_heartbeat *hb) {
+  memset(hb, 0, sizeof(*hb));
+  memcpy(hb->name, me->name, sizeof(hb->name));
+  memcpy(hb->domain, me->domain, sizeof(hb->domain));
+  hb->addr = me->addr;
+  hb->incarnation = me->incarnation;
+  hb->seq = me->hb_seq;
+  hb->time_ms = swim_wall(s);
+  hb->capacity = me->capacity;
+  hb->available = me->available;
+  hb->status = status;
+  hb->health = s->health;
+}
+
+int swim_self_sign(struct swim *s, enum mb_hb_status status) {
+  struct member *me = &s->m[s->self_idx];
+  struct mb_heartbeat hb;
+  me->hb_seq++;
+  fill_heartbeat(s, me, status, &hb);
+  uint8_t buf[MB_WIRE_MAX_RECORD];
+  size_t len;
+  int rc = mb_wire_heartbeat_sign(&s->id, s->aad, s->aad_len, &hb, buf,
+                                  sizeof(buf), &len);
+  if (rc == MB_OK)
+    rc = swim_bytes_set(&me->record, buf, len);
+  if (rc == MB_OK)
+    me->record_time_ms = hb.time_ms;
+  return rc;
+}
+
+void swim_refute(struct swim *s, uint64_t accused_incarnation) {
+  struct member *me = &s->m[s->self_idx];
+  if (s->leaving || accused_incarnation < me->incarnation)
+    return;
+  me->incarnation = accused_incarnation + 1;
+  s->stats.refutations++;
+  /* Lifeguard: being suspected hints that we are the slow one. */
+  if (s->awareness + 1 < s->cfg.awareness_max)
+    s->awareness++;
+  if (swim_self_sign(s, MB_HB_ALIVE) == MB_OK)
+    swim_bcast_add(s, me->id, &me->record, NULL);
+}

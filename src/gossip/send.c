@@ -1,0 +1,123 @@
+/*
+ * Outgoing datagrams and events.  Every datagram is built here, so the
+ * piggyback order is written down once:
+ *   1. the message itself (failure detection: ping, ack, ping-req, nack),
+ *   2. buddy system: our suspect claim about the receiver, if we hold one
+ *      (Lifeguard §IV-C: a suspected member learns it on the next probe),
+ *   3. queued news, least-sent first (suspect/dead claims and records),
+ *   4. our certificate, while the receiver has not yet shown it knows us.
+ * Bytes live in an arena that is reset once the driver has polled
+ * everything, so a datagram costs no allocation in the steady state.
+ */
+#include "swim_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int arena_reserve(struct swim *s, size_t len, size_t *off) {
+  if (s->out_head == s->n_out) { /* all polled: start over */
+    s->n_out = s->out_head = 0;
+    s->arena_len = 0;
+  }
+  if (s->arena_len + len > s->arena_cap) {
+    size_t cap = s->arena_cap ? 2 * s->arena_cap : 16384;
+    while (cap < s->arena_len + len)
+      cap *= 2;
+    uint8_t *a = realloc(s->arena, cap);
+    if (a == NULL)
+      return -ENOMEM;
+    s->arena = a;
+    s->arena_cap = cap;
+  }
+  *off = s->arena_len;
+  s->arena_len += len;
+  return MB_OK;
+}
+
+static struct outq_item *outq_push(struct swim *s) {
+  if (s->n_out == s->cap_out) {
+    size_t cap = s->cap_out ? 2 * s->cap_out : 64;
+    struct outq_item *q = realloc(s->outq, cap * sizeof(*q));
+    if (q == NULL)
+      return NULL;
+    s->outq = q;
+    s->cap_out = cap;
+  }
+  struct outq_item *it = &s->outq[s->n_out++];
+  memset(it, 0, sizeof(*it));
+  return it;
+}
+
+void swim_out_event(struct swim *s, const struct swim_event *ev) {
+  size_t off;
+  if (arena_reserve(s, 0, &off) != MB_OK) /* resets a drained queue */
+    return;
+  struct outq_item *it = outq_push(s);
+  if (it == NULL)
+    return;
+  it->out.kind = SWIM_OUT_EVENT;
+  it->out.ev = *ev;
+}
+
+void swim_dgram_begin(struct swim *s, struct mb_dgram_builder *b,
+                      const struct mb_msg *msg) {
+  mb_dgram_init(b, &s->id, s->aad, s->aad_len, s->cfg.budget, s->next_seq++,
+                msg);
+}
+
+int swim_send_built(struct swim *s, const struct mb_addr *to,
+                    struct mb_dgram_builder *b) {
+  size_t off, len;
+  size_t want = mb_dgram_size(b);
+  int rc = arena_reserve(s, want, &off);
+  if (rc)
+    return rc;
+  rc = mb_dgram_finish(b, s->arena + off, want, &len);
+  if (rc)
+    return rc;
+  struct outq_item *it = outq_push(s);
+  if (it == NULL)
+    return -ENOMEM;
+  it->out.kind = SWIM_OUT_SEND;
+  it->out.to = *to;
+  it->out.len = len;
+  it->arena_off = off;
+  s->stats.sent_datagrams++;
+  s->stats.sent_bytes += len;
+  return MB_OK;
+}
+
+/* Buddy system: the receiver is suspected by us; tell it so it can refute. */
+static void add_buddy_claim(struct mb_dgram_builder *b,
+                            const struct member *peer) {
+  if (peer != NULL && peer->state == SWIM_SUSPECT && peer->claim.p != NULL)
+    mb_dgram_add_record(b, peer->claim.p, peer->claim.len);
+}
+
+int swim_send(struct swim *s, const struct mb_addr *to, struct member *peer,
+              const struct mb_msg *msg, bool piggyback) {
+  struct mb_dgram_builder b;
+  const struct member *me = &s->m[s->self_idx];
+  swim_dgram_begin(s, &b, msg);
+  /* Our certificate first when needed: without it nothing else counts. */
+  if ((peer == NULL || !peer->knows_us) && me->cert.p != NULL)
+    mb_dgram_add_cert(&b, me->cert.p, me->cert.len);
+  add_buddy_claim(&b, peer);
+  if (piggyback)
+    swim_bcast_fill(s, &b);
+  int rc = swim_send_built(s, to, &b);
+  if (piggyback)
+    swim_bcast_prune(s);
+  return rc;
+}
+
+int swim_poll(struct swim *s, struct swim_output *out) {
+  if (s->out_head == s->n_out)
+    return 0;
+  struct outq_item *it = &s->outq[s->out_head++];
+  *out = it->out;
+  if (out->kind == SWIM_OUT_SEND)
+    out->buf = s->arena + it->arena_off;
+  return 1;
+}

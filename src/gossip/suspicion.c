@@ -1,0 +1,173 @@
+/*
+ * Suspicion (SWIM §4.2) with Lifeguard's dynamic timeouts (§IV-B).
+ *
+ * A suspected member is declared dead when its suspicion times out.  The
+ * timeout starts at max = suspicion_max_mult * min and falls towards
+ *   min = suspicion_mult * max(1, log10(n)) * probe_interval
+ * as independent accusers confirm it:
+ *   timeout(C) = max(min, max - (max - min) * log(C + 1) / log(K + 1))
+ * with K = suspicion_mult - 2 expected confirmations (memberlist's choice).
+ * A truly dead member is probed by many and confirmed fast; a member that
+ * one slow node wrongly accuses gets the long timeout and time to refute.
+ *
+ * Every accusation is a claim signed by its author and kept, so that later
+ * layers can ask who accused whom, and from which failure domains.
+ */
+#include "swim_internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static uint64_t min_timeout(const struct swim *s) {
+  double n = (double)s->n_live;
+  double scale = n > 10.0 ? log10(n) : 1.0;
+  return (uint64_t)(s->cfg.suspicion_mult * scale * s->cfg.probe_interval_ms);
+}
+
+static uint64_t timeout_after(const struct swim *s, uint32_t confirmations) {
+  uint64_t lo = min_timeout(s);
+  uint64_t hi = lo * s->cfg.suspicion_max_mult;
+  double k = s->cfg.suspicion_mult > 2 ? s->cfg.suspicion_mult - 2 : 1;
+  double frac = log((double)confirmations + 1.0) / log(k + 1.0);
+  double t = (double)hi - (double)(hi - lo) * frac;
+  return t < (double)lo ? lo : (uint64_t)t;
+}
+
+static void update_deadline(struct swim *s, struct member *m) {
+  uint32_t confirmations = m->n_accusers > 0 ? m->n_accusers - 1 : 0;
+  m->susp_deadline = m->susp_start + timeout_after(s, confirmations);
+}
+
+static bool add_accuser(struct member *m, const uint8_t *accuser) {
+  for (uint32_t i = 0; i < m->n_accusers; i++)
+    if (memcmp(m->accusers[i], accuser, MB_NODE_REF_LEN) == 0)
+      return false;
+  if (m->n_accusers == SWIM_MAX_ACCUSERS)
+    return false;
+  memcpy(m->accusers[m->n_accusers++], accuser, MB_NODE_REF_LEN);
+  return true;
+}
+
+static void suspects_add(struct swim *s, size_t idx) {
+  if (s->n_suspects == s->cap_suspects) {
+    size_t cap = s->cap_suspects ? 2 * s->cap_suspects : 16;
+    uint32_t *a = realloc(s->suspects, cap * sizeof(*a));
+    if (a == NULL)
+      return;
+    s->suspects = a;
+    s->cap_suspects = cap;
+  }
+  s->suspects[s->n_suspects++] = (uint32_t)idx;
+}
+
+void swim_suspects_remove(struct swim *s, size_t idx) {
+  for (size_t i = 0; i < s->n_suspects; i++)
+    if (s->suspects[i] == idx) {
+      s->suspects[i] = s->suspects[--s->n_suspects];
+      return;
+    }
+}
+
+void swim_suspect(struct swim *s, struct member *m, const uint8_t *accuser,
+                  enum swim_reason why) {
+  m->n_accusers = 0;
+  m->susp_start = s->now;
+  add_accuser(m, accuser);
+  update_deadline(s, m);
+  swim_set_state(s, m, SWIM_SUSPECT, why);
+  suspects_add(s, swim_member_index(s, m));
+  s->stats.suspicions++;
+}
+
+static int sign_claim(struct swim *s, struct member *m,
+                      enum mb_record_kind kind) {
+  struct mb_claim c = {.incarnation = m->incarnation, .time_ms = swim_wall(s)};
+  memcpy(c.subject, m->id, MB_NODE_ID_LEN);
+  uint8_t buf[256];
+  size_t len;
+  int rc = mb_wire_claim_sign(&s->id, s->aad, s->aad_len, kind, &c, buf,
+                              sizeof(buf), &len);
+  if (rc == MB_OK)
+    rc = swim_bytes_set(&m->claim, buf, len);
+  if (rc == MB_OK)
+    swim_bcast_add(s, m->id, &m->claim, NULL);
+  return rc;
+}
+
+/* Our own probe failed: we accuse, in writing. */
+void swim_accuse(struct swim *s, struct member *m) {
+  if (sign_claim(s, m, MB_REC_SUSPECT) == MB_OK)
+    swim_suspect(s, m, s->ref, SWIM_R_PROBE_FAILED);
+}
+
+static void declare_dead(struct swim *s, struct member *m) {
+  if (sign_claim(s, m, MB_REC_DEAD) == MB_OK)
+    swim_set_state(s, m, SWIM_DEAD, SWIM_R_TIMEOUT);
+}
+
+void swim_suspicion_tick(struct swim *s) {
+  for (size_t i = 0; i < s->n_suspects;) {
+    struct member *m = &s->m[s->suspects[i]];
+    if (m->state == SWIM_SUSPECT && s->now >= m->susp_deadline)
+      declare_dead(s, m); /* removes it from the list */
+    else
+      i++;
+  }
+}
+
+uint64_t swim_suspicion_deadline(const struct swim *s) {
+  uint64_t d = SWIM_NEVER;
+  for (size_t i = 0; i < s->n_suspects; i++) {
+    const struct member *m = &s->m[s->suspects[i]];
+    if (m->susp_deadline < d)
+      d = m->susp_deadline;
+  }
+  return d;
+}
+
+static void on_suspect_claim(struct swim *s, struct member *m,
+                             const struct mb_claim *c, const uint8_t *raw,
+                             size_t len) {
+  if (m->state == SWIM_ALIVE) {
+    m->incarnation = c->incarnation;
+    swim_bytes_set(&m->claim, raw, len);
+    swim_suspect(s, m, c->author, SWIM_R_SUSPECTED);
+  } else if (m->state == SWIM_SUSPECT) {
+    if (!add_accuser(m, c->author))
+      return; /* nothing new: do not re-gossip */
+    update_deadline(s, m);
+  } else {
+    return;
+  }
+  struct bytes b = {(uint8_t *)raw, len};
+  swim_bcast_add(s, m->id, &b, NULL);
+}
+
+static void on_dead_claim(struct swim *s, struct member *m,
+                          const uint8_t *raw, size_t len, uint64_t inc) {
+  if (!swim_is_live(m))
+    return;
+  m->incarnation = inc;
+  swim_bytes_set(&m->claim, raw, len);
+  swim_set_state(s, m, SWIM_DEAD, SWIM_R_DECLARED);
+  struct bytes b = {(uint8_t *)raw, len};
+  swim_bcast_add(s, m->id, &b, NULL);
+}
+
+int swim_apply_claim(struct swim *s, const struct mb_record *rec,
+                     const uint8_t *raw, size_t len) {
+  const struct mb_claim *c = &rec->u.claim;
+  if (memcmp(c->subject, s->id.pk, MB_NODE_ID_LEN) == 0) {
+    swim_refute(s, c->incarnation);
+    return MB_OK;
+  }
+  struct member *m = swim_member_by_id(s, c->subject);
+  if (m == NULL || c->incarnation < m->incarnation)
+    return MB_OK; /* unknown, or about an incarnation already refuted */
+  if (rec->kind == MB_REC_SUSPECT)
+    on_suspect_claim(s, m, c, raw, len);
+  else
+    on_dead_claim(s, m, raw, len, c->incarnation);
+  return MB_OK;
+}

@@ -1,0 +1,246 @@
+/*
+ * The core's lifecycle, its clock-free timer dispatch, and its queries.
+ * Every input sets s->now first; nothing in src/gossip reads a clock.
+ */
+#include "swim_internal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+void swim_config_default(struct swim_config *c) {
+  memset(c, 0, sizeof(*c));
+  c->cluster = "meshbeat";
+  c->probe_interval_ms = 1000;
+  c->probe_timeout_ms = 500;
+  c->indirect_checks = 3;
+  c->suspicion_mult = 4;
+  c->suspicion_max_mult = 6;
+  c->retransmit_mult = 4;
+  c->awareness_max = 8;
+  c->gossip_interval_ms = 200;
+  c->gossip_nodes = 3;
+  c->push_pull_interval_ms = 30000;
+  c->reconnect_interval_ms = 5000;
+  c->dead_keep_ms = 3600000;
+  c->budget = MB_WIRE_DEFAULT_BUDGET;
+  c->seed = 1;
+  c->cert_skew_s = 300;
+}
+
+static bool config_ok(const struct swim_config *c) {
+  return c->cluster != NULL && c->probe_interval_ms > 0 &&
+         c->probe_timeout_ms > 0 &&
+         c->probe_timeout_ms <= c->probe_interval_ms &&
+         c->suspicion_mult > 0 && c->suspicion_max_mult >= 1 &&
+         c->retransmit_mult > 0 && c->awareness_max > 0 &&
+         c->gossip_interval_ms > 0 && c->push_pull_interval_ms > 0 &&
+         c->reconnect_interval_ms > 0 && c->budget >= SWIM_MIN_BUDGET &&
+         c->budget <= MB_WIRE_MAX_DATAGRAM;
+}
+
+static int add_self(struct swim *s, const struct swim_self *self) {
+  struct member *me = swim_member_add(s, self->id->pk);
+  if (me == NULL)
+    return -ENOMEM;
+  me->is_self = true;
+  me->state = SWIM_ALIVE;
+  me->incarnation = self->incarnation;
+  me->addr = self->addr;
+  s->n_live = 1;
+  s->self_idx = 0;
+  if (!mb_text_ok(self->name, MB_NAME_MAX) ||
+      !mb_text_ok(self->domain ? self->domain : "", MB_DOMAIN_MAX))
+    return MB_EINVAL;
+  strcpy(me->name, self->name);
+  strcpy(me->domain, self->domain ? self->domain : "");
+  if (self->cert != NULL) {
+    struct mb_cert c;
+    if (mb_cert_decode(self->cert, self->cert_len, &c) != MB_OK)
+      return MB_EINVAL;
+    if (swim_bytes_set(&me->cert, self->cert, self->cert_len) != MB_OK)
+      return -ENOMEM;
+    me->cert_expires = c.expires_at;
+  }
+  return swim_self_sign(s, MB_HB_ALIVE);
+}
+
+/* Timers start spread over a period so a mesh started at once does not
+ * probe in lockstep. */
+static void start_timers(struct swim *s) {
+  uint64_t p = s->cfg.probe_interval_ms;
+  s->next_probe_at = s->now + mb_rng_below(&s->rng, p);
+  s->next_gossip_at = s->now + mb_rng_below(&s->rng, s->cfg.gossip_interval_ms);
+  s->next_push_pull_at = s->now + s->cfg.push_pull_interval_ms +
+                         mb_rng_below(&s->rng, s->cfg.push_pull_interval_ms);
+  s->next_reconnect_at = s->now + s->cfg.reconnect_interval_ms;
+}
+
+struct swim *swim_new(const struct swim_config *cfg,
+                      const struct swim_self *self, struct mb_vcache *vc,
+                      uint64_t now, int64_t wall_ms) {
+  if (!config_ok(cfg) || self == NULL || self->id == NULL ||
+      self->name == NULL || (cfg->require_cert && self->cert == NULL))
+    return NULL;
+  struct swim *s = calloc(1, sizeof(*s));
+  if (s == NULL)
+    return NULL;
+  s->cfg = *cfg;
+  s->id = *self->id;
+  memcpy(s->ref, s->id.pk, MB_NODE_REF_LEN);
+  s->vc = vc;
+  s->aad = (const uint8_t *)cfg->cluster;
+  s->aad_len = strlen(cfg->cluster);
+  mb_rng_seed(&s->rng, cfg->seed);
+  s->now = now;
+  s->wall_offset = wall_ms - (int64_t)now;
+  s->next_seq = self->first_seq;
+  if (add_self(s, self) != MB_OK) {
+    swim_free(s);
+    return NULL;
+  }
+  start_timers(s);
+  return s;
+}
+
+void swim_free(struct swim *s) {
+  if (s == NULL)
+    return;
+  for (size_t i = 0; i < s->n; i++) {
+    swim_bytes_free(&s->m[i].record);
+    swim_bytes_free(&s->m[i].cert);
+    swim_bytes_free(&s->m[i].claim);
+  }
+  swim_bcast_free(s);
+  mb_identity_wipe(&s->id);
+  free(s->m);
+  free(s->slots);
+  free(s->probe_order);
+  free(s->suspects);
+  free(s->seeds);
+  free(s->outq);
+  free(s->arena);
+  free(s);
+}
+
+void swim_tick(struct swim *s, uint64_t now) {
+  s->now = now;
+  if (s->left)
+    return;
+  swim_suspicion_tick(s);
+  swim_probe_tick(s);
+  swim_antientropy_tick(s);
+}
+
+uint64_t swim_next_deadline(const struct swim *s) {
+  if (s->left)
+    return SWIM_NEVER;
+  uint64_t d = swim_probe_deadline(s);
+  uint64_t x = swim_suspicion_deadline(s);
+  if (x < d)
+    d = x;
+  x = swim_antientropy_deadline(s);
+  return x < d ? x : d;
+}
+
+void swim_join(struct swim *s, uint64_t now, const struct mb_addr *seeds,
+               size_t n) {
+  s->now = now;
+  struct mb_addr *copy = realloc(s->seeds, (n ? n : 1) * sizeof(*copy));
+  if (copy == NULL)
+    return;
+  memcpy(copy, seeds, n * sizeof(*copy));
+  s->seeds = copy;
+  s->n_seeds = n;
+  s->joined = false;
+  s->join_attempts = 0;
+  s->next_join_at = now;
+  swim_antientropy_tick(s);
+}
+
+void swim_leave(struct swim *s, uint64_t now) {
+  s->now = now;
+  if (s->leaving)
+    return;
+  struct member *me = &s->m[s->self_idx];
+  if (swim_self_sign(s, MB_HB_LEFT) != MB_OK)
+    return;
+  s->leaving = true;
+  swim_bcast_add(s, me->id, &me->record, NULL);
+  /* Tell a few members at once; they carry it on. */
+  struct mb_msg msg = {.kind = MB_MSG_LEAVE};
+  for (uint32_t k = 0; k < s->cfg.gossip_nodes + 1; k++) {
+    struct member *m = &s->m[mb_rng_below(&s->rng, s->n)];
+    if (!m->is_self && m->state == SWIM_ALIVE)
+      swim_send(s, &m->addr, m, &msg, true);
+  }
+  s->left = true;
+}
+
+void swim_set_payload(struct swim *s, uint64_t now, int64_t wall_ms,
+                      uint64_t capacity, uint64_t available,
+                      const struct mb_health *health, bool announce) {
+  s->now = now;
+  s->wall_offset = wall_ms - (int64_t)now;
+  struct member *me = &s->m[s->self_idx];
+  me->capacity = capacity;
+  me->available = available;
+  s->health = health ? *health : (struct mb_health){0};
+  if (s->leaving || swim_self_sign(s, MB_HB_ALIVE) != MB_OK)
+    return;
+  if (announce)
+    swim_bcast_add(s, me->id, &me->record, NULL);
+}
+
+/* ---- queries ----------------------------------------------------------- */
+
+size_t swim_member_count(const struct swim *s) { return s->n; }
+
+int swim_member_get(const struct swim *s, size_t i,
+                    struct swim_member_info *out) {
+  if (i >= s->n)
+    return MB_ERANGE;
+  const struct member *m = &s->m[i];
+  memset(out, 0, sizeof(*out));
+  memcpy(out->id, m->id, MB_NODE_ID_LEN);
+  memcpy(out->name, m->name, sizeof(out->name));
+  memcpy(out->domain, m->domain, sizeof(out->domain));
+  out->addr = m->addr;
+  out->state = m->state;
+  out->incarnation = m->incarnation;
+  out->state_since = m->state_since;
+  out->capacity = m->capacity;
+  out->available = m->available;
+  out->record_time_ms = m->record_time_ms;
+  out->confirmations = m->n_accusers > 0 ? m->n_accusers - 1 : 0;
+  out->is_self = m->is_self;
+  return MB_OK;
+}
+
+long swim_member_find(const struct swim *s, const uint8_t id[MB_NODE_ID_LEN]) {
+  struct member *m = swim_member_by_id((struct swim *)s, id);
+  return m ? (long)swim_member_index(s, m) : -1;
+}
+
+uint64_t swim_self_incarnation(const struct swim *s) {
+  return s->m[s->self_idx].incarnation;
+}
+
+uint32_t swim_awareness(const struct swim *s) { return s->awareness; }
+
+void swim_get_stats(const struct swim *s, struct swim_stats *out) {
+  *out = s->stats;
+}
+
+const char *swim_state_name(enum swim_state st) {
+  static const char *const names[] = {"alive", "suspect", "dead", "left"};
+  return (unsigned)st < 4 ? names[st] : "unknown";
+}
+
+const char *swim_reason_name(enum swim_reason r) {
+  static const char *const names[] = {
+      "joined",  "probe-failed", "suspected", "refuted", "timeout",
+      "declared", "left",        "rejoined",  "updated"};
+  return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r]
+                                                        : "unknown";
+}

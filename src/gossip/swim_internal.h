@@ -1,0 +1,212 @@
+/*
+ * Internals of the SWIM core shared by its files; not part of the API.
+ *
+ *   swim.c         lifecycle, timers dispatch, outputs, queries
+ *   members.c      the member table and its state transitions (events)
+ *   self.c         our own heartbeat record, refutation
+ *   broadcast.c    the dissemination queue (piggyback order, retransmits)
+ *   send.c         building signed datagrams within the budget
+ *   receive.c      intake: parse, admission, replay, verify, apply records
+ *   probe.c        probing, indirect probes, relays, local health
+ *   suspicion.c    suspicion timeouts, confirmations, dead declarations
+ *   antientropy.c  join, push-pull, reconnect to dead members, leave
+ */
+#ifndef MESHBEAT_SWIM_INTERNAL_H
+#define MESHBEAT_SWIM_INTERNAL_H
+
+#include "swim.h"
+
+#define SWIM_MAX_ACCUSERS 8   /* distinct accusers remembered per suspicion */
+#define SWIM_MAX_RELAYS 64    /* indirect probes we run for others at once */
+#define SWIM_NEVER UINT64_MAX
+
+struct bytes {
+  uint8_t *p;
+  size_t len;
+};
+
+struct member {
+  uint8_t id[MB_NODE_ID_LEN];
+  char name[MB_NAME_MAX + 1];
+  char domain[MB_DOMAIN_MAX + 1];
+  struct mb_addr addr;
+  enum swim_state state;
+  uint64_t incarnation; /* highest known: from records or claims */
+  uint64_t hb_seq;
+  int64_t record_time_ms;
+  uint64_t capacity, available;
+  uint64_t state_since;
+  struct bytes record; /* latest verified heartbeat record */
+  struct bytes cert;   /* admission certificate */
+  struct bytes claim;  /* latest suspect/dead claim about it */
+  int64_t cert_expires;
+  struct mb_replay_window replay;
+  bool knows_us;       /* it has answered us: our cert is no longer needed */
+  /* Suspicion (Lifeguard): while SUSPECT. */
+  uint64_t susp_start, susp_deadline;
+  uint8_t accusers[SWIM_MAX_ACCUSERS][MB_NODE_REF_LEN];
+  uint32_t n_accusers;
+  bool is_self;
+};
+
+struct bcast {
+  uint8_t subject[MB_NODE_ID_LEN];
+  struct bytes rec;
+  struct bytes cert; /* rides along when the receiver may not know subject */
+  uint32_t transmits;
+  uint32_t order; /* insertion order: ties go to the newest */
+};
+
+struct probe {
+  bool active, acked, indirect_sent;
+  uint64_t probe_id;
+  uint8_t target[MB_NODE_ID_LEN];
+  uint64_t indirect_at; /* send ping-reqs when no ack by then */
+  uint64_t period_end;  /* judge the probe then */
+  uint32_t nacks_expected, nacks_got;
+};
+
+/* An indirect probe we run on behalf of another member. */
+struct relay {
+  bool active, acked, want_nack;
+  uint64_t local_probe_id, origin_probe_id;
+  struct mb_addr origin;
+  uint64_t nack_at, expires;
+};
+
+struct outq_item {
+  struct swim_output out;
+  size_t arena_off;
+};
+
+struct swim {
+  struct swim_config cfg;
+  struct mb_identity id;
+  uint8_t ref[MB_NODE_REF_LEN];
+  struct mb_vcache *vc;
+  const uint8_t *aad;
+  size_t aad_len;
+  struct mb_rng rng;
+  int64_t wall_offset; /* wall_ms - now at the last payload update */
+  struct mb_health health; /* our latest health figures */
+  uint64_t now;
+  uint64_t next_seq;
+  uint64_t next_probe_id;
+  bool leaving, left;
+
+  /* member table: dense array + open-addressing index on the id */
+  struct member *m;
+  size_t n, cap;
+  int32_t *slots;
+  size_t n_slots;
+  size_t self_idx;
+  size_t n_live; /* alive + suspect, self included */
+
+  /* probing */
+  uint32_t *probe_order;
+  size_t probe_len, probe_pos;
+  struct probe probe;
+  uint64_t next_probe_at;
+  uint32_t awareness;
+  struct relay relays[SWIM_MAX_RELAYS];
+
+  /* suspects (indices), for cheap deadline scans */
+  uint32_t *suspects;
+  size_t n_suspects, cap_suspects;
+
+  /* dissemination */
+  struct bcast *bq;
+  size_t n_bq, cap_bq;
+  uint32_t bq_order;
+  uint64_t next_gossip_at;
+
+  /* anti-entropy */
+  uint64_t next_push_pull_at, next_reconnect_at;
+  struct mb_addr *seeds;
+  size_t n_seeds;
+  uint64_t next_join_at;
+  uint32_t join_attempts;
+  bool joined;
+
+  /* outputs */
+  struct outq_item *outq;
+  size_t n_out, cap_out, out_head;
+  uint8_t *arena;
+  size_t arena_len, arena_cap;
+
+  struct swim_stats stats;
+};
+
+/* members.c */
+struct member *swim_member_by_id(struct swim *s, const uint8_t *id);
+struct member *swim_member_by_ref(struct swim *s, const uint8_t *ref);
+struct member *swim_member_add(struct swim *s, const uint8_t *id);
+void swim_member_remove(struct swim *s, size_t idx);
+void swim_set_state(struct swim *s, struct member *m, enum swim_state to,
+                    enum swim_reason why);
+int swim_bytes_set(struct bytes *b, const uint8_t *p, size_t len);
+void swim_bytes_free(struct bytes *b);
+bool swim_is_live(const struct member *m);
+size_t swim_member_index(const struct swim *s, const struct member *m);
+
+/* self.c */
+int swim_self_sign(struct swim *s, enum mb_hb_status status);
+void swim_refute(struct swim *s, uint64_t accused_incarnation);
+int64_t swim_wall(const struct swim *s);
+
+/* broadcast.c */
+void swim_bcast_add(struct swim *s, const uint8_t *subject,
+                    const struct bytes *rec, const struct bytes *cert);
+uint32_t swim_retransmit_limit(const struct swim *s);
+void swim_bcast_fill(struct swim *s, struct mb_dgram_builder *b);
+void swim_bcast_prune(struct swim *s);
+void swim_bcast_free(struct swim *s);
+
+/* send.c */
+int swim_send(struct swim *s, const struct mb_addr *to, struct member *peer,
+              const struct mb_msg *msg, bool piggyback);
+int swim_send_built(struct swim *s, const struct mb_addr *to,
+                    struct mb_dgram_builder *b);
+void swim_out_event(struct swim *s, const struct swim_event *ev);
+void swim_dgram_begin(struct swim *s, struct mb_dgram_builder *b,
+                      const struct mb_msg *msg);
+
+/* receive.c: see swim_receive in swim.h */
+int swim_admit_cert(struct swim *s, const uint8_t *p, size_t len,
+                    struct mb_cert *out);
+
+/* probe.c */
+void swim_probe_tick(struct swim *s);
+uint64_t swim_probe_deadline(const struct swim *s);
+void swim_on_ping(struct swim *s, const struct mb_addr *from,
+                  struct member *sender, const struct mb_msg *msg);
+void swim_on_ack(struct swim *s, struct member *sender,
+                 const struct mb_msg *msg);
+void swim_on_ping_req(struct swim *s, const struct mb_addr *from,
+                      struct member *sender, const struct mb_msg *msg);
+void swim_on_nack(struct swim *s, const struct mb_msg *msg);
+void swim_probe_order_reset(struct swim *s);
+uint64_t swim_scaled(const struct swim *s, uint32_t ms);
+
+/* suspicion.c */
+void swim_suspect(struct swim *s, struct member *m, const uint8_t *accuser,
+                  enum swim_reason why);
+void swim_suspicion_tick(struct swim *s);
+uint64_t swim_suspicion_deadline(const struct swim *s);
+void swim_suspects_remove(struct swim *s, size_t idx);
+void swim_accuse(struct swim *s, struct member *m);
+int swim_apply_claim(struct swim *s, const struct mb_record *rec,
+                     const uint8_t *raw, size_t len);
+
+/* antientropy.c */
+void swim_antientropy_tick(struct swim *s);
+uint64_t swim_antientropy_deadline(const struct swim *s);
+void swim_send_state(struct swim *s, const struct mb_addr *to,
+                     enum mb_msg_kind kind, bool with_certs);
+void swim_on_push_pull(struct swim *s, const struct mb_addr *from,
+                       const struct mb_msg *msg);
+int swim_apply_heartbeat(struct swim *s, const struct mb_record *rec,
+                         const uint8_t *raw, size_t len,
+                         const struct bytes *cert, int64_t cert_expires);
+
+#endif

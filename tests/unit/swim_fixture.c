@@ -1,0 +1,208 @@
+/* See swim_fixture.h. */
+#include "swim_fixture.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct mb_addr fx_addr(int i) {
+  struct mb_addr a = {.family = 4, .port = (uint16_t)(7000 + i)};
+  a.ip[0] = 127;
+  a.ip[3] = 1;
+  return a;
+}
+
+static int node_of(const struct fixture *fx, const struct mb_addr *a) {
+  for (int i = 0; i < fx->n; i++) {
+    struct mb_addr b = fx_addr(i);
+    if (a->port == b.port && memcmp(a->ip, b.ip, 4) == 0)
+      return i;
+  }
+  return -1;
+}
+
+void fx_init(struct fixture *fx, int n) {
+  memset(fx, 0, sizeof(*fx));
+  fx->n = n;
+  fx->latency_ms = 1;
+  uint8_t seed[MB_SEED_LEN];
+  memset(seed, 0xee, sizeof(seed));
+  mb_identity_from_seed(&fx->authority, seed);
+  for (int i = 0; i < n; i++) {
+    memset(seed, i + 1, sizeof(seed));
+    mb_identity_from_seed(&fx->id[i], seed);
+    struct mb_cert c = {.issued_at = 1700000000, .expires_at = 4000000000};
+    memcpy(c.node_id, fx->id[i].pk, MB_NODE_ID_LEN);
+    snprintf(c.name, sizeof(c.name), "n%d", i);
+    snprintf(c.domain, sizeof(c.domain), "rack%d", i % 3);
+    mb_cert_issue(&fx->authority, &c, fx->cert[i], MB_CERT_MAX_LEN,
+                  &fx->cert_len[i]);
+  }
+  fx->vc = mb_vcache_new(4096);
+  swim_config_default(&fx->cfg);
+  fx->cfg.cluster = FX_CLUSTER;
+  fx->cfg.require_cert = true;
+  memcpy(fx->cfg.authority, fx->authority.pk, MB_NODE_ID_LEN);
+}
+
+static void log_event(struct fixture *fx, int i, const struct swim_event *ev) {
+  if (fx->n_events == fx->cap_events) {
+    fx->cap_events = fx->cap_events ? 2 * fx->cap_events : 256;
+    fx->events = realloc(fx->events, fx->cap_events * sizeof(*fx->events));
+  }
+  fx->events[fx->n_events++] = (struct fx_event){.observer = i, .ev = *ev};
+}
+
+static void send_packet(struct fixture *fx, int from,
+                        const struct swim_output *o) {
+  int to = node_of(fx, &o->to);
+  fx->sent++;
+  if (o->len > fx->max_sent_len)
+    fx->max_sent_len = o->len;
+  if (to < 0 || fx->cut[from][to] || o->len > sizeof(fx->inflight->buf))
+    return;
+  if (fx->n_inflight == fx->cap_inflight) {
+    fx->cap_inflight = fx->cap_inflight ? 2 * fx->cap_inflight : 256;
+    fx->inflight =
+        realloc(fx->inflight, fx->cap_inflight * sizeof(*fx->inflight));
+  }
+  struct fx_packet *p = &fx->inflight[fx->n_inflight++];
+  p->at = fx->now + fx->latency_ms;
+  p->from = from;
+  p->to = to;
+  p->len = o->len;
+  memcpy(p->buf, o->buf, o->len);
+}
+
+void fx_drain(struct fixture *fx, int i) {
+  struct swim_output o;
+  while (swim_poll(fx->node[i], &o))
+    if (o.kind == SWIM_OUT_SEND)
+      send_packet(fx, i, &o);
+    else
+      log_event(fx, i, &o.ev);
+}
+
+void fx_start_node(struct fixture *fx, int i, uint64_t incarnation) {
+  char name[16];
+  snprintf(name, sizeof(name), "n%d", i);
+  struct swim_self self = {.id = &fx->id[i],
+                           .cert = fx->cert[i],
+                           .cert_len = fx->cert_len[i],
+                           .name = name,
+                           .domain = "",
+                           .addr = fx_addr(i),
+                           .incarnation = incarnation,
+                           .first_seq = fx->now * 1000 + 1};
+  struct swim_config cfg = fx->cfg;
+  cfg.seed = fx->cfg.seed * 1000 + (uint64_t)i;
+  swim_free(fx->node[i]);
+  fx->node[i] = swim_new(&cfg, &self, fx->vc, fx->now,
+                         1790000000000 + (int64_t)fx->now);
+  fx->down[i] = false;
+}
+
+void fx_start_all(struct fixture *fx) {
+  struct mb_addr seed = fx_addr(0);
+  for (int i = 0; i < fx->n; i++) {
+    fx_start_node(fx, i, 1);
+    if (i > 0)
+      swim_join(fx->node[i], fx->now, &seed, 1);
+    fx_drain(fx, i);
+  }
+}
+
+void fx_inject(struct fixture *fx, int i, int from, const uint8_t *buf,
+               size_t len) {
+  struct mb_addr a = fx_addr(from);
+  swim_receive(fx->node[i], fx->now, &a, buf, len);
+  fx_drain(fx, i);
+}
+
+/* Next packet due at or before t, in (time, arrival) order. */
+static long next_packet(struct fixture *fx, uint64_t t) {
+  long best = -1;
+  for (size_t k = 0; k < fx->n_inflight; k++)
+    if (fx->inflight[k].at <= t &&
+        (best < 0 || fx->inflight[k].at < fx->inflight[best].at))
+      best = (long)k;
+  return best;
+}
+
+static uint64_t next_timer(struct fixture *fx) {
+  uint64_t t = UINT64_MAX;
+  for (int i = 0; i < fx->n; i++)
+    if (fx->node[i] && !fx->down[i]) {
+      uint64_t d = swim_next_deadline(fx->node[i]);
+      if (d < t)
+        t = d;
+    }
+  return t;
+}
+
+static void deliver(struct fixture *fx, long k) {
+  struct fx_packet p = fx->inflight[k];
+  memmove(&fx->inflight[k], &fx->inflight[k + 1],
+          (fx->n_inflight - (size_t)k - 1) * sizeof(p));
+  fx->n_inflight--;
+  if (fx->now < p.at)
+    fx->now = p.at;
+  if (fx->down[p.to] || fx->node[p.to] == NULL)
+    return;
+  fx->delivered++;
+  fx_inject(fx, p.to, p.from, p.buf, p.len);
+}
+
+void fx_run_until(struct fixture *fx, uint64_t t) {
+  for (;;) {
+    uint64_t timer = next_timer(fx);
+    long k = next_packet(fx, timer < t ? timer : t);
+    if (k >= 0) {
+      deliver(fx, k);
+      continue;
+    }
+    if (timer > t)
+      break;
+    fx->now = timer;
+    for (int i = 0; i < fx->n; i++)
+      if (fx->node[i] && !fx->down[i] &&
+          swim_next_deadline(fx->node[i]) <= fx->now) {
+        swim_tick(fx->node[i], fx->now);
+        fx_drain(fx, i);
+      }
+  }
+  fx->now = t;
+}
+
+int fx_state(struct fixture *fx, int i, int j) {
+  long k = swim_member_find(fx->node[i], fx->id[j].pk);
+  struct swim_member_info info;
+  if (k < 0 || swim_member_get(fx->node[i], (size_t)k, &info) != MB_OK)
+    return -1;
+  return (int)info.state;
+}
+
+bool fx_converged(struct fixture *fx) {
+  for (int i = 0; i < fx->n; i++)
+    for (int j = 0; j < fx->n; j++)
+      if (!fx->down[i] && !fx->down[j] && fx_state(fx, i, j) != SWIM_ALIVE)
+        return false;
+  return true;
+}
+
+size_t fx_count_events(struct fixture *fx, int subject, enum swim_state to) {
+  size_t c = 0;
+  for (size_t k = 0; k < fx->n_events; k++)
+    if (fx->events[k].ev.to == to &&
+        memcmp(fx->events[k].ev.id, fx->id[subject].pk, MB_NODE_ID_LEN) == 0)
+      c++;
+  return c;
+}
+
+void fx_free(struct fixture *fx) {
+  for (int i = 0; i < fx->n; i++)
+    swim_free(fx->node[i]);
+  mb_vcache_free(fx->vc);
+  free(fx->inflight);
+  free(fx->events);
+}

@@ -1,0 +1,69 @@
+/*
+ * A tiny in-process mesh for the core's unit tests: N cores, a network that
+ * delivers every datagram after a fixed latency (or drops it by rule), and
+ * a virtual clock advanced by the fixture.  The full simulator lives in
+ * sim/; this is just enough to drive transitions in tests.
+ */
+#ifndef MESHBEAT_SWIM_FIXTURE_H
+#define MESHBEAT_SWIM_FIXTURE_H
+
+#include "swim.h"
+
+#define FX_MAX_NODES 16
+#define FX_CLUSTER "fixture"
+
+struct fx_packet {
+  uint64_t at;
+  int from, to;
+  size_t len;
+  uint8_t buf[MB_WIRE_MAX_DATAGRAM > 2048 ? 2048 : MB_WIRE_MAX_DATAGRAM];
+};
+
+struct fx_event {
+  int observer;
+  struct swim_event ev;
+};
+
+struct fixture {
+  int n;
+  uint64_t now;
+  uint32_t latency_ms;
+  struct mb_identity authority;
+  struct mb_identity id[FX_MAX_NODES];
+  uint8_t cert[FX_MAX_NODES][MB_CERT_MAX_LEN];
+  size_t cert_len[FX_MAX_NODES];
+  struct swim *node[FX_MAX_NODES];
+  bool down[FX_MAX_NODES];         /* crashed: no input, no output */
+  bool cut[FX_MAX_NODES][FX_MAX_NODES]; /* drop from -> to */
+  struct mb_vcache *vc;
+  struct swim_config cfg;
+  struct fx_packet *inflight;
+  size_t n_inflight, cap_inflight;
+  struct fx_event *events;
+  size_t n_events, cap_events;
+  uint64_t delivered;
+  uint64_t sent;       /* datagrams any node emitted */
+  size_t max_sent_len; /* the largest of them */
+};
+
+/* n nodes with certificates, default config (tweak fx->cfg before start). */
+void fx_init(struct fixture *fx, int n);
+void fx_start_node(struct fixture *fx, int i, uint64_t incarnation);
+/* Starts all, every node joining through node 0. */
+void fx_start_all(struct fixture *fx);
+void fx_run_until(struct fixture *fx, uint64_t t);
+void fx_free(struct fixture *fx);
+struct mb_addr fx_addr(int i);
+/* State of j as seen by i (-1 when unknown). */
+int fx_state(struct fixture *fx, int i, int j);
+/* True when every running node sees every running node alive. */
+bool fx_converged(struct fixture *fx);
+/* Counts events whose subject is j, of the given new state. */
+size_t fx_count_events(struct fixture *fx, int subject, enum swim_state to);
+/* Delivers raw bytes to node i as if from address of node `from`. */
+void fx_inject(struct fixture *fx, int i, int from, const uint8_t *buf,
+               size_t len);
+/* Drains node i's outputs into the network and event log. */
+void fx_drain(struct fixture *fx, int i);
+
+#endif

@@ -1,0 +1,344 @@
+/*
+ * Unit tests for src/gossip (the SWIM + Lifeguard core), driven through the
+ * in-process fixture (virtual clock, fixed-latency network) and with crafted
+ * datagrams.
+ */
+#include "test_util.h"
+
+#include <string.h>
+
+#include "swim_fixture.h"
+
+static void test_five_nodes_converge(void **state) {
+  (void)state;
+  struct fixture fx;
+  fx_init(&fx, 5);
+  fx_start_all(&fx);
+  fx_run_until(&fx, 3000);
+  assert_true(fx_converged(&fx));
+  fx_free(&fx);
+}
+
+/* Time at which every running node but the victim sees it dead. */
+static uint64_t all_dead_at(struct fixture *fx, int victim, uint64_t until) {
+  while (fx->now < until) {
+    fx_run_until(fx, fx->now + 50);
+    bool all = true;
+    for (int i = 0; i < fx->n; i++)
+      if (i != victim && !fx->down[i] && fx_state(fx, i, victim) != SWIM_DEAD)
+        all = false;
+    if (all)
+      return fx->now;
+  }
+  return UINT64_MAX;
+}
+
+static void test_crash_detected_by_all(void **state) {
+  (void)state;
+  struct fixture fx;
+  fx_init(&fx, 8);
+  fx_start_all(&fx);
+  fx_run_until(&fx, 5000);
+  assert_true(fx_converged(&fx));
+  fx.down[7] = true;
+  uint64_t killed = fx.now;
+  uint64_t t = all_dead_at(&fx, 7, killed + 60000);
+  print_message("all-dead after %llu ms\n", (unsigned long long)(t - killed));
+  assert_true(t != UINT64_MAX);
+  /* Bound: a full probe round (8 periods) + indirect + min suspicion
+   * (4 s at n < 10) + dissemination. */
+  assert_true(t - killed <= 8000 + 1000 + 4000 + 1000);
+  for (int j = 0; j < 7; j++)
+    assert_int_equal(fx_count_events(&fx, j, SWIM_DEAD), 0);
+  fx_free(&fx);
+}
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static void start_converged(struct fixture *fx, int n) {
+  fx_init(fx, n);
+  fx_start_all(fx);
+  fx_run_until(fx, 4000);
+  assert_true(fx_converged(fx));
+}
+
+static uint64_t inc_of(struct fixture *fx, int observer, int subject) {
+  struct swim_member_info info;
+  long k = swim_member_find(fx->node[observer], fx->id[subject].pk);
+  assert_true(k >= 0);
+  assert_ok(swim_member_get(fx->node[observer], (size_t)k, &info));
+  return info.incarnation;
+}
+
+/* A signed claim by `author` about `subject`, in a gossip datagram. */
+static size_t claim_datagram(struct fixture *fx, int author, int subject,
+                             enum mb_record_kind kind, uint64_t inc,
+                             uint64_t seq, uint8_t *out, size_t cap) {
+  struct mb_claim c = {.incarnation = inc, .time_ms = 1790000000000};
+  memcpy(c.subject, fx->id[subject].pk, MB_NODE_ID_LEN);
+  uint8_t rec[256];
+  size_t rec_len, len;
+  assert_ok(mb_wire_claim_sign(&fx->id[author], (const uint8_t *)FX_CLUSTER,
+                               strlen(FX_CLUSTER), kind, &c, rec, sizeof(rec),
+                               &rec_len));
+  struct mb_msg msg = {.kind = MB_MSG_GOSSIP};
+  struct mb_dgram_builder b;
+  assert_ok(mb_dgram_init(&b, &fx->id[author], (const uint8_t *)FX_CLUSTER,
+                          strlen(FX_CLUSTER), 1400, seq, &msg));
+  assert_ok(mb_dgram_add_record(&b, rec, rec_len));
+  assert_ok(mb_dgram_finish(&b, out, cap, &len));
+  return len;
+}
+
+/* ---- transitions -------------------------------------------------------- */
+
+/* SWIM §4.2: a live member accused at its incarnation refutes with a higher
+ * one and every observer sees it alive again. */
+static void test_suspected_member_refutes(void **state) {
+  (void)state;
+  struct fixture fx;
+  start_converged(&fx, 5);
+  uint64_t before = inc_of(&fx, 1, 3);
+  uint8_t dg[1400];
+  size_t n = claim_datagram(&fx, 2, 3, MB_REC_SUSPECT, before, 1ull << 40, dg,
+                            sizeof(dg));
+  fx_inject(&fx, 1, 2, dg, n);
+  assert_int_equal(fx_state(&fx, 1, 3), SWIM_SUSPECT);
+  fx_run_until(&fx, fx.now + 3000);
+  for (int i = 0; i < 5; i++)
+    if (i != 3) {
+      assert_int_equal(fx_state(&fx, i, 3), SWIM_ALIVE);
+      assert_true(inc_of(&fx, i, 3) > before);
+    }
+  assert_true(swim_self_incarnation(fx.node[3]) > before);
+  assert_int_equal(fx_count_events(&fx, 3, SWIM_DEAD), 0);
+  fx_free(&fx);
+}
+
+/* A dead claim about ourselves is refuted the same way. */
+static void test_dead_claim_about_live_member_refuted(void **state) {
+  (void)state;
+  struct fixture fx;
+  start_converged(&fx, 5);
+  uint64_t before = inc_of(&fx, 0, 4);
+  uint8_t dg[1400];
+  size_t n = claim_datagram(&fx, 1, 4, MB_REC_DEAD, before, 1ull << 40, dg,
+                            sizeof(dg));
+  fx_inject(&fx, 0, 1, dg, n);
+  assert_int_equal(fx_state(&fx, 0, 4), SWIM_DEAD);
+  fx_run_until(&fx, fx.now + 8000);
+  for (int i = 0; i < 4; i++)
+    assert_int_equal(fx_state(&fx, i, 4), SWIM_ALIVE);
+  assert_true(swim_self_incarnation(fx.node[4]) > before);
+  fx_free(&fx);
+}
+
+/* Lifeguard: independent confirmations shorten the suspicion timeout. */
+static uint64_t time_to_dead(int accusers) {
+  struct fixture fx;
+  start_converged(&fx, 6);
+  fx.down[5] = true;
+  fx.cfg.seed = 0;
+  uint64_t inc = inc_of(&fx, 0, 5);
+  uint64_t t0 = fx.now;
+  uint8_t dg[1400];
+  for (int a = 1; a <= accusers; a++) {
+    size_t n = claim_datagram(&fx, a, 5, MB_REC_SUSPECT, inc, 1ull << 40, dg,
+                              sizeof(dg));
+    fx_inject(&fx, 0, a, dg, n);
+  }
+  /* Node 0 alone judges: cut it off from the others' verdicts. */
+  for (int i = 1; i < 6; i++)
+    fx.cut[i][0] = true;
+  while (fx_state(&fx, 0, 5) != SWIM_DEAD && fx.now < t0 + 120000)
+    fx_run_until(&fx, fx.now + 10);
+  uint64_t t = fx.now - t0;
+  fx_free(&fx);
+  return t;
+}
+
+static void test_confirmations_shrink_timeout(void **state) {
+  (void)state;
+  uint64_t one = time_to_dead(1), three = time_to_dead(3);
+  print_message("dead after %llu ms with 1 accuser, %llu ms with 3\n",
+                (unsigned long long)one, (unsigned long long)three);
+  /* n = 6 < 10: min = 4 * 1 * 1000 ms, max = 6 * min; K = 2. */
+  assert_in_range(three, 3900, 4200);
+  assert_true(one > 2 * three);
+}
+
+static void test_graceful_leave(void **state) {
+  (void)state;
+  struct fixture fx;
+  start_converged(&fx, 6);
+  swim_leave(fx.node[2], fx.now);
+  fx_drain(&fx, 2);
+  fx_run_until(&fx, fx.now + 3000);
+  fx.down[2] = true;
+  for (int i = 0; i < 6; i++)
+    if (i != 2)
+      assert_int_equal(fx_state(&fx, i, 2), SWIM_LEFT);
+  assert_int_equal(fx_count_events(&fx, 2, SWIM_DEAD), 0);
+  assert_int_equal(fx_count_events(&fx, 2, SWIM_SUSPECT), 0);
+  fx_free(&fx);
+}
+
+/* Two halves that declared each other dead re-merge on their own. */
+static void test_partition_heals_without_join(void **state) {
+  (void)state;
+  struct fixture fx;
+  start_converged(&fx, 6);
+  for (int i = 0; i < 6; i++)
+    for (int j = 0; j < 6; j++)
+      fx.cut[i][j] = (i < 3) != (j < 3);
+  fx_run_until(&fx, fx.now + 60000);
+  assert_int_equal(fx_state(&fx, 0, 5), SWIM_DEAD);
+  assert_int_equal(fx_state(&fx, 5, 0), SWIM_DEAD);
+  memset(fx.cut, 0, sizeof(fx.cut));
+  uint64_t healed = fx.now;
+  while (!fx_converged(&fx) && fx.now < healed + 60000)
+    fx_run_until(&fx, fx.now + 100);
+  print_message("re-merged %llu ms after the heal\n",
+                (unsigned long long)(fx.now - healed));
+  assert_true(fx_converged(&fx));
+  /* Reconnect attempts run every 5 s: well within two of them. */
+  assert_true(fx.now - healed <= 2 * 5000 + 2000);
+  fx_free(&fx);
+}
+
+/* A member restarting with the incarnation it had before refutes whatever
+ * the mesh remembers of its earlier life and stays alive. */
+static void test_restart_with_old_incarnation(void **state) {
+  (void)state;
+  struct fixture fx;
+  start_converged(&fx, 5);
+  uint64_t old = inc_of(&fx, 0, 4);
+  /* Make the mesh hold a newer incarnation than the restart will use. */
+  uint8_t dg[1400];
+  size_t n = claim_datagram(&fx, 1, 4, MB_REC_SUSPECT, old, 1ull << 40, dg,
+                            sizeof(dg));
+  fx_inject(&fx, 0, 1, dg, n);
+  fx_run_until(&fx, fx.now + 3000);
+  uint64_t held = inc_of(&fx, 0, 4);
+  assert_true(held > old);
+  fx_start_node(&fx, 4, old); /* restart, state wiped, old incarnation */
+  struct mb_addr seed = fx_addr(0);
+  swim_join(fx.node[4], fx.now, &seed, 1);
+  fx_drain(&fx, 4);
+  fx_run_until(&fx, fx.now + 5000);
+  assert_true(swim_self_incarnation(fx.node[4]) > held);
+  assert_true(fx_converged(&fx));
+  fx_free(&fx);
+}
+
+/* ---- bad input ----------------------------------------------------------- */
+
+static size_t packets_from(struct fixture *fx, int node) {
+  size_t c = 0;
+  for (size_t k = 0; k < fx->n_inflight; k++)
+    c += fx->inflight[k].from == node;
+  return c;
+}
+
+/* Forged, unsigned, replayed and foreign datagrams change nothing and get
+ * no answer, and each is counted under its reason. */
+static void test_bad_datagrams_change_nothing(void **state) {
+  (void)state;
+  struct fixture fx;
+  start_converged(&fx, 4);
+  uint64_t inc = inc_of(&fx, 0, 2);
+  uint8_t dg[1400];
+  size_t n = claim_datagram(&fx, 1, 2, MB_REC_SUSPECT, inc, 1ull << 41, dg,
+                            sizeof(dg));
+  uint8_t forged[1400];
+  memcpy(forged, dg, n);
+  forged[n - 5] ^= 0x40; /* inside the signature */
+  fx.n_inflight = 0;
+  fx_inject(&fx, 0, 1, forged, n);
+  uint8_t junk[] = {0xd2, 0x84, 0x43, 0xa1};
+  fx_inject(&fx, 0, 1, junk, sizeof(junk));
+  /* Another cluster's datagram: same keys, other AAD. */
+  struct mb_msg ping = {.kind = MB_MSG_PING, .probe_id = 1};
+  memcpy(ping.target, fx.id[0].pk, MB_NODE_REF_LEN);
+  struct mb_dgram_builder b;
+  size_t flen;
+  uint8_t foreign[1400];
+  assert_ok(mb_dgram_init(&b, &fx.id[1], (const uint8_t *)"other", 5, 1400,
+                          1ull << 42, &ping));
+  assert_ok(mb_dgram_finish(&b, foreign, sizeof(foreign), &flen));
+  fx_inject(&fx, 0, 1, foreign, flen);
+  /* An unadmitted key: valid signature, no certificate anywhere. */
+  struct mb_identity stranger;
+  mb_identity_generate(&stranger);
+  assert_ok(mb_dgram_init(&b, &stranger, (const uint8_t *)FX_CLUSTER,
+                          strlen(FX_CLUSTER), 1400, 1, &ping));
+  assert_ok(mb_dgram_finish(&b, foreign, sizeof(foreign), &flen));
+  fx_inject(&fx, 0, 1, foreign, flen);
+  assert_int_equal(packets_from(&fx, 0), 0);
+  assert_int_equal(fx_state(&fx, 0, 2), SWIM_ALIVE);
+  /* The genuine one is accepted once; its replay is not. */
+  fx_inject(&fx, 0, 1, dg, n);
+  assert_int_equal(fx_state(&fx, 0, 2), SWIM_SUSPECT);
+  struct swim_stats st;
+  swim_get_stats(fx.node[0], &st);
+  uint64_t replays = st.rejected[SWIM_REJ_REPLAY];
+  fx_inject(&fx, 0, 1, dg, n);
+  swim_get_stats(fx.node[0], &st);
+  assert_int_equal(st.rejected[SWIM_REJ_REPLAY], replays + 1);
+  assert_true(st.rejected[SWIM_REJ_SIGNATURE] >= 2);
+  assert_true(st.rejected[SWIM_REJ_MALFORMED] >= 1);
+  assert_true(st.rejected[SWIM_REJ_ADMISSION] >= 1);
+  fx_free(&fx);
+}
+
+/* Every datagram any node sends stays within the budget, even while news
+ * of many members is queued at once (a join storm). */
+static void test_budget_never_exceeded(void **state) {
+  (void)state;
+  struct fixture fx;
+  fx_init(&fx, 16);
+  fx.cfg.budget = SWIM_MIN_BUDGET;
+  fx_start_all(&fx);
+  fx_run_until(&fx, 10000);
+  print_message("%llu datagrams, largest %zu bytes\n",
+                (unsigned long long)fx.sent, fx.max_sent_len);
+  assert_true(fx.sent > 300);
+  assert_in_range(fx.max_sent_len, 800, SWIM_MIN_BUDGET); /* full, yet within budget */
+  assert_true(fx_converged(&fx));
+  fx_free(&fx);
+}
+
+/* Buddy system: the next probe to a suspect carries the suspicion. */
+static void test_buddy_system_tells_the_suspect(void **state) {
+  (void)state;
+  struct fixture fx;
+  start_converged(&fx, 3);
+  uint64_t inc = inc_of(&fx, 0, 2);
+  uint8_t dg[1400];
+  size_t n = claim_datagram(&fx, 1, 2, MB_REC_SUSPECT, inc, 1ull << 40, dg,
+                            sizeof(dg));
+  fx_inject(&fx, 0, 1, dg, n);
+  /* Node 2 hears only from node 0 from now on. */
+  fx.cut[1][2] = true;
+  fx_run_until(&fx, fx.now + 4000);
+  assert_true(swim_self_incarnation(fx.node[2]) > inc);
+  assert_int_equal(fx_state(&fx, 0, 2), SWIM_ALIVE);
+  fx_free(&fx);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_five_nodes_converge),
+      cmocka_unit_test(test_crash_detected_by_all),
+      cmocka_unit_test(test_suspected_member_refutes),
+      cmocka_unit_test(test_dead_claim_about_live_member_refuted),
+      cmocka_unit_test(test_confirmations_shrink_timeout),
+      cmocka_unit_test(test_graceful_leave),
+      cmocka_unit_test(test_partition_heals_without_join),
+      cmocka_unit_test(test_restart_with_old_incarnation),
+      cmocka_unit_test(test_bad_datagrams_change_nothing),
+      cmocka_unit_test(test_budget_never_exceeded),
+      cmocka_unit_test(test_buddy_system_tells_the_suspect),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
