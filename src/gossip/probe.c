@@ -120,7 +120,7 @@ static void judge_probe(struct swim *s) {
   awareness_apply(s, delta);
   s->stats.probe_failures++;
   struct member *t = swim_member_by_id(s, p->target);
-  if (t != NULL && t->state == SWIM_ALIVE)
+  if (t != NULL)
     swim_accuse(s, t);
 }
 

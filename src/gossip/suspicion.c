@@ -95,9 +95,16 @@ static int sign_claim(struct swim *s, struct member *m,
   return rc;
 }
 
-/* Our own probe failed: we accuse, in writing. */
+/* Our own probe failed: we accuse, in writing.  If others already suspect
+ * it, our accusation is an independent confirmation (Lifeguard §IV-B) and
+ * is gossiped as such. */
 void swim_accuse(struct swim *s, struct member *m) {
-  if (sign_claim(s, m, MB_REC_SUSPECT) == MB_OK)
+  if (m->state == SWIM_SUSPECT) {
+    if (add_accuser(m, s->ref) && sign_claim(s, m, MB_REC_SUSPECT) == MB_OK)
+      update_deadline(s, m);
+    return;
+  }
+  if (m->state == SWIM_ALIVE && sign_claim(s, m, MB_REC_SUSPECT) == MB_OK)
     swim_suspect(s, m, s->ref, SWIM_R_PROBE_FAILED);
 }
 
