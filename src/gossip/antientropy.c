@@ -4,7 +4,9 @@
  * A joiner sends a join (its own record and certificate) to its seeds until
  * one answers with its whole view (push-pull reply pages).  Every
  * push_pull_interval (scaled up above 32 members, as memberlist does) a
- * member exchanges its whole view with a random live member.  Every
+ * member sends a random live member a digest of its view; only when the
+ * digests differ do both sides send their whole views, so a mesh at rest
+ * pays one small datagram per exchange instead of two full views.  Every
  * reconnect_interval it also sends its view to one dead member: if that
  * member is in fact alive on the far side of a healed partition, it sees
  * itself declared dead, refutes, and both sides re-merge with no operator
@@ -14,6 +16,8 @@
 
 #include <errno.h>
 #include <math.h>
+#include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define JOIN_RETRY_MS 1000
@@ -151,9 +155,11 @@ static void page_begin(struct swim *s, struct mb_dgram_builder *b,
 /* Pages of our view.  A dry run (send = false) counts the pages, assuming
  * the widest page numbers, so the real run never needs more. */
 static uint32_t send_pages(struct swim *s, const struct mb_addr *to,
-                           enum mb_msg_kind kind, bool with_certs, bool send,
-                           uint32_t parts) {
-  struct mb_msg msg = {.kind = kind, .parts = send ? parts : UINT16_MAX};
+                           const struct mb_msg *proto, bool with_certs,
+                           bool send) {
+  struct mb_msg msg = *proto;
+  if (!send)
+    msg.parts = UINT16_MAX;
   struct mb_dgram_builder b;
   page_begin(s, &b, &msg, send);
   for (size_t i = 0; i < s->n; i++) {
@@ -170,21 +176,78 @@ static uint32_t send_pages(struct swim *s, const struct mb_addr *to,
   return msg.part + 1;
 }
 
-void swim_send_state(struct swim *s, const struct mb_addr *to,
-                     enum mb_msg_kind kind, bool with_certs) {
-  uint32_t parts = send_pages(s, to, kind, with_certs, false, 0);
-  send_pages(s, to, kind, with_certs, true, parts);
+static void send_view(struct swim *s, const struct mb_addr *to,
+                      struct mb_msg *msg, bool with_certs) {
+  msg->part = 0;
+  msg->parts = send_pages(s, to, msg, with_certs, false);
+  send_pages(s, to, msg, with_certs, true);
 }
 
+void swim_send_state(struct swim *s, const struct mb_addr *to,
+                     enum mb_msg_kind kind, bool with_certs) {
+  struct mb_msg msg = {.kind = kind};
+  send_view(s, to, &msg, with_certs);
+}
+
+/* BLAKE2b-128 over the sorted (id, incarnation, state) of every member we
+ * hold a record of: equal at two members exactly when their views agree. */
+struct digest_item {
+  uint8_t id[MB_NODE_ID_LEN];
+  uint8_t inc[8];
+  uint8_t state;
+};
+
+static int digest_item_cmp(const void *a, const void *b) {
+  return memcmp(a, b, sizeof(struct digest_item));
+}
+
+static void view_digest(const struct swim *s, uint8_t out[MB_VIEW_DIGEST_LEN]) {
+  struct digest_item *items = calloc(s->n ? s->n : 1, sizeof(*items));
+  size_t k = 0;
+  for (size_t i = 0; items != NULL && i < s->n; i++) {
+    const struct member *m = &s->m[i];
+    if (m->record.p == NULL)
+      continue;
+    memcpy(items[k].id, m->id, MB_NODE_ID_LEN);
+    for (int b = 0; b < 8; b++)
+      items[k].inc[b] = (uint8_t)(m->incarnation >> (56 - 8 * b));
+    items[k++].state = (uint8_t)m->state;
+  }
+  if (items != NULL)
+    qsort(items, k, sizeof(*items), digest_item_cmp);
+  crypto_generichash(out, MB_VIEW_DIGEST_LEN, (const uint8_t *)items,
+                     items ? k * sizeof(*items) : 0, NULL, 0);
+  free(items);
+}
+
+static void send_digest(struct swim *s, struct member *peer) {
+  struct mb_msg msg = {.kind = MB_MSG_PUSH_PULL, .parts = 1,
+                       .has_digest = true};
+  view_digest(s, msg.digest);
+  swim_send(s, &peer->addr, peer, &msg, false);
+}
+
+/* Answers once per exchange, on its first page.  Replies carrying a digest
+ * ask for our view in return; replies without one end the exchange. */
 void swim_on_push_pull(struct swim *s, const struct mb_addr *from,
                        const struct mb_msg *msg) {
-  if (msg->kind == MB_MSG_PUSH_PULL_REPLY) {
+  if (msg->kind == MB_MSG_PUSH_PULL_REPLY)
     s->joined = true;
+  if (s->leaving || msg->part != 0)
+    return;
+  struct mb_msg reply = {.kind = MB_MSG_PUSH_PULL_REPLY};
+  if (msg->kind == MB_MSG_PUSH_PULL_REPLY) {
+    if (msg->has_digest)
+      send_view(s, from, &reply, true);
     return;
   }
-  if (s->leaving || msg->part != 0)
-    return; /* answer once per exchange, on its first page */
-  swim_send_state(s, from, MB_MSG_PUSH_PULL_REPLY, msg->kind == MB_MSG_JOIN);
+  if (msg->kind == MB_MSG_PUSH_PULL && msg->has_digest) {
+    view_digest(s, reply.digest);
+    if (memcmp(reply.digest, msg->digest, MB_VIEW_DIGEST_LEN) == 0)
+      return; /* views agree: nothing to exchange */
+    reply.has_digest = true;
+  }
+  send_view(s, from, &reply, true);
 }
 
 /* ---- timers ------------------------------------------------------------ */
@@ -246,13 +309,13 @@ void swim_antientropy_tick(struct swim *s) {
     s->next_push_pull_at = s->now + push_pull_period(s);
     struct member *m = random_member(s, SWIM_ALIVE);
     if (m != NULL)
-      swim_send_state(s, &m->addr, MB_MSG_PUSH_PULL, false);
+      send_digest(s, m);
   }
   if (s->now >= s->next_reconnect_at) {
     s->next_reconnect_at = s->now + s->cfg.reconnect_interval_ms;
     struct member *m = random_member(s, SWIM_DEAD);
     if (m != NULL)
-      swim_send_state(s, &m->addr, MB_MSG_PUSH_PULL, false);
+      swim_send_state(s, &m->addr, MB_MSG_PUSH_PULL, true);
     forget_old_dead(s);
   }
 }

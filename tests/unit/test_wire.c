@@ -606,6 +606,29 @@ static void test_datagram_paging(void **state) {
   assert_rc(mb_wire_datagram_open(buf, n, CLUSTER, &d), MB_ERANGE);
 }
 
+/* A push-pull may open with a view digest; it round-trips exactly and is
+ * absent unless set. */
+static void test_datagram_view_digest(void **state) {
+  (void)state;
+  struct mb_identity id;
+  struct mb_datagram d;
+  uint8_t buf[MB_WIRE_DEFAULT_BUDGET];
+  identity_of(&id, 5);
+  struct mb_msg msg = {.kind = MB_MSG_PUSH_PULL, .parts = 1,
+                       .has_digest = true};
+  for (int i = 0; i < MB_VIEW_DIGEST_LEN; i++)
+    msg.digest[i] = (uint8_t)(0xd0 + i);
+  size_t n = build(&id, 9, &msg, buf, sizeof(buf));
+  assert_ok(mb_wire_datagram_open(buf, n, CLUSTER, &d));
+  assert_true(d.msg.has_digest);
+  assert_memory_equal(d.msg.digest, msg.digest, MB_VIEW_DIGEST_LEN);
+  msg.has_digest = false;
+  size_t m = build(&id, 9, &msg, buf, sizeof(buf));
+  assert_true(n - m >= 1 + 1 + MB_VIEW_DIGEST_LEN); /* key, head, bytes */
+  assert_ok(mb_wire_datagram_open(buf, m, CLUSTER, &d));
+  assert_false(d.msg.has_digest);
+}
+
 static void test_datagram_records_and_certs(void **state) {
   (void)state;
   struct mb_identity id;
@@ -1052,6 +1075,7 @@ int main(void) {
       cmocka_unit_test(test_datagram_ping_req),
       cmocka_unit_test(test_datagram_ack_nack_leave),
       cmocka_unit_test(test_datagram_paging),
+      cmocka_unit_test(test_datagram_view_digest),
       cmocka_unit_test(test_datagram_records_and_certs),
       cmocka_unit_test(test_datagram_budget),
       cmocka_unit_test(test_datagram_budget_too_small),

@@ -78,6 +78,10 @@ struct mb_addr {
  */
 #define MB_NODE_REF_LEN 8
 
+/* A push-pull may open with a digest of the sender's view instead of the
+ * view itself: equal digests end the exchange after one small datagram. */
+#define MB_VIEW_DIGEST_LEN 16
+
 /* The primary message of a datagram; which fields matter depends on kind. */
 struct mb_msg {
   enum mb_msg_kind kind;
@@ -86,6 +90,8 @@ struct mb_msg {
   struct mb_addr target_addr;     /* ping-req */
   bool want_nack;                 /* ping-req */
   uint32_t part, parts;           /* push-pull, reply, join: page i of n */
+  bool has_digest;                /* push-pull, reply: a view digest */
+  uint8_t digest[MB_VIEW_DIGEST_LEN];
 };
 
 struct mb_bytes {

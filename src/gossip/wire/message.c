@@ -17,6 +17,7 @@ enum msg_key {
   KEY_WANT_NACK = 4,
   KEY_PART = 1,
   KEY_PARTS = 2,
+  KEY_DIGEST = 3,
 };
 
 const char *mb_msg_kind_name(enum mb_msg_kind k) {
@@ -135,7 +136,7 @@ static size_t msg_field_count(const struct mb_msg *m) {
   case MB_MSG_GOSSIP:
     return 1;
   default:
-    return 3; /* paged kinds */
+    return 3 + (size_t)m->has_digest; /* paged kinds */
   }
 }
 
@@ -164,6 +165,10 @@ void wire_write_msg(struct mb_cbor_writer *w, const struct mb_msg *m) {
     mb_cw_uint(w, m->part);
     mb_cw_uint(w, KEY_PARTS);
     mb_cw_uint(w, m->parts);
+    if (m->has_digest) {
+      mb_cw_uint(w, KEY_DIGEST);
+      mb_cw_bytes(w, m->digest, MB_VIEW_DIGEST_LEN);
+    }
   }
 }
 
@@ -201,6 +206,16 @@ static int read_page_field(struct mb_cbor_reader *r, int64_t key,
     return read_u32(r, &m->part);
   case KEY_PARTS:
     return read_u32(r, &m->parts);
+  case KEY_DIGEST: {
+    const uint8_t *p;
+    size_t n;
+    int rc = mb_cr_bytes(r, &p, &n);
+    if (rc == MB_OK && n != MB_VIEW_DIGEST_LEN)
+      rc = MB_ERANGE;
+    if (rc == MB_OK)
+      memcpy(m->digest, p, n), m->has_digest = true;
+    return rc;
+  }
   default:
     return mb_cr_skip(r);
   }
