@@ -103,6 +103,7 @@ struct member *swim_member_add(struct swim *s, const uint8_t *id) {
   memset(m, 0, sizeof(*m));
   memcpy(m->id, id, MB_NODE_ID_LEN);
   mb_replay_init(&m->replay);
+  swim_stranger_adopt(s, m);
   m->state = SWIM_DEAD; /* until a record says otherwise */
   m->state_since = s->now;
   s->n++;

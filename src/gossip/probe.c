@@ -54,6 +54,24 @@ static void new_round(struct swim *s) {
   s->probe_pos = 0;
 }
 
+/* A member that joins mid-round goes to a random place in what is left of
+ * the round (as memberlist does), not to the next round: otherwise a node
+ * that learned of it just after its round began would leave it unprobed
+ * for a whole round, n periods. */
+void swim_probe_insert(struct swim *s, size_t idx) {
+  uint32_t *order = realloc(s->probe_order, (s->n + 1) * sizeof(*order));
+  if (order == NULL)
+    return;
+  s->probe_order = order;
+  if (s->probe_len >= s->n + 1)
+    return;
+  size_t at = s->probe_pos +
+              (size_t)mb_rng_below(&s->rng, s->probe_len - s->probe_pos + 1);
+  memmove(&order[at + 1], &order[at], (s->probe_len - at) * sizeof(*order));
+  order[at] = (uint32_t)idx;
+  s->probe_len++;
+}
+
 static struct member *next_target(struct swim *s) {
   for (int rounds = 0; rounds < 2; rounds++) {
     while (s->probe_pos < s->probe_len) {

@@ -103,8 +103,10 @@ static void apply_record(struct swim *s, const struct mb_bytes *raw,
   }
 }
 
-/* The sender passed every check: remember its certificate and that it
- * evidently knows us when it answers. */
+/* The sender passed every check: remember its certificate.  A member that
+ * sends us anything but an answer picked us from its own member table, so
+ * it holds our certificate and we may stop attaching it.  Answers prove
+ * nothing: a node may ack a stranger whose record it has not yet seen. */
 static void note_sender(struct member *m, const struct mb_datagram *d,
                         const struct carried *c) {
   size_t i;
@@ -113,7 +115,8 @@ static void note_sender(struct member *m, const struct mb_datagram *d,
                         MB_OK)
     m->cert_expires = ct->expires_at;
   enum mb_msg_kind k = d->msg.kind;
-  if (k == MB_MSG_ACK || k == MB_MSG_NACK || k == MB_MSG_PUSH_PULL_REPLY)
+  if (k == MB_MSG_PING || k == MB_MSG_PING_REQ || k == MB_MSG_GOSSIP ||
+      k == MB_MSG_PUSH_PULL)
     m->knows_us = true;
 }
 
@@ -142,6 +145,46 @@ static void dispatch(struct swim *s, const struct mb_addr *from,
   }
 }
 
+static struct stranger *stranger_find(struct swim *s, const uint8_t *id) {
+  for (size_t i = 0; i < SWIM_STRANGERS; i++)
+    if (s->strangers[i].used &&
+        memcmp(s->strangers[i].id, id, MB_NODE_ID_LEN) == 0)
+      return &s->strangers[i];
+  return NULL;
+}
+
+static struct stranger *stranger_take(struct swim *s, const uint8_t *id) {
+  struct stranger *st = stranger_find(s, id);
+  if (st == NULL) {
+    st = &s->strangers[0];
+    for (size_t i = 1; i < SWIM_STRANGERS; i++)
+      if (s->strangers[i].used < st->used)
+        st = &s->strangers[i];
+    memcpy(st->id, id, MB_NODE_ID_LEN);
+    mb_replay_init(&st->window);
+  }
+  st->used = ++s->stranger_clock;
+  return st;
+}
+
+/* A stranger that becomes a member keeps the window it had. */
+void swim_stranger_adopt(struct swim *s, struct member *m) {
+  struct stranger *st = stranger_find(s, m->id);
+  if (st != NULL) {
+    m->replay = st->window;
+    st->used = 0;
+  }
+}
+
+static const struct mb_replay_window *window_of(struct swim *s,
+                                                const uint8_t *id) {
+  struct member *m = swim_member_by_id(s, id);
+  if (m != NULL)
+    return &m->replay;
+  struct stranger *st = stranger_find(s, id);
+  return st ? &st->window : NULL;
+}
+
 /* Checks everything about the datagram before anything is applied. */
 static int check_datagram(struct swim *s, const struct mb_datagram *d,
                           const struct carried *c) {
@@ -150,8 +193,8 @@ static int check_datagram(struct swim *s, const struct mb_datagram *d,
     return SWIM_REJ_SELF;
   if (!admitted(s, kid, c))
     return SWIM_REJ_ADMISSION;
-  struct member *m = swim_member_by_id(s, kid);
-  if (m != NULL && mb_replay_check(&m->replay, d->seq) != MB_OK)
+  const struct mb_replay_window *w = window_of(s, kid);
+  if (w != NULL && mb_replay_check(w, d->seq) != MB_OK)
     return SWIM_REJ_REPLAY;
   const struct mb_sig_scheme *scheme = s->vc ? mb_vcache_scheme(s->vc) : NULL;
   if (mb_wire_datagram_verify_scheme(scheme, d, s->aad, s->aad_len) != MB_OK)
@@ -166,6 +209,7 @@ void swim_receive(struct swim *s, uint64_t now, const struct mb_addr *from,
   s->now = now;
   s->stats.recv_datagrams++;
   s->stats.recv_bytes += len;
+  s->accused_us = false;
   if (s->left || mb_wire_datagram_parse(buf, len, &d) != MB_OK) {
     s->stats.rejected[SWIM_REJ_MALFORMED]++;
     return;
@@ -183,6 +227,13 @@ void swim_receive(struct swim *s, uint64_t now, const struct mb_addr *from,
   if (sender != NULL) {
     mb_replay_commit(&sender->replay, d.seq);
     note_sender(sender, &d, &c);
+  } else {
+    mb_replay_commit(&stranger_take(s, d.envelope.kid)->window, d.seq);
   }
   dispatch(s, from, sender, &d);
+  if (s->accused_us && d.msg.kind != MB_MSG_PING && !s->leaving) {
+    struct mb_msg msg = {.kind = MB_MSG_GOSSIP};
+    swim_send(s, from, sender, &msg, false);
+  }
+  s->accused_us = false;
 }

@@ -1,11 +1,12 @@
 /*
  * Outgoing datagrams and events.  Every datagram is built here, so the
- * piggyback order is written down once:
+ * piggyback order is written down once (0 goes first because without it
+ * the rest would be refused):
+ *   0. our certificate and record, while the receiver may not know us,
  *   1. the message itself (failure detection: ping, ack, ping-req, nack),
  *   2. buddy system: our suspect claim about the receiver, if we hold one
  *      (Lifeguard §IV-C: a suspected member learns it on the next probe),
- *   3. queued news, least-sent first (suspect/dead claims and records),
- *   4. our certificate, while the receiver has not yet shown it knows us.
+ *   3. queued news, least-sent first (suspect/dead claims and records).
  * Bytes live in an arena that is reset once the driver has polled
  * everything, so a datagram costs no allocation in the steady state.
  */
@@ -100,9 +101,17 @@ int swim_send(struct swim *s, const struct mb_addr *to, struct member *peer,
   struct mb_dgram_builder b;
   const struct member *me = &s->m[s->self_idx];
   swim_dgram_begin(s, &b, msg);
-  /* Our certificate first when needed: without it nothing else counts. */
-  if ((peer == NULL || !peer->knows_us) && me->cert.p != NULL)
-    mb_dgram_add_cert(&b, me->cert.p, me->cert.len);
+  /* A receiver that may not know us gets our certificate and our record:
+   * without the first nothing counts, with the second it learns of us from
+   * the datagram itself instead of waiting for gossip that may miss it. */
+  if (peer == NULL || !peer->knows_us) {
+    if (me->cert.p != NULL)
+      mb_dgram_add_cert(&b, me->cert.p, me->cert.len);
+    mb_dgram_add_record(&b, me->record.p, me->record.len);
+  } else if (s->accused_us) {
+    /* Whoever accuses us gets our refutation at once, not by chance. */
+    mb_dgram_add_record(&b, me->record.p, me->record.len);
+  }
   add_buddy_claim(&b, peer);
   if (piggyback)
     swim_bcast_fill(s, &b);

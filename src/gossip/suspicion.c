@@ -3,12 +3,18 @@
  *
  * A suspected member is declared dead when its suspicion times out.  The
  * timeout starts at max = suspicion_max_mult * min and falls towards
- *   min = suspicion_mult * max(1, log10(n)) * probe_interval
+ *   min = suspicion_mult * max(1, log10(n)) * suspicion_unit
  * as independent accusers confirm it:
  *   timeout(C) = max(min, max - (max - min) * log(C + 1) / log(K + 1))
  * with K = suspicion_mult - 2 expected confirmations (memberlist's choice).
  * A truly dead member is probed by many and confirmed fast; a member that
  * one slow node wrongly accuses gets the long timeout and time to refute.
+ *
+ * The unit is a gossip round (200 ms), where memberlist uses the probe
+ * interval: what the minimum must cover is the time for the suspect to
+ * hear of it and for its refutation to spread, which is a few gossip
+ * rounds; the protection against a lone wrong accuser is the maximum,
+ * reached only without independent, signed confirmations.
  *
  * Every accusation is a claim signed by its author and kept, so that later
  * layers can ask who accused whom, and from which failure domains.
@@ -22,7 +28,7 @@
 static uint64_t min_timeout(const struct swim *s) {
   double n = (double)s->n_live;
   double scale = n > 10.0 ? log10(n) : 1.0;
-  return (uint64_t)(s->cfg.suspicion_mult * scale * s->cfg.probe_interval_ms);
+  return (uint64_t)(s->cfg.suspicion_mult * scale * s->cfg.suspicion_unit_ms);
 }
 
 static uint64_t timeout_after(const struct swim *s, uint32_t confirmations) {
@@ -167,6 +173,7 @@ int swim_apply_claim(struct swim *s, const struct mb_record *rec,
   const struct mb_claim *c = &rec->u.claim;
   if (memcmp(c->subject, s->id.pk, MB_NODE_ID_LEN) == 0) {
     swim_refute(s, c->incarnation);
+    s->accused_us = true; /* the sender gets our record back: receive.c */
     return MB_OK;
   }
   struct member *m = swim_member_by_id(s, c->subject);

@@ -56,7 +56,8 @@ struct swim_config {
   uint32_t probe_interval_ms;     /* 1000: one probe per period */
   uint32_t probe_timeout_ms;      /* 500: direct ack wait before indirect */
   uint32_t indirect_checks;       /* 3: k members asked to probe for us */
-  uint32_t suspicion_mult;        /* 4: min timeout = mult*log10(n)*interval */
+  uint32_t suspicion_mult;        /* 4: min timeout = mult*log10(n)*unit */
+  uint32_t suspicion_unit_ms;     /* 200: one gossip round; see protocol.md */
   uint32_t suspicion_max_mult;    /* 6: max timeout = max_mult * min */
   uint32_t retransmit_mult;       /* 4: news sent mult*ceil(log10(n+1)) times */
   uint32_t awareness_max;         /* 8: Lifeguard local health ceiling */

@@ -74,6 +74,17 @@ struct relay {
   uint64_t nack_at, expires;
 };
 
+/* Replay windows of admitted senders that are not (yet) members: a joiner
+ * or a node that learned of us first.  Few and short-lived, so a small
+ * table with least-recently-used replacement. */
+#define SWIM_STRANGERS 32
+
+struct stranger {
+  uint8_t id[MB_NODE_ID_LEN];
+  struct mb_replay_window window;
+  uint64_t used; /* 0: free */
+};
+
 struct outq_item {
   struct swim_output out;
   size_t arena_off;
@@ -93,6 +104,7 @@ struct swim {
   uint64_t next_seq;
   uint64_t next_probe_id;
   bool leaving, left;
+  bool accused_us; /* the datagram being handled carried a claim about us */
 
   /* member table: dense array + open-addressing index on the id */
   struct member *m;
@@ -121,7 +133,7 @@ struct swim {
   uint64_t next_gossip_at;
 
   /* anti-entropy */
-  uint64_t next_push_pull_at, next_reconnect_at;
+  uint64_t next_push_pull_at, next_reconnect_at, last_push_pull_at;
   struct mb_addr *seeds;
   size_t n_seeds;
   uint64_t next_join_at;
@@ -133,6 +145,9 @@ struct swim {
   size_t n_out, cap_out, out_head;
   uint8_t *arena;
   size_t arena_len, arena_cap;
+
+  struct stranger strangers[SWIM_STRANGERS];
+  uint64_t stranger_clock;
 
   struct swim_stats stats;
 };
@@ -172,6 +187,7 @@ void swim_dgram_begin(struct swim *s, struct mb_dgram_builder *b,
                       const struct mb_msg *msg);
 
 /* receive.c: see swim_receive in swim.h */
+void swim_stranger_adopt(struct swim *s, struct member *m);
 int swim_admit_cert(struct swim *s, const uint8_t *p, size_t len,
                     struct mb_cert *out);
 
@@ -186,6 +202,7 @@ void swim_on_ping_req(struct swim *s, const struct mb_addr *from,
                       struct member *sender, const struct mb_msg *msg);
 void swim_on_nack(struct swim *s, const struct mb_msg *msg);
 void swim_probe_order_reset(struct swim *s);
+void swim_probe_insert(struct swim *s, size_t idx);
 uint64_t swim_scaled(const struct swim *s, uint32_t ms);
 
 /* suspicion.c */
@@ -205,6 +222,7 @@ void swim_send_state(struct swim *s, const struct mb_addr *to,
                      enum mb_msg_kind kind, bool with_certs);
 void swim_on_push_pull(struct swim *s, const struct mb_addr *from,
                        const struct mb_msg *msg);
+void swim_push_pull_soon(struct swim *s);
 int swim_apply_heartbeat(struct swim *s, const struct mb_record *rec,
                          const uint8_t *raw, size_t len,
                          const struct bytes *cert, int64_t cert_expires);

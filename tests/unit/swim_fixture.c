@@ -28,7 +28,9 @@ void fx_init(struct fixture *fx, int n) {
   uint8_t seed[MB_SEED_LEN];
   memset(seed, 0xee, sizeof(seed));
   mb_identity_from_seed(&fx->authority, seed);
-  for (int i = 0; i < n; i++) {
+  /* Every identity gets a certificate, also those of nodes never started:
+   * tests use them as admitted outsiders. */
+  for (int i = 0; i < FX_MAX_NODES; i++) {
     memset(seed, i + 1, sizeof(seed));
     mb_identity_from_seed(&fx->id[i], seed);
     struct mb_cert c = {.issued_at = 1700000000, .expires_at = 4000000000};
@@ -57,6 +59,11 @@ static void send_packet(struct fixture *fx, int from,
                         const struct swim_output *o) {
   int to = node_of(fx, &o->to);
   fx->sent++;
+  struct mb_datagram d;
+  if (mb_wire_datagram_parse(o->buf, o->len, &d) == MB_OK) {
+    fx->bytes_by_kind[d.msg.kind & 15] += o->len;
+    fx->records_by_kind[d.msg.kind & 15] += d.n_records;
+  }
   if (o->len > fx->max_sent_len)
     fx->max_sent_len = o->len;
   if (to < 0 || fx->cut[from][to] || o->len > sizeof(fx->inflight->buf))

@@ -9,7 +9,7 @@
 
 #include "swim.h"
 
-#define FX_MAX_NODES 16
+#define FX_MAX_NODES 64
 #define FX_CLUSTER "fixture"
 
 struct fx_packet {
@@ -44,6 +44,7 @@ struct fixture {
   uint64_t delivered;
   uint64_t sent;       /* datagrams any node emitted */
   size_t max_sent_len; /* the largest of them */
+  uint64_t bytes_by_kind[16], records_by_kind[16];
 };
 
 /* n nodes with certificates, default config (tweak fx->cfg before start). */
