@@ -7,7 +7,7 @@
  * member sends a random live member a digest of its view; only when the
  * digests differ do both sides send their whole views, so a mesh at rest
  * pays one small datagram per exchange instead of two full views.  Every
- * reconnect_interval it also sends its view to one dead member: if that
+ * reconnect_interval it also sends a digest to one dead member: if that
  * member is in fact alive on the far side of a healed partition, it sees
  * itself declared dead, refutes, and both sides re-merge with no operator
  * action.
@@ -276,15 +276,29 @@ void swim_push_pull_soon(struct swim *s) {
     s->next_push_pull_at = at;
 }
 
-static struct member *random_member(struct swim *s, enum swim_state st) {
+#define STATE_BIT(st) (1u << (st))
+
+static bool eligible(const struct member *m, unsigned states) {
+  return !m->is_self && (states & STATE_BIT(m->state));
+}
+
+/* A uniformly random member in one of the given states.  A few random
+ * draws find one in O(1) when most members qualify (the usual case, and
+ * what keeps 10k-node simulations fast); a counted scan decides otherwise. */
+static struct member *random_member(struct swim *s, unsigned states) {
+  for (int tries = 0; tries < 8 && s->n > 1; tries++) {
+    struct member *m = &s->m[mb_rng_below(&s->rng, s->n)];
+    if (eligible(m, states))
+      return m;
+  }
   size_t count = 0;
   for (size_t i = 0; i < s->n; i++)
-    count += !s->m[i].is_self && s->m[i].state == st;
+    count += eligible(&s->m[i], states);
   if (count == 0)
     return NULL;
   size_t pick = (size_t)mb_rng_below(&s->rng, count);
   for (size_t i = 0; i < s->n; i++)
-    if (!s->m[i].is_self && s->m[i].state == st && pick-- == 0)
+    if (eligible(&s->m[i], states) && pick-- == 0)
       return &s->m[i];
   return NULL;
 }
@@ -320,7 +334,9 @@ static void gossip_tick(struct swim *s) {
   uint32_t k = 0;
   for (uint32_t tries = 0; k < want && s->n_bq > 0 && tries < 4 * want;
        tries++) {
-    struct member *m = random_member(s, SWIM_ALIVE);
+    /* Suspects too: they above all must hear what is said of them. */
+    struct member *m =
+        random_member(s, STATE_BIT(SWIM_ALIVE) | STATE_BIT(SWIM_SUSPECT));
     if (m == NULL)
       return;
     bool dup = false;
@@ -343,15 +359,17 @@ void swim_antientropy_tick(struct swim *s) {
   if (s->now >= s->next_push_pull_at) {
     s->next_push_pull_at = s->now + push_pull_period(s);
     s->last_push_pull_at = s->now;
-    struct member *m = random_member(s, SWIM_ALIVE);
+    struct member *m = random_member(s, STATE_BIT(SWIM_ALIVE));
     if (m != NULL)
       send_digest(s, m);
   }
   if (s->now >= s->next_reconnect_at) {
     s->next_reconnect_at = s->now + s->cfg.reconnect_interval_ms;
-    struct member *m = random_member(s, SWIM_DEAD);
+    /* A digest is enough: a member that is in fact alive sees views that
+     * differ (it is dead in ours) and answers with its whole view. */
+    struct member *m = random_member(s, STATE_BIT(SWIM_DEAD));
     if (m != NULL)
-      swim_send_state(s, &m->addr, MB_MSG_PUSH_PULL, true);
+      send_digest(s, m);
     forget_old_dead(s);
   }
 }

@@ -6,7 +6,11 @@
  *   min = suspicion_mult * max(1, log10(n)) * suspicion_unit
  * as independent accusers confirm it:
  *   timeout(C) = max(min, max - (max - min) * log(C + 1) / log(K + 1))
- * with K = suspicion_mult - 2 expected confirmations (memberlist's choice).
+ * with K = suspicion_confirm independent confirmations (default 1;
+ * memberlist derives K = suspicion_mult - 2 = 2).  A confirmation is a
+ * failed probe by a different member, signed: for a healthy member under
+ * 10% loss one probe fails with probability ~0.75%, so even one is strong
+ * evidence, and by the time it comes the member has usually refuted.
  * A truly dead member is probed by many and confirmed fast; a member that
  * one slow node wrongly accuses gets the long timeout and time to refute.
  *
@@ -34,7 +38,7 @@ static uint64_t min_timeout(const struct swim *s) {
 static uint64_t timeout_after(const struct swim *s, uint32_t confirmations) {
   uint64_t lo = min_timeout(s);
   uint64_t hi = lo * s->cfg.suspicion_max_mult;
-  double k = s->cfg.suspicion_mult > 2 ? s->cfg.suspicion_mult - 2 : 1;
+  double k = s->cfg.suspicion_confirm;
   double frac = log((double)confirmations + 1.0) / log(k + 1.0);
   double t = (double)hi - (double)(hi - lo) * frac;
   return t < (double)lo ? lo : (uint64_t)t;

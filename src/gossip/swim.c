@@ -17,6 +17,7 @@ void swim_config_default(struct swim_config *c) {
   c->suspicion_mult = 4;
   c->suspicion_unit_ms = 200;
   c->suspicion_max_mult = 6;
+  c->suspicion_confirm = 1;
   c->retransmit_mult = 4;
   c->awareness_max = 8;
   c->gossip_interval_ms = 200;
@@ -34,7 +35,7 @@ static bool config_ok(const struct swim_config *c) {
          c->probe_timeout_ms > 0 &&
          c->probe_timeout_ms <= c->probe_interval_ms &&
          c->suspicion_mult > 0 && c->suspicion_max_mult >= 1 &&
-         c->suspicion_unit_ms > 0 &&
+         c->suspicion_unit_ms > 0 && c->suspicion_confirm > 0 &&
          c->retransmit_mult > 0 && c->awareness_max > 0 &&
          c->gossip_interval_ms > 0 && c->push_pull_interval_ms > 0 &&
          c->reconnect_interval_ms > 0 && c->budget >= SWIM_MIN_BUDGET &&

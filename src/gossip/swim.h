@@ -59,6 +59,7 @@ struct swim_config {
   uint32_t suspicion_mult;        /* 4: min timeout = mult*log10(n)*unit */
   uint32_t suspicion_unit_ms;     /* 200: one gossip round; see protocol.md */
   uint32_t suspicion_max_mult;    /* 6: max timeout = max_mult * min */
+  uint32_t suspicion_confirm;     /* 1: confirmations that reach the min */
   uint32_t retransmit_mult;       /* 4: news sent mult*ceil(log10(n+1)) times */
   uint32_t awareness_max;         /* 8: Lifeguard local health ceiling */
   uint32_t gossip_interval_ms;    /* 200: pure dissemination rounds */
