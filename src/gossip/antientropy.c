@@ -159,32 +159,40 @@ static void page_begin(struct swim *s, struct mb_dgram_builder *b,
 /* Pages of our view.  A dry run (send = false) counts the pages, assuming
  * the widest page numbers, so the real run never needs more. */
 static uint32_t send_pages(struct swim *s, const struct mb_addr *to,
-                           const struct mb_msg *proto, bool with_certs,
-                           bool send) {
+                           const struct mb_msg *proto,
+                           const struct swim_subset *set, bool send) {
   struct mb_msg msg = *proto;
   if (!send)
     msg.parts = UINT16_MAX;
   struct mb_dgram_builder b;
   page_begin(s, &b, &msg, send);
-  for (size_t i = 0; i < s->n; i++) {
-    if (add_member(&b, &s->m[i], with_certs))
+  size_t count = set->idx ? set->n : s->n;
+  for (size_t k = 0; k < count; k++) {
+    const struct member *m = &s->m[set->idx ? set->idx[k] : k];
+    if (add_member(&b, m, set->with_certs))
       continue;
     if (send)
       swim_send_built(s, to, &b);
     msg.part++;
     page_begin(s, &b, &msg, send);
-    add_member(&b, &s->m[i], with_certs); /* alone too big: skipped */
+    add_member(&b, m, set->with_certs); /* alone too big: skipped */
   }
   if (send)
     swim_send_built(s, to, &b);
   return msg.part + 1;
 }
 
+void swim_send_members(struct swim *s, const struct mb_addr *to,
+                       struct mb_msg *msg, const struct swim_subset *set) {
+  msg->part = 0;
+  msg->parts = send_pages(s, to, msg, set, false);
+  send_pages(s, to, msg, set, true);
+}
+
 static void send_view(struct swim *s, const struct mb_addr *to,
                       struct mb_msg *msg, bool with_certs) {
-  msg->part = 0;
-  msg->parts = send_pages(s, to, msg, with_certs, false);
-  send_pages(s, to, msg, with_certs, true);
+  struct swim_subset all = {.with_certs = with_certs};
+  swim_send_members(s, to, msg, &all);
 }
 
 void swim_send_state(struct swim *s, const struct mb_addr *to,
@@ -205,7 +213,7 @@ static int digest_item_cmp(const void *a, const void *b) {
   return memcmp(a, b, sizeof(struct digest_item));
 }
 
-static void view_digest(const struct swim *s, uint8_t out[MB_VIEW_DIGEST_LEN]) {
+void swim_view_digest(const struct swim *s, uint8_t out[MB_VIEW_DIGEST_LEN]) {
   struct digest_item *items = calloc(s->n ? s->n : 1, sizeof(*items));
   size_t k = 0;
   for (size_t i = 0; items != NULL && i < s->n; i++) {
@@ -227,29 +235,41 @@ static void view_digest(const struct swim *s, uint8_t out[MB_VIEW_DIGEST_LEN]) {
 static void send_digest(struct swim *s, struct member *peer) {
   struct mb_msg msg = {.kind = MB_MSG_PUSH_PULL, .parts = 1,
                        .has_digest = true};
-  view_digest(s, msg.digest);
+  swim_view_digest(s, msg.digest);
   swim_send(s, &peer->addr, peer, &msg, false);
 }
 
-/* Answers once per exchange, on its first page.  Replies carrying a digest
- * ask for our view in return; replies without one end the exchange. */
+/*
+ * The exchange, from A's digest to repaired views:
+ *   A -> B  push-pull {digest}            equal at B: done
+ *   B -> A  reply pages {summary, range}  B's view, 17 bytes a member
+ *   A -> B  reply pages of records        what A holds newer or B lacks
+ *   A -> B  push-pull {pull: refs}        what A lacks or holds older
+ *   B -> A  reply pages of records        the pulled ones
+ * A join is answered with the whole view, certificates included.
+ */
 void swim_on_push_pull(struct swim *s, const struct mb_addr *from,
                        const struct mb_msg *msg) {
-  if (msg->kind == MB_MSG_PUSH_PULL_REPLY)
+  if (msg->kind == MB_MSG_PUSH_PULL_REPLY && msg->summary == NULL)
     s->joined = true;
-  if (s->leaving || msg->part != 0)
+  if (s->leaving)
     return;
-  struct mb_msg reply = {.kind = MB_MSG_PUSH_PULL_REPLY};
-  if (msg->kind == MB_MSG_PUSH_PULL_REPLY) {
-    if (msg->has_digest)
-      send_view(s, from, &reply, true);
+  if (msg->summary != NULL) {
+    swim_on_summary(s, from, msg);
     return;
   }
+  if (msg->pull != NULL) {
+    swim_on_pull(s, from, msg);
+    return;
+  }
+  if (msg->kind == MB_MSG_PUSH_PULL_REPLY || msg->part != 0)
+    return; /* records already applied; nothing to answer */
+  struct mb_msg reply = {.kind = MB_MSG_PUSH_PULL_REPLY};
   if (msg->kind == MB_MSG_PUSH_PULL && msg->has_digest) {
-    view_digest(s, reply.digest);
-    if (memcmp(reply.digest, msg->digest, MB_VIEW_DIGEST_LEN) == 0)
-      return; /* views agree: nothing to exchange */
-    reply.has_digest = true;
+    swim_view_digest(s, reply.digest);
+    if (memcmp(reply.digest, msg->digest, MB_VIEW_DIGEST_LEN) != 0)
+      swim_send_summary(s, from);
+    return; /* equal: views agree, nothing to exchange */
   }
   send_view(s, from, &reply, true);
 }

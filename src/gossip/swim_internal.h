@@ -216,6 +216,21 @@ int swim_apply_claim(struct swim *s, const struct mb_record *rec,
                      const uint8_t *raw, size_t len);
 
 /* antientropy.c */
+struct swim_subset {
+  const uint32_t *idx; /* member indices, or NULL for every member */
+  size_t n;
+  bool with_certs;
+};
+void swim_send_members(struct swim *s, const struct mb_addr *to,
+                       struct mb_msg *msg, const struct swim_subset *set);
+void swim_view_digest(const struct swim *s, uint8_t out[MB_VIEW_DIGEST_LEN]);
+
+/* reconcile.c */
+void swim_send_summary(struct swim *s, const struct mb_addr *to);
+void swim_on_summary(struct swim *s, const struct mb_addr *from,
+                     const struct mb_msg *msg);
+void swim_on_pull(struct swim *s, const struct mb_addr *from,
+                  const struct mb_msg *msg);
 void swim_antientropy_tick(struct swim *s);
 uint64_t swim_antientropy_deadline(const struct swim *s);
 void swim_send_state(struct swim *s, const struct mb_addr *to,

@@ -82,6 +82,16 @@ struct mb_addr {
  * view itself: equal digests end the exchange after one small datagram. */
 #define MB_VIEW_DIGEST_LEN 16
 
+/*
+ * When digests differ, views are reconciled by summary, not by sending
+ * them whole: a summary lists (node ref, incarnation, state) for every
+ * member whose id falls in a range, as fixed 17-byte entries; the other
+ * side answers with the records it holds newer and a pull list of the node
+ * refs it wants.  Both are byte strings inside the message.
+ */
+#define MB_SUMMARY_ENTRY_LEN (MB_NODE_REF_LEN + 8 + 1)
+#define MB_WIRE_MSG_MAX 1400
+
 /* The primary message of a datagram; which fields matter depends on kind. */
 struct mb_msg {
   enum mb_msg_kind kind;
@@ -92,6 +102,12 @@ struct mb_msg {
   uint32_t part, parts;           /* push-pull, reply, join: page i of n */
   bool has_digest;                /* push-pull, reply: a view digest */
   uint8_t digest[MB_VIEW_DIGEST_LEN];
+  bool has_range;                 /* reply: summary covers [lo, hi] refs */
+  uint8_t range_lo[MB_NODE_REF_LEN], range_hi[MB_NODE_REF_LEN];
+  const uint8_t *summary;         /* reply: entries, MB_SUMMARY_ENTRY_LEN */
+  size_t summary_len;             /*   each; points into caller memory */
+  const uint8_t *pull;            /* push-pull: node refs wanted, 8 bytes */
+  size_t pull_len;                /*   each; points into caller memory */
 };
 
 struct mb_bytes {
@@ -196,7 +212,7 @@ struct mb_dgram_builder {
   size_t aad_len;
   size_t budget;
   uint64_t seq;
-  uint8_t msg[96];
+  uint8_t msg[MB_WIRE_MSG_MAX];
   size_t msg_len;
   size_t n_records, records_bytes;
   struct mb_bytes records[MB_WIRE_MAX_RECORDS];

@@ -18,6 +18,9 @@ enum msg_key {
   KEY_PART = 1,
   KEY_PARTS = 2,
   KEY_DIGEST = 3,
+  KEY_SUMMARY = 4,
+  KEY_RANGE = 5,
+  KEY_PULL = 6,
 };
 
 const char *mb_msg_kind_name(enum mb_msg_kind k) {
@@ -136,7 +139,27 @@ static size_t msg_field_count(const struct mb_msg *m) {
   case MB_MSG_GOSSIP:
     return 1;
   default:
-    return 3 + (size_t)m->has_digest; /* paged kinds */
+    return 3 + (size_t)m->has_digest + (size_t)(m->summary != NULL) +
+           (size_t)m->has_range + (size_t)(m->pull != NULL); /* paged */
+  }
+}
+
+static void write_reconcile_fields(struct mb_cbor_writer *w,
+                                   const struct mb_msg *m) {
+  if (m->summary != NULL) {
+    mb_cw_uint(w, KEY_SUMMARY);
+    mb_cw_bytes(w, m->summary, m->summary_len);
+  }
+  if (m->has_range) {
+    uint8_t range[2 * MB_NODE_REF_LEN];
+    memcpy(range, m->range_lo, MB_NODE_REF_LEN);
+    memcpy(range + MB_NODE_REF_LEN, m->range_hi, MB_NODE_REF_LEN);
+    mb_cw_uint(w, KEY_RANGE);
+    mb_cw_bytes(w, range, sizeof(range));
+  }
+  if (m->pull != NULL) {
+    mb_cw_uint(w, KEY_PULL);
+    mb_cw_bytes(w, m->pull, m->pull_len);
   }
 }
 
@@ -169,6 +192,7 @@ void wire_write_msg(struct mb_cbor_writer *w, const struct mb_msg *m) {
       mb_cw_uint(w, KEY_DIGEST);
       mb_cw_bytes(w, m->digest, MB_VIEW_DIGEST_LEN);
     }
+    write_reconcile_fields(w, m);
   }
 }
 
@@ -199,6 +223,41 @@ static int read_probe_field(struct mb_cbor_reader *r, int64_t key,
   }
 }
 
+/* A byte string whose length is a multiple of `unit` (and not empty). */
+static int read_units(struct mb_cbor_reader *r, size_t unit,
+                      const uint8_t **p, size_t *n) {
+  int rc = mb_cr_bytes(r, p, n);
+  if (rc == MB_OK && (*n == 0 || *n % unit != 0))
+    rc = MB_ERANGE;
+  return rc;
+}
+
+static int read_reconcile_field(struct mb_cbor_reader *r, int64_t key,
+                                struct mb_msg *m) {
+  const uint8_t *p;
+  size_t n;
+  int rc;
+  switch (key) {
+  case KEY_SUMMARY:
+    rc = read_units(r, MB_SUMMARY_ENTRY_LEN, &m->summary, &m->summary_len);
+    return rc;
+  case KEY_RANGE:
+    rc = mb_cr_bytes(r, &p, &n);
+    if (rc == MB_OK && n != 2 * MB_NODE_REF_LEN)
+      rc = MB_ERANGE;
+    if (rc == MB_OK) {
+      memcpy(m->range_lo, p, MB_NODE_REF_LEN);
+      memcpy(m->range_hi, p + MB_NODE_REF_LEN, MB_NODE_REF_LEN);
+      m->has_range = true;
+    }
+    return rc;
+  case KEY_PULL:
+    return read_units(r, MB_NODE_REF_LEN, &m->pull, &m->pull_len);
+  default:
+    return mb_cr_skip(r);
+  }
+}
+
 static int read_page_field(struct mb_cbor_reader *r, int64_t key,
                            struct mb_msg *m) {
   switch (key) {
@@ -217,7 +276,7 @@ static int read_page_field(struct mb_cbor_reader *r, int64_t key,
     return rc;
   }
   default:
-    return mb_cr_skip(r);
+    return read_reconcile_field(r, key, m);
   }
 }
 
