@@ -629,6 +629,44 @@ static void test_datagram_view_digest(void **state) {
   assert_false(d.msg.has_digest);
 }
 
+/* Summary, range and pull lists round-trip; lengths that are not whole
+ * entries are refused. */
+static void test_datagram_reconcile_fields(void **state) {
+  (void)state;
+  struct mb_identity id;
+  struct mb_datagram d;
+  uint8_t buf[MB_WIRE_DEFAULT_BUDGET];
+  uint8_t summary[3 * MB_SUMMARY_ENTRY_LEN], pull[2 * MB_NODE_REF_LEN];
+  identity_of(&id, 5);
+  for (size_t i = 0; i < sizeof(summary); i++)
+    summary[i] = (uint8_t)i;
+  memset(pull, 0x5a, sizeof(pull));
+  struct mb_msg msg = {.kind = MB_MSG_PUSH_PULL_REPLY, .parts = 1,
+                       .summary = summary, .summary_len = sizeof(summary),
+                       .has_range = true};
+  memset(msg.range_lo, 0x01, MB_NODE_REF_LEN);
+  memset(msg.range_hi, 0xfe, MB_NODE_REF_LEN);
+  size_t n = build(&id, 9, &msg, buf, sizeof(buf));
+  assert_ok(mb_wire_datagram_open(buf, n, CLUSTER, &d));
+  assert_int_equal(d.msg.summary_len, sizeof(summary));
+  assert_memory_equal(d.msg.summary, summary, sizeof(summary));
+  assert_true(d.msg.has_range);
+  assert_memory_equal(d.msg.range_lo, msg.range_lo, MB_NODE_REF_LEN);
+  assert_memory_equal(d.msg.range_hi, msg.range_hi, MB_NODE_REF_LEN);
+  struct mb_msg req = {.kind = MB_MSG_PUSH_PULL, .parts = 1, .pull = pull,
+                       .pull_len = sizeof(pull)};
+  n = build(&id, 10, &req, buf, sizeof(buf));
+  assert_ok(mb_wire_datagram_open(buf, n, CLUSTER, &d));
+  assert_int_equal(d.msg.pull_len, sizeof(pull));
+  assert_memory_equal(d.msg.pull, pull, sizeof(pull));
+  req.pull_len = sizeof(pull) - 1; /* not a whole node ref */
+  n = build(&id, 11, &req, buf, sizeof(buf));
+  assert_rc(mb_wire_datagram_open(buf, n, CLUSTER, &d), MB_ERANGE);
+  msg.summary_len = MB_SUMMARY_ENTRY_LEN + 3;
+  n = build(&id, 12, &msg, buf, sizeof(buf));
+  assert_rc(mb_wire_datagram_open(buf, n, CLUSTER, &d), MB_ERANGE);
+}
+
 static void test_datagram_records_and_certs(void **state) {
   (void)state;
   struct mb_identity id;
@@ -1076,6 +1114,7 @@ int main(void) {
       cmocka_unit_test(test_datagram_ack_nack_leave),
       cmocka_unit_test(test_datagram_paging),
       cmocka_unit_test(test_datagram_view_digest),
+      cmocka_unit_test(test_datagram_reconcile_fields),
       cmocka_unit_test(test_datagram_records_and_certs),
       cmocka_unit_test(test_datagram_budget),
       cmocka_unit_test(test_datagram_budget_too_small),
