@@ -148,8 +148,8 @@ static void page_begin(struct swim *s, struct mb_dgram_builder *b,
                        const struct mb_msg *msg, bool send) {
   if (send)
     swim_dgram_begin(s, b, msg);
-  else
-    mb_dgram_init(b, &s->id, s->aad, s->aad_len, s->cfg.budget, s->next_seq,
+  else /* widest sequence number: the dry run must not undercount pages */
+    mb_dgram_init(b, &s->id, s->aad, s->aad_len, s->cfg.budget, UINT64_MAX,
                   msg);
   const struct member *me = &s->m[s->self_idx];
   if (me->cert.p != NULL) /* so add_member never repeats it for self */

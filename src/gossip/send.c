@@ -61,8 +61,22 @@ void swim_out_event(struct swim *s, const struct swim_event *ev) {
   it->out.ev = *ev;
 }
 
+/*
+ * Datagram sequence numbers must grow across restarts, even one that lost
+ * the disk, or every receiver's replay window would lock the node out.
+ * So a sequence number is never below the wall clock in ms shifted left by
+ * 20 bits (a million datagrams per ms of headroom, good until 2262), and
+ * always above the previous one.  A clock set back across a restart delays
+ * acceptance until it passes its old value; persisted state avoids that.
+ */
+#define SEQ_CLOCK_SHIFT 20
+
 void swim_dgram_begin(struct swim *s, struct mb_dgram_builder *b,
                       const struct mb_msg *msg) {
+  int64_t wall = swim_wall(s);
+  uint64_t floor = wall > 0 ? (uint64_t)wall << SEQ_CLOCK_SHIFT : 0;
+  if (s->next_seq < floor)
+    s->next_seq = floor;
   mb_dgram_init(b, &s->id, s->aad, s->aad_len, s->cfg.budget, s->next_seq++,
                 msg);
 }

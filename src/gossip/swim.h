@@ -91,7 +91,8 @@ struct swim_self {
   const char *domain;             /* may be "" */
   struct mb_addr addr;            /* advertised address */
   uint64_t incarnation;           /* start above anything used before */
-  uint64_t first_seq;             /* first datagram sequence number */
+  uint64_t first_seq;             /* first datagram sequence number; the
+                                     core never goes below wall_ms << 20 */
 };
 
 struct swim;
