@@ -1,0 +1,237 @@
+/*
+ * Scenario actions: what happens to nodes and to the network at a given
+ * time.  What each node fault means:
+ *
+ *   crash         the node stops: nothing is delivered to it (datagrams
+ *                 arriving are lost, its queued inputs too), its timer stops.
+ *   restart keep  the same core resumes, having missed the time it was down
+ *                 (a process suspended and resumed, or an agent that kept
+ *                 its whole state on disk); its first input is a tick at the
+ *                 current time.  It does not join again: it still knows the
+ *                 mesh.
+ *   restart wipe  a new core (swim_free + swim_new): the state is lost, the
+ *                 incarnation is one above anything it used (or the first
+ *                 one it had, with `incarnation old`, or a given number),
+ *                 datagram sequence numbers continue above what it sent
+ *                 (or start at 1 again with `seq fresh`: an agent that lost
+ *                 everything), and it joins through its seeds again.
+ *   freeze        inputs are queued (bounded by `network inbox`), no ticks;
+ *                 on thaw the queue is delivered in order, then the timer.
+ *   slow          every input (delivery or tick) costs `by` of processing:
+ *                 inputs wait in a FIFO until the node gets to them.
+ *   leave         swim_leave; the core keeps running (it is quiet by
+ *                 contract) but the node no longer counts as a member.
+ */
+#include "sim.h"
+
+#include <stdlib.h>
+
+uint64_t *sim_set_bits(struct sim *s, const struct scn_set *set) {
+  uint64_t *bits = calloc((s->n + 63) / 64, sizeof(uint64_t));
+  if (bits == NULL)
+    sim_fail(s, "out of memory");
+  else
+    scn_set_fill(set, s->n, bits);
+  return bits;
+}
+
+static int need(struct sim *s, const struct scn_action *a, uint32_t i, bool ok,
+                const char *state) {
+  if (ok)
+    return 0;
+  return sim_fail(s, "%s:%d: %s node %u: the node is %s", s->scn->path, a->line,
+                  scn_act_name(a->kind), i, state);
+}
+
+static int crash(struct sim *s, const struct scn_action *a, uint32_t i) {
+  struct sim_node *n = &s->nodes[i];
+  if (need(s, a, i, n->status == SIM_UP, "not running") != 0)
+    return -1;
+  sim_truth_failure(s, i, false);
+  n->status = SIM_DOWN;
+  n->life++; /* what a slow node had queued is lost with it */
+  n->up_since = s->now;
+  n->frozen = n->slow = n->armed_delayed = false;
+  n->armed_at = SIM_NEVER;
+  n->arm_gen++;
+  n->incarnation = swim_self_incarnation(n->core);
+  sim_node_inbox_clear(s, n);
+  sim_node_health(s, i);
+  sim_truth_down(s, i);
+  return 0;
+}
+
+static uint64_t restart_incarnation(const struct sim_node *n,
+                                    const struct scn_action *a) {
+  if (a->inc == SCN_INC_OLD)
+    return n->incarnation0;
+  if (a->inc == SCN_INC_VALUE)
+    return a->inc_value;
+  return n->incarnation + 1;
+}
+
+static int restart(struct sim *s, const struct scn_action *a, uint32_t i) {
+  struct sim_node *n = &s->nodes[i];
+  bool ok = n->status == SIM_DOWN || (a->wipe && n->status == SIM_LEFT);
+  if (need(s, a, i, ok, a->wipe ? "running" : "not crashed") != 0)
+    return -1;
+  if (a->wipe) {
+    if (n->status == SIM_LEFT)
+      n->incarnation = swim_self_incarnation(n->core);
+    /* Well above every sequence number the old core can have used, unless
+     * the scenario wants an agent that lost that too. */
+    uint64_t seq = n->first_seq + (n->sent_dgrams - n->life_sent0) + (1 << 20);
+    if (a->seq_fresh)
+      seq = 1;
+    swim_free(n->core);
+    n->core = NULL;
+    n->restarts++;
+    if (sim_node_new_core(s, i, restart_incarnation(n, a), seq) != 0)
+      return -1;
+    sim_truth_wipe(s, i);
+  }
+  n->status = SIM_UP;
+  n->up_since = s->now;
+  n->busy_until = s->now;
+  sim_node_health(s, i);
+  sim_truth_up(s, i);
+  if (a->wipe)
+    sim_node_join(s, i);
+  sim_node_drain(s, i);
+  sim_node_arm(s, i);
+  return 0;
+}
+
+static int freeze(struct sim *s, const struct scn_action *a, uint32_t i) {
+  struct sim_node *n = &s->nodes[i];
+  if (need(s, a, i, n->status == SIM_UP, "not running") != 0)
+    return -1;
+  n->frozen = true; /* a second freeze replaces the first's end */
+  sim_node_health(s, i);
+  return sim_schedule(s, s->now + a->dur_us, SIM_EV_THAW, i, ++n->freeze_gen,
+                      0);
+}
+
+static int slow(struct sim *s, const struct scn_action *a, uint32_t i) {
+  struct sim_node *n = &s->nodes[i];
+  if (need(s, a, i, n->status == SIM_UP, "not running") != 0)
+    return -1;
+  n->slow = true;
+  n->slow_delay = a->delay_us;
+  if (n->busy_until < s->now)
+    n->busy_until = s->now;
+  sim_node_health(s, i);
+  return sim_schedule(s, s->now + a->dur_us, SIM_EV_SLOW_END, i, ++n->slow_gen,
+                      0);
+}
+
+void sim_slow_end(struct sim *s, uint32_t i) {
+  s->nodes[i].slow = false;
+  sim_node_health(s, i);
+}
+
+static int leave(struct sim *s, const struct scn_action *a, uint32_t i) {
+  struct sim_node *n = &s->nodes[i];
+  if (need(s, a, i, n->status == SIM_UP, "not running") != 0)
+    return -1;
+  sim_truth_failure(s, i, true);
+  n->status = SIM_LEFT;
+  n->up_since = s->now;
+  sim_node_health(s, i);
+  sim_truth_down(s, i);
+  s->swim_inputs++;
+  swim_leave(n->core, sim_core_now(s, n));
+  sim_node_drain(s, i);
+  sim_node_arm(s, i);
+  return 0;
+}
+
+/* Every member of a's set, through fn, in index order. */
+static int each_node(struct sim *s, const struct scn_action *a,
+                     int (*fn)(struct sim *, const struct scn_action *,
+                               uint32_t)) {
+  uint64_t *bits = sim_set_bits(s, &a->set);
+  int rc = bits ? 0 : -1;
+  for (uint32_t i = 0; rc == 0 && i < s->n; i++)
+    if ((bits[i / 64] >> (i % 64)) & 1)
+      rc = fn(s, a, i);
+  free(bits);
+  return rc;
+}
+
+static int start(struct sim *s, const struct scn_action *a, uint32_t idx) {
+  uint64_t *bits = sim_set_bits(s, &a->set);
+  if (bits == NULL)
+    return -1;
+  uint64_t t = s->now;
+  int rc = 0;
+  for (uint32_t i = 0, k = 0; rc == 0 && i < s->n; i++)
+    if ((bits[i / 64] >> (i % 64)) & 1) {
+      t = s->now + (uint64_t)k++ * a->delay_us;
+      rc = sim_schedule(s, t, SIM_EV_START, i, idx, 0);
+    }
+  free(bits);
+  /* Converged once every node of this line has started and all see all. */
+  if (rc == 0)
+    rc = sim_truth_conv(s, s->started ? SCN_CONV_JOIN : SCN_CONV_START, t);
+  s->started = true;
+  return rc;
+}
+
+static int partition(struct sim *s, const struct scn_action *a) {
+  for (uint32_t i = 0; i < s->n; i++)
+    s->nodes[i].group = 0; /* nodes in no group form a group together */
+  for (uint8_t g = 0; g < a->n_groups; g++) {
+    uint64_t *bits = sim_set_bits(s, &a->groups[g]);
+    if (bits == NULL)
+      return -1;
+    for (uint32_t i = 0; i < s->n; i++)
+      if ((bits[i / 64] >> (i % 64)) & 1)
+        s->nodes[i].group = (uint16_t)(g + 1);
+    free(bits);
+  }
+  s->net.partitioned = true;
+  return 0;
+}
+
+int sim_apply_action(struct sim *s, uint32_t idx) {
+  const struct scn_action *a = &s->scn->actions[idx];
+  sim_trace_u64(s, s->now);
+  sim_trace_u64(s, 0xac000000u | (uint64_t)a->kind << 16 | (unsigned)a->line);
+  switch (a->kind) {
+  case SCN_START:
+    return start(s, a, idx);
+  case SCN_CRASH:
+    return each_node(s, a, crash);
+  case SCN_RESTART:
+    return each_node(s, a, restart) ||
+                   sim_truth_conv(s, SCN_CONV_RESTART, s->now)
+               ? -1
+               : 0;
+  case SCN_FREEZE:
+    return each_node(s, a, freeze);
+  case SCN_SLOW:
+    return each_node(s, a, slow);
+  case SCN_LEAVE:
+    return each_node(s, a, leave);
+  case SCN_PARTITION:
+    s->truth.net_changed_at = s->now;
+    return partition(s, a);
+  case SCN_HEAL:
+    s->truth.net_changed_at = s->now;
+    s->net.partitioned = false;
+    return sim_truth_conv(s, SCN_CONV_HEAL, s->now);
+  case SCN_LINK:
+    s->truth.net_changed_at = s->now;
+    return sim_net_add_rule(s, a);
+  case SCN_UNLINK:
+    s->truth.net_changed_at = s->now;
+    sim_net_clear_rules(s);
+    return 0;
+  case SCN_NET_LOSS:
+    s->truth.net_changed_at = s->now;
+    s->net.cfg.loss = a->loss;
+    return 0;
+  }
+  return 0;
+}

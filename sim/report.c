@@ -1,0 +1,142 @@
+/*
+ * The JSON report (--report FILE).  docs/sim.md lists every field; times
+ * are virtual seconds, detection and convergence times are seconds after
+ * the fault or event, null when it never happened.
+ */
+#include "results.h"
+
+#include <stdio.h>
+
+static json_t *rate_json(const struct sim_rate *r) {
+  return json_pack("{s:f, s:f, s:f}", "mean", r->mean, "p99", r->p99, "max",
+                   r->max);
+}
+
+static json_t *after(uint64_t when, uint64_t at) {
+  return sim_json_seconds(when == SIM_NEVER ? when : when - at);
+}
+
+static json_t *failures_json(const struct sim *s) {
+  json_t *a = json_array();
+  for (size_t k = 0; k < s->truth.n_fail; k++) {
+    const struct sim_failure *f = &s->truth.fail[k];
+    json_array_append_new(
+        a, json_pack("{s:i, s:s, s:o, s:o, s:o, s:i, s:i}", "node",
+                     (int)f->node, "kind", f->leave ? "leave" : "crash", "at",
+                     sim_json_seconds(f->at), "first_detect",
+                     after(f->first, f->at), "all_detect", after(f->all, f->at),
+                     "observers", (int)f->want, "detected", (int)f->got));
+  }
+  return a;
+}
+
+static json_t *convergence_json(const struct sim *s) {
+  json_t *a = json_array();
+  for (size_t k = 0; k < s->truth.n_conv; k++) {
+    const struct sim_conv *c = &s->truth.conv[k];
+    json_array_append_new(
+        a, json_pack("{s:s, s:o, s:o}", "event", scn_conv_name(c->kind), "at",
+                     sim_json_seconds(c->at), "converged_after",
+                     after(c->done, c->at)));
+  }
+  return a;
+}
+
+static json_t *examples_json(const struct sim *s) {
+  json_t *a = json_array();
+  for (size_t k = 0; k < s->truth.n_examples; k++) {
+    const struct sim_false_event *x = &s->truth.examples[k];
+    json_array_append_new(
+        a, json_pack("{s:o, s:i, s:i, s:s}", "t", sim_json_seconds(x->t),
+                     "observer", (int)x->observer, "subject", (int)x->subject,
+                     "to", swim_state_name(x->to)));
+  }
+  return a;
+}
+
+static json_t *network_json(const struct sim *s) {
+  const struct sim_net_stats *n = &s->net.st;
+  return json_pack(
+      "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "sent",
+      (json_int_t)n->sent, "delivered", (json_int_t)n->delivered, "lost",
+      (json_int_t)n->lost, "partitioned", (json_int_t)n->partitioned, "to_down",
+      (json_int_t)n->to_down, "inbox_full", (json_int_t)n->inbox_full,
+      "oversize", (json_int_t)n->oversize, "unknown_address",
+      (json_int_t)n->unknown_addr, "duplicated", (json_int_t)n->duplicated,
+      "reordered", (json_int_t)n->reordered);
+}
+
+static json_t *kinds_json(const struct sim *s) {
+  json_t *o = json_object();
+  for (int k = 0; k < SIM_KINDS; k++) {
+    if (s->net.kinds.dgrams[k] == 0)
+      continue;
+    const char *name = k ? mb_msg_kind_name((enum mb_msg_kind)k) : "unparsed";
+    json_object_set_new(o, name,
+                        json_pack("{s:I, s:I}", "datagrams",
+                                  (json_int_t)s->net.kinds.dgrams[k], "bytes",
+                                  (json_int_t)s->net.kinds.bytes[k]));
+  }
+  return o;
+}
+
+static json_t *core_json(const struct sim_results *r) {
+  static const char *names[] = {"malformed", "signature", "admission",
+                                "replay",    "self",      "record"};
+  json_t *rej = json_object();
+  for (int k = 0; k < SWIM_REJ_COUNT_ && k < 6; k++)
+    json_object_set_new(rej, names[k],
+                        json_integer((json_int_t)r->core.rejected[k]));
+  return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "probes",
+                   (json_int_t)r->core.probes, "probe_failures",
+                   (json_int_t)r->core.probe_failures, "suspicions",
+                   (json_int_t)r->core.suspicions, "refutations",
+                   (json_int_t)r->core.refutations, "sent_datagrams",
+                   (json_int_t)r->core.sent_datagrams, "recv_datagrams",
+                   (json_int_t)r->core.recv_datagrams, "rejected", rej);
+}
+
+static json_t *sim_json(const struct sim *s, const struct sim_results *r) {
+  return json_pack(
+      "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "events",
+      (json_int_t)s->events_run, "core_inputs", (json_int_t)s->swim_inputs,
+      "membership_events", (json_int_t)s->truth.events, "heap_peak",
+      (json_int_t)s->heap.peak, "datagrams_in_flight_peak",
+      (json_int_t)s->pool.peak, "vcache_hits", (json_int_t)r->vc.hits,
+      "vcache_misses", (json_int_t)r->vc.misses, "vcache_evictions",
+      (json_int_t)r->vc.evictions, "vcache_capacity",
+      (json_int_t)r->vc.capacity);
+}
+
+int sim_report_write(const struct sim *s, const struct sim_results *r,
+                     json_t *verdicts, const char *path) {
+  const struct sim_truth *t = &s->truth;
+  json_t *root = json_pack(
+      "{s:s, s:I, s:i, s:s, s:f, s:f, s:s, s:o, s:I, s:I, s:I, s:o, s:o, "
+      "s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:O}",
+      "scenario", s->scn->path, "seed", (json_int_t)s->seed, "nodes", (int)s->n,
+      "crypto", s->standin ? "standin" : "ed25519", "sim_seconds",
+      r->sim_seconds, "wall_seconds", r->wall_seconds, "trace_hash",
+      r->trace_hex, "failures", failures_json(s), "false_suspicions",
+      (json_int_t)t->false_suspicions, "false_deaths",
+      (json_int_t)t->false_deaths, "false_by_recovering_observers",
+      (json_int_t)t->false_by_recovering, "false_examples", examples_json(s),
+      "bytes_per_node_per_s", rate_json(&r->bytes), "datagrams_per_node_per_s",
+      rate_json(&r->dgrams), "window",
+      json_pack("{s:o, s:o, s:i}", "from", sim_json_seconds(s->win_from), "to",
+                sim_json_seconds(s->win_to), "nodes", (int)r->rate_nodes),
+      "convergence", convergence_json(s), "network", network_json(s),
+      "sent_by_kind", kinds_json(s), "core", core_json(r), "simulator",
+      sim_json(s, r), "expectations", verdicts);
+  if (root == NULL) {
+    fprintf(stderr, "meshbeat-sim: cannot build the report\n");
+    return -1;
+  }
+  int rc = json_dump_file(root, path, JSON_INDENT(2) | JSON_SORT_KEYS);
+  json_decref(root);
+  if (rc != 0) {
+    fprintf(stderr, "meshbeat-sim: cannot write %s\n", path);
+    return -1;
+  }
+  return 0;
+}

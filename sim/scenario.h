@@ -1,0 +1,231 @@
+/*
+ * The scenario language of meshbeat-sim: what a scenario file says, once
+ * parsed.  docs/sim.md is the reference of the text form; this header is its
+ * C face.
+ *
+ * Parsing is strict: anything unknown, out of range or left over on a line
+ * is an error that names the file and line.  Node indices are kept symbolic
+ * (`last`, `50%`) until the node count is final (a --nodes option overrides
+ * the file), then resolved by scn_resolve(), which checks the ranges.
+ *
+ * Ownership: scn_load fills a caller-owned struct scenario and allocates its
+ * action and expectation arrays; scn_free releases them.  Errors: 0 or -1
+ * with a message (file:line: ...) in the caller's buffer.
+ */
+#ifndef MESHBEAT_SIM_SCENARIO_H
+#define MESHBEAT_SIM_SCENARIO_H
+
+#include "swim.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define SCN_ERR_MAX 800
+#define SCN_SET_MAX 16    /* ranges in one node set */
+#define SCN_GROUPS_MAX 16 /* groups in one partition */
+#define SCN_NAME_MAX 63
+
+/* Durations and times are in microseconds of virtual time. */
+#define SCN_US_PER_MS 1000u
+#define SCN_US_PER_S 1000000u
+
+/* ---- node sets ----------------------------------------------------------- */
+
+enum scn_idx_kind {
+  SCN_IDX_ABS,  /* a plain index */
+  SCN_IDX_LAST, /* nodes - 1 */
+  SCN_IDX_PCT,  /* floor(nodes * v / 100) */
+};
+
+struct scn_idx {
+  uint8_t kind;
+  uint32_t v;
+};
+
+struct scn_range {
+  struct scn_idx lo, hi; /* inclusive */
+};
+
+struct scn_set {
+  bool all;
+  uint8_t n;
+  struct scn_range r[SCN_SET_MAX];
+};
+
+/* ---- network ------------------------------------------------------------- */
+
+enum sim_dist {
+  SIM_DIST_CONSTANT, /* base */
+  SIM_DIST_UNIFORM,  /* base + U[0, spread) */
+  SIM_DIST_NORMAL,   /* base + |N(0, spread)|, capped at 4 spread */
+  SIM_DIST_EXP,      /* base + Exp(mean = spread), capped at 20 spread */
+};
+
+struct sim_latency {
+  uint64_t base_us;
+  uint64_t spread_us;
+  enum sim_dist dist;
+};
+
+struct sim_netcfg {
+  struct sim_latency lat;
+  double loss;         /* every datagram, independently */
+  double dup;          /* probability of one extra copy */
+  double reorder;      /* probability of an extra delay ... */
+  uint64_t reorder_us; /* ... uniform in [0, reorder_us) */
+  size_t mtu;          /* larger datagrams are dropped */
+  size_t inbox;        /* bytes a frozen or slow node can queue */
+};
+
+/* ---- actions ---------------------------------------------------------------
+ */
+
+enum scn_act {
+  SCN_START,     /* set, stagger, join */
+  SCN_CRASH,     /* set */
+  SCN_RESTART,   /* set, wipe, incarnation */
+  SCN_FREEZE,    /* set, dur */
+  SCN_SLOW,      /* set, delay, dur */
+  SCN_LEAVE,     /* set */
+  SCN_PARTITION, /* groups */
+  SCN_HEAL,      /* - */
+  SCN_LINK,      /* set -> set2 (both: <->), loss, lat */
+  SCN_UNLINK,    /* clears every link rule */
+  SCN_NET_LOSS,  /* new global loss */
+};
+
+enum scn_inc {
+  SCN_INC_NEXT,  /* one above the last incarnation it used */
+  SCN_INC_OLD,   /* the incarnation it first started with */
+  SCN_INC_VALUE, /* a given number */
+};
+
+struct scn_action {
+  int line;
+  enum scn_act kind;
+  uint64_t at_us;
+  struct scn_set set, set2;
+  uint64_t dur_us;   /* freeze, slow: how long */
+  uint64_t delay_us; /* slow: per input; start: stagger */
+  bool wipe;         /* restart */
+  bool seq_fresh;    /* restart wipe: sequence numbers start at 1 again */
+  enum scn_inc inc;
+  uint64_t inc_value;
+  uint32_t join_k; /* start: join through nodes 0..k-1 ... */
+  bool join_via;   /* ... or through set2 */
+  bool both;       /* link: both directions */
+  double loss;     /* link, net loss */
+  bool has_lat;    /* link: own latency */
+  struct sim_latency lat;
+  uint8_t n_groups; /* partition */
+  struct scn_set *groups;
+};
+
+/* ---- expectations ----------------------------------------------------------
+ */
+
+enum scn_metric {
+  SCN_M_FIRST_DETECT,     /* set, seconds */
+  SCN_M_ALL_DETECT,       /* set, seconds */
+  SCN_M_FALSE_SUSPICIONS, /* count */
+  SCN_M_FALSE_DEATHS,     /* count */
+  SCN_M_CONVERGENCE,      /* conv, seconds */
+  SCN_M_ALIVE,            /* set: seen alive by every running node */
+  SCN_M_DEATHS,           /* set, count */
+  SCN_M_SUSPICIONS,       /* set, count */
+  SCN_M_INCARNATION,      /* set, own incarnation at the end */
+  SCN_M_BYTES,            /* stat, bytes per node per second */
+  SCN_M_DATAGRAMS,        /* stat, datagrams per node per second */
+  SCN_M_TRACE_STABLE,     /* a second run gives the same trace hash */
+};
+
+enum scn_op { SCN_LE, SCN_LT, SCN_EQ, SCN_NE, SCN_GE, SCN_GT };
+enum scn_stat { SCN_MEAN, SCN_P99, SCN_MAX };
+
+/* Which convergence events an expectation looks at. */
+enum scn_conv {
+  SCN_CONV_START,
+  SCN_CONV_JOIN,
+  SCN_CONV_HEAL,
+  SCN_CONV_RESTART,
+  SCN_CONV_ALL
+};
+
+struct scn_expect {
+  int line;
+  char text[160]; /* the line as written, for the verdict */
+  enum scn_metric metric;
+  struct scn_set set;
+  enum scn_conv conv;
+  enum scn_stat stat;
+  enum scn_op op;
+  double value; /* seconds for durations, plain number otherwise */
+};
+
+/* ---- the whole scenario ----------------------------------------------------
+ */
+
+struct scn_param {
+  char name[40];
+  uint64_t value;
+  int line;
+};
+
+struct scn_skew {
+  int line;
+  struct scn_set set;
+  int64_t wall_ms;
+  uint64_t mono_ms;
+};
+
+struct scenario {
+  char path[256];
+  uint32_t nodes;
+  uint64_t seed;
+  uint64_t duration_us;
+  char cluster[SCN_NAME_MAX + 1];
+  uint32_t domains;
+  bool has_grace;
+  uint64_t grace_us;
+  bool has_window;
+  uint64_t window_from_us, window_to_us;
+  struct sim_netcfg net;
+  size_t n_params;
+  struct scn_param params[32];
+  size_t n_skews;
+  struct scn_skew skews[16];
+  size_t n_actions, cap_actions;
+  struct scn_action *actions;
+  size_t n_expects, cap_expects;
+  struct scn_expect *expects;
+};
+
+/* Defaults, then the file.  -1 with err filled on any error. */
+int scn_load(struct scenario *s, const char *path, char err[SCN_ERR_MAX]);
+void scn_free(struct scenario *s);
+
+/* Checks every node index against s->nodes and applies the parameters to
+ * cfg.  -1 with err filled when something is out of range. */
+int scn_resolve(const struct scenario *s, struct swim_config *cfg,
+                char err[SCN_ERR_MAX]);
+
+/* The resolved index of i for n nodes. */
+uint32_t scn_idx_value(struct scn_idx i, uint32_t n);
+/* Sets the bits of the members of set (n nodes) in bits (n bits, zeroed by
+ * the caller).  Returns how many members. */
+uint32_t scn_set_fill(const struct scn_set *set, uint32_t n, uint64_t *bits);
+/* -1 with err filled when an index of set is >= n or a range is empty. */
+int scn_set_check(const struct scn_set *set, uint32_t n, int line,
+                  const char *path, char err[SCN_ERR_MAX]);
+
+/* A whole decimal number, the whole token.  0 or -1. */
+int scn_parse_uint(const char *t, uint64_t *v);
+
+/* Names, for reports. */
+const char *scn_act_name(enum scn_act a);
+const char *scn_conv_name(enum scn_conv c);
+const char *scn_op_name(enum scn_op op);
+bool scn_compare(double measured, enum scn_op op, double bound);
+
+#endif

@@ -1,0 +1,47 @@
+# Scenario tests (ctest -L sim).  Each runs one file of sim/scenarios with
+# the seed written in it; the file's `expect` lines are the assertions and
+# meshbeat-sim exits 0 only when all of them hold.  docs/sim.md derives
+# every bound.
+
+function(meshbeat_sim_test name timeout)
+  add_test(NAME sim_${name}
+           COMMAND meshbeat-sim run
+                   ${CMAKE_CURRENT_SOURCE_DIR}/scenarios/${name}.scn ${ARGN})
+  set_tests_properties(sim_${name} PROPERTIES TIMEOUT ${timeout} LABELS sim)
+endfunction()
+
+meshbeat_sim_test(smoke 60)
+meshbeat_sim_test(crash64 120)
+meshbeat_sim_test(frozen 120)
+meshbeat_sim_test(partition 180)
+meshbeat_sim_test(old_incarnation 60)
+meshbeat_sim_test(leave 60)
+meshbeat_sim_test(slow 60)
+meshbeat_sim_test(oneway 60)
+meshbeat_sim_test(skew 60)
+meshbeat_sim_test(lost_disk 60)
+# 1000 nodes through 3 seeds, with stand-in signatures (Ed25519 at this size
+# is the cores' cost, not the simulator's).  Not registered yet: with the
+# current core it takes about 2.5 minutes of wall time and converges after
+# 29.2 s, beyond its 23 s bound (docs/sim.md).  Enable once the core meets it:
+# meshbeat_sim_test(join1000 600 --standin-crypto)
+
+# Determinism: the scenario checks itself (`expect trace_hash stable` runs
+# it twice in one process); this runs it twice more as separate processes
+# and compares the printed hashes, and checks another seed differs.
+add_test(NAME sim_determinism
+         COMMAND ${CMAKE_COMMAND} -DSIM=$<TARGET_FILE:meshbeat-sim>
+                 -DSCENARIO=${CMAKE_CURRENT_SOURCE_DIR}/scenarios/determinism.scn
+                 -P ${CMAKE_CURRENT_SOURCE_DIR}/tests/same_hash.cmake)
+set_tests_properties(sim_determinism PROPERTIES TIMEOUT 120 LABELS sim)
+
+# Every scenario file parses; every broken one is refused with its line.
+file(GLOB MESHBEAT_SIM_SCENARIOS ${CMAKE_CURRENT_SOURCE_DIR}/scenarios/*.scn)
+add_test(NAME sim_scenarios_parse
+         COMMAND meshbeat-sim check ${MESHBEAT_SIM_SCENARIOS})
+set_tests_properties(sim_scenarios_parse PROPERTIES TIMEOUT 30 LABELS sim)
+add_test(NAME sim_scenario_errors
+         COMMAND ${CMAKE_COMMAND} -DSIM=$<TARGET_FILE:meshbeat-sim>
+                 -DDIR=${CMAKE_CURRENT_SOURCE_DIR}/tests/errors
+                 -P ${CMAKE_CURRENT_SOURCE_DIR}/tests/errors.cmake)
+set_tests_properties(sim_scenario_errors PROPERTIES TIMEOUT 30 LABELS sim)

@@ -1,0 +1,137 @@
+/*
+ * `expect ...`: what makes a scenario self-checking.  Each expectation names
+ * a measured figure, a comparison and a bound; the run prints every one with
+ * its measured value and PASS or FAIL, and exits 0 only when all pass.
+ */
+#include "scn_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static struct scn_expect *new_expect(struct scn_cur *c) {
+  struct scenario *s = c->s;
+  if (s->n_expects == s->cap_expects) {
+    size_t cap = s->cap_expects ? 2 * s->cap_expects : 8;
+    struct scn_expect *e = realloc(s->expects, cap * sizeof(*e));
+    if (e == NULL) {
+      scn_fail(c, "out of memory");
+      return NULL;
+    }
+    s->expects = e;
+    s->cap_expects = cap;
+  }
+  struct scn_expect *e = &s->expects[s->n_expects++];
+  memset(e, 0, sizeof(*e));
+  e->line = c->line;
+  /* The line as written (tokens joined), for the verdict. */
+  for (int i = 1; i < c->n; i++) {
+    size_t used = strlen(e->text), len = strlen(c->tok[i]);
+    if (used + len + 2 >= sizeof(e->text))
+      break;
+    if (used)
+      e->text[used++] = ' ';
+    memcpy(e->text + used, c->tok[i], len + 1);
+  }
+  return e;
+}
+
+static int word_index(struct scn_cur *c, const char *const *words, int n,
+                      const char *what) {
+  const char *t = scn_next(c);
+  for (int i = 0; t && i < n; i++)
+    if (strcmp(t, words[i]) == 0)
+      return i;
+  return scn_fail(c, "%s: unexpected '%s'", what, t ? t : "end of line");
+}
+
+static int op_duration(struct scn_cur *c, struct scn_expect *e) {
+  uint64_t us;
+  if (scn_get_op(c, &e->op) != 0 || scn_get_duration(c, &us, "bound") != 0)
+    return -1;
+  e->value = (double)us / SCN_US_PER_S;
+  return 0;
+}
+
+static int op_number(struct scn_cur *c, struct scn_expect *e) {
+  return scn_get_op(c, &e->op) || scn_get_number(c, &e->value, "bound") ? -1
+                                                                        : 0;
+}
+
+static int parse_failure(struct scn_cur *c, struct scn_expect *e) {
+  static const char *const which[] = {"first_detect", "all_detect"};
+  if (scn_get_set(c, &e->set) != 0)
+    return -1;
+  int w = word_index(c, which, 2,
+                     "failure: expected first_detect or "
+                     "all_detect");
+  if (w < 0)
+    return -1;
+  e->metric = w == 0 ? SCN_M_FIRST_DETECT : SCN_M_ALL_DETECT;
+  return op_duration(c, e);
+}
+
+static int parse_rate(struct scn_cur *c, struct scn_expect *e) {
+  static const char *const stats[] = {"mean", "p99", "max"};
+  int w = word_index(c, stats, 3, "expected mean, p99 or max");
+  if (w < 0)
+    return -1;
+  e->stat = (enum scn_stat)w;
+  return op_number(c, e);
+}
+
+int scn_expect_parse(struct scn_cur *c) {
+  static const char *const metrics[] = {"failure",
+                                        "false_suspicions",
+                                        "false_deaths",
+                                        "convergence",
+                                        "alive",
+                                        "deaths",
+                                        "suspicions",
+                                        "incarnation",
+                                        "bytes_per_node_per_s",
+                                        "datagrams_per_node_per_s",
+                                        "trace_hash"};
+  static const char *const convs[] = {"start", "join", "heal", "restart",
+                                      "all"};
+  struct scn_expect *e = new_expect(c);
+  if (e == NULL)
+    return -1;
+  int m = word_index(c, metrics, 11, "expect");
+  switch (m) {
+  case 0:
+    return parse_failure(c, e);
+  case 1:
+  case 2:
+    e->metric = m == 1 ? SCN_M_FALSE_SUSPICIONS : SCN_M_FALSE_DEATHS;
+    return op_number(c, e);
+  case 3: {
+    int k = word_index(c, convs, 5,
+                       "convergence: expected start, join, heal, restart "
+                       "or all");
+    if (k < 0)
+      return -1;
+    e->metric = SCN_M_CONVERGENCE;
+    e->conv = (enum scn_conv)k;
+    return op_duration(c, e);
+  }
+  case 4:
+    e->metric = SCN_M_ALIVE;
+    return scn_get_set(c, &e->set);
+  case 5:
+  case 6:
+  case 7:
+    e->metric = m == 5   ? SCN_M_DEATHS
+                : m == 6 ? SCN_M_SUSPICIONS
+                         : SCN_M_INCARNATION;
+    return scn_get_set(c, &e->set) || op_number(c, e) ? -1 : 0;
+  case 8:
+  case 9:
+    e->metric = m == 8 ? SCN_M_BYTES : SCN_M_DATAGRAMS;
+    return parse_rate(c, e);
+  case 10:
+    e->metric = SCN_M_TRACE_STABLE;
+    return scn_want(c, "stable");
+  default:
+    return -1;
+  }
+}

@@ -1,0 +1,349 @@
+/*
+ * meshbeat-sim internals: a discrete-event simulator that runs N instances
+ * of the real SWIM core (src/gossip/swim.h) in one process, over a modelled
+ * network, on a virtual clock.  docs/sim.md describes the model and the
+ * scenario language; this header is shared by the files of sim/.
+ *
+ * Time.  The virtual clock counts microseconds from 0 (uint64).  The core
+ * speaks milliseconds; node i is given now = SIM_MONO_BASE_MS + t/1000 +
+ * its monotonic skew.  Microseconds keep sub-millisecond latencies and
+ * jitter meaningful in the order of deliveries.
+ *
+ * Order.  Everything that happens is an event in one heap ordered by
+ * (time, sequence number); the sequence number counts insertions, so of two
+ * events due at the same microsecond the one scheduled first runs first.
+ * Scenario actions are all scheduled before the run, in file order, so at
+ * equal times they precede anything the run schedules and apply as written.
+ *
+ * Randomness.  One mb_rng seeded from the run seed draws every network and
+ * fault decision; each core gets its own seed derived from the run seed, its
+ * index and its restart count.  Nothing reads a clock or a global: the whole
+ * state is the struct sim, so two simulations may run side by side.
+ */
+#ifndef MESHBEAT_SIM_H
+#define MESHBEAT_SIM_H
+
+#include "scenario.h"
+#include "swim.h"
+
+#include <sodium.h>
+#include <stdio.h>
+
+#define SIM_NEVER UINT64_MAX
+#define SIM_NONE UINT32_MAX
+#define SIM_MONO_BASE_MS 1000000ull      /* core clocks start at 1000 s */
+#define SIM_WALL_BASE_MS 1767225600000ll /* 2026-01-01T00:00:00Z */
+#define SIM_PORT 7946
+#define SIM_ERR_MAX 800
+
+/* ---- event heap (heap.c) --------------------------------------------------
+ */
+
+enum sim_ev {
+  SIM_EV_ACTION,   /* ref: scenario action index */
+  SIM_EV_START,    /* node starts; ref: its start action */
+  SIM_EV_DELIVER,  /* a datagram reaches node; ref: pool id, aux: sender */
+  SIM_EV_PROCESS,  /* a slow node gets to a queued input; ref: pool id,
+                      aux: sender | life << 24 */
+  SIM_EV_TICK,     /* node's timer; ref: arm generation, aux: 1 if delayed */
+  SIM_EV_THAW,     /* a frozen node resumes; ref: freeze_gen */
+  SIM_EV_SLOW_END, /* a slow node is fast again; ref: slow_gen */
+  SIM_EV_WINDOW,   /* the measurement window opens (aux 0) or closes */
+};
+
+struct sim_event {
+  uint64_t t, seq;
+  uint32_t kind, node, ref, aux;
+};
+
+struct sim_heap {
+  struct sim_event *v;
+  size_t n, cap, peak;
+  uint64_t next_seq;
+};
+
+/* Stamps e->seq.  -ENOMEM when the heap cannot grow. */
+int sim_heap_push(struct sim_heap *h, struct sim_event *e);
+/* 1 with *out the earliest event, 0 when empty. */
+int sim_heap_pop(struct sim_heap *h, struct sim_event *out);
+const struct sim_event *sim_heap_top(const struct sim_heap *h);
+void sim_heap_free(struct sim_heap *h);
+
+/* ---- datagram pool (pool.c) ------------------------------------------------
+ */
+
+/* Bytes of datagrams in flight, copied once from the sender's output and
+ * shared (reference counted) by every copy the network makes. */
+#define SIM_POOL_CLASSES 12 /* 128 B .. 256 KiB */
+
+struct sim_dgram {
+  uint8_t *p;
+  uint32_t len, refs;
+  uint32_t cls, next_free;
+};
+
+struct sim_pool {
+  struct sim_dgram *d;
+  uint32_t n, cap;
+  uint32_t free_head[SIM_POOL_CLASSES];
+  size_t live, peak;
+};
+
+/* The id of a new buffer holding a copy of buf (one reference), or
+ * SIM_NONE on allocation failure. */
+uint32_t sim_pool_put(struct sim_pool *p, const uint8_t *buf, size_t len);
+void sim_pool_ref(struct sim_pool *p, uint32_t id);
+void sim_pool_unref(struct sim_pool *p, uint32_t id);
+void sim_pool_free(struct sim_pool *p);
+
+/* ---- nodes ------------------------------------------------------------------
+ */
+
+enum sim_status {
+  SIM_OFF,  /* not started yet */
+  SIM_UP,   /* running (possibly frozen or slow) */
+  SIM_DOWN, /* crashed */
+  SIM_LEFT, /* left gracefully; the core still runs but is quiet */
+};
+
+struct sim_inbox_item {
+  uint32_t dgram, from;
+};
+
+/* Inputs a frozen node has not handled yet, in arrival order. */
+struct sim_inbox {
+  struct sim_inbox_item *v;
+  uint32_t head, n, cap;
+};
+
+struct sim_node {
+  struct swim *core;
+  uint8_t status;
+  bool frozen, slow;
+  uint16_t group;      /* partition group */
+  uint32_t arm_gen;    /* stamps the one live timer event */
+  uint32_t freeze_gen; /* stamps the live thaw event */
+  uint32_t slow_gen;   /* stamps the live slow-end event */
+  uint32_t restarts;
+  uint8_t life;           /* counts crashes: stamps a slow node's queue */
+  uint32_t start_action;  /* which start launched it (for its seeds) */
+  uint64_t armed_at;      /* virtual time of the live timer, or NEVER */
+  bool armed_delayed;     /* the live timer is a slow node's late tick */
+  uint64_t healthy_since; /* up, not frozen, not slow since; or NEVER */
+  uint64_t up_since;      /* last change of status */
+  uint64_t slow_delay, busy_until;
+  size_t queued_bytes;   /* inputs waiting (frozen inbox, slow queue) */
+  uint64_t incarnation0; /* what it first started with */
+  uint64_t incarnation;  /* its core's: at start, and again at crash */
+  uint64_t first_seq;    /* first datagram sequence of the current core */
+  uint64_t life_sent0;   /* sent_dgrams when the current core began */
+  int64_t wall_off_ms;
+  uint64_t mono_off_ms;
+  uint64_t sent_bytes, sent_dgrams;
+  uint64_t win_bytes, win_dgrams; /* at the window's opening, then sent
+                                     during it */
+  bool win_ok;                    /* up for the whole window */
+  struct sim_inbox inbox;
+};
+
+/* ---- network (net.c)
+ * --------------------------------------------------------- */
+
+struct sim_link_rule {
+  uint64_t *from, *to; /* node bitmaps */
+  bool both;
+  double loss;
+  bool has_lat;
+  struct sim_latency lat;
+};
+
+/* Sent datagrams by message kind (index: enum mb_msg_kind, 0 unparsable). */
+#define SIM_KINDS 10
+
+struct sim_kind_stats {
+  uint64_t dgrams[SIM_KINDS], bytes[SIM_KINDS];
+};
+
+struct sim_net_stats {
+  uint64_t sent, delivered, lost, partitioned, oversize, to_down, inbox_full,
+      unknown_addr, duplicated, reordered;
+};
+
+struct sim_net {
+  struct sim_netcfg cfg;
+  bool partitioned;
+  size_t n_rules, cap_rules;
+  struct sim_link_rule *rules;
+  struct sim_net_stats st;
+  struct sim_kind_stats kinds;
+};
+
+/* ---- ground truth (truth.c)
+ * ---------------------------------------------------- */
+
+/* A crash or leave, and when observers noticed it. */
+struct sim_failure {
+  uint32_t node;
+  bool leave;
+  bool open; /* still collecting detections */
+  uint64_t at, first, all, last;
+  uint32_t want, got; /* observers expected / that detected */
+  uint64_t *watch;    /* observers expected to detect (bitmap) */
+};
+
+struct sim_conv {
+  enum scn_conv kind;
+  uint64_t at, from; /* from: when the condition starts being checked */
+  uint64_t done;     /* first time it held, or NEVER */
+};
+
+struct sim_false_event {
+  uint64_t t;
+  uint32_t observer, subject;
+  enum swim_state to;
+};
+
+#define SIM_FALSE_EXAMPLES 16
+
+struct sim_truth {
+  uint8_t *view; /* n*n: 0 unknown, 1 + enum swim_state */
+  uint64_t good; /* (O, S) both up, O != S, O sees S alive */
+  uint32_t up;   /* nodes with status UP */
+  uint64_t net_changed_at;
+  size_t n_fail, cap_fail;
+  struct sim_failure *fail;
+  size_t n_conv, cap_conv;
+  struct sim_conv *conv;
+  uint64_t false_suspicions, false_deaths;
+  uint64_t false_by_recovering; /* of those: observer itself recovering */
+  size_t n_examples;
+  struct sim_false_event examples[SIM_FALSE_EXAMPLES];
+  uint32_t *deaths, *suspicions; /* per subject, any observer */
+  uint64_t events;
+};
+
+/* ---- the simulator ----------------------------------------------------------
+ */
+
+struct sim_opts {
+  bool standin;   /* --standin-crypto */
+  FILE *timeline; /* JSON lines, may be NULL */
+};
+
+struct sim {
+  const struct scenario *scn;
+  struct swim_config cfg;
+  uint32_t n;
+  uint64_t seed;
+  uint64_t now, end;
+  uint64_t grace;
+  uint64_t win_from, win_to;
+  bool standin;
+  bool started; /* a start action has run: later ones are joins */
+  struct sim_heap heap;
+  struct sim_pool pool;
+  struct mb_rng rng;
+  struct sim_node *nodes;
+  uint8_t *ids;       /* n * MB_NODE_ID_LEN */
+  uint32_t *id_index; /* open addressing: node index + 1, 0 empty */
+  size_t id_index_cap;
+  struct mb_identity authority;
+  struct mb_vcache *vc;
+  struct sim_net net;
+  struct sim_truth truth;
+  crypto_generichash_state trace;
+  uint8_t trace_hash[32];
+  FILE *timeline;
+  uint64_t events_run;
+  uint64_t swim_inputs;
+  char err[SIM_ERR_MAX];
+};
+
+/* Resolves scn (its node count and seed are final by now), derives the
+ * world and schedules the actions.  NULL with err filled on failure.  scn
+ * must outlive the simulator. */
+struct sim *sim_new(const struct scenario *scn, const struct sim_opts *o,
+                    char err[SIM_ERR_MAX]);
+/* Runs to the end.  0, or -1 with s->err filled (a scenario action that
+ * cannot apply, out of memory). */
+int sim_run(struct sim *s);
+void sim_free(struct sim *s);
+
+/* Fails the run: fills s->err (first error wins). */
+__attribute__((format(printf, 2, 3))) int sim_fail(struct sim *s,
+                                                   const char *fmt, ...);
+int sim_schedule(struct sim *s, uint64_t t, enum sim_ev kind, uint32_t node,
+                 uint32_t ref, uint32_t aux);
+/* Folds bytes into the trace hash. */
+void sim_trace(struct sim *s, const void *p, size_t len);
+void sim_trace_u64(struct sim *s, uint64_t v);
+
+/* ---- keys and addresses (keys.c) -------------------------------------------
+ */
+
+void sim_derive(uint64_t seed, const char *label, uint64_t a, uint64_t b,
+                uint8_t *out, size_t len);
+uint64_t sim_derive_u64(uint64_t seed, const char *label, uint64_t a,
+                        uint64_t b);
+void sim_node_identity(const struct sim *s, uint32_t i, struct mb_identity *id);
+int sim_node_cert(const struct sim *s, uint32_t i, const uint8_t pk[32],
+                  uint8_t *out, size_t cap, size_t *len);
+void sim_node_addr(uint32_t i, struct mb_addr *a);
+/* The node at an address, or SIM_NONE. */
+uint32_t sim_addr_node(const struct sim *s, const struct mb_addr *a);
+int sim_ids_init(struct sim *s);
+/* The node with this id, or SIM_NONE. */
+uint32_t sim_id_node(const struct sim *s, const uint8_t id[MB_NODE_ID_LEN]);
+
+/* ---- driving the cores (node.c) ---------------------------------------------
+ */
+
+uint64_t sim_core_now(const struct sim *s, const struct sim_node *n);
+int sim_node_new_core(struct sim *s, uint32_t i, uint64_t incarnation,
+                      uint64_t first_seq);
+void sim_node_join(struct sim *s, uint32_t i);
+int sim_node_start(struct sim *s, uint32_t i, uint32_t action);
+/* Hands every pending output of node i to the network and the truth. */
+void sim_node_drain(struct sim *s, uint32_t i);
+/* (Re)schedules node i's timer at its core's deadline. */
+void sim_node_arm(struct sim *s, uint32_t i);
+void sim_node_deliver(struct sim *s, const struct sim_event *e);
+void sim_node_process(struct sim *s, const struct sim_event *e);
+void sim_node_tick(struct sim *s, const struct sim_event *e);
+void sim_node_thaw(struct sim *s, uint32_t i);
+void sim_node_inbox_clear(struct sim *s, struct sim_node *n);
+void sim_node_health(struct sim *s, uint32_t i);
+
+/* ---- faults (faults.c) ------------------------------------------------------
+ */
+
+int sim_apply_action(struct sim *s, uint32_t idx);
+void sim_slow_end(struct sim *s, uint32_t i);
+/* The members of set as a bitmap of s->n bits (caller frees), or NULL. */
+uint64_t *sim_set_bits(struct sim *s, const struct scn_set *set);
+
+/* ---- network (net.c)
+ * ---------------------------------------------------------- */
+
+void sim_net_send(struct sim *s, uint32_t from, const struct swim_output *o);
+/* Both directions deliverable (same group, no rule losing everything). */
+bool sim_net_reachable(const struct sim *s, uint32_t a, uint32_t b);
+int sim_net_add_rule(struct sim *s, const struct scn_action *a);
+void sim_net_clear_rules(struct sim *s);
+
+/* ---- ground truth (truth.c)
+ * ---------------------------------------------------- */
+
+int sim_truth_init(struct sim *s);
+void sim_truth_free(struct sim *s);
+void sim_truth_event(struct sim *s, uint32_t observer,
+                     const struct swim_event *ev);
+void sim_truth_up(struct sim *s, uint32_t i);
+void sim_truth_down(struct sim *s, uint32_t i);
+/* Node i lost its core's state: its own view starts empty. */
+void sim_truth_wipe(struct sim *s, uint32_t i);
+int sim_truth_failure(struct sim *s, uint32_t i, bool leave);
+int sim_truth_conv(struct sim *s, enum scn_conv kind, uint64_t from);
+void sim_truth_check(struct sim *s);
+
+#endif
