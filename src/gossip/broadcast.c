@@ -66,6 +66,14 @@ static int bcast_cmp(const void *a, const void *b) {
   return x->order > y->order ? -1 : (x->order < y->order);
 }
 
+/*
+ * A certificate doubles what a join announcement costs, and only members
+ * that have not heard of the newcomer need it: each relay attaches it to
+ * its first CERT_TRANSMITS sends only.  A member that still lacks it gets
+ * it from the newcomer's own first datagram or from reconciliation.
+ */
+#define CERT_TRANSMITS 2
+
 void swim_bcast_fill(struct swim *s, struct mb_dgram_builder *b) {
   if (s->n_bq == 0)
     return;
@@ -76,9 +84,9 @@ void swim_bcast_fill(struct swim *s, struct mb_dgram_builder *b) {
     mb_dgram_save(b, &mark);
     /* A record whose author the receiver cannot admit is wasted bytes:
      * record and certificate go together or not at all. */
+    bool cert = q->cert.p != NULL && q->transmits < CERT_TRANSMITS;
     if (mb_dgram_add_record(b, q->rec.p, q->rec.len) != MB_OK ||
-        (q->cert.p != NULL &&
-         mb_dgram_add_cert(b, q->cert.p, q->cert.len) != MB_OK)) {
+        (cert && mb_dgram_add_cert(b, q->cert.p, q->cert.len) != MB_OK)) {
       mb_dgram_restore(b, &mark);
       continue; /* a smaller one further down may still fit */
     }
