@@ -37,6 +37,7 @@ test-asan: deps
 
 bench: build
 	$(BUILD)/bench/bench_wire
+	/usr/bin/python3 bench/bench_sim.py $(BUILD)/sim/meshbeat-sim 64 256 1000s
 
 fuzz: deps
 	CC=clang cmake -S . -B $(BUILD_FUZZ) -DMESHBEAT_FUZZ=ON \
