@@ -284,8 +284,8 @@ void swim_on_push_pull(struct swim *s, const struct mb_addr *from,
  * random member soon, instead of at the next push-pull period: views that
  * agree cost one small datagram, views that differ are repaired both ways.
  */
-#define PUSH_PULL_SOON_MS 1000
-#define PUSH_PULL_MIN_GAP_MS 2000
+#define PUSH_PULL_SOON_MS 500
+#define PUSH_PULL_MIN_GAP_MS 1000
 
 void swim_push_pull_soon(struct swim *s) {
   uint64_t at = s->now + PUSH_PULL_SOON_MS +
