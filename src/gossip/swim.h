@@ -125,6 +125,8 @@ uint64_t swim_next_deadline(const struct swim *s);
 
 enum swim_output_kind { SWIM_OUT_SEND, SWIM_OUT_EVENT };
 
+/* A member heard of for the first time is reported as from = SWIM_DEAD,
+ * to = SWIM_ALIVE (or LEFT), reason SWIM_R_JOINED. */
 struct swim_event {
   uint8_t id[MB_NODE_ID_LEN];
   char name[MB_NAME_MAX + 1];
