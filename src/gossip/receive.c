@@ -104,9 +104,10 @@ static void apply_record(struct swim *s, const struct mb_bytes *raw,
 }
 
 /* The sender passed every check: remember its certificate.  A member that
- * sends us anything but an answer picked us from its own member table, so
- * it holds our certificate and we may stop attaching it.  Answers prove
- * nothing: a node may ack a stranger whose record it has not yet seen. */
+ * sends us a datagram of its own accord picked us from its member table;
+ * one that answers (ack, nack) answered a datagram of ours, and while it
+ * did not know us those carried our certificate and record, which it
+ * applied before answering.  Either way it holds our certificate now. */
 static void note_sender(struct member *m, const struct mb_datagram *d,
                         const struct carried *c) {
   size_t i;
@@ -116,7 +117,7 @@ static void note_sender(struct member *m, const struct mb_datagram *d,
     m->cert_expires = ct->expires_at;
   enum mb_msg_kind k = d->msg.kind;
   if (k == MB_MSG_PING || k == MB_MSG_PING_REQ || k == MB_MSG_GOSSIP ||
-      k == MB_MSG_PUSH_PULL)
+      k == MB_MSG_PUSH_PULL || k == MB_MSG_ACK || k == MB_MSG_NACK)
     m->knows_us = true;
 }
 
