@@ -74,12 +74,20 @@ static int bcast_cmp(const void *a, const void *b) {
  */
 #define CERT_TRANSMITS 2
 
+/* No signed record is smaller than its envelope; and after a few refusals
+ * in a row the datagram is as good as full. */
+#define MIN_RECORD_BYTES (MB_COSE_OVERHEAD + 8)
+#define MAX_REFUSALS 16
+
 void swim_bcast_fill(struct swim *s, struct mb_dgram_builder *b) {
   if (s->n_bq == 0)
     return;
   qsort(s->bq, s->n_bq, sizeof(*s->bq), bcast_cmp);
-  for (size_t i = 0; i < s->n_bq; i++) {
+  unsigned refused = 0;
+  for (size_t i = 0; i < s->n_bq && refused < MAX_REFUSALS; i++) {
     struct bcast *q = &s->bq[i];
+    if (mb_dgram_size(b) + MIN_RECORD_BYTES > b->budget)
+      break; /* full: trying the rest of a long queue would only cost */
     struct mb_dgram_mark mark;
     mb_dgram_save(b, &mark);
     /* A record whose author the receiver cannot admit is wasted bytes:
@@ -88,6 +96,7 @@ void swim_bcast_fill(struct swim *s, struct mb_dgram_builder *b) {
     if (mb_dgram_add_record(b, q->rec.p, q->rec.len) != MB_OK ||
         (cert && mb_dgram_add_cert(b, q->cert.p, q->cert.len) != MB_OK)) {
       mb_dgram_restore(b, &mark);
+      refused++;
       continue; /* a smaller one further down may still fit */
     }
     q->transmits++;

@@ -104,10 +104,11 @@ static void apply_record(struct swim *s, const struct mb_bytes *raw,
 }
 
 /* The sender passed every check: remember its certificate.  A member that
- * sends us a datagram of its own accord picked us from its member table;
- * one that answers (ack, nack) answered a datagram of ours, and while it
- * did not know us those carried our certificate and record, which it
- * applied before answering.  Either way it holds our certificate now. */
+ * sends us a datagram of its own accord picked us from its member table,
+ * so it holds our certificate and we may stop attaching it (and our
+ * record).  Answers are not counted: stopping at the first ack was
+ * measured to slow a 1000-node start from 31 s to 35 s, since our record
+ * riding on our own probes is one of the ways a newcomer becomes known. */
 static void note_sender(struct member *m, const struct mb_datagram *d,
                         const struct carried *c) {
   size_t i;
@@ -117,7 +118,7 @@ static void note_sender(struct member *m, const struct mb_datagram *d,
     m->cert_expires = ct->expires_at;
   enum mb_msg_kind k = d->msg.kind;
   if (k == MB_MSG_PING || k == MB_MSG_PING_REQ || k == MB_MSG_GOSSIP ||
-      k == MB_MSG_PUSH_PULL || k == MB_MSG_ACK || k == MB_MSG_NACK)
+      k == MB_MSG_PUSH_PULL)
     m->knows_us = true;
 }
 
