@@ -181,6 +181,14 @@ int mb_cert_verify(const uint8_t *buf, size_t len,
                    const uint8_t authority_pk[MB_NODE_ID_LEN], int64_t now_s,
                    int64_t skew_s, struct mb_cert *out);
 
+/* The same, checking the signature once per certificate through a cache
+ * of verified records (and with the cache's signature scheme). */
+struct mb_vcache;
+int mb_cert_verify_cached(struct mb_vcache *vc, const uint8_t *buf,
+                          size_t len,
+                          const uint8_t authority_pk[MB_NODE_ID_LEN],
+                          int64_t now_s, int64_t skew_s, struct mb_cert *out);
+
 /* ---- replay window ----------------------------------------------------- */
 
 #define MB_REPLAY_WINDOW 256

@@ -14,34 +14,8 @@
  * checked once per certificate, not once per receiver and datagram. */
 int swim_admit_cert(struct swim *s, const uint8_t *p, size_t len,
                     struct mb_cert *out) {
-  static const uint8_t no_aad[1] = {0};
-  int64_t now_s = swim_wall(s) / 1000;
-  if (s->vc != NULL && mb_vcache_lookup(s->vc, no_aad, 0, p, len)) {
-    int rc = mb_cert_decode(p, len, out);
-    if (rc)
-      return rc;
-    if (memcmp(out->authority, s->cfg.authority, MB_NODE_ID_LEN) != 0)
-      return MB_EAUTHORITY;
-    if (now_s - s->cfg.cert_skew_s > out->expires_at)
-      return MB_EEXPIRED;
-    return now_s + s->cfg.cert_skew_s < out->issued_at ? MB_ENOTYET : MB_OK;
-  }
-  struct mb_cose_sign1 m;
-  int rc = mb_cert_decode(p, len, out);
-  if (rc == MB_OK)
-    rc = mb_cose_sign1_parse(p, len, true, &m);
-  if (rc == MB_OK && memcmp(m.kid, s->cfg.authority, MB_NODE_ID_LEN) != 0)
-    rc = MB_EAUTHORITY;
-  if (rc == MB_OK)
-    rc = mb_cose_sign1_verify_scheme(s->vc ? mb_vcache_scheme(s->vc) : NULL,
-                                     &m, NULL, 0, s->cfg.authority);
-  if (rc == MB_OK && s->vc != NULL)
-    mb_vcache_insert(s->vc, no_aad, 0, p, len);
-  if (rc == MB_OK && now_s - s->cfg.cert_skew_s > out->expires_at)
-    rc = MB_EEXPIRED;
-  if (rc == MB_OK && now_s + s->cfg.cert_skew_s < out->issued_at)
-    rc = MB_ENOTYET;
-  return rc;
+  return mb_cert_verify_cached(s->vc, p, len, s->cfg.authority,
+                               swim_wall(s) / 1000, s->cfg.cert_skew_s, out);
 }
 
 /* Admitted certificates carried by one datagram, by node id. */

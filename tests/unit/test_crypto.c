@@ -615,6 +615,36 @@ static void test_cert_issue_verify(void **state) {
   assert_string_equal(got.roles[1], "bridge");
 }
 
+/* Through the cache the signature is checked once, a forgery never enters
+ * it, and validity is still judged on every call. */
+static void test_cert_verify_cached(void **state) {
+  (void)state;
+  struct mb_identity auth, node;
+  struct mb_cert c, got;
+  struct mb_vcache_stats st;
+  uint8_t buf[MB_CERT_MAX_LEN];
+  identity_of(&auth, 0xa0);
+  identity_of(&node, 0x11);
+  sample_cert(&c, &node);
+  size_t n = issue(&auth, &c, buf, sizeof(buf));
+  struct mb_vcache *vc = mb_vcache_new(64);
+  assert_ok(mb_cert_verify_cached(vc, buf, n, auth.pk, NOW, SKEW, &got));
+  assert_ok(mb_cert_verify_cached(vc, buf, n, auth.pk, NOW, SKEW, &got));
+  mb_vcache_get_stats(vc, &st);
+  assert_int_equal(st.misses, 1);
+  assert_int_equal(st.hits, 1);
+  assert_string_equal(got.name, "nas-01");
+  assert_rc(mb_cert_verify_cached(vc, buf, n, auth.pk, NOW + 2 * 86400, SKEW,
+                                  &got),
+            MB_EEXPIRED);
+  buf[n - 1] ^= 1; /* inside the signature */
+  assert_rc(mb_cert_verify_cached(vc, buf, n, auth.pk, NOW, SKEW, &got),
+            MB_EBADSIG);
+  assert_rc(mb_cert_verify_cached(vc, buf, n, auth.pk, NOW, SKEW, &got),
+            MB_EBADSIG);
+  mb_vcache_free(vc);
+}
+
 /* Optional claims left out come back empty, and decode works unverified. */
 static void test_cert_minimal(void **state) {
   (void)state;
@@ -1208,6 +1238,7 @@ int main(void) {
       cmocka_unit_test(test_cose_rejects_bad_headers),
       cmocka_unit_test(test_cose_cwt_tag),
       cmocka_unit_test(test_cert_issue_verify),
+      cmocka_unit_test(test_cert_verify_cached),
       cmocka_unit_test(test_cert_minimal),
       cmocka_unit_test(test_cert_other_authority),
       cmocka_unit_test(test_cert_forged_kid),
