@@ -201,9 +201,6 @@ int mb_cert_verify(const uint8_t *buf, size_t len,
                                out);
 }
 
-/* Certificates have no AAD; the cache keys them under the empty one. */
-static const uint8_t no_aad[] = "";
-
 int mb_cert_verify_cached(struct mb_vcache *vc, const uint8_t *buf,
                           size_t len,
                           const uint8_t authority_pk[MB_NODE_ID_LEN],
@@ -214,14 +211,9 @@ int mb_cert_verify_cached(struct mb_vcache *vc, const uint8_t *buf,
     return rc;
   if (memcmp(m.kid, authority_pk, MB_NODE_ID_LEN) != 0)
     return MB_EAUTHORITY;
-  if (vc == NULL || !mb_vcache_lookup(vc, no_aad, 0, buf, len)) {
-    rc = mb_cose_sign1_verify_scheme(vc ? mb_vcache_scheme(vc) : NULL, &m,
-                                     NULL, 0, authority_pk);
-    if (rc)
-      return rc;
-    if (vc != NULL)
-      mb_vcache_insert(vc, no_aad, 0, buf, len);
-  }
+  rc = mb_cose_sign1_verify_cached(vc, &m, buf, len, NULL, 0, authority_pk);
+  if (rc)
+    return rc;
   /* Arithmetic on our clock only: exp + skew overflows for exp = INT64_MAX. */
   if (now_s - skew_s > out->expires_at)
     return MB_EEXPIRED;

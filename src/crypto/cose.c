@@ -217,17 +217,28 @@ int mb_cose_sign1_verify(const struct mb_cose_sign1 *m, const uint8_t *aad,
   return mb_cose_sign1_verify_scheme(NULL, m, aad, aad_len, pk);
 }
 
+int mb_cose_sign1_verify_cached(struct mb_vcache *c,
+                                const struct mb_cose_sign1 *m,
+                                const uint8_t *buf, size_t len,
+                                const uint8_t *aad, size_t aad_len,
+                                const uint8_t pk[MB_NODE_ID_LEN]) {
+  static const uint8_t none[] = "";
+  if (aad == NULL)
+    aad = none;
+  if (c != NULL && mb_vcache_lookup(c, aad, aad_len, buf, len))
+    return MB_OK;
+  int rc = mb_cose_sign1_verify_scheme(c ? mb_vcache_scheme(c) : NULL, m, aad,
+                                       aad_len, pk);
+  if (rc == MB_OK && c != NULL)
+    mb_vcache_insert(c, aad, aad_len, buf, len);
+  return rc;
+}
+
 int mb_cose_verify_cached(struct mb_vcache *c, const uint8_t *buf, size_t len,
                           const uint8_t *aad, size_t aad_len,
                           struct mb_cose_sign1 *out) {
   int rc = mb_cose_sign1_parse(buf, len, false, out);
   if (rc)
     return rc;
-  if (c != NULL && mb_vcache_lookup(c, aad, aad_len, buf, len))
-    return MB_OK;
-  rc = mb_cose_sign1_verify_scheme(c ? mb_vcache_scheme(c) : NULL, out, aad,
-                                   aad_len, out->kid);
-  if (rc == MB_OK && c != NULL)
-    mb_vcache_insert(c, aad, aad_len, buf, len);
-  return rc;
+  return mb_cose_sign1_verify_cached(c, out, buf, len, aad, aad_len, out->kid);
 }

@@ -243,6 +243,17 @@ void mb_vcache_get_stats(const struct mb_vcache *c,
                          struct mb_vcache_stats *out);
 
 /*
+ * Verifies an already parsed COSE_Sign1 (whose bytes are buf) under pk,
+ * consulting and filling the cache when c is not NULL: the one place that
+ * decides what a cache hit may skip.
+ */
+int mb_cose_sign1_verify_cached(struct mb_vcache *c,
+                                const struct mb_cose_sign1 *m,
+                                const uint8_t *buf, size_t len,
+                                const uint8_t *aad, size_t aad_len,
+                                const uint8_t pk[MB_NODE_ID_LEN]);
+
+/*
  * Parses and verifies a self-identified COSE_Sign1 (signed by its kid),
  * consulting and filling the cache when c is not NULL.
  */

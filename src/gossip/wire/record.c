@@ -311,12 +311,6 @@ int mb_wire_record_open(struct mb_vcache *vc, const uint8_t *buf, size_t len,
   int rc = mb_wire_record_parse(buf, len, out);
   if (rc)
     return rc;
-  if (vc != NULL && mb_vcache_lookup(vc, aad, aad_len, buf, len))
-    return MB_OK;
-  rc = mb_cose_sign1_verify_scheme(vc ? mb_vcache_scheme(vc) : NULL,
-                                   &out->envelope, aad, aad_len,
-                                   out->envelope.kid);
-  if (rc == MB_OK && vc != NULL)
-    mb_vcache_insert(vc, aad, aad_len, buf, len);
-  return rc;
+  return mb_cose_sign1_verify_cached(vc, &out->envelope, buf, len, aad,
+                                     aad_len, out->envelope.kid);
 }
