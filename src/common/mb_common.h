@@ -51,7 +51,9 @@
   X(MB_EKEYFORMAT, -2302, "key file is not a meshbeat secret key")           \
   X(MB_EVERSION, -2401, "unsupported protocol version")                       \
   X(MB_EKIND, -2402, "unknown message or record kind")                        \
-  X(MB_EINVAL, -2403, "invalid argument")
+  X(MB_EINVAL, -2403, "invalid argument")                                     \
+  X(MB_ENOTSTORE, -2501, "directory does not hold a meshbeat store")         \
+  X(MB_ESCHEMA, -2502, "store schema is newer than this program")
 
 enum mb_err {
   MB_OK = 0,

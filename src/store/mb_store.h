@@ -1,0 +1,182 @@
+/*
+ * meshbeat store layer: the agent's one LMDB environment.  It owns the data
+ * directory (an exclusive lock file, the schema version and its migrations)
+ * and one sub-database per kind of record: members (the latest verified
+ * heartbeat record of each member), self (our own incarnation) and events
+ * (an append-only, numbered log of membership transitions).  arrays, ledger,
+ * tasks and outbox exist from schema 1 on, empty, for the layers to come.
+ * Values are CBOR maps; their CDDL is in docs/store.md.
+ *
+ * Writes are staged in memory and applied by mb_store_commit() in one LMDB
+ * write transaction, synced to disk before it returns (unless the nosync
+ * option is set).  A kill at any moment loses nothing committed and leaves
+ * a store that opens.  The incarnation bump is the exception to batching:
+ * it commits at once, because the node must never use an incarnation that
+ * a crash could take back.
+ *
+ * Threads: one store is used by one thread at a time (the agent's loop).
+ *
+ * Errors: 0 (or a non-negative count) on success, a negative MB_E* or
+ * -errno code on failure (see mb_common.h).  Codes particular to the store:
+ *   -EBUSY       another process holds the data directory;
+ *   MB_ENOTSTORE the directory holds something that is not a meshbeat store;
+ *   MB_ESCHEMA   the store's schema is newer than this code;
+ *   -ENOSPC      the map could not grow enough for a batch.
+ * mb_store_errmsg() (or opt->errbuf for mb_store_open) says more.
+ *
+ * Ownership: mb_store_open() allocates and mb_store_close() frees.  Staging
+ * functions copy what they are given.  Pointers handed to iteration
+ * callbacks point into LMDB's map and are valid only during the callback,
+ * and callbacks must not call back into the store (a read transaction is
+ * open, and the map cannot grow under it).
+ */
+#ifndef MESHBEAT_STORE_H
+#define MESHBEAT_STORE_H
+
+#include "mb_common.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define MB_STORE_ID_LEN 32       /* a node id (the Ed25519 public key) */
+#define MB_STORE_NAME_MAX 63     /* as MB_NAME_MAX of the crypto layer */
+#define MB_STORE_RECORD_MAX 4096 /* signed heartbeat record bytes */
+#define MB_STORE_CERT_MAX 2048   /* admission certificate bytes */
+#define MB_STORE_LAT_BUCKETS 16  /* commit latency histogram */
+
+struct mb_store_options {
+  size_t map_size;          /* initial map bytes; 64 MiB; grows when full */
+  uint64_t max_events;      /* events kept; 0 = no limit; 100000 */
+  int64_t max_event_age_ms; /* older events dropped; 0 = no limit */
+  bool nosync;              /* skip fsync on commit: tests and sims only */
+  char *errbuf;             /* optional: why mb_store_open failed */
+  size_t errbuf_len;
+};
+
+void mb_store_options_default(struct mb_store_options *opt);
+
+struct mb_store;
+
+/*
+ * Opens (creating when needed) the store in directory dir: creates dir with
+ * mode 0700 if it is missing (not its parents), locks dir/meshbeat.lock,
+ * opens LMDB and brings the schema up to date in one transaction.  opt may
+ * be NULL for the defaults.  *out is NULL on failure.
+ */
+int mb_store_open(struct mb_store **out, const char *dir,
+                  const struct mb_store_options *opt);
+/* Drops anything still staged, closes LMDB and releases the lock.  NULL is
+ * fine. */
+void mb_store_close(struct mb_store *s);
+/* Context of the last failure on s; "" when there was none. */
+const char *mb_store_errmsg(const struct mb_store *s);
+/* The schema version this code writes (and the highest it opens). */
+unsigned mb_store_schema_version(void);
+
+/* ---- members ----------------------------------------------------------- */
+
+enum mb_store_state {
+  MB_STORE_ALIVE = 0,
+  MB_STORE_SUSPECT = 1,
+  MB_STORE_DEAD = 2,
+  MB_STORE_LEFT = 3,
+};
+
+struct mb_store_member {
+  uint8_t id[MB_STORE_ID_LEN];
+  uint8_t state;    /* enum mb_store_state */
+  int64_t since_ms; /* wall clock of the last state change */
+  uint64_t incarnation;
+  const uint8_t *record; /* the signed record as received; re-verify it */
+  size_t record_len;     /* 1..MB_STORE_RECORD_MAX */
+  const uint8_t *cert;   /* NULL when absent */
+  size_t cert_len;       /* 0..MB_STORE_CERT_MAX */
+};
+
+/* Stage an upsert or a delete.  Within one batch the last write to an id
+ * wins and only it reaches LMDB. */
+int mb_store_member_put(struct mb_store *s, const struct mb_store_member *m);
+int mb_store_member_delete(struct mb_store *s,
+                           const uint8_t id[MB_STORE_ID_LEN]);
+
+/* Return 0 to go on; anything else stops the iteration and is returned. */
+typedef int (*mb_store_member_fn)(const struct mb_store_member *m, void *ctx);
+
+/* Calls fn for every committed member in id order.  Entries that do not
+ * decode are skipped and counted in stats.decode_errors.  Returns 0, fn's
+ * non-zero value, or a negative code. */
+int mb_store_members_foreach(struct mb_store *s, mb_store_member_fn fn,
+                             void *ctx);
+
+/* ---- self -------------------------------------------------------------- */
+
+/* Our incarnation as stored; 0 when it was never bumped. */
+int mb_store_self_incarnation(struct mb_store *s, uint64_t *out);
+/* Stores max(stored + 1, floor) and commits it (alone, durably) before
+ * returning it in *out.  Staged writes are left staged. */
+int mb_store_self_incarnation_bump(struct mb_store *s, uint64_t floor,
+                                   uint64_t *out);
+
+/* ---- events ------------------------------------------------------------ */
+
+struct mb_store_event {
+  uint64_t seq;    /* set by the store: 1, 2, 3, ... */
+  int64_t time_ms; /* wall clock */
+  uint8_t id[MB_STORE_ID_LEN];
+  char name[MB_STORE_NAME_MAX + 1]; /* may be "" */
+  uint8_t from, to;                 /* enum mb_store_state */
+  uint8_t reason;                   /* the gossip layer's reason code */
+  uint64_t incarnation;
+};
+
+/* Stages an append; ev->seq is ignored and the sequence number the event
+ * will have once committed goes to *seq (may be NULL).  The numbers of a
+ * discarded batch are skipped while the store stays open; after a restart
+ * numbering continues from the last committed event. */
+int mb_store_event_append(struct mb_store *s, const struct mb_store_event *ev,
+                          uint64_t *seq);
+
+typedef int (*mb_store_event_fn)(const struct mb_store_event *ev, void *ctx);
+
+/* Calls fn for committed events with seq > since, in order, at most limit
+ * of them (0 = no limit).  Returns how many fn saw, fn's non-zero value, or
+ * a negative code. */
+int mb_store_events_since(struct mb_store *s, uint64_t since, size_t limit,
+                          mb_store_event_fn fn, void *ctx);
+/* The highest sequence number handed out (committed or staged). */
+uint64_t mb_store_last_event_seq(const struct mb_store *s);
+
+/* ---- batches ----------------------------------------------------------- */
+
+/*
+ * Applies everything staged in one write transaction, then enforces event
+ * retention (by count, and by age against the wall clock), growing the map
+ * and retrying when LMDB reports it full.  Returns the number of records
+ * written (0 for an empty batch, which touches nothing).  On failure the
+ * batch stays staged, so a later commit retries it; mb_store_discard()
+ * drops it instead.
+ */
+int mb_store_commit(struct mb_store *s);
+void mb_store_discard(struct mb_store *s);
+/* Operations staged and not yet committed. */
+size_t mb_store_staged(const struct mb_store *s);
+
+struct mb_store_stats {
+  uint64_t commits; /* successful, non-empty */
+  uint64_t commit_errors;
+  uint64_t records_written;
+  uint64_t bytes_written; /* keys plus values */
+  uint64_t events_pruned; /* by retention */
+  uint64_t map_grows;
+  uint64_t map_size;      /* current map size in bytes */
+  uint64_t decode_errors; /* stored values that did not decode */
+  uint64_t last_commit_us, max_commit_us, sum_commit_us;
+  /* Bucket i counts commits of at most 2^(i+6) us (64 us .. 2 s); the last
+   * bucket also takes everything slower. */
+  uint64_t commit_us_hist[MB_STORE_LAT_BUCKETS];
+};
+
+void mb_store_get_stats(const struct mb_store *s, struct mb_store_stats *out);
+
+#endif

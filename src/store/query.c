@@ -1,0 +1,131 @@
+/* Reading members and events, and the node's own incarnation. */
+#include "store_internal.h"
+
+#include <string.h>
+
+#define SELF_INCARNATION "incarnation"
+
+int mb_store_members_foreach(struct mb_store *s, mb_store_member_fn fn,
+                             void *ctx) {
+  MDB_txn *txn;
+  MDB_cursor *cur;
+  MDB_val k, v;
+  int rc = mb_store__read_begin(s, &txn);
+  if (rc)
+    return rc;
+  rc = mdb_cursor_open(txn, s->dbi[DB_MEMBERS], &cur);
+  if (rc) {
+    mdb_txn_abort(txn);
+    return mb_store__fail(s, rc, "members cursor");
+  }
+  int out = 0;
+  for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == MDB_SUCCESS;
+       rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    struct mb_store_member m;
+    if (k.mv_size != MB_STORE_ID_LEN ||
+        mb_store__member_decode(v.mv_data, v.mv_size, &m) != MB_OK) {
+      s->stats.decode_errors++;
+      continue;
+    }
+    memcpy(m.id, k.mv_data, MB_STORE_ID_LEN);
+    if ((out = fn(&m, ctx)) != 0)
+      break;
+  }
+  mdb_cursor_close(cur);
+  mdb_txn_abort(txn);
+  if (out == 0 && rc != MDB_NOTFOUND && rc != MDB_SUCCESS)
+    out = mb_store__fail(s, rc, "reading members");
+  return out;
+}
+
+/* Positions cur on the first event after since. */
+static int seek_after(MDB_cursor *cur, uint64_t since, MDB_val *k, MDB_val *v) {
+  uint8_t key[8];
+  if (since == UINT64_MAX)
+    return MDB_NOTFOUND;
+  mb_store__seq_key(key, since + 1);
+  *k = (MDB_val){sizeof key, key};
+  return mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
+}
+
+int mb_store_events_since(struct mb_store *s, uint64_t since, size_t limit,
+                          mb_store_event_fn fn, void *ctx) {
+  MDB_txn *txn;
+  MDB_cursor *cur;
+  MDB_val k, v;
+  int rc = mb_store__read_begin(s, &txn);
+  if (rc)
+    return rc;
+  rc = mdb_cursor_open(txn, s->dbi[DB_EVENTS], &cur);
+  if (rc) {
+    mdb_txn_abort(txn);
+    return mb_store__fail(s, rc, "events cursor");
+  }
+  int stop = 0, seen = 0;
+  for (rc = seek_after(cur, since, &k, &v);
+       rc == MDB_SUCCESS && (limit == 0 || (size_t)seen < limit) &&
+       seen < INT32_MAX;
+       rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    struct mb_store_event ev;
+    if (mb_store__event_decode(v.mv_data, v.mv_size, &ev) != MB_OK) {
+      s->stats.decode_errors++;
+      continue;
+    }
+    ev.seq = mb_store__seq_of(&k);
+    seen++;
+    if ((stop = fn(&ev, ctx)) != 0)
+      break;
+  }
+  mdb_cursor_close(cur);
+  mdb_txn_abort(txn);
+  if (stop)
+    return stop;
+  if (rc != MDB_NOTFOUND && rc != MDB_SUCCESS)
+    return mb_store__fail(s, rc, "reading events");
+  return seen;
+}
+
+uint64_t mb_store_last_event_seq(const struct mb_store *s) {
+  return s->last_seq;
+}
+
+int mb_store_self_incarnation(struct mb_store *s, uint64_t *out) {
+  MDB_txn *txn;
+  int rc = mb_store__read_begin(s, &txn);
+  if (rc)
+    return rc;
+  rc = mb_store__get_uint(txn, s->dbi[DB_SELF], SELF_INCARNATION, out);
+  mdb_txn_abort(txn);
+  if (rc == MDB_NOTFOUND) {
+    *out = 0;
+    return 0;
+  }
+  return rc ? mb_store__fail(s, rc, "reading the incarnation") : 0;
+}
+
+struct bump {
+  uint64_t floor, value;
+};
+
+static int bump_incarnation(struct mb_store *s, MDB_txn *txn, void *ctx) {
+  struct bump *b = ctx;
+  uint64_t stored;
+  int rc = mb_store__get_uint(txn, s->dbi[DB_SELF], SELF_INCARNATION, &stored);
+  if (rc == MDB_NOTFOUND)
+    stored = 0;
+  else if (rc)
+    return rc;
+  if (stored == UINT64_MAX)
+    return MB_ERANGE;
+  b->value = stored + 1 > b->floor ? stored + 1 : b->floor;
+  return mb_store__put_uint(txn, s->dbi[DB_SELF], SELF_INCARNATION, b->value);
+}
+
+int mb_store_self_incarnation_bump(struct mb_store *s, uint64_t floor,
+                                   uint64_t *out) {
+  struct bump b = {.floor = floor};
+  int rc = mb_store__write(s, bump_incarnation, &b);
+  if (rc == 0)
+    *out = b.value;
+  return rc;
+}

@@ -1,0 +1,247 @@
+/*
+ * Crash safety: nothing committed is ever lost and the store always opens.
+ *
+ * A child process stages members and events and commits as fast as it can,
+ * bumping the incarnation after each commit, and reports on a pipe what it
+ * has durably committed.  The parent waits for the first report, lets the
+ * child run a random 0-30 ms more and kills it with SIGKILL, then reopens
+ * the store and checks every report against what is on disk.  Forty rounds
+ * on one store, each child continuing where the last one died.
+ *
+ * The seed comes from MB_SEED (default fixed) and is printed, so a failure
+ * replays with the same kill delays.
+ */
+#include "store_fixture.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <time.h>
+
+#define ROUNDS 40
+#define MAX_DELAY_MS 30
+#define SLOTS 16
+#define MAX_EVENTS 500
+#define EVENTS_PER_COMMIT 3
+#define RECORD_LEN 1000
+
+/* What a child has committed: sent after each commit and bump returned. */
+struct report {
+  uint64_t counter;     /* the batch number, unique across rounds */
+  uint64_t last_seq;    /* the highest event number committed */
+  uint64_t incarnation; /* the last value bump returned */
+};
+
+/* Byte pattern of a record, so a torn or stale value cannot pass. */
+static void fill_record(uint8_t *rec, uint64_t counter) {
+  memset(rec, (int)(counter * 31 & 0xff), RECORD_LEN);
+  memcpy(rec, &counter, sizeof counter);
+}
+
+static void slot_id(uint8_t id[MB_STORE_ID_LEN], unsigned slot) {
+  memset(id, 0, MB_STORE_ID_LEN);
+  id[0] = (uint8_t)slot;
+}
+
+static struct mb_store_options crash_options(void) {
+  struct mb_store_options o;
+  mb_store_options_default(&o);
+  o.max_events = MAX_EVENTS;
+  return o; /* synced commits: the product's setting */
+}
+
+static int stage_batch(struct mb_store *s, uint64_t counter) {
+  uint8_t rec[RECORD_LEN];
+  fill_record(rec, counter);
+  struct mb_store_member m = {.state = MB_STORE_ALIVE,
+                              .since_ms = (int64_t)counter,
+                              .incarnation = counter,
+                              .record = rec,
+                              .record_len = RECORD_LEN};
+  slot_id(m.id, (unsigned)(counter % SLOTS));
+  int rc = mb_store_member_put(s, &m);
+  for (int i = 0; i < EVENTS_PER_COMMIT && rc == 0; i++) {
+    struct mb_store_event ev = {.time_ms = 1, .incarnation = counter};
+    slot_id(ev.id, (unsigned)(counter % SLOTS));
+    rc = mb_store_event_append(s, &ev, NULL);
+  }
+  return rc;
+}
+
+static void run_child(const char *dir, int fd, uint64_t first_counter) {
+  struct mb_store_options o = crash_options();
+  struct mb_store *s;
+  if (mb_store_open(&s, dir, &o) != 0)
+    _exit(10);
+  for (uint64_t counter = first_counter;; counter++) {
+    struct report r = {.counter = counter};
+    if (stage_batch(s, counter) != 0)
+      _exit(11);
+    if (mb_store_commit(s) != 1 + EVENTS_PER_COMMIT)
+      _exit(12);
+    if (mb_store_self_incarnation_bump(s, 0, &r.incarnation) != 0)
+      _exit(13);
+    r.last_seq = mb_store_last_event_seq(s);
+    /* Below PIPE_BUF, so a kill never leaves half a report. */
+    if (write(fd, &r, sizeof r) != (ssize_t)sizeof r)
+      _exit(14);
+  }
+}
+
+static uint64_t mono_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
+/* Reads one report; 0 at end of file. */
+static int read_report(int fd, struct report *best) {
+  struct report r;
+  size_t got = 0;
+  while (got < sizeof r) {
+    ssize_t n = read(fd, (char *)&r + got, sizeof r - got);
+    if (n < 0 && errno == EINTR)
+      continue;
+    assert_true(n >= 0);
+    if (n == 0) {
+      assert_int_equal(got, 0);
+      return 0;
+    }
+    got += (size_t)n;
+  }
+  assert_true(r.counter > best->counter);
+  *best = r;
+  return 1;
+}
+
+/* Keeps the pipe drained until the kill moment. */
+static void read_until(int fd, uint64_t deadline, struct report *best) {
+  uint64_t now;
+  while ((now = mono_ms()) < deadline) {
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int n = poll(&p, 1, (int)(deadline - now));
+    if (n > 0 && read_report(fd, best) == 0)
+      fail_msg("the child stopped before it was killed");
+  }
+}
+
+struct check {
+  uint64_t slot_seen;
+  uint64_t top_counter;
+  uint64_t prev_seq, first_seq, n_events, last_incarnation;
+};
+
+static int check_member(const struct mb_store_member *m, void *ctx) {
+  struct check *c = ctx;
+  uint8_t rec[RECORD_LEN];
+  fill_record(rec, m->incarnation);
+  assert_int_equal(m->record_len, RECORD_LEN);
+  assert_memory_equal(m->record, rec, RECORD_LEN);
+  assert_int_equal(m->id[0], m->incarnation % SLOTS);
+  c->slot_seen |= (uint64_t)1 << m->id[0];
+  if (m->incarnation > c->top_counter)
+    c->top_counter = m->incarnation;
+  return 0;
+}
+
+static int check_event(const struct mb_store_event *ev, void *ctx) {
+  struct check *c = ctx;
+  if (c->n_events++ == 0)
+    c->first_seq = ev->seq;
+  else
+    assert_int_equal(ev->seq, c->prev_seq + 1); /* no gap */
+  c->prev_seq = ev->seq;
+  c->last_incarnation = ev->incarnation;
+  return 0;
+}
+
+/* Everything reported must be on disk; returns the stored incarnation. */
+static uint64_t verify(const char *dir, const struct report *best,
+                       uint64_t prev_incarnation) {
+  struct mb_store_options o = crash_options();
+  char err[256] = "";
+  o.errbuf = err;
+  o.errbuf_len = sizeof err;
+  struct mb_store *s;
+  int rc = mb_store_open(&s, dir, &o);
+  if (rc)
+    fail_msg("reopen after the kill: %s", err);
+  struct check c = {0};
+  assert_ok(mb_store_members_foreach(s, check_member, &c));
+  assert_true(c.top_counter >= best->counter);
+  assert_true(c.slot_seen & (uint64_t)1 << (best->counter % SLOTS));
+
+  uint64_t inc;
+  assert_ok(mb_store_self_incarnation(s, &inc));
+  assert_true(inc >= best->incarnation);
+  assert_true(inc >= prev_incarnation);
+
+  rc = mb_store_events_since(s, 0, 0, check_event, &c);
+  assert_int_equal(rc, c.n_events);
+  /* Retention keeps exactly the newest MAX_EVENTS, contiguous. */
+  uint64_t kept = c.prev_seq < MAX_EVENTS ? c.prev_seq : MAX_EVENTS;
+  assert_int_equal(c.n_events, kept);
+  assert_int_equal(c.first_seq, c.prev_seq - kept + 1);
+  assert_int_equal(c.prev_seq, mb_store_last_event_seq(s));
+  assert_true(c.prev_seq >= best->last_seq);
+  /* Batches land whole: the newest event is the newest member's. */
+  assert_int_equal(c.prev_seq % EVENTS_PER_COMMIT, 0);
+  assert_int_equal(c.last_incarnation, c.top_counter);
+  struct mb_store_stats st;
+  mb_store_get_stats(s, &st);
+  assert_int_equal(st.decode_errors, 0);
+  mb_store_close(s);
+  return inc;
+}
+
+static void one_round(int round, const char *dir, struct test_rng *rng,
+                      struct report *best, uint64_t *incarnation) {
+  int fds[2];
+  assert_int_equal(pipe(fds), 0);
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    close(fds[0]);
+    /* Counters of each round start above anything an earlier child may
+     * have committed without living to report it. */
+    run_child(dir, fds[1], (uint64_t)(round + 1) << 32);
+  }
+  close(fds[1]);
+  if (read_report(fds[0], best) == 0)
+    fail_msg("the child died before its first commit");
+  read_until(fds[0], mono_ms() + test_rng_below(rng, MAX_DELAY_MS + 1), best);
+  assert_int_equal(kill(pid, SIGKILL), 0);
+  int status;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  if (!WIFSIGNALED(status))
+    fail_msg("the child exited with %d", WEXITSTATUS(status));
+  while (read_report(fds[0], best) == 1)
+    ;
+  close(fds[0]);
+  *incarnation = verify(dir, best, *incarnation);
+}
+
+static void test_kill_anywhere(void **state) {
+  (void)state;
+  const char *env = getenv("MB_SEED");
+  uint64_t seed = env ? strtoull(env, NULL, 0) : 0x5eedc0de;
+  print_message("store_crash: MB_SEED=0x%llx\n", (unsigned long long)seed);
+  struct test_rng rng = {seed};
+  struct store_fixture f;
+  fixture_init(&f);
+  struct report best = {0};
+  uint64_t incarnation = 0;
+  for (int round = 0; round < ROUNDS; round++)
+    one_round(round, f.dir, &rng, &best, &incarnation);
+  print_message("store_crash: last event %llu, incarnation %llu after %d "
+                "kills\n",
+                (unsigned long long)best.last_seq,
+                (unsigned long long)incarnation, ROUNDS);
+  fixture_deinit(&f);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_kill_anywhere)};
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
