@@ -21,10 +21,8 @@ meshbeat_sim_test(oneway 60)
 meshbeat_sim_test(skew 60)
 meshbeat_sim_test(lost_disk 60)
 # 1000 nodes through 3 seeds, with stand-in signatures (Ed25519 at this size
-# is the cores' cost, not the simulator's).  Not registered yet: with the
-# current core it takes about 1.5 minutes of wall time and converges after
-# 29-31 s, beyond its 23 s bound (docs/sim.md).  Enable once the core meets it:
-# meshbeat_sim_test(join1000 600 --standin-crypto)
+# is the cores' cost, not the simulator's): about 30 s of wall time.
+meshbeat_sim_test(join1000 600 --standin-crypto)
 
 # Determinism: the scenario checks itself (`expect trace_hash stable` runs
 # it twice in one process); this runs it twice more as separate processes

@@ -73,6 +73,25 @@ static enum swim_state next_state(const struct member *m,
   return SWIM_ALIVE;
 }
 
+/*
+ * How a newer record travels on: joins and updates as news (receivers pull
+ * the record once), whatever changes a verdict as the record itself, since
+ * it must land before a suspicion times out.  A joiner's first view is no
+ * news to anyone and is not relayed at all.
+ */
+static void relay(struct swim *s, struct member *m, enum swim_state to,
+                  enum swim_reason why, bool is_new) {
+  if (s->intake_quiet)
+    return;
+  bool plain = to == SWIM_ALIVE && (why == SWIM_R_JOINED ||
+                                    why == SWIM_R_UPDATED ||
+                                    why == SWIM_R_REJOINED);
+  if (plain)
+    swim_bcast_add_news(s, m->id);
+  else
+    swim_bcast_add(s, m->id, &m->record, is_new ? &m->cert : NULL);
+}
+
 int swim_apply_heartbeat(struct swim *s, const struct mb_record *rec,
                          const uint8_t *raw, size_t len,
                          const struct bytes *cert, int64_t cert_expires) {
@@ -107,7 +126,7 @@ int swim_apply_heartbeat(struct swim *s, const struct mb_record *rec,
     swim_probe_insert(s, swim_member_index(s, m));
     swim_push_pull_soon(s);
   }
-  swim_bcast_add(s, m->id, &m->record, is_new ? &m->cert : NULL);
+  relay(s, m, to, why, is_new);
   return MB_OK;
 }
 
@@ -145,14 +164,14 @@ static bool add_member(struct mb_dgram_builder *b, const struct member *m,
 
 /* A page starts with our certificate: the receiver may not know us. */
 static void page_begin(struct swim *s, struct mb_dgram_builder *b,
-                       const struct mb_msg *msg, bool send) {
+                       const struct mb_msg *msg, bool send, bool own_cert) {
   if (send)
     swim_dgram_begin(s, b, msg);
   else /* widest sequence number: the dry run must not undercount pages */
     mb_dgram_init(b, &s->id, s->aad, s->aad_len, s->cfg.budget, UINT64_MAX,
                   msg);
   const struct member *me = &s->m[s->self_idx];
-  if (me->cert.p != NULL) /* so add_member never repeats it for self */
+  if (own_cert && me->cert.p != NULL)
     mb_dgram_add_cert(b, me->cert.p, me->cert.len);
 }
 
@@ -165,7 +184,7 @@ static uint32_t send_pages(struct swim *s, const struct mb_addr *to,
   if (!send)
     msg.parts = UINT16_MAX;
   struct mb_dgram_builder b;
-  page_begin(s, &b, &msg, send);
+  page_begin(s, &b, &msg, send, !set->omit_own_cert);
   size_t count = set->idx ? set->n : s->n;
   for (size_t k = 0; k < count; k++) {
     const struct member *m = &s->m[set->idx ? set->idx[k] : k];
@@ -174,7 +193,7 @@ static uint32_t send_pages(struct swim *s, const struct mb_addr *to,
     if (send)
       swim_send_built(s, to, &b);
     msg.part++;
-    page_begin(s, &b, &msg, send);
+    page_begin(s, &b, &msg, send, !set->omit_own_cert);
     add_member(&b, m, set->with_certs); /* alone too big: skipped */
   }
   if (send)
@@ -249,9 +268,12 @@ static void send_digest(struct swim *s, struct member *peer) {
  * A join is answered with the whole view, certificates included.
  */
 void swim_on_push_pull(struct swim *s, const struct mb_addr *from,
-                       const struct mb_msg *msg) {
-  if (msg->kind == MB_MSG_PUSH_PULL_REPLY && msg->summary == NULL)
+                       const uint8_t *sender_id, const struct mb_msg *msg) {
+  if (msg->kind == MB_MSG_PUSH_PULL_REPLY && msg->summary == NULL &&
+      !s->joined) {
     s->joined = true;
+    s->joined_at = s->now;
+  }
   if (s->leaving)
     return;
   if (msg->summary != NULL) {
@@ -259,7 +281,7 @@ void swim_on_push_pull(struct swim *s, const struct mb_addr *from,
     return;
   }
   if (msg->pull != NULL) {
-    swim_on_pull(s, from, msg);
+    swim_on_pull(s, from, sender_id, msg);
     return;
   }
   if (msg->kind == MB_MSG_PUSH_PULL_REPLY || msg->part != 0)
@@ -280,20 +302,44 @@ void swim_on_push_pull(struct swim *s, const struct mb_addr *from,
  * Gossip alone loses news now and then: with λ·log(n) retransmits a member
  * misses a given join with probability about (1 - 1/n)^(λ n log n), which
  * memberlist shows as a member unseen for a minute in 2 runs of 6 at n = 64.
- * So a member that has just learned of a newcomer compares views with a
- * random member soon, instead of at the next push-pull period: views that
- * agree cost one small datagram, views that differ are repaired both ways.
+ * So a member that has learned of a newcomer compares views with a random
+ * member soon, instead of at the next push-pull period, and again after
+ * 2, 4, 8... news lifetimes (λ·log(n) gossip rounds) until the regular
+ * period takes over: a member that missed a newcomer learns nothing that
+ * would prompt it, so the follow-ups are what find it.  Comparisons are at
+ * least one news lifetime apart: in a join storm views keep differing only
+ * because news is in flight, and with a fixed 1 s gap every member of a
+ * 1000-member storm swapped whole summaries every second.
  */
 #define PUSH_PULL_SOON_MS 500
-#define PUSH_PULL_MIN_GAP_MS 1000
+
+static uint64_t news_lifetime(const struct swim *s) {
+  return (uint64_t)swim_retransmit_limit(s) * s->cfg.gossip_interval_ms;
+}
 
 void swim_push_pull_soon(struct swim *s) {
   uint64_t at = s->now + PUSH_PULL_SOON_MS +
                 mb_rng_below(&s->rng, PUSH_PULL_SOON_MS);
-  if (at < s->last_push_pull_at + PUSH_PULL_MIN_GAP_MS)
-    at = s->last_push_pull_at + PUSH_PULL_MIN_GAP_MS;
+  uint64_t gap = news_lifetime(s);
+  if (at < s->last_push_pull_at + gap)
+    at = s->last_push_pull_at + gap;
   if (at < s->next_push_pull_at)
     s->next_push_pull_at = at;
+  s->follow_ups = 1;
+}
+
+/* When the next comparison is due after one that runs now. */
+static uint64_t next_push_pull(struct swim *s) {
+  uint64_t period = push_pull_period(s);
+  if (s->follow_ups > 0 && s->follow_ups < 16) {
+    uint64_t wait = news_lifetime(s) << s->follow_ups;
+    if (wait < period) {
+      s->follow_ups++;
+      return s->now + wait + mb_rng_below(&s->rng, wait / 4 + 1);
+    }
+  }
+  s->follow_ups = 0;
+  return s->now + period;
 }
 
 #define STATE_BIT(st) (1u << (st))
@@ -330,8 +376,11 @@ static void join_tick(struct swim *s) {
     s->n_seeds = 0;
     return;
   }
-  for (size_t i = 0; i < s->n_seeds; i++)
-    swim_send_state(s, &s->seeds[i], MB_MSG_JOIN, true);
+  /* One seed per attempt, in turn: every seed that hears a join answers
+   * with its whole view, and three whole views for one joiner were a third
+   * of what a 1000-member join storm sent. */
+  size_t pick = (s->join_first_seed + s->join_attempts - 1) % s->n_seeds;
+  swim_send_state(s, &s->seeds[pick], MB_MSG_JOIN, true);
   s->next_join_at = s->now + JOIN_RETRY_MS;
 }
 
@@ -377,7 +426,7 @@ void swim_antientropy_tick(struct swim *s) {
   if (s->now >= s->next_gossip_at)
     gossip_tick(s);
   if (s->now >= s->next_push_pull_at) {
-    s->next_push_pull_at = s->now + push_pull_period(s);
+    s->next_push_pull_at = next_push_pull(s);
     s->last_push_pull_at = s->now;
     struct member *m = random_member(s, STATE_BIT(SWIM_ALIVE));
     if (m != NULL)

@@ -114,9 +114,13 @@ static void dispatch(struct swim *s, const struct mb_addr *from,
   case MB_MSG_PUSH_PULL:
   case MB_MSG_JOIN:
   case MB_MSG_PUSH_PULL_REPLY:
-    swim_on_push_pull(s, from, &d->msg);
+    swim_on_push_pull(s, from, d->envelope.kid, &d->msg);
     break;
-  default: /* leave, gossip: their records were the point */
+  case MB_MSG_GOSSIP:
+    if (d->msg.summary != NULL)
+      swim_on_news(s, from, sender, &d->msg);
+    break;
+  default: /* leave: its record was the point */
     break;
   }
 }
@@ -161,6 +165,18 @@ static const struct mb_replay_window *window_of(struct swim *s,
   return st ? &st->window : NULL;
 }
 
+/* A joiner's first view (the pages of its seed's answer, which arrive
+ * within moments of each other) holds nothing the mesh needs to hear. */
+#define JOIN_VIEW_MS 2000
+
+static bool joining_view(const struct swim *s, const struct mb_datagram *d) {
+  const struct mb_msg *m = &d->msg;
+  if (m->kind != MB_MSG_PUSH_PULL_REPLY || m->summary != NULL ||
+      s->n_seeds == 0)
+    return false; /* not an answer to a join of ours */
+  return !s->joined || s->now < s->joined_at + JOIN_VIEW_MS;
+}
+
 /* Checks everything about the datagram before anything is applied. */
 static int check_datagram(struct swim *s, const struct mb_datagram *d,
                           const struct carried *c) {
@@ -196,8 +212,10 @@ void swim_receive(struct swim *s, uint64_t now, const struct mb_addr *from,
     s->stats.rejected[why]++;
     return;
   }
+  s->intake_quiet = joining_view(s, &d);
   for (size_t i = 0; i < d.n_records; i++)
     apply_record(s, &d.records[i], &c);
+  s->intake_quiet = false;
   /* Records may have created the sender; look it up only now. */
   struct member *sender = swim_member_by_id(s, d.envelope.kid);
   if (sender != NULL) {

@@ -38,7 +38,7 @@ static uint32_t *sorted_members(const struct swim *s, size_t *n) {
   return idx;
 }
 
-static void put_entry(uint8_t *e, const struct member *m) {
+void swim_summary_entry(uint8_t *e, const struct member *m) {
   memcpy(e, m->id, MB_NODE_REF_LEN);
   for (int b = 0; b < 8; b++)
     e[MB_NODE_REF_LEN + b] = (uint8_t)(m->incarnation >> (56 - 8 * b));
@@ -78,7 +78,7 @@ void swim_send_summary(struct swim *s, const struct mb_addr *to) {
   for (size_t first = 0; first < n; first += per) {
     size_t k = n - first < per ? n - first : per;
     for (size_t j = 0; j < k; j++)
-      put_entry(buf + j * MB_SUMMARY_ENTRY_LEN, &s->m[idx[first + j]]);
+      swim_summary_entry(buf + j * MB_SUMMARY_ENTRY_LEN, &s->m[idx[first + j]]);
     msg.summary_len = k * MB_SUMMARY_ENTRY_LEN;
     if (first == 0)
       memset(msg.range_lo, 0x00, MB_NODE_REF_LEN);
@@ -133,14 +133,14 @@ static void compare_entry(struct swim *s, const uint8_t *e, struct lists *l) {
 }
 
 static void send_pull(struct swim *s, const struct mb_addr *to,
-                      const struct lists *l) {
+                      struct member *peer, const struct lists *l) {
   size_t per = entries_per_page(s) * MB_SUMMARY_ENTRY_LEN / MB_NODE_REF_LEN;
   for (size_t first = 0; first < l->n_pull; first += per) {
     size_t k = l->n_pull - first < per ? l->n_pull - first : per;
     struct mb_msg msg = {.kind = MB_MSG_PUSH_PULL, .parts = 1,
                          .pull = l->pull + first * MB_NODE_REF_LEN,
                          .pull_len = k * MB_NODE_REF_LEN};
-    send_summary_page(s, to, &msg, NULL);
+    send_summary_page(s, to, &msg, peer);
   }
 }
 
@@ -161,14 +161,14 @@ void swim_on_summary(struct swim *s, const struct mb_addr *from,
     struct mb_msg reply = {.kind = MB_MSG_PUSH_PULL_REPLY};
     if (l.n_push > 0)
       swim_send_members(s, from, &reply, &set);
-    send_pull(s, from, &l);
+    send_pull(s, from, NULL, &l);
   }
   free(l.push);
   free(l.pull);
 }
 
 void swim_on_pull(struct swim *s, const struct mb_addr *from,
-                  const struct mb_msg *msg) {
+                  const uint8_t *sender_id, const struct mb_msg *msg) {
   size_t refs = msg->pull_len / MB_NODE_REF_LEN;
   uint32_t *idx = malloc((refs + 1) * sizeof(*idx));
   size_t n = 0;
@@ -177,9 +177,59 @@ void swim_on_pull(struct swim *s, const struct mb_addr *from,
     if (m != NULL && m->record.p != NULL)
       idx[n++] = (uint32_t)swim_member_index(s, m);
   }
-  struct swim_subset set = {.idx = idx, .n = n, .with_certs = true};
+  /* A requester that knows us already holds our certificate. */
+  const struct member *peer = swim_member_by_id(s, sender_id);
+  struct swim_subset set = {.idx = idx, .n = n, .with_certs = true,
+                            .omit_own_cert = peer != NULL && peer->knows_us};
   struct mb_msg reply = {.kind = MB_MSG_PUSH_PULL_REPLY};
   if (n > 0)
     swim_send_members(s, from, &reply, &set);
   free(idx);
+}
+
+/* ---- news in gossip ------------------------------------------------------ */
+
+/*
+ * Several relays announce a newcomer within a few gossip rounds; one pull
+ * is enough, so a ref pulled lately is not asked for again until the
+ * answer had time to come back (or was lost).
+ */
+#define PULL_RETRY_MS 500
+
+bool swim_pulled_lately(const struct swim *s, const uint8_t *ref) {
+  for (size_t i = 0; i < SWIM_RECENT_PULLS; i++)
+    if (s->pulls[i].at != 0 && s->now < s->pulls[i].at + PULL_RETRY_MS &&
+        memcmp(s->pulls[i].ref, ref, MB_NODE_REF_LEN) == 0)
+      return true;
+  return false;
+}
+
+static void note_pull(struct swim *s, const uint8_t *ref) {
+  struct recent_pull *p = &s->pulls[s->pulls_next++ % SWIM_RECENT_PULLS];
+  memcpy(p->ref, ref, MB_NODE_REF_LEN);
+  p->at = s->now ? s->now : 1;
+}
+
+void swim_on_news(struct swim *s, const struct mb_addr *from,
+                  struct member *sender, const struct mb_msg *msg) {
+  size_t entries = msg->summary_len / MB_SUMMARY_ENTRY_LEN;
+  uint8_t pull[MB_WIRE_MSG_MAX / MB_SUMMARY_ENTRY_LEN * MB_NODE_REF_LEN];
+  struct lists l = {.pull = pull};
+  for (size_t j = 0; j < entries && l.n_pull * MB_NODE_REF_LEN < sizeof(pull);
+       j++) {
+    const uint8_t *e = msg->summary + j * MB_SUMMARY_ENTRY_LEN;
+    uint64_t inc = 0;
+    for (int b = 0; b < 8; b++)
+      inc = inc << 8 | e[MB_NODE_REF_LEN + b];
+    uint8_t st = e[MB_NODE_REF_LEN + 8];
+    const struct member *m = swim_member_by_ref(s, e);
+    bool lacking = m == NULL || m->record.p == NULL ||
+                   newer_pair(inc, st, m->incarnation, (uint8_t)m->state);
+    if (!lacking || (m != NULL && m->is_self) || swim_pulled_lately(s, e))
+      continue;
+    memcpy(l.pull + l.n_pull++ * MB_NODE_REF_LEN, e, MB_NODE_REF_LEN);
+    note_pull(s, e);
+  }
+  if (l.n_pull > 0)
+    send_pull(s, from, sender, &l);
 }

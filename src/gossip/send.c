@@ -6,7 +6,9 @@
  *   1. the message itself (failure detection: ping, ack, ping-req, nack),
  *   2. buddy system: our suspect claim about the receiver, if we hold one
  *      (Lifeguard §IV-C: a suspected member learns it on the next probe),
- *   3. queued news, least-sent first (suspect/dead claims and records).
+ *   3. queued news, least-sent first: in a gossip message up to NEWS_MAX
+ *      summary entries (joins and updates, pulled by who lacks them), then
+ *      in any datagram signed records (claims, refutations, leaves).
  * Bytes live in an arena that is reset once the driver has polled
  * everything, so a datagram costs no allocation in the steady state.
  */
@@ -110,11 +112,22 @@ static void add_buddy_claim(struct mb_dgram_builder *b,
     mb_dgram_add_record(b, peer->claim.p, peer->claim.len);
 }
 
+/* About half a datagram: the rest stays for records, which decide
+ * suspicions and must not wait behind a join storm's news. */
+#define NEWS_MAX 40
+
 int swim_send(struct swim *s, const struct mb_addr *to, struct member *peer,
               const struct mb_msg *msg, bool piggyback) {
   struct mb_dgram_builder b;
   const struct member *me = &s->m[s->self_idx];
-  swim_dgram_begin(s, &b, msg);
+  struct mb_msg with_news = *msg;
+  uint8_t news[NEWS_MAX * MB_SUMMARY_ENTRY_LEN];
+  if (piggyback && msg->kind == MB_MSG_GOSSIP) {
+    size_t k = swim_bcast_news(s, news, NEWS_MAX);
+    with_news.summary = k ? news : NULL;
+    with_news.summary_len = k * MB_SUMMARY_ENTRY_LEN;
+  }
+  swim_dgram_begin(s, &b, &with_news);
   /* A receiver that may not know us gets our certificate and our record:
    * without the first nothing counts, with the second it learns of us from
    * the datagram itself instead of waiting for gossip that may miss it. */

@@ -157,6 +157,7 @@ void swim_join(struct swim *s, uint64_t now, const struct mb_addr *seeds,
   s->n_seeds = n;
   s->joined = false;
   s->join_attempts = 0;
+  s->join_first_seed = n ? (size_t)mb_rng_below(&s->rng, n) : 0;
   s->next_join_at = now;
   swim_antientropy_tick(s);
 }

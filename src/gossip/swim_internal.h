@@ -49,12 +49,20 @@ struct member {
   bool is_self;
 };
 
+/* A member whose records we asked a news sender for. */
+#define SWIM_RECENT_PULLS 32
+struct recent_pull {
+  uint8_t ref[MB_NODE_REF_LEN];
+  uint64_t at; /* 0: unused */
+};
+
 struct bcast {
   uint8_t subject[MB_NODE_ID_LEN];
   struct bytes rec;
   struct bytes cert; /* rides along when the receiver may not know subject */
   uint32_t transmits;
   uint32_t order; /* insertion order: ties go to the newest */
+  bool news;      /* a summary entry of the subject, not a record */
 };
 
 struct probe {
@@ -134,11 +142,17 @@ struct swim {
 
   /* anti-entropy */
   uint64_t next_push_pull_at, next_reconnect_at, last_push_pull_at;
+  uint32_t follow_ups; /* comparisons after news, at doubling gaps */
   struct mb_addr *seeds;
   size_t n_seeds;
   uint64_t next_join_at;
   uint32_t join_attempts;
+  size_t join_first_seed; /* attempts go round the seeds from here */
   bool joined;
+  uint64_t joined_at;
+  bool intake_quiet; /* records being applied are not news to relay */
+  struct recent_pull pulls[SWIM_RECENT_PULLS];
+  uint32_t pulls_next;
 
   /* outputs */
   struct outq_item *outq;
@@ -172,6 +186,10 @@ int64_t swim_wall(const struct swim *s);
 /* broadcast.c */
 void swim_bcast_add(struct swim *s, const uint8_t *subject,
                     const struct bytes *rec, const struct bytes *cert);
+/* Queues news of a member: its summary entry, built when sent. */
+void swim_bcast_add_news(struct swim *s, const uint8_t *subject);
+/* Up to `max` news entries, least-sent first; returns how many. */
+size_t swim_bcast_news(struct swim *s, uint8_t *entries, size_t max);
 uint32_t swim_retransmit_limit(const struct swim *s);
 void swim_bcast_fill(struct swim *s, struct mb_dgram_builder *b);
 void swim_bcast_prune(struct swim *s);
@@ -220,6 +238,7 @@ struct swim_subset {
   const uint32_t *idx; /* member indices, or NULL for every member */
   size_t n;
   bool with_certs;
+  bool omit_own_cert; /* the receiver knows us: pages without our cert */
 };
 void swim_send_members(struct swim *s, const struct mb_addr *to,
                        struct mb_msg *msg, const struct swim_subset *set);
@@ -227,16 +246,22 @@ void swim_view_digest(const struct swim *s, uint8_t out[MB_VIEW_DIGEST_LEN]);
 
 /* reconcile.c */
 void swim_send_summary(struct swim *s, const struct mb_addr *to);
+void swim_summary_entry(uint8_t *e, const struct member *m);
+/* News in a gossip message: pull from its sender what we lack. */
+void swim_on_news(struct swim *s, const struct mb_addr *from,
+                  struct member *sender, const struct mb_msg *msg);
+/* Were this member's records pulled by us lately? */
+bool swim_pulled_lately(const struct swim *s, const uint8_t *ref);
 void swim_on_summary(struct swim *s, const struct mb_addr *from,
                      const struct mb_msg *msg);
 void swim_on_pull(struct swim *s, const struct mb_addr *from,
-                  const struct mb_msg *msg);
+                  const uint8_t *sender_id, const struct mb_msg *msg);
 void swim_antientropy_tick(struct swim *s);
 uint64_t swim_antientropy_deadline(const struct swim *s);
 void swim_send_state(struct swim *s, const struct mb_addr *to,
                      enum mb_msg_kind kind, bool with_certs);
 void swim_on_push_pull(struct swim *s, const struct mb_addr *from,
-                       const struct mb_msg *msg);
+                       const uint8_t *sender_id, const struct mb_msg *msg);
 void swim_push_pull_soon(struct swim *s);
 int swim_apply_heartbeat(struct swim *s, const struct mb_record *rec,
                          const uint8_t *raw, size_t len,

@@ -55,6 +55,19 @@ static void log_event(struct fixture *fx, int i, const struct swim_event *ev) {
   fx->events[fx->n_events++] = (struct fx_event){.observer = i, .ev = *ev};
 }
 
+static void count_heartbeats(struct fixture *fx, const struct mb_datagram *d) {
+  for (size_t r = 0; r < d->n_records; r++) {
+    struct mb_record rec;
+    if (mb_wire_record_parse(d->records[r].p, d->records[r].len, &rec) !=
+            MB_OK ||
+        rec.kind != MB_REC_HEARTBEAT)
+      continue;
+    for (int j = 0; j < fx->n; j++)
+      if (memcmp(rec.envelope.kid, fx->id[j].pk, MB_NODE_ID_LEN) == 0)
+        fx->heartbeats_about[j]++;
+  }
+}
+
 static void send_packet(struct fixture *fx, int from,
                         const struct swim_output *o) {
   int to = node_of(fx, &o->to);
@@ -63,6 +76,7 @@ static void send_packet(struct fixture *fx, int from,
   if (mb_wire_datagram_parse(o->buf, o->len, &d) == MB_OK) {
     fx->bytes_by_kind[d.msg.kind & 15] += o->len;
     fx->records_by_kind[d.msg.kind & 15] += d.n_records;
+    count_heartbeats(fx, &d);
   }
   if (o->len > fx->max_sent_len)
     fx->max_sent_len = o->len;

@@ -45,6 +45,7 @@ struct fixture {
   uint64_t sent;       /* datagrams any node emitted */
   size_t max_sent_len; /* the largest of them */
   uint64_t bytes_by_kind[16], records_by_kind[16];
+  uint64_t heartbeats_about[FX_MAX_NODES]; /* records sent, by author */
 };
 
 /* n nodes with certificates, default config (tweak fx->cfg before start). */

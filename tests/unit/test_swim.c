@@ -315,6 +315,40 @@ static void test_budget_never_exceeded(void **state) {
   fx_free(&fx);
 }
 
+/* A newcomer's record is not relayed λ·log(n) times by every member: the
+ * relays send 17-byte news, and each member pulls the record about once. */
+static void test_join_spreads_as_news(void **state) {
+  (void)state;
+  struct fixture fx;
+  enum { OLD = 24, NEW = 24 };
+  fx_init(&fx, OLD + 1);
+  struct mb_addr seed = fx_addr(0);
+  fx.down[NEW] = true;
+  for (int i = 0; i < OLD; i++) {
+    fx_start_node(&fx, i, 1);
+    if (i > 0)
+      swim_join(fx.node[i], fx.now, &seed, 1);
+    fx_drain(&fx, i);
+  }
+  fx_run_until(&fx, 20000);
+  assert_true(fx_converged(&fx));
+  uint64_t gossip_before = fx.bytes_by_kind[MB_MSG_GOSSIP];
+  fx_start_node(&fx, NEW, 1);
+  swim_join(fx.node[NEW], fx.now, &seed, 1);
+  fx_drain(&fx, NEW);
+  fx_run_until(&fx, 26000);
+  assert_true(fx_converged(&fx));
+  /* Each of the 24 needs it once; its own probes, the join and a few
+   * crossing pulls add some.  Relaying the record itself costs
+   * λ·⌈log10(26)⌉ = 8 sends per member: about 190. */
+  print_message("heartbeats about the newcomer: %llu, gossip bytes %llu\n",
+                (unsigned long long)fx.heartbeats_about[NEW],
+                (unsigned long long)(fx.bytes_by_kind[MB_MSG_GOSSIP] -
+                                     gossip_before));
+  assert_in_range(fx.heartbeats_about[NEW], OLD - 1, 2 * OLD);
+  fx_free(&fx);
+}
+
 /* Buddy system: the next probe to a suspect carries the suspicion. */
 static void test_buddy_system_tells_the_suspect(void **state) {
   (void)state;
@@ -346,6 +380,7 @@ int main(void) {
       cmocka_unit_test(test_bad_datagrams_change_nothing),
       cmocka_unit_test(test_budget_never_exceeded),
       cmocka_unit_test(test_buddy_system_tells_the_suspect),
+      cmocka_unit_test(test_join_spreads_as_news),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

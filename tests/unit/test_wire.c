@@ -665,6 +665,17 @@ static void test_datagram_reconcile_fields(void **state) {
   msg.summary_len = MB_SUMMARY_ENTRY_LEN + 3;
   n = build(&id, 12, &msg, buf, sizeof(buf));
   assert_rc(mb_wire_datagram_open(buf, n, CLUSTER, &d), MB_ERANGE);
+  /* Gossip carries news as summary entries, held to the same rule. */
+  struct mb_msg news = {.kind = MB_MSG_GOSSIP, .summary = summary,
+                        .summary_len = sizeof(summary)};
+  n = build(&id, 13, &news, buf, sizeof(buf));
+  assert_ok(mb_wire_datagram_open(buf, n, CLUSTER, &d));
+  assert_int_equal(d.msg.kind, MB_MSG_GOSSIP);
+  assert_int_equal(d.msg.summary_len, sizeof(summary));
+  assert_memory_equal(d.msg.summary, summary, sizeof(summary));
+  news.summary_len = 2 * MB_SUMMARY_ENTRY_LEN - 1;
+  n = build(&id, 14, &news, buf, sizeof(buf));
+  assert_rc(mb_wire_datagram_open(buf, n, CLUSTER, &d), MB_ERANGE);
 }
 
 static void test_datagram_records_and_certs(void **state) {

@@ -87,7 +87,9 @@ struct mb_addr {
  * them whole: a summary lists (node ref, incarnation, state) for every
  * member whose id falls in a range, as fixed 17-byte entries; the other
  * side answers with the records it holds newer and a pull list of the node
- * refs it wants.  Both are byte strings inside the message.
+ * refs it wants.  Both are byte strings inside the message.  A gossip
+ * message may carry summary entries too, as news: members the sender has
+ * lately learned of, which the receiver pulls from it if it lacks them.
  */
 #define MB_SUMMARY_ENTRY_LEN (MB_NODE_REF_LEN + 8 + 1)
 #define MB_WIRE_MSG_MAX 1400
@@ -104,8 +106,9 @@ struct mb_msg {
   uint8_t digest[MB_VIEW_DIGEST_LEN];
   bool has_range;                 /* reply: summary covers [lo, hi] refs */
   uint8_t range_lo[MB_NODE_REF_LEN], range_hi[MB_NODE_REF_LEN];
-  const uint8_t *summary;         /* reply: entries, MB_SUMMARY_ENTRY_LEN */
-  size_t summary_len;             /*   each; points into caller memory */
+  const uint8_t *summary;         /* reply, gossip (news): entries of */
+  size_t summary_len;             /*   MB_SUMMARY_ENTRY_LEN bytes each;
+                                       points into caller memory */
   const uint8_t *pull;            /* push-pull: node refs wanted, 8 bytes */
   size_t pull_len;                /*   each; points into caller memory */
 };

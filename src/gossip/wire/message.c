@@ -136,8 +136,9 @@ static size_t msg_field_count(const struct mb_msg *m) {
   case MB_MSG_NACK:
     return 2;
   case MB_MSG_LEAVE:
-  case MB_MSG_GOSSIP:
     return 1;
+  case MB_MSG_GOSSIP:
+    return 1 + (size_t)(m->summary != NULL);
   default:
     return 3 + (size_t)m->has_digest + (size_t)(m->summary != NULL) +
            (size_t)m->has_range + (size_t)(m->pull != NULL); /* paged */
@@ -193,6 +194,10 @@ void wire_write_msg(struct mb_cbor_writer *w, const struct mb_msg *m) {
       mb_cw_bytes(w, m->digest, MB_VIEW_DIGEST_LEN);
     }
     write_reconcile_fields(w, m);
+  }
+  if (m->kind == MB_MSG_GOSSIP && m->summary != NULL) {
+    mb_cw_uint(w, KEY_SUMMARY);
+    mb_cw_bytes(w, m->summary, m->summary_len);
   }
 }
 
@@ -300,6 +305,8 @@ static int read_msg_field(struct mb_cbor_reader *r, int64_t key, void *ctx) {
     return read_probe_field(r, key, m);
   if (is_paged_kind(m->kind))
     return read_page_field(r, key, m);
+  if (m->kind == MB_MSG_GOSSIP && key == KEY_SUMMARY)
+    return read_units(r, MB_SUMMARY_ENTRY_LEN, &m->summary, &m->summary_len);
   return mb_cr_skip(r);
 }
 
