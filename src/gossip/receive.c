@@ -77,6 +77,21 @@ static void apply_record(struct swim *s, const struct mb_bytes *raw,
   }
 }
 
+int swim_restore(struct swim *s, uint64_t now, const uint8_t *record,
+                 size_t record_len, const uint8_t *cert, size_t cert_len) {
+  s->now = now;
+  struct mb_datagram d = {.n_records = 1, .n_certs = cert_len > 0};
+  d.records[0] = (struct mb_bytes){record, record_len};
+  d.certs[0] = (struct mb_bytes){cert, cert_len};
+  struct carried c;
+  admit_carried(s, &d, &c);
+  uint64_t rejected = s->stats.rejected[SWIM_REJ_RECORD];
+  s->intake_quiet = true;
+  apply_record(s, &d.records[0], &c);
+  s->intake_quiet = false;
+  return s->stats.rejected[SWIM_REJ_RECORD] == rejected ? MB_OK : MB_EBADSIG;
+}
+
 /* The sender passed every check: remember its certificate.  A member that
  * sends us a datagram of its own accord picked us from its member table,
  * so it holds our certificate and we may stop attaching it (and our

@@ -221,6 +221,16 @@ int swim_member_get(const struct swim *s, size_t i,
   return MB_OK;
 }
 
+int swim_member_raw(const struct swim *s, size_t i, struct mb_bytes *record,
+                    struct mb_bytes *cert) {
+  if (i >= s->n)
+    return MB_ERANGE;
+  const struct member *m = &s->m[i];
+  *record = (struct mb_bytes){m->record.p, m->record.len};
+  *cert = (struct mb_bytes){m->cert.p, m->cert.len};
+  return MB_OK;
+}
+
 long swim_member_find(const struct swim *s, const uint8_t id[MB_NODE_ID_LEN]) {
   struct member *m = swim_member_by_id((struct swim *)s, id);
   return m ? (long)swim_member_index(s, m) : -1;

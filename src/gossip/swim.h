@@ -111,6 +111,15 @@ void swim_tick(struct swim *s, uint64_t now);
 /* Sends join requests (push-pull with our state) to the seeds. */
 void swim_join(struct swim *s, uint64_t now, const struct mb_addr *seeds,
                size_t n);
+/*
+ * A member persisted by an earlier run: its record and certificate are
+ * checked exactly as if they had arrived in a datagram (a stale or forged
+ * file gains nothing), and it enters the view as alive, without being
+ * relayed; probing settles whether it still is.  0, or a negative code
+ * when the record or certificate is refused.
+ */
+int swim_restore(struct swim *s, uint64_t now, const uint8_t *record,
+                 size_t record_len, const uint8_t *cert, size_t cert_len);
 /* Signs a "left" record and gossips it; the core then stays quiet. */
 void swim_leave(struct swim *s, uint64_t now);
 /* New self payload (re-signed, disseminated when `announce`). */
@@ -168,6 +177,11 @@ struct swim_member_info {
 size_t swim_member_count(const struct swim *s);
 int swim_member_get(const struct swim *s, size_t i,
                     struct swim_member_info *out);
+/* The member's latest verified heartbeat record and admission certificate
+ * (len 0 when none), for the driver to persist; the bytes stay valid until
+ * the next call into the core. */
+int swim_member_raw(const struct swim *s, size_t i, struct mb_bytes *record,
+                    struct mb_bytes *cert);
 /* Index of a member, or -1. */
 long swim_member_find(const struct swim *s, const uint8_t id[MB_NODE_ID_LEN]);
 uint64_t swim_self_incarnation(const struct swim *s);

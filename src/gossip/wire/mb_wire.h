@@ -70,6 +70,12 @@ struct mb_addr {
   uint16_t port;
 };
 
+/* "1.2.3.4:7946" or "[::1]:7946" (numeric hosts only): 0 or MB_EINVAL. */
+int mb_addr_parse(const char *text, struct mb_addr *out);
+/* The same form; 48 bytes always suffice. */
+#define MB_ADDR_TEXT_MAX 48
+void mb_addr_format(char *out, size_t cap, const struct mb_addr *a);
+
 /*
  * Probes name their target by a node ref: the first 8 bytes of its node id.
  * That is enough to notice a ping that reached the wrong node (an address
