@@ -2,8 +2,9 @@
  * The meshbeat command line: one file per command, all wiring.  Each command
  * takes (argc, argv) with argv[0] being the command name, prints people's
  * output to stdout and one-line errors to stderr, and returns the process
- * exit code (see docs/cli.md): 0 success, 1 a verdict or operation failed,
- * 2 usage error.
+ * exit code (see docs/cli.md): 0 success, 1 a verdict or operation failed
+ * (or the agent answered with an error), 2 usage error, 3 the agent cannot
+ * be reached.
  */
 #ifndef MESHBEAT_CLI_H
 #define MESHBEAT_CLI_H
@@ -16,6 +17,7 @@
 #define CLI_EXIT_OK 0
 #define CLI_EXIT_FAIL 1
 #define CLI_EXIT_USAGE 2
+#define CLI_EXIT_UNREACHABLE 3
 #define CLI_DEFAULT_CLUSTER "meshbeat"
 #define CLI_MAX_INPUT (1u << 20)
 
@@ -24,6 +26,15 @@ int cmd_id(int argc, char **argv);
 int cmd_cert(int argc, char **argv);
 int cmd_wire(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+/* Commands talking to a running agent over its admin socket (cli_admin.h). */
+int cmd_members(int argc, char **argv);
+int cmd_member(int argc, char **argv);
+int cmd_info(int argc, char **argv);
+int cmd_events(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
+int cmd_health(int argc, char **argv);
+int cmd_join(int argc, char **argv);
+int cmd_leave(int argc, char **argv);
 
 /* Prints "meshbeat CMD: message" to stderr; returns CLI_EXIT_FAIL. */
 int cli_fail(const char *cmd, const char *fmt, ...)
