@@ -8,6 +8,7 @@ packages=(
   libsodium-dev libuv1-dev liblmdb-dev libcbor-dev libcurl4-openssl-dev
   libjansson-dev libconfuse-dev libcmocka-dev
   python3 python3-cbor2 python3-cryptography
+  iproute2 nftables
 )
 
 missing=()

@@ -26,6 +26,7 @@ int cmd_id(int argc, char **argv);
 int cmd_cert(int argc, char **argv);
 int cmd_wire(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_agent(int argc, char **argv);
 /* Commands talking to a running agent over its admin socket (cli_admin.h). */
 int cmd_members(int argc, char **argv);
 int cmd_member(int argc, char **argv);

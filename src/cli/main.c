@@ -14,6 +14,7 @@ static int cmd_version(int argc, char **argv);
 static int cmd_help(int argc, char **argv);
 
 static const struct command commands[] = {
+    {"agent", cmd_agent, "run the agent (a member of the mesh)"},
     {"keygen", cmd_keygen, "create a node or authority key"},
     {"id", cmd_id, "print the node id of a key file"},
     {"cert", cmd_cert, "issue admission certificates"},

@@ -1,0 +1,406 @@
+/*
+ * The agent's lifecycle: start (store, identity, core, socket, admin,
+ * timers, signals), run the loop, and stop (graceful leave, last commit,
+ * close everything) on SIGTERM/SIGINT or an admin "leave".
+ */
+#include "agent_internal.h"
+
+#include <errno.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+/* Long enough for the leave datagrams to go out and be relayed once. */
+#define LEAVE_LINGER_MS 300
+
+static char **saved_argv;
+static int saved_argc;
+
+int64_t agent_mono_to_wall(struct agent *a, uint64_t mono_ms) {
+  return a->started_wall_ms + ((int64_t)mono_ms - (int64_t)a->started_ms);
+}
+
+/* A path that does not fit comes out empty, and opening it then fails
+ * with a message naming the setting. */
+static void path_in(char *out, size_t cap, const char *dir, const char *file) {
+  size_t d = strnlen(dir, cap), f = strlen(file);
+  if (d + 1 + f >= cap) {
+    out[0] = '\0';
+    return;
+  }
+  memcpy(out, dir, d);
+  out[d] = '/';
+  memcpy(out + d + 1, file, f + 1);
+}
+
+/* ---- identity ------------------------------------------------------------ */
+
+static int load_key(struct agent *a) {
+  char path[PATH_MAX];
+  bool own = a->cfg->key_file[0] == '\0';
+  if (own)
+    path_in(path, sizeof(path), a->data_dir, "node.key");
+  else
+    snprintf(path, sizeof(path), "%s", a->cfg->key_file);
+  int rc = mb_identity_load(&a->id, path);
+  if (rc == -ENOENT && own) { /* first start: make our key */
+    mb_identity_generate(&a->id);
+    rc = mb_identity_save(&a->id, path);
+    if (rc == MB_OK)
+      agent_log(MB_LOG_INFO, NULL, "created node key %s", path);
+  }
+  if (rc != MB_OK)
+    agent_log(MB_LOG_ERROR, NULL, "cannot load node key %s: %s", path,
+              mb_strerror(rc));
+  return rc;
+}
+
+static int read_file(const char *path, uint8_t *buf, size_t cap, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  if (f == NULL)
+    return -errno;
+  *len = fread(buf, 1, cap, f);
+  bool too_big = fgetc(f) != EOF;
+  fclose(f);
+  return too_big ? MB_ETOOBIG : MB_OK;
+}
+
+/* With an authority our certificate must be valid and ours; without one
+ * the mesh is open, which the log says loudly. */
+static int load_cert(struct agent *a) {
+  char path[PATH_MAX];
+  bool own = a->cfg->cert_file[0] == '\0';
+  if (own)
+    path_in(path, sizeof(path), a->data_dir, "node.cert");
+  else
+    snprintf(path, sizeof(path), "%s", a->cfg->cert_file);
+  int rc = read_file(path, a->cert, sizeof(a->cert), &a->cert_len);
+  if (rc == -ENOENT && own && a->cfg->authority[0] == '\0') {
+    a->cert_len = 0;
+    agent_log(MB_LOG_WARN, NULL,
+              "no authority configured: open mesh, any node that knows the "
+              "cluster name is admitted");
+    return MB_OK;
+  }
+  if (rc != MB_OK) {
+    agent_log(MB_LOG_ERROR, NULL, "cannot read certificate %s: %s", path,
+              mb_strerror(rc));
+    return rc;
+  }
+  if (a->cfg->authority[0] == '\0')
+    return MB_OK;
+  uint8_t auth[MB_NODE_ID_LEN];
+  struct mb_cert c;
+  rc = mb_node_id_parse(auth, a->cfg->authority);
+  if (rc == MB_OK)
+    rc = mb_cert_verify(a->cert, a->cert_len, auth, time(NULL), 300, &c);
+  if (rc == MB_OK && memcmp(c.node_id, a->id.pk, MB_NODE_ID_LEN) != 0)
+    rc = MB_ECERTNODE;
+  if (rc != MB_OK)
+    agent_log(MB_LOG_ERROR, NULL, "certificate %s refused: %s", path,
+              mb_strerror(rc));
+  return rc;
+}
+
+/* ---- addresses ------------------------------------------------------------ */
+
+static bool unspecified(const struct mb_addr *m) {
+  static const uint8_t zero[16];
+  return memcmp(m->ip, zero, m->family == 6 ? 16 : 4) == 0;
+}
+
+/* Bound to every interface: advertise the first non-loopback address of
+ * the bound family, or loopback on a machine without one. */
+static void guess_address(struct mb_addr *m) {
+  struct ifaddrs *list, *i;
+  int family = m->family == 6 ? AF_INET6 : AF_INET;
+  if (getifaddrs(&list) != 0)
+    return;
+  for (i = list; i != NULL; i = i->ifa_next) {
+    if (i->ifa_addr == NULL || i->ifa_addr->sa_family != family ||
+        (i->ifa_flags & IFF_LOOPBACK) || !(i->ifa_flags & IFF_UP))
+      continue;
+    if (family == AF_INET)
+      memcpy(m->ip, &((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr, 4);
+    else
+      memcpy(m->ip, &((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr,
+             16);
+    break;
+  }
+  freeifaddrs(list);
+  if (unspecified(m)) {
+    if (family == AF_INET)
+      m->ip[0] = 127, m->ip[3] = 1;
+    else
+      m->ip[15] = 1;
+  }
+}
+
+static int advertise_address(struct agent *a) {
+  const char *text = a->cfg->advertise[0] ? a->cfg->advertise : a->cfg->bind;
+  if (mb_addr_parse(text, &a->advertise) != MB_OK) {
+    agent_log(MB_LOG_ERROR, NULL, "address '%s' is not a numeric HOST:PORT",
+              text);
+    return MB_EINVAL;
+  }
+  if (unspecified(&a->advertise))
+    guess_address(&a->advertise);
+  return MB_OK;
+}
+
+/* ---- the core -------------------------------------------------------------- */
+
+static int core_open(struct agent *a, uint64_t incarnation) {
+  struct swim_config sc = a->cfg->swim;
+  sc.cluster = a->cfg->cluster;
+  randombytes_buf(&sc.seed, sizeof(sc.seed));
+  sc.require_cert = a->cfg->authority[0] != '\0';
+  if (sc.require_cert)
+    mb_node_id_parse(sc.authority, a->cfg->authority);
+  struct swim_self self = {.id = &a->id,
+                           .cert = a->cert_len ? a->cert : NULL,
+                           .cert_len = a->cert_len,
+                           .name = a->cfg->name,
+                           .domain = a->cfg->domain,
+                           .addr = a->advertise,
+                           .incarnation = incarnation};
+  a->vc = mb_vcache_new(4096);
+  a->swim = swim_new(&sc, &self, a->vc, agent_now(a), agent_wall_ms());
+  if (a->swim == NULL) {
+    agent_log(MB_LOG_ERROR, NULL, "the membership core refused the "
+                                  "configuration (see docs/protocol.md)");
+    return MB_EINVAL;
+  }
+  agent_sample_payload(&a->payload, a->data_dir);
+  swim_set_payload(a->swim, agent_now(a), agent_wall_ms(), a->payload.capacity,
+                   a->payload.available, &a->payload.health, false);
+  a->told = a->payload;
+  return MB_OK;
+}
+
+static void join_mesh(struct agent *a) {
+  struct mb_addr seeds[2 * MB_AGENT_MAX_JOIN];
+  size_t n = 0, restored = 0;
+  for (size_t i = 0; i < a->cfg->n_join; i++) {
+    if (mb_addr_parse(a->cfg->join[i], &seeds[n]) == MB_OK)
+      n++;
+    else
+      agent_log(MB_LOG_WARN, NULL, "join address '%s' ignored: not HOST:PORT",
+                a->cfg->join[i]);
+  }
+  agent_store_restore(a, seeds + n, &restored, MB_AGENT_MAX_JOIN);
+  n += restored;
+  if (n > 0)
+    swim_join(a->swim, agent_now(a), seeds, n);
+}
+
+/* ---- timers and signals ------------------------------------------------------ */
+
+static void on_payload_timer(uv_timer_t *t) {
+  struct agent *a = t->data;
+  agent_sample_payload(&a->payload, a->data_dir);
+  bool announce = agent_payload_changed(&a->payload, &a->told);
+  swim_set_payload(a->swim, agent_now(a), agent_wall_ms(), a->payload.capacity,
+                   a->payload.available, &a->payload.health, announce);
+  if (announce)
+    a->told = a->payload;
+  agent_flush(a);
+}
+
+static void on_commit_timer(uv_timer_t *t) { agent_commit(t->data); }
+
+static void on_watchdog_timer(uv_timer_t *t) {
+  (void)t;
+  agent_notify("WATCHDOG=1");
+}
+
+static void close_handle(uv_handle_t *h, void *arg) {
+  (void)arg;
+  if (!uv_is_closing(h))
+    uv_close(h, NULL);
+}
+
+static void on_admin_closed(void *arg) {
+  struct agent *a = arg;
+  a->admin = NULL;
+  uv_walk(&a->loop, close_handle, NULL);
+}
+
+static void finish_stop(uv_timer_t *t) {
+  struct agent *a = t->data;
+  agent_commit(a);
+  if (a->admin != NULL)
+    mb_admin_close(a->admin, on_admin_closed, a);
+  else
+    on_admin_closed(a);
+}
+
+void agent_begin_stop(struct agent *a, const char *why) {
+  if (a->stopping)
+    return;
+  a->stopping = true;
+  agent_notify("STOPPING=1");
+  agent_log(MB_LOG_INFO, NULL, "leaving the mesh (%s)", why);
+  swim_leave(a->swim, agent_now(a));
+  agent_flush(a);
+  uv_timer_stop(&a->core_timer);
+  uv_timer_stop(&a->payload_timer);
+  uv_timer_start(&a->stop_timer, finish_stop, LEAVE_LINGER_MS, 0);
+}
+
+static void on_signal(uv_signal_t *s, int signum) {
+  struct agent *a = s->data;
+  if (signum == SIGHUP) {
+    struct mb_agent_config fresh;
+    bool help;
+    char err[256];
+    if (mb_agent_config_load(&fresh, saved_argc, saved_argv, &help, err,
+                             sizeof(err)) == MB_OK) {
+      agent_log_setup(fresh.log_level, fresh.log_json);
+      agent_log(MB_LOG_INFO, NULL, "reloaded: log level and format");
+    } else {
+      agent_log(MB_LOG_ERROR, NULL, "reload refused: %s", err);
+    }
+    return;
+  }
+  if (a->stopping) { /* a second signal: no more waiting */
+    uv_stop(&a->loop);
+    return;
+  }
+  agent_begin_stop(a, signum == SIGTERM ? "SIGTERM" : "SIGINT");
+}
+
+static void start_timer(struct agent *a, uv_timer_t *t, uv_timer_cb cb,
+                        uint64_t every) {
+  uv_timer_init(&a->loop, t);
+  t->data = a;
+  if (cb != NULL && every > 0)
+    uv_timer_start(t, cb, every, every);
+}
+
+static void start_signal(struct agent *a, uv_signal_t *s, int signum) {
+  uv_signal_init(&a->loop, s);
+  s->data = a;
+  uv_signal_start(s, on_signal, signum);
+}
+
+static void start_handles(struct agent *a) {
+  start_timer(a, &a->payload_timer, on_payload_timer,
+              a->cfg->payload_interval_ms);
+  start_timer(a, &a->commit_timer, on_commit_timer,
+              a->cfg->commit_interval_ms);
+  start_timer(a, &a->watchdog_timer, on_watchdog_timer,
+              agent_watchdog_interval_ms());
+  start_timer(a, &a->stop_timer, NULL, 0);
+  start_signal(a, &a->sigint, SIGINT);
+  start_signal(a, &a->sigterm, SIGTERM);
+  start_signal(a, &a->sighup, SIGHUP);
+}
+
+/* ---- run ------------------------------------------------------------------------ */
+
+static int start(struct agent *a) {
+  uint64_t incarnation;
+  int rc = agent_store_open(a, &incarnation);
+  if (rc == MB_OK)
+    rc = load_key(a);
+  if (rc == MB_OK)
+    rc = load_cert(a);
+  if (rc == MB_OK)
+    rc = advertise_address(a);
+  if (rc == MB_OK)
+    rc = core_open(a, incarnation);
+  if (rc == MB_OK)
+    rc = agent_net_open(a);
+  if (rc == MB_OK)
+    rc = agent_admin_open(a);
+  if (rc != MB_OK)
+    return rc;
+  start_handles(a);
+  join_mesh(a);
+  agent_flush(a);
+  char hex[MB_NODE_ID_HEX_LEN + 1], addr[MB_ADDR_TEXT_MAX];
+  mb_node_id_hex(hex, a->id.pk);
+  mb_addr_format(addr, sizeof(addr), &a->advertise);
+  agent_log(MB_LOG_INFO,
+            json_pack("{s:s, s:s, s:I, s:s}", "id", hex, "addr", addr,
+                      "incarnation", (json_int_t)incarnation, "admin",
+                      a->admin_path),
+            "agent %s started", a->cfg->name);
+  agent_notify("READY=1");
+  return MB_OK;
+}
+
+static void cleanup(struct agent *a) {
+  if (a->store != NULL)
+    agent_commit(a);
+  if (a->admin != NULL)
+    mb_admin_close(a->admin, NULL, NULL);
+  a->admin = NULL;
+  uv_walk(&a->loop, close_handle, NULL);
+  uv_run(&a->loop, UV_RUN_DEFAULT); /* let every close callback run */
+  uv_loop_close(&a->loop);
+  swim_free(a->swim);
+  mb_vcache_free(a->vc);
+  mb_store_close(a->store);
+  mb_identity_wipe(&a->id);
+}
+
+int mb_agent_run(const struct mb_agent_config *cfg) {
+  struct agent *a = calloc(1, sizeof(*a));
+  if (a == NULL)
+    return -ENOMEM;
+  a->cfg = cfg;
+  snprintf(a->data_dir, sizeof(a->data_dir), "%s", cfg->data_dir);
+  if (cfg->admin_socket[0])
+    snprintf(a->admin_path, sizeof(a->admin_path), "%s", cfg->admin_socket);
+  else
+    path_in(a->admin_path, sizeof(a->admin_path), a->data_dir, "admin.sock");
+  signal(SIGPIPE, SIG_IGN);
+  int rc = uv_loop_init(&a->loop);
+  if (rc != 0) {
+    free(a);
+    return rc;
+  }
+  a->started_ms = uv_now(&a->loop);
+  a->started_wall_ms = agent_wall_ms();
+  rc = start(a);
+  if (rc == MB_OK)
+    uv_run(&a->loop, UV_RUN_DEFAULT);
+  cleanup(a);
+  if (rc == MB_OK)
+    agent_log(MB_LOG_INFO, NULL, "agent stopped");
+  free(a);
+  return rc;
+}
+
+int mb_agent_main(int argc, char **argv) {
+  static struct mb_agent_config cfg;
+  bool help;
+  char err[512];
+  if (mb_agent_config_load(&cfg, argc, argv, &help, err, sizeof(err)) !=
+      MB_OK) {
+    fprintf(stderr, "meshbeat agent: %s\n", err);
+    return 2;
+  }
+  if (help) {
+    mb_agent_config_usage();
+    return 0;
+  }
+  if (cfg.check_only) {
+    char *text = mb_agent_config_dump(&cfg);
+    printf("%s\n", text ? text : "{}");
+    free(text);
+    return text ? 0 : 1;
+  }
+  saved_argc = argc;
+  saved_argv = argv;
+  agent_log_setup(cfg.log_level, cfg.log_json);
+  return mb_agent_run(&cfg) == MB_OK ? 0 : 1;
+}

@@ -1,0 +1,98 @@
+/* The agent's shared state, for its own files only (see mb_agent.h). */
+#ifndef MESHBEAT_AGENT_INTERNAL_H
+#define MESHBEAT_AGENT_INTERNAL_H
+
+#include "mb_admin.h"
+#include "mb_agent.h"
+#include "mb_store.h"
+#include "swim.h"
+
+#include <jansson.h>
+#include <uv.h>
+
+struct agent_payload {
+  uint64_t capacity, available;
+  struct mb_health health;
+  uint64_t cpu_busy, cpu_total; /* previous /proc/stat sample */
+};
+
+struct agent_counters {
+  uint64_t send_errors;   /* datagrams the kernel refused */
+  uint64_t recv_errors;   /* receive errors, truncated datagrams */
+  uint64_t store_errors;  /* failed commits (the batch is retried) */
+  uint64_t events;        /* membership events */
+};
+
+struct agent {
+  const struct mb_agent_config *cfg;
+  uv_loop_t loop;
+  uv_udp_t udp;
+  uv_timer_t core_timer, payload_timer, commit_timer, watchdog_timer,
+      stop_timer;
+  uv_signal_t sigint, sigterm, sighup;
+  struct swim *swim;
+  struct mb_vcache *vc;
+  struct mb_store *store;
+  struct mb_admin *admin;
+  struct mb_identity id;
+  uint8_t cert[MB_CERT_MAX_LEN];
+  size_t cert_len;
+  struct mb_addr advertise;
+  char data_dir[PATH_MAX];
+  char admin_path[PATH_MAX];
+  uint64_t started_ms; /* monotonic */
+  int64_t started_wall_ms;
+  struct agent_payload payload, told;
+  struct agent_counters counters;
+  bool stopping;
+  bool store_ok; /* the last commit succeeded */
+  /* recvmmsg: libuv hands out one 64 KiB slot per datagram of a batch */
+  uint8_t rxbuf[8 * 64 * 1024] __attribute__((aligned(16)));
+};
+
+/* log.c */
+void agent_log_setup(enum mb_log_level level, bool json);
+bool agent_log_enabled(enum mb_log_level level);
+void agent_log(enum mb_log_level level, json_t *fields, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+int64_t agent_wall_ms(void);
+
+/* notify.c */
+int agent_notify(const char *state);
+uint64_t agent_watchdog_interval_ms(void);
+
+/* sysinfo.c */
+void agent_sample_payload(struct agent_payload *p, const char *data_dir);
+bool agent_payload_changed(const struct agent_payload *now,
+                           const struct agent_payload *told);
+
+/* net.c */
+int agent_net_open(struct agent *a);
+void agent_net_close(struct agent *a);
+uint64_t agent_now(struct agent *a);
+/* Sends what the core has queued, applies its events, re-arms its timer. */
+void agent_flush(struct agent *a);
+
+/* persist.c */
+int agent_store_open(struct agent *a, uint64_t *incarnation);
+void agent_store_restore(struct agent *a, struct mb_addr *seeds,
+                         size_t *n_seeds, size_t max_seeds);
+void agent_on_event(struct agent *a, const struct swim_event *ev);
+void agent_commit(struct agent *a);
+/* The event as the admin API and the log show it. */
+json_t *agent_event_json(uint64_t seq, int64_t wall_ms, const uint8_t *id,
+                         const char *name, int from, int to, int reason,
+                         uint64_t incarnation);
+
+/* commands.c */
+int agent_admin_open(struct agent *a);
+json_t *agent_member_json(struct agent *a, size_t i);
+
+/* metrics.c */
+char *agent_metrics_text(struct agent *a);
+
+/* agent.c */
+void agent_begin_stop(struct agent *a, const char *why);
+int64_t agent_mono_to_wall(struct agent *a, uint64_t mono_ms);
+
+#endif

@@ -1,0 +1,232 @@
+/* The admin socket's commands (docs/admin-api.md): the agent's state as
+ * JSON, and join/leave as core commands. */
+#include "agent_internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+json_t *agent_member_json(struct agent *a, size_t i) {
+  struct swim_member_info m;
+  if (swim_member_get(a->swim, i, &m) != MB_OK)
+    return NULL;
+  char hex[MB_NODE_ID_HEX_LEN + 1], addr[MB_ADDR_TEXT_MAX];
+  char seen[MB_ADMIN_TIME_LEN], since[MB_ADMIN_TIME_LEN];
+  mb_node_id_hex(hex, m.id);
+  mb_addr_format(addr, sizeof(addr), &m.addr);
+  int64_t since_ms = agent_mono_to_wall(a, m.state_since);
+  /* Alive means heard from within the protocol's bounds: seen now.
+   * Otherwise it was last seen when it stopped being alive. */
+  int64_t seen_ms = m.state == SWIM_ALIVE || m.is_self ? agent_wall_ms()
+                                                        : since_ms;
+  mb_admin_format_time(seen, sizeof(seen), seen_ms);
+  mb_admin_format_time(since, sizeof(since), since_ms);
+  return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:i, "
+                   "s:b}",
+                   "id", hex, "name", m.name, "addr", addr, "domain", m.domain,
+                   "state", swim_state_name(m.state), "incarnation",
+                   (json_int_t)m.incarnation, "capacity",
+                   (json_int_t)m.capacity, "available",
+                   (json_int_t)m.available, "last_seen", seen, "since", since,
+                   "confirmations", (int)m.confirmations, "self", m.is_self);
+}
+
+static int cmd_members(void *ctx, const json_t *req, json_t **result,
+                       struct mb_admin_error *err) {
+  (void)req, (void)err;
+  struct agent *a = ctx;
+  json_t *list = json_array();
+  for (size_t i = 0; i < swim_member_count(a->swim); i++)
+    json_array_append_new(list, agent_member_json(a, i));
+  *result = list;
+  return 0;
+}
+
+/* By name (exact) or by id prefix (hex, case-insensitive). */
+static int cmd_member(void *ctx, const json_t *req, json_t **result,
+                      struct mb_admin_error *err) {
+  struct agent *a = ctx;
+  const char *q = json_string_value(json_object_get(req, "query"));
+  if (q == NULL || q[0] == '\0')
+    return mb_admin_error_set(err, MB_EINVAL, "invalid_request",
+                              "member needs \"query\": a name or id prefix");
+  long found = -1;
+  size_t matches = 0;
+  char names[200] = "";
+  for (size_t i = 0; i < swim_member_count(a->swim); i++) {
+    struct swim_member_info m;
+    char hex[MB_NODE_ID_HEX_LEN + 1];
+    swim_member_get(a->swim, i, &m);
+    mb_node_id_hex(hex, m.id);
+    if (strcmp(m.name, q) == 0) {
+      found = (long)i, matches = 1;
+      break;
+    }
+    if (strncasecmp(hex, q, strlen(q)) == 0) {
+      found = (long)i, matches++;
+      snprintf(names + strlen(names), sizeof(names) - strlen(names), "%s%s",
+               matches > 1 ? ", " : "", m.name);
+    }
+  }
+  if (matches == 0)
+    return mb_admin_error_set(err, -ENOENT, "not_found",
+                              "no member named or with id prefix '%s'", q);
+  if (matches > 1)
+    return mb_admin_error_set(err, MB_EINVAL, "ambiguous",
+                              "'%s' matches %zu members: %s", q, matches,
+                              names);
+  *result = agent_member_json(a, (size_t)found);
+  return 0;
+}
+
+static json_t *state_counts(struct agent *a) {
+  json_int_t n[4] = {0};
+  for (size_t i = 0; i < swim_member_count(a->swim); i++) {
+    struct swim_member_info m;
+    if (swim_member_get(a->swim, i, &m) == MB_OK && m.state <= SWIM_LEFT)
+      n[m.state]++;
+  }
+  return json_pack("{s:I, s:I, s:I, s:I}", "alive", n[0], "suspect", n[1],
+                   "dead", n[2], "left", n[3]);
+}
+
+static int cmd_info(void *ctx, const json_t *req, json_t **result,
+                    struct mb_admin_error *err) {
+  (void)req, (void)err;
+  struct agent *a = ctx;
+  char hex[MB_NODE_ID_HEX_LEN + 1], addr[MB_ADDR_TEXT_MAX];
+  mb_node_id_hex(hex, a->id.pk);
+  mb_addr_format(addr, sizeof(addr), &a->advertise);
+  *result = json_pack(
+      "{s:s, s:s, s:s, s:s, s:I, s:s, s:I, s:s, s:o, s:i, s:b}", "id", hex,
+      "name", a->cfg->name, "cluster", a->cfg->cluster, "addr", addr,
+      "incarnation", (json_int_t)swim_self_incarnation(a->swim), "version",
+      MESHBEAT_VERSION, "uptime_s",
+      (json_int_t)((agent_now(a) - a->started_ms) / 1000), "data_dir",
+      a->data_dir, "members", state_counts(a), "awareness",
+      (int)swim_awareness(a->swim), "admission", a->cfg->authority[0] != 0);
+  return 0;
+}
+
+struct events_ctx {
+  json_t *list;
+};
+
+static int add_event(const struct mb_store_event *ev, void *arg) {
+  struct events_ctx *e = arg;
+  json_array_append_new(e->list,
+                        agent_event_json(ev->seq, ev->time_ms, ev->id,
+                                         ev->name, ev->from, ev->to,
+                                         ev->reason, ev->incarnation));
+  return 0;
+}
+
+/* Committed events after "since"; with "follow", new ones stream. */
+static int cmd_events(void *ctx, const json_t *req, json_t **result,
+                      struct mb_admin_error *err) {
+  struct agent *a = ctx;
+  json_t *since = json_object_get(req, "since"), *limit =
+                                                     json_object_get(req,
+                                                                     "limit");
+  if ((since && (!json_is_integer(since) || json_integer_value(since) < 0)) ||
+      (limit && (!json_is_integer(limit) || json_integer_value(limit) < 0)))
+    return mb_admin_error_set(err, MB_EINVAL, "invalid_request",
+                              "since and limit must be non-negative integers");
+  agent_commit(a); /* what the log says includes what just happened */
+  /* With "since", the first events after it (paging forward); without,
+   * the latest ones. */
+  size_t n = limit ? (size_t)json_integer_value(limit) : 100;
+  uint64_t last = mb_store_last_event_seq(a->store), from = 0;
+  if (since)
+    from = (uint64_t)json_integer_value(since);
+  else if (n > 0 && last > n)
+    from = last - n;
+  struct events_ctx e = {.list = json_array()};
+  int rc = mb_store_events_since(a->store, from, n, add_event, &e);
+  if (rc < 0) {
+    json_decref(e.list);
+    return mb_admin_error_set(err, rc, "store_error", "event log: %s",
+                              mb_strerror(rc));
+  }
+  *result = e.list;
+  return 0;
+}
+
+static int cmd_metrics(void *ctx, const json_t *req, json_t **result,
+                       struct mb_admin_error *err) {
+  (void)req;
+  char *text = agent_metrics_text(ctx);
+  if (text == NULL)
+    return mb_admin_error_set(err, -ENOMEM, "internal", "out of memory");
+  *result = json_string(text);
+  free(text);
+  return 0;
+}
+
+static int cmd_health(void *ctx, const json_t *req, json_t **result,
+                      struct mb_admin_error *err) {
+  (void)req, (void)err;
+  struct agent *a = ctx;
+  uint32_t aw = swim_awareness(a->swim);
+  const char *status = !a->store_ok ? "failing"
+                       : aw >= a->cfg->swim.awareness_max / 2 ? "degraded"
+                                                              : "ok";
+  *result = json_pack("{s:s, s:{s:b, s:b, s:i, s:b}}", "status", status,
+                      "checks", "udp", 1, "store", a->store_ok, "awareness",
+                      (int)aw, "leaving", a->stopping);
+  return 0;
+}
+
+static int cmd_join(void *ctx, const json_t *req, json_t **result,
+                    struct mb_admin_error *err) {
+  struct agent *a = ctx;
+  json_t *addrs = json_object_get(req, "addrs");
+  struct mb_addr seeds[MB_AGENT_MAX_JOIN];
+  size_t n = 0, i;
+  json_t *v;
+  if (!json_is_array(addrs) || json_array_size(addrs) == 0 ||
+      json_array_size(addrs) > MB_AGENT_MAX_JOIN)
+    return mb_admin_error_set(err, MB_EINVAL, "invalid_request",
+                              "join needs \"addrs\": 1 to %d HOST:PORT",
+                              MB_AGENT_MAX_JOIN);
+  json_array_foreach(addrs, i, v) {
+    const char *t = json_string_value(v);
+    if (t == NULL || mb_addr_parse(t, &seeds[n]) != MB_OK)
+      return mb_admin_error_set(err, MB_EINVAL, "invalid_request",
+                                "'%s' is not a numeric HOST:PORT",
+                                t ? t : "(not a string)");
+    n++;
+  }
+  swim_join(a->swim, agent_now(a), seeds, n);
+  agent_flush(a);
+  *result = json_pack("{s:I}", "contacted", (json_int_t)n);
+  return 0;
+}
+
+static int cmd_leave(void *ctx, const json_t *req, json_t **result,
+                     struct mb_admin_error *err) {
+  (void)req, (void)err;
+  agent_begin_stop(ctx, "admin leave");
+  *result = json_pack("{s:b}", "left", 1);
+  return 0;
+}
+
+static const struct mb_admin_command commands[] = {
+    {"members", cmd_members, false}, {"member", cmd_member, false},
+    {"info", cmd_info, false},       {"events", cmd_events, true},
+    {"metrics", cmd_metrics, false}, {"health", cmd_health, false},
+    {"join", cmd_join, false},       {"leave", cmd_leave, false},
+};
+
+int agent_admin_open(struct agent *a) {
+  struct mb_admin_options opt = {
+      .path = a->admin_path,
+      .group = a->cfg->admin_group[0] ? a->cfg->admin_group : NULL,
+      .commands = commands,
+      .n_commands = sizeof(commands) / sizeof(commands[0]),
+      .ctx = a};
+  int rc = mb_admin_open(&a->admin, &a->loop, &opt);
+  if (rc != MB_OK)
+    agent_log(MB_LOG_ERROR, NULL, "cannot open the admin socket %s: %s",
+              a->admin_path, mb_strerror(rc));
+  return rc;
+}

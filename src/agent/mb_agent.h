@@ -1,0 +1,79 @@
+/*
+ * meshbeat agent: the driver that runs the membership core on real sockets.
+ * It wires the layers below together and owns no protocol logic:
+ *
+ *   config.c    defaults < config file (libconfuse) < MESHBEAT_* < flags
+ *   agent.c     lifecycle: identity, store, core, loop, signals, shutdown
+ *   net.c       the UDP socket (libuv, recvmmsg) and the core's timer
+ *   persist.c   the view and the event log into the store, batched
+ *   sysinfo.c   the heartbeat payload: disk, cpu, memory, load, temperature
+ *   commands.c  the admin socket's commands
+ *   metrics.c   the Prometheus exposition
+ *   log.c       text or JSON lines on stderr
+ *   notify.c    systemd's notification protocol (READY, WATCHDOG, STOPPING)
+ *
+ * Ownership: the agent owns everything it opens; mb_agent_run returns only
+ * after closing it all.  Errors: 0 or a negative MB_E* / -errno code, as in
+ * every layer; mb_agent_main turns them into exit codes.
+ */
+#ifndef MESHBEAT_AGENT_H
+#define MESHBEAT_AGENT_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "swim.h"
+
+#define MB_AGENT_MAX_JOIN 16
+#define MB_AGENT_TEXT 256
+
+enum mb_log_level { MB_LOG_DEBUG, MB_LOG_INFO, MB_LOG_WARN, MB_LOG_ERROR };
+
+struct mb_agent_config {
+  char config_file[PATH_MAX]; /* "" when none */
+  char name[MB_NAME_MAX + 1];
+  char domain[MB_DOMAIN_MAX + 1];
+  char cluster[MB_NAME_MAX + 1];
+  char bind[MB_AGENT_TEXT];      /* HOST:PORT */
+  char advertise[MB_AGENT_TEXT]; /* HOST:PORT; "" = from bind */
+  char join[MB_AGENT_MAX_JOIN][MB_AGENT_TEXT];
+  size_t n_join;
+  char data_dir[PATH_MAX];
+  char admin_socket[PATH_MAX]; /* "" = DATA_DIR/admin.sock */
+  char admin_group[MB_AGENT_TEXT];
+  char key_file[PATH_MAX];  /* "" = DATA_DIR/node.key, made on first start */
+  char cert_file[PATH_MAX]; /* "" = DATA_DIR/node.cert when it exists */
+  char authority[MB_NODE_ID_HEX_LEN + 1]; /* "" = open mesh, no admission */
+  enum mb_log_level log_level;
+  bool log_json;
+  uint32_t payload_interval_ms; /* 10000: disk and health refresh */
+  uint32_t commit_interval_ms;  /* 200: store batch period */
+  uint64_t event_retention;     /* 100000 events kept */
+  struct swim_config swim;      /* protocol parameters ([gossip] section) */
+  bool check_only;              /* --check: print the settings, do not run */
+};
+
+/* The effective settings as JSON text (caller frees), for --check. */
+char *mb_agent_config_dump(const struct mb_agent_config *c);
+
+/*
+ * Fills c from, in rising precedence: built-in defaults, the file named by
+ * --config or MESHBEAT_CONFIG, MESHBEAT_* environment variables, and the
+ * command line (argv[0] is the command name).  0, or a negative code with a
+ * message in err; CLI usage errors return MB_EINVAL.  --help sets *help.
+ */
+int mb_agent_config_load(struct mb_agent_config *c, int argc, char **argv,
+                         bool *help, char *err, size_t errlen);
+void mb_agent_config_usage(void);
+
+/* Runs the agent until SIGTERM/SIGINT or an admin "leave"; 0 on a clean
+ * exit, a negative code when it could not start. */
+int mb_agent_run(const struct mb_agent_config *c);
+
+/* `meshbeat agent ...`: config, run, exit status (0 ok, 1 failed to start
+ * or died, 2 usage). */
+int mb_agent_main(int argc, char **argv);
+
+#endif

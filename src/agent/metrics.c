@@ -1,0 +1,112 @@
+/* The Prometheus exposition of the agent (docs/operations.md lists every
+ * family). */
+#include "agent_internal.h"
+
+#include <string.h>
+
+static void counter(struct mb_prom *p, const char *name, const char *help,
+                    uint64_t v) {
+  mb_prom_family(p, name, "counter", help);
+  mb_prom_u64(p, name, NULL, 0, v);
+}
+
+static void gauge(struct mb_prom *p, const char *name, const char *help,
+                  uint64_t v) {
+  mb_prom_family(p, name, "gauge", help);
+  mb_prom_u64(p, name, NULL, 0, v);
+}
+
+static void members_by_state(struct agent *a, struct mb_prom *p) {
+  uint64_t n[4] = {0};
+  for (size_t i = 0; i < swim_member_count(a->swim); i++) {
+    struct swim_member_info m;
+    if (swim_member_get(a->swim, i, &m) == MB_OK && m.state <= SWIM_LEFT)
+      n[m.state]++;
+  }
+  mb_prom_family(p, "meshbeat_members", "gauge",
+                 "Members in our view by state, self included.");
+  for (int s = 0; s < 4; s++) {
+    struct mb_prom_label l = {"state", swim_state_name((enum swim_state)s)};
+    mb_prom_u64(p, "meshbeat_members", &l, 1, n[s]);
+  }
+}
+
+static void protocol(struct agent *a, struct mb_prom *p) {
+  static const char *reasons[SWIM_REJ_COUNT_] = {
+      "malformed", "signature", "admission", "replay", "self", "record"};
+  struct swim_stats st;
+  swim_get_stats(a->swim, &st);
+  counter(p, "meshbeat_datagrams_sent_total", "UDP datagrams sent.",
+          st.sent_datagrams);
+  counter(p, "meshbeat_bytes_sent_total", "UDP payload bytes sent.",
+          st.sent_bytes);
+  counter(p, "meshbeat_datagrams_received_total", "UDP datagrams received.",
+          st.recv_datagrams);
+  counter(p, "meshbeat_bytes_received_total", "UDP payload bytes received.",
+          st.recv_bytes);
+  mb_prom_family(p, "meshbeat_datagrams_rejected_total", "counter",
+                 "Datagrams or records refused, by reason; they changed "
+                 "nothing and got no reply.");
+  for (int r = 0; r < SWIM_REJ_COUNT_; r++) {
+    struct mb_prom_label l = {"reason", reasons[r]};
+    mb_prom_u64(p, "meshbeat_datagrams_rejected_total", &l, 1,
+                st.rejected[r]);
+  }
+  counter(p, "meshbeat_probes_total", "Probes started.", st.probes);
+  counter(p, "meshbeat_probe_failures_total",
+          "Probes with no ack, direct or indirect.", st.probe_failures);
+  counter(p, "meshbeat_suspicions_total", "Members we came to suspect.",
+          st.suspicions);
+  counter(p, "meshbeat_refutations_total",
+          "Suspicions of us that we refuted.", st.refutations);
+  counter(p, "meshbeat_send_errors_total",
+          "Datagrams the kernel refused to send.", a->counters.send_errors);
+  counter(p, "meshbeat_receive_errors_total",
+          "Receive errors and truncated datagrams.", a->counters.recv_errors);
+  gauge(p, "meshbeat_awareness",
+        "Lifeguard local health multiplier (0 = healthy).",
+        swim_awareness(a->swim));
+  gauge(p, "meshbeat_incarnation", "Our incarnation.",
+        swim_self_incarnation(a->swim));
+}
+
+static void store(struct agent *a, struct mb_prom *p) {
+  struct mb_store_stats st;
+  mb_store_get_stats(a->store, &st);
+  counter(p, "meshbeat_store_commits_total", "Store batches committed.",
+          st.commits);
+  counter(p, "meshbeat_store_commit_errors_total",
+          "Store commits that failed (retried).", st.commit_errors);
+  const char *h = "meshbeat_store_commit_seconds";
+  mb_prom_family(p, h, "histogram", "Store commit latency.");
+  uint64_t cum = 0;
+  char le[32], name[64];
+  snprintf(name, sizeof(name), "%s_bucket", h);
+  for (int i = 0; i < MB_STORE_LAT_BUCKETS; i++) {
+    cum += st.commit_us_hist[i];
+    if (i == MB_STORE_LAT_BUCKETS - 1)
+      snprintf(le, sizeof(le), "+Inf");
+    else
+      snprintf(le, sizeof(le), "%g", (double)(1ull << (i + 6)) / 1e6);
+    struct mb_prom_label l = {"le", le};
+    mb_prom_u64(p, name, &l, 1, cum);
+  }
+  snprintf(name, sizeof(name), "%s_sum", h);
+  mb_prom_double(p, name, NULL, 0, (double)st.sum_commit_us / 1e6);
+  snprintf(name, sizeof(name), "%s_count", h);
+  mb_prom_u64(p, name, NULL, 0, cum);
+}
+
+char *agent_metrics_text(struct agent *a) {
+  struct mb_prom p;
+  mb_prom_init(&p);
+  members_by_state(a, &p);
+  protocol(a, &p);
+  store(a, &p);
+  struct mb_admin_stats as;
+  mb_admin_get_stats(a->admin, &as);
+  mb_admin_stats_prom(&as, &p);
+  char *text = mb_prom_status(&p) == MB_OK ? strdup(mb_prom_text(&p)) : NULL;
+  mb_prom_free(&p);
+  return text;
+}

@@ -1,0 +1,141 @@
+/*
+ * The agent's only socket: one UDP socket, read in batches (recvmmsg), each
+ * datagram handed to the core as it comes; the core's outputs are sent at
+ * once with a non-blocking send (a full socket buffer drops the datagram,
+ * as the network may), and one timer follows the core's next deadline.
+ */
+#include "agent_internal.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+uint64_t agent_now(struct agent *a) { return uv_now(&a->loop); }
+
+static void to_sockaddr(const struct mb_addr *m, struct sockaddr_storage *ss) {
+  memset(ss, 0, sizeof(*ss));
+  if (m->family == 6) {
+    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
+    s6->sin6_family = AF_INET6;
+    s6->sin6_port = htons(m->port);
+    memcpy(&s6->sin6_addr, m->ip, 16);
+  } else {
+    struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
+    s4->sin_family = AF_INET;
+    s4->sin_port = htons(m->port);
+    memcpy(&s4->sin_addr, m->ip, 4);
+  }
+}
+
+static bool from_sockaddr(const struct sockaddr *sa, struct mb_addr *m) {
+  memset(m, 0, sizeof(*m));
+  if (sa->sa_family == AF_INET) {
+    const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+    m->family = 4;
+    m->port = ntohs(s4->sin_port);
+    memcpy(m->ip, &s4->sin_addr, 4);
+    return true;
+  }
+  if (sa->sa_family == AF_INET6) {
+    const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+    m->family = 6;
+    m->port = ntohs(s6->sin6_port);
+    memcpy(m->ip, &s6->sin6_addr, 16);
+    return true;
+  }
+  return false;
+}
+
+static void send_datagram(struct agent *a, const struct swim_output *o) {
+  struct sockaddr_storage ss;
+  to_sockaddr(&o->to, &ss);
+  uv_buf_t buf = uv_buf_init((char *)o->buf, (unsigned)o->len);
+  if (uv_udp_try_send(&a->udp, &buf, 1, (const struct sockaddr *)&ss) < 0)
+    a->counters.send_errors++;
+}
+
+static void on_core_timer(uv_timer_t *t);
+
+void agent_flush(struct agent *a) {
+  struct swim_output o;
+  while (swim_poll(a->swim, &o))
+    if (o.kind == SWIM_OUT_SEND)
+      send_datagram(a, &o);
+    else
+      agent_on_event(a, &o.ev);
+  if (a->stopping && uv_is_active((uv_handle_t *)&a->stop_timer))
+    return; /* leaving: the core is quiet, no more ticks */
+  uint64_t now = agent_now(a), at = swim_next_deadline(a->swim);
+  uv_timer_start(&a->core_timer, on_core_timer, at > now ? at - now : 0, 0);
+}
+
+static void on_core_timer(uv_timer_t *t) {
+  struct agent *a = t->data;
+  swim_tick(a->swim, agent_now(a));
+  agent_flush(a);
+}
+
+static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
+  (void)hint;
+  struct agent *a = h->data;
+  *buf = uv_buf_init((char *)a->rxbuf, sizeof(a->rxbuf));
+}
+
+static void on_recv(uv_udp_t *u, ssize_t n, const uv_buf_t *buf,
+                    const struct sockaddr *from, unsigned flags) {
+  (void)buf;
+  struct agent *a = u->data;
+  if (n < 0 || (flags & UV_UDP_PARTIAL)) {
+    a->counters.recv_errors++;
+    return;
+  }
+  struct mb_addr src;
+  if (n == 0 || from == NULL || !from_sockaddr(from, &src))
+    return; /* end of a batch, or nothing */
+  swim_receive(a->swim, agent_now(a), &src, (const uint8_t *)buf->base,
+               (size_t)n);
+  agent_flush(a);
+}
+
+static int bind_addr(const char *text, struct sockaddr_storage *ss,
+                     struct mb_addr *m) {
+  int rc = mb_addr_parse(text, m);
+  if (rc == MB_OK)
+    to_sockaddr(m, ss);
+  return rc;
+}
+
+int agent_net_open(struct agent *a) {
+  struct sockaddr_storage ss;
+  struct mb_addr bind;
+  if (bind_addr(a->cfg->bind, &ss, &bind) != MB_OK) {
+    agent_log(MB_LOG_ERROR, NULL, "bind address '%s' is not HOST:PORT",
+              a->cfg->bind);
+    return MB_EINVAL;
+  }
+  int domain = bind.family == 6 ? AF_INET6 : AF_INET;
+  int rc = uv_udp_init_ex(&a->loop, &a->udp, (unsigned)domain | UV_UDP_RECVMMSG);
+  if (rc == 0)
+    rc = uv_udp_bind(&a->udp, (const struct sockaddr *)&ss, 0);
+  if (rc == 0) {
+    /* Room for a burst: a join answer is a few dozen datagrams at once. */
+    int size = 4 << 20;
+    uv_recv_buffer_size((uv_handle_t *)&a->udp, &size);
+    size = 4 << 20;
+    uv_send_buffer_size((uv_handle_t *)&a->udp, &size);
+    a->udp.data = a;
+    rc = uv_udp_recv_start(&a->udp, on_alloc, on_recv);
+  }
+  if (rc != 0) {
+    agent_log(MB_LOG_ERROR, NULL, "cannot bind UDP %s: %s", a->cfg->bind,
+              uv_strerror(rc));
+    return rc;
+  }
+  uv_timer_init(&a->loop, &a->core_timer);
+  a->core_timer.data = a;
+  return MB_OK;
+}
+
+void agent_net_close(struct agent *a) {
+  uv_udp_recv_stop(&a->udp);
+  uv_timer_stop(&a->core_timer);
+}

@@ -1,0 +1,149 @@
+/*
+ * The view and the event log, kept in the store.  Every membership event
+ * stages the member's latest record and one log entry; the commit timer
+ * writes a whole batch in one transaction.  At start the stored members go
+ * back into the core (re-verified there) and their addresses serve as join
+ * seeds, so a restarted agent finds its mesh with no --join at all.
+ */
+#include "agent_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+/* The store keeps a directory of its own inside the data directory, next
+ * to the key and certificate. */
+int agent_store_open(struct agent *a, uint64_t *incarnation) {
+  char why[256] = "", dir[PATH_MAX + 8];
+  if (mkdir(a->data_dir, 0700) != 0 && errno != EEXIST) {
+    int rc = -errno;
+    agent_log(MB_LOG_ERROR, NULL, "cannot create the data directory %s: %s",
+              a->data_dir, mb_strerror(rc));
+    return rc;
+  }
+  snprintf(dir, sizeof(dir), "%s/store", a->data_dir);
+  struct mb_store_options opt;
+  mb_store_options_default(&opt);
+  opt.max_events = a->cfg->event_retention;
+  opt.errbuf = why;
+  opt.errbuf_len = sizeof(why);
+  int rc = mb_store_open(&a->store, dir, &opt);
+  if (rc != MB_OK) {
+    agent_log(MB_LOG_ERROR, NULL, "cannot open the store in %s: %s (%s)", dir,
+              mb_strerror(rc), why);
+    return rc;
+  }
+  /* Above every incarnation this node ever used, durably, before use. */
+  rc = mb_store_self_incarnation_bump(a->store, 1, incarnation);
+  if (rc != MB_OK)
+    agent_log(MB_LOG_ERROR, NULL, "cannot store our incarnation: %s (%s)",
+              mb_strerror(rc), mb_store_errmsg(a->store));
+  a->store_ok = rc == MB_OK;
+  return rc;
+}
+
+struct restore_ctx {
+  struct agent *a;
+  struct mb_addr *seeds;
+  size_t n, max, restored, refused;
+};
+
+static int restore_one(const struct mb_store_member *m, void *arg) {
+  struct restore_ctx *r = arg;
+  if (memcmp(m->id, r->a->id.pk, MB_NODE_ID_LEN) == 0)
+    return 0;
+  if (swim_restore(r->a->swim, agent_now(r->a), m->record, m->record_len,
+                   m->cert, m->cert_len) != MB_OK) {
+    r->refused++;
+    return 0;
+  }
+  r->restored++;
+  long i = swim_member_find(r->a->swim, m->id);
+  struct swim_member_info info;
+  if (i >= 0 && r->n < r->max && m->state != MB_STORE_LEFT &&
+      swim_member_get(r->a->swim, (size_t)i, &info) == MB_OK)
+    r->seeds[r->n++] = info.addr;
+  return 0;
+}
+
+void agent_store_restore(struct agent *a, struct mb_addr *seeds,
+                         size_t *n_seeds, size_t max_seeds) {
+  struct restore_ctx r = {.a = a, .seeds = seeds, .max = max_seeds};
+  mb_store_members_foreach(a->store, restore_one, &r);
+  *n_seeds = r.n;
+  if (r.restored || r.refused)
+    agent_log(MB_LOG_INFO,
+              json_pack("{s:I, s:I}", "restored", (json_int_t)r.restored,
+                        "refused", (json_int_t)r.refused),
+              "view restored from the store");
+}
+
+json_t *agent_event_json(uint64_t seq, int64_t wall_ms, const uint8_t *id,
+                         const char *name, int from, int to, int reason,
+                         uint64_t incarnation) {
+  char hex[MB_NODE_ID_HEX_LEN + 1], when[MB_ADMIN_TIME_LEN];
+  mb_node_id_hex(hex, id);
+  mb_admin_format_time(when, sizeof(when), wall_ms);
+  return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "seq",
+                   (json_int_t)seq, "time", when, "id", hex, "name", name,
+                   "from", swim_state_name((enum swim_state)from), "to",
+                   swim_state_name((enum swim_state)to), "reason",
+                   swim_reason_name((enum swim_reason)reason), "incarnation",
+                   (json_int_t)incarnation);
+}
+
+static void stage_member(struct agent *a, const struct swim_event *ev) {
+  long i = swim_member_find(a->swim, ev->id);
+  struct mb_bytes rec, cert;
+  if (i < 0 || swim_member_raw(a->swim, (size_t)i, &rec, &cert) != MB_OK ||
+      rec.len == 0)
+    return;
+  struct mb_store_member m = {.state = (uint8_t)ev->to,
+                              .since_ms = agent_mono_to_wall(a, ev->at),
+                              .incarnation = ev->incarnation,
+                              .record = rec.p,
+                              .record_len = rec.len,
+                              .cert = cert.len ? cert.p : NULL,
+                              .cert_len = cert.len};
+  memcpy(m.id, ev->id, MB_NODE_ID_LEN);
+  mb_store_member_put(a->store, &m);
+}
+
+void agent_on_event(struct agent *a, const struct swim_event *ev) {
+  a->counters.events++;
+  stage_member(a, ev);
+  struct mb_store_event se = {.time_ms = agent_mono_to_wall(a, ev->at),
+                              .from = (uint8_t)ev->from,
+                              .to = (uint8_t)ev->to,
+                              .reason = (uint8_t)ev->reason,
+                              .incarnation = ev->incarnation};
+  memcpy(se.id, ev->id, MB_NODE_ID_LEN);
+  snprintf(se.name, sizeof(se.name), "%s", ev->name);
+  uint64_t seq = 0;
+  mb_store_event_append(a->store, &se, &seq);
+  json_t *j = agent_event_json(seq, se.time_ms, ev->id, ev->name, ev->from,
+                               ev->to, ev->reason, ev->incarnation);
+  enum mb_log_level level =
+      ev->to == SWIM_ALIVE || ev->to == SWIM_LEFT ? MB_LOG_INFO : MB_LOG_WARN;
+  agent_log(level, json_incref(j), "member %s %s -> %s (%s)", ev->name,
+            swim_state_name(ev->from), swim_state_name(ev->to),
+            swim_reason_name(ev->reason));
+  if (a->admin != NULL)
+    mb_admin_publish(a->admin, "events", j);
+  else
+    json_decref(j);
+}
+
+void agent_commit(struct agent *a) {
+  if (mb_store_staged(a->store) == 0)
+    return;
+  int rc = mb_store_commit(a->store);
+  if (rc < 0) {
+    a->counters.store_errors++;
+    if (a->store_ok)
+      agent_log(MB_LOG_ERROR, NULL, "store commit failed: %s (%s); retrying",
+                mb_strerror(rc), mb_store_errmsg(a->store));
+  }
+  a->store_ok = rc >= 0;
+}

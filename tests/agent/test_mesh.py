@@ -1,0 +1,245 @@
+#!/usr/bin/python3
+"""Process-level tests of `meshbeat agent` on loopback (ctest: agent_*).
+
+usage: test_mesh.py MESHBEAT TEST BASE_PORT
+TEST: lifecycle | admin | bad_datagrams | crash_loop
+Set MESHBEAT_KEEP=1 to keep the agents' logs and data directories.
+"""
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+from meshlib import Mesh, MeshError, admin_call
+
+DETECT_S = 30  # generous bounds: CI runs these on 2 cores, also under ASan
+
+
+def events_of(agent):
+    return agent.call("events", limit=100000)
+
+
+def test_lifecycle(mesh):
+    """Join, SIGKILL, restart without --join, graceful leave."""
+    t0 = time.monotonic()
+    mesh.start_all()
+    mesh.wait(mesh.converged, "5 agents to converge", DETECT_S)
+    print(f"converged {time.monotonic() - t0:.2f} s after the first start")
+    victim, leaver = mesh.agents[4], mesh.agents[3]
+    inc_before = victim.states()[victim.name][1]
+    victim.kill(signal.SIGKILL)
+    t_kill = time.monotonic()
+    mesh.wait(lambda: mesh.all_see(victim.name, "dead"),
+              "every survivor to declare n4 dead", DETECT_S)
+    print(f"n4 dead everywhere {time.monotonic() - t_kill:.2f} s after SIGKILL")
+    for a in mesh.running():
+        false = [e for e in events_of(a)
+                 if e["to"] == "dead" and e["name"] != victim.name]
+        if false:
+            raise MeshError(f"{a.name} declared healthy members dead: {false}")
+    # The restarted agent finds the mesh through its stored view.
+    victim.start(join=())
+    mesh.wait(lambda: mesh.all_see(victim.name, "alive", inc_before + 1),
+              "n4 alive again with a higher incarnation everywhere", DETECT_S)
+    leaver.kill(signal.SIGTERM)
+    if leaver.proc.returncode != 0:
+        raise MeshError(f"SIGTERM: exit code {leaver.proc.returncode}")
+    mesh.wait(lambda: mesh.all_see(leaver.name, "left"),
+              "n3's graceful leave to show as left", DETECT_S)
+
+
+def expect_error(agent, line, code):
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(5)
+        s.connect(agent.admin)
+        s.sendall(line)
+        answer = s.makefile("rb").readline()
+    r = json.loads(answer)
+    if r.get("ok") is not False or r["error"]["code"] != code:
+        raise MeshError(f"{line[:40]!r}: expected error {code}, got {r}")
+
+
+def test_admin(mesh):
+    """Admin queries, the CLI contract, and malformed input breaking nothing."""
+    mesh.start_all()
+    mesh.wait(mesh.converged, "3 agents to converge", DETECT_S)
+    a = mesh.agents[0]
+    expect_error(a, b"this is not json\n", "parse_error")
+    expect_error(a, b"[1,2,3]\n", "invalid_request")
+    expect_error(a, b'{"cmd":"frobnicate"}\n', "unknown_command")
+    expect_error(a, b'{"cmd":"member","query":"nobody"}\n', "not_found")
+    expect_error(a, b'{"cmd":"join","addrs":["not an address"]}\n',
+                 "invalid_request")
+    expect_error(a, b"{" + b" " * (70 * 1024) + b"}\n", "line_too_long")
+    # Still serving, and the view is intact.
+    out = subprocess.run([mesh.meshbeat, "members", "--json",
+                          "--admin-socket", a.admin],
+                         check=True, capture_output=True, text=True).stdout
+    members = json.loads(out)
+    if len(members) != 3 or {m["state"] for m in members} != {"alive"}:
+        raise MeshError(f"members after bad input: {members}")
+    for m in members:
+        for k in ("id", "name", "addr", "state", "incarnation", "capacity",
+                  "available", "last_seen"):
+            if k not in m:
+                raise MeshError(f"members --json lacks {k}: {m}")
+        if not re.fullmatch(r"[0-9a-f]{64}", m["id"]):
+            raise MeshError(f"id is not 64 hex: {m['id']}")
+        if not re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z",
+                            m["last_seen"]):
+            raise MeshError(f"last_seen is not RFC 3339: {m['last_seen']}")
+        if m["capacity"] <= 0 or m["available"] > m["capacity"]:
+            raise MeshError(f"capacity/available from statvfs: {m}")
+    one = a.call("member", query=members[1]["id"][:10])
+    if one["id"] != members[1]["id"]:
+        raise MeshError(f"member by id prefix: {one}")
+    metrics = a.call("metrics")
+    for family in ("meshbeat_members", "meshbeat_datagrams_rejected_total",
+                   "meshbeat_store_commit_seconds_bucket",
+                   "meshbeat_admin_subscribers"):
+        if family not in metrics:
+            raise MeshError(f"metrics lack {family}")
+    if a.call("health")["status"] != "ok":
+        raise MeshError("health is not ok")
+    # A follower sees a new event as it happens.
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(DETECT_S)
+        s.connect(a.admin)
+        s.sendall(b'{"cmd":"events","follow":true,"since":1000000}\n')
+        f = s.makefile("rb")
+        if not json.loads(f.readline())["ok"]:
+            raise MeshError("events --follow refused")
+        mesh.agents[2].kill(signal.SIGTERM)
+        while True:
+            line = json.loads(f.readline())
+            if line.get("stream") == "events" and \
+                    line["data"]["name"] == "n2":
+                if line["data"]["to"] != "left":
+                    raise MeshError(f"followed event: {line}")
+                break
+
+
+def send_and_listen(sock, target, payload, wait=1.0):
+    """Sends one datagram; returns the answers received within `wait` s."""
+    sock.sendto(payload, target)
+    answers = []
+    sock.settimeout(wait)
+    try:
+        while True:
+            answers.append(sock.recv(65536))
+    except socket.timeout:
+        return answers
+
+
+def rejected(agent):
+    counts = {}
+    for m in re.finditer(r'meshbeat_datagrams_rejected_total\{reason="(\w+)"\}'
+                         r" (\d+)", agent.call("metrics")):
+        counts[m.group(1)] = int(m.group(2))
+    return counts
+
+
+def test_bad_datagrams(mesh):
+    """Unsigned, uncertified, foreign, replayed, truncated and oversized
+    datagrams change nothing, get no reply, and are counted."""
+    mesh.start_all()
+    mesh.wait(mesh.converged, "3 agents to converge", DETECT_S)
+    a = mesh.agents[0]
+    view = a.states()
+    root = mesh.root
+    auth = os.path.join(root, "authority.key")
+    good_key, rogue_key = os.path.join(root, "t.key"), os.path.join(root,
+                                                                    "r.key")
+    good_id = mesh.cli("keygen", "--out", good_key).split()[0]
+    mesh.cli("keygen", "--out", rogue_key)
+    cert = os.path.join(root, "t.cert")
+    mesh.cli("cert", "issue", "--authority", auth, "--node-id", good_id,
+             "--name", "tester", "--out", cert)
+
+    def sample(key, cluster, *extra):
+        out = os.path.join(root, "sample.bin")
+        mesh.cli("wire", "sample", "ping", "--key", key, "--cluster", cluster,
+                 "--target", a.node_id, "--out", out, *extra)
+        with open(out, "rb") as f:
+            return f.read()
+
+    valid = sample(good_key, mesh.cluster, "--cert", cert, "--seq", "7")
+    target = ("127.0.0.1", a.port)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        # Control: a certified ping is answered, so silence below means
+        # refusal, not a deaf agent.
+        if not send_and_listen(s, target, valid):
+            raise MeshError("a valid certified ping got no ack")
+        before = rejected(a)
+        bad = {
+            "replayed": valid,
+            "garbage": os.urandom(300),
+            "truncated": valid[:len(valid) // 2],
+            "foreign cluster": sample(good_key, "other-cluster", "--cert",
+                                      cert, "--seq", "8"),
+            "uncertified": sample(rogue_key, mesh.cluster, "--seq", "9"),
+            "oversized": valid + os.urandom(2000),
+        }
+        for what, payload in bad.items():
+            answers = send_and_listen(s, target, payload)
+            if answers:
+                raise MeshError(f"{what} datagram was answered")
+        after = rejected(a)
+    grew = {k: after[k] - before.get(k, 0) for k in after}
+    print(f"rejected counters grew by {grew}")
+    expect = {"replay": 1, "signature": 1, "admission": 1, "malformed": 3}
+    for k, n in expect.items():
+        if grew.get(k, 0) < n:
+            raise MeshError(f"rejected[{k}] grew by {grew.get(k)}, want {n}")
+    if a.states() != view:
+        raise MeshError(f"view changed: {view} -> {a.states()}")
+
+
+def test_crash_loop(mesh):
+    """SIGKILL an agent again and again under load: it always reopens its
+    store and resumes above its last incarnation."""
+    mesh.start_all()
+    mesh.wait(mesh.converged, "3 agents to converge", DETECT_S)
+    victim = mesh.agents[2]
+    last = victim.call("info")["incarnation"]
+    for round_ in range(8):
+        # Load: the victim is mid-way through commits of its event log.
+        victim.call("join", addrs=[f"127.0.0.1:{mesh.base_port}"])
+        victim.kill(signal.SIGKILL)
+        victim.start(join=())
+        info = victim.call("info")
+        if info["incarnation"] <= last:
+            raise MeshError(f"round {round_}: incarnation {info['incarnation']}"
+                            f" not above {last}")
+        last = info["incarnation"]
+    mesh.wait(lambda: mesh.all_see(victim.name, "alive", last),
+              "the victim alive at its last incarnation everywhere", DETECT_S)
+
+
+TESTS = {"lifecycle": (5, test_lifecycle), "admin": (3, test_admin),
+         "bad_datagrams": (3, test_bad_datagrams),
+         "crash_loop": (3, test_crash_loop)}
+
+
+def main():
+    meshbeat, name, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    n, fn = TESTS[name]
+    mesh = Mesh(n, os.path.abspath(meshbeat), port)
+    ok = False
+    try:
+        fn(mesh)
+        ok = True
+        print(f"agent_{name}: PASS")
+    finally:
+        if not ok:
+            print(f"agent_{name}: FAIL; logs in {mesh.root}")
+        mesh.cleanup(keep=not ok or os.environ.get("MESHBEAT_KEEP") == "1")
+
+
+if __name__ == "__main__":
+    main()
