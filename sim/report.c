@@ -108,6 +108,12 @@ static json_t *sim_json(const struct sim *s, const struct sim_results *r) {
       (json_int_t)r->vc.capacity);
 }
 
+/* Host seconds per simulated second inside the window. */
+static double window_wall_per_sim(const struct sim *s) {
+  double span = (double)(s->win_to - s->win_from) / 1e6;
+  return span > 0 ? (s->win_host_s[1] - s->win_host_s[0]) / span : 0.0;
+}
+
 int sim_report_write(const struct sim *s, const struct sim_results *r,
                      json_t *verdicts, const char *path) {
   const struct sim_truth *t = &s->truth;
@@ -123,8 +129,9 @@ int sim_report_write(const struct sim *s, const struct sim_results *r,
       (json_int_t)t->false_by_recovering, "false_examples", examples_json(s),
       "bytes_per_node_per_s", rate_json(&r->bytes), "datagrams_per_node_per_s",
       rate_json(&r->dgrams), "window",
-      json_pack("{s:o, s:o, s:i}", "from", sim_json_seconds(s->win_from), "to",
-                sim_json_seconds(s->win_to), "nodes", (int)r->rate_nodes),
+      json_pack("{s:o, s:o, s:i, s:f}", "from", sim_json_seconds(s->win_from),
+                "to", sim_json_seconds(s->win_to), "nodes", (int)r->rate_nodes,
+                "wall_per_sim_s", window_wall_per_sim(s)),
       "convergence", convergence_json(s), "network", network_json(s),
       "sent_by_kind", kinds_json(s), "core", core_json(r), "simulator",
       sim_json(s, r), "expectations", verdicts);

@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 int sim_fail(struct sim *s, const char *fmt, ...) {
   if (s->err[0] != '\0')
@@ -135,7 +136,14 @@ struct sim *sim_new(const struct scenario *scn, const struct sim_opts *o,
   return s;
 }
 
+static double host_seconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void window(struct sim *s, bool close) {
+  s->win_host_s[close] = host_seconds();
   for (uint32_t i = 0; i < s->n; i++) {
     struct sim_node *n = &s->nodes[i];
     if (!close) {

@@ -238,6 +238,10 @@ struct sim {
   uint64_t now, end;
   uint64_t grace;
   uint64_t win_from, win_to;
+  /* Host monotonic seconds at the window's opening and closing: how fast
+   * the simulator runs in steady state, apart from the joins.  Never part
+   * of the trace. */
+  double win_host_s[2];
   bool standin;
   bool started; /* a start action has run: later ones are joins */
   struct sim_heap heap;

@@ -208,6 +208,11 @@ void swim_on_ack(struct swim *s, struct member *sender,
   struct probe *p = &s->probe;
   if (p->active && msg->probe_id == p->probe_id) {
     p->acked = true;
+    /* The target answered the ping that carried our certificate: it
+     * holds it now, and our later datagrams to it can go without. */
+    if (sender != NULL &&
+        memcmp(sender->id, p->target, MB_NODE_ID_LEN) == 0)
+      sender->knows_us = true;
     return;
   }
   for (size_t i = 0; i < SWIM_MAX_RELAYS; i++) {

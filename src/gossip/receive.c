@@ -94,10 +94,9 @@ int swim_restore(struct swim *s, uint64_t now, const uint8_t *record,
 
 /* The sender passed every check: remember its certificate.  A member that
  * sends us a datagram of its own accord picked us from its member table,
- * so it holds our certificate and we may stop attaching it (and our
- * record).  Answers are not counted: stopping at the first ack was
- * measured to slow a 1000-node start from 31 s to 35 s, since our record
- * riding on our own probes is one of the ways a newcomer becomes known. */
+ * so it holds our certificate and we may stop attaching it.  (So does the
+ * target of our probe once it acks: see swim_on_ack.)  Other answers are
+ * not counted: they may answer a datagram that carried no certificate. */
 static void note_sender(struct member *m, const struct mb_datagram *d,
                         const struct carried *c) {
   size_t i;

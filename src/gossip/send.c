@@ -112,6 +112,8 @@ static void add_buddy_claim(struct mb_dgram_builder *b,
     mb_dgram_add_record(b, peer->claim.p, peer->claim.len);
 }
 
+#define SELF_RECORD_FRESH_MS 60000
+
 /* About half a datagram: the rest stays for records, which decide
  * suspicions and must not wait behind a join storm's news. */
 #define NEWS_MAX 40
@@ -128,13 +130,18 @@ int swim_send(struct swim *s, const struct mb_addr *to, struct member *peer,
     with_news.summary_len = k * MB_SUMMARY_ENTRY_LEN;
   }
   swim_dgram_begin(s, &b, &with_news);
-  /* A receiver that may not know us gets our certificate and our record:
-   * without the first nothing counts, with the second it learns of us from
-   * the datagram itself instead of waiting for gossip that may miss it. */
+  /* A receiver that may not know us gets our certificate, and while our
+   * record is fresh news, the record too: without the first nothing
+   * counts, with the second it learns of us from the datagram itself
+   * instead of waiting for gossip that may miss it.  Once the news is old
+   * every member has pulled it; in a 1000-member mesh, where first
+   * contacts go on for n probe periods, the record made each datagram
+   * 260 bytes on average instead of 145. */
   if (peer == NULL || !peer->knows_us) {
     if (me->cert.p != NULL)
       mb_dgram_add_cert(&b, me->cert.p, me->cert.len);
-    mb_dgram_add_record(&b, me->record.p, me->record.len);
+    if (swim_wall(s) - me->record_time_ms < SELF_RECORD_FRESH_MS)
+      mb_dgram_add_record(&b, me->record.p, me->record.len);
   } else if (s->accused_us) {
     /* Whoever accuses us gets our refutation at once, not by chance. */
     mb_dgram_add_record(&b, me->record.p, me->record.len);
