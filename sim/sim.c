@@ -73,7 +73,13 @@ static int init_crypto(struct sim *s) {
   size_t cap = 4096 + 32 * (size_t)s->n;
   s->vc = s->standin ? mb_vcache_new_scheme(cap, &mb_sig_standin)
                      : mb_vcache_new(cap);
-  return s->vc ? 0 : sim_fail(s, "out of memory for the verified cache");
+  /* One pool for all: every core holds the same records and certificates,
+   * and n copies of each were half of a large run's memory. */
+  s->blobs = mb_blobs_new();
+  s->cfg.blobs = s->blobs;
+  if (s->vc == NULL || s->blobs == NULL)
+    return sim_fail(s, "out of memory for the verified cache");
+  return 0;
 }
 
 static int init_world(struct sim *s, const struct sim_opts *o) {
@@ -219,6 +225,7 @@ void sim_free(struct sim *s) {
   sim_pool_free(&s->pool);
   sim_heap_free(&s->heap);
   mb_vcache_free(s->vc);
+  mb_blobs_free(s->blobs); /* after the cores: they hold references */
   mb_identity_wipe(&s->authority);
   free(s->nodes);
   free(s->ids);

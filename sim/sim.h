@@ -253,6 +253,7 @@ struct sim {
   size_t id_index_cap;
   struct mb_identity authority;
   struct mb_vcache *vc;
+  struct mb_blobs *blobs; /* records and certificates, shared by the cores */
   struct sim_net net;
   struct sim_truth truth;
   crypto_generichash_state trace;

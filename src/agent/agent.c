@@ -108,7 +108,8 @@ static int load_cert(struct agent *a) {
   return rc;
 }
 
-/* ---- addresses ------------------------------------------------------------ */
+/* ---- addresses ------------------------------------------------------------
+ */
 
 static bool unspecified(const struct mb_addr *m) {
   static const uint8_t zero[16];
@@ -154,7 +155,8 @@ static int advertise_address(struct agent *a) {
   return MB_OK;
 }
 
-/* ---- the core -------------------------------------------------------------- */
+/* ---- the core --------------------------------------------------------------
+ */
 
 static int core_open(struct agent *a, uint64_t incarnation) {
   struct swim_config sc = a->cfg->swim;
@@ -173,8 +175,9 @@ static int core_open(struct agent *a, uint64_t incarnation) {
   a->vc = mb_vcache_new(4096);
   a->swim = swim_new(&sc, &self, a->vc, agent_now(a), agent_wall_ms());
   if (a->swim == NULL) {
-    agent_log(MB_LOG_ERROR, NULL, "the membership core refused the "
-                                  "configuration (see docs/protocol.md)");
+    agent_log(MB_LOG_ERROR, NULL,
+              "the membership core refused the "
+              "configuration (see docs/protocol.md)");
     return MB_EINVAL;
   }
   agent_sample_payload(&a->payload, a->data_dir);
@@ -200,7 +203,8 @@ static void join_mesh(struct agent *a) {
     swim_join(a->swim, agent_now(a), seeds, n);
 }
 
-/* ---- timers and signals ------------------------------------------------------ */
+/* ---- timers and signals
+ * ------------------------------------------------------ */
 
 static void on_payload_timer(uv_timer_t *t) {
   struct agent *a = t->data;
@@ -213,7 +217,9 @@ static void on_payload_timer(uv_timer_t *t) {
   agent_flush(a);
 }
 
-static void on_commit_timer(uv_timer_t *t) { agent_commit(t->data); }
+static void on_commit_timer(uv_timer_t *t) {
+  agent_commit(t->data);
+}
 
 static void on_watchdog_timer(uv_timer_t *t) {
   (void)t;
@@ -293,8 +299,7 @@ static void start_signal(struct agent *a, uv_signal_t *s, int signum) {
 static void start_handles(struct agent *a) {
   start_timer(a, &a->payload_timer, on_payload_timer,
               a->cfg->payload_interval_ms);
-  start_timer(a, &a->commit_timer, on_commit_timer,
-              a->cfg->commit_interval_ms);
+  start_timer(a, &a->commit_timer, on_commit_timer, a->cfg->commit_interval_ms);
   start_timer(a, &a->watchdog_timer, on_watchdog_timer,
               agent_watchdog_interval_ms());
   start_timer(a, &a->stop_timer, NULL, 0);
@@ -303,7 +308,8 @@ static void start_handles(struct agent *a) {
   start_signal(a, &a->sighup, SIGHUP);
 }
 
-/* ---- run ------------------------------------------------------------------------ */
+/* ---- run
+ * ------------------------------------------------------------------------ */
 
 static int start(struct agent *a) {
   uint64_t incarnation;

@@ -17,10 +17,10 @@ struct agent_payload {
 };
 
 struct agent_counters {
-  uint64_t send_errors;   /* datagrams the kernel refused */
-  uint64_t recv_errors;   /* receive errors, truncated datagrams */
-  uint64_t store_errors;  /* failed commits (the batch is retried) */
-  uint64_t events;        /* membership events */
+  uint64_t send_errors;  /* datagrams the kernel refused */
+  uint64_t recv_errors;  /* receive errors, truncated datagrams */
+  uint64_t store_errors; /* failed commits (the batch is retried) */
+  uint64_t events;       /* membership events */
 };
 
 struct agent {

@@ -16,8 +16,8 @@ json_t *agent_member_json(struct agent *a, size_t i) {
   int64_t since_ms = agent_mono_to_wall(a, m.state_since);
   /* Alive means heard from within the protocol's bounds: seen now.
    * Otherwise it was last seen when it stopped being alive. */
-  int64_t seen_ms = m.state == SWIM_ALIVE || m.is_self ? agent_wall_ms()
-                                                        : since_ms;
+  int64_t seen_ms =
+      m.state == SWIM_ALIVE || m.is_self ? agent_wall_ms() : since_ms;
   mb_admin_format_time(seen, sizeof(seen), seen_ms);
   mb_admin_format_time(since, sizeof(since), since_ms);
   return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:i, "
@@ -25,9 +25,9 @@ json_t *agent_member_json(struct agent *a, size_t i) {
                    "id", hex, "name", m.name, "addr", addr, "domain", m.domain,
                    "state", swim_state_name(m.state), "incarnation",
                    (json_int_t)m.incarnation, "capacity",
-                   (json_int_t)m.capacity, "available",
-                   (json_int_t)m.available, "last_seen", seen, "since", since,
-                   "confirmations", (int)m.confirmations, "self", m.is_self);
+                   (json_int_t)m.capacity, "available", (json_int_t)m.available,
+                   "last_seen", seen, "since", since, "confirmations",
+                   (int)m.confirmations, "self", m.is_self);
 }
 
 static int cmd_members(void *ctx, const json_t *req, json_t **result,
@@ -113,10 +113,9 @@ struct events_ctx {
 
 static int add_event(const struct mb_store_event *ev, void *arg) {
   struct events_ctx *e = arg;
-  json_array_append_new(e->list,
-                        agent_event_json(ev->seq, ev->time_ms, ev->id,
-                                         ev->name, ev->from, ev->to,
-                                         ev->reason, ev->incarnation));
+  json_array_append_new(e->list, agent_event_json(ev->seq, ev->time_ms, ev->id,
+                                                  ev->name, ev->from, ev->to,
+                                                  ev->reason, ev->incarnation));
   return 0;
 }
 
@@ -124,9 +123,8 @@ static int add_event(const struct mb_store_event *ev, void *arg) {
 static int cmd_events(void *ctx, const json_t *req, json_t **result,
                       struct mb_admin_error *err) {
   struct agent *a = ctx;
-  json_t *since = json_object_get(req, "since"), *limit =
-                                                     json_object_get(req,
-                                                                     "limit");
+  json_t *since = json_object_get(req, "since"),
+         *limit = json_object_get(req, "limit");
   if ((since && (!json_is_integer(since) || json_integer_value(since) < 0)) ||
       (limit && (!json_is_integer(limit) || json_integer_value(limit) < 0)))
     return mb_admin_error_set(err, MB_EINVAL, "invalid_request",
@@ -167,7 +165,7 @@ static int cmd_health(void *ctx, const json_t *req, json_t **result,
   (void)req, (void)err;
   struct agent *a = ctx;
   uint32_t aw = swim_awareness(a->swim);
-  const char *status = !a->store_ok ? "failing"
+  const char *status = !a->store_ok                           ? "failing"
                        : aw >= a->cfg->swim.awareness_max / 2 ? "degraded"
                                                               : "ok";
   *result = json_pack("{s:s, s:{s:b, s:b, s:i, s:b}}", "status", status,

@@ -11,8 +11,8 @@
 #include "mb_agent.h"
 
 #include <confuse.h>
-#include <jansson.h>
 #include <errno.h>
+#include <jansson.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -31,8 +31,9 @@ struct setting {
   const char *help;
 };
 
-#define CFG(field) offsetof(struct mb_agent_config, field),                   \
-                   sizeof(((struct mb_agent_config *)0)->field)
+#define CFG(field)                                                             \
+  offsetof(struct mb_agent_config, field),                                     \
+      sizeof(((struct mb_agent_config *)0)->field)
 #define SWIM(field) CFG(swim.field)
 
 static const struct setting settings[] = {
@@ -131,8 +132,7 @@ static int add_join(struct mb_agent_config *c, const char *list) {
   snprintf(buf, sizeof(buf), "%s", list);
   for (char *save, *t = strtok_r(buf, ",", &save); t != NULL;
        t = strtok_r(NULL, ",", &save)) {
-    if (c->n_join == MB_AGENT_MAX_JOIN ||
-        strlen(t) >= sizeof(c->join[0]))
+    if (c->n_join == MB_AGENT_MAX_JOIN || strlen(t) >= sizeof(c->join[0]))
       return MB_ETOOBIG;
     snprintf(c->join[c->n_join++], sizeof(c->join[0]), "%s", t);
   }
@@ -192,8 +192,9 @@ static void file_schema(cfg_opt_t *top, cfg_opt_t *gossip) {
     const struct setting *s = &settings[i];
     bool in_gossip = strncmp(s->key, "gossip.", 7) == 0;
     const char *key = in_gossip ? s->key + 7 : s->key;
-    cfg_opt_t o = s->kind == K_JOIN ? (cfg_opt_t)CFG_STR_LIST(key, NULL, CFGF_NODEFAULT)
-                  : (cfg_opt_t)CFG_STR(key, NULL, CFGF_NODEFAULT);
+    cfg_opt_t o = s->kind == K_JOIN
+                      ? (cfg_opt_t)CFG_STR_LIST(key, NULL, CFGF_NODEFAULT)
+                      : (cfg_opt_t)CFG_STR(key, NULL, CFGF_NODEFAULT);
     if (s->kind == K_U32 || s->kind == K_U64)
       o = (cfg_opt_t)CFG_INT(key, 0, CFGF_NODEFAULT);
     if (in_gossip)
@@ -245,16 +246,14 @@ static int load_file(struct mb_agent_config *c, const char *path, char *err,
   }
   if (rc == CFG_PARSE_ERROR) {
     cfg_free(cfg);
-    return fail(err, errlen, "config file %s does not parse (see above)",
-                path);
+    return fail(err, errlen, "config file %s does not parse (see above)", path);
   }
   rc = MB_OK;
   char value[2048], from[PATH_MAX + 16];
   snprintf(from, sizeof(from), "%s", path);
   for (size_t i = 0; i < N_SETTINGS && rc == MB_OK; i++) {
     bool present;
-    if (file_value(cfg, &settings[i], value, sizeof(value), &present) !=
-        MB_OK)
+    if (file_value(cfg, &settings[i], value, sizeof(value), &present) != MB_OK)
       rc = fail(err, errlen, "%s: %s must not be negative", path,
                 settings[i].key);
     else if (present)
@@ -360,8 +359,9 @@ void mb_agent_config_usage(void) {
              settings[i].help);
   printf("  %-16s %-24s %s\n", "--check", "",
          "print the effective settings as JSON and exit");
-  printf("\nFile-only settings: payload_interval_ms, commit_interval_ms,\n"
-         "event_retention, and the gossip { ... } section (docs/protocol.md).\n");
+  printf(
+      "\nFile-only settings: payload_interval_ms, commit_interval_ms,\n"
+      "event_retention, and the gossip { ... } section (docs/protocol.md).\n");
 }
 
 char *mb_agent_config_dump(const struct mb_agent_config *c) {

@@ -16,7 +16,9 @@ void agent_log_setup(enum mb_log_level level, bool json) {
   as_json = json;
 }
 
-bool agent_log_enabled(enum mb_log_level level) { return level >= threshold; }
+bool agent_log_enabled(enum mb_log_level level) {
+  return level >= threshold;
+}
 
 int64_t agent_wall_ms(void) {
   struct timespec ts;

@@ -49,16 +49,15 @@ static void protocol(struct agent *a, struct mb_prom *p) {
                  "nothing and got no reply.");
   for (int r = 0; r < SWIM_REJ_COUNT_; r++) {
     struct mb_prom_label l = {"reason", reasons[r]};
-    mb_prom_u64(p, "meshbeat_datagrams_rejected_total", &l, 1,
-                st.rejected[r]);
+    mb_prom_u64(p, "meshbeat_datagrams_rejected_total", &l, 1, st.rejected[r]);
   }
   counter(p, "meshbeat_probes_total", "Probes started.", st.probes);
   counter(p, "meshbeat_probe_failures_total",
           "Probes with no ack, direct or indirect.", st.probe_failures);
   counter(p, "meshbeat_suspicions_total", "Members we came to suspect.",
           st.suspicions);
-  counter(p, "meshbeat_refutations_total",
-          "Suspicions of us that we refuted.", st.refutations);
+  counter(p, "meshbeat_refutations_total", "Suspicions of us that we refuted.",
+          st.refutations);
   counter(p, "meshbeat_send_errors_total",
           "Datagrams the kernel refused to send.", a->counters.send_errors);
   counter(p, "meshbeat_receive_errors_total",

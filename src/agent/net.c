@@ -9,7 +9,9 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-uint64_t agent_now(struct agent *a) { return uv_now(&a->loop); }
+uint64_t agent_now(struct agent *a) {
+  return uv_now(&a->loop);
+}
 
 static void to_sockaddr(const struct mb_addr *m, struct sockaddr_storage *ss) {
   memset(ss, 0, sizeof(*ss));
@@ -113,7 +115,8 @@ int agent_net_open(struct agent *a) {
     return MB_EINVAL;
   }
   int domain = bind.family == 6 ? AF_INET6 : AF_INET;
-  int rc = uv_udp_init_ex(&a->loop, &a->udp, (unsigned)domain | UV_UDP_RECVMMSG);
+  int rc =
+      uv_udp_init_ex(&a->loop, &a->udp, (unsigned)domain | UV_UDP_RECVMMSG);
   if (rc == 0)
     rc = uv_udp_bind(&a->udp, (const struct sockaddr *)&ss, 0);
   if (rc == 0) {

@@ -14,9 +14,10 @@
  *
  * Errors: 0 or a negative MB_E* / -errno code (see mb_common.h).
  * Ownership: parse functions return pointers into the caller's input, valid
- * as long as that input is; nothing here keeps them.  mb_vcache_new()
- * allocates and mb_vcache_free() releases; nothing else allocates except the
- * signing of payloads larger than MB_COSE_STACK_MAX, which uses the heap.
+ * as long as that input is; nothing here keeps them.  mb_vcache_new() and
+ * mb_blobs_new() allocate, their _free functions release; nothing else
+ * allocates except the signing of payloads larger than MB_COSE_STACK_MAX,
+ * which uses the heap.
  */
 #ifndef MESHBEAT_CRYPTO_H
 #define MESHBEAT_CRYPTO_H
@@ -210,6 +211,23 @@ void mb_replay_init(struct mb_replay_window *w);
 int mb_replay_check(const struct mb_replay_window *w, uint64_t seq);
 /* Records seq as seen (call only after authentication succeeded). */
 void mb_replay_commit(struct mb_replay_window *w, uint64_t seq);
+
+/* ---- interned byte strings ---------------------------------------------- */
+
+/*
+ * Immutable byte strings shared by reference count: mb_blob_get returns a
+ * copy of p (an existing one when the same bytes are already held, with one
+ * more reference; NULL when out of memory), mb_blob_put drops a reference
+ * to what mb_blob_get returned.  Single-threaded, like the cores that share
+ * one pool in the simulator.  mb_blobs_free frees every blob still held.
+ */
+struct mb_blobs;
+struct mb_blobs *mb_blobs_new(void);
+void mb_blobs_free(struct mb_blobs *b);
+const uint8_t *mb_blob_get(struct mb_blobs *b, const uint8_t *p, size_t len);
+void mb_blob_put(struct mb_blobs *b, const uint8_t *data);
+void mb_blobs_get_stats(const struct mb_blobs *b, size_t *count,
+                        size_t *bytes);
 
 /* ---- cache of verified records ----------------------------------------- */
 

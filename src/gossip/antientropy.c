@@ -39,9 +39,10 @@ static bool newer(const struct member *m, const struct mb_heartbeat *hb) {
   return hb->seq > m->hb_seq;
 }
 
-static void take_record(struct member *m, const struct mb_heartbeat *hb,
-                        const uint8_t *raw, size_t len) {
-  swim_bytes_set(&m->record, raw, len);
+static void take_record(struct swim *s, struct member *m,
+                        const struct mb_heartbeat *hb, const uint8_t *raw,
+                        size_t len) {
+  swim_bytes_set(s, &m->record, raw, len);
   memcpy(m->name, hb->name, sizeof(m->name));
   memcpy(m->domain, hb->domain, sizeof(m->domain));
   m->addr = hb->addr;
@@ -83,9 +84,9 @@ static void relay(struct swim *s, struct member *m, enum swim_state to,
                   enum swim_reason why, bool is_new) {
   if (s->intake_quiet)
     return;
-  bool plain = to == SWIM_ALIVE && (why == SWIM_R_JOINED ||
-                                    why == SWIM_R_UPDATED ||
-                                    why == SWIM_R_REJOINED);
+  bool plain =
+      to == SWIM_ALIVE &&
+      (why == SWIM_R_JOINED || why == SWIM_R_UPDATED || why == SWIM_R_REJOINED);
   if (plain)
     swim_bcast_add_news(s, m->id);
   else
@@ -117,8 +118,8 @@ int swim_apply_heartbeat(struct swim *s, const struct mb_record *rec,
     m->knows_us = false; /* a new life has forgotten us */
   if (hb->incarnation > m->incarnation || is_new)
     m->incarnation = hb->incarnation;
-  take_record(m, hb, raw, len);
-  if (cert != NULL && swim_bytes_set(&m->cert, cert->p, cert->len) == MB_OK)
+  take_record(s, m, hb, raw, len);
+  if (cert != NULL && swim_bytes_set(s, &m->cert, cert->p, cert->len) == MB_OK)
     m->cert_expires = cert_expires;
   if (to != m->state || is_new)
     swim_set_state(s, m, to, why);
@@ -252,8 +253,8 @@ void swim_view_digest(const struct swim *s, uint8_t out[MB_VIEW_DIGEST_LEN]) {
 }
 
 static void send_digest(struct swim *s, struct member *peer) {
-  struct mb_msg msg = {.kind = MB_MSG_PUSH_PULL, .parts = 1,
-                       .has_digest = true};
+  struct mb_msg msg = {
+      .kind = MB_MSG_PUSH_PULL, .parts = 1, .has_digest = true};
   swim_view_digest(s, msg.digest);
   swim_send(s, &peer->addr, peer, &msg, false);
 }
@@ -318,8 +319,8 @@ static uint64_t news_lifetime(const struct swim *s) {
 }
 
 void swim_push_pull_soon(struct swim *s) {
-  uint64_t at = s->now + PUSH_PULL_SOON_MS +
-                mb_rng_below(&s->rng, PUSH_PULL_SOON_MS);
+  uint64_t at =
+      s->now + PUSH_PULL_SOON_MS + mb_rng_below(&s->rng, PUSH_PULL_SOON_MS);
   uint64_t gap = news_lifetime(s);
   if (at < s->last_push_pull_at + gap)
     at = s->last_push_pull_at + gap;

@@ -24,8 +24,8 @@ uint32_t swim_retransmit_limit(const struct swim *s) {
 }
 
 static void bcast_drop(struct swim *s, size_t i) {
-  swim_bytes_free(&s->bq[i].rec);
-  swim_bytes_free(&s->bq[i].cert);
+  swim_bytes_free(s, &s->bq[i].rec);
+  swim_bytes_free(s, &s->bq[i].cert);
   s->bq[i] = s->bq[--s->n_bq];
 }
 
@@ -73,11 +73,11 @@ void swim_bcast_add(struct swim *s, const uint8_t *subject,
   struct bcast *b = bcast_new(s, subject);
   if (b == NULL)
     return;
-  if (swim_bytes_set(&b->rec, rec->p, rec->len) != MB_OK)
+  if (swim_bytes_set(s, &b->rec, rec->p, rec->len) != MB_OK)
     return;
   if (cert != NULL && cert->p != NULL &&
-      swim_bytes_set(&b->cert, cert->p, cert->len) != MB_OK) {
-    swim_bytes_free(&b->rec);
+      swim_bytes_set(s, &b->cert, cert->p, cert->len) != MB_OK) {
+    swim_bytes_free(s, &b->rec);
     return;
   }
   s->n_bq++;

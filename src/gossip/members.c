@@ -9,21 +9,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-int swim_bytes_set(struct bytes *b, const uint8_t *p, size_t len) {
+int swim_bytes_set(struct swim *s, struct bytes *b, const uint8_t *p,
+                   size_t len) {
   if (b->p != NULL && b->len == len && memcmp(b->p, p, len) == 0)
     return MB_OK;
-  uint8_t *copy = malloc(len ? len : 1);
+  const uint8_t *copy = mb_blob_get(s->blobs, p, len);
   if (copy == NULL)
     return -ENOMEM;
-  memcpy(copy, p, len);
-  free(b->p);
+  mb_blob_put(s->blobs, b->p);
   b->p = copy;
   b->len = len;
   return MB_OK;
 }
 
-void swim_bytes_free(struct bytes *b) {
-  free(b->p);
+void swim_bytes_free(struct swim *s, struct bytes *b) {
+  mb_blob_put(s->blobs, b->p);
   b->p = NULL;
   b->len = 0;
 }
@@ -117,9 +117,9 @@ void swim_member_remove(struct swim *s, size_t idx) {
   if (swim_is_live(m))
     s->n_live--;
   swim_suspects_remove(s, idx);
-  swim_bytes_free(&m->record);
-  swim_bytes_free(&m->cert);
-  swim_bytes_free(&m->claim);
+  swim_bytes_free(s, &m->record);
+  swim_bytes_free(s, &m->cert);
+  swim_bytes_free(s, &m->claim);
   size_t last = s->n - 1;
   if (idx != last) {
     s->m[idx] = s->m[last];

@@ -108,8 +108,7 @@ static void send_indirect(struct swim *s, struct member *t) {
   p->indirect_sent = true;
   size_t candidates = s->n_live > 2 ? s->n_live - 2 : 0;
   uint32_t k = s->cfg.indirect_checks;
-  for (size_t tries = 0; k > 0 && candidates > 0 && tries < 4 * s->n;
-       tries++) {
+  for (size_t tries = 0; k > 0 && candidates > 0 && tries < 4 * s->n; tries++) {
     struct member *m = &s->m[mb_rng_below(&s->rng, s->n)];
     if (m->is_self || m == t || m->state != SWIM_ALIVE)
       continue;
@@ -210,16 +209,14 @@ void swim_on_ack(struct swim *s, struct member *sender,
     p->acked = true;
     /* The target answered the ping that carried our certificate: it
      * holds it now, and our later datagrams to it can go without. */
-    if (sender != NULL &&
-        memcmp(sender->id, p->target, MB_NODE_ID_LEN) == 0)
+    if (sender != NULL && memcmp(sender->id, p->target, MB_NODE_ID_LEN) == 0)
       sender->knows_us = true;
     return;
   }
   for (size_t i = 0; i < SWIM_MAX_RELAYS; i++) {
     struct relay *r = &s->relays[i];
     if (r->active && !r->acked && r->local_probe_id == msg->probe_id) {
-      struct mb_msg ack = {.kind = MB_MSG_ACK,
-                           .probe_id = r->origin_probe_id};
+      struct mb_msg ack = {.kind = MB_MSG_ACK, .probe_id = r->origin_probe_id};
       r->acked = true;
       swim_send(s, &r->origin, NULL, &ack, false);
       return;

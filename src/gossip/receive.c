@@ -58,8 +58,8 @@ static bool admitted(struct swim *s, const uint8_t *id,
 static void apply_record(struct swim *s, const struct mb_bytes *raw,
                          const struct carried *c) {
   struct mb_record rec;
-  if (mb_wire_record_open(s->vc, raw->p, raw->len, s->aad, s->aad_len,
-                          &rec) != MB_OK ||
+  if (mb_wire_record_open(s->vc, raw->p, raw->len, s->aad, s->aad_len, &rec) !=
+          MB_OK ||
       !admitted(s, rec.envelope.kid, c)) {
     s->stats.rejected[SWIM_REJ_RECORD]++;
     return;
@@ -97,12 +97,12 @@ int swim_restore(struct swim *s, uint64_t now, const uint8_t *record,
  * so it holds our certificate and we may stop attaching it.  (So does the
  * target of our probe once it acks: see swim_on_ack.)  Other answers are
  * not counted: they may answer a datagram that carried no certificate. */
-static void note_sender(struct member *m, const struct mb_datagram *d,
-                        const struct carried *c) {
+static void note_sender(struct swim *s, struct member *m,
+                        const struct mb_datagram *d, const struct carried *c) {
   size_t i;
   const struct mb_cert *ct = carried_for(c, m->id, &i);
-  if (ct != NULL && swim_bytes_set(&m->cert, c->raw[i]->p, c->raw[i]->len) ==
-                        MB_OK)
+  if (ct != NULL &&
+      swim_bytes_set(s, &m->cert, c->raw[i]->p, c->raw[i]->len) == MB_OK)
     m->cert_expires = ct->expires_at;
   enum mb_msg_kind k = d->msg.kind;
   if (k == MB_MSG_PING || k == MB_MSG_PING_REQ || k == MB_MSG_GOSSIP ||
@@ -234,7 +234,7 @@ void swim_receive(struct swim *s, uint64_t now, const struct mb_addr *from,
   struct member *sender = swim_member_by_id(s, d.envelope.kid);
   if (sender != NULL) {
     mb_replay_commit(&sender->replay, d.seq);
-    note_sender(sender, &d, &c);
+    note_sender(s, sender, &d, &c);
   } else {
     mb_replay_commit(&stranger_take(s, d.envelope.kid)->window, d.seq);
   }

@@ -72,8 +72,8 @@ void swim_send_summary(struct swim *s, const struct mb_addr *to) {
     free(idx), free(buf);
     return;
   }
-  struct mb_msg msg = {.kind = MB_MSG_PUSH_PULL_REPLY, .has_range = true,
-                       .summary = buf};
+  struct mb_msg msg = {
+      .kind = MB_MSG_PUSH_PULL_REPLY, .has_range = true, .summary = buf};
   msg.parts = (uint32_t)((n + per - 1) / per);
   for (size_t first = 0; first < n; first += per) {
     size_t k = n - first < per ? n - first : per;
@@ -112,8 +112,8 @@ static bool in_range(const uint8_t *ref, const struct mb_msg *msg) {
 static bool listed(const struct mb_msg *msg, const uint8_t *ref) {
   size_t n = msg->summary_len / MB_SUMMARY_ENTRY_LEN;
   for (size_t j = 0; j < n; j++)
-    if (memcmp(msg->summary + j * MB_SUMMARY_ENTRY_LEN, ref,
-               MB_NODE_REF_LEN) == 0)
+    if (memcmp(msg->summary + j * MB_SUMMARY_ENTRY_LEN, ref, MB_NODE_REF_LEN) ==
+        0)
       return true;
   return false;
 }
@@ -137,7 +137,8 @@ static void send_pull(struct swim *s, const struct mb_addr *to,
   size_t per = entries_per_page(s) * MB_SUMMARY_ENTRY_LEN / MB_NODE_REF_LEN;
   for (size_t first = 0; first < l->n_pull; first += per) {
     size_t k = l->n_pull - first < per ? l->n_pull - first : per;
-    struct mb_msg msg = {.kind = MB_MSG_PUSH_PULL, .parts = 1,
+    struct mb_msg msg = {.kind = MB_MSG_PUSH_PULL,
+                         .parts = 1,
                          .pull = l->pull + first * MB_NODE_REF_LEN,
                          .pull_len = k * MB_NODE_REF_LEN};
     send_summary_page(s, to, &msg, peer);
@@ -156,8 +157,7 @@ void swim_on_summary(struct swim *s, const struct mb_addr *from,
       if (s->m[i].record.p != NULL && in_range(s->m[i].id, msg) &&
           !listed(msg, s->m[i].id))
         l.push[l.n_push++] = (uint32_t)i;
-    struct swim_subset set = {.idx = l.push, .n = l.n_push,
-                              .with_certs = true};
+    struct swim_subset set = {.idx = l.push, .n = l.n_push, .with_certs = true};
     struct mb_msg reply = {.kind = MB_MSG_PUSH_PULL_REPLY};
     if (l.n_push > 0)
       swim_send_members(s, from, &reply, &set);
@@ -179,7 +179,9 @@ void swim_on_pull(struct swim *s, const struct mb_addr *from,
   }
   /* A requester that knows us already holds our certificate. */
   const struct member *peer = swim_member_by_id(s, sender_id);
-  struct swim_subset set = {.idx = idx, .n = n, .with_certs = true,
+  struct swim_subset set = {.idx = idx,
+                            .n = n,
+                            .with_certs = true,
                             .omit_own_cert = peer != NULL && peer->knows_us};
   struct mb_msg reply = {.kind = MB_MSG_PUSH_PULL_REPLY};
   if (n > 0)

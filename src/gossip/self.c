@@ -36,7 +36,7 @@ int swim_self_sign(struct swim *s, enum mb_hb_status status) {
   int rc = mb_wire_heartbeat_sign(&s->id, s->aad, s->aad_len, &hb, buf,
                                   sizeof(buf), &len);
   if (rc == MB_OK)
-    rc = swim_bytes_set(&me->record, buf, len);
+    rc = swim_bytes_set(s, &me->record, buf, len);
   if (rc == MB_OK)
     me->record_time_ms = hb.time_ms;
   return rc;

@@ -99,7 +99,7 @@ static int sign_claim(struct swim *s, struct member *m,
   int rc = mb_wire_claim_sign(&s->id, s->aad, s->aad_len, kind, &c, buf,
                               sizeof(buf), &len);
   if (rc == MB_OK)
-    rc = swim_bytes_set(&m->claim, buf, len);
+    rc = swim_bytes_set(s, &m->claim, buf, len);
   if (rc == MB_OK)
     swim_bcast_add(s, m->id, &m->claim, NULL);
   return rc;
@@ -148,7 +148,7 @@ static void on_suspect_claim(struct swim *s, struct member *m,
                              size_t len) {
   if (m->state == SWIM_ALIVE) {
     m->incarnation = c->incarnation;
-    swim_bytes_set(&m->claim, raw, len);
+    swim_bytes_set(s, &m->claim, raw, len);
     swim_suspect(s, m, c->author, SWIM_R_SUSPECTED);
   } else if (m->state == SWIM_SUSPECT) {
     if (!add_accuser(m, c->author))
@@ -161,12 +161,12 @@ static void on_suspect_claim(struct swim *s, struct member *m,
   swim_bcast_add(s, m->id, &b, NULL);
 }
 
-static void on_dead_claim(struct swim *s, struct member *m,
-                          const uint8_t *raw, size_t len, uint64_t inc) {
+static void on_dead_claim(struct swim *s, struct member *m, const uint8_t *raw,
+                          size_t len, uint64_t inc) {
   if (!swim_is_live(m))
     return;
   m->incarnation = inc;
-  swim_bytes_set(&m->claim, raw, len);
+  swim_bytes_set(s, &m->claim, raw, len);
   swim_set_state(s, m, SWIM_DEAD, SWIM_R_DECLARED);
   struct bytes b = {(uint8_t *)raw, len};
   swim_bcast_add(s, m->id, &b, NULL);

@@ -33,13 +33,12 @@ void swim_config_default(struct swim_config *c) {
 static bool config_ok(const struct swim_config *c) {
   return c->cluster != NULL && c->probe_interval_ms > 0 &&
          c->probe_timeout_ms > 0 &&
-         c->probe_timeout_ms <= c->probe_interval_ms &&
-         c->suspicion_mult > 0 && c->suspicion_max_mult >= 1 &&
-         c->suspicion_unit_ms > 0 && c->suspicion_confirm > 0 &&
-         c->retransmit_mult > 0 && c->awareness_max > 0 &&
-         c->gossip_interval_ms > 0 && c->push_pull_interval_ms > 0 &&
-         c->reconnect_interval_ms > 0 && c->budget >= SWIM_MIN_BUDGET &&
-         c->budget <= MB_WIRE_MAX_DATAGRAM;
+         c->probe_timeout_ms <= c->probe_interval_ms && c->suspicion_mult > 0 &&
+         c->suspicion_max_mult >= 1 && c->suspicion_unit_ms > 0 &&
+         c->suspicion_confirm > 0 && c->retransmit_mult > 0 &&
+         c->awareness_max > 0 && c->gossip_interval_ms > 0 &&
+         c->push_pull_interval_ms > 0 && c->reconnect_interval_ms > 0 &&
+         c->budget >= SWIM_MIN_BUDGET && c->budget <= MB_WIRE_MAX_DATAGRAM;
 }
 
 static int add_self(struct swim *s, const struct swim_self *self) {
@@ -61,7 +60,7 @@ static int add_self(struct swim *s, const struct swim_self *self) {
     struct mb_cert c;
     if (mb_cert_decode(self->cert, self->cert_len, &c) != MB_OK)
       return MB_EINVAL;
-    if (swim_bytes_set(&me->cert, self->cert, self->cert_len) != MB_OK)
+    if (swim_bytes_set(s, &me->cert, self->cert, self->cert_len) != MB_OK)
       return -ENOMEM;
     me->cert_expires = c.expires_at;
   }
@@ -92,6 +91,11 @@ struct swim *swim_new(const struct swim_config *cfg,
   s->id = *self->id;
   memcpy(s->ref, s->id.pk, MB_NODE_REF_LEN);
   s->vc = vc;
+  s->blobs = cfg->blobs;
+  if (s->blobs == NULL && (s->blobs = s->own_blobs = mb_blobs_new()) == NULL) {
+    free(s);
+    return NULL;
+  }
   s->aad = (const uint8_t *)cfg->cluster;
   s->aad_len = strlen(cfg->cluster);
   mb_rng_seed(&s->rng, cfg->seed);
@@ -110,11 +114,12 @@ void swim_free(struct swim *s) {
   if (s == NULL)
     return;
   for (size_t i = 0; i < s->n; i++) {
-    swim_bytes_free(&s->m[i].record);
-    swim_bytes_free(&s->m[i].cert);
-    swim_bytes_free(&s->m[i].claim);
+    swim_bytes_free(s, &s->m[i].record);
+    swim_bytes_free(s, &s->m[i].cert);
+    swim_bytes_free(s, &s->m[i].claim);
   }
   swim_bcast_free(s);
+  mb_blobs_free(s->own_blobs);
   mb_identity_wipe(&s->id);
   free(s->m);
   free(s->slots);
@@ -198,7 +203,9 @@ void swim_set_payload(struct swim *s, uint64_t now, int64_t wall_ms,
 
 /* ---- queries ----------------------------------------------------------- */
 
-size_t swim_member_count(const struct swim *s) { return s->n; }
+size_t swim_member_count(const struct swim *s) {
+  return s->n;
+}
 
 int swim_member_get(const struct swim *s, size_t i,
                     struct swim_member_info *out) {
@@ -240,7 +247,9 @@ uint64_t swim_self_incarnation(const struct swim *s) {
   return s->m[s->self_idx].incarnation;
 }
 
-uint32_t swim_awareness(const struct swim *s) { return s->awareness; }
+uint32_t swim_awareness(const struct swim *s) {
+  return s->awareness;
+}
 
 void swim_get_stats(const struct swim *s, struct swim_stats *out) {
   *out = s->stats;
@@ -252,9 +261,8 @@ const char *swim_state_name(enum swim_state st) {
 }
 
 const char *swim_reason_name(enum swim_reason r) {
-  static const char *const names[] = {
-      "joined",  "probe-failed", "suspected", "refuted", "timeout",
-      "declared", "left",        "rejoined",  "updated"};
-  return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r]
-                                                        : "unknown";
+  static const char *const names[] = {"joined",  "probe-failed", "suspected",
+                                      "refuted", "timeout",      "declared",
+                                      "left",    "rejoined",     "updated"};
+  return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "unknown";
 }

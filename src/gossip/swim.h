@@ -19,8 +19,9 @@
  *
  * Ownership: swim_new copies the config and self description (the identity
  * and certificate are copied too).  Bytes handed out by swim_poll stay valid
- * until the next call into the core.  The verified-record cache, when given,
- * is borrowed and may be shared by many cores (the simulator does).
+ * until the next call into the core.  The verified-record cache and the
+ * blob pool (cfg.blobs), when given, are borrowed and may be shared by many
+ * cores (the simulator shares both).
  * Errors: 0 or a negative MB_E* / -errno code.
  */
 #ifndef MESHBEAT_SWIM_H
@@ -39,16 +40,16 @@ enum swim_state {
 
 /* Why a member changed state (carried in every event). */
 enum swim_reason {
-  SWIM_R_JOINED,      /* first heard of, alive */
-  SWIM_R_PROBE_FAILED,/* our own probe (direct and indirect) failed */
-  SWIM_R_SUSPECTED,   /* another member's signed suspect claim */
-  SWIM_R_REFUTED,     /* the member answered a suspicion with a newer
-                         incarnation */
-  SWIM_R_TIMEOUT,     /* suspicion timed out: we declare it dead */
-  SWIM_R_DECLARED,    /* another member's signed dead claim */
-  SWIM_R_LEFT,        /* the member's own signed leave */
-  SWIM_R_REJOINED,    /* dead or left, now alive with a newer incarnation */
-  SWIM_R_UPDATED,     /* same state, newer heartbeat record */
+  SWIM_R_JOINED,       /* first heard of, alive */
+  SWIM_R_PROBE_FAILED, /* our own probe (direct and indirect) failed */
+  SWIM_R_SUSPECTED,    /* another member's signed suspect claim */
+  SWIM_R_REFUTED,      /* the member answered a suspicion with a newer
+                          incarnation */
+  SWIM_R_TIMEOUT,      /* suspicion timed out: we declare it dead */
+  SWIM_R_DECLARED,     /* another member's signed dead claim */
+  SWIM_R_LEFT,         /* the member's own signed leave */
+  SWIM_R_REJOINED,     /* dead or left, now alive with a newer incarnation */
+  SWIM_R_UPDATED,      /* same state, newer heartbeat record */
 };
 
 struct swim_config {
@@ -72,7 +73,10 @@ struct swim_config {
   uint64_t seed;                  /* randomness of probe order and peers */
   bool require_cert;              /* admission: only certified senders */
   uint8_t authority[MB_NODE_ID_LEN];
-  int64_t cert_skew_s;            /* 300: clock tolerance for certificates */
+  int64_t cert_skew_s;    /* 300: clock tolerance for certificates */
+  struct mb_blobs *blobs; /* NULL: the core interns records alone;
+                             the simulator shares one pool among
+                             all its cores (borrowed) */
 };
 
 /* The smallest budget that still carries a datagram with a certificate, a
@@ -84,15 +88,15 @@ void swim_config_default(struct swim_config *c);
 
 /* What this node is. */
 struct swim_self {
-  const struct mb_identity *id;   /* copied */
-  const uint8_t *cert;            /* copied; may be NULL when not required */
+  const struct mb_identity *id; /* copied */
+  const uint8_t *cert;          /* copied; may be NULL when not required */
   size_t cert_len;
   const char *name;
-  const char *domain;             /* may be "" */
-  struct mb_addr addr;            /* advertised address */
-  uint64_t incarnation;           /* start above anything used before */
-  uint64_t first_seq;             /* first datagram sequence number; the
-                                     core never goes below wall_ms << 20 */
+  const char *domain;   /* may be "" */
+  struct mb_addr addr;  /* advertised address */
+  uint64_t incarnation; /* start above anything used before */
+  uint64_t first_seq;   /* first datagram sequence number; the
+                           core never goes below wall_ms << 20 */
 };
 
 struct swim;
@@ -147,8 +151,8 @@ struct swim_event {
 
 struct swim_output {
   enum swim_output_kind kind;
-  struct mb_addr to;    /* SEND */
-  const uint8_t *buf;   /* SEND: valid until the next call into the core */
+  struct mb_addr to;  /* SEND */
+  const uint8_t *buf; /* SEND: valid until the next call into the core */
   size_t len;
   struct swim_event ev; /* EVENT */
 };

@@ -16,12 +16,14 @@
 
 #include "swim.h"
 
-#define SWIM_MAX_ACCUSERS 8   /* distinct accusers remembered per suspicion */
-#define SWIM_MAX_RELAYS 64    /* indirect probes we run for others at once */
+#define SWIM_MAX_ACCUSERS 8 /* distinct accusers remembered per suspicion */
+#define SWIM_MAX_RELAYS 64  /* indirect probes we run for others at once */
 #define SWIM_NEVER UINT64_MAX
 
+/* Interned (mb_blob_get): shared with every other holder of the same
+ * bytes, released with swim_bytes_free. */
 struct bytes {
-  uint8_t *p;
+  const uint8_t *p;
   size_t len;
 };
 
@@ -41,7 +43,7 @@ struct member {
   struct bytes claim;  /* latest suspect/dead claim about it */
   int64_t cert_expires;
   struct mb_replay_window replay;
-  bool knows_us;       /* it has answered us: our cert is no longer needed */
+  bool knows_us; /* it has answered us: our cert is no longer needed */
   /* Suspicion (Lifeguard): while SUSPECT. */
   uint64_t susp_start, susp_deadline;
   uint8_t accusers[SWIM_MAX_ACCUSERS][MB_NODE_REF_LEN];
@@ -103,10 +105,12 @@ struct swim {
   struct mb_identity id;
   uint8_t ref[MB_NODE_REF_LEN];
   struct mb_vcache *vc;
+  struct mb_blobs *blobs;     /* cfg.blobs, or own_blobs */
+  struct mb_blobs *own_blobs; /* when no shared pool was given */
   const uint8_t *aad;
   size_t aad_len;
   struct mb_rng rng;
-  int64_t wall_offset; /* wall_ms - now at the last payload update */
+  int64_t wall_offset;     /* wall_ms - now at the last payload update */
   struct mb_health health; /* our latest health figures */
   uint64_t now;
   uint64_t next_seq;
@@ -173,8 +177,9 @@ struct member *swim_member_add(struct swim *s, const uint8_t *id);
 void swim_member_remove(struct swim *s, size_t idx);
 void swim_set_state(struct swim *s, struct member *m, enum swim_state to,
                     enum swim_reason why);
-int swim_bytes_set(struct bytes *b, const uint8_t *p, size_t len);
-void swim_bytes_free(struct bytes *b);
+int swim_bytes_set(struct swim *s, struct bytes *b, const uint8_t *p,
+                   size_t len);
+void swim_bytes_free(struct swim *s, struct bytes *b);
 bool swim_is_live(const struct member *m);
 size_t swim_member_index(const struct swim *s, const struct member *m);
 

@@ -1010,6 +1010,48 @@ static struct mb_vcache_stats stats_of(const struct mb_vcache *c) {
   return s;
 }
 
+/* Equal bytes are held once, by reference count; the last put frees. */
+static void test_blobs_intern_and_release(void **state) {
+  (void)state;
+  struct mb_blobs *b = mb_blobs_new();
+  assert_non_null(b);
+  uint8_t one[300], other[300];
+  memset(one, 0x11, sizeof(one));
+  memset(other, 0x11, sizeof(other));
+  other[299] = 0x12;
+  const uint8_t *x = mb_blob_get(b, one, sizeof(one));
+  const uint8_t *y = mb_blob_get(b, one, sizeof(one));
+  const uint8_t *z = mb_blob_get(b, other, sizeof(other));
+  const uint8_t *shorter = mb_blob_get(b, one, sizeof(one) - 1);
+  assert_ptr_equal(x, y);
+  assert_ptr_not_equal(x, z);
+  assert_ptr_not_equal(x, shorter);
+  assert_memory_equal(z, other, sizeof(other));
+  size_t count, bytes;
+  mb_blobs_get_stats(b, &count, &bytes);
+  assert_int_equal(count, 3);
+  assert_int_equal(bytes, 3 * sizeof(one) - 1);
+  mb_blob_put(b, x);
+  assert_memory_equal(y, one, sizeof(one)); /* still held once */
+  mb_blob_put(b, y);
+  mb_blobs_get_stats(b, &count, &bytes);
+  assert_int_equal(count, 2);
+  /* Enough distinct blobs to grow the table several times. */
+  const uint8_t *many[5000];
+  for (uint32_t i = 0; i < 5000; i++)
+    many[i] = mb_blob_get(b, (const uint8_t *)&i, sizeof(i));
+  for (uint32_t i = 0; i < 5000; i++) {
+    assert_ptr_equal(mb_blob_get(b, (const uint8_t *)&i, sizeof(i)), many[i]);
+    mb_blob_put(b, many[i]);
+    mb_blob_put(b, many[i]);
+  }
+  mb_blobs_get_stats(b, &count, &bytes);
+  assert_int_equal(count, 2);
+  mb_blob_put(b, z);
+  mb_blob_put(b, shorter);
+  mb_blobs_free(b);
+}
+
 static void test_vcache_miss_insert_hit(void **state) {
   (void)state;
   struct mb_vcache *c = mb_vcache_new(16);
@@ -1258,6 +1300,7 @@ int main(void) {
       cmocka_unit_test(test_replay_shuffled_window),
       cmocka_unit_test(test_replay_shuffled_1_to_300),
       cmocka_unit_test(test_replay_random_vs_model),
+      cmocka_unit_test(test_blobs_intern_and_release),
       cmocka_unit_test(test_vcache_miss_insert_hit),
       cmocka_unit_test(test_vcache_aad_is_part_of_key),
       cmocka_unit_test(test_vcache_capacity_rounding),
