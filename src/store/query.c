@@ -5,19 +5,28 @@
 
 #define SELF_INCARNATION "incarnation"
 
+/* A read transaction and a cursor on one sub-database. */
+static int read_cursor(struct mb_store *s, int db, const char *what,
+                       MDB_txn **txn, MDB_cursor **cur) {
+  int rc = mb_store__read_begin(s, txn);
+  if (rc)
+    return rc;
+  rc = mdb_cursor_open(*txn, s->dbi[db], cur);
+  if (rc) {
+    mdb_txn_abort(*txn);
+    return mb_store__fail(s, rc, what);
+  }
+  return MB_OK;
+}
+
 int mb_store_members_foreach(struct mb_store *s, mb_store_member_fn fn,
                              void *ctx) {
   MDB_txn *txn;
   MDB_cursor *cur;
   MDB_val k, v;
-  int rc = mb_store__read_begin(s, &txn);
+  int rc = read_cursor(s, DB_MEMBERS, "members cursor", &txn, &cur);
   if (rc)
     return rc;
-  rc = mdb_cursor_open(txn, s->dbi[DB_MEMBERS], &cur);
-  if (rc) {
-    mdb_txn_abort(txn);
-    return mb_store__fail(s, rc, "members cursor");
-  }
   int out = 0;
   for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == MDB_SUCCESS;
        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
@@ -53,14 +62,9 @@ int mb_store_events_since(struct mb_store *s, uint64_t since, size_t limit,
   MDB_txn *txn;
   MDB_cursor *cur;
   MDB_val k, v;
-  int rc = mb_store__read_begin(s, &txn);
+  int rc = read_cursor(s, DB_EVENTS, "events cursor", &txn, &cur);
   if (rc)
     return rc;
-  rc = mdb_cursor_open(txn, s->dbi[DB_EVENTS], &cur);
-  if (rc) {
-    mdb_txn_abort(txn);
-    return mb_store__fail(s, rc, "events cursor");
-  }
   int stop = 0, seen = 0;
   for (rc = seek_after(cur, since, &k, &v);
        rc == MDB_SUCCESS && (limit == 0 || (size_t)seen < limit) &&

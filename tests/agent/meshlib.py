@@ -168,3 +168,16 @@ class Mesh:
         self.stop()
         if not keep:
             shutil.rmtree(self.root, ignore_errors=True)
+
+
+def run_test(mesh, fn, label):
+    """Runs fn(mesh); on failure keeps the logs and says where they are."""
+    ok = False
+    try:
+        fn(mesh)
+        ok = True
+        print(f"{label}: PASS")
+    finally:
+        if not ok:
+            print(f"{label}: FAIL; logs in {mesh.root}")
+        mesh.cleanup(keep=not ok or os.environ.get("MESHBEAT_KEEP") == "1")

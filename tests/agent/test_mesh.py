@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 
-from meshlib import Mesh, MeshError, admin_call
+from meshlib import Mesh, MeshError, run_test
 
 DETECT_S = 30  # generous bounds: CI runs these on 2 cores, also under ASan
 
@@ -230,15 +230,7 @@ def main():
     meshbeat, name, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     n, fn = TESTS[name]
     mesh = Mesh(n, os.path.abspath(meshbeat), port)
-    ok = False
-    try:
-        fn(mesh)
-        ok = True
-        print(f"agent_{name}: PASS")
-    finally:
-        if not ok:
-            print(f"agent_{name}: FAIL; logs in {mesh.root}")
-        mesh.cleanup(keep=not ok or os.environ.get("MESHBEAT_KEEP") == "1")
+    run_test(mesh, fn, f"agent_{name}")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 
-from meshlib import Mesh, MeshError
+from meshlib import Mesh, MeshError, run_test
 
 N = 6
 SUBNET = "10.77.{tag}.{host}"
@@ -176,15 +176,7 @@ def main():
         skip("cannot create network namespaces here (no CAP_SYS_ADMIN?)")
     sh("ip", "netns", "del", probe, check=False)
     mesh = NetnsMesh(meshbeat)
-    ok = False
-    try:
-        TESTS[name](mesh)
-        ok = True
-        print(f"netns_{name}: PASS")
-    finally:
-        if not ok:
-            print(f"netns_{name}: FAIL; logs in {mesh.root}")
-        mesh.cleanup(keep=not ok or os.environ.get("MESHBEAT_KEEP") == "1")
+    run_test(mesh, TESTS[name], f"netns_{name}")
 
 
 if __name__ == "__main__":
