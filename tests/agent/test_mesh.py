@@ -221,7 +221,34 @@ def test_crash_loop(mesh):
               "the victim alive at its last incarnation everywhere", DETECT_S)
 
 
+class V6Mesh(Mesh):
+    def host_of(self, idx):
+        return "[::1]"
+
+
+def test_ipv6(mesh):
+    """The same agents over IPv6 loopback: join, detect a SIGKILL."""
+    mesh.start_all()
+    mesh.wait(mesh.converged, "3 agents to converge over IPv6", DETECT_S)
+    addrs = {m["addr"] for m in mesh.agents[0].call("members")}
+    if not all(a.startswith("[::1]:") for a in addrs):
+        raise MeshError(f"members advertise {addrs}")
+    mesh.agents[2].kill()
+    mesh.wait(lambda: mesh.all_see("n2", "dead"), "n2 dead over IPv6",
+              DETECT_S)
+
+
+def ipv6_available():
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
 TESTS = {"lifecycle": (5, test_lifecycle), "admin": (3, test_admin),
+         "ipv6": (3, test_ipv6),
          "bad_datagrams": (3, test_bad_datagrams),
          "crash_loop": (3, test_crash_loop)}
 
@@ -229,7 +256,11 @@ TESTS = {"lifecycle": (5, test_lifecycle), "admin": (3, test_admin),
 def main():
     meshbeat, name, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
     n, fn = TESTS[name]
-    mesh = Mesh(n, os.path.abspath(meshbeat), port)
+    if name == "ipv6" and not ipv6_available():
+        print("SKIP: no IPv6 loopback here")
+        sys.exit(77)
+    kind = V6Mesh if name == "ipv6" else Mesh
+    mesh = kind(n, os.path.abspath(meshbeat), port)
     run_test(mesh, fn, f"agent_{name}")
 
 
