@@ -51,6 +51,8 @@ void swim_refute(struct swim *s, uint64_t accused_incarnation) {
   /* Lifeguard: being suspected hints that we are the slow one. */
   if (s->awareness + 1 < s->cfg.awareness_max)
     s->awareness++;
-  if (swim_self_sign(s, MB_HB_ALIVE) == MB_OK)
+  if (swim_self_sign(s, MB_HB_ALIVE) == MB_OK) {
     swim_bcast_add(s, me->id, &me->record, NULL);
+    s->self_news_at = s->now;
+  }
 }

@@ -140,7 +140,7 @@ int swim_send(struct swim *s, const struct mb_addr *to, struct member *peer,
   if (peer == NULL || !peer->knows_us) {
     if (me->cert.p != NULL)
       mb_dgram_add_cert(&b, me->cert.p, me->cert.len);
-    if (swim_wall(s) - me->record_time_ms < SELF_RECORD_FRESH_MS)
+    if (s->now < s->self_news_at + SELF_RECORD_FRESH_MS)
       mb_dgram_add_record(&b, me->record.p, me->record.len);
   } else if (s->accused_us) {
     /* Whoever accuses us gets our refutation at once, not by chance. */

@@ -100,6 +100,7 @@ struct swim *swim_new(const struct swim_config *cfg,
   s->aad_len = strlen(cfg->cluster);
   mb_rng_seed(&s->rng, cfg->seed);
   s->now = now;
+  s->self_news_at = now;
   s->wall_offset = wall_ms - (int64_t)now;
   s->next_seq = self->first_seq;
   if (add_self(s, self) != MB_OK) {
@@ -176,6 +177,7 @@ void swim_leave(struct swim *s, uint64_t now) {
     return;
   s->leaving = true;
   swim_bcast_add(s, me->id, &me->record, NULL);
+  s->self_news_at = s->now;
   /* Tell a few members at once; they carry it on. */
   struct mb_msg msg = {.kind = MB_MSG_LEAVE};
   for (uint32_t k = 0; k < s->cfg.gossip_nodes + 1; k++) {
@@ -197,8 +199,10 @@ void swim_set_payload(struct swim *s, uint64_t now, int64_t wall_ms,
   s->health = health ? *health : (struct mb_health){0};
   if (s->leaving || swim_self_sign(s, MB_HB_ALIVE) != MB_OK)
     return;
-  if (announce)
+  if (announce) {
     swim_bcast_add(s, me->id, &me->record, NULL);
+    s->self_news_at = s->now;
+  }
 }
 
 /* ---- queries ----------------------------------------------------------- */

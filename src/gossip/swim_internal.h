@@ -147,6 +147,7 @@ struct swim {
   /* anti-entropy */
   uint64_t next_push_pull_at, next_reconnect_at, last_push_pull_at;
   uint32_t follow_ups; /* comparisons after news, at doubling gaps */
+  uint64_t self_news_at; /* our record last went out as news (or start) */
   struct mb_addr *seeds;
   size_t n_seeds;
   uint64_t next_join_at;
