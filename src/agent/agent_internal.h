@@ -21,6 +21,10 @@ struct agent_counters {
   uint64_t recv_errors;  /* receive errors, truncated datagrams */
   uint64_t store_errors; /* failed commits (the batch is retried) */
   uint64_t events;       /* membership events */
+  /* What we send, by message kind (the index is enum mb_msg_kind). */
+  uint64_t sent_by_kind[MB_MSG_GOSSIP + 1];
+  uint64_t sent_bytes_by_kind[MB_MSG_GOSSIP + 1];
+  uint64_t sent_records, sent_news, sent_certs; /* carried in them */
 };
 
 struct agent {

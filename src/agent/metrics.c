@@ -51,6 +51,29 @@ static void protocol(struct agent *a, struct mb_prom *p) {
     struct mb_prom_label l = {"reason", reasons[r]};
     mb_prom_u64(p, "meshbeat_datagrams_rejected_total", &l, 1, st.rejected[r]);
   }
+  mb_prom_family(p, "meshbeat_sent_by_kind_datagrams_total", "counter",
+                 "UDP datagrams sent, by message kind.");
+  for (int k = MB_MSG_PING; k <= MB_MSG_GOSSIP; k++) {
+    struct mb_prom_label l = {"kind", mb_msg_kind_name((enum mb_msg_kind)k)};
+    mb_prom_u64(p, "meshbeat_sent_by_kind_datagrams_total", &l, 1,
+                a->counters.sent_by_kind[k]);
+  }
+  mb_prom_family(p, "meshbeat_sent_by_kind_bytes_total", "counter",
+                 "UDP payload bytes sent, by message kind.");
+  for (int k = MB_MSG_PING; k <= MB_MSG_GOSSIP; k++) {
+    struct mb_prom_label l = {"kind", mb_msg_kind_name((enum mb_msg_kind)k)};
+    mb_prom_u64(p, "meshbeat_sent_by_kind_bytes_total", &l, 1,
+                a->counters.sent_bytes_by_kind[k]);
+  }
+  counter(p, "meshbeat_sent_records_total",
+          "Signed records carried by the datagrams we sent.",
+          a->counters.sent_records);
+  counter(p, "meshbeat_sent_certificates_total",
+          "Certificates carried by the datagrams we sent.",
+          a->counters.sent_certs);
+  counter(p, "meshbeat_sent_news_total",
+          "News entries (17 bytes each) carried by our gossip.",
+          a->counters.sent_news);
   counter(p, "meshbeat_probes_total", "Probes started.", st.probes);
   counter(p, "meshbeat_probe_failures_total",
           "Probes with no ack, direct or indirect.", st.probe_failures);

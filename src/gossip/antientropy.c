@@ -75,21 +75,19 @@ static enum swim_state next_state(const struct member *m,
 }
 
 /*
- * How a newer record travels on: joins and payload updates as news
- * (receivers pull the record once); whatever may settle a verdict as the
- * record itself, since it must land before a suspicion times out.  That
- * includes every new incarnation, even where it looks like a mere update
- * (we did not suspect it; others may): sent as news, a refutation reached
- * a suspecting member under 10 % loss only after its timeout.  A joiner's
- * first view is no news to anyone and is not relayed at all.
+ * How a newer record travels on: a join as news (receivers pull the
+ * record and certificate once); anything else as the record itself.  A
+ * news entry names only (incarnation, state), so it cannot say "newer
+ * payload, same life"; and whatever may settle a verdict must land before
+ * a suspicion times out: sent as news, a refutation reached a suspecting
+ * member under 10 % loss only after its timeout.  A joiner's first view is
+ * no news to anyone and is not relayed at all.
  */
 static void relay(struct swim *s, struct member *m, enum swim_state to,
-                  enum swim_reason why, bool is_new, bool bumped) {
+                  enum swim_reason why, bool is_new) {
   if (s->intake_quiet && !swim_pulled_lately(s, m->id))
     return; /* a joiner's first view; but news it pulled is still news */
-  bool plain = to == SWIM_ALIVE &&
-               (why == SWIM_R_JOINED || (why == SWIM_R_UPDATED && !bumped));
-  if (plain)
+  if (to == SWIM_ALIVE && why == SWIM_R_JOINED)
     swim_bcast_add_news(s, m->id);
   else
     swim_bcast_add(s, m->id, &m->record, is_new ? &m->cert : NULL);
@@ -117,6 +115,11 @@ int swim_apply_heartbeat(struct swim *s, const struct mb_record *rec,
   enum swim_reason why;
   enum swim_state to = next_state(m, hb, is_new, &why);
   bool bumped = !is_new && hb->incarnation > m->incarnation;
+  /* A member re-signs its record now and then with nothing new in it;
+   * only what others would act on is worth relaying. */
+  bool worth = is_new || bumped || to != m->state ||
+               hb->capacity != m->capacity || hb->available != m->available ||
+               memcmp(&hb->addr, &m->addr, sizeof(hb->addr)) != 0;
   if (hb->incarnation > m->incarnation)
     m->knows_us = false; /* a new life has forgotten us */
   if (hb->incarnation > m->incarnation || is_new)
@@ -130,7 +133,8 @@ int swim_apply_heartbeat(struct swim *s, const struct mb_record *rec,
     swim_probe_insert(s, swim_member_index(s, m));
     swim_push_pull_soon(s);
   }
-  relay(s, m, to, why, is_new, bumped);
+  if (worth)
+    relay(s, m, to, why, is_new);
   return MB_OK;
 }
 

@@ -112,7 +112,14 @@ static void add_buddy_claim(struct mb_dgram_builder *b,
     mb_dgram_add_record(b, peer->claim.p, peer->claim.len);
 }
 
-#define SELF_RECORD_FRESH_MS 60000
+/* How long our record counts as news after it last went out as such:
+ * long enough for λ·log(n) gossip rounds to carry it everywhere, with
+ * room for a join storm's queues. */
+static uint64_t self_record_fresh_ms(const struct swim *s) {
+  uint64_t lifetime =
+      (uint64_t)swim_retransmit_limit(s) * s->cfg.gossip_interval_ms;
+  return 4 * lifetime > 10000 ? 4 * lifetime : 10000;
+}
 
 /* About half a datagram: the rest stays for records, which decide
  * suspicions and must not wait behind a join storm's news. */
@@ -140,7 +147,7 @@ int swim_send(struct swim *s, const struct mb_addr *to, struct member *peer,
   if (peer == NULL || !peer->knows_us) {
     if (me->cert.p != NULL)
       mb_dgram_add_cert(&b, me->cert.p, me->cert.len);
-    if (s->now < s->self_news_at + SELF_RECORD_FRESH_MS)
+    if (s->now < s->self_news_at + self_record_fresh_ms(s))
       mb_dgram_add_record(&b, me->record.p, me->record.len);
   } else if (s->accused_us) {
     /* Whoever accuses us gets our refutation at once, not by chance. */

@@ -379,6 +379,38 @@ static void test_restore_checks_records(void **state) {
   fx_free(&fx);
 }
 
+static uint64_t available_seen(struct fixture *fx, int observer, int subject) {
+  long i = swim_member_find(fx->node[observer], fx->id[subject].pk);
+  struct swim_member_info info;
+  if (i < 0 || swim_member_get(fx->node[observer], (size_t)i, &info) != MB_OK)
+    return 0;
+  return info.available;
+}
+
+/* An announced payload reaches everyone, though it changes neither the
+ * member's incarnation nor its state (so a 17-byte news entry could not
+ * say it is newer). */
+static void test_payload_updates(void **state) {
+  (void)state;
+  struct fixture fx;
+  fx_init(&fx, 12);
+  fx_start_all(&fx);
+  fx_run_until(&fx, 30000);
+  assert_true(fx_converged(&fx));
+  swim_set_payload(fx.node[3], fx.now, 1790000000000 + (int64_t)fx.now,
+                   1000000, 424242, NULL, true);
+  fx_drain(&fx, 3);
+  fx_run_until(&fx, fx.now + 5000);
+  int got = 0;
+  for (int i = 0; i < fx.n; i++)
+    got += available_seen(&fx, i, 3) == 424242;
+  print_message("%d of %d hold the announced payload\n", got, fx.n);
+  for (int i = 0; i < fx.n; i++)
+    if (i != 3)
+      assert_int_equal(available_seen(&fx, i, 3), 424242);
+  fx_free(&fx);
+}
+
 /* Buddy system: the next probe to a suspect carries the suspicion. */
 static void test_buddy_system_tells_the_suspect(void **state) {
   (void)state;
@@ -412,6 +444,7 @@ int main(void) {
       cmocka_unit_test(test_buddy_system_tells_the_suspect),
       cmocka_unit_test(test_join_spreads_as_news),
       cmocka_unit_test(test_restore_checks_records),
+      cmocka_unit_test(test_payload_updates),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
