@@ -344,8 +344,10 @@ static int start(struct agent *a) {
 }
 
 static void cleanup(struct agent *a) {
-  if (a->store != NULL)
+  if (a->store != NULL) {
     agent_commit(a);
+    agent_store_sync_now(a);
+  }
   if (a->admin != NULL)
     mb_admin_close(a->admin, NULL, NULL);
   a->admin = NULL;

@@ -50,6 +50,10 @@ struct agent {
   struct agent_counters counters;
   bool stopping;
   bool store_ok; /* the last commit succeeded */
+  /* fsync runs in libuv's thread pool, one at a time (see persist.c) */
+  uv_work_t sync_work;
+  bool sync_running, sync_again;
+  int sync_rc;
   /* recvmmsg: libuv hands out one 64 KiB slot per datagram of a batch */
   uint8_t rxbuf[8 * 64 * 1024] __attribute__((aligned(16)));
 };
@@ -83,6 +87,8 @@ void agent_store_restore(struct agent *a, struct mb_addr *seeds,
                          size_t *n_seeds, size_t max_seeds);
 void agent_on_event(struct agent *a, const struct swim_event *ev);
 void agent_commit(struct agent *a);
+/* Blocking fsync, for shutdown only. */
+void agent_store_sync_now(struct agent *a);
 /* The event as the admin API and the log show it. */
 json_t *agent_event_json(uint64_t seq, int64_t wall_ms, const uint8_t *id,
                          const char *name, int from, int to, int reason,

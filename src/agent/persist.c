@@ -26,6 +26,7 @@ int agent_store_open(struct agent *a, uint64_t *incarnation) {
   struct mb_store_options opt;
   mb_store_options_default(&opt);
   opt.max_events = a->cfg->event_retention;
+  opt.nosync = true; /* commits reach the OS; fsync runs off the loop */
   opt.errbuf = why;
   opt.errbuf_len = sizeof(why);
   int rc = mb_store_open(&a->store, dir, &opt);
@@ -135,10 +136,53 @@ void agent_on_event(struct agent *a, const struct swim_event *ev) {
     json_decref(j);
 }
 
+/*
+ * Durability without waiting on the disk: a commit hands its pages to the
+ * kernel (a killed agent loses nothing committed), and the fsync that
+ * makes them survive a machine crash runs in libuv's thread pool.  One
+ * sync at a time; commits made meanwhile get another.
+ */
+static void sync_in_pool(uv_work_t *w) {
+  struct agent *a = w->data;
+  a->sync_rc = mb_store_sync(a->store);
+}
+
+static void start_sync(struct agent *a);
+
+static void sync_done(uv_work_t *w, int status) {
+  struct agent *a = w->data;
+  a->sync_running = false;
+  if (status == 0 && a->sync_rc != MB_OK) {
+    a->counters.store_errors++;
+    agent_log(MB_LOG_ERROR, NULL, "store sync failed: %s",
+              mb_strerror(a->sync_rc));
+  }
+  if (a->sync_again && !a->stopping)
+    start_sync(a);
+}
+
+static void start_sync(struct agent *a) {
+  if (a->sync_running) {
+    a->sync_again = true;
+    return;
+  }
+  a->sync_again = false;
+  a->sync_work.data = a;
+  if (uv_queue_work(&a->loop, &a->sync_work, sync_in_pool, sync_done) == 0)
+    a->sync_running = true;
+}
+
+void agent_store_sync_now(struct agent *a) {
+  if (a->store != NULL && mb_store_sync(a->store) != MB_OK)
+    agent_log(MB_LOG_ERROR, NULL, "final store sync failed");
+}
+
 void agent_commit(struct agent *a) {
   if (mb_store_staged(a->store) == 0)
     return;
   int rc = mb_store_commit(a->store);
+  if (rc > 0 && !a->stopping)
+    start_sync(a);
   if (rc < 0) {
     a->counters.store_errors++;
     if (a->store_ok)

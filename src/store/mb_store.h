@@ -49,7 +49,8 @@ struct mb_store_options {
   size_t map_size;          /* initial map bytes; 64 MiB; grows when full */
   uint64_t max_events;      /* events kept; 0 = no limit; 100000 */
   int64_t max_event_age_ms; /* older events dropped; 0 = no limit */
-  bool nosync;              /* skip fsync on commit: tests and sims only */
+  bool nosync;              /* commits reach the OS at once and the disk
+                               at the next mb_store_sync (see below) */
   char *errbuf;             /* optional: why mb_store_open failed */
   size_t errbuf_len;
 };
@@ -178,5 +179,16 @@ struct mb_store_stats {
 };
 
 void mb_store_get_stats(const struct mb_store *s, struct mb_store_stats *out);
+
+/*
+ * Flushes committed transactions to disk (fsync).  With the nosync option
+ * a commit only hands its pages to the OS, so a killed process still loses
+ * nothing committed, and a crash of the whole machine can lose the commits
+ * since the last sync (never the store's integrity).  This is the one
+ * function that may run on another thread while the owner uses the store:
+ * the agent calls it from libuv's thread pool so its loop never waits on
+ * the disk.  The incarnation bump syncs by itself.  0 or a negative code.
+ */
+int mb_store_sync(struct mb_store *s);
 
 #endif

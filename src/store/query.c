@@ -1,6 +1,7 @@
 /* Reading members and events, and the node's own incarnation. */
 #include "store_internal.h"
 
+#include <errno.h>
 #include <string.h>
 
 #define SELF_INCARNATION "incarnation"
@@ -129,7 +130,14 @@ int mb_store_self_incarnation_bump(struct mb_store *s, uint64_t floor,
                                    uint64_t *out) {
   struct bump b = {.floor = floor};
   int rc = mb_store__write(s, bump_incarnation, &b);
+  if (rc == 0 && s->opt.nosync)
+    rc = mb_store_sync(s); /* never reuse an incarnation after a crash */
   if (rc == 0)
     *out = b.value;
   return rc;
+}
+
+int mb_store_sync(struct mb_store *s) {
+  int rc = mdb_env_sync(s->env, 1);
+  return rc == 0 ? MB_OK : rc > 0 ? -rc : -EIO;
 }
