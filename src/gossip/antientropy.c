@@ -321,14 +321,10 @@ void swim_on_push_pull(struct swim *s, const struct mb_addr *from,
  */
 #define PUSH_PULL_SOON_MS 500
 
-static uint64_t news_lifetime(const struct swim *s) {
-  return (uint64_t)swim_retransmit_limit(s) * s->cfg.gossip_interval_ms;
-}
-
 void swim_push_pull_soon(struct swim *s) {
   uint64_t at =
       s->now + PUSH_PULL_SOON_MS + mb_rng_below(&s->rng, PUSH_PULL_SOON_MS);
-  uint64_t gap = news_lifetime(s);
+  uint64_t gap = swim_news_lifetime(s);
   if (at < s->last_push_pull_at + gap)
     at = s->last_push_pull_at + gap;
   if (at < s->next_push_pull_at)
@@ -340,7 +336,7 @@ void swim_push_pull_soon(struct swim *s) {
 static uint64_t next_push_pull(struct swim *s) {
   uint64_t period = push_pull_period(s);
   if (s->follow_ups > 0 && s->follow_ups < 16) {
-    uint64_t wait = news_lifetime(s) << s->follow_ups;
+    uint64_t wait = swim_news_lifetime(s) << s->follow_ups;
     if (wait < period) {
       s->follow_ups++;
       return s->now + wait + mb_rng_below(&s->rng, wait / 4 + 1);

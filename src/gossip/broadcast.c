@@ -23,6 +23,10 @@ uint32_t swim_retransmit_limit(const struct swim *s) {
   return s->cfg.retransmit_mult * (uint32_t)(scale < 1 ? 1 : scale);
 }
 
+uint64_t swim_news_lifetime(const struct swim *s) {
+  return (uint64_t)swim_retransmit_limit(s) * s->cfg.gossip_interval_ms;
+}
+
 static void bcast_drop(struct swim *s, size_t i) {
   swim_bytes_free(s, &s->bq[i].rec);
   swim_bytes_free(s, &s->bq[i].cert);

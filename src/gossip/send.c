@@ -116,8 +116,7 @@ static void add_buddy_claim(struct mb_dgram_builder *b,
  * long enough for λ·log(n) gossip rounds to carry it everywhere, with
  * room for a join storm's queues. */
 static uint64_t self_record_fresh_ms(const struct swim *s) {
-  uint64_t lifetime =
-      (uint64_t)swim_retransmit_limit(s) * s->cfg.gossip_interval_ms;
+  uint64_t lifetime = swim_news_lifetime(s);
   return 4 * lifetime > 10000 ? 4 * lifetime : 10000;
 }
 

@@ -197,6 +197,8 @@ void swim_bcast_add_news(struct swim *s, const uint8_t *subject);
 /* Up to `max` news entries, least-sent first; returns how many. */
 size_t swim_bcast_news(struct swim *s, uint8_t *entries, size_t max);
 uint32_t swim_retransmit_limit(const struct swim *s);
+/* How long a piece of news keeps being relayed: λ·log(n) gossip rounds. */
+uint64_t swim_news_lifetime(const struct swim *s);
 void swim_bcast_fill(struct swim *s, struct mb_dgram_builder *b);
 void swim_bcast_prune(struct swim *s);
 void swim_bcast_free(struct swim *s);
