@@ -376,6 +376,9 @@ int mb_agent_run(const struct mb_agent_config *cfg) {
     free(a);
     return rc;
   }
+  /* uv_now is the time cached at loop init: refresh it so the pair maps
+   * the core's monotonic times to wall-clock times without a gap. */
+  uv_update_time(&a->loop);
   a->started_ms = uv_now(&a->loop);
   a->started_wall_ms = agent_wall_ms();
   rc = start(a);
