@@ -105,10 +105,26 @@ static void count_kind(struct sim *s, const struct swim_output *o) {
   s->net.kinds.bytes[k] += o->len;
 }
 
+static void count_second(struct sim *s, size_t len) {
+  size_t sec = (size_t)(s->now / 1000000);
+  if (sec >= s->net.n_seconds) {
+    size_t n = sec + 64;
+    struct sim_second *v = realloc(s->net.seconds, n * sizeof(*v));
+    if (v == NULL)
+      return; /* the series is a report extra; the run goes on */
+    memset(v + s->net.n_seconds, 0, (n - s->net.n_seconds) * sizeof(*v));
+    s->net.seconds = v;
+    s->net.n_seconds = n;
+  }
+  s->net.seconds[sec].dgrams++;
+  s->net.seconds[sec].bytes += len;
+}
+
 void sim_net_send(struct sim *s, uint32_t from, const struct swim_output *o) {
   struct sim_net_stats *st = &s->net.st;
   st->sent++;
   count_kind(s, o);
+  count_second(s, o->len);
   uint32_t to = sim_addr_node(s, &o->to);
   if (to == SIM_NONE) {
     st->unknown_addr++;

@@ -80,6 +80,19 @@ static json_t *kinds_json(const struct sim *s) {
   return o;
 }
 
+/* Totals over all nodes, one entry per simulated second of the run. */
+static json_t *seconds_json(const struct sim *s) {
+  json_t *bytes = json_array(), *dgrams = json_array();
+  size_t n = (size_t)((s->now + 999999) / 1000000);
+  for (size_t i = 0; i < n; i++) {
+    const struct sim_second *c =
+        i < s->net.n_seconds ? &s->net.seconds[i] : &(struct sim_second){0};
+    json_array_append_new(bytes, json_integer((json_int_t)c->bytes));
+    json_array_append_new(dgrams, json_integer((json_int_t)c->dgrams));
+  }
+  return json_pack("{s:o, s:o}", "bytes", bytes, "datagrams", dgrams);
+}
+
 static json_t *core_json(const struct sim_results *r) {
   static const char *names[] = {"malformed", "signature", "admission",
                                 "replay",    "self",      "record"};
@@ -119,7 +132,7 @@ int sim_report_write(const struct sim *s, const struct sim_results *r,
   const struct sim_truth *t = &s->truth;
   json_t *root = json_pack(
       "{s:s, s:I, s:i, s:s, s:f, s:f, s:s, s:o, s:I, s:I, s:I, s:o, s:o, "
-      "s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:O}",
+      "s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:O}",
       "scenario", s->scn->path, "seed", (json_int_t)s->seed, "nodes", (int)s->n,
       "crypto", s->standin ? "standin" : "ed25519", "sim_seconds",
       r->sim_seconds, "wall_seconds", r->wall_seconds, "trace_hash",
@@ -133,7 +146,7 @@ int sim_report_write(const struct sim *s, const struct sim_results *r,
                 "to", sim_json_seconds(s->win_to), "nodes", (int)r->rate_nodes,
                 "wall_per_sim_s", window_wall_per_sim(s)),
       "convergence", convergence_json(s), "network", network_json(s),
-      "sent_by_kind", kinds_json(s), "core", core_json(r), "simulator",
+      "sent_by_kind", kinds_json(s), "sent_per_second", seconds_json(s), "core", core_json(r), "simulator",
       sim_json(s, r), "expectations", verdicts);
   if (root == NULL) {
     fprintf(stderr, "meshbeat-sim: cannot build the report\n");

@@ -221,6 +221,7 @@ void sim_free(struct sim *s) {
   }
   sim_net_clear_rules(s);
   free(s->net.rules);
+  free(s->net.seconds);
   sim_truth_free(s);
   sim_pool_free(&s->pool);
   sim_heap_free(&s->heap);

@@ -169,6 +169,12 @@ struct sim_net_stats {
       unknown_addr, duplicated, reordered;
 };
 
+/* Datagrams and bytes sent by all nodes together, per simulated second:
+ * where a join storm's traffic ends shows in no single window. */
+struct sim_second {
+  uint64_t dgrams, bytes;
+};
+
 struct sim_net {
   struct sim_netcfg cfg;
   bool partitioned;
@@ -176,6 +182,8 @@ struct sim_net {
   struct sim_link_rule *rules;
   struct sim_net_stats st;
   struct sim_kind_stats kinds;
+  struct sim_second *seconds; /* [n_seconds] */
+  size_t n_seconds;
 };
 
 /* ---- ground truth (truth.c)
