@@ -87,9 +87,10 @@ static void relay(struct swim *s, struct member *m, enum swim_state to,
                   enum swim_reason why, bool is_new) {
   if (s->intake_quiet && !swim_pulled_lately(s, m->id))
     return; /* a joiner's first view; but news it pulled is still news */
-  if (to == SWIM_ALIVE && why == SWIM_R_JOINED)
-    swim_bcast_add_news(s, m->id);
-  else
+  if (to == SWIM_ALIVE && why == SWIM_R_JOINED) {
+    swim_bcast_forget(s, m->id);
+    swim_news_add(s, m);
+  } else
     swim_bcast_add(s, m->id, &m->record, is_new ? &m->cert : NULL);
 }
 
@@ -299,6 +300,8 @@ void swim_on_push_pull(struct swim *s, const struct mb_addr *from,
     swim_view_digest(s, reply.digest);
     if (memcmp(reply.digest, msg->digest, MB_VIEW_DIGEST_LEN) != 0)
       swim_send_summary(s, from);
+    else
+      s->views_agreed_at = s->now; /* see swim_needs_cert */
     return; /* equal: views agree, nothing to exchange */
   }
   send_view(s, from, &reply, true);
@@ -405,7 +408,8 @@ static void gossip_tick(struct swim *s) {
   struct member *sent[16];
   uint32_t want = s->cfg.gossip_nodes < 16 ? s->cfg.gossip_nodes : 16;
   uint32_t k = 0;
-  for (uint32_t tries = 0; k < want && s->n_bq > 0 && tries < 4 * want;
+  for (uint32_t tries = 0;
+       k < want && s->n_bq + s->news.n > 0 && tries < 4 * want;
        tries++) {
     /* Suspects too: they above all must hear what is said of them. */
     struct member *m =

@@ -1,16 +1,14 @@
 /*
- * The dissemination queue (SWIM §4.1, "infection-style" dissemination).
- * Each item is sent about retransmit_mult * ceil(log10(n + 1)) times,
- * least-sent first (ties: newest first), and newer news about a member
- * replaces older news about it.
+ * The dissemination queue (SWIM §4.1, "infection-style" dissemination) of
+ * signed records carried unchanged: suspect and dead claims, refutations,
+ * leaves, payload updates, our own record.  Each is sent about
+ * retransmit_mult * ceil(log10(n + 1)) times, least-sent first (ties:
+ * newest first), and newer word about a member replaces older.
  *
- * An item is either a signed record carried unchanged (suspect and dead
- * claims, refutations, leaves, our own record) or a news entry: 17 bytes
- * saying "I hold this member at this incarnation", from which a receiver
- * that lacks it pulls the record once.  Joins and payload updates relayed
- * by others go as news: a record with its certificate is about 450 bytes,
- * and sending it λ·log(n) times per relay made a 1000-member join storm
- * cost 20 KB per member per second for minutes.
+ * Joins travel differently, as news (news.c): a record with its
+ * certificate is about 450 bytes, and sending it λ·log(n) times per relay
+ * made a 1000-member join storm cost 20 KB per member per second for
+ * minutes.
  */
 #include "swim_internal.h"
 
@@ -41,14 +39,21 @@ void swim_bcast_free(struct swim *s) {
   s->cap_bq = 0;
 }
 
-/* A fresh item about `subject`, replacing any older one; NULL when out of
- * memory. */
-static struct bcast *bcast_new(struct swim *s, const uint8_t *subject) {
+void swim_bcast_forget(struct swim *s, const uint8_t *subject) {
   for (size_t i = 0; i < s->n_bq;)
     if (memcmp(s->bq[i].subject, subject, MB_NODE_ID_LEN) == 0)
       bcast_drop(s, i);
     else
       i++;
+}
+
+/* A fresh item about `subject`, replacing any older word of it; NULL when
+ * out of memory. */
+static struct bcast *bcast_new(struct swim *s, const uint8_t *subject) {
+  swim_bcast_forget(s, subject);
+  struct member *m = swim_member_by_id(s, subject);
+  if (m != NULL)
+    swim_news_drop(s, m);
   if (s->n_bq == s->cap_bq) {
     size_t cap = s->cap_bq ? 2 * s->cap_bq : 16;
     struct bcast *q = realloc(s->bq, cap * sizeof(*q));
@@ -62,14 +67,6 @@ static struct bcast *bcast_new(struct swim *s, const uint8_t *subject) {
   memcpy(b->subject, subject, MB_NODE_ID_LEN);
   b->order = ++s->bq_order;
   return b;
-}
-
-void swim_bcast_add_news(struct swim *s, const uint8_t *subject) {
-  struct bcast *b = bcast_new(s, subject);
-  if (b == NULL)
-    return;
-  b->news = true;
-  s->n_bq++;
 }
 
 void swim_bcast_add(struct swim *s, const uint8_t *subject,
@@ -115,8 +112,6 @@ void swim_bcast_fill(struct swim *s, struct mb_dgram_builder *b) {
   unsigned refused = 0;
   for (size_t i = 0; i < s->n_bq && refused < MAX_REFUSALS; i++) {
     struct bcast *q = &s->bq[i];
-    if (q->news)
-      continue; /* travels in gossip messages' summaries */
     if (mb_dgram_size(b) + MIN_RECORD_BYTES > b->budget)
       break; /* full: trying the rest of a long queue would only cost */
     struct mb_dgram_mark mark;
@@ -132,22 +127,6 @@ void swim_bcast_fill(struct swim *s, struct mb_dgram_builder *b) {
     }
     q->transmits++;
   }
-}
-
-size_t swim_bcast_news(struct swim *s, uint8_t *entries, size_t max) {
-  size_t k = 0;
-  if (s->n_bq == 0)
-    return 0;
-  qsort(s->bq, s->n_bq, sizeof(*s->bq), bcast_cmp);
-  for (size_t i = 0; i < s->n_bq && k < max; i++) {
-    struct bcast *q = &s->bq[i];
-    const struct member *m;
-    if (!q->news || (m = swim_member_by_id(s, q->subject)) == NULL)
-      continue;
-    swim_summary_entry(entries + k++ * MB_SUMMARY_ENTRY_LEN, m);
-    q->transmits++;
-  }
-  return k;
 }
 
 /* Separate from filling: the builder points into the queue's bytes until

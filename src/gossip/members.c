@@ -117,12 +117,14 @@ void swim_member_remove(struct swim *s, size_t idx) {
   if (swim_is_live(m))
     s->n_live--;
   swim_suspects_remove(s, idx);
+  swim_news_drop(s, m);
   swim_bytes_free(s, &m->record);
   swim_bytes_free(s, &m->cert);
   swim_bytes_free(s, &m->claim);
   size_t last = s->n - 1;
   if (idx != last) {
     s->m[idx] = s->m[last];
+    swim_news_member_moved(s, (uint32_t)idx);
     if (s->self_idx == last)
       s->self_idx = idx;
     for (size_t i = 0; i < s->n_suspects; i++)

@@ -102,16 +102,36 @@ static void start_probe(struct swim *s) {
   swim_send(s, &t->addr, t, &msg, true);
 }
 
-/* k random live members other than the target ask it on our behalf. */
+static bool picked(struct member *const *chosen, uint32_t n,
+                   const struct member *m) {
+  for (uint32_t i = 0; i < n; i++)
+    if (chosen[i] == m)
+      return true;
+  return false;
+}
+
+/* k distinct random live members other than the target ask it on our
+ * behalf.  (Drawn with replacement, one member in twenty got the same
+ * relay twice, and a probe of a healthy member in a 64-member mesh at 1 %
+ * loss failed on two paths instead of three.) */
+#define MAX_INDIRECT 16
+
 static void send_indirect(struct swim *s, struct member *t) {
   struct probe *p = &s->probe;
   p->indirect_sent = true;
+  struct member *chosen[MAX_INDIRECT];
+  uint32_t n = 0;
   size_t candidates = s->n_live > 2 ? s->n_live - 2 : 0;
   uint32_t k = s->cfg.indirect_checks;
-  for (size_t tries = 0; k > 0 && candidates > 0 && tries < 4 * s->n; tries++) {
+  if (k > candidates)
+    k = (uint32_t)candidates;
+  if (k > MAX_INDIRECT)
+    k = MAX_INDIRECT;
+  for (size_t tries = 0; n < k && tries < 4 * s->n; tries++) {
     struct member *m = &s->m[mb_rng_below(&s->rng, s->n)];
-    if (m->is_self || m == t || m->state != SWIM_ALIVE)
+    if (m->is_self || m == t || m->state != SWIM_ALIVE || picked(chosen, n, m))
       continue;
+    chosen[n++] = m;
     struct mb_msg msg = {.kind = MB_MSG_PING_REQ,
                          .probe_id = p->probe_id,
                          .target_addr = t->addr,
@@ -119,7 +139,6 @@ static void send_indirect(struct swim *s, struct member *t) {
     memcpy(msg.target, t->id, MB_NODE_REF_LEN);
     swim_send(s, &m->addr, m, &msg, false);
     p->nacks_expected++;
-    k--;
   }
 }
 
@@ -149,7 +168,8 @@ static void relays_tick(struct swim *s) {
     if (!r->acked && r->want_nack && s->now >= r->nack_at) {
       struct mb_msg nack = {.kind = MB_MSG_NACK,
                             .probe_id = r->origin_probe_id};
-      swim_send(s, &r->origin, NULL, &nack, false);
+      swim_send(s, &r->origin, swim_member_by_ref(s, r->origin_ref), &nack,
+                false);
       r->want_nack = false;
     }
     if (s->now >= r->expires)
@@ -164,10 +184,12 @@ void swim_probe_tick(struct swim *s) {
     return;
   if (p->active && !p->acked && !p->indirect_sent && s->now >= p->indirect_at) {
     struct member *t = swim_member_by_id(s, p->target);
-    if (t != NULL)
+    if (t != NULL) {
+      t->unanswered = true; /* see swim_needs_cert */
       send_indirect(s, t);
-    else
+    } else {
       p->active = false;
+    }
   }
   if (p->active && s->now >= p->period_end)
     judge_probe(s);
@@ -209,8 +231,10 @@ void swim_on_ack(struct swim *s, struct member *sender,
     p->acked = true;
     /* The target answered the ping that carried our certificate: it
      * holds it now, and our later datagrams to it can go without. */
-    if (sender != NULL && memcmp(sender->id, p->target, MB_NODE_ID_LEN) == 0)
+    if (sender != NULL && memcmp(sender->id, p->target, MB_NODE_ID_LEN) == 0) {
       sender->knows_us = true;
+      sender->unanswered = false;
+    }
     return;
   }
   for (size_t i = 0; i < SWIM_MAX_RELAYS; i++) {
@@ -218,7 +242,8 @@ void swim_on_ack(struct swim *s, struct member *sender,
     if (r->active && !r->acked && r->local_probe_id == msg->probe_id) {
       struct mb_msg ack = {.kind = MB_MSG_ACK, .probe_id = r->origin_probe_id};
       r->acked = true;
-      swim_send(s, &r->origin, NULL, &ack, false);
+      swim_send(s, &r->origin, swim_member_by_ref(s, r->origin_ref), &ack,
+                false);
       return;
     }
   }
@@ -239,6 +264,7 @@ void swim_on_ping_req(struct swim *s, const struct mb_addr *from,
     r->local_probe_id = ++s->next_probe_id;
     r->origin_probe_id = msg->probe_id;
     r->origin = *from;
+    memcpy(r->origin_ref, sender->id, MB_NODE_REF_LEN);
     /* Nack well before the requester's period ends (memberlist: 80%). */
     r->nack_at = s->now + s->cfg.probe_timeout_ms * 4 / 5;
     r->expires = s->now + s->cfg.probe_interval_ms;

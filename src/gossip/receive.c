@@ -95,8 +95,11 @@ int swim_restore(struct swim *s, uint64_t now, const uint8_t *record,
 /* The sender passed every check: remember its certificate.  A member that
  * sends us a datagram of its own accord picked us from its member table,
  * so it holds our certificate and we may stop attaching it.  (So does the
- * target of our probe once it acks: see swim_on_ack.)  Other answers are
- * not counted: they may answer a datagram that carried no certificate. */
+ * target of our probe once it acks: see swim_on_ack.)  Answers are not
+ * counted: they may answer a datagram that carried our certificate.  Nor
+ * are pings: an indirect probe's relay found our address in the request,
+ * and, counted, it got our acks without a certificate in join storms,
+ * could not admit them, and the prober suspected us. */
 static void note_sender(struct swim *s, struct member *m,
                         const struct mb_datagram *d, const struct carried *c) {
   size_t i;
@@ -105,9 +108,10 @@ static void note_sender(struct swim *s, struct member *m,
       swim_bytes_set(s, &m->cert, c->raw[i]->p, c->raw[i]->len) == MB_OK)
     m->cert_expires = ct->expires_at;
   enum mb_msg_kind k = d->msg.kind;
-  if (k == MB_MSG_PING || k == MB_MSG_PING_REQ || k == MB_MSG_GOSSIP ||
-      k == MB_MSG_PUSH_PULL)
+  if (k == MB_MSG_PING_REQ || k == MB_MSG_GOSSIP || k == MB_MSG_PUSH_PULL) {
     m->knows_us = true;
+    m->unanswered = false;
+  }
 }
 
 static void dispatch(struct swim *s, const struct mb_addr *from,

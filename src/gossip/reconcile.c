@@ -59,7 +59,7 @@ static void send_summary_page(struct swim *s, const struct mb_addr *to,
   struct mb_dgram_builder b;
   swim_dgram_begin(s, &b, msg);
   const struct member *me = &s->m[s->self_idx];
-  if ((peer == NULL || !peer->knows_us) && me->cert.p != NULL)
+  if (swim_needs_cert(s, peer) && me->cert.p != NULL)
     mb_dgram_add_cert(&b, me->cert.p, me->cert.len);
   swim_send_built(s, to, &b);
 }
@@ -172,17 +172,21 @@ void swim_on_pull(struct swim *s, const struct mb_addr *from,
   size_t refs = msg->pull_len / MB_NODE_REF_LEN;
   uint32_t *idx = malloc((refs + 1) * sizeof(*idx));
   size_t n = 0;
+  bool wants_us = false;
   for (size_t j = 0; idx != NULL && j < refs; j++) {
     struct member *m = swim_member_by_ref(s, msg->pull + j * MB_NODE_REF_LEN);
     if (m != NULL && m->record.p != NULL)
       idx[n++] = (uint32_t)swim_member_index(s, m);
+    wants_us |= m != NULL && m->is_self;
   }
-  /* A requester that knows us already holds our certificate. */
+  /* A requester that knows us already holds our certificate; one that
+   * asks for our record plainly does not. */
   const struct member *peer = swim_member_by_id(s, sender_id);
   struct swim_subset set = {.idx = idx,
                             .n = n,
                             .with_certs = true,
-                            .omit_own_cert = peer != NULL && peer->knows_us};
+                            .omit_own_cert =
+                                !wants_us && !swim_needs_cert(s, peer)};
   struct mb_msg reply = {.kind = MB_MSG_PUSH_PULL_REPLY};
   if (n > 0)
     swim_send_members(s, from, &reply, &set);
@@ -224,9 +228,11 @@ void swim_on_news(struct swim *s, const struct mb_addr *from,
     for (int b = 0; b < 8; b++)
       inc = inc << 8 | e[MB_NODE_REF_LEN + b];
     uint8_t st = e[MB_NODE_REF_LEN + 8];
-    const struct member *m = swim_member_by_ref(s, e);
+    struct member *m = swim_member_by_ref(s, e);
     bool lacking = m == NULL || m->record.p == NULL ||
                    newer_pair(inc, st, m->incarnation, (uint8_t)m->state);
+    if (!lacking && inc == m->incarnation && st == (uint8_t)m->state)
+      swim_news_heard(s, m);
     if (!lacking || (m != NULL && m->is_self) || swim_pulled_lately(s, e))
       continue;
     memcpy(l.pull + l.n_pull++ * MB_NODE_REF_LEN, e, MB_NODE_REF_LEN);

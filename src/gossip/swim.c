@@ -103,6 +103,7 @@ struct swim *swim_new(const struct swim_config *cfg,
   s->self_news_at = now;
   s->wall_offset = wall_ms - (int64_t)now;
   s->next_seq = self->first_seq;
+  swim_news_init(s);
   if (add_self(s, self) != MB_OK) {
     swim_free(s);
     return NULL;
@@ -120,6 +121,7 @@ void swim_free(struct swim *s) {
     swim_bytes_free(s, &s->m[i].claim);
   }
   swim_bcast_free(s);
+  swim_news_free(s);
   mb_blobs_free(s->own_blobs);
   mb_identity_wipe(&s->id);
   free(s->m);

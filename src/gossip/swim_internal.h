@@ -5,6 +5,7 @@
  *   members.c      the member table and its state transitions (events)
  *   self.c         our own heartbeat record, refutation
  *   broadcast.c    the dissemination queue (piggyback order, retransmits)
+ *   news.c         the news queue: summary entries relayed in gossip
  *   send.c         building signed datagrams within the budget
  *   receive.c      intake: parse, admission, replay, verify, apply records
  *   probe.c        probing, indirect probes, relays, local health
@@ -43,7 +44,9 @@ struct member {
   struct bytes claim;  /* latest suspect/dead claim about it */
   int64_t cert_expires;
   struct mb_replay_window replay;
-  bool knows_us; /* it has answered us: our cert is no longer needed */
+  bool knows_us;   /* it has answered us: our cert is no longer needed */
+  bool unanswered; /* our last direct probe of it went unanswered */
+  uint32_t news;  /* 1 + its item in the news queue; 0: not queued */
   /* Suspicion (Lifeguard): while SUSPECT. */
   uint64_t susp_start, susp_deadline;
   uint8_t accusers[SWIM_MAX_ACCUSERS][MB_NODE_REF_LEN];
@@ -64,7 +67,22 @@ struct bcast {
   struct bytes cert; /* rides along when the receiver may not know subject */
   uint32_t transmits;
   uint32_t order; /* insertion order: ties go to the newest */
-  bool news;      /* a summary entry of the subject, not a record */
+};
+
+/* News of one member, in the list of its send count's bucket. */
+struct news_item {
+  uint32_t member; /* index in the member table */
+  uint32_t prev, next;
+  uint16_t sent; /* sends, and copies heard from others */
+};
+
+#define SWIM_NEWS_BUCKETS 64 /* above any retransmit limit */
+#define SWIM_NEWS_TAKE_MAX 64
+
+struct news_queue {
+  struct news_item *v;
+  uint32_t n, cap;
+  uint32_t head[SWIM_NEWS_BUCKETS], tail[SWIM_NEWS_BUCKETS];
 };
 
 struct probe {
@@ -81,6 +99,7 @@ struct relay {
   bool active, acked, want_nack;
   uint64_t local_probe_id, origin_probe_id;
   struct mb_addr origin;
+  uint8_t origin_ref[MB_NODE_REF_LEN]; /* a member: it holds our cert */
   uint64_t nack_at, expires;
 };
 
@@ -142,12 +161,14 @@ struct swim {
   struct bcast *bq;
   size_t n_bq, cap_bq;
   uint32_t bq_order;
+  struct news_queue news;
   uint64_t next_gossip_at;
 
   /* anti-entropy */
   uint64_t next_push_pull_at, next_reconnect_at, last_push_pull_at;
   uint32_t follow_ups; /* comparisons after news, at doubling gaps */
   uint64_t self_news_at; /* our record last went out as news (or start) */
+  uint64_t views_agreed_at; /* a member's digest last matched our view */
   struct mb_addr *seeds;
   size_t n_seeds;
   uint64_t next_join_at;
@@ -189,13 +210,10 @@ int swim_self_sign(struct swim *s, enum mb_hb_status status);
 void swim_refute(struct swim *s, uint64_t accused_incarnation);
 int64_t swim_wall(const struct swim *s);
 
-/* broadcast.c */
+/* broadcast.c: records to piggyback; queuing one drops the subject's news */
 void swim_bcast_add(struct swim *s, const uint8_t *subject,
                     const struct bytes *rec, const struct bytes *cert);
-/* Queues news of a member: its summary entry, built when sent. */
-void swim_bcast_add_news(struct swim *s, const uint8_t *subject);
-/* Up to `max` news entries, least-sent first; returns how many. */
-size_t swim_bcast_news(struct swim *s, uint8_t *entries, size_t max);
+void swim_bcast_forget(struct swim *s, const uint8_t *subject);
 uint32_t swim_retransmit_limit(const struct swim *s);
 /* How long a piece of news keeps being relayed: λ·log(n) gossip rounds. */
 uint64_t swim_news_lifetime(const struct swim *s);
@@ -203,12 +221,31 @@ void swim_bcast_fill(struct swim *s, struct mb_dgram_builder *b);
 void swim_bcast_prune(struct swim *s);
 void swim_bcast_free(struct swim *s);
 
+/* news.c */
+void swim_news_init(struct swim *s);
+/* Queues news of m (its summary entry, built when sent), afresh if queued;
+ * drops any record queued about it. */
+void swim_news_add(struct swim *s, struct member *m);
+void swim_news_drop(struct swim *s, struct member *m);
+/* Another member told us what m's queued news says. */
+void swim_news_heard(struct swim *s, struct member *m);
+/* Up to `max` (at most SWIM_NEWS_TAKE_MAX) summary entries, least-sent
+ * first; returns how many. */
+size_t swim_news_take(struct swim *s, uint8_t *entries, size_t max);
+/* The member table moved a member to index `to`. */
+void swim_news_member_moved(struct swim *s, uint32_t to);
+void swim_news_free(struct swim *s);
+
 /* send.c */
 int swim_send(struct swim *s, const struct mb_addr *to, struct member *peer,
               const struct mb_msg *msg, bool piggyback);
 int swim_send_built(struct swim *s, const struct mb_addr *to,
                     struct mb_dgram_builder *b);
 void swim_out_event(struct swim *s, const struct swim_event *ev);
+/* Must a datagram to peer (NULL: an address, not a member) carry our
+ * certificate?  And our record too? */
+bool swim_needs_cert(const struct swim *s, const struct member *peer);
+bool swim_needs_record(const struct swim *s, const struct member *peer);
 void swim_dgram_begin(struct swim *s, struct mb_dgram_builder *b,
                       const struct mb_msg *msg);
 

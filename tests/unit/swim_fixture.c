@@ -55,7 +55,8 @@ static void log_event(struct fixture *fx, int i, const struct swim_event *ev) {
   fx->events[fx->n_events++] = (struct fx_event){.observer = i, .ev = *ev};
 }
 
-static void count_heartbeats(struct fixture *fx, const struct mb_datagram *d) {
+static void count_heartbeats(struct fixture *fx, int from,
+                             const struct mb_datagram *d) {
   for (size_t r = 0; r < d->n_records; r++) {
     struct mb_record rec;
     if (mb_wire_record_parse(d->records[r].p, d->records[r].len, &rec) !=
@@ -63,9 +64,33 @@ static void count_heartbeats(struct fixture *fx, const struct mb_datagram *d) {
         rec.kind != MB_REC_HEARTBEAT)
       continue;
     for (int j = 0; j < fx->n; j++)
-      if (memcmp(rec.envelope.kid, fx->id[j].pk, MB_NODE_ID_LEN) == 0)
+      if (j != from && memcmp(rec.envelope.kid, fx->id[j].pk, MB_NODE_ID_LEN) == 0)
         fx->heartbeats_about[j]++;
   }
+}
+
+static void count_news(struct fixture *fx, const struct mb_datagram *d) {
+  if (d->msg.kind != MB_MSG_GOSSIP)
+    return;
+  for (size_t e = 0; e + MB_SUMMARY_ENTRY_LEN <= d->msg.summary_len;
+       e += MB_SUMMARY_ENTRY_LEN)
+    for (int j = 0; j < fx->n; j++)
+      if (memcmp(d->msg.summary + e, fx->id[j].pk, MB_NODE_REF_LEN) == 0)
+        fx->news_about[j]++;
+}
+
+/* Views exchanged carry every member's certificate; this counts the
+ * sender's own on probes and gossip, where it is an introduction. */
+static void count_own_cert(struct fixture *fx, int from, int to,
+                           const struct mb_datagram *d) {
+  enum mb_msg_kind k = d->msg.kind;
+  if (k != MB_MSG_PING && k != MB_MSG_ACK && k != MB_MSG_PING_REQ &&
+      k != MB_MSG_NACK && k != MB_MSG_GOSSIP)
+    return;
+  for (size_t c = 0; to >= 0 && c < d->n_certs; c++)
+    if (d->certs[c].len == fx->cert_len[from] &&
+        memcmp(d->certs[c].p, fx->cert[from], fx->cert_len[from]) == 0)
+      fx->certs_sent[from][to]++;
 }
 
 static void send_packet(struct fixture *fx, int from,
@@ -76,7 +101,9 @@ static void send_packet(struct fixture *fx, int from,
   if (mb_wire_datagram_parse(o->buf, o->len, &d) == MB_OK) {
     fx->bytes_by_kind[d.msg.kind & 15] += o->len;
     fx->records_by_kind[d.msg.kind & 15] += d.n_records;
-    count_heartbeats(fx, &d);
+    count_heartbeats(fx, from, &d);
+    count_news(fx, &d);
+    count_own_cert(fx, from, to, &d);
   }
   if (o->len > fx->max_sent_len)
     fx->max_sent_len = o->len;

@@ -45,7 +45,11 @@ struct fixture {
   uint64_t sent;       /* datagrams any node emitted */
   size_t max_sent_len; /* the largest of them */
   uint64_t bytes_by_kind[16], records_by_kind[16];
-  uint64_t heartbeats_about[FX_MAX_NODES]; /* records sent, by author */
+  uint64_t heartbeats_about[FX_MAX_NODES]; /* records sent by others, by
+                                              author */
+  uint64_t news_about[FX_MAX_NODES];       /* gossip summary entries */
+  /* [from][to]: probes and gossip carrying the sender's certificate */
+  uint32_t certs_sent[FX_MAX_NODES][FX_MAX_NODES];
 };
 
 /* n nodes with certificates, default config (tweak fx->cfg before start). */
