@@ -126,6 +126,10 @@ void mb_blob_put(struct mb_blobs *b, const uint8_t *data) {
   free(x);
 }
 
+size_t mb_blob_len(const uint8_t *data) {
+  return data ? blob_of(data)->len : 0;
+}
+
 void mb_blobs_get_stats(const struct mb_blobs *b, size_t *count,
                         size_t *bytes) {
   *count = b->count;

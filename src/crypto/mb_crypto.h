@@ -201,9 +201,9 @@ int mb_cert_verify_cached(struct mb_vcache *vc, const uint8_t *buf,
  * so forged datagrams cannot move the window.
  */
 struct mb_replay_window {
-  uint64_t top; /* highest committed sequence number */
-  bool started;
-  uint64_t seen[MB_REPLAY_WINDOW / 64]; /* bit i: top - i has arrived */
+  uint64_t top;                         /* highest committed number */
+  uint64_t seen[MB_REPLAY_WINDOW / 64]; /* bit i: top - i has arrived;
+                                           bit 0 doubles as "started" */
 };
 
 void mb_replay_init(struct mb_replay_window *w);
@@ -226,6 +226,9 @@ struct mb_blobs *mb_blobs_new(void);
 void mb_blobs_free(struct mb_blobs *b);
 const uint8_t *mb_blob_get(struct mb_blobs *b, const uint8_t *p, size_t len);
 void mb_blob_put(struct mb_blobs *b, const uint8_t *data);
+/* The length of what mb_blob_get returned (0 for NULL): holders that keep
+ * many blobs need not store it again. */
+size_t mb_blob_len(const uint8_t *data);
 void mb_blobs_get_stats(const struct mb_blobs *b, size_t *count,
                         size_t *bytes);
 

@@ -39,17 +39,22 @@ static bool newer(const struct member *m, const struct mb_heartbeat *hb) {
   return hb->seq > m->hb_seq;
 }
 
+/* The rest of the payload stays in the record (swim_member_hb). */
 static void take_record(struct swim *s, struct member *m,
                         const struct mb_heartbeat *hb, const uint8_t *raw,
                         size_t len) {
-  swim_bytes_set(s, &m->record, raw, len);
-  memcpy(m->name, hb->name, sizeof(m->name));
-  memcpy(m->domain, hb->domain, sizeof(m->domain));
+  swim_blob_set(s, &m->record, raw, len);
   m->addr = hb->addr;
   m->hb_seq = hb->seq;
-  m->record_time_ms = hb->time_ms;
-  m->capacity = hb->capacity;
-  m->available = hb->available;
+}
+
+/* Does hb change what the member offers (capacity, available) from the
+ * record we hold?  Read from that record: rare enough not to keep. */
+static bool offer_changed(const struct member *m,
+                          const struct mb_heartbeat *hb) {
+  struct mb_heartbeat old;
+  swim_member_hb(m, &old);
+  return hb->capacity != old.capacity || hb->available != old.available;
 }
 
 /* Which state and reason a newer record brings. */
@@ -90,8 +95,11 @@ static void relay(struct swim *s, struct member *m, enum swim_state to,
   if (to == SWIM_ALIVE && why == SWIM_R_JOINED) {
     swim_bcast_forget(s, m->id);
     swim_news_add(s, m);
-  } else
-    swim_bcast_add(s, m->id, &m->record, is_new ? &m->cert : NULL);
+    return;
+  }
+  struct bytes rec = swim_blob_bytes(m->record);
+  struct bytes cert = swim_blob_bytes(m->cert);
+  swim_bcast_add(s, m->id, &rec, is_new ? &cert : NULL);
 }
 
 int swim_apply_heartbeat(struct swim *s, const struct mb_record *rec,
@@ -119,14 +127,14 @@ int swim_apply_heartbeat(struct swim *s, const struct mb_record *rec,
   /* A member re-signs its record now and then with nothing new in it;
    * only what others would act on is worth relaying. */
   bool worth = is_new || bumped || to != m->state ||
-               hb->capacity != m->capacity || hb->available != m->available ||
-               memcmp(&hb->addr, &m->addr, sizeof(hb->addr)) != 0;
+               memcmp(&hb->addr, &m->addr, sizeof(hb->addr)) != 0 ||
+               offer_changed(m, hb);
   if (hb->incarnation > m->incarnation)
     m->knows_us = false; /* a new life has forgotten us */
   if (hb->incarnation > m->incarnation || is_new)
     m->incarnation = hb->incarnation;
   take_record(s, m, hb, raw, len);
-  if (cert != NULL && swim_bytes_set(s, &m->cert, cert->p, cert->len) == MB_OK)
+  if (cert != NULL && swim_blob_set(s, &m->cert, cert->p, cert->len) == MB_OK)
     m->cert_expires = cert_expires;
   if (to != m->state || is_new)
     swim_set_state(s, m, to, why);
@@ -147,9 +155,9 @@ static bool member_items(const struct member *m, struct bytes *rec,
                          struct bytes *claim) {
   if (m->record.p == NULL)
     return false;
-  *rec = m->record;
+  *rec = swim_blob_bytes(m->record);
   *claim = m->state == SWIM_SUSPECT || m->state == SWIM_DEAD
-               ? m->claim
+               ? swim_blob_bytes(m->claim)
                : (struct bytes){0};
   return true;
 }
@@ -164,8 +172,9 @@ static bool add_member(struct mb_dgram_builder *b, const struct member *m,
   bool ok = mb_dgram_add_record(b, rec.p, rec.len) == MB_OK;
   if (ok && claim.p != NULL)
     ok = mb_dgram_add_record(b, claim.p, claim.len) == MB_OK;
-  if (ok && with_cert && m->cert.p != NULL && !m->is_self)
-    ok = mb_dgram_add_cert(b, m->cert.p, m->cert.len) == MB_OK;
+  struct bytes cert = swim_blob_bytes(m->cert);
+  if (ok && with_cert && cert.p != NULL && !m->is_self)
+    ok = mb_dgram_add_cert(b, cert.p, cert.len) == MB_OK;
   if (!ok) /* all of a member or nothing */
     mb_dgram_restore(b, &mark);
   return ok;
@@ -179,9 +188,9 @@ static void page_begin(struct swim *s, struct mb_dgram_builder *b,
   else /* widest sequence number: the dry run must not undercount pages */
     mb_dgram_init(b, &s->id, s->aad, s->aad_len, s->cfg.budget, UINT64_MAX,
                   msg);
-  const struct member *me = &s->m[s->self_idx];
-  if (own_cert && me->cert.p != NULL)
-    mb_dgram_add_cert(b, me->cert.p, me->cert.len);
+  struct bytes cert = swim_blob_bytes(s->m[s->self_idx].cert);
+  if (own_cert && cert.p != NULL)
+    mb_dgram_add_cert(b, cert.p, cert.len);
 }
 
 /* Pages of our view.  A dry run (send = false) counts the pages, assuming

@@ -9,23 +9,59 @@
 #include <stdlib.h>
 #include <string.h>
 
-int swim_bytes_set(struct swim *s, struct bytes *b, const uint8_t *p,
-                   size_t len) {
-  if (b->p != NULL && b->len == len && memcmp(b->p, p, len) == 0)
+/* Points *held at an interned copy of p, dropping what it held (nothing
+ * changes when the bytes are the same). */
+static int intern(struct swim *s, const uint8_t **held, const uint8_t *p,
+                  size_t len) {
+  if (*held != NULL && mb_blob_len(*held) == len && memcmp(*held, p, len) == 0)
     return MB_OK;
   const uint8_t *copy = mb_blob_get(s->blobs, p, len);
   if (copy == NULL)
     return -ENOMEM;
-  mb_blob_put(s->blobs, b->p);
-  b->p = copy;
-  b->len = len;
+  mb_blob_put(s->blobs, *held);
+  *held = copy;
   return MB_OK;
+}
+
+int swim_bytes_set(struct swim *s, struct bytes *b, const uint8_t *p,
+                   size_t len) {
+  int rc = intern(s, &b->p, p, len);
+  if (rc == MB_OK)
+    b->len = len;
+  return rc;
 }
 
 void swim_bytes_free(struct swim *s, struct bytes *b) {
   mb_blob_put(s->blobs, b->p);
   b->p = NULL;
   b->len = 0;
+}
+
+int swim_blob_set(struct swim *s, struct blob *b, const uint8_t *p,
+                  size_t len) {
+  return intern(s, &b->p, p, len);
+}
+
+void swim_blob_free(struct swim *s, struct blob *b) {
+  mb_blob_put(s->blobs, b->p);
+  b->p = NULL;
+}
+
+struct bytes swim_blob_bytes(struct blob b) {
+  return (struct bytes){b.p, mb_blob_len(b.p)};
+}
+
+/* Zeroes *hb when there is no record, so callers may read it regardless. */
+int swim_member_hb(const struct member *m, struct mb_heartbeat *hb) {
+  struct bytes raw = swim_blob_bytes(m->record);
+  struct mb_record rec;
+  if (raw.p == NULL || mb_wire_record_parse(raw.p, raw.len, &rec) != MB_OK ||
+      rec.kind != MB_REC_HEARTBEAT) {
+    memset(hb, 0, sizeof(*hb));
+    return -ENOENT;
+  }
+  *hb = rec.u.hb;
+  return MB_OK;
 }
 
 bool swim_is_live(const struct member *m) {
@@ -99,9 +135,12 @@ static int grow(struct swim *s) {
 struct member *swim_member_add(struct swim *s, const uint8_t *id) {
   if (s->n == s->cap && grow(s) != MB_OK)
     return NULL;
+  const uint8_t *shared = mb_blob_get(s->blobs, id, MB_NODE_ID_LEN);
+  if (shared == NULL)
+    return NULL;
   struct member *m = &s->m[s->n];
   memset(m, 0, sizeof(*m));
-  memcpy(m->id, id, MB_NODE_ID_LEN);
+  m->id = shared;
   mb_replay_init(&m->replay);
   swim_stranger_adopt(s, m);
   m->state = SWIM_DEAD; /* until a record says otherwise */
@@ -111,6 +150,14 @@ struct member *swim_member_add(struct swim *s, const uint8_t *id) {
   return m;
 }
 
+void swim_member_release(struct swim *s, struct member *m) {
+  swim_blob_free(s, &m->record);
+  swim_blob_free(s, &m->cert);
+  swim_blob_free(s, &m->claim);
+  mb_blob_put(s->blobs, m->id);
+  m->id = NULL;
+}
+
 /* Swap-remove; indices held elsewhere (probe order, suspects) are rebuilt. */
 void swim_member_remove(struct swim *s, size_t idx) {
   struct member *m = &s->m[idx];
@@ -118,9 +165,7 @@ void swim_member_remove(struct swim *s, size_t idx) {
     s->n_live--;
   swim_suspects_remove(s, idx);
   swim_news_drop(s, m);
-  swim_bytes_free(s, &m->record);
-  swim_bytes_free(s, &m->cert);
-  swim_bytes_free(s, &m->claim);
+  swim_member_release(s, m);
   size_t last = s->n - 1;
   if (idx != last) {
     s->m[idx] = s->m[last];
@@ -128,8 +173,8 @@ void swim_member_remove(struct swim *s, size_t idx) {
     if (s->self_idx == last)
       s->self_idx = idx;
     for (size_t i = 0; i < s->n_suspects; i++)
-      if (s->suspects[i] == last)
-        s->suspects[i] = (uint32_t)idx;
+      if (s->suspects[i].idx == last)
+        s->suspects[i].idx = (uint32_t)idx;
   }
   s->n--;
   index_rebuild(s, s->n_slots);
@@ -143,8 +188,10 @@ static void emit(struct swim *s, const struct member *m, enum swim_state from,
                           .reason = why,
                           .incarnation = m->incarnation,
                           .at = s->now};
+  struct mb_heartbeat hb;
+  swim_member_hb(m, &hb); /* the name is in the record */
   memcpy(ev.id, m->id, MB_NODE_ID_LEN);
-  memcpy(ev.name, m->name, sizeof(ev.name));
+  memcpy(ev.name, hb.name, sizeof(ev.name));
   swim_out_event(s, &ev);
 }
 

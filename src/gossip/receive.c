@@ -105,7 +105,7 @@ static void note_sender(struct swim *s, struct member *m,
   size_t i;
   const struct mb_cert *ct = carried_for(c, m->id, &i);
   if (ct != NULL &&
-      swim_bytes_set(s, &m->cert, c->raw[i]->p, c->raw[i]->len) == MB_OK)
+      swim_blob_set(s, &m->cert, c->raw[i]->p, c->raw[i]->len) == MB_OK)
     m->cert_expires = ct->expires_at;
   enum mb_msg_kind k = d->msg.kind;
   if (k == MB_MSG_PING_REQ || k == MB_MSG_GOSSIP || k == MB_MSG_PUSH_PULL) {

@@ -58,9 +58,9 @@ static void send_summary_page(struct swim *s, const struct mb_addr *to,
                               struct mb_msg *msg, struct member *peer) {
   struct mb_dgram_builder b;
   swim_dgram_begin(s, &b, msg);
-  const struct member *me = &s->m[s->self_idx];
-  if (swim_needs_cert(s, peer) && me->cert.p != NULL)
-    mb_dgram_add_cert(&b, me->cert.p, me->cert.len);
+  struct bytes cert = swim_blob_bytes(s->m[s->self_idx].cert);
+  if (swim_needs_cert(s, peer) && cert.p != NULL)
+    mb_dgram_add_cert(&b, cert.p, cert.len);
   swim_send_built(s, to, &b);
 }
 

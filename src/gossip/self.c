@@ -14,14 +14,14 @@ int64_t swim_wall(const struct swim *s) {
 static void fill_heartbeat(const struct swim *s, const struct member *me,
                            enum mb_hb_status status, struct mb_heartbeat *hb) {
   memset(hb, 0, sizeof(*hb));
-  memcpy(hb->name, me->name, sizeof(hb->name));
-  memcpy(hb->domain, me->domain, sizeof(hb->domain));
+  memcpy(hb->name, s->name, sizeof(hb->name));
+  memcpy(hb->domain, s->domain, sizeof(hb->domain));
   hb->addr = me->addr;
   hb->incarnation = me->incarnation;
   hb->seq = me->hb_seq;
   hb->time_ms = swim_wall(s);
-  hb->capacity = me->capacity;
-  hb->available = me->available;
+  hb->capacity = s->capacity;
+  hb->available = s->available;
   hb->status = status;
   hb->health = s->health;
 }
@@ -36,9 +36,7 @@ int swim_self_sign(struct swim *s, enum mb_hb_status status) {
   int rc = mb_wire_heartbeat_sign(&s->id, s->aad, s->aad_len, &hb, buf,
                                   sizeof(buf), &len);
   if (rc == MB_OK)
-    rc = swim_bytes_set(s, &me->record, buf, len);
-  if (rc == MB_OK)
-    me->record_time_ms = hb.time_ms;
+    rc = swim_blob_set(s, &me->record, buf, len);
   return rc;
 }
 
@@ -52,7 +50,8 @@ void swim_refute(struct swim *s, uint64_t accused_incarnation) {
   if (s->awareness + 1 < s->cfg.awareness_max)
     s->awareness++;
   if (swim_self_sign(s, MB_HB_ALIVE) == MB_OK) {
-    swim_bcast_add(s, me->id, &me->record, NULL);
+    struct bytes rec = swim_blob_bytes(me->record);
+    swim_bcast_add(s, me->id, &rec, NULL);
     s->self_news_at = s->now;
   }
 }

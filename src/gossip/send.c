@@ -18,13 +18,33 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int arena_reserve(struct swim *s, size_t len, size_t *off) {
-  if (s->out_head == s->n_out) { /* all polled: start over */
-    s->n_out = s->out_head = 0;
-    s->arena_len = 0;
+#define ARENA_FIRST 16384
+#define OUTQ_FIRST 64
+
+/* All polled: start over.  A burst (a whole view, a summary: about 17
+ * bytes a member) grows both buffers with the mesh, and a simulator of
+ * n cores would keep n such high-water marks; so what grew past its
+ * first size goes back, to be allocated again by the next burst. */
+static void outputs_reset(struct swim *s) {
+  s->n_out = s->out_head = 0;
+  s->arena_len = 0;
+  if (s->arena_cap > ARENA_FIRST) {
+    free(s->arena);
+    s->arena = NULL;
+    s->arena_cap = 0;
   }
+  if (s->cap_out > OUTQ_FIRST) {
+    free(s->outq);
+    s->outq = NULL;
+    s->cap_out = 0;
+  }
+}
+
+static int arena_reserve(struct swim *s, size_t len, size_t *off) {
+  if (s->out_head == s->n_out)
+    outputs_reset(s);
   if (s->arena_len + len > s->arena_cap) {
-    size_t cap = s->arena_cap ? 2 * s->arena_cap : 16384;
+    size_t cap = s->arena_cap ? 2 * s->arena_cap : ARENA_FIRST;
     while (cap < s->arena_len + len)
       cap *= 2;
     uint8_t *a = realloc(s->arena, cap);
@@ -40,7 +60,7 @@ static int arena_reserve(struct swim *s, size_t len, size_t *off) {
 
 static struct outq_item *outq_push(struct swim *s) {
   if (s->n_out == s->cap_out) {
-    size_t cap = s->cap_out ? 2 * s->cap_out : 64;
+    size_t cap = s->cap_out ? 2 * s->cap_out : OUTQ_FIRST;
     struct outq_item *q = realloc(s->outq, cap * sizeof(*q));
     if (q == NULL)
       return NULL;
@@ -108,8 +128,11 @@ int swim_send_built(struct swim *s, const struct mb_addr *to,
 /* Buddy system: the receiver is suspected by us; tell it so it can refute. */
 static void add_buddy_claim(struct mb_dgram_builder *b,
                             const struct member *peer) {
-  if (peer != NULL && peer->state == SWIM_SUSPECT && peer->claim.p != NULL)
-    mb_dgram_add_record(b, peer->claim.p, peer->claim.len);
+  if (peer == NULL || peer->state != SWIM_SUSPECT)
+    return;
+  struct bytes claim = swim_blob_bytes(peer->claim);
+  if (claim.p != NULL)
+    mb_dgram_add_record(b, claim.p, claim.len);
 }
 
 /* How long our record counts as news after it last went out as such:
@@ -173,14 +196,16 @@ int swim_send(struct swim *s, const struct mb_addr *to, struct member *peer,
     with_news.summary_len = k * MB_SUMMARY_ENTRY_LEN;
   }
   swim_dgram_begin(s, &b, &with_news);
+  struct bytes cert = swim_blob_bytes(me->cert);
+  struct bytes rec = swim_blob_bytes(me->record);
   if (swim_needs_cert(s, peer)) {
-    if (me->cert.p != NULL)
-      mb_dgram_add_cert(&b, me->cert.p, me->cert.len);
+    if (cert.p != NULL)
+      mb_dgram_add_cert(&b, cert.p, cert.len);
     if (swim_needs_record(s, peer))
-      mb_dgram_add_record(&b, me->record.p, me->record.len);
+      mb_dgram_add_record(&b, rec.p, rec.len);
   } else if (s->accused_us) {
     /* Whoever accuses us gets our refutation at once, not by chance. */
-    mb_dgram_add_record(&b, me->record.p, me->record.len);
+    mb_dgram_add_record(&b, rec.p, rec.len);
   }
   add_buddy_claim(&b, peer);
   if (piggyback)

@@ -44,49 +44,67 @@ static uint64_t timeout_after(const struct swim *s, uint32_t confirmations) {
   return t < (double)lo ? lo : (uint64_t)t;
 }
 
-static void update_deadline(struct swim *s, struct member *m) {
-  uint32_t confirmations = m->n_accusers > 0 ? m->n_accusers - 1 : 0;
-  m->susp_deadline = m->susp_start + timeout_after(s, confirmations);
+/* The member's entry in the suspects table, or NULL. */
+static struct suspect *suspect_of(struct swim *s, const struct member *m) {
+  size_t idx = swim_member_index(s, m);
+  for (size_t i = 0; i < s->n_suspects; i++)
+    if (s->suspects[i].idx == idx)
+      return &s->suspects[i];
+  return NULL;
 }
 
-static bool add_accuser(struct member *m, const uint8_t *accuser) {
+static void update_deadline(struct swim *s, const struct member *m,
+                            struct suspect *sp) {
+  uint32_t confirmations = m->n_accusers > 0 ? m->n_accusers - 1 : 0;
+  sp->deadline = sp->start + timeout_after(s, confirmations);
+}
+
+static bool add_accuser(struct member *m, struct suspect *sp,
+                        const uint8_t *accuser) {
   for (uint32_t i = 0; i < m->n_accusers; i++)
-    if (memcmp(m->accusers[i], accuser, MB_NODE_REF_LEN) == 0)
+    if (memcmp(sp->accusers[i], accuser, MB_NODE_REF_LEN) == 0)
       return false;
   if (m->n_accusers == SWIM_MAX_ACCUSERS)
     return false;
-  memcpy(m->accusers[m->n_accusers++], accuser, MB_NODE_REF_LEN);
+  memcpy(sp->accusers[m->n_accusers++], accuser, MB_NODE_REF_LEN);
   return true;
 }
 
-static void suspects_add(struct swim *s, size_t idx) {
+static struct suspect *suspects_add(struct swim *s, size_t idx) {
   if (s->n_suspects == s->cap_suspects) {
     size_t cap = s->cap_suspects ? 2 * s->cap_suspects : 16;
-    uint32_t *a = realloc(s->suspects, cap * sizeof(*a));
+    struct suspect *a = realloc(s->suspects, cap * sizeof(*a));
     if (a == NULL)
-      return;
+      return NULL;
     s->suspects = a;
     s->cap_suspects = cap;
   }
-  s->suspects[s->n_suspects++] = (uint32_t)idx;
+  struct suspect *sp = &s->suspects[s->n_suspects++];
+  memset(sp, 0, sizeof(*sp));
+  sp->idx = (uint32_t)idx;
+  return sp;
 }
 
 void swim_suspects_remove(struct swim *s, size_t idx) {
   for (size_t i = 0; i < s->n_suspects; i++)
-    if (s->suspects[i] == idx) {
+    if (s->suspects[i].idx == idx) {
       s->suspects[i] = s->suspects[--s->n_suspects];
       return;
     }
 }
 
+/* Out of memory for its entry, the member is still suspect, but only a
+ * refutation or a dead claim ends that. */
 void swim_suspect(struct swim *s, struct member *m, const uint8_t *accuser,
                   enum swim_reason why) {
+  struct suspect *sp = suspects_add(s, swim_member_index(s, m));
   m->n_accusers = 0;
-  m->susp_start = s->now;
-  add_accuser(m, accuser);
-  update_deadline(s, m);
+  if (sp != NULL) {
+    sp->start = s->now;
+    add_accuser(m, sp, accuser);
+    update_deadline(s, m, sp);
+  }
   swim_set_state(s, m, SWIM_SUSPECT, why);
-  suspects_add(s, swim_member_index(s, m));
   s->stats.suspicions++;
 }
 
@@ -99,9 +117,10 @@ static int sign_claim(struct swim *s, struct member *m,
   int rc = mb_wire_claim_sign(&s->id, s->aad, s->aad_len, kind, &c, buf,
                               sizeof(buf), &len);
   if (rc == MB_OK)
-    rc = swim_bytes_set(s, &m->claim, buf, len);
+    rc = swim_blob_set(s, &m->claim, buf, len);
+  struct bytes claim = {buf, len};
   if (rc == MB_OK)
-    swim_bcast_add(s, m->id, &m->claim, NULL);
+    swim_bcast_add(s, m->id, &claim, NULL);
   return rc;
 }
 
@@ -110,8 +129,10 @@ static int sign_claim(struct swim *s, struct member *m,
  * is gossiped as such. */
 void swim_accuse(struct swim *s, struct member *m) {
   if (m->state == SWIM_SUSPECT) {
-    if (add_accuser(m, s->ref) && sign_claim(s, m, MB_REC_SUSPECT) == MB_OK)
-      update_deadline(s, m);
+    struct suspect *sp = suspect_of(s, m);
+    if (sp != NULL && add_accuser(m, sp, s->ref) &&
+        sign_claim(s, m, MB_REC_SUSPECT) == MB_OK)
+      update_deadline(s, m, sp);
     return;
   }
   if (m->state == SWIM_ALIVE && sign_claim(s, m, MB_REC_SUSPECT) == MB_OK)
@@ -125,8 +146,8 @@ static void declare_dead(struct swim *s, struct member *m) {
 
 void swim_suspicion_tick(struct swim *s) {
   for (size_t i = 0; i < s->n_suspects;) {
-    struct member *m = &s->m[s->suspects[i]];
-    if (m->state == SWIM_SUSPECT && s->now >= m->susp_deadline)
+    struct member *m = &s->m[s->suspects[i].idx];
+    if (m->state == SWIM_SUSPECT && s->now >= s->suspects[i].deadline)
       declare_dead(s, m); /* removes it from the list */
     else
       i++;
@@ -135,11 +156,9 @@ void swim_suspicion_tick(struct swim *s) {
 
 uint64_t swim_suspicion_deadline(const struct swim *s) {
   uint64_t d = SWIM_NEVER;
-  for (size_t i = 0; i < s->n_suspects; i++) {
-    const struct member *m = &s->m[s->suspects[i]];
-    if (m->susp_deadline < d)
-      d = m->susp_deadline;
-  }
+  for (size_t i = 0; i < s->n_suspects; i++)
+    if (s->suspects[i].deadline < d)
+      d = s->suspects[i].deadline;
   return d;
 }
 
@@ -148,12 +167,13 @@ static void on_suspect_claim(struct swim *s, struct member *m,
                              size_t len) {
   if (m->state == SWIM_ALIVE) {
     m->incarnation = c->incarnation;
-    swim_bytes_set(s, &m->claim, raw, len);
+    swim_blob_set(s, &m->claim, raw, len);
     swim_suspect(s, m, c->author, SWIM_R_SUSPECTED);
   } else if (m->state == SWIM_SUSPECT) {
-    if (!add_accuser(m, c->author))
+    struct suspect *sp = suspect_of(s, m);
+    if (sp == NULL || !add_accuser(m, sp, c->author))
       return; /* nothing new: do not re-gossip */
-    update_deadline(s, m);
+    update_deadline(s, m, sp);
   } else {
     return;
   }
@@ -166,7 +186,7 @@ static void on_dead_claim(struct swim *s, struct member *m, const uint8_t *raw,
   if (!swim_is_live(m))
     return;
   m->incarnation = inc;
-  swim_bytes_set(s, &m->claim, raw, len);
+  swim_blob_set(s, &m->claim, raw, len);
   swim_set_state(s, m, SWIM_DEAD, SWIM_R_DECLARED);
   struct bytes b = {(uint8_t *)raw, len};
   swim_bcast_add(s, m->id, &b, NULL);

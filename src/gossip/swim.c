@@ -54,13 +54,13 @@ static int add_self(struct swim *s, const struct swim_self *self) {
   if (!mb_text_ok(self->name, MB_NAME_MAX) ||
       !mb_text_ok(self->domain ? self->domain : "", MB_DOMAIN_MAX))
     return MB_EINVAL;
-  strcpy(me->name, self->name);
-  strcpy(me->domain, self->domain ? self->domain : "");
+  strcpy(s->name, self->name);
+  strcpy(s->domain, self->domain ? self->domain : "");
   if (self->cert != NULL) {
     struct mb_cert c;
     if (mb_cert_decode(self->cert, self->cert_len, &c) != MB_OK)
       return MB_EINVAL;
-    if (swim_bytes_set(s, &me->cert, self->cert, self->cert_len) != MB_OK)
+    if (swim_blob_set(s, &me->cert, self->cert, self->cert_len) != MB_OK)
       return -ENOMEM;
     me->cert_expires = c.expires_at;
   }
@@ -115,11 +115,8 @@ struct swim *swim_new(const struct swim_config *cfg,
 void swim_free(struct swim *s) {
   if (s == NULL)
     return;
-  for (size_t i = 0; i < s->n; i++) {
-    swim_bytes_free(s, &s->m[i].record);
-    swim_bytes_free(s, &s->m[i].cert);
-    swim_bytes_free(s, &s->m[i].claim);
-  }
+  for (size_t i = 0; i < s->n; i++)
+    swim_member_release(s, &s->m[i]);
   swim_bcast_free(s);
   swim_news_free(s);
   mb_blobs_free(s->own_blobs);
@@ -178,7 +175,8 @@ void swim_leave(struct swim *s, uint64_t now) {
   if (swim_self_sign(s, MB_HB_LEFT) != MB_OK)
     return;
   s->leaving = true;
-  swim_bcast_add(s, me->id, &me->record, NULL);
+  struct bytes rec = swim_blob_bytes(me->record);
+  swim_bcast_add(s, me->id, &rec, NULL);
   s->self_news_at = s->now;
   /* Tell a few members at once; they carry it on. */
   struct mb_msg msg = {.kind = MB_MSG_LEAVE};
@@ -196,13 +194,14 @@ void swim_set_payload(struct swim *s, uint64_t now, int64_t wall_ms,
   s->now = now;
   s->wall_offset = wall_ms - (int64_t)now;
   struct member *me = &s->m[s->self_idx];
-  me->capacity = capacity;
-  me->available = available;
+  s->capacity = capacity;
+  s->available = available;
   s->health = health ? *health : (struct mb_health){0};
   if (s->leaving || swim_self_sign(s, MB_HB_ALIVE) != MB_OK)
     return;
   if (announce) {
-    swim_bcast_add(s, me->id, &me->record, NULL);
+    struct bytes rec = swim_blob_bytes(me->record);
+    swim_bcast_add(s, me->id, &rec, NULL);
     s->self_news_at = s->now;
   }
 }
@@ -218,17 +217,20 @@ int swim_member_get(const struct swim *s, size_t i,
   if (i >= s->n)
     return MB_ERANGE;
   const struct member *m = &s->m[i];
+  struct mb_heartbeat hb;
+  swim_member_hb(m, &hb); /* what the member says of itself */
   memset(out, 0, sizeof(*out));
   memcpy(out->id, m->id, MB_NODE_ID_LEN);
-  memcpy(out->name, m->name, sizeof(out->name));
-  memcpy(out->domain, m->domain, sizeof(out->domain));
+  memcpy(out->name, hb.name, sizeof(out->name));
+  memcpy(out->domain, hb.domain, sizeof(out->domain));
   out->addr = m->addr;
   out->state = m->state;
   out->incarnation = m->incarnation;
   out->state_since = m->state_since;
-  out->capacity = m->capacity;
-  out->available = m->available;
-  out->record_time_ms = m->record_time_ms;
+  /* Ours as last set, even when not signed yet (leaving). */
+  out->capacity = m->is_self ? s->capacity : hb.capacity;
+  out->available = m->is_self ? s->available : hb.available;
+  out->record_time_ms = hb.time_ms;
   out->confirmations = m->n_accusers > 0 ? m->n_accusers - 1 : 0;
   out->is_self = m->is_self;
   return MB_OK;
@@ -239,8 +241,9 @@ int swim_member_raw(const struct swim *s, size_t i, struct mb_bytes *record,
   if (i >= s->n)
     return MB_ERANGE;
   const struct member *m = &s->m[i];
-  *record = (struct mb_bytes){m->record.p, m->record.len};
-  *cert = (struct mb_bytes){m->cert.p, m->cert.len};
+  struct bytes r = swim_blob_bytes(m->record), c = swim_blob_bytes(m->cert);
+  *record = (struct mb_bytes){r.p, r.len};
+  *cert = (struct mb_bytes){c.p, c.len};
   return MB_OK;
 }
 

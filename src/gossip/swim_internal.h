@@ -28,30 +28,46 @@ struct bytes {
   size_t len;
 };
 
+/* Interned bytes held by a member: the pool keeps the length
+ * (mb_blob_len), so an entry pays one pointer per field.  Released with
+ * swim_blob_free; swim_blob_bytes lends both halves as a struct bytes,
+ * which the borrower does not free. */
+struct blob {
+  const uint8_t *p;
+};
+
+/*
+ * One per member per core, and a simulator of n nodes holds n² of them:
+ * only what is consulted on every datagram lives here.  Name, domain,
+ * capacity, available and the record's time are in the record (read with
+ * swim_member_hb); suspicion details are in s->suspects while it lasts;
+ * our own payload is in struct swim.
+ */
 struct member {
-  uint8_t id[MB_NODE_ID_LEN];
-  char name[MB_NAME_MAX + 1];
-  char domain[MB_DOMAIN_MAX + 1];
-  struct mb_addr addr;
-  enum swim_state state;
+  const uint8_t *id;    /* MB_NODE_ID_LEN bytes, interned: shared by every
+                           core of a simulator */
+  struct blob record;   /* latest verified heartbeat record */
+  struct blob cert;     /* admission certificate */
+  struct blob claim;    /* latest suspect/dead claim about it */
   uint64_t incarnation; /* highest known: from records or claims */
-  uint64_t hb_seq;
-  int64_t record_time_ms;
-  uint64_t capacity, available;
+  uint64_t hb_seq;      /* of the record: compared on every one received */
   uint64_t state_since;
-  struct bytes record; /* latest verified heartbeat record */
-  struct bytes cert;   /* admission certificate */
-  struct bytes claim;  /* latest suspect/dead claim about it */
   int64_t cert_expires;
   struct mb_replay_window replay;
-  bool knows_us;   /* it has answered us: our cert is no longer needed */
-  bool unanswered; /* our last direct probe of it went unanswered */
-  uint32_t news;  /* 1 + its item in the news queue; 0: not queued */
-  /* Suspicion (Lifeguard): while SUSPECT. */
-  uint64_t susp_start, susp_deadline;
+  struct mb_addr addr;
+  uint8_t state;      /* enum swim_state */
+  uint8_t n_accusers; /* of its latest suspicion, kept after it (queries) */
+  bool knows_us : 1;  /* it has answered us: our cert is no longer needed */
+  bool unanswered : 1; /* our last direct probe of it went unanswered */
+  bool is_self : 1;
+  uint32_t news; /* 1 + its item in the news queue; 0: not queued */
+};
+
+/* Suspicion (Lifeguard) of one member: only while it is SUSPECT. */
+struct suspect {
+  uint32_t idx; /* member index */
+  uint64_t start, deadline;
   uint8_t accusers[SWIM_MAX_ACCUSERS][MB_NODE_REF_LEN];
-  uint32_t n_accusers;
-  bool is_self;
 };
 
 /* A member whose records we asked a news sender for. */
@@ -131,6 +147,9 @@ struct swim {
   struct mb_rng rng;
   int64_t wall_offset;     /* wall_ms - now at the last payload update */
   struct mb_health health; /* our latest health figures */
+  /* The rest of our payload, signed into each record of ours. */
+  char name[MB_NAME_MAX + 1], domain[MB_DOMAIN_MAX + 1];
+  uint64_t capacity, available;
   uint64_t now;
   uint64_t next_seq;
   uint64_t next_probe_id;
@@ -153,8 +172,8 @@ struct swim {
   uint32_t awareness;
   struct relay relays[SWIM_MAX_RELAYS];
 
-  /* suspects (indices), for cheap deadline scans */
-  uint32_t *suspects;
+  /* suspects, for cheap deadline scans */
+  struct suspect *suspects;
   size_t n_suspects, cap_suspects;
 
   /* dissemination */
@@ -197,11 +216,19 @@ struct member *swim_member_by_id(struct swim *s, const uint8_t *id);
 struct member *swim_member_by_ref(struct swim *s, const uint8_t *ref);
 struct member *swim_member_add(struct swim *s, const uint8_t *id);
 void swim_member_remove(struct swim *s, size_t idx);
+/* Drops what the entry holds in the blob pool (id included). */
+void swim_member_release(struct swim *s, struct member *m);
 void swim_set_state(struct swim *s, struct member *m, enum swim_state to,
                     enum swim_reason why);
 int swim_bytes_set(struct swim *s, struct bytes *b, const uint8_t *p,
                    size_t len);
 void swim_bytes_free(struct swim *s, struct bytes *b);
+int swim_blob_set(struct swim *s, struct blob *b, const uint8_t *p, size_t len);
+void swim_blob_free(struct swim *s, struct blob *b);
+struct bytes swim_blob_bytes(struct blob b);
+/* The member's heartbeat record, parsed (it was verified when it came):
+ * -ENOENT when it has none. */
+int swim_member_hb(const struct member *m, struct mb_heartbeat *hb);
 bool swim_is_live(const struct member *m);
 size_t swim_member_index(const struct swim *s, const struct member *m);
 

@@ -1027,6 +1027,9 @@ static void test_blobs_intern_and_release(void **state) {
   assert_ptr_not_equal(x, z);
   assert_ptr_not_equal(x, shorter);
   assert_memory_equal(z, other, sizeof(other));
+  assert_int_equal(mb_blob_len(x), sizeof(one));
+  assert_int_equal(mb_blob_len(shorter), sizeof(one) - 1);
+  assert_int_equal(mb_blob_len(NULL), 0);
   size_t count, bytes;
   mb_blobs_get_stats(b, &count, &bytes);
   assert_int_equal(count, 3);
