@@ -86,6 +86,18 @@ void swim_news_init(struct swim *s) {
     s->news.head[b] = s->news.tail[b] = NIL;
 }
 
+/* A join storm queues every member at once; a simulator of n cores keeps
+ * n such queues, so the high-water mark is given back as the storm ends. */
+static void shrink(struct news_queue *q) {
+  if (q->cap <= 64 || q->n > q->cap / 4)
+    return;
+  struct news_item *v = realloc(q->v, q->cap / 2 * sizeof(*v));
+  if (v != NULL) {
+    q->v = v;
+    q->cap /= 2;
+  }
+}
+
 void swim_news_drop(struct swim *s, struct member *m) {
   if (m->news == 0)
     return;
@@ -95,6 +107,7 @@ void swim_news_drop(struct swim *s, struct member *m) {
   m->news = 0;
   if (i != --q->n)
     relocate(s, q->n, i);
+  shrink(q);
 }
 
 void swim_news_add(struct swim *s, struct member *m) {
