@@ -175,8 +175,17 @@ struct sim_second {
   uint64_t dgrams, bytes;
 };
 
+/* The last delivery time of a burst: what one node sent one destination
+ * at one instant (see net.c). */
+#define SIM_BURST_SLOTS 16
+struct sim_burst {
+  uint32_t from, to;
+  uint64_t at, deliver;
+};
+
 struct sim_net {
   struct sim_netcfg cfg;
+  struct sim_burst burst[SIM_BURST_SLOTS];
   bool partitioned;
   size_t n_rules, cap_rules;
   struct sim_link_rule *rules;
