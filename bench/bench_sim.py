@@ -8,9 +8,11 @@ convergence, bytes and datagrams sent per node per second in the steady
 stretch, the simulator's host seconds per simulated second over the whole
 run and over the steady stretch only, and its peak RSS. Real Ed25519
 unless the size is marked `s` (stand-in signatures, for sizes where Ed25519
-would dominate).
+would dominate).  A size marked `p` skips the join storm: every node starts
+holding every other's record (`start all at 0s preload`, the path of an
+agent restoring its stored view), and the crash comes 50 s later.
 
-usage: bench_sim.py MESHBEAT_SIM [SIZE[s] ...]     default: 64 256 1000s
+usage: bench_sim.py MESHBEAT_SIM [SIZE[s][p] ...]     default: 64 256 1000s
 A final JSON line carries every figure for scripts.
 """
 import json
@@ -31,10 +33,24 @@ measure {m_from}s {m_to}s
 """
 
 
+PRELOADED = """nodes {n}
+seed 1
+duration {duration}s
+network latency 1ms jitter uniform 1ms
+network loss 1%
+start all at 0s preload
+at {crash}s crash node last
+measure {m_from}s {m_to}s
+"""
+
 STEADY_S = 30  # measured stretch, after joins have settled
 
 
-def scenario_for(n):
+def scenario_for(n, preload):
+    if preload:
+        crash = 20 + STEADY_S
+        return PRELOADED.format(n=n, duration=crash + 20, crash=crash,
+                                m_from=crash - 1 - STEADY_S, m_to=crash - 1)
     stagger = 10 if n <= 256 else 2
     start_span = n * stagger / 1000.0
     crash = int(start_span + 45 + STEADY_S)
@@ -43,12 +59,12 @@ def scenario_for(n):
                            m_to=crash - 1)
 
 
-def run(sim, n, standin):
+def run(sim, n, standin, preload):
     with tempfile.TemporaryDirectory() as tmp:
         scn = os.path.join(tmp, f"bench{n}.scn")
         rep = os.path.join(tmp, "report.json")
         with open(scn, "w") as f:
-            f.write(scenario_for(n))
+            f.write(scenario_for(n, preload))
         args = [sim, "run", scn, "--report", rep, "--quiet"]
         if standin:
             args.append("--standin-crypto")
@@ -63,6 +79,7 @@ def run(sim, n, standin):
     conv = [c for c in r["convergence"] if c["event"] == "start"]
     return {
         "nodes": n, "crypto": r.get("crypto"),
+        "start": "preload" if preload else "join",
         "first_detect_s": fail.get("first_detect"),
         "all_detect_s": fail.get("all_detect"),
         "converged_s": conv[0]["converged_after"] if conv else None,
@@ -83,14 +100,15 @@ def main():
     sim = sys.argv[1]
     sizes = sys.argv[2:] or ["64", "256", "1000s"]
     rows = []
-    print(f"{'N':>6} {'crypto':>8} {'1st det s':>9} {'all det s':>9} "
+    print(f"{'N':>6} {'crypto':>8} {'start':>7} {'1st det s':>9} {'all det s':>9} "
           f"{'conv s':>7} {'B/node/s':>9} {'dg/node/s':>9} {'false':>5} "
           f"{'wall/sim':>8} {'steady':>7} {'RSS MB':>7}")
     for size in sizes:
-        standin = size.endswith("s")
-        r = run(sim, int(size.rstrip("s")), standin)
+        preload = size.endswith("p")
+        standin = size.rstrip("p").endswith("s")
+        r = run(sim, int(size.rstrip("ps")), standin, preload)
         rows.append(r)
-        print(f"{r['nodes']:>6} {r['crypto']:>8} "
+        print(f"{r['nodes']:>6} {r['crypto']:>8} {r['start']:>7} "
               f"{fmt(r['first_detect_s'], '9.2f')} "
               f"{fmt(r['all_detect_s'], '9.2f')} "
               f"{fmt(r['converged_s'], '7.2f')} "

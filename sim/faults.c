@@ -25,6 +25,7 @@
 #include "sim.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 uint64_t *sim_set_bits(struct sim *s, const struct scn_set *set) {
   uint64_t *bits = calloc((s->n + 63) / 64, sizeof(uint64_t));
@@ -159,6 +160,60 @@ static int each_node(struct sim *s, const struct scn_action *a,
   return rc;
 }
 
+static bool in_set(const uint64_t *bits, uint32_t i) {
+  return (bits[i / 64] >> (i % 64)) & 1;
+}
+
+/* One started node's own record and certificate, copied. */
+struct stored {
+  uint8_t *rec, *cert;
+  size_t rec_len, cert_len;
+};
+
+static int copy_own(struct sim *s, uint32_t j, struct stored *out) {
+  struct mb_bytes rec, cert;
+  /* A core that has just started knows itself only: member 0. */
+  if (swim_member_raw(s->nodes[j].core, 0, &rec, &cert) != MB_OK)
+    return sim_fail(s, "node %u: no record of its own", j);
+  out->rec = malloc(rec.len);
+  out->cert = malloc(cert.len ? cert.len : 1);
+  if (out->rec == NULL || out->cert == NULL)
+    return sim_fail(s, "out of memory for stored views");
+  memcpy(out->rec, rec.p, rec.len);
+  memcpy(out->cert, cert.p, cert.len);
+  out->rec_len = rec.len;
+  out->cert_len = cert.len;
+  return 0;
+}
+
+/* Gives every node of the set every other's record, through the path an
+ * agent takes when it restores its stored view (swim_restore): a whole
+ * mesh restarting at once, or a large run that skips its join storm. */
+static int preload(struct sim *s, const uint64_t *bits) {
+  struct stored *v = calloc(s->n, sizeof(*v));
+  int rc = v == NULL ? sim_fail(s, "out of memory for stored views") : 0;
+  for (uint32_t j = 0; rc == 0 && j < s->n; j++)
+    if (in_set(bits, j))
+      rc = copy_own(s, j, &v[j]);
+  for (uint32_t i = 0; rc == 0 && i < s->n; i++) {
+    if (!in_set(bits, i))
+      continue;
+    struct sim_node *n = &s->nodes[i];
+    for (uint32_t j = 0; rc == 0 && j < s->n; j++)
+      if (j != i && in_set(bits, j) &&
+          swim_restore(n->core, sim_core_now(s, n), v[j].rec, v[j].rec_len,
+                       v[j].cert, v[j].cert_len) != MB_OK)
+        rc = sim_fail(s, "node %u: node %u's record refused", i, j);
+    s->swim_inputs++;
+    sim_node_drain(s, i);
+    sim_node_arm(s, i);
+  }
+  for (uint32_t j = 0; v != NULL && j < s->n; j++)
+    free(v[j].rec), free(v[j].cert);
+  free(v);
+  return rc;
+}
+
 static int start(struct sim *s, const struct scn_action *a, uint32_t idx) {
   uint64_t *bits = sim_set_bits(s, &a->set);
   if (bits == NULL)
@@ -166,10 +221,13 @@ static int start(struct sim *s, const struct scn_action *a, uint32_t idx) {
   uint64_t t = s->now;
   int rc = 0;
   for (uint32_t i = 0, k = 0; rc == 0 && i < s->n; i++)
-    if ((bits[i / 64] >> (i % 64)) & 1) {
+    if (in_set(bits, i)) {
       t = s->now + (uint64_t)k++ * a->delay_us;
-      rc = sim_schedule(s, t, SIM_EV_START, i, idx, 0);
+      rc = a->preload ? sim_node_start(s, i, idx)
+                      : sim_schedule(s, t, SIM_EV_START, i, idx, 0);
     }
+  if (rc == 0 && a->preload)
+    rc = preload(s, bits);
   free(bits);
   /* Converged once every node of this line has started and all see all. */
   if (rc == 0)

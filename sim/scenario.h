@@ -114,6 +114,7 @@ struct scn_action {
   uint64_t inc_value;
   uint32_t join_k; /* start: join through nodes 0..k-1 ... */
   bool join_via;   /* ... or through set2 */
+  bool preload;    /* start: every node holds every node's record at once */
   bool both;       /* link: both directions */
   double loss;     /* link, net loss */
   bool has_lat;    /* link: own latency */

@@ -25,6 +25,7 @@ meshbeat_sim_test(lost_disk 60)
 meshbeat_sim_test(join1000 600 --standin-crypto)
 # The same mesh started 5x faster, under loss: about 20 s of wall time.
 meshbeat_sim_test(joinstorm 600 --standin-crypto)
+meshbeat_sim_test(restart_all 120)
 
 # Determinism: the scenario checks itself (`expect trace_hash stable` runs
 # it twice in one process); this runs it twice more as separate processes

@@ -51,6 +51,12 @@ int scn_start_parse(struct scn_cur *c, uint64_t at_us, bool at_given) {
   if (scn_accept(c, "stagger") &&
       scn_get_duration(c, &a->delay_us, "stagger") != 0)
     return -1;
+  if (scn_accept(c, "preload")) {
+    if (a->delay_us > 0)
+      return scn_fail(c, "preload: the nodes start together (no stagger)");
+    a->preload = true;
+    return 0;
+  }
   if (!scn_accept(c, "join"))
     return 0;
   if (scn_accept(c, "via")) {
