@@ -35,12 +35,27 @@ void swim_probe_order_reset(struct swim *s) {
   s->probe_pos = 0;
 }
 
+/* Room for every member; grows geometrically, since a join storm adds
+ * members one by one. */
+static bool probe_room(struct swim *s) {
+  if (s->probe_cap >= s->n + 1)
+    return true;
+  size_t cap = s->probe_cap ? 2 * s->probe_cap : 16;
+  while (cap < s->n + 1)
+    cap *= 2;
+  uint32_t *order = realloc(s->probe_order, cap * sizeof(*order));
+  if (order == NULL)
+    return false;
+  s->probe_order = order;
+  s->probe_cap = cap;
+  return true;
+}
+
 /* A fresh round: every live member once, Fisher-Yates shuffled. */
 static void new_round(struct swim *s) {
-  uint32_t *order = realloc(s->probe_order, (s->n + 1) * sizeof(*order));
-  if (order == NULL)
+  if (!probe_room(s))
     return;
-  s->probe_order = order;
+  uint32_t *order = s->probe_order;
   s->probe_len = 0;
   for (size_t i = 0; i < s->n; i++)
     if (probeable(s, i))
@@ -58,18 +73,18 @@ static void new_round(struct swim *s) {
  * the round (as memberlist does), not to the next round: otherwise a node
  * that learned of it just after its round began would leave it unprobed
  * for a whole round, n periods. */
+/* A newcomer goes to a random place among those still to be probed this
+ * round; whoever held that place moves to the end, still in this round.
+ * (Shifting the rest along made each join cost O(n), and a join storm
+ * O(n²) per member.) */
 void swim_probe_insert(struct swim *s, size_t idx) {
-  uint32_t *order = realloc(s->probe_order, (s->n + 1) * sizeof(*order));
-  if (order == NULL)
+  if (!probe_room(s) || s->probe_len >= s->n + 1)
     return;
-  s->probe_order = order;
-  if (s->probe_len >= s->n + 1)
-    return;
+  uint32_t *order = s->probe_order;
   size_t at = s->probe_pos +
               (size_t)mb_rng_below(&s->rng, s->probe_len - s->probe_pos + 1);
-  memmove(&order[at + 1], &order[at], (s->probe_len - at) * sizeof(*order));
+  order[s->probe_len++] = order[at];
   order[at] = (uint32_t)idx;
-  s->probe_len++;
 }
 
 static struct member *next_target(struct swim *s) {

@@ -166,7 +166,7 @@ struct swim {
 
   /* probing */
   uint32_t *probe_order;
-  size_t probe_len, probe_pos;
+  size_t probe_len, probe_pos, probe_cap;
   struct probe probe;
   uint64_t next_probe_at;
   uint32_t awareness;
