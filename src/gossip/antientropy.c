@@ -131,9 +131,11 @@ int swim_apply_heartbeat(struct swim *s, const struct mb_record *rec,
                offer_changed(m, hb);
   if (hb->incarnation > m->incarnation)
     m->knows_us = false; /* a new life has forgotten us */
+  swim_view_out(s, m);
   if (hb->incarnation > m->incarnation || is_new)
     m->incarnation = hb->incarnation;
   take_record(s, m, hb, raw, len);
+  swim_view_in(s, m);
   if (cert != NULL && swim_blob_set(s, &m->cert, cert->p, cert->len) == MB_OK)
     m->cert_expires = cert_expires;
   if (to != m->state || is_new)
@@ -238,35 +240,59 @@ void swim_send_state(struct swim *s, const struct mb_addr *to,
   send_view(s, to, &msg, with_certs);
 }
 
-/* BLAKE2b-128 over the sorted (id, incarnation, state) of every member we
- * hold a record of: equal at two members exactly when their views agree. */
-struct digest_item {
-  uint8_t id[MB_NODE_ID_LEN];
-  uint8_t inc[8];
-  uint8_t state;
-};
+/*
+ * The view digest is a sum, lane by lane mod 2^64, of one BLAKE2b-128 per
+ * member we hold a record of, over (id, incarnation big-endian, state):
+ * the same set gives the same sum in any order, and a change moves one
+ * share.  Kept up to date as members change, a digest costs nothing to
+ * send; computed afresh (sorting n entries) it was most of what a
+ * simulated 10 000-node mesh did once joined.
+ */
+static void share_of(const struct member *m, uint64_t out[2]) {
+  uint8_t item[MB_NODE_ID_LEN + 9], h[16];
+  memcpy(item, m->id, MB_NODE_ID_LEN);
+  for (int b = 0; b < 8; b++)
+    item[MB_NODE_ID_LEN + b] = (uint8_t)(m->incarnation >> (56 - 8 * b));
+  item[MB_NODE_ID_LEN + 8] = (uint8_t)m->state;
+  crypto_generichash(h, sizeof(h), item, sizeof(item), NULL, 0);
+  memcpy(&out[0], h, 8);
+  memcpy(&out[1], h + 8, 8);
+}
 
-static int digest_item_cmp(const void *a, const void *b) {
-  return memcmp(a, b, sizeof(struct digest_item));
+void swim_view_out(struct swim *s, const struct member *m) {
+  uint64_t h[2];
+  if (m->record.p == NULL)
+    return;
+  share_of(m, h);
+  s->view_sum[0] -= h[0];
+  s->view_sum[1] -= h[1];
+}
+
+void swim_view_in(struct swim *s, const struct member *m) {
+  uint64_t h[2];
+  if (m->record.p == NULL)
+    return;
+  share_of(m, h);
+  s->view_sum[0] += h[0];
+  s->view_sum[1] += h[1];
 }
 
 void swim_view_digest(const struct swim *s, uint8_t out[MB_VIEW_DIGEST_LEN]) {
-  struct digest_item *items = calloc(s->n ? s->n : 1, sizeof(*items));
-  size_t k = 0;
-  for (size_t i = 0; items != NULL && i < s->n; i++) {
-    const struct member *m = &s->m[i];
-    if (m->record.p == NULL)
-      continue;
-    memcpy(items[k].id, m->id, MB_NODE_ID_LEN);
-    for (int b = 0; b < 8; b++)
-      items[k].inc[b] = (uint8_t)(m->incarnation >> (56 - 8 * b));
-    items[k++].state = (uint8_t)m->state;
+  for (int b = 0; b < 8; b++) {
+    out[b] = (uint8_t)(s->view_sum[0] >> (8 * b));
+    out[8 + b] = (uint8_t)(s->view_sum[1] >> (8 * b));
   }
-  if (items != NULL)
-    qsort(items, k, sizeof(*items), digest_item_cmp);
-  crypto_generichash(out, MB_VIEW_DIGEST_LEN, (const uint8_t *)items,
-                     items ? k * sizeof(*items) : 0, NULL, 0);
-  free(items);
+}
+
+bool swim_view_check(const struct swim *s) {
+  uint64_t sum[2] = {0, 0}, h[2];
+  for (size_t i = 0; i < s->n; i++)
+    if (s->m[i].record.p != NULL) {
+      share_of(&s->m[i], h);
+      sum[0] += h[0];
+      sum[1] += h[1];
+    }
+  return sum[0] == s->view_sum[0] && sum[1] == s->view_sum[1];
 }
 
 static void send_digest(struct swim *s, struct member *peer) {

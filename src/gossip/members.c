@@ -165,6 +165,7 @@ void swim_member_remove(struct swim *s, size_t idx) {
     s->n_live--;
   swim_suspects_remove(s, idx);
   swim_news_drop(s, m);
+  swim_view_out(s, m);
   swim_member_release(s, m);
   size_t last = s->n - 1;
   if (idx != last) {
@@ -201,7 +202,9 @@ void swim_set_state(struct swim *s, struct member *m, enum swim_state to,
   if (from == to && why != SWIM_R_JOINED)
     return;
   bool was_live = swim_is_live(m);
+  swim_view_out(s, m);
   m->state = to;
+  swim_view_in(s, m);
   m->state_since = s->now;
   if (was_live && !swim_is_live(m))
     s->n_live--;

@@ -44,7 +44,9 @@ void swim_refute(struct swim *s, uint64_t accused_incarnation) {
   struct member *me = &s->m[s->self_idx];
   if (s->leaving || accused_incarnation < me->incarnation)
     return;
+  swim_view_out(s, me);
   me->incarnation = accused_incarnation + 1;
+  swim_view_in(s, me);
   s->stats.refutations++;
   /* Lifeguard: being suspected hints that we are the slow one. */
   if (s->awareness + 1 < s->cfg.awareness_max)

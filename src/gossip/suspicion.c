@@ -166,7 +166,9 @@ static void on_suspect_claim(struct swim *s, struct member *m,
                              const struct mb_claim *c, const uint8_t *raw,
                              size_t len) {
   if (m->state == SWIM_ALIVE) {
+    swim_view_out(s, m);
     m->incarnation = c->incarnation;
+    swim_view_in(s, m);
     swim_blob_set(s, &m->claim, raw, len);
     swim_suspect(s, m, c->author, SWIM_R_SUSPECTED);
   } else if (m->state == SWIM_SUSPECT) {
@@ -185,7 +187,9 @@ static void on_dead_claim(struct swim *s, struct member *m, const uint8_t *raw,
                           size_t len, uint64_t inc) {
   if (!swim_is_live(m))
     return;
+  swim_view_out(s, m);
   m->incarnation = inc;
+  swim_view_in(s, m);
   swim_blob_set(s, &m->claim, raw, len);
   swim_set_state(s, m, SWIM_DEAD, SWIM_R_DECLARED);
   struct bytes b = {(uint8_t *)raw, len};

@@ -64,7 +64,9 @@ static int add_self(struct swim *s, const struct swim_self *self) {
       return -ENOMEM;
     me->cert_expires = c.expires_at;
   }
-  return swim_self_sign(s, MB_HB_ALIVE);
+  int rc = swim_self_sign(s, MB_HB_ALIVE);
+  swim_view_in(s, me); /* the digest's first share: ours */
+  return rc;
 }
 
 /* Timers start spread over a period so a mesh started at once does not

@@ -191,6 +191,9 @@ long swim_member_find(const struct swim *s, const uint8_t id[MB_NODE_ID_LEN]);
 uint64_t swim_self_incarnation(const struct swim *s);
 /* Lifeguard's local health multiplier score (0 = healthy). */
 uint32_t swim_awareness(const struct swim *s);
+/* Does the view digest, kept up to date as members change, equal one
+ * computed afresh from the member table?  O(n); for tests. */
+bool swim_view_check(const struct swim *s);
 
 struct swim_stats {
   uint64_t sent_datagrams, sent_bytes, recv_datagrams, recv_bytes;

@@ -188,6 +188,7 @@ struct swim {
   uint32_t follow_ups; /* comparisons after news, at doubling gaps */
   uint64_t self_news_at; /* our record last went out as news (or start) */
   uint64_t views_agreed_at; /* a member's digest last matched our view */
+  uint64_t view_sum[2];     /* the view digest, kept as members change */
   struct mb_addr *seeds;
   size_t n_seeds;
   uint64_t next_join_at;
@@ -315,6 +316,10 @@ struct swim_subset {
 void swim_send_members(struct swim *s, const struct mb_addr *to,
                        struct mb_msg *msg, const struct swim_subset *set);
 void swim_view_digest(const struct swim *s, uint8_t out[MB_VIEW_DIGEST_LEN]);
+/* Around every change of a member's incarnation, state or record: takes
+ * its share out of the view digest before, puts it back after. */
+void swim_view_out(struct swim *s, const struct member *m);
+void swim_view_in(struct swim *s, const struct member *m);
 
 /* reconcile.c */
 void swim_send_summary(struct swim *s, const struct mb_addr *to);

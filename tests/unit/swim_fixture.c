@@ -122,6 +122,9 @@ static void send_packet(struct fixture *fx, int from,
   memcpy(p->buf, o->buf, o->len);
 }
 
+/* Every input of every test also checks that the core's running view
+ * digest matches its member table (a change site that forgot to update it
+ * would make views never compare equal). */
 void fx_drain(struct fixture *fx, int i) {
   struct swim_output o;
   while (swim_poll(fx->node[i], &o))
@@ -129,6 +132,11 @@ void fx_drain(struct fixture *fx, int i) {
       send_packet(fx, i, &o);
     else
       log_event(fx, i, &o.ev);
+  if (!swim_view_check(fx->node[i])) {
+    fprintf(stderr, "node %d: view digest out of step at %llu ms\n", i,
+            (unsigned long long)fx->now);
+    abort();
+  }
 }
 
 void fx_start_node(struct fixture *fx, int i, uint64_t incarnation) {
