@@ -139,9 +139,12 @@ void swim_accuse(struct swim *s, struct member *m) {
     swim_suspect(s, m, s->ref, SWIM_R_PROBE_FAILED);
 }
 
+/* Out of memory the claim for others may be missing, but the verdict is
+ * ours all the same: left suspect, the member would stay at the head of
+ * the expired list and swim_suspicion_tick would never return. */
 static void declare_dead(struct swim *s, struct member *m) {
-  if (sign_claim(s, m, MB_REC_DEAD) == MB_OK)
-    swim_set_state(s, m, SWIM_DEAD, SWIM_R_TIMEOUT);
+  (void)sign_claim(s, m, MB_REC_DEAD);
+  swim_set_state(s, m, SWIM_DEAD, SWIM_R_TIMEOUT);
 }
 
 void swim_suspicion_tick(struct swim *s) {
