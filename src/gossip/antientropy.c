@@ -93,7 +93,6 @@ static void relay(struct swim *s, struct member *m, enum swim_state to,
   if (s->intake_quiet && !swim_pulled_lately(s, m->id))
     return; /* a joiner's first view; but news it pulled is still news */
   if (to == SWIM_ALIVE && why == SWIM_R_JOINED) {
-    swim_bcast_forget(s, m->id);
     swim_news_add(s, m);
     return;
   }

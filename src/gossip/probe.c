@@ -72,11 +72,9 @@ static void new_round(struct swim *s) {
 /* A member that joins mid-round goes to a random place in what is left of
  * the round (as memberlist does), not to the next round: otherwise a node
  * that learned of it just after its round began would leave it unprobed
- * for a whole round, n periods. */
-/* A newcomer goes to a random place among those still to be probed this
- * round; whoever held that place moves to the end, still in this round.
- * (Shifting the rest along made each join cost O(n), and a join storm
- * O(n²) per member.) */
+ * for a whole round, n periods.  Whoever held that place moves to the
+ * round's end (shifting the rest along cost O(n) per join, O(n²) per
+ * member in a join storm). */
 void swim_probe_insert(struct swim *s, size_t idx) {
   if (!probe_room(s) || s->probe_len >= s->n + 1)
     return;
