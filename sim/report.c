@@ -94,11 +94,9 @@ static json_t *seconds_json(const struct sim *s) {
 }
 
 static json_t *core_json(const struct sim_results *r) {
-  static const char *names[] = {"malformed", "signature", "admission",
-                                "replay",    "self",      "record"};
   json_t *rej = json_object();
-  for (int k = 0; k < SWIM_REJ_COUNT_ && k < 6; k++)
-    json_object_set_new(rej, names[k],
+  for (int k = 0; k < SWIM_REJ_COUNT_; k++)
+    json_object_set_new(rej, swim_reject_name(k),
                         json_integer((json_int_t)r->core.rejected[k]));
   return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:o}", "probes",
                    (json_int_t)r->core.probes, "probe_failures",

@@ -26,6 +26,7 @@ static const struct {
     F(suspicion_unit_ms, P_MS),
     F(suspicion_max_mult, P_U32),
     F(suspicion_confirm, P_U32),
+    F(dead_quorum, P_U32),
     F(retransmit_mult, P_U32),
     F(awareness_max, P_U32),
     F(gossip_interval_ms, P_MS),

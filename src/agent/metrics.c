@@ -32,8 +32,6 @@ static void members_by_state(struct agent *a, struct mb_prom *p) {
 }
 
 static void protocol(struct agent *a, struct mb_prom *p) {
-  static const char *reasons[SWIM_REJ_COUNT_] = {
-      "malformed", "signature", "admission", "replay", "self", "record"};
   struct swim_stats st;
   swim_get_stats(a->swim, &st);
   counter(p, "meshbeat_datagrams_sent_total", "UDP datagrams sent.",
@@ -48,7 +46,7 @@ static void protocol(struct agent *a, struct mb_prom *p) {
                  "Datagrams or records refused, by reason; they changed "
                  "nothing and got no reply.");
   for (int r = 0; r < SWIM_REJ_COUNT_; r++) {
-    struct mb_prom_label l = {"reason", reasons[r]};
+    struct mb_prom_label l = {"reason", swim_reject_name(r)};
     mb_prom_u64(p, "meshbeat_datagrams_rejected_total", &l, 1, st.rejected[r]);
   }
   mb_prom_family(p, "meshbeat_sent_by_kind_datagrams_total", "counter",

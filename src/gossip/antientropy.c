@@ -46,6 +46,13 @@ static void take_record(struct swim *s, struct member *m,
   swim_blob_set(s, &m->record, raw, len);
   m->addr = hb->addr;
   m->hb_seq = hb->seq;
+  uint32_t domain = swim_domain_hash(hb->domain);
+  if (domain != m->domain_hash && m->state == SWIM_ALIVE) {
+    swim_census_out(s, m);
+    m->domain_hash = domain;
+    swim_census_in(s, m);
+  }
+  m->domain_hash = domain;
 }
 
 /* Does hb change what the member offers (capacity, available) from the

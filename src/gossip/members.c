@@ -163,6 +163,8 @@ void swim_member_remove(struct swim *s, size_t idx) {
   struct member *m = &s->m[idx];
   if (swim_is_live(m))
     s->n_live--;
+  if (m->state == SWIM_ALIVE)
+    swim_census_out(s, m);
   swim_suspects_remove(s, idx);
   swim_news_drop(s, m);
   swim_view_out(s, m);
@@ -210,6 +212,10 @@ void swim_set_state(struct swim *s, struct member *m, enum swim_state to,
     s->n_live--;
   else if (!was_live && swim_is_live(m))
     s->n_live++;
+  if (from == SWIM_ALIVE && to != SWIM_ALIVE)
+    swim_census_out(s, m);
+  else if (from != SWIM_ALIVE && to == SWIM_ALIVE)
+    swim_census_in(s, m);
   if (from == SWIM_SUSPECT && to != SWIM_SUSPECT)
     swim_suspects_remove(s, swim_member_index(s, m));
   if (!m->is_self)

@@ -105,7 +105,7 @@ static void start_probe(struct swim *s) {
   struct probe *p = &s->probe;
   memset(p, 0, sizeof(*p));
   p->active = true;
-  p->probe_id = ++s->next_probe_id;
+  p->probe_id = (uint32_t)mb_rng_next(&s->rng);
   memcpy(p->target, t->id, MB_NODE_ID_LEN);
   p->indirect_at = s->now + swim_scaled(s, s->cfg.probe_timeout_ms);
   p->period_end = s->next_probe_at;
@@ -127,23 +127,22 @@ static bool picked(struct member *const *chosen, uint32_t n,
  * behalf.  (Drawn with replacement, one member in twenty got the same
  * relay twice, and a probe of a healthy member in a 64-member mesh at 1 %
  * loss failed on two paths instead of three.) */
-#define MAX_INDIRECT 16
-
 static void send_indirect(struct swim *s, struct member *t) {
   struct probe *p = &s->probe;
   p->indirect_sent = true;
-  struct member *chosen[MAX_INDIRECT];
+  struct member *chosen[SWIM_MAX_INDIRECT];
   uint32_t n = 0;
   size_t candidates = s->n_live > 2 ? s->n_live - 2 : 0;
   uint32_t k = s->cfg.indirect_checks;
   if (k > candidates)
     k = (uint32_t)candidates;
-  if (k > MAX_INDIRECT)
-    k = MAX_INDIRECT;
+  if (k > SWIM_MAX_INDIRECT)
+    k = SWIM_MAX_INDIRECT;
   for (size_t tries = 0; n < k && tries < 4 * s->n; tries++) {
     struct member *m = &s->m[mb_rng_below(&s->rng, s->n)];
     if (m->is_self || m == t || m->state != SWIM_ALIVE || picked(chosen, n, m))
       continue;
+    memcpy(p->relays[n], m->id, MB_NODE_REF_LEN);
     chosen[n++] = m;
     struct mb_msg msg = {.kind = MB_MSG_PING_REQ,
                          .probe_id = p->probe_id,
@@ -155,7 +154,15 @@ static void send_indirect(struct swim *s, struct member *t) {
   }
 }
 
-/* End of the period: an unanswered probe makes its target suspect. */
+/*
+ * End of the period: an unanswered probe makes its target suspect.  What
+ * it says of our own health (Lifeguard §IV-A, as memberlist does): the
+ * nacks we got prove that we can reach the relays and they us, so only
+ * the missing ones count against us; with no relay to ask, the failure
+ * itself does.  (Counting +1 on top made a member on one side of a
+ * partition, where two thirds of its probes fail with every nack in,
+ * slow its probing to a crawl and take a minute to detect the split.)
+ */
 static void judge_probe(struct swim *s) {
   struct probe *p = &s->probe;
   p->active = false;
@@ -163,9 +170,9 @@ static void judge_probe(struct swim *s) {
     awareness_apply(s, -1);
     return;
   }
-  int delta = 1;
-  if (p->nacks_expected > 0 && p->nacks_got < p->nacks_expected)
-    delta += (int)(p->nacks_expected - p->nacks_got);
+  int delta = p->nacks_expected > 0
+                  ? (int)(p->nacks_expected - p->nacks_got)
+                  : 1;
   awareness_apply(s, delta);
   s->stats.probe_failures++;
   struct member *t = swim_member_by_id(s, p->target);
@@ -237,14 +244,38 @@ void swim_on_ping(struct swim *s, const struct mb_addr *from,
   swim_send(s, from, sender, &ack, true);
 }
 
+/* Which relay of the current probe this member is, or -1. */
+static int relay_index(const struct probe *p, const struct member *m) {
+  for (uint32_t i = 0; m != NULL && i < p->nacks_expected; i++)
+    if (memcmp(p->relays[i], m->id, MB_NODE_REF_LEN) == 0)
+      return (int)i;
+  return -1;
+}
+
+/*
+ * An ack counts only from the target itself, or, once we asked for
+ * indirect probes, from a relay we asked: anyone else who learned the
+ * probe id (a member on the path) could otherwise hide a crash by acking
+ * for it.  The probe id is random, so nobody can guess it either.
+ */
+static bool ack_counts(const struct probe *p, const struct member *sender) {
+  if (sender == NULL)
+    return false;
+  if (memcmp(sender->id, p->target, MB_NODE_ID_LEN) == 0)
+    return true;
+  return p->indirect_sent && relay_index(p, sender) >= 0;
+}
+
 void swim_on_ack(struct swim *s, struct member *sender,
                  const struct mb_msg *msg) {
   struct probe *p = &s->probe;
   if (p->active && msg->probe_id == p->probe_id) {
+    if (!ack_counts(p, sender))
+      return;
     p->acked = true;
     /* The target answered the ping that carried our certificate: it
      * holds it now, and our later datagrams to it can go without. */
-    if (sender != NULL && memcmp(sender->id, p->target, MB_NODE_ID_LEN) == 0) {
+    if (memcmp(sender->id, p->target, MB_NODE_ID_LEN) == 0) {
       sender->knows_us = true;
       sender->unanswered = false;
     }
@@ -252,7 +283,9 @@ void swim_on_ack(struct swim *s, struct member *sender,
   }
   for (size_t i = 0; i < SWIM_MAX_RELAYS; i++) {
     struct relay *r = &s->relays[i];
-    if (r->active && !r->acked && r->local_probe_id == msg->probe_id) {
+    if (r->active && !r->acked && r->local_probe_id == msg->probe_id &&
+        sender != NULL &&
+        memcmp(sender->id, r->target_ref, MB_NODE_REF_LEN) == 0) {
       struct mb_msg ack = {.kind = MB_MSG_ACK, .probe_id = r->origin_probe_id};
       r->acked = true;
       swim_send(s, &r->origin, swim_member_by_ref(s, r->origin_ref), &ack,
@@ -260,7 +293,6 @@ void swim_on_ack(struct swim *s, struct member *sender,
       return;
     }
   }
-  (void)sender;
 }
 
 void swim_on_ping_req(struct swim *s, const struct mb_addr *from,
@@ -274,10 +306,11 @@ void swim_on_ping_req(struct swim *s, const struct mb_addr *from,
     memset(r, 0, sizeof(*r));
     r->active = true;
     r->want_nack = msg->want_nack;
-    r->local_probe_id = ++s->next_probe_id;
+    r->local_probe_id = (uint32_t)mb_rng_next(&s->rng);
     r->origin_probe_id = msg->probe_id;
     r->origin = *from;
     memcpy(r->origin_ref, sender->id, MB_NODE_REF_LEN);
+    memcpy(r->target_ref, msg->target, MB_NODE_REF_LEN);
     /* Nack well before the requester's period ends (memberlist: 80%). */
     r->nack_at = s->now + s->cfg.probe_timeout_ms * 4 / 5;
     r->expires = s->now + s->cfg.probe_interval_ms;
@@ -289,8 +322,15 @@ void swim_on_ping_req(struct swim *s, const struct mb_addr *from,
   }
 }
 
-void swim_on_nack(struct swim *s, const struct mb_msg *msg) {
+/* One nack per relay we asked: a nack is proof of our own health, so it
+ * must come from where we sent the request. */
+void swim_on_nack(struct swim *s, struct member *sender,
+                  const struct mb_msg *msg) {
   struct probe *p = &s->probe;
-  if (p->active && msg->probe_id == p->probe_id)
-    p->nacks_got++;
+  int i = relay_index(p, sender);
+  if (!p->active || msg->probe_id != p->probe_id || i < 0 ||
+      (p->nacked >> i & 1))
+    return;
+  p->nacked |= 1u << i;
+  p->nacks_got++;
 }

@@ -73,7 +73,8 @@ static void apply_record(struct swim *s, const struct mb_bytes *raw,
     swim_apply_heartbeat(s, &rec, raw->p, raw->len, ct ? &cert : NULL,
                          ct ? ct->expires_at : 0);
   } else if (rec.kind == MB_REC_SUSPECT || rec.kind == MB_REC_DEAD) {
-    swim_apply_claim(s, &rec, raw->p, raw->len);
+    if (swim_apply_claim(s, &rec, raw->p, raw->len) != MB_OK)
+      s->stats.rejected[SWIM_REJ_CLAIM]++;
   }
 }
 
@@ -127,7 +128,7 @@ static void dispatch(struct swim *s, const struct mb_addr *from,
     swim_on_ping_req(s, from, sender, &d->msg);
     break;
   case MB_MSG_NACK:
-    swim_on_nack(s, &d->msg);
+    swim_on_nack(s, sender, &d->msg);
     break;
   case MB_MSG_PUSH_PULL:
   case MB_MSG_JOIN:
@@ -195,6 +196,15 @@ static bool joining_view(const struct swim *s, const struct mb_datagram *d) {
   return !s->joined || s->now < s->joined_at + JOIN_VIEW_MS;
 }
 
+/* Records that come in a view (push-pull, reconcile, a join's answer, the
+ * reconnect after a heal) are state of unknown age, not news: claims in
+ * them are softer (suspicion.c). */
+static bool merged_view(const struct mb_datagram *d) {
+  enum mb_msg_kind k = d->msg.kind;
+  return k == MB_MSG_PUSH_PULL || k == MB_MSG_PUSH_PULL_REPLY ||
+         k == MB_MSG_JOIN;
+}
+
 /* Checks everything about the datagram before anything is applied. */
 static int check_datagram(struct swim *s, const struct mb_datagram *d,
                           const struct carried *c) {
@@ -231,9 +241,10 @@ void swim_receive(struct swim *s, uint64_t now, const struct mb_addr *from,
     return;
   }
   s->intake_quiet = joining_view(s, &d);
+  s->intake_merged = merged_view(&d);
   for (size_t i = 0; i < d.n_records; i++)
     apply_record(s, &d.records[i], &c);
-  s->intake_quiet = false;
+  s->intake_quiet = s->intake_merged = false;
   /* Records may have created the sender; look it up only now. */
   struct member *sender = swim_member_by_id(s, d.envelope.kid);
   if (sender != NULL) {

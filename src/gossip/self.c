@@ -42,7 +42,10 @@ int swim_self_sign(struct swim *s, enum mb_hb_status status) {
 
 void swim_refute(struct swim *s, uint64_t accused_incarnation) {
   struct member *me = &s->m[s->self_idx];
-  if (s->leaving || accused_incarnation < me->incarnation)
+  /* Saturates: a wrapped incarnation would start a new life below every
+   * claim about the old one. */
+  if (s->leaving || accused_incarnation < me->incarnation ||
+      accused_incarnation == UINT64_MAX)
     return;
   swim_view_out(s, me);
   me->incarnation = accused_incarnation + 1;

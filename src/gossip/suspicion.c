@@ -1,7 +1,9 @@
 /*
- * Suspicion (SWIM §4.2) with Lifeguard's dynamic timeouts (§IV-B).
+ * Suspicion (SWIM §4.2) with Lifeguard's dynamic timeouts (§IV-B), and the
+ * evidence a verdict needs (evidence.c).
  *
- * A suspected member is declared dead when its suspicion times out.  The
+ * A suspected member is declared dead when its suspicion times out *and*
+ * the accusations we hold back the verdict (swim_verdict_backed).  The
  * timeout starts at max = suspicion_max_mult * min and falls towards
  *   min = suspicion_mult * max(1, log10(n)) * suspicion_unit
  * as independent accusers confirm it:
@@ -11,17 +13,29 @@
  * failed probe by a different member, signed: for a healthy member under
  * 10% loss one probe fails with probability ~0.75%, so even one is strong
  * evidence, and by the time it comes the member has usually refuted.
- * A truly dead member is probed by many and confirmed fast; a member that
- * one slow node wrongly accuses gets the long timeout and time to refute.
  *
  * The unit is a gossip round (200 ms), where memberlist uses the probe
  * interval: what the minimum must cover is the time for the suspect to
  * hear of it and for its refutation to spread, which is a few gossip
- * rounds; the protection against a lone wrong accuser is the maximum,
- * reached only without independent, signed confirmations.
+ * rounds.
  *
- * Every accusation is a claim signed by its author and kept, so that later
- * layers can ask who accused whom, and from which failure domains.
+ * Every observer judges for itself.  Another member's dead claim is one
+ * more signed accusation, never a verdict we take on its word: a member
+ * cut off from the mesh times out its suspicions with nobody to confirm
+ * them, and a single malicious member can sign whatever it likes.  So a
+ * dead claim adds its author to our accusers like a suspect claim does,
+ * and we declare the member dead when our own timer says so and the
+ * accusers make a quorum.  A suspicion that times out without one is not
+ * a verdict: we tell the suspect (so it can refute), and look again one
+ * minimum timeout later.
+ *
+ * Accusations that arrive in a merged view (push-pull, reconcile, the
+ * reconnect after a partition heals) are old news of unknown age: a side
+ * of a partition declared the other side dead, and its claims reach the
+ * other side after the heal.  They start a suspicion that the subject can
+ * refute, but together they count as one accuser for the timeout, so it
+ * stays at the maximum until a fresh accusation (our own failed probe, a
+ * claim gossiped now) confirms it, and we do not relay them as news.
  */
 #include "swim_internal.h"
 
@@ -53,19 +67,35 @@ static struct suspect *suspect_of(struct swim *s, const struct member *m) {
   return NULL;
 }
 
-static void update_deadline(struct swim *s, const struct member *m,
-                            struct suspect *sp) {
-  uint32_t confirmations = m->n_accusers > 0 ? m->n_accusers - 1 : 0;
-  sp->deadline = sp->start + timeout_after(s, confirmations);
+/* Fresh accusers count one each; merged ones one together. */
+static uint32_t confirmations(const struct member *m,
+                              const struct suspect *sp) {
+  uint32_t fresh = 0;
+  for (uint32_t i = 0; i < m->n_accusers; i++)
+    fresh += !(sp->merged >> i & 1);
+  uint32_t accusers = fresh + (fresh < m->n_accusers);
+  return accusers > 0 ? accusers - 1 : 0;
 }
 
+static void update_deadline(struct swim *s, const struct member *m,
+                            struct suspect *sp) {
+  sp->deadline = sp->start + timeout_after(s, confirmations(m, sp));
+}
+
+/* True when the accuser is new, or was known only from a merged view and
+ * now accuses afresh. */
 static bool add_accuser(struct member *m, struct suspect *sp,
-                        const uint8_t *accuser) {
+                        const uint8_t *accuser, bool merged) {
   for (uint32_t i = 0; i < m->n_accusers; i++)
-    if (memcmp(sp->accusers[i], accuser, MB_NODE_REF_LEN) == 0)
-      return false;
+    if (memcmp(sp->accusers[i], accuser, MB_NODE_REF_LEN) == 0) {
+      bool freshened = !merged && (sp->merged >> i & 1);
+      sp->merged &= (uint8_t) ~(merged ? 0 : 1u << i);
+      return freshened;
+    }
   if (m->n_accusers == SWIM_MAX_ACCUSERS)
     return false;
+  if (merged)
+    sp->merged |= (uint8_t)(1u << m->n_accusers);
   memcpy(sp->accusers[m->n_accusers++], accuser, MB_NODE_REF_LEN);
   return true;
 }
@@ -93,19 +123,31 @@ void swim_suspects_remove(struct swim *s, size_t idx) {
     }
 }
 
+/* The suspect hears of it from us at once, not on our next probe of it,
+ * which may be a whole round away: whoever accused it, it can only refute
+ * what reaches it.  (The claim rides along as the buddy system's, since
+ * the receiver is suspect: send.c.) */
+static void tell_suspect(struct swim *s, struct member *m) {
+  struct mb_msg msg = {.kind = MB_MSG_GOSSIP};
+  swim_send(s, &m->addr, m, &msg, false);
+}
+
 /* Out of memory for its entry, the member is still suspect, but only a
- * refutation or a dead claim ends that. */
-void swim_suspect(struct swim *s, struct member *m, const uint8_t *accuser,
-                  enum swim_reason why) {
+ * refutation ends that: without accusers there is no verdict. */
+static void suspect(struct swim *s, struct member *m, const uint8_t *accuser,
+                    enum swim_reason why, bool merged) {
   struct suspect *sp = suspects_add(s, swim_member_index(s, m));
   m->n_accusers = 0;
   if (sp != NULL) {
     sp->start = s->now;
-    add_accuser(m, sp, accuser);
+    add_accuser(m, sp, accuser, merged);
     update_deadline(s, m, sp);
   }
   swim_set_state(s, m, SWIM_SUSPECT, why);
   s->stats.suspicions++;
+  /* A claim gossiped now was told to the suspect by its author. */
+  if (why == SWIM_R_PROBE_FAILED || merged)
+    tell_suspect(s, m);
 }
 
 static int sign_claim(struct swim *s, struct member *m,
@@ -130,30 +172,49 @@ static int sign_claim(struct swim *s, struct member *m,
 void swim_accuse(struct swim *s, struct member *m) {
   if (m->state == SWIM_SUSPECT) {
     struct suspect *sp = suspect_of(s, m);
-    if (sp != NULL && add_accuser(m, sp, s->ref) &&
+    if (sp != NULL && add_accuser(m, sp, s->ref, false) &&
         sign_claim(s, m, MB_REC_SUSPECT) == MB_OK)
       update_deadline(s, m, sp);
     return;
   }
   if (m->state == SWIM_ALIVE && sign_claim(s, m, MB_REC_SUSPECT) == MB_OK)
-    swim_suspect(s, m, s->ref, SWIM_R_PROBE_FAILED);
+    suspect(s, m, s->ref, SWIM_R_PROBE_FAILED, false);
 }
 
-/* Out of memory the claim for others may be missing, but the verdict is
- * ours all the same: left suspect, the member would stay at the head of
- * the expired list and swim_suspicion_tick would never return. */
-static void declare_dead(struct swim *s, struct member *m) {
-  (void)sign_claim(s, m, MB_REC_DEAD);
-  swim_set_state(s, m, SWIM_DEAD, SWIM_R_TIMEOUT);
+/* The verdict.  A dead claim of ours goes out unless another member's is
+ * already travelling: it says nothing new, and when each of 183 survivors
+ * signed its own, one crash tripled a 500-member mesh's traffic.  Out of
+ * memory the claim may be missing, but the verdict stands. */
+static void declare_dead(struct swim *s, struct member *m, struct suspect *sp,
+                         enum swim_reason why) {
+  if (!sp->dead_claim_heard)
+    (void)sign_claim(s, m, MB_REC_DEAD);
+  swim_set_state(s, m, SWIM_DEAD, why); /* removes sp */
+}
+
+/* A due suspicion: dead if the evidence backs it; otherwise the suspect is
+ * told again and we look again a minimum timeout later, by when a real
+ * failure has found its second accuser. */
+static void judge(struct swim *s, struct member *m, struct suspect *sp,
+                  enum swim_reason why) {
+  if (swim_verdict_backed(s, m, sp)) {
+    declare_dead(s, m, sp, why);
+    return;
+  }
+  s->stats.unbacked_timeouts++;
+  sp->deadline = s->now + min_timeout(s);
+  tell_suspect(s, m);
 }
 
 void swim_suspicion_tick(struct swim *s) {
   for (size_t i = 0; i < s->n_suspects;) {
-    struct member *m = &s->m[s->suspects[i].idx];
-    if (m->state == SWIM_SUSPECT && s->now >= s->suspects[i].deadline)
-      declare_dead(s, m); /* removes it from the list */
-    else
-      i++;
+    struct suspect *sp = &s->suspects[i];
+    struct member *m = &s->m[sp->idx];
+    size_t before = s->n_suspects;
+    if (s->now >= sp->deadline)
+      judge(s, m, sp, SWIM_R_TIMEOUT);
+    if (s->n_suspects == before)
+      i++; /* still listed at i: a verdict swaps the last entry in */
   }
 }
 
@@ -165,54 +226,64 @@ uint64_t swim_suspicion_deadline(const struct swim *s) {
   return d;
 }
 
-static void on_suspect_claim(struct swim *s, struct member *m,
-                             const struct mb_claim *c, const uint8_t *raw,
-                             size_t len) {
+/* A signed suspect or dead claim about m, at its current incarnation. */
+static void on_claim(struct swim *s, struct member *m,
+                     const struct mb_record *rec, const uint8_t *raw,
+                     size_t len) {
+  bool merged = s->intake_merged;
+  const uint8_t *author = rec->u.claim.author;
+  struct suspect *sp = NULL;
   if (m->state == SWIM_ALIVE) {
-    swim_view_out(s, m);
-    m->incarnation = c->incarnation;
-    swim_view_in(s, m);
     swim_blob_set(s, &m->claim, raw, len);
-    swim_suspect(s, m, c->author, SWIM_R_SUSPECTED);
+    suspect(s, m, author, SWIM_R_SUSPECTED, merged);
+    sp = suspect_of(s, m);
   } else if (m->state == SWIM_SUSPECT) {
-    struct suspect *sp = suspect_of(s, m);
-    if (sp == NULL || !add_accuser(m, sp, c->author))
+    sp = suspect_of(s, m);
+    if (sp == NULL || !add_accuser(m, sp, author, merged))
       return; /* nothing new: do not re-gossip */
     update_deadline(s, m, sp);
   } else {
     return;
   }
-  struct bytes b = {(uint8_t *)raw, len};
-  swim_bcast_add(s, m->id, &b, NULL);
+  if (sp != NULL && rec->kind == MB_REC_DEAD && !merged)
+    sp->dead_claim_heard = true;
+  if (!merged) {
+    struct bytes b = {(uint8_t *)raw, len};
+    swim_bcast_add(s, m->id, &b, NULL);
+  }
+  /* A due suspicion that this accusation completes is settled now. */
+  if (sp != NULL && m->state == SWIM_SUSPECT && s->now >= sp->deadline &&
+      swim_verdict_backed(s, m, sp))
+    declare_dead(s, m, sp, SWIM_R_DECLARED);
 }
 
-static void on_dead_claim(struct swim *s, struct member *m, const uint8_t *raw,
-                          size_t len, uint64_t inc) {
-  if (!swim_is_live(m))
-    return;
-  swim_view_out(s, m);
-  m->incarnation = inc;
-  swim_view_in(s, m);
-  swim_blob_set(s, &m->claim, raw, len);
-  swim_set_state(s, m, SWIM_DEAD, SWIM_R_DECLARED);
-  struct bytes b = {(uint8_t *)raw, len};
-  swim_bcast_add(s, m->id, &b, NULL);
-}
-
+/*
+ * A claim may name only an incarnation its subject has signed: one above
+ * the subject's latest record we hold is refused (one at 2^64 - 1 made the
+ * refutation wrap to 0 and locked the member out for good).  One below it
+ * is about a life already refuted.  About ourselves, a claim at our
+ * incarnation is refuted; a record of ours from an earlier life of this
+ * node, not a claim, is what makes us start above a higher incarnation
+ * (swim_apply_heartbeat).
+ */
 int swim_apply_claim(struct swim *s, const struct mb_record *rec,
                      const uint8_t *raw, size_t len) {
   const struct mb_claim *c = &rec->u.claim;
   if (memcmp(c->subject, s->id.pk, MB_NODE_ID_LEN) == 0) {
-    swim_refute(s, c->incarnation);
-    s->accused_us = true; /* the sender gets our record back: receive.c */
+    uint64_t ours = s->m[s->self_idx].incarnation;
+    if (c->incarnation > ours)
+      return MB_ERANGE;
+    if (c->incarnation == ours) {
+      swim_refute(s, c->incarnation);
+      s->accused_us = true; /* the sender gets our record back: receive.c */
+    }
     return MB_OK;
   }
   struct member *m = swim_member_by_id(s, c->subject);
   if (m == NULL || c->incarnation < m->incarnation)
     return MB_OK; /* unknown, or about an incarnation already refuted */
-  if (rec->kind == MB_REC_SUSPECT)
-    on_suspect_claim(s, m, c, raw, len);
-  else
-    on_dead_claim(s, m, raw, len, c->incarnation);
+  if (c->incarnation > m->incarnation)
+    return MB_ERANGE;
+  on_claim(s, m, rec, raw, len);
   return MB_OK;
 }

@@ -18,6 +18,7 @@ void swim_config_default(struct swim_config *c) {
   c->suspicion_unit_ms = 200;
   c->suspicion_max_mult = 6;
   c->suspicion_confirm = 1;
+  c->dead_quorum = 2;
   c->retransmit_mult = 4;
   c->awareness_max = 8;
   c->gossip_interval_ms = 200;
@@ -35,7 +36,8 @@ static bool config_ok(const struct swim_config *c) {
          c->probe_timeout_ms > 0 &&
          c->probe_timeout_ms <= c->probe_interval_ms && c->suspicion_mult > 0 &&
          c->suspicion_max_mult >= 1 && c->suspicion_unit_ms > 0 &&
-         c->suspicion_confirm > 0 && c->retransmit_mult > 0 &&
+         c->suspicion_confirm > 0 && c->dead_quorum > 0 &&
+         c->retransmit_mult > 0 &&
          c->awareness_max > 0 && c->gossip_interval_ms > 0 &&
          c->push_pull_interval_ms > 0 && c->reconnect_interval_ms > 0 &&
          c->budget >= SWIM_MIN_BUDGET && c->budget <= MB_WIRE_MAX_DATAGRAM;
@@ -56,6 +58,8 @@ static int add_self(struct swim *s, const struct swim_self *self) {
     return MB_EINVAL;
   strcpy(s->name, self->name);
   strcpy(s->domain, self->domain ? self->domain : "");
+  me->domain_hash = swim_domain_hash(s->domain);
+  swim_census_in(s, me);
   if (self->cert != NULL) {
     struct mb_cert c;
     if (mb_cert_decode(self->cert, self->cert_len, &c) != MB_OK)
@@ -276,4 +280,13 @@ const char *swim_reason_name(enum swim_reason r) {
                                       "refuted", "timeout",      "declared",
                                       "left",    "rejoined",     "updated"};
   return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "unknown";
+}
+
+const char *swim_reject_name(enum swim_reject r) {
+  static const char *const names[] = {"malformed", "signature", "admission",
+                                      "replay",    "self",      "record",
+                                      "claim"};
+  _Static_assert(sizeof(names) / sizeof(names[0]) == SWIM_REJ_COUNT_,
+                 "a name for every rejection reason");
+  return (unsigned)r < SWIM_REJ_COUNT_ ? names[r] : "unknown";
 }

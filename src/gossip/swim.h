@@ -42,11 +42,12 @@ enum swim_state {
 enum swim_reason {
   SWIM_R_JOINED,       /* first heard of, alive */
   SWIM_R_PROBE_FAILED, /* our own probe (direct and indirect) failed */
-  SWIM_R_SUSPECTED,    /* another member's signed suspect claim */
+  SWIM_R_SUSPECTED,    /* another member's signed suspect or dead claim */
   SWIM_R_REFUTED,      /* the member answered a suspicion with a newer
                           incarnation */
   SWIM_R_TIMEOUT,      /* suspicion timed out: we declare it dead */
-  SWIM_R_DECLARED,     /* another member's signed dead claim */
+  SWIM_R_DECLARED,     /* a due suspicion that another member's claim
+                          completed the quorum of */
   SWIM_R_LEFT,         /* the member's own signed leave */
   SWIM_R_REJOINED,     /* dead or left, now alive with a newer incarnation */
   SWIM_R_UPDATED,      /* same state, newer heartbeat record */
@@ -61,6 +62,8 @@ struct swim_config {
   uint32_t suspicion_unit_ms;     /* 200: one gossip round; see protocol.md */
   uint32_t suspicion_max_mult;    /* 6: max timeout = max_mult * min */
   uint32_t suspicion_confirm;     /* 1: confirmations that reach the min */
+  uint32_t dead_quorum;           /* 2: distinct accusers a verdict needs
+                                     (fewer only in a tiny mesh) */
   uint32_t retransmit_mult;       /* 4: news sent mult*ceil(log10(n+1)) times */
   uint32_t awareness_max;         /* 8: Lifeguard local health ceiling */
   uint32_t gossip_interval_ms;    /* 200: pure dissemination rounds */
@@ -199,6 +202,7 @@ struct swim_stats {
   uint64_t sent_datagrams, sent_bytes, recv_datagrams, recv_bytes;
   uint64_t rejected[8]; /* by enum swim_reject */
   uint64_t probes, probe_failures, suspicions, refutations;
+  uint64_t unbacked_timeouts; /* suspicions due without a quorum: no verdict */
 };
 
 enum swim_reject {
@@ -208,11 +212,13 @@ enum swim_reject {
   SWIM_REJ_REPLAY,    /* sequence number replayed or too old */
   SWIM_REJ_SELF,      /* claims to come from us */
   SWIM_REJ_RECORD,    /* a carried record was refused */
+  SWIM_REJ_CLAIM,     /* a claim above its subject's signed incarnation */
   SWIM_REJ_COUNT_,
 };
 
 void swim_get_stats(const struct swim *s, struct swim_stats *out);
 const char *swim_state_name(enum swim_state st);
 const char *swim_reason_name(enum swim_reason r);
+const char *swim_reject_name(enum swim_reject r);
 
 #endif

@@ -10,6 +10,7 @@
  *   receive.c      intake: parse, admission, replay, verify, apply records
  *   probe.c        probing, indirect probes, relays, local health
  *   suspicion.c    suspicion timeouts, confirmations, dead declarations
+ *   evidence.c     what a verdict needs: a quorum of accusers, domains
  *   antientropy.c  join, push-pull, reconnect to dead members, leave
  */
 #ifndef MESHBEAT_SWIM_INTERNAL_H
@@ -55,6 +56,7 @@ struct member {
   int64_t cert_expires;
   struct mb_replay_window replay;
   struct mb_addr addr;
+  uint32_t domain_hash; /* of its failure domain (swim_domain_hash) */
   uint8_t state;      /* enum swim_state */
   uint8_t n_accusers; /* of its latest suspicion, kept after it (queries) */
   bool knows_us : 1;  /* it has answered us: our cert is no longer needed */
@@ -68,6 +70,17 @@ struct suspect {
   uint32_t idx; /* member index */
   uint64_t start, deadline;
   uint8_t accusers[SWIM_MAX_ACCUSERS][MB_NODE_REF_LEN];
+  uint8_t merged;        /* bit i: accuser i known from a merged view only */
+  bool dead_claim_heard; /* another's dead claim travels: we sign none */
+};
+
+/* Members we see ALIVE (ourselves included), per failure domain. */
+#define SWIM_CENSUS_DOMAINS 16
+struct swim_census {
+  uint32_t alive;
+  uint32_t n;        /* domains tracked */
+  uint32_t overflow; /* members in domains past the first 16 */
+  uint32_t domain[SWIM_CENSUS_DOMAINS], count[SWIM_CENSUS_DOMAINS];
 };
 
 /* A member whose records we asked a news sender for. */
@@ -101,13 +114,19 @@ struct news_queue {
   uint32_t head[SWIM_NEWS_BUCKETS], tail[SWIM_NEWS_BUCKETS];
 };
 
+#define SWIM_MAX_INDIRECT 16
+
 struct probe {
   bool active, acked, indirect_sent;
-  uint64_t probe_id;
+  uint64_t probe_id; /* random 32 bits: an ack must also come from the
+                        target or a relay we asked (probe.c) */
   uint8_t target[MB_NODE_ID_LEN];
   uint64_t indirect_at; /* send ping-reqs when no ack by then */
   uint64_t period_end;  /* judge the probe then */
   uint32_t nacks_expected, nacks_got;
+  /* The members asked to probe for us, and which of them sent a nack. */
+  uint8_t relays[SWIM_MAX_INDIRECT][MB_NODE_REF_LEN];
+  uint32_t nacked; /* bit i: relays[i] sent its nack */
 };
 
 /* An indirect probe we run on behalf of another member. */
@@ -116,6 +135,7 @@ struct relay {
   uint64_t local_probe_id, origin_probe_id;
   struct mb_addr origin;
   uint8_t origin_ref[MB_NODE_REF_LEN]; /* a member: it holds our cert */
+  uint8_t target_ref[MB_NODE_REF_LEN]; /* only its ack is forwarded */
   uint64_t nack_at, expires;
 };
 
@@ -152,7 +172,6 @@ struct swim {
   uint64_t capacity, available;
   uint64_t now;
   uint64_t next_seq;
-  uint64_t next_probe_id;
   bool leaving, left;
   bool accused_us; /* the datagram being handled carried a claim about us */
 
@@ -197,6 +216,8 @@ struct swim {
   bool joined;
   uint64_t joined_at;
   bool intake_quiet; /* records being applied are not news to relay */
+  bool intake_merged; /* ... and came in a merged view (push-pull) */
+  struct swim_census census;
   struct recent_pull pulls[SWIM_RECENT_PULLS];
   uint32_t pulls_next;
 
@@ -289,22 +310,32 @@ void swim_on_ping(struct swim *s, const struct mb_addr *from,
                   struct member *sender, const struct mb_msg *msg);
 void swim_on_ack(struct swim *s, struct member *sender,
                  const struct mb_msg *msg);
+void swim_on_nack(struct swim *s, struct member *sender,
+                  const struct mb_msg *msg);
 void swim_on_ping_req(struct swim *s, const struct mb_addr *from,
                       struct member *sender, const struct mb_msg *msg);
-void swim_on_nack(struct swim *s, const struct mb_msg *msg);
 void swim_probe_order_reset(struct swim *s);
 void swim_probe_insert(struct swim *s, size_t idx);
 uint64_t swim_scaled(const struct swim *s, uint32_t ms);
 
 /* suspicion.c */
-void swim_suspect(struct swim *s, struct member *m, const uint8_t *accuser,
-                  enum swim_reason why);
 void swim_suspicion_tick(struct swim *s);
 uint64_t swim_suspicion_deadline(const struct swim *s);
 void swim_suspects_remove(struct swim *s, size_t idx);
 void swim_accuse(struct swim *s, struct member *m);
 int swim_apply_claim(struct swim *s, const struct mb_record *rec,
                      const uint8_t *raw, size_t len);
+
+/* evidence.c */
+uint32_t swim_domain_hash(const char *domain);
+/* Around every change of an ALIVE member's state or domain. */
+void swim_census_in(struct swim *s, const struct member *m);
+void swim_census_out(struct swim *s, const struct member *m);
+/* Accusers a verdict needs: dead_quorum, or fewer in a tiny mesh. */
+uint32_t swim_quorum(const struct swim *s);
+/* Do m's accusers make a quorum, in two domains where the mesh has two? */
+bool swim_verdict_backed(struct swim *s, const struct member *m,
+                         const struct suspect *sp);
 
 /* antientropy.c */
 struct swim_subset {

@@ -140,13 +140,15 @@ void fx_drain(struct fixture *fx, int i) {
 }
 
 void fx_start_node(struct fixture *fx, int i, uint64_t incarnation) {
-  char name[16];
+  char name[16], domain[16] = "";
   snprintf(name, sizeof(name), "n%d", i);
+  if (fx->domains > 0)
+    snprintf(domain, sizeof(domain), "rack%d", i % fx->domains);
   struct swim_self self = {.id = &fx->id[i],
                            .cert = fx->cert[i],
                            .cert_len = fx->cert_len[i],
                            .name = name,
-                           .domain = "",
+                           .domain = domain,
                            .addr = fx_addr(i),
                            .incarnation = incarnation,
                            .first_seq = fx->now * 1000 + 1};
@@ -261,4 +263,39 @@ void fx_free(struct fixture *fx) {
   mb_vcache_free(fx->vc);
   free(fx->inflight);
   free(fx->events);
+}
+
+static size_t claim_in(struct fixture *fx, const struct mb_msg *msg,
+                       int author, int subject, enum mb_record_kind kind,
+                       uint64_t inc, uint64_t seq, uint8_t *out, size_t cap) {
+  struct mb_claim c = {.incarnation = inc, .time_ms = 1790000000000};
+  memcpy(c.subject, fx->id[subject].pk, MB_NODE_ID_LEN);
+  uint8_t rec[256];
+  size_t rec_len, len = 0;
+  const uint8_t *aad = (const uint8_t *)FX_CLUSTER;
+  struct mb_dgram_builder b;
+  if (mb_wire_claim_sign(&fx->id[author], aad, strlen(FX_CLUSTER), kind, &c,
+                         rec, sizeof(rec), &rec_len) != MB_OK ||
+      mb_dgram_init(&b, &fx->id[FX_OUTSIDER], aad, strlen(FX_CLUSTER), 1400,
+                    seq, msg) != MB_OK ||
+      mb_dgram_add_cert(&b, fx->cert[FX_OUTSIDER],
+                        fx->cert_len[FX_OUTSIDER]) != MB_OK ||
+      mb_dgram_add_record(&b, rec, rec_len) != MB_OK ||
+      mb_dgram_finish(&b, out, cap, &len) != MB_OK)
+    abort();
+  return len;
+}
+
+size_t fx_claim_datagram(struct fixture *fx, int author, int subject,
+                         enum mb_record_kind kind, uint64_t inc, uint64_t seq,
+                         uint8_t *out, size_t cap) {
+  struct mb_msg msg = {.kind = MB_MSG_GOSSIP};
+  return claim_in(fx, &msg, author, subject, kind, inc, seq, out, cap);
+}
+
+size_t fx_merged_claim_datagram(struct fixture *fx, int author, int subject,
+                                enum mb_record_kind kind, uint64_t inc,
+                                uint64_t seq, uint8_t *out, size_t cap) {
+  struct mb_msg msg = {.kind = MB_MSG_PUSH_PULL_REPLY, .part = 0, .parts = 1};
+  return claim_in(fx, &msg, author, subject, kind, inc, seq, out, cap);
 }

@@ -26,6 +26,7 @@ struct fx_event {
 
 struct fixture {
   int n;
+  int domains; /* > 0: node i runs in failure domain rack(i % domains) */
   uint64_t now;
   uint32_t latency_ms;
   struct mb_identity authority;
@@ -71,5 +72,20 @@ void fx_inject(struct fixture *fx, int i, int from, const uint8_t *buf,
                size_t len);
 /* Drains node i's outputs into the network and event log. */
 void fx_drain(struct fixture *fx, int i);
+
+/* The sender of crafted datagrams: an admitted node that never runs, so
+ * the sequence numbers a test picks cannot collide with a real node's. */
+#define FX_OUTSIDER (FX_MAX_NODES - 1)
+
+/* A signed claim by `author` about `subject`, in a gossip datagram sent
+ * (and signed) by the outsider, which carries its certificate; or, with
+ * fx_merged_claim_datagram, in a one-page push-pull reply (a merged view).
+ * Returns the datagram's length. */
+size_t fx_claim_datagram(struct fixture *fx, int author, int subject,
+                         enum mb_record_kind kind, uint64_t inc, uint64_t seq,
+                         uint8_t *out, size_t cap);
+size_t fx_merged_claim_datagram(struct fixture *fx, int author, int subject,
+                                enum mb_record_kind kind, uint64_t inc,
+                                uint64_t seq, uint8_t *out, size_t cap);
 
 #endif
