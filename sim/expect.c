@@ -108,28 +108,42 @@ static void alive(const struct sim *s, const uint64_t *bits,
              view_name(s->truth.view[(size_t)eg_o * s->n + eg_s]));
 }
 
-static void per_node(const struct sim *s, const struct scn_expect *e,
-                     const uint64_t *bits, struct measure *m) {
+/* The node's own incarnation; per node, the worst one reported. */
+static void incarnation(const struct sim *s, const struct scn_expect *e,
+                        const uint64_t *bits, struct measure *m) {
   m->have = true;
   bool first = true;
   for (uint32_t i = 0; i < s->n; i++) {
     if (!in(bits, i))
       continue;
-    double v;
-    if (e->metric == SCN_M_INCARNATION) {
-      /* The node's own incarnation; per node, the worst one reported. */
-      const struct sim_node *n = &s->nodes[i];
-      v = n->core ? (double)swim_self_incarnation(n->core) : 0;
-      if (first || !scn_compare(v, e->op, e->value))
-        m->v = v;
-      if (!scn_compare(v, e->op, e->value))
-        return;
-    } else {
-      v = e->metric == SCN_M_DEATHS ? s->truth.deaths[i]
-                                    : s->truth.suspicions[i];
-      m->v = first ? v : m->v + v; /* summed over the set */
-    }
+    const struct sim_node *n = &s->nodes[i];
+    double v = n->core ? (double)swim_self_incarnation(n->core) : 0;
+    if (first || !scn_compare(v, e->op, e->value))
+      m->v = v;
+    if (!scn_compare(v, e->op, e->value))
+      return;
     first = false;
+  }
+}
+
+/* The worst time to detection over the partitions; missing when one was
+ * healed (or replaced) before it was detected. */
+static void partition_detected(const struct sim *s, struct measure *m) {
+  const struct sim_truth *t = &s->truth;
+  m->have = t->n_pdet > 0;
+  if (!m->have)
+    snprintf(m->note, sizeof(m->note), "no partition");
+  for (size_t k = 0; k < t->n_pdet; k++) {
+    const struct sim_pdetect *p = &t->pdet[k];
+    if (p->done == SIM_NEVER) {
+      m->have = false;
+      snprintf(m->note, sizeof(m->note),
+               "partition at %.3fs never detected by all",
+               (double)p->at / SCN_US_PER_S);
+      return;
+    }
+    double v = (double)(p->done - p->at) / SCN_US_PER_S;
+    m->v = k == 0 || v > m->v ? v : m->v;
   }
 }
 
@@ -137,9 +151,9 @@ static double stat_of(const struct sim_rate *r, enum scn_stat st) {
   return st == SCN_MEAN ? r->mean : st == SCN_P99 ? r->p99 : r->max;
 }
 
-static void measure(const struct sim *s, const struct sim_results *r,
-                    const struct scn_expect *e, const uint64_t *bits,
-                    struct measure *m) {
+static void measure(const struct sim *s, const struct sim_results *r, size_t k,
+                    const uint64_t *bits, struct measure *m) {
+  const struct scn_expect *e = &s->scn->expects[k];
   memset(m, 0, sizeof(*m));
   m->have = true;
   switch (e->metric) {
@@ -153,16 +167,18 @@ static void measure(const struct sim *s, const struct sim_results *r,
   case SCN_M_ALIVE:
     alive(s, bits, m);
     return;
+  case SCN_M_INCARNATION:
+    incarnation(s, e, bits, m);
+    return;
   case SCN_M_DEATHS:
   case SCN_M_SUSPICIONS:
-  case SCN_M_INCARNATION:
-    per_node(s, e, bits, m);
-    return;
   case SCN_M_FALSE_SUSPICIONS:
-    m->v = (double)s->truth.false_suspicions;
-    return;
   case SCN_M_FALSE_DEATHS:
-    m->v = (double)s->truth.false_deaths;
+  case SCN_M_DEATHS_OF_HEALTHY:
+    m->v = (double)s->truth.tally[k].count; /* counted during the run */
+    return;
+  case SCN_M_PARTITION_DETECTED:
+    partition_detected(s, m);
     return;
   case SCN_M_BYTES:
     m->v = stat_of(&r->bytes, e->stat);
@@ -197,7 +213,7 @@ size_t sim_expect_all(const struct sim *s, const struct sim_results *r,
     memset(bits, 0, (s->n + 63) / 64 * sizeof(uint64_t));
     scn_set_fill(&e->set, s->n, bits);
     struct measure m;
-    measure(s, r, e, bits, &m);
+    measure(s, r, k, bits, &m);
     bool ok = passes(e, &m);
     failed += !ok;
     fprintf(out, "%s  line %d: expect %s   (measured ", ok ? "PASS" : "FAIL",

@@ -218,21 +218,23 @@ static int start(struct sim *s, const struct scn_action *a, uint32_t idx) {
   uint64_t *bits = sim_set_bits(s, &a->set);
   if (bits == NULL)
     return -1;
-  uint64_t t = s->now;
-  int rc = 0;
+  /* Converged once every node of this line has started (each one tells
+   * the truth, sim_truth_started) and all see all; measured from now. */
+  uint32_t count = 0;
+  for (uint32_t i = 0; i < s->n; i++)
+    count += in_set(bits, i);
+  int rc = sim_truth_conv(s, s->started ? SCN_CONV_JOIN : SCN_CONV_START, idx,
+                          count);
+  s->started = true;
   for (uint32_t i = 0, k = 0; rc == 0 && i < s->n; i++)
     if (in_set(bits, i)) {
-      t = s->now + (uint64_t)k++ * a->delay_us;
+      uint64_t t = s->now + (uint64_t)k++ * a->delay_us;
       rc = a->preload ? sim_node_start(s, i, idx)
                       : sim_schedule(s, t, SIM_EV_START, i, idx, 0);
     }
   if (rc == 0 && a->preload)
     rc = preload(s, bits);
   free(bits);
-  /* Converged once every node of this line has started and all see all. */
-  if (rc == 0)
-    rc = sim_truth_conv(s, s->started ? SCN_CONV_JOIN : SCN_CONV_START, t);
-  s->started = true;
   return rc;
 }
 
@@ -249,7 +251,36 @@ static int partition(struct sim *s, const struct scn_action *a) {
     free(bits);
   }
   s->net.partitioned = true;
+  s->net.partition_gen++;
+  if (sim_history_note(s) != 0 || sim_truth_partition(s, true) != 0)
+    return -1;
+  if (a->has_dur)
+    return sim_schedule(s, s->now + a->dur_us, SIM_EV_HEAL, 0,
+                        s->net.partition_gen, 0);
   return 0;
+}
+
+void sim_heal(struct sim *s) {
+  s->net.partitioned = false;
+  s->net.partition_gen++; /* a pending `for D` heal has nothing to do */
+  if (sim_history_note(s) == 0 && sim_truth_partition(s, false) == 0)
+    sim_truth_conv(s, SCN_CONV_HEAL, 0, 0);
+}
+
+static int link(struct sim *s, const struct scn_action *a) {
+  uint32_t id;
+  if (sim_net_add_rule(s, a, &id) != 0 || sim_history_note(s) != 0)
+    return -1;
+  if (a->has_dur)
+    return sim_schedule(s, s->now + a->dur_us, SIM_EV_RULE_END, 0, id, 0);
+  return 0;
+}
+
+void sim_rule_end(struct sim *s, uint32_t id) {
+  size_t before = s->net.n_rules;
+  sim_net_remove_rule(s, id);
+  if (s->net.n_rules != before) /* not cleared by an unlink meanwhile */
+    sim_history_note(s);
 }
 
 int sim_apply_action(struct sim *s, uint32_t idx) {
@@ -263,7 +294,7 @@ int sim_apply_action(struct sim *s, uint32_t idx) {
     return each_node(s, a, crash);
   case SCN_RESTART:
     return each_node(s, a, restart) ||
-                   sim_truth_conv(s, SCN_CONV_RESTART, s->now)
+                   sim_truth_conv(s, SCN_CONV_RESTART, idx, 0)
                ? -1
                : 0;
   case SCN_FREEZE:
@@ -273,23 +304,20 @@ int sim_apply_action(struct sim *s, uint32_t idx) {
   case SCN_LEAVE:
     return each_node(s, a, leave);
   case SCN_PARTITION:
-    s->truth.net_changed_at = s->now;
     return partition(s, a);
   case SCN_HEAL:
-    s->truth.net_changed_at = s->now;
-    s->net.partitioned = false;
-    return sim_truth_conv(s, SCN_CONV_HEAL, s->now);
+    sim_heal(s);
+    return s->err[0] ? -1 : 0;
   case SCN_LINK:
-    s->truth.net_changed_at = s->now;
-    return sim_net_add_rule(s, a);
+    return link(s, a);
   case SCN_UNLINK:
-    s->truth.net_changed_at = s->now;
     sim_net_clear_rules(s);
-    return 0;
+    return sim_history_note(s);
   case SCN_NET_LOSS:
-    s->truth.net_changed_at = s->now;
     s->net.cfg.loss = a->loss;
-    return 0;
+    return sim_history_note(s);
+  case SCN_ATTACK:
+    return sim_adversary_attack(s, a);
   }
   return 0;
 }

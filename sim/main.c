@@ -136,7 +136,9 @@ static int cmd_run(const struct cli *c) {
     scn.seed = c->seed;
   if (c->nodes_set)
     scn.nodes = (uint32_t)c->nodes;
-  struct sim_opts o = {.standin = c->standin};
+  /* --standin-crypto forces the stand-in; the file may ask for it too. */
+  bool standin = c->standin || scn.standin;
+  struct sim_opts o = {.standin = standin};
   if (c->timeline && (o.timeline = fopen(c->timeline, "w")) == NULL) {
     perror(c->timeline);
     scn_free(&scn);
@@ -148,7 +150,7 @@ static int cmd_run(const struct cli *c) {
   struct sim_results r;
   if (s != NULL && sim_results(s, wall, &r) == 0) {
     if (wants_second_run(&scn)) {
-      struct sim_opts o2 = {.standin = c->standin};
+      struct sim_opts o2 = {.standin = standin};
       struct sim *s2 = run_once(&scn, &o2, &wall2);
       if (s2 != NULL) {
         mb_hex_encode(r.second_hex, s2->trace_hash, sizeof(s2->trace_hash));

@@ -36,13 +36,18 @@ static bool rule_matches(const struct sim_link_rule *r, uint32_t from,
          (r->both && bit(r->from, to) && bit(r->to, from));
 }
 
-/* Probability that a datagram from -> to survives loss. */
-static double survive(const struct sim *s, uint32_t from, uint32_t to) {
-  double p = 1.0 - s->net.cfg.loss;
-  for (size_t k = 0; k < s->net.n_rules; k++)
-    if (rule_matches(&s->net.rules[k], from, to))
-      p *= 1.0 - s->net.rules[k].loss;
+double sim_net_survival(double loss, const struct sim_link_rule *rules,
+                        size_t n_rules, uint32_t from, uint32_t to) {
+  double p = 1.0 - loss;
+  for (size_t k = 0; k < n_rules; k++)
+    if (rule_matches(&rules[k], from, to))
+      p *= 1.0 - rules[k].loss;
   return p;
+}
+
+static double survive(const struct sim *s, uint32_t from, uint32_t to) {
+  return sim_net_survival(s->net.cfg.loss, s->net.rules, s->net.n_rules, from,
+                          to);
 }
 
 static const struct sim_latency *latency_of(const struct sim *s, uint32_t from,
@@ -136,17 +141,11 @@ static void count_second(struct sim *s, size_t len) {
   s->net.seconds[sec].bytes += len;
 }
 
-void sim_net_send(struct sim *s, uint32_t from, const struct swim_output *o) {
+/* Steps 2 to 5 of the model, for a datagram to a known node. */
+static void route(struct sim *s, uint32_t from, uint32_t to, const uint8_t *buf,
+                  size_t len) {
   struct sim_net_stats *st = &s->net.st;
-  st->sent++;
-  count_kind(s, o);
-  count_second(s, o->len);
-  uint32_t to = sim_addr_node(s, &o->to);
-  if (to == SIM_NONE) {
-    st->unknown_addr++;
-    return;
-  }
-  if (o->len > s->net.cfg.mtu) {
+  if (len > s->net.cfg.mtu) {
     st->oversize++;
     return;
   }
@@ -159,7 +158,7 @@ void sim_net_send(struct sim *s, uint32_t from, const struct swim_output *o) {
     st->lost++;
     return;
   }
-  uint32_t id = sim_pool_put(&s->pool, o->buf, o->len);
+  uint32_t id = sim_pool_put(&s->pool, buf, len);
   if (id == SIM_NONE) {
     sim_fail(s, "out of memory for datagrams in flight");
     return;
@@ -174,13 +173,30 @@ void sim_net_send(struct sim *s, uint32_t from, const struct swim_output *o) {
     schedule_copy(s, from, to, id);
 }
 
-bool sim_net_reachable(const struct sim *s, uint32_t a, uint32_t b) {
-  if (s->net.partitioned && s->nodes[a].group != s->nodes[b].group)
-    return false;
-  return survive(s, a, b) > 0.0 && survive(s, b, a) > 0.0;
+void sim_net_send(struct sim *s, uint32_t from, const struct swim_output *o) {
+  struct sim_net_stats *st = &s->net.st;
+  st->sent++;
+  count_kind(s, o);
+  count_second(s, o->len);
+  if (s->adv.n_forge > 0) /* the adversary sees everything sent */
+    sim_adversary_sniff(s, from, o->buf, o->len);
+  uint32_t to = sim_addr_node(s, &o->to);
+  if (to == SIM_NONE) {
+    st->unknown_addr++;
+    return;
+  }
+  route(s, from, to, o->buf, o->len);
 }
 
-int sim_net_add_rule(struct sim *s, const struct scn_action *a) {
+/* Not a core's: counted with the network's datagrams, not in the cores'
+ * kinds and seconds. */
+void sim_net_inject(struct sim *s, uint32_t from, uint32_t to,
+                    const uint8_t *buf, size_t len) {
+  s->net.st.sent++;
+  route(s, from, to, buf, len);
+}
+
+int sim_net_add_rule(struct sim *s, const struct scn_action *a, uint32_t *id) {
   struct sim_net *net = &s->net;
   if (net->n_rules == net->cap_rules) {
     size_t cap = net->cap_rules ? 2 * net->cap_rules : 8;
@@ -206,14 +222,33 @@ int sim_net_add_rule(struct sim *s, const struct scn_action *a) {
   r->loss = a->loss;
   r->has_lat = a->has_lat;
   r->lat = a->lat;
+  r->id = *id = ++net->next_rule_id;
   net->n_rules++;
   return 0;
 }
 
-void sim_net_clear_rules(struct sim *s) {
-  for (size_t k = 0; k < s->net.n_rules; k++) {
-    free(s->net.rules[k].from);
-    free(s->net.rules[k].to);
+/* Keeps the others in order: the last matching rule sets the latency. */
+void sim_net_remove_rule(struct sim *s, uint32_t id) {
+  struct sim_net *net = &s->net;
+  for (size_t k = 0; k < net->n_rules; k++) {
+    if (net->rules[k].id != id)
+      continue;
+    sim_rules_free(&net->rules[k], 1);
+    memmove(&net->rules[k], &net->rules[k + 1],
+            (net->n_rules - k - 1) * sizeof(*net->rules));
+    net->n_rules--;
+    return;
   }
+}
+
+void sim_rules_free(struct sim_link_rule *rules, size_t n) {
+  for (size_t k = 0; k < n; k++) {
+    free(rules[k].from);
+    free(rules[k].to);
+  }
+}
+
+void sim_net_clear_rules(struct sim *s) {
+  sim_rules_free(s->net.rules, s->net.n_rules);
   s->net.n_rules = 0;
 }

@@ -19,7 +19,7 @@ uint64_t sim_core_now(const struct sim *s, const struct sim_node *n) {
   return SIM_MONO_BASE_MS + s->now / 1000 + n->mono_off_ms;
 }
 
-static int64_t wall_now(const struct sim *s, const struct sim_node *n) {
+int64_t sim_node_wall(const struct sim *s, const struct sim_node *n) {
   return SIM_WALL_BASE_MS + (int64_t)(s->now / 1000) + n->wall_off_ms;
 }
 
@@ -48,7 +48,8 @@ int sim_node_new_core(struct sim *s, uint32_t i, uint64_t incarnation,
   sim_node_addr(i, &self.addr);
   struct swim_config cfg = s->cfg;
   cfg.seed = sim_derive_u64(s->seed, "meshbeat-sim core", i, n->restarts);
-  n->core = swim_new(&cfg, &self, s->vc, sim_core_now(s, n), wall_now(s, n));
+  n->core =
+      swim_new(&cfg, &self, s->vc, sim_core_now(s, n), sim_node_wall(s, n));
   mb_identity_wipe(&id);
   if (n->core == NULL)
     return sim_fail(s, "node %u: swim_new failed", i);
@@ -109,6 +110,7 @@ int sim_node_start(struct sim *s, uint32_t i, uint32_t action) {
   n->up_since = s->now;
   sim_node_health(s, i);
   sim_truth_up(s, i);
+  sim_truth_started(s, action);
   sim_node_join(s, i);
   sim_node_drain(s, i);
   sim_node_arm(s, i);

@@ -54,6 +54,52 @@ static json_t *examples_json(const struct sim *s) {
   return a;
 }
 
+/* Subjects falsely declared dead, by index; only those that were. */
+static json_t *false_by_subject_json(const struct sim *s) {
+  json_t *o = json_object();
+  for (uint32_t i = 0; i < s->n; i++) {
+    char key[16];
+    if (s->truth.false_deaths_of[i] == 0)
+      continue;
+    snprintf(key, sizeof(key), "%u", i);
+    json_object_set_new(o, key, json_integer(s->truth.false_deaths_of[i]));
+  }
+  return o;
+}
+
+static json_t *partitions_json(const struct sim *s) {
+  json_t *a = json_array();
+  for (size_t k = 0; k < s->truth.n_pdet; k++) {
+    const struct sim_pdetect *p = &s->truth.pdet[k];
+    json_array_append_new(a,
+                          json_pack("{s:o, s:o}", "at", sim_json_seconds(p->at),
+                                    "detected", after(p->done, p->at)));
+  }
+  return a;
+}
+
+static json_t *kind_stats_json(const struct sim_kind_stats *st) {
+  json_t *o = json_object();
+  for (int k = 0; k < SIM_KINDS; k++) {
+    if (st->dgrams[k] == 0)
+      continue;
+    const char *name = k ? mb_msg_kind_name((enum mb_msg_kind)k) : "unparsed";
+    json_object_set_new(o, name,
+                        json_pack("{s:I, s:I}", "datagrams",
+                                  (json_int_t)st->dgrams[k], "bytes",
+                                  (json_int_t)st->bytes[k]));
+  }
+  return o;
+}
+
+/* What the adversaries injected; null when the scenario has none. */
+static json_t *adversary_json(const struct sim *s) {
+  if (s->scn->n_adversaries == 0)
+    return json_null();
+  return json_pack("{s:o, s:I}", "sent", kind_stats_json(&s->adv.sent),
+                   "claims", (json_int_t)s->adv.claims);
+}
+
 static json_t *network_json(const struct sim *s) {
   const struct sim_net_stats *n = &s->net.st;
   return json_pack(
@@ -67,17 +113,7 @@ static json_t *network_json(const struct sim *s) {
 }
 
 static json_t *kinds_json(const struct sim *s) {
-  json_t *o = json_object();
-  for (int k = 0; k < SIM_KINDS; k++) {
-    if (s->net.kinds.dgrams[k] == 0)
-      continue;
-    const char *name = k ? mb_msg_kind_name((enum mb_msg_kind)k) : "unparsed";
-    json_object_set_new(o, name,
-                        json_pack("{s:I, s:I}", "datagrams",
-                                  (json_int_t)s->net.kinds.dgrams[k], "bytes",
-                                  (json_int_t)s->net.kinds.bytes[k]));
-  }
-  return o;
+  return kind_stats_json(&s->net.kinds);
 }
 
 /* Totals over all nodes, one entry per simulated second of the run. */
@@ -147,6 +183,16 @@ int sim_report_write(const struct sim *s, const struct sim_results *r,
       "sent_by_kind", kinds_json(s), "sent_per_second", seconds_json(s),
       "core", core_json(r), "simulator", sim_json(s, r), "expectations",
       verdicts);
+  if (root != NULL &&
+      (json_object_set_new(root, "deaths_of_healthy",
+                           json_integer((json_int_t)t->deaths_of_healthy)) ||
+       json_object_set_new(root, "false_deaths_by_subject",
+                           false_by_subject_json(s)) ||
+       json_object_set_new(root, "partitions", partitions_json(s)) ||
+       json_object_set_new(root, "adversary", adversary_json(s)))) {
+    json_decref(root);
+    root = NULL;
+  }
   if (root == NULL) {
     fprintf(stderr, "meshbeat-sim: cannot build the report\n");
     return -1;

@@ -115,10 +115,24 @@ void sim_summary(const struct sim *s, const struct sim_results *r, FILE *out) {
     print_secs(out, c->done == SIM_NEVER ? c->done : c->done - c->at);
     fprintf(out, "\n");
   }
+  for (size_t k = 0; k < t->n_pdet; k++) {
+    const struct sim_pdetect *p = &t->pdet[k];
+    fprintf(out, "partition: at %.3fs: detected by all after ",
+            (double)p->at / SCN_US_PER_S);
+    print_secs(out, p->done == SIM_NEVER ? p->done : p->done - p->at);
+    fprintf(out, "\n");
+  }
   fprintf(out,
           "false: %" PRIu64 " suspicions, %" PRIu64 " deaths (%" PRIu64
-          " by recovering observers)\n",
-          t->false_suspicions, t->false_deaths, t->false_by_recovering);
+          " by recovering observers); deaths of healthy nodes: %" PRIu64 "\n",
+          t->false_suspicions, t->false_deaths, t->false_by_recovering,
+          t->deaths_of_healthy);
+  if (s->scn->n_adversaries > 0)
+    fprintf(out,
+            "adversary: %" PRIu64 " claims signed, %" PRIu64
+            " gossip and %" PRIu64 " ack datagrams injected\n",
+            s->adv.claims, s->adv.sent.dgrams[MB_MSG_GOSSIP],
+            s->adv.sent.dgrams[MB_MSG_ACK]);
   fprintf(out,
           "per node per s over %u nodes: bytes mean %.0f p99 %.0f max "
           "%.0f, datagrams mean %.2f p99 %.2f max %.2f\n",

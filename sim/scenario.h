@@ -93,6 +93,14 @@ enum scn_act {
   SCN_LINK,      /* set -> set2 (both: <->), loss, lat */
   SCN_UNLINK,    /* clears every link rule */
   SCN_NET_LOSS,  /* new global loss */
+  SCN_ATTACK,    /* set: adversaries, set2: victims, attack, dur */
+};
+
+/* What an adversary does (`attack node A ...`, adversary.c). */
+enum scn_attack {
+  SCN_ATK_DEAD_CLAIM,    /* signs and spreads dead claims about set2 */
+  SCN_ATK_SUSPECT_CLAIM, /* the same with suspect claims */
+  SCN_ATK_FORGE_ACKS,    /* acks every probe of set2, from now (for dur) */
 };
 
 enum scn_inc {
@@ -105,8 +113,12 @@ struct scn_action {
   int line;
   enum scn_act kind;
   uint64_t at_us;
+  uint64_t every_us; /* `at T every P`: repeats at T + kP ... */
+  uint64_t until_us; /* ... while below this (0: the run's end) */
   struct scn_set set, set2;
-  uint64_t dur_us;   /* freeze, slow: how long */
+  uint64_t dur_us; /* freeze, slow: how long; link, partition, forge
+                      acks: how long when has_dur */
+  bool has_dur;
   uint64_t delay_us; /* slow: per input; start: stagger */
   bool wipe;         /* restart */
   bool seq_fresh;    /* restart wipe: sequence numbers start at 1 again */
@@ -121,24 +133,29 @@ struct scn_action {
   struct sim_latency lat;
   uint8_t n_groups; /* partition */
   struct scn_set *groups;
+  enum scn_attack attack;
+  bool inc_max; /* suspect claim at incarnation UINT64_MAX ... */
+  bool has_inc; /* ... or at inc_value */
 };
 
 /* ---- expectations ----------------------------------------------------------
  */
 
 enum scn_metric {
-  SCN_M_FIRST_DETECT,     /* set, seconds */
-  SCN_M_ALL_DETECT,       /* set, seconds */
-  SCN_M_FALSE_SUSPICIONS, /* count */
-  SCN_M_FALSE_DEATHS,     /* count */
-  SCN_M_CONVERGENCE,      /* conv, seconds */
-  SCN_M_ALIVE,            /* set: seen alive by every running node */
-  SCN_M_DEATHS,           /* set, count */
-  SCN_M_SUSPICIONS,       /* set, count */
-  SCN_M_INCARNATION,      /* set, own incarnation at the end */
-  SCN_M_BYTES,            /* stat, bytes per node per second */
-  SCN_M_DATAGRAMS,        /* stat, datagrams per node per second */
-  SCN_M_TRACE_STABLE,     /* a second run gives the same trace hash */
+  SCN_M_FIRST_DETECT,       /* set, seconds */
+  SCN_M_ALL_DETECT,         /* set, seconds */
+  SCN_M_FALSE_SUSPICIONS,   /* count */
+  SCN_M_FALSE_DEATHS,       /* count */
+  SCN_M_CONVERGENCE,        /* conv, seconds */
+  SCN_M_ALIVE,              /* set: seen alive by every running node */
+  SCN_M_DEATHS,             /* set, count */
+  SCN_M_SUSPICIONS,         /* set, count */
+  SCN_M_INCARNATION,        /* set, own incarnation at the end */
+  SCN_M_BYTES,              /* stat, bytes per node per second */
+  SCN_M_DATAGRAMS,          /* stat, datagrams per node per second */
+  SCN_M_TRACE_STABLE,       /* a second run gives the same trace hash */
+  SCN_M_DEATHS_OF_HEALTHY,  /* [about set] [by set], count */
+  SCN_M_PARTITION_DETECTED, /* seconds, worst over the partitions */
 };
 
 enum scn_op { SCN_LE, SCN_LT, SCN_EQ, SCN_NE, SCN_GE, SCN_GT };
@@ -157,7 +174,9 @@ struct scn_expect {
   int line;
   char text[160]; /* the line as written, for the verdict */
   enum scn_metric metric;
-  struct scn_set set;
+  struct scn_set set; /* the subjects (`about`), when has_set */
+  struct scn_set by;  /* the observers, when has_by */
+  bool has_set, has_by;
   enum scn_conv conv;
   enum scn_stat stat;
   enum scn_op op;
@@ -180,6 +199,12 @@ struct scn_skew {
   uint64_t mono_ms;
 };
 
+/* A node set declared once for the whole run. */
+struct scn_decl {
+  int line;
+  struct scn_set set;
+};
+
 struct scenario {
   char path[256];
   uint32_t nodes;
@@ -196,6 +221,9 @@ struct scenario {
   struct scn_param params[32];
   size_t n_skews;
   struct scn_skew skews[16];
+  bool standin; /* `crypto standin` */
+  size_t n_adversaries;
+  struct scn_decl adversaries[16]; /* `adversary node SET` */
   size_t n_actions, cap_actions;
   struct scn_action *actions;
   size_t n_expects, cap_expects;

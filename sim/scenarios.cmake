@@ -10,6 +10,25 @@ function(meshbeat_sim_test name timeout)
   set_tests_properties(sim_${name} PROPERTIES TIMEOUT ${timeout} LABELS sim)
 endfunction()
 
+# The same file under several seeds, each its own test sim_<name>_s<seed>:
+#   meshbeat_sim_seeds(name timeout SEEDS 1 2 3 [ARGS --standin-crypto ...])
+# A bound derived from the protocol must hold for any seed, not only for
+# the one written in the file.
+function(meshbeat_sim_seeds name timeout)
+  cmake_parse_arguments(PARSE_ARGV 2 SIM "" "" "SEEDS;ARGS")
+  if(NOT SIM_SEEDS)
+    message(FATAL_ERROR "meshbeat_sim_seeds(${name}): no SEEDS")
+  endif()
+  foreach(seed ${SIM_SEEDS})
+    add_test(NAME sim_${name}_s${seed}
+             COMMAND meshbeat-sim run
+                     ${CMAKE_CURRENT_SOURCE_DIR}/scenarios/${name}.scn
+                     --seed ${seed} ${SIM_ARGS})
+    set_tests_properties(sim_${name}_s${seed} PROPERTIES
+                         TIMEOUT ${timeout} LABELS sim)
+  endforeach()
+endfunction()
+
 meshbeat_sim_test(smoke 60)
 meshbeat_sim_test(crash64 120)
 meshbeat_sim_test(frozen 120)

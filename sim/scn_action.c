@@ -99,6 +99,16 @@ static int parse_restart(struct scn_cur *c, struct scn_action *a) {
   return 0;
 }
 
+/* "[for D]": the action undoes itself after D. */
+static int optional_for(struct scn_cur *c, struct scn_action *a) {
+  if (!scn_accept(c, "for"))
+    return 0;
+  a->has_dur = true;
+  if (scn_get_duration(c, &a->dur_us, "for") != 0)
+    return -1;
+  return a->dur_us ? 0 : scn_fail(c, "for: expected a duration above 0");
+}
+
 static int parse_partition(struct scn_cur *c, struct scn_action *a) {
   a->groups = calloc(SCN_GROUPS_MAX, sizeof(*a->groups));
   if (a->groups == NULL)
@@ -111,7 +121,7 @@ static int parse_partition(struct scn_cur *c, struct scn_action *a) {
   } while (scn_accept(c, "|"));
   if (a->n_groups < 2)
     return scn_fail(c, "partition: expected at least two groups: A | B");
-  return 0;
+  return optional_for(c, a);
 }
 
 static int parse_link(struct scn_cur *c, struct scn_action *a) {
@@ -134,7 +144,54 @@ static int parse_link(struct scn_cur *c, struct scn_action *a) {
     if (scn_get_latency(c, &a->lat) != 0)
       return -1;
   }
-  return any ? 0 : scn_fail(c, "link: expected 'loss P' and/or 'latency D'");
+  if (!any)
+    return scn_fail(c, "link: expected 'loss P' and/or 'latency D'");
+  return optional_for(c, a);
+}
+
+/* cut, mute, deafen: "node SET [for D]", a link rule losing everything
+ * both ways, outbound only or inbound only. */
+static int parse_isolate(struct scn_cur *c, struct scn_action *a,
+                         const char *how) {
+  struct scn_set node;
+  if (get_nodes(c, &node) != 0)
+    return -1;
+  struct scn_set all = {.all = true};
+  bool in = how[0] == 'd';
+  a->set = in ? all : node;
+  a->set2 = in ? node : all;
+  a->both = how[0] == 'c';
+  a->loss = 1.0;
+  return optional_for(c, a);
+}
+
+static int parse_attack(struct scn_cur *c, struct scn_action *a) {
+  static const char *const kinds[] = {"dead_claim", "suspect_claim",
+                                      "forge_acks"};
+  if (get_nodes(c, &a->set) != 0)
+    return -1;
+  const char *t = scn_next(c);
+  size_t k = 0;
+  while (k < 3 && (t == NULL || strcmp(t, kinds[k]) != 0))
+    k++;
+  if (k == 3)
+    return scn_fail(c,
+                    "attack: expected dead_claim, suspect_claim or "
+                    "forge_acks, found '%s'",
+                    t ? t : "end of line");
+  a->attack = (enum scn_attack)k;
+  if (scn_get_set(c, &a->set2) != 0)
+    return -1;
+  if (a->attack == SCN_ATK_FORGE_ACKS)
+    return optional_for(c, a);
+  if (a->attack != SCN_ATK_SUSPECT_CLAIM || !scn_accept(c, "incarnation"))
+    return 0;
+  a->has_inc = true;
+  if (scn_accept(c, "max")) {
+    a->inc_max = true;
+    return 0;
+  }
+  return scn_get_uint(c, &a->inc_value, "incarnation");
 }
 
 int scn_action_parse(struct scn_cur *c, uint64_t at_us) {
@@ -145,7 +202,9 @@ int scn_action_parse(struct scn_cur *c, uint64_t at_us) {
                {"freeze", SCN_FREEZE}, {"slow", SCN_SLOW},
                {"leave", SCN_LEAVE},   {"partition", SCN_PARTITION},
                {"heal", SCN_HEAL},     {"link", SCN_LINK},
-               {"unlink", SCN_UNLINK}, {"network", SCN_NET_LOSS}};
+               {"unlink", SCN_UNLINK}, {"network", SCN_NET_LOSS},
+               {"cut", SCN_LINK},      {"mute", SCN_LINK},
+               {"deafen", SCN_LINK},   {"attack", SCN_ATTACK}};
   const char *w = scn_next(c);
   if (w && strcmp(w, "start") == 0)
     return scn_start_parse(c, at_us, true);
@@ -176,7 +235,9 @@ int scn_action_parse(struct scn_cur *c, uint64_t at_us) {
     case SCN_PARTITION:
       return parse_partition(c, a);
     case SCN_LINK:
-      return parse_link(c, a);
+      return strcmp(w, "link") == 0 ? parse_link(c, a) : parse_isolate(c, a, w);
+    case SCN_ATTACK:
+      return parse_attack(c, a);
     case SCN_NET_LOSS:
       return scn_want(c, "loss") || scn_get_percent(c, &a->loss, "loss") ? -1
                                                                          : 0;
@@ -186,6 +247,7 @@ int scn_action_parse(struct scn_cur *c, uint64_t at_us) {
   }
   return scn_fail(c,
                   "unknown action '%s' (start crash restart freeze slow "
-                  "leave partition heal link unlink network)",
+                  "leave partition heal link unlink network cut mute "
+                  "deafen attack)",
                   w ? w : "end of line");
 }

@@ -59,6 +59,7 @@ static int op_number(struct scn_cur *c, struct scn_expect *e) {
 
 static int parse_failure(struct scn_cur *c, struct scn_expect *e) {
   static const char *const which[] = {"first_detect", "all_detect"};
+  e->has_set = true;
   if (scn_get_set(c, &e->set) != 0)
     return -1;
   int w = word_index(c, which, 2,
@@ -79,6 +80,21 @@ static int parse_rate(struct scn_cur *c, struct scn_expect *e) {
   return op_number(c, e);
 }
 
+/* "[about SET] [by SET]" of the false counts. */
+static int about_by(struct scn_cur *c, struct scn_expect *e) {
+  if (scn_accept(c, "about")) {
+    e->has_set = true;
+    if (scn_get_set(c, &e->set) != 0)
+      return -1;
+  }
+  if (scn_accept(c, "by")) {
+    e->has_by = true;
+    if (scn_get_set(c, &e->by) != 0)
+      return -1;
+  }
+  return 0;
+}
+
 int scn_expect_parse(struct scn_cur *c) {
   static const char *const metrics[] = {"failure",
                                         "false_suspicions",
@@ -90,20 +106,28 @@ int scn_expect_parse(struct scn_cur *c) {
                                         "incarnation",
                                         "bytes_per_node_per_s",
                                         "datagrams_per_node_per_s",
-                                        "trace_hash"};
+                                        "trace_hash",
+                                        "deaths_of_healthy",
+                                        "partition"};
   static const char *const convs[] = {"start", "join", "heal", "restart",
                                       "all"};
   struct scn_expect *e = new_expect(c);
   if (e == NULL)
     return -1;
-  int m = word_index(c, metrics, 11, "expect");
+  int m = word_index(c, metrics, 13, "expect");
   switch (m) {
   case 0:
     return parse_failure(c, e);
   case 1:
   case 2:
-    e->metric = m == 1 ? SCN_M_FALSE_SUSPICIONS : SCN_M_FALSE_DEATHS;
-    return op_number(c, e);
+  case 11:
+    e->metric = m == 1   ? SCN_M_FALSE_SUSPICIONS
+                : m == 2 ? SCN_M_FALSE_DEATHS
+                         : SCN_M_DEATHS_OF_HEALTHY;
+    return about_by(c, e) || op_number(c, e) ? -1 : 0;
+  case 12:
+    e->metric = SCN_M_PARTITION_DETECTED;
+    return scn_want(c, "detected") || op_duration(c, e) ? -1 : 0;
   case 3: {
     int k = word_index(c, convs, 5,
                        "convergence: expected start, join, heal, restart "
@@ -116,6 +140,7 @@ int scn_expect_parse(struct scn_cur *c) {
   }
   case 4:
     e->metric = SCN_M_ALIVE;
+    e->has_set = true;
     return scn_get_set(c, &e->set);
   case 5:
   case 6:
@@ -123,7 +148,15 @@ int scn_expect_parse(struct scn_cur *c) {
     e->metric = m == 5   ? SCN_M_DEATHS
                 : m == 6 ? SCN_M_SUSPICIONS
                          : SCN_M_INCARNATION;
-    return scn_get_set(c, &e->set) || op_number(c, e) ? -1 : 0;
+    e->has_set = true;
+    if (scn_get_set(c, &e->set) != 0)
+      return -1;
+    if (m != 7 && scn_accept(c, "by")) {
+      e->has_by = true;
+      if (scn_get_set(c, &e->by) != 0)
+        return -1;
+    }
+    return op_number(c, e);
   case 8:
   case 9:
     e->metric = m == 8 ? SCN_M_BYTES : SCN_M_DATAGRAMS;

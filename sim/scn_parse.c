@@ -142,6 +142,15 @@ static int parse_scalar(struct scn_cur *c, const char *kw, uint32_t *seen) {
     snprintf(s->cluster, sizeof(s->cluster), "%s", t);
     return 0;
   }
+  if (strcmp(kw, "crypto") == 0) {
+    if (once(c, seen, 128, kw))
+      return -1;
+    if (scn_accept(c, "standin"))
+      s->standin = true;
+    else if (!scn_accept(c, "ed25519"))
+      return scn_fail(c, "crypto: expected standin or ed25519");
+    return 0;
+  }
   if (strcmp(kw, "measure") == 0) {
     s->has_window = true;
     if (once(c, seen, 64, kw) ||
@@ -153,6 +162,44 @@ static int parse_scalar(struct scn_cur *c, const char *kw, uint32_t *seen) {
     return 0;
   }
   return 1; /* not a scalar */
+}
+
+/* "at T [every P [until T2]] ACTION" */
+static int parse_at(struct scn_cur *c) {
+  uint64_t at, every = 0, until = 0;
+  if (scn_get_duration(c, &at, "at") != 0)
+    return -1;
+  if (scn_accept(c, "every")) {
+    if (scn_get_duration(c, &every, "every") != 0)
+      return -1;
+    if (every == 0)
+      return scn_fail(c, "every: expected a period above 0");
+    if (scn_accept(c, "until") && scn_get_duration(c, &until, "until") != 0)
+      return -1;
+    if (until != 0 && until <= at)
+      return scn_fail(c, "until: must be after the first time");
+  }
+  size_t before = c->s->n_actions;
+  if (scn_action_parse(c, at) != 0)
+    return -1;
+  for (size_t k = before; k < c->s->n_actions; k++) {
+    c->s->actions[k].every_us = every;
+    c->s->actions[k].until_us = until;
+  }
+  return 0;
+}
+
+static int parse_adversary(struct scn_cur *c) {
+  struct scenario *s = c->s;
+  size_t cap = sizeof(s->adversaries) / sizeof(s->adversaries[0]);
+  if (s->n_adversaries == cap)
+    return scn_fail(c, "too many adversary lines");
+  struct scn_decl *d = &s->adversaries[s->n_adversaries];
+  d->line = c->line;
+  if (scn_want(c, "node") != 0 || scn_get_set(c, &d->set) != 0)
+    return -1;
+  s->n_adversaries++;
+  return 0;
 }
 
 static int parse_statement(struct scn_cur *c, uint32_t *seen) {
@@ -170,12 +217,10 @@ static int parse_statement(struct scn_cur *c, uint32_t *seen) {
     return scn_expect_parse(c);
   if (strcmp(kw, "start") == 0)
     return scn_start_parse(c, 0, false);
-  if (strcmp(kw, "at") == 0) {
-    uint64_t at;
-    if (scn_get_duration(c, &at, "at") != 0)
-      return -1;
-    return scn_action_parse(c, at);
-  }
+  if (strcmp(kw, "adversary") == 0)
+    return parse_adversary(c);
+  if (strcmp(kw, "at") == 0)
+    return parse_at(c);
   return scn_fail(c, "unknown directive '%s'", kw);
 }
 

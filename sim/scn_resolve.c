@@ -80,6 +80,35 @@ static int check_partition(const struct scenario *s, const struct scn_action *a,
   return rc;
 }
 
+/* Only a declared adversary attacks: its core is told nothing, so the
+ * declaration is what says it is not an honest member. */
+static int check_attacker(const struct scenario *s, const struct scn_action *a,
+                          char *err) {
+  size_t words = (s->nodes + 63) / 64;
+  uint64_t *want = calloc(words, sizeof(uint64_t));
+  uint64_t *adv = calloc(words, sizeof(uint64_t));
+  int rc = 0;
+  if (want == NULL || adv == NULL) {
+    snprintf(err, SCN_ERR_MAX, "out of memory");
+    rc = -1;
+  }
+  for (size_t k = 0; rc == 0 && k < s->n_adversaries; k++)
+    scn_set_fill(&s->adversaries[k].set, s->nodes, adv);
+  if (rc == 0)
+    scn_set_fill(&a->set, s->nodes, want);
+  for (uint32_t i = 0; rc == 0 && i < s->nodes; i++)
+    if ((want[i / 64] >> (i % 64)) & 1 && !((adv[i / 64] >> (i % 64)) & 1)) {
+      snprintf(err, SCN_ERR_MAX,
+               "%s:%d: node %u attacks but is not declared "
+               "(adversary node SET)",
+               s->path, a->line, i);
+      rc = -1;
+    }
+  free(want);
+  free(adv);
+  return rc;
+}
+
 static int check_action(const struct scenario *s, const struct scn_action *a,
                         char *err) {
   if (a->at_us > s->duration_us) {
@@ -88,15 +117,24 @@ static int check_action(const struct scenario *s, const struct scn_action *a,
              (double)s->duration_us / SCN_US_PER_S);
     return -1;
   }
+  if (a->until_us > s->duration_us) {
+    snprintf(err, SCN_ERR_MAX, "%s:%d: until %.3fs is after the end (%.3fs)",
+             s->path, a->line, (double)a->until_us / SCN_US_PER_S,
+             (double)s->duration_us / SCN_US_PER_S);
+    return -1;
+  }
   if (a->kind == SCN_PARTITION)
     return check_partition(s, a, err);
-  bool has_set2 = a->kind == SCN_LINK || (a->kind == SCN_START && a->join_via);
+  bool has_set2 = a->kind == SCN_LINK || a->kind == SCN_ATTACK ||
+                  (a->kind == SCN_START && a->join_via);
   bool has_set =
       a->kind != SCN_HEAL && a->kind != SCN_UNLINK && a->kind != SCN_NET_LOSS;
   if (has_set && scn_set_check(&a->set, s->nodes, a->line, s->path, err))
     return -1;
   if (has_set2 && scn_set_check(&a->set2, s->nodes, a->line, s->path, err))
     return -1;
+  if (a->kind == SCN_ATTACK)
+    return check_attacker(s, a, err);
   if (a->kind == SCN_START && a->join_k > s->nodes) {
     snprintf(err, SCN_ERR_MAX, "%s:%d: %u seeds but only %u nodes", s->path,
              a->line, a->join_k, s->nodes);
@@ -116,13 +154,15 @@ int scn_resolve(const struct scenario *s, struct swim_config *cfg,
       return -1;
   for (size_t i = 0; i < s->n_expects; i++) {
     const struct scn_expect *e = &s->expects[i];
-    bool has_set = e->metric == SCN_M_FIRST_DETECT ||
-                   e->metric == SCN_M_ALL_DETECT || e->metric == SCN_M_ALIVE ||
-                   e->metric == SCN_M_DEATHS || e->metric == SCN_M_SUSPICIONS ||
-                   e->metric == SCN_M_INCARNATION;
-    if (has_set && scn_set_check(&e->set, s->nodes, e->line, s->path, err))
+    if (e->has_set && scn_set_check(&e->set, s->nodes, e->line, s->path, err))
+      return -1;
+    if (e->has_by && scn_set_check(&e->by, s->nodes, e->line, s->path, err))
       return -1;
   }
+  for (size_t i = 0; i < s->n_adversaries; i++)
+    if (scn_set_check(&s->adversaries[i].set, s->nodes, s->adversaries[i].line,
+                      s->path, err) != 0)
+      return -1;
   if (s->has_window && s->window_to_us > s->duration_us) {
     snprintf(err, SCN_ERR_MAX, "%s: the measure window ends after the run",
              s->path);
@@ -135,7 +175,7 @@ int scn_resolve(const struct scenario *s, struct swim_config *cfg,
 const char *scn_act_name(enum scn_act a) {
   static const char *names[] = {"start", "crash",  "restart",   "freeze",
                                 "slow",  "leave",  "partition", "heal",
-                                "link",  "unlink", "network"};
+                                "link",  "unlink", "network",   "attack"};
   return (unsigned)a < sizeof(names) / sizeof(names[0]) ? names[a] : "?";
 }
 

@@ -82,6 +82,20 @@ static int init_crypto(struct sim *s) {
   return 0;
 }
 
+/* Every occurrence of action k, all before the run: so, at equal times,
+ * actions still come before anything the run schedules, in file order. */
+static int schedule_action(struct sim *s, size_t k) {
+  const struct scn_action *a = &s->scn->actions[k];
+  uint64_t until = a->until_us ? a->until_us : s->end;
+  uint64_t t = a->at_us;
+  do {
+    if (sim_schedule(s, t, SIM_EV_ACTION, 0, (uint32_t)k, 0) != 0)
+      return -1;
+    t += a->every_us;
+  } while (a->every_us > 0 && t < until);
+  return 0;
+}
+
 static int init_world(struct sim *s, const struct sim_opts *o) {
   const struct scenario *scn = s->scn;
   s->n = scn->nodes;
@@ -110,8 +124,7 @@ static int init_world(struct sim *s, const struct sim_opts *o) {
   sim_trace_u64(s, s->n);
   sim_trace_u64(s, s->standin);
   for (size_t k = 0; k < scn->n_actions; k++)
-    if (sim_schedule(s, scn->actions[k].at_us, SIM_EV_ACTION, 0, (uint32_t)k,
-                     0) != 0)
+    if (schedule_action(s, k) != 0)
       return -1;
   if (sim_schedule(s, s->win_from, SIM_EV_WINDOW, 0, 0, 0) != 0 ||
       sim_schedule(s, s->win_to, SIM_EV_WINDOW, 0, 0, 1) != 0)
@@ -192,6 +205,13 @@ static void dispatch(struct sim *s, const struct sim_event *e) {
   case SIM_EV_WINDOW:
     window(s, e->aux != 0);
     break;
+  case SIM_EV_RULE_END:
+    sim_rule_end(s, e->ref);
+    break;
+  case SIM_EV_HEAL:
+    if (e->ref == s->net.partition_gen && s->net.partitioned)
+      sim_heal(s);
+    break;
   }
 }
 
@@ -223,6 +243,7 @@ void sim_free(struct sim *s) {
   free(s->net.rules);
   free(s->net.seconds);
   sim_truth_free(s);
+  sim_adversary_free(s);
   sim_pool_free(&s->pool);
   sim_heap_free(&s->heap);
   mb_vcache_free(s->vc);

@@ -49,6 +49,8 @@ enum sim_ev {
   SIM_EV_THAW,     /* a frozen node resumes; ref: freeze_gen */
   SIM_EV_SLOW_END, /* a slow node is fast again; ref: slow_gen */
   SIM_EV_WINDOW,   /* the measurement window opens (aux 0) or closes */
+  SIM_EV_RULE_END, /* a link rule's `for D` is over; ref: rule id */
+  SIM_EV_HEAL,     /* a partition's `for D` is over; ref: partition_gen */
 };
 
 struct sim_event {
@@ -151,6 +153,7 @@ struct sim_node {
 
 struct sim_link_rule {
   uint64_t *from, *to; /* node bitmaps */
+  uint32_t id;         /* names the rule for its `for D` end */
   bool both;
   double loss;
   bool has_lat;
@@ -187,6 +190,8 @@ struct sim_net {
   struct sim_netcfg cfg;
   struct sim_burst burst[SIM_BURST_SLOTS];
   bool partitioned;
+  uint32_t partition_gen; /* stamps the live `partition ... for D` heal */
+  uint32_t next_rule_id;
   size_t n_rules, cap_rules;
   struct sim_link_rule *rules;
   struct sim_net_stats st;
@@ -210,8 +215,10 @@ struct sim_failure {
 
 struct sim_conv {
   enum scn_conv kind;
-  uint64_t at, from; /* from: when the condition starts being checked */
-  uint64_t done;     /* first time it held, or NEVER */
+  uint64_t at;      /* the action's time: what the figure counts from */
+  uint32_t action;  /* start lines: the action whose nodes it waits for */
+  uint32_t pending; /* nodes of that line not started yet */
+  uint64_t done;    /* first time it held once none pending, or NEVER */
 };
 
 struct sim_false_event {
@@ -222,21 +229,96 @@ struct sim_false_event {
 
 #define SIM_FALSE_EXAMPLES 16
 
+/* The network as it was from `at` on: partition groups (NULL when not
+ * partitioned), link rules (copies) and global loss.  One per network
+ * change, so that whether a pair was clean over the grace period before
+ * an event can be asked after the fact (history.c). */
+struct sim_epoch {
+  uint64_t at;
+  double loss;
+  uint16_t *group; /* [n], or NULL */
+  size_t n_rules;
+  struct sim_link_rule *rules;
+};
+
+/* What an event is, for counting (bits). */
+enum sim_what {
+  SIM_W_SUSPICION = 1,       /* SUSPECT */
+  SIM_W_DEATH = 2,           /* DEAD or LEFT */
+  SIM_W_FALSE_SUSPICION = 4, /* SUSPECT, false by the definition */
+  SIM_W_FALSE_DEATH = 8,     /* DEAD, false by the definition */
+  SIM_W_HEALTHY_DEATH = 16,  /* DEAD about a subject up and healthy */
+};
+
+/* One counting expectation's figure, kept during the run: events of a
+ * kind about subjects of `about` seen by observers of `by` (NULL: all). */
+struct sim_tally {
+  unsigned what; /* one enum sim_what bit, 0 for other expectations */
+  uint64_t *about, *by;
+  uint64_t count;
+};
+
+/* Time from a partition until every up node holds every up node of every
+ * other group dead.  Kept incrementally while open: cross pairs (both up,
+ * different groups) and how many of them are seen DEAD. */
+struct sim_pdetect {
+  uint64_t at, done; /* done: NEVER until it held */
+  bool open;         /* until detected, healed or replaced */
+};
+
 struct sim_truth {
   uint8_t *view; /* n*n: 0 unknown, 1 + enum swim_state */
   uint64_t good; /* (O, S) both up, O != S, O sees S alive */
   uint32_t up;   /* nodes with status UP */
-  uint64_t net_changed_at;
   size_t n_fail, cap_fail;
   struct sim_failure *fail;
   size_t n_conv, cap_conv;
   struct sim_conv *conv;
+  size_t n_epochs, cap_epochs;
+  struct sim_epoch *epochs; /* oldest first; epochs[0] in force at now-G */
   uint64_t false_suspicions, false_deaths;
   uint64_t false_by_recovering; /* of those: observer itself recovering */
+  uint64_t deaths_of_healthy;
   size_t n_examples;
   struct sim_false_event examples[SIM_FALSE_EXAMPLES];
-  uint32_t *deaths, *suspicions; /* per subject, any observer */
+  uint32_t *false_deaths_of; /* [n] per subject */
+  struct sim_tally *tally;   /* [scn->n_expects] */
+  size_t n_pdet, cap_pdet;
+  struct sim_pdetect *pdet;
+  uint64_t cross_pairs; /* while a pdetect is open: up pairs in different
+                           groups (ordered), and ... */
+  uint64_t cross_dead;  /* ... how many of them are seen DEAD */
   uint64_t events;
+};
+
+/* ---- adversary (adversary.c)
+ * -------------------------------------------------- */
+
+/* A declared adversary that has attacked: its keys, to sign as itself,
+ * and the sequence numbers of what it injected (adversary.c). */
+struct sim_attacker {
+  uint32_t node;
+  struct mb_identity id;
+  uint8_t cert[MB_CERT_MAX_LEN];
+  size_t cert_len;
+  int64_t last_ms; /* wall ms of the last injected datagram */
+  uint32_t ctr;    /* injected datagrams within that ms */
+};
+
+/* forge_acks: an attacker acks every probe of these victims until `until`. */
+struct sim_forge {
+  uint32_t attacker; /* index into attackers */
+  uint32_t *victims, n_victims;
+  uint64_t until; /* NEVER: for the rest of the run */
+};
+
+struct sim_adversary {
+  size_t n_att, cap_att;
+  struct sim_attacker *att;
+  size_t n_forge, cap_forge;
+  struct sim_forge *forge;
+  struct sim_kind_stats sent; /* injected datagrams by message kind */
+  uint64_t claims;            /* claim records signed */
 };
 
 /* ---- the simulator ----------------------------------------------------------
@@ -273,6 +355,7 @@ struct sim {
   struct mb_blobs *blobs; /* records and certificates, shared by the cores */
   struct sim_net net;
   struct sim_truth truth;
+  struct sim_adversary adv;
   crypto_generichash_state trace;
   uint8_t trace_hash[32];
   FILE *timeline;
@@ -321,6 +404,8 @@ uint32_t sim_id_node(const struct sim *s, const uint8_t id[MB_NODE_ID_LEN]);
  */
 
 uint64_t sim_core_now(const struct sim *s, const struct sim_node *n);
+/* Node n's wall clock in ms, as its core has it. */
+int64_t sim_node_wall(const struct sim *s, const struct sim_node *n);
 int sim_node_new_core(struct sim *s, uint32_t i, uint64_t incarnation,
                       uint64_t first_seq);
 void sim_node_join(struct sim *s, uint32_t i);
@@ -341,6 +426,10 @@ void sim_node_health(struct sim *s, uint32_t i);
 
 int sim_apply_action(struct sim *s, uint32_t idx);
 void sim_slow_end(struct sim *s, uint32_t i);
+/* The end of a `partition ... for D` (like `heal`) and of a link rule's
+ * `for D`. */
+void sim_heal(struct sim *s);
+void sim_rule_end(struct sim *s, uint32_t id);
 /* The members of set as a bitmap of s->n bits (caller frees), or NULL. */
 uint64_t *sim_set_bits(struct sim *s, const struct scn_set *set);
 
@@ -348,10 +437,40 @@ uint64_t *sim_set_bits(struct sim *s, const struct scn_set *set);
  * ---------------------------------------------------------- */
 
 void sim_net_send(struct sim *s, uint32_t from, const struct swim_output *o);
-/* Both directions deliverable (same group, no rule losing everything). */
-bool sim_net_reachable(const struct sim *s, uint32_t a, uint32_t b);
-int sim_net_add_rule(struct sim *s, const struct scn_action *a);
+/* A datagram from an adversary (not its core) to node `to`. */
+void sim_net_inject(struct sim *s, uint32_t from, uint32_t to,
+                    const uint8_t *buf, size_t len);
+/* Probability that a datagram from -> to survives the global loss and the
+ * matching rules (the product of their 1 - loss). */
+double sim_net_survival(double loss, const struct sim_link_rule *rules,
+                        size_t n_rules, uint32_t from, uint32_t to);
+/* Adds a's rule; *id names it for sim_net_remove_rule. */
+int sim_net_add_rule(struct sim *s, const struct scn_action *a, uint32_t *id);
+void sim_net_remove_rule(struct sim *s, uint32_t id);
 void sim_net_clear_rules(struct sim *s);
+void sim_rules_free(struct sim_link_rule *rules, size_t n);
+
+/* ---- adversary (adversary.c): functions
+ * ------------------------------------- */
+
+int sim_adversary_attack(struct sim *s, const struct scn_action *a);
+/* A datagram `from` sent: acks the probes of forge_acks victims. */
+void sim_adversary_sniff(struct sim *s, uint32_t from, const uint8_t *buf,
+                         size_t len);
+void sim_adversary_free(struct sim *s);
+
+/* ---- network history (history.c)
+ * ---------------------------------------------- */
+
+/* The network changed at s->now (partition, heal, rules, loss): a new
+ * epoch, and the ones no event can look back at any more are dropped. */
+int sim_history_note(struct sim *s);
+void sim_history_free(struct sim *s);
+/* Was the pair (a, b) clean over [from, s->now]: same group and datagrams
+ * surviving with probability >= SIM_CLEAN_SURVIVAL both ways? */
+bool sim_history_clean(const struct sim *s, uint32_t a, uint32_t b,
+                       uint64_t from);
+#define SIM_CLEAN_SURVIVAL 0.5
 
 /* ---- ground truth (truth.c)
  * ---------------------------------------------------- */
@@ -365,7 +484,14 @@ void sim_truth_down(struct sim *s, uint32_t i);
 /* Node i lost its core's state: its own view starts empty. */
 void sim_truth_wipe(struct sim *s, uint32_t i);
 int sim_truth_failure(struct sim *s, uint32_t i, bool leave);
-int sim_truth_conv(struct sim *s, enum scn_conv kind, uint64_t from);
+/* Opens a convergence measurement at s->now; a start line's waits for its
+ * `pending` nodes to start (sim_truth_started). */
+int sim_truth_conv(struct sim *s, enum scn_conv kind, uint32_t action,
+                   uint32_t pending);
+/* A node of start line `action` has started. */
+void sim_truth_started(struct sim *s, uint32_t action);
 void sim_truth_check(struct sim *s);
+/* The groups changed: a partition (open) or a heal (closes). */
+int sim_truth_partition(struct sim *s, bool open);
 
 #endif
