@@ -452,9 +452,10 @@ static void gossip_tick(struct swim *s) {
   for (uint32_t tries = 0;
        k < want && s->n_bq + s->news.n > 0 && tries < 4 * want;
        tries++) {
-    /* Suspects too: they above all must hear what is said of them. */
-    struct member *m =
-        random_member(s, STATE_BIT(SWIM_ALIVE) | STATE_BIT(SWIM_SUSPECT));
+    /* Alive members only: a suspect hears what is said of it from its
+     * accusers (suspicion.c), and on one side of a partition most
+     * suspects are on the far side, where fanout is lost. */
+    struct member *m = random_member(s, STATE_BIT(SWIM_ALIVE));
     if (m == NULL)
       return;
     bool dup = false;

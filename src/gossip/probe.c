@@ -97,22 +97,44 @@ static struct member *next_target(struct swim *s) {
   return NULL;
 }
 
-static void start_probe(struct swim *s) {
-  struct member *t = next_target(s);
-  s->next_probe_at = s->now + swim_scaled(s, s->cfg.probe_interval_ms);
-  if (t == NULL)
-    return;
-  struct probe *p = &s->probe;
+static void probe_member(struct swim *s, struct probe *p, struct member *t,
+                         uint64_t period_end) {
   memset(p, 0, sizeof(*p));
   p->active = true;
   p->probe_id = (uint32_t)mb_rng_next(&s->rng);
   memcpy(p->target, t->id, MB_NODE_ID_LEN);
   p->indirect_at = s->now + swim_scaled(s, s->cfg.probe_timeout_ms);
-  p->period_end = s->next_probe_at;
+  p->period_end = period_end;
   struct mb_msg msg = {.kind = MB_MSG_PING, .probe_id = p->probe_id};
   memcpy(msg.target, t->id, MB_NODE_REF_LEN);
   s->stats.probes++;
   swim_send(s, &t->addr, t, &msg, true);
+}
+
+static void start_probe(struct swim *s) {
+  struct member *t = next_target(s);
+  s->next_probe_at = s->now + swim_scaled(s, s->cfg.probe_interval_ms);
+  if (t != NULL)
+    probe_member(s, &s->probe, t, s->next_probe_at);
+}
+
+/*
+ * A suspicion that reaches us without a quorum gets a probe of our own
+ * (swim_suspect_to_check says when), alongside the round's: our failed
+ * probe is the confirmation it lacks, or our success tells us to expect
+ * a refutation.  On one side of a partition this is what turns the first
+ * accusation of a far member into a verdict within seconds; for a crash
+ * the second accuser usually comes first, and nothing extra is sent.
+ * Taking the round's slot instead delayed the discovery of other far
+ * members, and the whole partition, by seconds.
+ */
+static void start_check(struct swim *s) {
+  if (s->check.active)
+    return;
+  struct member *t = swim_suspect_to_check(s);
+  if (t != NULL)
+    probe_member(s, &s->check, t,
+                 s->now + swim_scaled(s, s->cfg.probe_interval_ms));
 }
 
 static bool picked(struct member *const *chosen, uint32_t n,
@@ -127,8 +149,7 @@ static bool picked(struct member *const *chosen, uint32_t n,
  * behalf.  (Drawn with replacement, one member in twenty got the same
  * relay twice, and a probe of a healthy member in a 64-member mesh at 1 %
  * loss failed on two paths instead of three.) */
-static void send_indirect(struct swim *s, struct member *t) {
-  struct probe *p = &s->probe;
+static void send_indirect(struct swim *s, struct probe *p, struct member *t) {
   p->indirect_sent = true;
   struct member *chosen[SWIM_MAX_INDIRECT];
   uint32_t n = 0;
@@ -156,26 +177,26 @@ static void send_indirect(struct swim *s, struct member *t) {
 
 /*
  * End of the period: an unanswered probe makes its target suspect.  What
- * it says of our own health (Lifeguard §IV-A, as memberlist does): the
- * nacks we got prove that we can reach the relays and they us, so only
- * the missing ones count against us; with no relay to ask, the failure
- * itself does.  (Counting +1 on top made a member on one side of a
- * partition, where two thirds of its probes fail with every nack in,
- * slow its probing to a crawl and take a minute to detect the split.)
+ * it says of our own health (Lifeguard §IV-A): a nack proves that we can
+ * reach a relay and it us, so one nack clears us, and so does another
+ * member's accusation of the same target (the fault is likely the
+ * target's); a failure with neither counts against us.  Counting +1 per
+ * failure, or per missing nack as memberlist does, made a member on one
+ * side of a partition (two thirds of its probes fail, and most relays it
+ * picks are on the far side, unable to nack) slow its probing to a crawl:
+ * 30 s into a three-way split of 48 members, hundreds of cross pairs were
+ * not yet detected.
  */
-static void judge_probe(struct swim *s) {
-  struct probe *p = &s->probe;
+static void judge_probe(struct swim *s, struct probe *p) {
   p->active = false;
   if (p->acked) {
     awareness_apply(s, -1);
     return;
   }
-  int delta = p->nacks_expected > 0
-                  ? (int)(p->nacks_expected - p->nacks_got)
-                  : 1;
-  awareness_apply(s, delta);
-  s->stats.probe_failures++;
   struct member *t = swim_member_by_id(s, p->target);
+  bool others_too = t != NULL && swim_accused_by_others(s, t);
+  awareness_apply(s, p->nacks_got > 0 || others_too ? 0 : 1);
+  s->stats.probe_failures++;
   if (t != NULL)
     swim_accuse(s, t);
 }
@@ -197,33 +218,47 @@ static void relays_tick(struct swim *s) {
   }
 }
 
-void swim_probe_tick(struct swim *s) {
-  struct probe *p = &s->probe;
-  relays_tick(s);
-  if (s->leaving)
-    return;
+static void probe_step(struct swim *s, struct probe *p) {
   if (p->active && !p->acked && !p->indirect_sent && s->now >= p->indirect_at) {
     struct member *t = swim_member_by_id(s, p->target);
     if (t != NULL) {
       t->unanswered = true; /* see swim_needs_cert */
-      send_indirect(s, t);
+      send_indirect(s, p, t);
     } else {
       p->active = false;
     }
   }
   if (p->active && s->now >= p->period_end)
-    judge_probe(s);
-  if (s->now >= s->next_probe_at)
-    start_probe(s);
+    judge_probe(s, p);
 }
 
-uint64_t swim_probe_deadline(const struct swim *s) {
-  uint64_t d = s->leaving ? SWIM_NEVER : s->next_probe_at;
-  const struct probe *p = &s->probe;
+void swim_probe_tick(struct swim *s) {
+  relays_tick(s);
+  if (s->leaving)
+    return;
+  probe_step(s, &s->probe);
+  probe_step(s, &s->check);
+  if (s->now >= s->next_probe_at)
+    start_probe(s);
+  start_check(s);
+}
+
+static uint64_t probe_deadline(const struct probe *p, uint64_t d) {
   if (p->active && !p->acked && !p->indirect_sent && p->indirect_at < d)
     d = p->indirect_at;
   if (p->active && p->period_end < d)
     d = p->period_end;
+  return d;
+}
+
+uint64_t swim_probe_deadline(const struct swim *s) {
+  uint64_t d = s->leaving ? SWIM_NEVER : s->next_probe_at;
+  d = probe_deadline(&s->probe, d);
+  d = probe_deadline(&s->check, d);
+  if (!s->leaving && !s->check.active) {
+    uint64_t c = swim_check_deadline(s);
+    d = c < d ? c : d;
+  }
   for (size_t i = 0; i < SWIM_MAX_RELAYS; i++) {
     const struct relay *r = &s->relays[i];
     if (!r->active)
@@ -266,10 +301,19 @@ static bool ack_counts(const struct probe *p, const struct member *sender) {
   return p->indirect_sent && relay_index(p, sender) >= 0;
 }
 
+/* The probe (the round's or the check) an ack or nack is about. */
+static struct probe *probe_of(struct swim *s, uint64_t probe_id) {
+  if (s->probe.active && s->probe.probe_id == probe_id)
+    return &s->probe;
+  if (s->check.active && s->check.probe_id == probe_id)
+    return &s->check;
+  return NULL;
+}
+
 void swim_on_ack(struct swim *s, struct member *sender,
                  const struct mb_msg *msg) {
-  struct probe *p = &s->probe;
-  if (p->active && msg->probe_id == p->probe_id) {
+  struct probe *p = probe_of(s, msg->probe_id);
+  if (p != NULL) {
     if (!ack_counts(p, sender))
       return;
     p->acked = true;
@@ -326,10 +370,9 @@ void swim_on_ping_req(struct swim *s, const struct mb_addr *from,
  * must come from where we sent the request. */
 void swim_on_nack(struct swim *s, struct member *sender,
                   const struct mb_msg *msg) {
-  struct probe *p = &s->probe;
-  int i = relay_index(p, sender);
-  if (!p->active || msg->probe_id != p->probe_id || i < 0 ||
-      (p->nacked >> i & 1))
+  struct probe *p = probe_of(s, msg->probe_id);
+  int i = p != NULL ? relay_index(p, sender) : -1;
+  if (i < 0 || (p->nacked >> i & 1))
     return;
   p->nacked |= 1u << i;
   p->nacks_got++;

@@ -142,6 +142,10 @@ static void suspect(struct swim *s, struct member *m, const uint8_t *accuser,
     sp->start = s->now;
     add_accuser(m, sp, accuser, merged);
     update_deadline(s, m, sp);
+    /* A random moment in the next two minimum timeouts: by then a real
+     * failure usually has its second accuser and we send nothing. */
+    uint64_t t = min_timeout(s);
+    sp->check_at = s->now + t + mb_rng_below(&s->rng, 2 * t);
   }
   swim_set_state(s, m, SWIM_SUSPECT, why);
   s->stats.suspicions++;
@@ -150,8 +154,10 @@ static void suspect(struct swim *s, struct member *m, const uint8_t *accuser,
     tell_suspect(s, m);
 }
 
+/* Our claim becomes the one we hold about m (what a push-pull sends), and
+ * is gossiped when `news`. */
 static int sign_claim(struct swim *s, struct member *m,
-                      enum mb_record_kind kind) {
+                      enum mb_record_kind kind, bool news) {
   struct mb_claim c = {.incarnation = m->incarnation, .time_ms = swim_wall(s)};
   memcpy(c.subject, m->id, MB_NODE_ID_LEN);
   uint8_t buf[256];
@@ -161,40 +167,85 @@ static int sign_claim(struct swim *s, struct member *m,
   if (rc == MB_OK)
     rc = swim_blob_set(s, &m->claim, buf, len);
   struct bytes claim = {buf, len};
-  if (rc == MB_OK)
+  if (rc == MB_OK && news)
     swim_bcast_add(s, m->id, &claim, NULL);
   return rc;
 }
 
+static bool accused_by(const struct member *m, const struct suspect *sp,
+                       const uint8_t *ref) {
+  for (uint32_t i = 0; i < m->n_accusers; i++)
+    if (memcmp(sp->accusers[i], ref, MB_NODE_REF_LEN) == 0)
+      return true;
+  return false;
+}
+
+struct member *swim_suspect_to_check(struct swim *s) {
+  for (size_t i = 0; i < s->n_suspects; i++) {
+    struct suspect *sp = &s->suspects[i];
+    struct member *m = &s->m[sp->idx];
+    if (sp->checked || s->now < sp->check_at)
+      continue;
+    sp->checked = true; /* needed or not, once */
+    if (!accused_by(m, sp, s->ref) && !swim_verdict_backed(s, m, sp))
+      return m;
+  }
+  return NULL;
+}
+
+uint64_t swim_check_deadline(const struct swim *s) {
+  uint64_t d = SWIM_NEVER;
+  for (size_t i = 0; i < s->n_suspects; i++)
+    if (!s->suspects[i].checked && s->suspects[i].check_at < d)
+      d = s->suspects[i].check_at;
+  return d;
+}
+
+bool swim_accused_by_others(struct swim *s, const struct member *m) {
+  const struct suspect *sp = m->state == SWIM_SUSPECT ? suspect_of(s, m) : NULL;
+  if (sp == NULL)
+    return false;
+  return m->n_accusers > (accused_by(m, sp, s->ref) ? 1u : 0u);
+}
+
 /* Our own probe failed: we accuse, in writing.  If others already suspect
  * it, our accusation is an independent confirmation (Lifeguard §IV-B) and
- * is gossiped as such. */
+ * is gossiped as such, unless the evidence was complete without it: then
+ * it counts here and says nothing new to others (a crash in a large mesh
+ * would otherwise send a claim from every member that probes it before
+ * the verdict). */
 void swim_accuse(struct swim *s, struct member *m) {
   if (m->state == SWIM_SUSPECT) {
     struct suspect *sp = suspect_of(s, m);
-    if (sp != NULL && add_accuser(m, sp, s->ref, false) &&
-        sign_claim(s, m, MB_REC_SUSPECT) == MB_OK)
+    if (sp == NULL)
+      return;
+    bool backed = swim_verdict_backed(s, m, sp);
+    if (!add_accuser(m, sp, s->ref, false))
+      return;
+    if (backed || sign_claim(s, m, MB_REC_SUSPECT, true) == MB_OK)
       update_deadline(s, m, sp);
     return;
   }
-  if (m->state == SWIM_ALIVE && sign_claim(s, m, MB_REC_SUSPECT) == MB_OK)
+  if (m->state == SWIM_ALIVE && sign_claim(s, m, MB_REC_SUSPECT, true) == MB_OK)
     suspect(s, m, s->ref, SWIM_R_PROBE_FAILED, false);
 }
 
-/* The verdict.  A dead claim of ours goes out unless another member's is
- * already travelling: it says nothing new, and when each of 183 survivors
- * signed its own, one crash tripled a 500-member mesh's traffic.  Out of
- * memory the claim may be missing, but the verdict stands. */
+/* The verdict.  We sign a dead claim and keep it: a member that missed
+ * the accusations finds in our view one more signed accuser (push-pull
+ * sends it).  We gossip it only when no other member's is travelling: it
+ * says nothing new, and when each of 183 survivors gossiped its own, one
+ * crash tripled a 500-member mesh's traffic.  Out of memory the claim may
+ * be missing, but the verdict stands. */
 static void declare_dead(struct swim *s, struct member *m, struct suspect *sp,
                          enum swim_reason why) {
-  if (!sp->dead_claim_heard)
-    (void)sign_claim(s, m, MB_REC_DEAD);
+  (void)sign_claim(s, m, MB_REC_DEAD, !sp->dead_claim_heard);
   swim_set_state(s, m, SWIM_DEAD, why); /* removes sp */
 }
 
-/* A due suspicion: dead if the evidence backs it; otherwise the suspect is
- * told again and we look again a minimum timeout later, by when a real
- * failure has found its second accuser. */
+/* A due suspicion: dead if the evidence backs it.  Otherwise the suspect
+ * is told again, we compare views with a member soon (a member that holds
+ * it dead sends its claim: the gossip that carried the other accusations
+ * may have missed us), and we look again a minimum timeout later. */
 static void judge(struct swim *s, struct member *m, struct suspect *sp,
                   enum swim_reason why) {
   if (swim_verdict_backed(s, m, sp)) {
@@ -204,6 +255,7 @@ static void judge(struct swim *s, struct member *m, struct suspect *sp,
   s->stats.unbacked_timeouts++;
   sp->deadline = s->now + min_timeout(s);
   tell_suspect(s, m);
+  swim_push_pull_soon(s);
 }
 
 void swim_suspicion_tick(struct swim *s) {

@@ -72,6 +72,8 @@ struct suspect {
   uint8_t accusers[SWIM_MAX_ACCUSERS][MB_NODE_REF_LEN];
   uint8_t merged;        /* bit i: accuser i known from a merged view only */
   bool dead_claim_heard; /* another's dead claim travels: we sign none */
+  bool checked;          /* we probed it ourselves during this suspicion */
+  uint64_t check_at;     /* ... or will from then on, if still needed */
 };
 
 /* Members we see ALIVE (ourselves included), per failure domain. */
@@ -186,7 +188,9 @@ struct swim {
   /* probing */
   uint32_t *probe_order;
   size_t probe_len, probe_pos, probe_cap;
-  struct probe probe;
+
+  struct probe probe; /* the round's: one per protocol period */
+  struct probe check; /* of a suspect, alongside (swim_suspect_to_check) */
   uint64_t next_probe_at;
   uint32_t awareness;
   struct relay relays[SWIM_MAX_RELAYS];
@@ -315,6 +319,7 @@ void swim_on_nack(struct swim *s, struct member *sender,
 void swim_on_ping_req(struct swim *s, const struct mb_addr *from,
                       struct member *sender, const struct mb_msg *msg);
 void swim_probe_order_reset(struct swim *s);
+
 void swim_probe_insert(struct swim *s, size_t idx);
 uint64_t swim_scaled(const struct swim *s, uint32_t ms);
 
@@ -323,6 +328,12 @@ void swim_suspicion_tick(struct swim *s);
 uint64_t swim_suspicion_deadline(const struct swim *s);
 void swim_suspects_remove(struct swim *s, size_t idx);
 void swim_accuse(struct swim *s, struct member *m);
+/* A suspect due for a probe of our own, whose evidence is not complete
+ * without us (marked as checked), or NULL; and when the next one is due. */
+struct member *swim_suspect_to_check(struct swim *s);
+uint64_t swim_check_deadline(const struct swim *s);
+/* Does someone other than us accuse m? */
+bool swim_accused_by_others(struct swim *s, const struct member *m);
 int swim_apply_claim(struct swim *s, const struct mb_record *rec,
                      const uint8_t *raw, size_t len);
 
