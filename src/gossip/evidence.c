@@ -68,8 +68,10 @@ static uint32_t census_domains(const struct swim *s) {
 }
 
 /* The domain of an accuser we may count, or false when we do not: it is
- * unknown, or no longer live in our view (a member that failed may have
- * accused others while failing). */
+ * unknown, or not alive in our view.  A suspected accuser is no witness:
+ * a member on a lossy link, or cut off, fails its probes of everyone and
+ * is suspected itself, and two of them made a quorum against a healthy
+ * member (Rapid's experiment: 10 of 1000 members at 80 % loss). */
 static bool accuser_domain(struct swim *s, const uint8_t *ref,
                            uint32_t *domain) {
   if (memcmp(ref, s->ref, MB_NODE_REF_LEN) == 0) {
@@ -77,7 +79,7 @@ static bool accuser_domain(struct swim *s, const uint8_t *ref,
     return true;
   }
   const struct member *a = swim_member_by_ref(s, ref);
-  if (a == NULL || !swim_is_live(a))
+  if (a == NULL || a->state != SWIM_ALIVE)
     return false;
   *domain = a->domain_hash;
   return true;
