@@ -46,6 +46,22 @@ meshbeat_sim_test(join1000 600 --standin-crypto)
 meshbeat_sim_test(joinstorm 600 --standin-crypto)
 meshbeat_sim_test(restart_all 120)
 
+# Adversity: no healthy member is declared dead by anyone, each over
+# several seeds (the file's own first).  docs/sim.md gives the bounds.
+meshbeat_sim_seeds(flapping 120 SEEDS 31 1 2)
+meshbeat_sim_seeds(mute 120 SEEDS 37 1 2)
+meshbeat_sim_seeds(partition3 120 SEEDS 41 1 2 3)
+meshbeat_sim_seeds(malicious 120 SEEDS 53 1 2)
+meshbeat_sim_seeds(frozen 120 SEEDS 1 2)
+meshbeat_sim_seeds(crash64 120 SEEDS 1 2 3)
+# Rapid's two experiments at 1000 nodes (stand-in signatures, set in the
+# files): about a minute of wall time each, so one seed, and label `heavy`
+# (the ASan run leaves them out: make test-asan).
+foreach(name lossy_rapid ingress_flap)
+  meshbeat_sim_test(${name} 900)
+  set_tests_properties(sim_${name} PROPERTIES LABELS "sim;heavy")
+endforeach()
+
 # Determinism: the scenario checks itself (`expect trace_hash stable` runs
 # it twice in one process); this runs it twice more as separate processes
 # and compares the printed hashes, and checks another seed differs.

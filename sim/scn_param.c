@@ -34,6 +34,7 @@ static const struct {
     F(push_pull_interval_ms, P_MS),
     F(reconnect_interval_ms, P_MS),
     F(dead_keep_ms, P_MS),
+    F(flap_hold_ms, P_MS),
     F(budget, P_U32),
     F(require_cert, P_BOOL),
     F(cert_skew_s, P_SKEW_S),
