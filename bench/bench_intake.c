@@ -483,7 +483,7 @@ static double clock_overhead_us(void) {
 struct result {
   double median_us, p99_us; /* minimum over batches */
   double mean_bytes;
-  uint64_t datagrams;
+  uint64_t fed, timed; /* datagrams, summed over batches */
   uint64_t rejected[SWIM_REJ_COUNT_]; /* summed over batches */
 };
 
@@ -597,7 +597,8 @@ static int run_batch(struct world *w, const struct kind *k, struct batch *b,
     res->median_us = med;
   if (bi == 0 || p99 < res->p99_us)
     res->p99_us = p99;
-  res->datagrams += n;
+  res->fed += b->n;
+  res->timed += n;
   res->mean_bytes = (double)bytes / (double)b->n;
   fprintf(stderr,
           "  %-14s batch %d: %zu datagrams (%zu timed), median %8.2f us,"
@@ -682,10 +683,12 @@ static void print_json(const struct result *r, int batches, bool quick) {
     const struct kind *k = &kinds[i];
     printf("{\"bench\":\"intake\",\"quick\":%s,\"kind\":\"%s\","
            "\"outcome\":\"%s\",\"bytes\":%.0f,\"batches\":%d,"
-           "\"datagrams\":%llu,\"median_us\":%.3f,\"p99_us\":%.3f,"
+           "\"fed\":%llu,\"timed\":%llu,\"median_us\":%.3f,"
+           "\"p99_us\":%.3f,"
            "\"rejected\":{",
            quick ? "true" : "false", k->key, outcome(k),
-           r[i].mean_bytes, batches, (unsigned long long)r[i].datagrams,
+           r[i].mean_bytes, batches, (unsigned long long)r[i].fed,
+           (unsigned long long)r[i].timed,
            r[i].median_us, r[i].p99_us);
     for (int c = 0; c < SWIM_REJ_COUNT_; c++)
       printf("%s\"%s\":%llu", c ? "," : "", reject_key(c),
