@@ -389,21 +389,17 @@ static int make_other_cluster(struct world *w, struct batch *b) {
   return member_msg(w, b, MB_MSG_PING, OTHER_CLUSTER);
 }
 
-static void stats_of(struct swim *s, struct swim_stats *st) {
-  swim_get_stats(s, st);
-}
-
 /* Genuine pings, fed once untimed and accepted, then timed again. */
 static int make_replay(struct world *w, struct batch *b) {
   int rc = make_ping(w, b);
   struct swim_stats before, after;
-  stats_of(w->core, &before);
+  swim_get_stats(w->core, &before);
   struct mb_addr from = {.family = 4, .ip = {10, 1, 0, 1}, .port = 7946};
   for (size_t i = 0; rc == MB_OK && i < b->n; i++) {
     swim_receive(w->core, NOW_MS, &from, slot(b, i), b->len[i]);
     drain(w->core);
   }
-  stats_of(w->core, &after);
+  swim_get_stats(w->core, &after);
   for (int r = 0; r < SWIM_REJ_COUNT_; r++)
     if (after.rejected[r] != before.rejected[r])
       rc = MB_EINVAL; /* the originals were not all accepted */
@@ -561,7 +557,7 @@ static int run_batch(struct world *w, const struct kind *k, struct batch *b,
     return rc;
   }
   struct swim_stats s0, s1;
-  stats_of(w->core, &s0);
+  swim_get_stats(w->core, &s0);
   size_t members0 = swim_member_count(w->core);
   size_t bytes = 0;
   /* Each datagram is first copied where the agent's recvmmsg puts it, one
@@ -583,7 +579,7 @@ static int run_batch(struct world *w, const struct kind *k, struct batch *b,
   t += warm, n -= warm;
   for (size_t i = 0; i < b->n; i++)
     bytes += b->len[i];
-  stats_of(w->core, &s1);
+  swim_get_stats(w->core, &s1);
   uint64_t d[SWIM_REJ_COUNT_];
   for (int r = 0; r < SWIM_REJ_COUNT_; r++) {
     d[r] = s1.rejected[r] - s0.rejected[r];
