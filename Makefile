@@ -37,6 +37,7 @@ test-asan: deps
 
 bench: build
 	$(BUILD)/bench/bench_wire
+	$(BUILD)/bench/bench_intake
 	/usr/bin/python3 bench/bench_sim.py $(BUILD)/sim/meshbeat-sim 64 256 1000s
 
 fuzz: deps
