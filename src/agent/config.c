@@ -86,6 +86,7 @@ static const struct setting settings[] = {
     {"gossip.dead_quorum", NULL, NULL, K_U32, SWIM(dead_quorum), NULL},
     {"gossip.awareness_max", NULL, NULL, K_U32, SWIM(awareness_max), NULL},
     {"gossip.dead_keep_ms", NULL, NULL, K_U32, SWIM(dead_keep_ms), NULL},
+    {"gossip.flap_hold_ms", NULL, NULL, K_U32, SWIM(flap_hold_ms), NULL},
     {"gossip.retransmit_mult", NULL, NULL, K_U32, SWIM(retransmit_mult), NULL},
     {"gossip.gossip_interval_ms", NULL, NULL, K_U32, SWIM(gossip_interval_ms),
      NULL},

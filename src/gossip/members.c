@@ -218,6 +218,8 @@ void swim_set_state(struct swim *s, struct member *m, enum swim_state to,
     swim_census_in(s, m);
   if (from == SWIM_SUSPECT && to != SWIM_SUSPECT)
     swim_suspects_remove(s, swim_member_index(s, m));
+  if (to == SWIM_DEAD && from != SWIM_DEAD && !m->is_self)
+    swim_flap_death(s, m);
   if (!m->is_self)
     emit(s, m, from, why);
 }

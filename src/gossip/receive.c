@@ -2,74 +2,34 @@
  * Intake of one datagram.  Bad input is normal input: whatever fails here is
  * counted and dropped, changes no state and gets no reply.
  *
- *   parse (strict, no allocation) -> not from ourselves -> admission (a
- *   valid certificate for the sender, known or carried) -> replay window
- *   check -> signature -> replay commit -> records -> the message.
+ *   parse (strict, no allocation) -> not from ourselves -> the sender is
+ *   a member we hold a certificate of, or carries one naming it ->
+ *   replay window check -> a stranger's certificate (admission.c) ->
+ *   signature -> replay commit -> records -> the message.
+ *
+ * Every check before the signature costs well under a microsecond; a
+ * datagram makes us verify at most its sender's certificate (strangers
+ * only, within a budget) and its signature before it is authenticated.
  */
 #include "swim_internal.h"
 
 #include <string.h>
 
-/* Certificates go through the shared cache too: an authority signature is
- * checked once per certificate, not once per receiver and datagram. */
-int swim_admit_cert(struct swim *s, const uint8_t *p, size_t len,
-                    struct mb_cert *out) {
-  return mb_cert_verify_cached(s->vc, p, len, s->cfg.authority,
-                               swim_wall(s) / 1000, s->cfg.cert_skew_s, out);
-}
-
-/* Admitted certificates carried by one datagram, by node id. */
-struct carried {
-  size_t n;
-  struct mb_cert cert[MB_WIRE_MAX_CERTS];
-  const struct mb_bytes *raw[MB_WIRE_MAX_CERTS];
-};
-
-static void admit_carried(struct swim *s, const struct mb_datagram *d,
-                          struct carried *c) {
-  c->n = 0;
-  for (size_t i = 0; i < d->n_certs; i++)
-    if (swim_admit_cert(s, d->certs[i].p, d->certs[i].len, &c->cert[c->n]) ==
-        MB_OK)
-      c->raw[c->n++] = &d->certs[i];
-}
-
-static const struct mb_cert *carried_for(const struct carried *c,
-                                         const uint8_t *id, size_t *i) {
-  for (*i = 0; *i < c->n; (*i)++)
-    if (memcmp(c->cert[*i].node_id, id, MB_NODE_ID_LEN) == 0)
-      return &c->cert[*i];
-  return NULL;
-}
-
-/* Is this node admitted, by a certificate we hold or one carried here? */
-static bool admitted(struct swim *s, const uint8_t *id,
-                     const struct carried *c) {
-  if (!s->cfg.require_cert)
-    return true;
-  struct member *m = swim_member_by_id(s, id);
-  if (m != NULL && m->cert.p != NULL &&
-      swim_wall(s) / 1000 - s->cfg.cert_skew_s <= m->cert_expires)
-    return true;
-  size_t i;
-  return carried_for(c, id, &i) != NULL;
-}
-
 static void apply_record(struct swim *s, const struct mb_bytes *raw,
-                         const struct carried *c) {
+                         struct swim_carried *c) {
   struct mb_record rec;
   if (mb_wire_record_open(s->vc, raw->p, raw->len, s->aad, s->aad_len, &rec) !=
           MB_OK ||
-      !admitted(s, rec.envelope.kid, c)) {
+      !swim_admitted(s, rec.envelope.kid, c)) {
     s->stats.rejected[SWIM_REJ_RECORD]++;
     return;
   }
   if (rec.kind == MB_REC_HEARTBEAT) {
     size_t i;
-    const struct mb_cert *ct = carried_for(c, rec.envelope.kid, &i);
+    const struct mb_cert *ct = swim_carried_admit(s, c, rec.envelope.kid, &i);
     struct bytes cert = {0};
     if (ct != NULL)
-      cert = (struct bytes){(uint8_t *)c->raw[i]->p, c->raw[i]->len};
+      cert = (struct bytes){(uint8_t *)c->raw[i].p, c->raw[i].len};
     swim_apply_heartbeat(s, &rec, raw->p, raw->len, ct ? &cert : NULL,
                          ct ? ct->expires_at : 0);
   } else if (rec.kind == MB_REC_SUSPECT || rec.kind == MB_REC_DEAD) {
@@ -84,8 +44,8 @@ int swim_restore(struct swim *s, uint64_t now, const uint8_t *record,
   struct mb_datagram d = {.n_records = 1, .n_certs = cert_len > 0};
   d.records[0] = (struct mb_bytes){record, record_len};
   d.certs[0] = (struct mb_bytes){cert, cert_len};
-  struct carried c;
-  admit_carried(s, &d, &c);
+  struct swim_carried c;
+  swim_carried_init(&c, &d);
   uint64_t rejected = s->stats.rejected[SWIM_REJ_RECORD];
   s->intake_quiet = true;
   apply_record(s, &d.records[0], &c);
@@ -102,11 +62,11 @@ int swim_restore(struct swim *s, uint64_t now, const uint8_t *record,
  * and, counted, it got our acks without a certificate in join storms,
  * could not admit them, and the prober suspected us. */
 static void note_sender(struct swim *s, struct member *m,
-                        const struct mb_datagram *d, const struct carried *c) {
+                        const struct mb_datagram *d, struct swim_carried *c) {
   size_t i;
-  const struct mb_cert *ct = carried_for(c, m->id, &i);
+  const struct mb_cert *ct = swim_carried_admit(s, c, m->id, &i);
   if (ct != NULL &&
-      swim_blob_set(s, &m->cert, c->raw[i]->p, c->raw[i]->len) == MB_OK)
+      swim_blob_set(s, &m->cert, c->raw[i].p, c->raw[i].len) == MB_OK)
     m->cert_expires = ct->expires_at;
   enum mb_msg_kind k = d->msg.kind;
   if (k == MB_MSG_PING_REQ || k == MB_MSG_GOSSIP || k == MB_MSG_PUSH_PULL) {
@@ -205,17 +165,34 @@ static bool merged_view(const struct mb_datagram *d) {
          k == MB_MSG_JOIN;
 }
 
+/* A stranger's certificate for its own kid: the one certificate a
+ * datagram may make us check before it is authenticated. */
+static bool stranger_admitted(struct swim *s, const struct mb_addr *from,
+                              struct swim_carried *c, const uint8_t *kid) {
+  size_t i;
+  if (!swim_stranger_check_allowed(s, from, c, kid))
+    return false;
+  if (swim_carried_admit(s, c, kid, &i) != NULL)
+    return true;
+  swim_stranger_check_failed(s, from);
+  return false;
+}
+
 /* Checks everything about the datagram before anything is applied. */
-static int check_datagram(struct swim *s, const struct mb_datagram *d,
-                          const struct carried *c) {
+static int check_datagram(struct swim *s, const struct mb_addr *from,
+                          const struct mb_datagram *d,
+                          struct swim_carried *c) {
   const uint8_t *kid = d->envelope.kid;
   if (memcmp(kid, s->id.pk, MB_NODE_ID_LEN) == 0)
     return SWIM_REJ_SELF;
-  if (!admitted(s, kid, c))
+  bool known = !s->cfg.require_cert || swim_holds_cert(s, kid);
+  if (!known && !swim_carries_cert_for(c, kid))
     return SWIM_REJ_ADMISSION;
   const struct mb_replay_window *w = window_of(s, kid);
   if (w != NULL && mb_replay_check(w, d->seq) != MB_OK)
     return SWIM_REJ_REPLAY;
+  if (!known && !stranger_admitted(s, from, c, kid))
+    return SWIM_REJ_ADMISSION;
   const struct mb_sig_scheme *scheme = s->vc ? mb_vcache_scheme(s->vc) : NULL;
   if (mb_wire_datagram_verify_scheme(scheme, d, s->aad, s->aad_len) != MB_OK)
     return SWIM_REJ_SIGNATURE;
@@ -225,7 +202,7 @@ static int check_datagram(struct swim *s, const struct mb_datagram *d,
 void swim_receive(struct swim *s, uint64_t now, const struct mb_addr *from,
                   const uint8_t *buf, size_t len) {
   struct mb_datagram d;
-  struct carried c;
+  struct swim_carried c;
   s->now = now;
   s->stats.recv_datagrams++;
   s->stats.recv_bytes += len;
@@ -234,8 +211,8 @@ void swim_receive(struct swim *s, uint64_t now, const struct mb_addr *from,
     s->stats.rejected[SWIM_REJ_MALFORMED]++;
     return;
   }
-  admit_carried(s, &d, &c);
-  int why = check_datagram(s, &d, &c);
+  swim_carried_init(&c, &d);
+  int why = check_datagram(s, from, &d, &c);
   if (why >= 0) {
     s->stats.rejected[why]++;
     return;

@@ -26,6 +26,7 @@ void swim_config_default(struct swim_config *c) {
   c->push_pull_interval_ms = 30000;
   c->reconnect_interval_ms = 5000;
   c->dead_keep_ms = 3600000;
+  c->flap_hold_ms = 60000;
   c->budget = MB_WIRE_DEFAULT_BUDGET;
   c->seed = 1;
   c->cert_skew_s = 300;
@@ -142,6 +143,7 @@ void swim_tick(struct swim *s, uint64_t now) {
   if (s->left)
     return;
   swim_suspicion_tick(s);
+  swim_flap_tick(s);
   swim_probe_tick(s);
   swim_antientropy_tick(s);
 }
@@ -151,6 +153,9 @@ uint64_t swim_next_deadline(const struct swim *s) {
     return SWIM_NEVER;
   uint64_t d = swim_probe_deadline(s);
   uint64_t x = swim_suspicion_deadline(s);
+  if (x < d)
+    d = x;
+  x = swim_flap_deadline(s);
   if (x < d)
     d = x;
   x = swim_antientropy_deadline(s);

@@ -71,6 +71,9 @@ struct swim_config {
   uint32_t push_pull_interval_ms; /* 30000, scaled up above 32 members */
   uint32_t reconnect_interval_ms; /* 5000: try one dead member for re-merge */
   uint32_t dead_keep_ms;          /* 3600000: forget dead/left after this */
+  uint32_t flap_hold_ms;          /* 60000: a member back from its third
+                                     death within an hour stays out this
+                                     long, doubling; 0: no damping */
   uint32_t budget;                /* 1400: UDP payload bytes, at least
                                      SWIM_MIN_BUDGET */
   uint64_t seed;                  /* randomness of probe order and peers */
@@ -203,6 +206,7 @@ struct swim_stats {
   uint64_t rejected[8]; /* by enum swim_reject */
   uint64_t probes, probe_failures, suspicions, refutations;
   uint64_t unbacked_timeouts; /* suspicions due without a quorum: no verdict */
+  uint64_t flap_holds;        /* members held out after dying again */
 };
 
 enum swim_reject {

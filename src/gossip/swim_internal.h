@@ -8,9 +8,11 @@
  *   news.c         the news queue: summary entries relayed in gossip
  *   send.c         building signed datagrams within the budget
  *   receive.c      intake: parse, admission, replay, verify, apply records
+ *   admission.c    certificates held and carried, checked when needed
  *   probe.c        probing, indirect probes, relays, local health
  *   suspicion.c    suspicion timeouts, confirmations, dead declarations
  *   evidence.c     what a verdict needs: a quorum of accusers, domains
+ *   flap.c         holding out members that keep dying and coming back
  *   antientropy.c  join, push-pull, reconnect to dead members, leave
  */
 #ifndef MESHBEAT_SWIM_INTERNAL_H
@@ -21,6 +23,7 @@
 #define SWIM_MAX_ACCUSERS 8 /* distinct accusers remembered per suspicion */
 #define SWIM_MAX_RELAYS 64  /* indirect probes we run for others at once */
 #define SWIM_NEVER UINT64_MAX
+#define SWIM_FLAPS 32 /* members whose recent deaths we count (flap.c) */
 
 /* Interned (mb_blob_get): shared with every other holder of the same
  * bytes, released with swim_bytes_free. */
@@ -74,6 +77,16 @@ struct suspect {
   bool dead_claim_heard; /* another's dead claim travels: we sign none */
   bool checked;          /* we probed it ourselves during this suspicion */
   uint64_t check_at;     /* ... or will from then on, if still needed */
+};
+
+/* A member that died lately: how often, and whether it is held out. */
+struct flap {
+  uint8_t ref[MB_NODE_REF_LEN];
+  uint16_t deaths;   /* within the window; 0: a free entry */
+  bool hold_over;    /* its hold ended (re-admitted if alive) */
+  uint64_t last_death;
+  uint64_t incarnation; /* at its last death */
+  uint64_t held_until;  /* 0: not held since its last death */
 };
 
 /* Members we see ALIVE (ourselves included), per failure domain. */
@@ -139,6 +152,14 @@ struct relay {
   uint8_t origin_ref[MB_NODE_REF_LEN]; /* a member: it holds our cert */
   uint8_t target_ref[MB_NODE_REF_LEN]; /* only its ack is forwarded */
   uint64_t nack_at, expires;
+};
+
+/* Sources whose strangers' certificates failed lately (admission.c). */
+#define SWIM_FAILURE_SOURCES 64
+struct source_failures {
+  uint64_t key; /* hash of the address */
+  uint64_t since;
+  uint32_t count;
 };
 
 /* Replay windows of admitted senders that are not (yet) members: a joiner
@@ -222,6 +243,7 @@ struct swim {
   bool intake_quiet; /* records being applied are not news to relay */
   bool intake_merged; /* ... and came in a merged view (push-pull) */
   struct swim_census census;
+  struct flap flaps[SWIM_FLAPS];
   struct recent_pull pulls[SWIM_RECENT_PULLS];
   uint32_t pulls_next;
 
@@ -233,6 +255,9 @@ struct swim {
 
   struct stranger strangers[SWIM_STRANGERS];
   uint64_t stranger_clock;
+  struct source_failures failures[SWIM_FAILURE_SOURCES];
+  uint64_t checks_since; /* strangers' certificate checks: this second's */
+  uint32_t checks_left;
 
   struct swim_stats stats;
 };
@@ -304,8 +329,37 @@ void swim_dgram_begin(struct swim *s, struct mb_dgram_builder *b,
 
 /* receive.c: see swim_receive in swim.h */
 void swim_stranger_adopt(struct swim *s, struct member *m);
+
+/* admission.c: certificates held and carried, checked only when needed */
+enum swim_cert_state {
+  SWIM_CERT_UNCHECKED,
+  SWIM_CERT_ADMITTED,
+  SWIM_CERT_REFUSED
+};
+/* The certificates one datagram carries: decoded when it arrives, their
+ * signatures checked one by one when a node needs admitting. */
+struct swim_carried {
+  size_t n;
+  struct mb_bytes raw[MB_WIRE_MAX_CERTS];
+  struct mb_cert cert[MB_WIRE_MAX_CERTS];
+  uint8_t state[MB_WIRE_MAX_CERTS]; /* enum swim_cert_state */
+};
 int swim_admit_cert(struct swim *s, const uint8_t *p, size_t len,
                     struct mb_cert *out);
+void swim_carried_init(struct swim_carried *c, const struct mb_datagram *d);
+/* The admitted carried certificate for id (checked now if need be) and
+ * its index, or NULL. */
+const struct mb_cert *swim_carried_admit(struct swim *s, struct swim_carried *c,
+                                         const uint8_t *id, size_t *idx);
+bool swim_carries_cert_for(const struct swim_carried *c, const uint8_t *id);
+/* Do we hold a valid certificate of this member? */
+bool swim_holds_cert(struct swim *s, const uint8_t *id);
+/* Admitted by a certificate held or carried (or no admission at all). */
+bool swim_admitted(struct swim *s, const uint8_t *id, struct swim_carried *c);
+bool swim_stranger_check_allowed(struct swim *s, const struct mb_addr *from,
+                                 const struct swim_carried *c,
+                                 const uint8_t *kid);
+void swim_stranger_check_failed(struct swim *s, const struct mb_addr *from);
 
 /* probe.c */
 void swim_probe_tick(struct swim *s);
@@ -348,7 +402,18 @@ uint32_t swim_quorum(const struct swim *s);
 bool swim_verdict_backed(struct swim *s, const struct member *m,
                          const struct suspect *sp);
 
+/* flap.c */
+void swim_flap_death(struct swim *s, const struct member *m);
+/* Must m, dead and back with a newer record, stay out for now? */
+bool swim_flap_hold(struct swim *s, const struct member *m);
+void swim_flap_tick(struct swim *s);
+/* Is m held out now?  (Not worth a reconnect: we know it is there.) */
+bool swim_flap_holding(struct swim *s, const struct member *m);
+uint64_t swim_flap_deadline(const struct swim *s);
+
 /* antientropy.c */
+/* A held-out member whose hold ended, alive by its record: back in. */
+void swim_member_readmit(struct swim *s, struct member *m);
 struct swim_subset {
   const uint32_t *idx; /* member indices, or NULL for every member */
   size_t n;
