@@ -46,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -464,11 +465,15 @@ static void flood(struct attacker *a) {
   }
   if (a->member_name != NULL)
     leave(a);
-  printf("{\"mode\":\"%s\",\"sent\":%llu,\"seconds\":%.3f,"
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+               ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
+  printf("{\"mode\":\"%s\",\"sent\":%llu,\"seconds\":%.3f,\"cpu_s\":%.2f,"
          "\"rate_per_s\":%.0f,\"replies\":%llu,\"reply_bytes\":%llu,"
          "\"send_errors\":%llu,\"incarnation\":%llu,\"claims_signed\":%llu,"
          "\"acks_sent\":%llu,\"refutations\":%llu}\n",
-         mode_names[a->mode], (unsigned long long)a->sent, elapsed,
+         mode_names[a->mode], (unsigned long long)a->sent, elapsed, cpu,
          (double)a->sent / elapsed, (unsigned long long)a->replies,
          (unsigned long long)a->reply_bytes,
          (unsigned long long)a->send_errors,

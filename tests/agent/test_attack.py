@@ -28,7 +28,6 @@ import datetime
 import json
 import os
 import re
-import resource
 import signal
 import subprocess
 import sys
@@ -130,11 +129,6 @@ def others_top(before, after, exclude):
     return dict(sorted(grew.items(), key=lambda kv: -kv[1])[:4])
 
 
-def children_cpu_s():
-    r = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return r.ru_utime + r.ru_stime
-
-
 def when(ev):
     return datetime.datetime.fromisoformat(
         ev["time"].replace("Z", "+00:00")).timestamp()
@@ -231,22 +225,23 @@ def measure(mesh, targets, run):
     sent0 = {a.name: (agent_pid(a), sent_total(a)) for a in mesh.agents_up()}
     agents_cpu0 = {a.name: (agent_pid(a), cpu_s(agent_pid(a)))
                    for a in mesh.agents_up()}
-    busy0, kids0 = machine_busy_s(), children_cpu_s()
+    busy0 = machine_busy_s()
     procs0 = all_process_cpu()
     for i in targets:
         a = mesh.agents[i]
         rej, recv = counters(a)
         before[i] = (agent_pid(a), cpu_s(agent_pid(a)), rej, recv)
     result = run()
-    busy, kids = machine_busy_s() - busy0, children_cpu_s() - kids0
+    busy = machine_busy_s() - busy0
+    kids = result.get("cpu_s", 0.0)  # the attacker's own account
     others = others_top(procs0, all_process_cpu(), {os.getpid()})
     agents_cpu = 0.0
     for a in mesh.agents_up():
         pid, c0 = agents_cpu0[a.name]
         agents_cpu += cpu_s(agent_pid(a)) - (c0 if agent_pid(a) == pid else 0)
-    # Where the machine's CPU went: the agents, the attacker (and the odd
-    # CLI call: waited children), and everything else on the machine,
-    # which on a shared 2-core box can starve the agents by itself.
+    # Where the machine's CPU went: the agents, the attacker, and the rest
+    # (the kernel's packet work not charged to them, and other processes:
+    # on a shared 2-core box these alone can starve the agents).
     result["cpu"] = {"machine_busy_s": round(busy, 2),
                      "agents_s": round(agents_cpu, 2),
                      "attacker_s": round(kids, 2),
