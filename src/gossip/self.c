@@ -40,6 +40,17 @@ int swim_self_sign(struct swim *s, enum mb_hb_status status) {
   return rc;
 }
 
+/*
+ * At most one refutation per REFUTE_GAP_MS: a claim about the incarnation
+ * we hold comes due again at the end of the gap.  A malicious member that
+ * accuses each new incarnation the moment it sees it otherwise drove us
+ * through 6 000 incarnations in 40 s, every one signed, gossiped to the
+ * whole mesh and written to disk (tests/agent/test_attack.py).  An honest
+ * accusation of the incarnation we just took is rare, and its suspicion
+ * lasts far longer than the gap.
+ */
+#define REFUTE_GAP_MS 500
+
 void swim_refute(struct swim *s, uint64_t accused_incarnation) {
   struct member *me = &s->m[s->self_idx];
   /* Saturates: a wrapped incarnation would start a new life below every
@@ -47,6 +58,13 @@ void swim_refute(struct swim *s, uint64_t accused_incarnation) {
   if (s->leaving || accused_incarnation < me->incarnation ||
       accused_incarnation == UINT64_MAX)
     return;
+  if (s->refuted_at != 0 && s->now < s->refuted_at + REFUTE_GAP_MS &&
+      accused_incarnation == me->incarnation) {
+    s->refute_due = true;
+    return;
+  }
+  s->refuted_at = s->now;
+  s->refute_due = false;
   swim_view_out(s, me);
   me->incarnation = accused_incarnation + 1;
   swim_view_in(s, me);
@@ -59,4 +77,13 @@ void swim_refute(struct swim *s, uint64_t accused_incarnation) {
     swim_bcast_add(s, me->id, &rec, NULL);
     s->self_news_at = s->now;
   }
+}
+
+void swim_self_tick(struct swim *s) {
+  if (s->refute_due && s->now >= s->refuted_at + REFUTE_GAP_MS)
+    swim_refute(s, s->m[s->self_idx].incarnation);
+}
+
+uint64_t swim_self_deadline(const struct swim *s) {
+  return s->refute_due ? s->refuted_at + REFUTE_GAP_MS : SWIM_NEVER;
 }

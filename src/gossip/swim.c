@@ -142,6 +142,7 @@ void swim_tick(struct swim *s, uint64_t now) {
   s->now = now;
   if (s->left)
     return;
+  swim_self_tick(s);
   swim_suspicion_tick(s);
   swim_flap_tick(s);
   swim_probe_tick(s);
@@ -156,6 +157,9 @@ uint64_t swim_next_deadline(const struct swim *s) {
   if (x < d)
     d = x;
   x = swim_flap_deadline(s);
+  if (x < d)
+    d = x;
+  x = swim_self_deadline(s);
   if (x < d)
     d = x;
   x = swim_antientropy_deadline(s);

@@ -231,6 +231,8 @@ struct swim {
   uint64_t next_push_pull_at, next_reconnect_at, last_push_pull_at;
   uint32_t follow_ups; /* comparisons after news, at doubling gaps */
   uint64_t self_news_at; /* our record last went out as news (or start) */
+  uint64_t refuted_at;   /* our last refutation (0: none) */
+  bool refute_due;       /* a claim of our incarnation awaits the gap */
   uint64_t views_agreed_at; /* a member's digest last matched our view */
   uint64_t view_sum[2];     /* the view digest, kept as members change */
   struct mb_addr *seeds;
@@ -286,6 +288,9 @@ size_t swim_member_index(const struct swim *s, const struct member *m);
 /* self.c */
 int swim_self_sign(struct swim *s, enum mb_hb_status status);
 void swim_refute(struct swim *s, uint64_t accused_incarnation);
+/* A refutation held back by the gap between two (self.c) is due. */
+void swim_self_tick(struct swim *s);
+uint64_t swim_self_deadline(const struct swim *s);
 int64_t swim_wall(const struct swim *s);
 
 /* broadcast.c: records to piggyback; queuing one drops the subject's news */
