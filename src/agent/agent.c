@@ -314,6 +314,7 @@ static void start_handles(struct agent *a) {
 static int start(struct agent *a) {
   uint64_t incarnation;
   int rc = agent_store_open(a, &incarnation);
+  a->stored_incarnation = incarnation;
   if (rc == MB_OK)
     rc = load_key(a);
   if (rc == MB_OK)

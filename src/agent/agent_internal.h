@@ -50,6 +50,7 @@ struct agent {
   struct agent_counters counters;
   bool stopping;
   bool store_ok; /* the last commit succeeded */
+  uint64_t stored_incarnation; /* ours, durably: never reused */
   /* fsync runs in libuv's thread pool, one at a time (see persist.c) */
   uv_work_t sync_work;
   bool sync_running, sync_again;

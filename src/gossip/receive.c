@@ -178,6 +178,22 @@ static bool stranger_admitted(struct swim *s, const struct mb_addr *from,
   return false;
 }
 
+/* Our record in answer to claims about us: ANSWERS_PER_S a second.  An
+ * honest mesh accuses us a few times per suspicion; a malicious member
+ * sending 20 000 claims a second drew as many records back. */
+#define ANSWERS_PER_S 20
+
+static bool answer_allowed(struct swim *s) {
+  if (s->now - s->answers_since >= 1000) {
+    s->answers_since = s->now;
+    s->answers_left = ANSWERS_PER_S;
+  }
+  if (s->answers_left == 0)
+    return false;
+  s->answers_left--;
+  return true;
+}
+
 /* Checks everything about the datagram before anything is applied. */
 static int check_datagram(struct swim *s, const struct mb_addr *from,
                           const struct mb_datagram *d,
@@ -231,7 +247,8 @@ void swim_receive(struct swim *s, uint64_t now, const struct mb_addr *from,
     mb_replay_commit(&stranger_take(s, d.envelope.kid)->window, d.seq);
   }
   dispatch(s, from, sender, &d);
-  if (s->accused_us && d.msg.kind != MB_MSG_PING && !s->leaving) {
+  if (s->accused_us && d.msg.kind != MB_MSG_PING && !s->leaving &&
+      answer_allowed(s)) {
     struct mb_msg msg = {.kind = MB_MSG_GOSSIP};
     swim_send(s, from, sender, &msg, false);
   }

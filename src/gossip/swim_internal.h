@@ -260,6 +260,8 @@ struct swim {
   struct source_failures failures[SWIM_FAILURE_SOURCES];
   uint64_t checks_since; /* strangers' certificate checks: this second's */
   uint32_t checks_left;
+  uint64_t answers_since; /* our record sent to accusers: this second's */
+  uint32_t answers_left;
 
   struct swim_stats stats;
 };

@@ -375,6 +375,25 @@ def table(results):
 VICTIM_NAME = f"n{VICTIM}"
 
 
+def survives_kill9(mesh):
+    """The claims drove the victim's incarnation up by refutation: after a
+    kill -9 it must start above it, from its own store, before it hears
+    anything from the mesh (a refuted 1032 used to come back as 32)."""
+    victim = mesh.agents[VICTIM]
+    before = victim.call("info")["incarnation"]
+    victim.kill(signal.SIGKILL)
+    victim.start(join=())
+    after = victim.call("info")["incarnation"]
+    print(f"kill -9 after refutations: incarnation {before} -> {after}",
+          flush=True)
+    if after <= before:
+        raise MeshError(f"refuted incarnation {before} not persisted: "
+                        f"restarted at {after}")
+    mesh.wait(mesh.all_see_all, "the victim back in every view", SETTLE_S)
+    mesh.judge_events({a.name for a in mesh.agents_up()}, time.time())
+    mesh.suspect_since.clear()  # a real death and restart: not judged
+
+
 def test_attack(mesh, modes, seconds, json_path):
     mesh.all_see_all = lambda: all_see_all(mesh)
     mesh.start_mesh()
@@ -407,6 +426,11 @@ def test_attack(mesh, modes, seconds, json_path):
         if r["settled_s"] is None:
             failures.append(f"{mode}: {r['not_settled']}")
         mesh.suspect_since.clear()  # a failure is reported once
+    if any(m in modes for m in ("dead-claims", "suspect-claims")):
+        try:
+            survives_kill9(mesh)
+        except MeshError as e:
+            failures.append(str(e))
     print(table(results))
     report = {"seconds_per_mode": seconds, "victim": VICTIM_NAME,
               "cpus": os.cpu_count(), "modes": results}
