@@ -71,8 +71,44 @@ static int read_file(const char *path, uint8_t *buf, size_t cap, size_t *len) {
   return too_big ? MB_ETOOBIG : MB_OK;
 }
 
+/* No authority: an open mesh, which admits anyone who knows the cluster
+ * name and answers a spoofed join with its whole view (14 KB of spoofed
+ * joins drew 370 KB at their victim).  Only on loopback, or where the
+ * operator says so with authority = "none". */
+bool agent_open_mesh(const struct agent *a) {
+  return a->cfg->authority[0] == '\0' ||
+         strcmp(a->cfg->authority, "none") == 0;
+}
+
+static bool bound_to_loopback(const struct agent *a) {
+  struct mb_addr b;
+  if (mb_addr_parse(a->cfg->bind, &b) != MB_OK)
+    return false;
+  static const uint8_t v6_loopback[16] = {[15] = 1};
+  return b.family == 4 ? b.ip[0] == 127
+                       : memcmp(b.ip, v6_loopback, sizeof(v6_loopback)) == 0;
+}
+
+static int check_open_mesh(struct agent *a) {
+  if (!agent_open_mesh(a))
+    return MB_OK;
+  if (a->cfg->authority[0] == '\0' && !bound_to_loopback(a)) {
+    agent_log(MB_LOG_ERROR, NULL,
+              "no authority configured and %s is not a loopback address: "
+              "set authority to the authority's id (meshbeat id --key "
+              "authority.key), or to \"none\" for an open mesh that admits "
+              "any node that knows the cluster name",
+              a->cfg->bind);
+    return MB_EINVAL;
+  }
+  agent_log(MB_LOG_WARN, NULL,
+            "no authority: open mesh, any node that knows the cluster name "
+            "is admitted");
+  return MB_OK;
+}
+
 /* With an authority our certificate must be valid and ours; without one
- * the mesh is open, which the log says loudly. */
+ * the mesh is open (check_open_mesh). */
 static int load_cert(struct agent *a) {
   char path[PATH_MAX];
   bool own = a->cfg->cert_file[0] == '\0';
@@ -81,11 +117,8 @@ static int load_cert(struct agent *a) {
   else
     snprintf(path, sizeof(path), "%s", a->cfg->cert_file);
   int rc = read_file(path, a->cert, sizeof(a->cert), &a->cert_len);
-  if (rc == -ENOENT && own && a->cfg->authority[0] == '\0') {
+  if (rc == -ENOENT && own && agent_open_mesh(a)) {
     a->cert_len = 0;
-    agent_log(MB_LOG_WARN, NULL,
-              "no authority configured: open mesh, any node that knows the "
-              "cluster name is admitted");
     return MB_OK;
   }
   if (rc != MB_OK) {
@@ -93,7 +126,7 @@ static int load_cert(struct agent *a) {
               mb_strerror(rc));
     return rc;
   }
-  if (a->cfg->authority[0] == '\0')
+  if (agent_open_mesh(a))
     return MB_OK;
   uint8_t auth[MB_NODE_ID_LEN];
   struct mb_cert c;
@@ -162,7 +195,7 @@ static int core_open(struct agent *a, uint64_t incarnation) {
   struct swim_config sc = a->cfg->swim;
   sc.cluster = a->cfg->cluster;
   randombytes_buf(&sc.seed, sizeof(sc.seed));
-  sc.require_cert = a->cfg->authority[0] != '\0';
+  sc.require_cert = !agent_open_mesh(a);
   if (sc.require_cert)
     mb_node_id_parse(sc.authority, a->cfg->authority);
   struct swim_self self = {.id = &a->id,
@@ -312,8 +345,10 @@ static void start_handles(struct agent *a) {
  * ------------------------------------------------------------------------ */
 
 static int start(struct agent *a) {
-  uint64_t incarnation;
-  int rc = agent_store_open(a, &incarnation);
+  uint64_t incarnation = 0;
+  int rc = check_open_mesh(a);
+  if (rc == MB_OK)
+    rc = agent_store_open(a, &incarnation);
   a->stored_incarnation = incarnation;
   if (rc == MB_OK)
     rc = load_key(a);

@@ -79,6 +79,8 @@ bool agent_payload_changed(const struct agent_payload *now,
 int agent_net_open(struct agent *a);
 void agent_net_close(struct agent *a);
 uint64_t agent_now(struct agent *a);
+/* No authority, or authority = "none": anyone may join. */
+bool agent_open_mesh(const struct agent *a);
 /* Sends what the core has queued, applies its events, re-arms its timer. */
 void agent_flush(struct agent *a);
 

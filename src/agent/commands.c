@@ -103,7 +103,7 @@ static int cmd_info(void *ctx, const json_t *req, json_t **result,
       MESHBEAT_VERSION, "uptime_s",
       (json_int_t)((agent_now(a) - a->started_ms) / 1000), "data_dir",
       a->data_dir, "members", state_counts(a), "awareness",
-      (int)swim_awareness(a->swim), "admission", a->cfg->authority[0] != 0);
+      (int)swim_awareness(a->swim), "admission", !agent_open_mesh(a));
   return 0;
 }
 

@@ -55,4 +55,16 @@ with open(conf, "w") as f:
 err = check(["--config", conf], code=2)
 assert conf in err, err
 os.unlink(conf)
+
+# No authority on a routable address: refused, unless the operator asks
+# for an open mesh in so many words (authority = "none").
+with tempfile.TemporaryDirectory() as d:
+    p = subprocess.run([MB, "agent", "--bind", "0.0.0.0:0", "--name", "x",
+                        "--data-dir", os.path.join(d, "data"),
+                        "--admin-socket", os.path.join(d, "admin.sock")],
+                       capture_output=True, text=True, timeout=20,
+                       env={k: v for k, v in os.environ.items()
+                            if not k.startswith("MESHBEAT_")})
+    assert p.returncode != 0, p
+    assert "no authority" in p.stderr and '"none"' in p.stderr, p.stderr
 print("config precedence and refusals: PASS")
