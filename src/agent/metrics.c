@@ -79,6 +79,14 @@ static void protocol(struct agent *a, struct mb_prom *p) {
           st.suspicions);
   counter(p, "meshbeat_refutations_total", "Suspicions of us that we refuted.",
           st.refutations);
+  counter(p, "meshbeat_unbacked_timeouts_total",
+          "Suspicions that came due without a quorum of accusers: no verdict.",
+          st.unbacked_timeouts);
+  counter(p, "meshbeat_flap_holds_total",
+          "Members held out after dying again too soon.", st.flap_holds);
+  counter(p, "meshbeat_stranger_certificate_checks_total",
+          "Certificates of unknown senders verified before admitting them.",
+          st.stranger_checks);
   counter(p, "meshbeat_send_errors_total",
           "Datagrams the kernel refused to send.", a->counters.send_errors);
   counter(p, "meshbeat_receive_errors_total",

@@ -7,8 +7,8 @@
  * before it is needed, and a datagram can never make us check more than
  * the one that admits its sender until it has passed every other check:
  *
- *   - carried certificates are decoded (no signature) when the datagram
- *     arrives, and verified one at a time when a node needs admitting:
+ *   - carried certificates are decoded (no signature) and verified one at
+ *     a time, when a node needs admitting:
  *     the sender's, after the replay window; a record author's, after the
  *     datagram's own signature;
  *   - a sender we know needs none of them; a stranger needs the one whose
@@ -43,19 +43,24 @@ void swim_carried_init(struct swim_carried *c, const struct mb_datagram *d) {
   c->n = d->n_certs;
   for (size_t i = 0; i < c->n; i++) {
     c->raw[i] = d->certs[i];
-    c->state[i] =
-        mb_cert_decode(d->certs[i].p, d->certs[i].len, &c->cert[i]) == MB_OK
-            ? SWIM_CERT_UNCHECKED
-            : SWIM_CERT_REFUSED;
+    c->state[i] = SWIM_CERT_UNDECODED;
   }
 }
 
-/* The carried certificate that names id, checked or not, or -1. */
-static int carried_index(const struct swim_carried *c, const uint8_t *id) {
-  for (size_t i = 0; i < c->n; i++)
+/* The carried certificate that names id, checked or not, or -1.  They are
+ * decoded (no signature) as the search reaches them: a datagram from a
+ * member we know needs none decoded, a stranger's usually one. */
+static int carried_index(struct swim_carried *c, const uint8_t *id) {
+  for (size_t i = 0; i < c->n; i++) {
+    if (c->state[i] == SWIM_CERT_UNDECODED)
+      c->state[i] =
+          mb_cert_decode(c->raw[i].p, c->raw[i].len, &c->cert[i]) == MB_OK
+              ? SWIM_CERT_UNCHECKED
+              : SWIM_CERT_REFUSED;
     if (c->state[i] != SWIM_CERT_REFUSED &&
         memcmp(c->cert[i].node_id, id, MB_NODE_ID_LEN) == 0)
       return (int)i;
+  }
   return -1;
 }
 
@@ -87,7 +92,7 @@ bool swim_admitted(struct swim *s, const uint8_t *id, struct swim_carried *c) {
          swim_carried_admit(s, c, id, &i) != NULL;
 }
 
-bool swim_carries_cert_for(const struct swim_carried *c, const uint8_t *id) {
+bool swim_carries_cert_for(struct swim_carried *c, const uint8_t *id) {
   return carried_index(c, id) >= 0;
 }
 
@@ -121,8 +126,7 @@ failures_of(struct swim *s, const struct mb_addr *from, bool take) {
 /* May we spend a certificate check on a stranger from this address?  One
  * already in the shared cache costs nothing and is always allowed. */
 bool swim_stranger_check_allowed(struct swim *s, const struct mb_addr *from,
-                                 const struct swim_carried *c,
-                                 const uint8_t *kid) {
+                                 struct swim_carried *c, const uint8_t *kid) {
   int i = carried_index(c, kid);
   if (i >= 0 && s->vc != NULL &&
       mb_vcache_lookup(s->vc, NULL, 0, c->raw[i].p, c->raw[i].len))
@@ -139,6 +143,7 @@ bool swim_stranger_check_allowed(struct swim *s, const struct mb_addr *from,
   if (s->checks_left == 0)
     return false;
   s->checks_left--;
+  s->stats.stranger_checks++;
   return true;
 }
 

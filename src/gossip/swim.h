@@ -207,6 +207,7 @@ struct swim_stats {
   uint64_t probes, probe_failures, suspicions, refutations;
   uint64_t unbacked_timeouts; /* suspicions due without a quorum: no verdict */
   uint64_t flap_holds;        /* members held out after dying again */
+  uint64_t stranger_checks;   /* strangers' certificates verified */
 };
 
 enum swim_reject {

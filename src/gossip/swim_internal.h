@@ -339,12 +339,13 @@ void swim_stranger_adopt(struct swim *s, struct member *m);
 
 /* admission.c: certificates held and carried, checked only when needed */
 enum swim_cert_state {
+  SWIM_CERT_UNDECODED,
   SWIM_CERT_UNCHECKED,
   SWIM_CERT_ADMITTED,
   SWIM_CERT_REFUSED
 };
-/* The certificates one datagram carries: decoded when it arrives, their
- * signatures checked one by one when a node needs admitting. */
+/* The certificates one datagram carries: decoded and their signatures
+ * checked one by one, when a node needs admitting. */
 struct swim_carried {
   size_t n;
   struct mb_bytes raw[MB_WIRE_MAX_CERTS];
@@ -358,13 +359,13 @@ void swim_carried_init(struct swim_carried *c, const struct mb_datagram *d);
  * its index, or NULL. */
 const struct mb_cert *swim_carried_admit(struct swim *s, struct swim_carried *c,
                                          const uint8_t *id, size_t *idx);
-bool swim_carries_cert_for(const struct swim_carried *c, const uint8_t *id);
+bool swim_carries_cert_for(struct swim_carried *c, const uint8_t *id);
 /* Do we hold a valid certificate of this member? */
 bool swim_holds_cert(struct swim *s, const uint8_t *id);
 /* Admitted by a certificate held or carried (or no admission at all). */
 bool swim_admitted(struct swim *s, const uint8_t *id, struct swim_carried *c);
 bool swim_stranger_check_allowed(struct swim *s, const struct mb_addr *from,
-                                 const struct swim_carried *c,
+                                 struct swim_carried *c,
                                  const uint8_t *kid);
 void swim_stranger_check_failed(struct swim *s, const struct mb_addr *from);
 
