@@ -136,13 +136,8 @@ bool swim_stranger_check_allowed(struct swim *s, const struct mb_addr *from,
     f->count = 0; /* its window is over */
   if (f != NULL && f->count >= FAIL_LIMIT)
     return false;
-  if (s->now - s->checks_since >= 1000) {
-    s->checks_since = s->now;
-    s->checks_left = STRANGER_CHECKS_PER_S;
-  }
-  if (s->checks_left == 0)
+  if (!swim_budget_take(s, &s->stranger_checks, STRANGER_CHECKS_PER_S))
     return false;
-  s->checks_left--;
   s->stats.stranger_checks++;
   return true;
 }

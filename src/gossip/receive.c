@@ -184,14 +184,7 @@ static bool stranger_admitted(struct swim *s, const struct mb_addr *from,
 #define ANSWERS_PER_S 20
 
 static bool answer_allowed(struct swim *s) {
-  if (s->now - s->answers_since >= 1000) {
-    s->answers_since = s->now;
-    s->answers_left = ANSWERS_PER_S;
-  }
-  if (s->answers_left == 0)
-    return false;
-  s->answers_left--;
-  return true;
+  return swim_budget_take(s, &s->answers, ANSWERS_PER_S);
 }
 
 /* Checks everything about the datagram before anything is applied. */

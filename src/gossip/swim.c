@@ -149,6 +149,17 @@ void swim_tick(struct swim *s, uint64_t now) {
   swim_antientropy_tick(s);
 }
 
+bool swim_budget_take(struct swim *s, struct swim_budget *b, uint32_t per_s) {
+  if (s->now - b->since >= 1000 || b->since > s->now) {
+    b->since = s->now;
+    b->left = per_s;
+  }
+  if (b->left == 0)
+    return false;
+  b->left--;
+  return true;
+}
+
 uint64_t swim_next_deadline(const struct swim *s) {
   if (s->left)
     return SWIM_NEVER;

@@ -154,6 +154,12 @@ struct relay {
   uint64_t nack_at, expires;
 };
 
+/* Work an input may cause, counted per second of the core's clock. */
+struct swim_budget {
+  uint64_t since; /* start of the current second */
+  uint32_t left;
+};
+
 /* Sources whose strangers' certificates failed lately (admission.c). */
 #define SWIM_FAILURE_SOURCES 64
 struct source_failures {
@@ -258,13 +264,14 @@ struct swim {
   struct stranger strangers[SWIM_STRANGERS];
   uint64_t stranger_clock;
   struct source_failures failures[SWIM_FAILURE_SOURCES];
-  uint64_t checks_since; /* strangers' certificate checks: this second's */
-  uint32_t checks_left;
-  uint64_t answers_since; /* our record sent to accusers: this second's */
-  uint32_t answers_left;
+  struct swim_budget stranger_checks; /* certificates of unknown senders */
+  struct swim_budget answers;         /* our record sent to accusers */
 
   struct swim_stats stats;
 };
+
+/* swim.c: false when this second's `per_s` are spent; otherwise counts one */
+bool swim_budget_take(struct swim *s, struct swim_budget *b, uint32_t per_s);
 
 /* members.c */
 struct member *swim_member_by_id(struct swim *s, const uint8_t *id);

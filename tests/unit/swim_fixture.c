@@ -299,3 +299,24 @@ size_t fx_merged_claim_datagram(struct fixture *fx, int author, int subject,
   struct mb_msg msg = {.kind = MB_MSG_PUSH_PULL_REPLY, .part = 0, .parts = 1};
   return claim_in(fx, &msg, author, subject, kind, inc, seq, out, cap);
 }
+
+void fx_start_converged(struct fixture *fx, int n) {
+  fx_init(fx, n);
+  fx_start_all(fx);
+  fx_run_until(fx, 4000);
+  if (!fx_converged(fx)) {
+    fprintf(stderr, "%d nodes did not converge in 4 s\n", n);
+    abort();
+  }
+}
+
+uint64_t fx_incarnation(struct fixture *fx, int observer, int subject) {
+  struct swim_member_info info;
+  long k = swim_member_find(fx->node[observer], fx->id[subject].pk);
+  if (k < 0 || swim_member_get(fx->node[observer], (size_t)k, &info) != 0) {
+    fprintf(stderr, "node %d holds no record of node %d\n", observer,
+            subject);
+    abort();
+  }
+  return info.incarnation;
+}

@@ -58,6 +58,12 @@ void fx_init(struct fixture *fx, int n);
 void fx_start_node(struct fixture *fx, int i, uint64_t incarnation);
 /* Starts all, every node joining through node 0. */
 void fx_start_all(struct fixture *fx);
+/* fx_init, fx_start_all, then 4 s in which they must converge (aborts
+ * otherwise). */
+void fx_start_converged(struct fixture *fx, int n);
+/* The incarnation node `observer` holds for `subject` (aborts when it has
+ * none). */
+uint64_t fx_incarnation(struct fixture *fx, int observer, int subject);
 void fx_run_until(struct fixture *fx, uint64_t t);
 void fx_free(struct fixture *fx);
 struct mb_addr fx_addr(int i);

@@ -52,19 +52,13 @@ static size_t forged_ping(struct fixture *fx, const struct mb_identity *from,
   return len;
 }
 
-static void start_converged(struct fixture *fx, int n) {
-  fx_init(fx, n);
-  fx_start_all(fx);
-  fx_run_until(fx, 4000);
-  assert_true(fx_converged(fx));
-}
 
 /* Sixteen forged certificates that do not name the sender cost nothing:
  * the sender is not admitted, and nothing else is looked at. */
 static void test_certificates_of_others_never_checked(void **state) {
   (void)state;
   struct fixture fx;
-  start_converged(&fx, 3);
+  fx_start_converged(&fx, 3);
   struct mb_identity stranger, other;
   mb_identity_generate(&stranger);
   mb_identity_generate(&other);
@@ -90,7 +84,7 @@ static void test_certificates_of_others_never_checked(void **state) {
 static void test_forgeries_from_one_source_are_throttled(void **state) {
   (void)state;
   struct fixture fx;
-  start_converged(&fx, 3);
+  fx_start_converged(&fx, 3);
   static uint8_t dg[65000];
   struct swim_stats st;
   swim_get_stats(fx.node[0], &st);

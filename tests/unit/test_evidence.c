@@ -12,20 +12,7 @@
 
 #include "swim_fixture.h"
 
-static void start_converged(struct fixture *fx, int n) {
-  fx_init(fx, n);
-  fx_start_all(fx);
-  fx_run_until(fx, 4000);
-  assert_true(fx_converged(fx));
-}
 
-static uint64_t inc_of(struct fixture *fx, int observer, int subject) {
-  struct swim_member_info info;
-  long k = swim_member_find(fx->node[observer], fx->id[subject].pk);
-  assert_true(k >= 0);
-  assert_ok(swim_member_get(fx->node[observer], (size_t)k, &info));
-  return info.incarnation;
-}
 
 static size_t dead_events_about_others(struct fixture *fx, int except) {
   size_t n = 0;
@@ -79,7 +66,7 @@ static void test_isolated_accuser_kills_nobody(void **state) {
 static void test_mute_member_kills_nobody(void **state) {
   (void)state;
   struct fixture fx;
-  start_converged(&fx, 8);
+  fx_start_converged(&fx, 8);
   for (int j = 0; j < fx.n; j++)
     fx.cut[0][j] = true;
   fx_run_until(&fx, fx.now + 12000);
@@ -96,7 +83,7 @@ static void test_mute_member_kills_nobody(void **state) {
 static void test_malicious_dead_claims_kill_nobody(void **state) {
   (void)state;
   struct fixture fx;
-  start_converged(&fx, 6);
+  fx_start_converged(&fx, 6);
   uint8_t dg[1400];
   for (int k = 0; k < 10; k++) {
     uint64_t inc = swim_self_incarnation(fx.node[3]);
@@ -121,7 +108,7 @@ static void test_malicious_dead_claims_kill_nobody(void **state) {
 static void test_claim_above_signed_incarnation_refused(void **state) {
   (void)state;
   struct fixture fx;
-  start_converged(&fx, 4);
+  fx_start_converged(&fx, 4);
   uint64_t inc = swim_self_incarnation(fx.node[2]);
   uint8_t dg[1400];
   size_t n = fx_claim_datagram(&fx, 1, 2, MB_REC_SUSPECT, UINT64_MAX,
@@ -182,7 +169,7 @@ static size_t ack_datagram(struct fixture *fx, uint64_t probe_id, uint64_t seq,
 static void test_forged_acks_hide_no_crash(void **state) {
   (void)state;
   struct fixture fx;
-  start_converged(&fx, 6);
+  fx_start_converged(&fx, 6);
   fx.down[5] = true;
   uint64_t killed = fx.now, seq = 1ull << 40, forged = 0;
   bool all_dead = false;
@@ -215,7 +202,7 @@ static void test_forged_acks_hide_no_crash(void **state) {
 static void test_nacks_prove_our_health(void **state) {
   (void)state;
   struct fixture fx;
-  start_converged(&fx, 9);
+  fx_start_converged(&fx, 9);
   for (int i = 0; i < 9; i++)
     for (int j = 0; j < 9; j++)
       fx.cut[i][j] = (i < 6) != (j < 6);
@@ -235,9 +222,9 @@ static void test_nacks_prove_our_health(void **state) {
  * (crashed) dead after two claims about it arrive, gossiped or merged. */
 static uint64_t time_to_dead(bool merged) {
   struct fixture fx;
-  start_converged(&fx, 6);
+  fx_start_converged(&fx, 6);
   fx.down[5] = true;
-  uint64_t inc = inc_of(&fx, 0, 5), t0 = fx.now;
+  uint64_t inc = fx_incarnation(&fx, 0, 5), t0 = fx.now;
   for (int a = 1; a <= 2; a++) {
     uint8_t dg[1400];
     uint64_t seq = (1ull << 40) + (uint64_t)a;
@@ -284,7 +271,7 @@ static void test_quorum_spans_two_domains(void **state) {
   fx_run_until(&fx, 4000);
   assert_true(fx_converged(&fx));
   fx.down[6] = true;
-  uint64_t inc = inc_of(&fx, 0, 6);
+  uint64_t inc = fx_incarnation(&fx, 0, 6);
   for (int i = 1; i < 7; i++)
     fx.cut[i][0] = true; /* node 0 judges alone */
   /* Node 0 (rack0) with accusers 2 and 4, all of rack0. */
@@ -350,7 +337,7 @@ static void test_flapping_member_held_out(void **state) {
 static void test_two_nodes_still_detect(void **state) {
   (void)state;
   struct fixture fx;
-  start_converged(&fx, 2);
+  fx_start_converged(&fx, 2);
   fx.down[1] = true;
   uint64_t t0 = fx.now;
   while (fx_state(&fx, 0, 1) != SWIM_DEAD && fx.now < t0 + 30000)

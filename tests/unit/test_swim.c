@@ -55,20 +55,7 @@ static void test_crash_detected_by_all(void **state) {
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static void start_converged(struct fixture *fx, int n) {
-  fx_init(fx, n);
-  fx_start_all(fx);
-  fx_run_until(fx, 4000);
-  assert_true(fx_converged(fx));
-}
 
-static uint64_t inc_of(struct fixture *fx, int observer, int subject) {
-  struct swim_member_info info;
-  long k = swim_member_find(fx->node[observer], fx->id[subject].pk);
-  assert_true(k >= 0);
-  assert_ok(swim_member_get(fx->node[observer], (size_t)k, &info));
-  return info.incarnation;
-}
 
 /* ---- transitions -------------------------------------------------------- */
 
@@ -77,8 +64,8 @@ static uint64_t inc_of(struct fixture *fx, int observer, int subject) {
 static void test_suspected_member_refutes(void **state) {
   (void)state;
   struct fixture fx;
-  start_converged(&fx, 5);
-  uint64_t before = inc_of(&fx, 1, 3);
+  fx_start_converged(&fx, 5);
+  uint64_t before = fx_incarnation(&fx, 1, 3);
   uint8_t dg[1400];
   size_t n = fx_claim_datagram(&fx, 2, 3, MB_REC_SUSPECT, before, 1ull << 40, dg,
                             sizeof(dg));
@@ -88,7 +75,7 @@ static void test_suspected_member_refutes(void **state) {
   for (int i = 0; i < 5; i++)
     if (i != 3) {
       assert_int_equal(fx_state(&fx, i, 3), SWIM_ALIVE);
-      assert_true(inc_of(&fx, i, 3) > before);
+      assert_true(fx_incarnation(&fx, i, 3) > before);
     }
   assert_true(swim_self_incarnation(fx.node[3]) > before);
   assert_int_equal(fx_count_events(&fx, 3, SWIM_DEAD), 0);
@@ -100,8 +87,8 @@ static void test_suspected_member_refutes(void **state) {
 static void test_dead_claim_about_live_member_refuted(void **state) {
   (void)state;
   struct fixture fx;
-  start_converged(&fx, 5);
-  uint64_t before = inc_of(&fx, 0, 4);
+  fx_start_converged(&fx, 5);
+  uint64_t before = fx_incarnation(&fx, 0, 4);
   uint8_t dg[1400];
   size_t n = fx_claim_datagram(&fx, 1, 4, MB_REC_DEAD, before, 1ull << 40, dg,
                                sizeof(dg));
@@ -118,10 +105,10 @@ static void test_dead_claim_about_live_member_refuted(void **state) {
 /* Lifeguard: independent confirmations shorten the suspicion timeout. */
 static uint64_t time_to_dead(int accusers) {
   struct fixture fx;
-  start_converged(&fx, 6);
+  fx_start_converged(&fx, 6);
   fx.down[5] = true;
   fx.cfg.seed = 0;
-  uint64_t inc = inc_of(&fx, 0, 5);
+  uint64_t inc = fx_incarnation(&fx, 0, 5);
   uint64_t t0 = fx.now;
   uint8_t dg[1400];
   for (int a = 1; a <= accusers; a++) {
@@ -154,7 +141,7 @@ static void test_confirmations_shrink_timeout(void **state) {
 static void test_graceful_leave(void **state) {
   (void)state;
   struct fixture fx;
-  start_converged(&fx, 6);
+  fx_start_converged(&fx, 6);
   swim_leave(fx.node[2], fx.now);
   fx_drain(&fx, 2);
   fx_run_until(&fx, fx.now + 3000);
@@ -171,7 +158,7 @@ static void test_graceful_leave(void **state) {
 static void test_partition_heals_without_join(void **state) {
   (void)state;
   struct fixture fx;
-  start_converged(&fx, 6);
+  fx_start_converged(&fx, 6);
   for (int i = 0; i < 6; i++)
     for (int j = 0; j < 6; j++)
       fx.cut[i][j] = (i < 3) != (j < 3);
@@ -195,15 +182,15 @@ static void test_partition_heals_without_join(void **state) {
 static void test_restart_with_old_incarnation(void **state) {
   (void)state;
   struct fixture fx;
-  start_converged(&fx, 5);
-  uint64_t old = inc_of(&fx, 0, 4);
+  fx_start_converged(&fx, 5);
+  uint64_t old = fx_incarnation(&fx, 0, 4);
   /* Make the mesh hold a newer incarnation than the restart will use. */
   uint8_t dg[1400];
   size_t n = fx_claim_datagram(&fx, 1, 4, MB_REC_SUSPECT, old, 1ull << 40, dg,
                             sizeof(dg));
   fx_inject(&fx, 0, 1, dg, n);
   fx_run_until(&fx, fx.now + 3000);
-  uint64_t held = inc_of(&fx, 0, 4);
+  uint64_t held = fx_incarnation(&fx, 0, 4);
   assert_true(held > old);
   fx_start_node(&fx, 4, old); /* restart, state wiped, old incarnation */
   struct mb_addr seed = fx_addr(0);
@@ -229,8 +216,8 @@ static size_t packets_from(struct fixture *fx, int node) {
 static void test_bad_datagrams_change_nothing(void **state) {
   (void)state;
   struct fixture fx;
-  start_converged(&fx, 4);
-  uint64_t inc = inc_of(&fx, 0, 2);
+  fx_start_converged(&fx, 4);
+  uint64_t inc = fx_incarnation(&fx, 0, 2);
   uint8_t dg[1400];
   size_t n = fx_claim_datagram(&fx, 1, 2, MB_REC_SUSPECT, inc, 1ull << 41, dg,
                             sizeof(dg));
@@ -348,7 +335,7 @@ static void test_certificate_only_while_needed(void **state) {
   (void)state;
   struct fixture fx;
   enum { N = 8, LATE = N - 1 };
-  start_converged(&fx, N);
+  fx_start_converged(&fx, N);
   fx_run_until(&fx, 40000); /* every record is old news by now */
   /* LATE comes back as a new life: everyone has forgotten it answered,
    * and it gets everyone's record and certificate from its seed. */
@@ -446,8 +433,8 @@ static void test_payload_updates(void **state) {
 static void test_buddy_system_tells_the_suspect(void **state) {
   (void)state;
   struct fixture fx;
-  start_converged(&fx, 3);
-  uint64_t inc = inc_of(&fx, 0, 2);
+  fx_start_converged(&fx, 3);
+  uint64_t inc = fx_incarnation(&fx, 0, 2);
   uint8_t dg[1400];
   size_t n = fx_claim_datagram(&fx, 1, 2, MB_REC_SUSPECT, inc, 1ull << 40, dg,
                             sizeof(dg));
