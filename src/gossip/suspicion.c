@@ -245,7 +245,10 @@ static void declare_dead(struct swim *s, struct member *m, struct suspect *sp,
 /* A due suspicion: dead if the evidence backs it.  Otherwise the suspect
  * is told again, we compare views with a member soon (a member that holds
  * it dead sends its claim: the gossip that carried the other accusations
- * may have missed us), and we look again a minimum timeout later. */
+ * may have missed us), and we look again a minimum timeout later, then
+ * two, four... up to sixteen: a member cut off from everyone holds its
+ * suspicions unbacked for as long as the cut lasts, and need not tell
+ * each suspect every second and a half. */
 static void judge(struct swim *s, struct member *m, struct suspect *sp,
                   enum swim_reason why) {
   if (swim_verdict_backed(s, m, sp)) {
@@ -253,7 +256,9 @@ static void judge(struct swim *s, struct member *m, struct suspect *sp,
     return;
   }
   s->stats.unbacked_timeouts++;
-  sp->deadline = s->now + min_timeout(s);
+  sp->deadline = s->now + (min_timeout(s) << sp->unbacked);
+  if (sp->unbacked < 4)
+    sp->unbacked++;
   tell_suspect(s, m);
   swim_push_pull_soon(s);
 }

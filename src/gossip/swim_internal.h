@@ -76,6 +76,7 @@ struct suspect {
   uint8_t merged;        /* bit i: accuser i known from a merged view only */
   bool dead_claim_heard; /* another's dead claim travels: we sign none */
   bool checked;          /* we probed it ourselves during this suspicion */
+  uint8_t unbacked;      /* times it came due without a quorum (backoff) */
   uint64_t check_at;     /* ... or will from then on, if still needed */
 };
 
