@@ -47,12 +47,12 @@ static void take_record(struct swim *s, struct member *m,
   m->addr = hb->addr;
   m->hb_seq = hb->seq;
   uint32_t domain = swim_domain_hash(hb->domain);
-  if (domain != m->domain_hash && m->state == SWIM_ALIVE) {
+  bool counted = m->state == SWIM_ALIVE && domain != m->domain_hash;
+  if (counted)
     swim_census_out(s, m);
-    m->domain_hash = domain;
-    swim_census_in(s, m);
-  }
   m->domain_hash = domain;
+  if (counted)
+    swim_census_in(s, m);
 }
 
 /* Does hb change what the member offers (capacity, available) from the

@@ -26,8 +26,8 @@
  * dead claim adds its author to our accusers like a suspect claim does,
  * and we declare the member dead when our own timer says so and the
  * accusers make a quorum.  A suspicion that times out without one is not
- * a verdict: we tell the suspect (so it can refute), and look again one
- * minimum timeout later.
+ * a verdict: we tell the suspect (so it can refute), and look again later
+ * (judge, below).
  *
  * Accusations that arrive in a merged view (push-pull, reconcile, the
  * reconnect after a partition heals) are old news of unknown age: a side
@@ -84,14 +84,23 @@ static void update_deadline(struct swim *s, const struct member *m,
 
 /* True when the accuser is new, or was known only from a merged view and
  * now accuses afresh. */
+static int accuser_index(const struct member *m, const struct suspect *sp,
+                         const uint8_t *ref) {
+  for (uint32_t i = 0; i < m->n_accusers; i++)
+    if (memcmp(sp->accusers[i], ref, MB_NODE_REF_LEN) == 0)
+      return (int)i;
+  return -1;
+}
+
 static bool add_accuser(struct member *m, struct suspect *sp,
                         const uint8_t *accuser, bool merged) {
-  for (uint32_t i = 0; i < m->n_accusers; i++)
-    if (memcmp(sp->accusers[i], accuser, MB_NODE_REF_LEN) == 0) {
-      bool freshened = !merged && (sp->merged >> i & 1);
-      sp->merged &= (uint8_t) ~(merged ? 0 : 1u << i);
-      return freshened;
-    }
+  int i = accuser_index(m, sp, accuser);
+  if (i >= 0) {
+    bool freshened = !merged && (sp->merged >> i & 1);
+    if (!merged)
+      sp->merged &= (uint8_t) ~(1u << i);
+    return freshened;
+  }
   if (m->n_accusers == SWIM_MAX_ACCUSERS)
     return false;
   if (merged)
@@ -132,18 +141,20 @@ static void tell_suspect(struct swim *s, struct member *m) {
   swim_send(s, &m->addr, m, &msg, false);
 }
 
-/* Out of memory for its entry, the member is still suspect, but only a
- * refutation ends that: without accusers there is no verdict. */
-static void suspect(struct swim *s, struct member *m, const uint8_t *accuser,
-                    enum swim_reason why, bool merged) {
+/* Its entry, or NULL: out of memory for one, the member is still suspect,
+ * but only a refutation ends that: without accusers there is no verdict. */
+static struct suspect *suspect(struct swim *s, struct member *m,
+                               const uint8_t *accuser, enum swim_reason why,
+                               bool merged) {
   struct suspect *sp = suspects_add(s, swim_member_index(s, m));
   m->n_accusers = 0;
   if (sp != NULL) {
     sp->start = s->now;
     add_accuser(m, sp, accuser, merged);
     update_deadline(s, m, sp);
-    /* A random moment in the next two minimum timeouts: by then a real
-     * failure usually has its second accuser and we send nothing. */
+    /* Our own check (probe.c), one to three minimum timeouts from now: by
+     * then a real failure usually has its second accuser, and we send
+     * nothing. */
     uint64_t t = min_timeout(s);
     sp->check_at = s->now + t + mb_rng_below(&s->rng, 2 * t);
   }
@@ -152,6 +163,7 @@ static void suspect(struct swim *s, struct member *m, const uint8_t *accuser,
   /* A claim gossiped now was told to the suspect by its author. */
   if (why == SWIM_R_PROBE_FAILED || merged)
     tell_suspect(s, m);
+  return sp;
 }
 
 /* Our claim becomes the one we hold about m (what a push-pull sends), and
@@ -174,10 +186,7 @@ static int sign_claim(struct swim *s, struct member *m,
 
 static bool accused_by(const struct member *m, const struct suspect *sp,
                        const uint8_t *ref) {
-  for (uint32_t i = 0; i < m->n_accusers; i++)
-    if (memcmp(sp->accusers[i], ref, MB_NODE_REF_LEN) == 0)
-      return true;
-  return false;
+  return accuser_index(m, sp, ref) >= 0;
 }
 
 struct member *swim_suspect_to_check(struct swim *s) {
@@ -292,8 +301,7 @@ static void on_claim(struct swim *s, struct member *m,
   struct suspect *sp = NULL;
   if (m->state == SWIM_ALIVE) {
     swim_blob_set(s, &m->claim, raw, len);
-    suspect(s, m, author, SWIM_R_SUSPECTED, merged);
-    sp = suspect_of(s, m);
+    sp = suspect(s, m, author, SWIM_R_SUSPECTED, merged);
   } else if (m->state == SWIM_SUSPECT) {
     sp = suspect_of(s, m);
     if (sp == NULL || !add_accuser(m, sp, author, merged))
