@@ -491,10 +491,8 @@ struct result {
 };
 
 static const char *reject_key(int r) {
-  static const char *const keys[] = {"malformed", "signature", "admission",
-                                     "replay",    "self",      "record",
-                                     "claim"};
-  return r >= 0 && r < SWIM_REJ_COUNT_ ? keys[r] : "accepted";
+  return r >= 0 && r < SWIM_REJ_COUNT_ ? swim_reject_name((enum swim_reject)r)
+                                       : "accepted";
 }
 
 static const char *outcome(const struct kind *k) {

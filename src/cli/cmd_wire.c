@@ -5,6 +5,7 @@
  */
 #include "cli_addr.h"
 
+#include <ctype.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,9 @@ static void wire_usage(FILE *f) {
       "         --domain D --capacity BYTES --available BYTES --cpu PERMILLE\n"
       "         --mem PERMILLE --load X100 --temp MILLI_C --target HEX\n"
       "         --target-addr H:P --probe-id N --budget BYTES\n"
+      "         --to HEX --to-epoch HEX16   bind to that receiver (a member\n"
+      "                                     accepts nothing else but joins)\n"
+      "         --mac                       MAC under the pair key (needs --to)\n"
       "Writes raw bytes to stdout (refuses a terminal) or to --out FILE.\n");
 }
 
@@ -40,6 +44,10 @@ struct sample {
   struct mb_addr target_addr;
   uint8_t *cert;
   size_t cert_len;
+  bool bound, mac; /* --to/--to-epoch given; --mac */
+  uint8_t to[MB_NODE_ID_LEN];
+  uint64_t to_epoch;
+  uint8_t pair_key[MB_PAIR_KEY_LEN];
 };
 
 static const struct option wire_opts[] = {
@@ -63,6 +71,9 @@ static const struct option wire_opts[] = {
     {"target-addr", required_argument, 0, 'a'},
     {"probe-id", required_argument, 0, 'p'},
     {"budget", required_argument, 0, 'B'},
+    {"to", required_argument, 0, 5},
+    {"to-epoch", required_argument, 0, 6},
+    {"mac", no_argument, 0, 7},
     {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0}};
 
@@ -90,11 +101,32 @@ static bool set_text(char *dst, size_t max, const char *v) {
   return true;
 }
 
+/* 16 hex digits, as `meshbeat status` shows it. */
+static bool parse_epoch(const char *v, uint64_t *out) {
+  uint64_t e = 0;
+  if (strlen(v) != 16)
+    return false;
+  for (const char *p = v; *p; p++) {
+    int d = isdigit((unsigned char)*p)            ? *p - '0'
+            : (*p >= 'a' && *p <= 'f')            ? *p - 'a' + 10
+            : (*p >= 'A' && *p <= 'F')            ? *p - 'A' + 10
+                                                  : -1;
+    if (d < 0)
+      return false;
+    e = e << 4 | (uint64_t)d;
+  }
+  *out = e;
+  return true;
+}
+
 /* One option; false when its value is malformed. */
 static bool apply_option(struct sample *s, int c, const char *v) {
   uint64_t u;
   switch (c) {
   case 'k': s->key_path = v; return true;
+  case 5: s->bound = true; return mb_node_id_parse(s->to, v) == MB_OK;
+  case 6: return parse_epoch(v, &s->to_epoch);
+  case 7: s->mac = true; return true;
   case 'c': s->cert_path = v; return true;
   case 'C': s->cluster = v; return true;
   case 'o': s->out = v; return true;
@@ -244,6 +276,12 @@ static int build(struct sample *s, const struct kind_map *k, uint8_t *out,
     s->hb.status = MB_HB_LEFT;
   struct mb_dgram_builder b;
   int rc = mb_dgram_init(&b, &s->id, aad, aad_len, s->budget, s->seq, &msg);
+  if (rc == MB_OK && s->bound)
+    mb_dgram_bind(&b, s->to, s->to_epoch);
+  if (rc == MB_OK && s->mac)
+    rc = mb_pair_key(s->pair_key, &s->id, s->to);
+  if (rc == MB_OK && s->mac)
+    rc = mb_dgram_use_mac(&b, s->pair_key);
   uint8_t rec[MB_WIRE_MAX_RECORD];
   size_t rec_len;
   if (rc == MB_OK && k->record != 0)

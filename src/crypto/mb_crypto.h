@@ -1,5 +1,6 @@
 /*
- * meshbeat crypto layer: node identity, COSE_Sign1 envelopes, admission
+ * meshbeat crypto layer: node identity, COSE_Sign1 envelopes, pairwise
+ * keys and COSE_Mac0 envelopes, admission
  * certificates (CWT), per-sender replay windows and a cache of verified
  * records.  Uses libsodium for every primitive and the common layer's CBOR
  * reader and writer for the envelopes; knows nothing of gossip messages.
@@ -49,6 +50,10 @@ struct mb_sig_scheme {
   /* 0 when sig is valid for msg under pk. */
   int (*verify)(const uint8_t sig[MB_SIG_LEN], const uint8_t *msg, size_t len,
                 const uint8_t pk[MB_NODE_ID_LEN]);
+  /* The key two nodes share (mb_pair_key): 0, or -1 for a peer key that
+   * admits no agreement. */
+  int (*agree)(uint8_t key[32], const uint8_t sk[64],
+               const uint8_t peer_pk[MB_NODE_ID_LEN]);
 };
 
 extern const struct mb_sig_scheme mb_sig_ed25519;
@@ -134,6 +139,65 @@ int mb_cose_sign1_verify_scheme(const struct mb_sig_scheme *scheme,
                                 const struct mb_cose_sign1 *m,
                                 const uint8_t *aad, size_t aad_len,
                                 const uint8_t pk[MB_NODE_ID_LEN]);
+
+/* ---- pairwise keys and COSE_Mac0 ------------------------------------- */
+
+/*
+ * Two members that hold each other's certificates authenticate datagrams
+ * with a MAC instead of a signature: a forged one then costs the receiver
+ * one HMAC, and a tag is 8 bytes instead of 64.
+ *
+ * The key of a pair is libsodium's key exchange (crypto_kx: BLAKE2b-512 of
+ * the X25519 shared point and both X25519 public keys) over the members'
+ * Ed25519 identities converted to X25519; the member with the lower node
+ * id takes the client's role, and the pair uses the client's transmit key
+ * (= the server's receive key) in both directions.  The direction, and the
+ * receiver, are bound by the external AAD each datagram is MACed with.
+ *
+ * COSE_Mac0 — RFC 9052 §6.2 (tag 17), alg HMAC 256/64 (value 4, RFC 9053
+ * §3.1) in the protected header, kid (label 4) in the unprotected header:
+ * the sender's 8-byte node ref, since the receiver holds the full id.
+ */
+#define MB_PAIR_KEY_LEN 32
+#define MB_MAC_TAG_LEN 8
+#define MB_MAC_KID_LEN 8
+#define MB_COSE_TAG_MAC0 17
+#define MB_COSE_ALG_HMAC256_64 4
+/* Fixed bytes a COSE_Mac0 adds around its payload (payload head excluded):
+ * tag, array, protected {1: 4}, unprotected {4: kid}, tag. */
+#define MB_MAC0_OVERHEAD (1 + 1 + 4 + 11 + 9)
+
+/* The key self shares with peer, under self's scheme (NULL: Ed25519).
+ * MB_EKID when peer's key admits no agreement (not a curve point, or of
+ * low order). */
+int mb_pair_key(uint8_t key[MB_PAIR_KEY_LEN], const struct mb_identity *self,
+                const uint8_t peer[MB_NODE_ID_LEN]);
+
+struct mb_cose_mac0 {
+  const uint8_t *protected_hdr;
+  size_t protected_len;
+  const uint8_t *kid; /* MB_MAC_KID_LEN bytes */
+  const uint8_t *payload;
+  size_t payload_len;
+  const uint8_t *tag; /* MB_MAC_TAG_LEN bytes */
+};
+
+/* Writes 17([h'a10104', {4: kid}, payload, tag]). */
+int mb_cose_mac0_write(struct mb_cbor_writer *w,
+                       const uint8_t key[MB_PAIR_KEY_LEN],
+                       const uint8_t kid[MB_MAC_KID_LEN], const uint8_t *aad,
+                       size_t aad_len, const uint8_t *payload,
+                       size_t payload_len);
+/* Parses one COSE_Mac0 that must fill buf exactly: tag 17, alg 4, no crit
+ * header, an 8-byte kid and an 8-byte tag.  Does not verify. */
+int mb_cose_mac0_parse(const uint8_t *buf, size_t len,
+                       struct mb_cose_mac0 *out);
+/* MB_OK when the tag is HMAC-SHA-256 (truncated to 64 bits) of the
+ * RFC 9052 MAC_structure ["MAC0", protected, aad, payload]; MB_EBADSIG
+ * otherwise. */
+int mb_cose_mac0_verify(const struct mb_cose_mac0 *m,
+                        const uint8_t key[MB_PAIR_KEY_LEN], const uint8_t *aad,
+                        size_t aad_len);
 
 /* ---- admission certificates (CWT) -------------------------------------- */
 

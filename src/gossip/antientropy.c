@@ -46,6 +46,7 @@ static void take_record(struct swim *s, struct member *m,
   swim_blob_set(s, &m->record, raw, len);
   m->addr = hb->addr;
   m->hb_seq = hb->seq;
+  m->epoch = hb->epoch;
   uint32_t domain = swim_domain_hash(hb->domain);
   bool counted = m->state == SWIM_ALIVE && domain != m->domain_hash;
   if (counted)
@@ -108,6 +109,26 @@ static void relay(struct swim *s, struct member *m, enum swim_state to,
   swim_bcast_add(s, m->id, &rec, is_new ? &cert : NULL);
 }
 
+/*
+ * A member that restarted without its state signs records below the
+ * incarnation we hold until it learns of that one and refutes above it;
+ * but only datagrams bound to its new epoch reach it, so it learns nothing
+ * unless we take the epoch of the older record.  We do when that record
+ * was signed later than the one we hold, and keep the record, whose
+ * incarnation the new life must learn of to refute it.  A replayed record
+ * of the earlier life is older than the one held, unless we missed the
+ * last ones that life signed: then the epoch flips back until the new
+ * life re-signs its record or refutes, which it does within seconds.
+ */
+static void note_new_life(struct member *m, const struct mb_heartbeat *hb) {
+  struct mb_heartbeat held;
+  if (hb->epoch == 0 || hb->epoch == m->epoch ||
+      swim_member_hb(m, &held) != MB_OK || hb->time_ms <= held.time_ms)
+    return;
+  m->epoch = hb->epoch;
+  m->knows_us = false;
+}
+
 int swim_apply_heartbeat(struct swim *s, const struct mb_record *rec,
                          const uint8_t *raw, size_t len,
                          const struct bytes *cert, int64_t cert_expires) {
@@ -125,8 +146,10 @@ int swim_apply_heartbeat(struct swim *s, const struct mb_record *rec,
   bool is_new = m == NULL;
   if (is_new && (m = swim_member_add(s, hb->node_id)) == NULL)
     return -ENOMEM;
-  if (!newer(m, hb) && !(m->state == SWIM_DEAD && m->record.p == NULL))
+  if (!newer(m, hb) && !(m->state == SWIM_DEAD && m->record.p == NULL)) {
+    note_new_life(m, hb);
     return MB_OK;
+  }
   enum swim_reason why;
   enum swim_state to = next_state(m, hb, is_new, &why);
   bool bumped = !is_new && hb->incarnation > m->incarnation;
@@ -141,7 +164,7 @@ int swim_apply_heartbeat(struct swim *s, const struct mb_record *rec,
   if (m->state == SWIM_DEAD && to == SWIM_ALIVE && !is_new &&
       swim_flap_hold(s, m))
     to = SWIM_DEAD;
-  if (hb->incarnation > m->incarnation)
+  if (hb->incarnation > m->incarnation || hb->epoch != m->epoch)
     m->knows_us = false; /* a new life has forgotten us */
   swim_view_out(s, m);
   if (hb->incarnation > m->incarnation || is_new)
@@ -201,12 +224,15 @@ static bool add_member(struct mb_dgram_builder *b, const struct member *m,
 
 /* A page starts with our certificate: the receiver may not know us. */
 static void page_begin(struct swim *s, struct mb_dgram_builder *b,
-                       const struct mb_msg *msg, bool send, bool own_cert) {
-  if (send)
-    swim_dgram_begin(s, b, msg);
-  else /* widest sequence number: the dry run must not undercount pages */
-    mb_dgram_init(b, &s->id, s->aad, s->aad_len, s->cfg.budget, UINT64_MAX,
-                  msg);
+                       const struct mb_msg *msg, bool send, bool own_cert,
+                       struct member *peer) {
+  uint64_t seq = s->next_seq;
+  swim_dgram_begin(s, b, msg, peer);
+  if (!send) { /* widest sequence number: the dry run must not undercount
+                  pages */
+    s->next_seq = seq;
+    b->seq = UINT64_MAX;
+  }
   struct bytes cert = swim_blob_bytes(s->m[s->self_idx].cert);
   if (own_cert && cert.p != NULL)
     mb_dgram_add_cert(b, cert.p, cert.len);
@@ -221,7 +247,7 @@ static uint32_t send_pages(struct swim *s, const struct mb_addr *to,
   if (!send)
     msg.parts = UINT16_MAX;
   struct mb_dgram_builder b;
-  page_begin(s, &b, &msg, send, !set->omit_own_cert);
+  page_begin(s, &b, &msg, send, !set->omit_own_cert, set->peer);
   size_t count = set->idx ? set->n : s->n;
   for (size_t k = 0; k < count; k++) {
     const struct member *m = &s->m[set->idx ? set->idx[k] : k];
@@ -230,7 +256,7 @@ static uint32_t send_pages(struct swim *s, const struct mb_addr *to,
     if (send)
       swim_send_built(s, to, &b);
     msg.part++;
-    page_begin(s, &b, &msg, send, !set->omit_own_cert);
+    page_begin(s, &b, &msg, send, !set->omit_own_cert, set->peer);
     add_member(&b, m, set->with_certs); /* alone too big: skipped */
   }
   if (send)
@@ -246,15 +272,98 @@ void swim_send_members(struct swim *s, const struct mb_addr *to,
 }
 
 static void send_view(struct swim *s, const struct mb_addr *to,
-                      struct mb_msg *msg, bool with_certs) {
-  struct swim_subset all = {.with_certs = with_certs};
+                      struct member *peer, struct mb_msg *msg,
+                      bool with_certs) {
+  struct swim_subset all = {.with_certs = with_certs, .peer = peer};
   swim_send_members(s, to, msg, &all);
 }
 
-void swim_send_state(struct swim *s, const struct mb_addr *to,
-                     enum mb_msg_kind kind, bool with_certs) {
-  struct mb_msg msg = {.kind = kind};
-  send_view(s, to, &msg, with_certs);
+/*
+ * A join is a handshake, so that no datagram anyone can capture or forge
+ * draws more than its own size in answer.  A join with parts = 1 asks for
+ * the receiver's view; one with parts = 2 only introduces its sender.
+ *   A -> seed  join request, unbound (A knows an address, not a member),
+ *              padded to JOIN_PAD bytes; A's certificate and record
+ *   seed -> A  introduction bound to A: the seed's certificate and record,
+ *              no larger than what it answers
+ *   A -> seed  join request bound to the seed (A now knows its epoch)
+ *   seed -> A  its whole view, bound to A
+ * Every unbound join is answered with an introduction; a bound request
+ * with the view; and either, from a seed we are still joining through,
+ * with a bound request of ours (two seeds joining each other finish).
+ *
+ * A member whose epoch we may have missed (it left a probe unanswered, or
+ * is dead in our view) gets an unbound introduction: if it restarted, it
+ * drops everything bound to its old epoch, and its answer brings us its
+ * new record.
+ */
+#define JOIN_PAD 1200
+#define INTRODUCE_EVERY 6
+#define JOIN_REQUEST 1
+#define JOIN_INTRODUCTION 2
+
+static void send_join(struct swim *s, const struct mb_addr *to,
+                      struct member *peer, uint32_t parts, size_t pad,
+                      size_t at_most) {
+  struct mb_msg msg = {.kind = MB_MSG_JOIN, .parts = parts};
+  struct mb_dgram_builder b;
+  const struct member *me = &s->m[s->self_idx];
+  struct bytes cert = swim_blob_bytes(me->cert);
+  struct bytes rec = swim_blob_bytes(me->record);
+  swim_dgram_begin(s, &b, &msg, peer);
+  b.mac_key = NULL; /* an introduction: signed, whatever the peer holds */
+  if (cert.p != NULL)
+    mb_dgram_add_cert(&b, cert.p, cert.len);
+  mb_dgram_add_record(&b, rec.p, rec.len);
+  if (b.to_id == NULL)
+    mb_dgram_pad(&b, pad);
+  if (at_most == 0 || mb_dgram_size(&b) <= at_most)
+    swim_send_built(s, to, &b);
+}
+
+static bool same_addr(const struct mb_addr *a, const struct mb_addr *b) {
+  return a->family == b->family && a->port == b->port &&
+         memcmp(a->ip, b->ip, a->family == 4 ? 4 : 16) == 0;
+}
+
+/* Is this one of the seeds we are still joining through (by the source
+ * address, or the address its record advertises)?  Only a seed's view
+ * ends our join: a joiner that answers ours with its own (two seeds
+ * joining each other) is not the mesh. */
+static bool from_seed(const struct swim *s, const struct mb_addr *from,
+                      const struct member *peer) {
+  if (s->joined)
+    return false;
+  for (size_t i = 0; i < s->n_seeds; i++)
+    if (same_addr(&s->seeds[i], from) ||
+        (peer != NULL && same_addr(&s->seeds[i], &peer->addr)))
+      return true;
+  return false;
+}
+
+/* Padded to what its introduction in answer will take: the member's
+ * certificate and record, which we hold, and the envelope around them. */
+#define INTRO_SLACK 160
+
+void swim_introduce(struct swim *s, const struct member *m) {
+  size_t pad = mb_blob_len(m->cert.p) + mb_blob_len(m->record.p) + INTRO_SLACK;
+  send_join(s, &m->addr, NULL, JOIN_INTRODUCTION, pad, 0);
+}
+
+static void on_join(struct swim *s, const struct mb_addr *from,
+                    struct member *peer, const struct mb_msg *msg) {
+  if (peer == NULL)
+    return; /* its record did not admit it */
+  if (!s->intake_bound) {
+    send_join(s, from, peer, JOIN_INTRODUCTION, 0, s->intake_len);
+    return;
+  }
+  if (msg->parts == JOIN_REQUEST) {
+    struct mb_msg reply = {.kind = MB_MSG_PUSH_PULL_REPLY};
+    send_view(s, from, peer, &reply, true);
+  }
+  if (from_seed(s, from, peer))
+    send_join(s, from, peer, JOIN_REQUEST, 0, 0);
 }
 
 /*
@@ -326,19 +435,24 @@ static void send_digest(struct swim *s, struct member *peer) {
  *   A -> B  reply pages of records        what A holds newer or B lacks
  *   A -> B  push-pull {pull: refs}        what A lacks or holds older
  *   B -> A  reply pages of records        the pulled ones
- * A join is answered with the whole view, certificates included.
+ * A join is a handshake first (send_join).
  */
 void swim_on_push_pull(struct swim *s, const struct mb_addr *from,
                        const uint8_t *sender_id, const struct mb_msg *msg) {
+  struct member *peer = swim_member_by_id(s, sender_id);
   if (msg->kind == MB_MSG_PUSH_PULL_REPLY && msg->summary == NULL &&
-      !s->joined) {
+      from_seed(s, from, peer)) {
     s->joined = true;
     s->joined_at = s->now;
   }
   if (s->leaving)
     return;
+  if (msg->kind == MB_MSG_JOIN) {
+    on_join(s, from, peer, msg);
+    return;
+  }
   if (msg->summary != NULL) {
-    swim_on_summary(s, from, msg);
+    swim_on_summary(s, from, peer, msg);
     return;
   }
   if (msg->pull != NULL) {
@@ -351,12 +465,12 @@ void swim_on_push_pull(struct swim *s, const struct mb_addr *from,
   if (msg->kind == MB_MSG_PUSH_PULL && msg->has_digest) {
     swim_view_digest(s, reply.digest);
     if (memcmp(reply.digest, msg->digest, MB_VIEW_DIGEST_LEN) != 0)
-      swim_send_summary(s, from);
+      swim_send_summary(s, from, peer);
     else
       s->views_agreed_at = s->now; /* see swim_needs_cert */
     return; /* equal: views agree, nothing to exchange */
   }
-  send_view(s, from, &reply, true);
+  send_view(s, from, peer, &reply, true);
 }
 
 /* ---- timers ------------------------------------------------------------ */
@@ -428,6 +542,14 @@ static struct member *random_member(struct swim *s, unsigned states) {
   return NULL;
 }
 
+/* The member at a seed's address, once a handshake told us who it is. */
+static struct member *member_at(struct swim *s, const struct mb_addr *a) {
+  for (size_t i = 0; i < s->n; i++)
+    if (!s->m[i].is_self && same_addr(&s->m[i].addr, a))
+      return &s->m[i];
+  return NULL;
+}
+
 static void join_tick(struct swim *s) {
   if (s->joined || s->n_seeds == 0 || s->now < s->next_join_at)
     return;
@@ -439,7 +561,8 @@ static void join_tick(struct swim *s) {
    * with its whole view, and three whole views for one joiner were a third
    * of what a 1000-member join storm sent. */
   size_t pick = (s->join_first_seed + s->join_attempts - 1) % s->n_seeds;
-  swim_send_state(s, &s->seeds[pick], MB_MSG_JOIN, true);
+  send_join(s, &s->seeds[pick], member_at(s, &s->seeds[pick]), JOIN_REQUEST,
+            JOIN_PAD, 0);
   s->next_join_at = s->now + JOIN_RETRY_MS;
 }
 
@@ -501,8 +624,16 @@ void swim_antientropy_tick(struct swim *s) {
      * drew every member's reconnects, 17 KB summaries each, 20 times the
      * bytes of a mesh at rest. */
     struct member *m = random_member(s, STATE_BIT(SWIM_DEAD));
-    if (m != NULL && !swim_flap_holding(s, m))
+    if (m != NULL && !swim_flap_holding(s, m)) {
       send_digest(s, m);
+      /* In case it came back with a new epoch, whose record has not
+       * reached us: every INTRODUCE_EVERY reconnects, since an
+       * introduction is the size of a certificate and a record, and one
+       * to a crashed member from each survivor every reconnect interval
+       * was 140 bytes a second per member. */
+      if (++s->reconnects % INTRODUCE_EVERY == 0)
+        swim_introduce(s, m);
+    }
     forget_old_dead(s);
   }
 }

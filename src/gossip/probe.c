@@ -197,8 +197,11 @@ static void judge_probe(struct swim *s, struct probe *p) {
   bool others_too = t != NULL && swim_accused_by_others(s, t);
   awareness_apply(s, p->nacks_got > 0 || others_too ? 0 : 1);
   s->stats.probe_failures++;
-  if (t != NULL)
-    swim_accuse(s, t);
+  if (t == NULL)
+    return;
+  if (t->state == SWIM_ALIVE)
+    swim_introduce(s, t); /* it may have restarted: a new epoch */
+  swim_accuse(s, t);
 }
 
 static void relays_tick(struct swim *s) {

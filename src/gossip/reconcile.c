@@ -57,14 +57,15 @@ static size_t entries_per_page(const struct swim *s) {
 static void send_summary_page(struct swim *s, const struct mb_addr *to,
                               struct mb_msg *msg, struct member *peer) {
   struct mb_dgram_builder b;
-  swim_dgram_begin(s, &b, msg);
+  swim_dgram_begin(s, &b, msg, peer);
   struct bytes cert = swim_blob_bytes(s->m[s->self_idx].cert);
   if (swim_needs_cert(s, peer) && cert.p != NULL)
     mb_dgram_add_cert(&b, cert.p, cert.len);
   swim_send_built(s, to, &b);
 }
 
-void swim_send_summary(struct swim *s, const struct mb_addr *to) {
+void swim_send_summary(struct swim *s, const struct mb_addr *to,
+                       struct member *peer) {
   size_t n, per = entries_per_page(s);
   uint32_t *idx = sorted_members(s, &n);
   uint8_t *buf = malloc(per * MB_SUMMARY_ENTRY_LEN + 1);
@@ -88,7 +89,7 @@ void swim_send_summary(struct swim *s, const struct mb_addr *to) {
       memcpy(msg.range_hi, s->m[idx[first + k]].id, MB_NODE_REF_LEN);
     else
       memset(msg.range_hi, 0xff, MB_NODE_REF_LEN);
-    send_summary_page(s, to, &msg, NULL);
+    send_summary_page(s, to, &msg, peer);
     msg.part++;
   }
   free(idx);
@@ -146,7 +147,7 @@ static void send_pull(struct swim *s, const struct mb_addr *to,
 }
 
 void swim_on_summary(struct swim *s, const struct mb_addr *from,
-                     const struct mb_msg *msg) {
+                     struct member *peer, const struct mb_msg *msg) {
   size_t entries = msg->summary_len / MB_SUMMARY_ENTRY_LEN;
   struct lists l = {.push = malloc((s->n + 1) * sizeof(uint32_t)),
                     .pull = malloc((entries + 1) * MB_NODE_REF_LEN)};
@@ -157,11 +158,12 @@ void swim_on_summary(struct swim *s, const struct mb_addr *from,
       if (s->m[i].record.p != NULL && in_range(s->m[i].id, msg) &&
           !listed(msg, s->m[i].id))
         l.push[l.n_push++] = (uint32_t)i;
-    struct swim_subset set = {.idx = l.push, .n = l.n_push, .with_certs = true};
+    struct swim_subset set = {
+        .idx = l.push, .n = l.n_push, .with_certs = true, .peer = peer};
     struct mb_msg reply = {.kind = MB_MSG_PUSH_PULL_REPLY};
     if (l.n_push > 0)
       swim_send_members(s, from, &reply, &set);
-    send_pull(s, from, NULL, &l);
+    send_pull(s, from, peer, &l);
   }
   free(l.push);
   free(l.pull);
@@ -181,12 +183,13 @@ void swim_on_pull(struct swim *s, const struct mb_addr *from,
   }
   /* A requester that knows us already holds our certificate; one that
    * asks for our record plainly does not. */
-  const struct member *peer = swim_member_by_id(s, sender_id);
+  struct member *peer = swim_member_by_id(s, sender_id);
   struct swim_subset set = {.idx = idx,
                             .n = n,
                             .with_certs = true,
                             .omit_own_cert =
-                                !wants_us && !swim_needs_cert(s, peer)};
+                                !wants_us && !swim_needs_cert(s, peer),
+                            .peer = peer};
   struct mb_msg reply = {.kind = MB_MSG_PUSH_PULL_REPLY};
   if (n > 0)
     swim_send_members(s, from, &reply, &set);

@@ -24,6 +24,7 @@ static void fill_heartbeat(const struct swim *s, const struct member *me,
   hb->available = s->available;
   hb->status = status;
   hb->health = s->health;
+  hb->epoch = s->epoch;
 }
 
 int swim_self_sign(struct swim *s, enum mb_hb_status status) {

@@ -83,24 +83,37 @@ void swim_out_event(struct swim *s, const struct swim_event *ev) {
   it->out.ev = *ev;
 }
 
-/*
- * Datagram sequence numbers must grow across restarts, even one that lost
- * the disk, or every receiver's replay window would lock the node out.
- * So a sequence number is never below the wall clock in ms shifted left by
- * 20 bits (a million datagrams per ms of headroom, good until 2262), and
- * always above the previous one.  A clock set back across a restart delays
- * acceptance until it passes its old value; persisted state avoids that.
- */
-#define SEQ_CLOCK_SHIFT 20
+const uint8_t *swim_pair_key(struct swim *s, struct member *m) {
+  if (!m->has_key && !m->key_refused) {
+    if (mb_pair_key(m->pair_key, &s->id, m->id) == MB_OK)
+      m->has_key = true;
+    else
+      m->key_refused = true;
+  }
+  return m->has_key ? m->pair_key : NULL;
+}
 
+/*
+ * A datagram to a member whose epoch we know is bound to it: no other
+ * receiver accepts it, nor this one after a restart.  If the member also
+ * holds our certificate, it is MACed under our pair key instead of signed
+ * (64 bytes of signature and 24 of kid fewer, and a forgery costs the
+ * receiver an HMAC).  The rest are signed and unbound: a join to a seed's
+ * address, and datagrams to members whose record has no epoch; receivers
+ * accept unbound datagrams only as joins (receive.c).
+ */
 void swim_dgram_begin(struct swim *s, struct mb_dgram_builder *b,
-                      const struct mb_msg *msg) {
-  int64_t wall = swim_wall(s);
-  uint64_t floor = wall > 0 ? (uint64_t)wall << SEQ_CLOCK_SHIFT : 0;
-  if (s->next_seq < floor)
-    s->next_seq = floor;
+                      const struct mb_msg *msg, struct member *peer) {
   mb_dgram_init(b, &s->id, s->aad, s->aad_len, s->cfg.budget, s->next_seq++,
                 msg);
+  if (peer == NULL || peer->is_self || peer->epoch == 0)
+    return;
+  mb_dgram_bind(b, peer->id, peer->epoch);
+  if (swim_needs_cert(s, peer))
+    return;
+  const uint8_t *key = swim_pair_key(s, peer);
+  if (key != NULL)
+    mb_dgram_use_mac(b, key);
 }
 
 int swim_send_built(struct swim *s, const struct mb_addr *to,
@@ -195,7 +208,7 @@ int swim_send(struct swim *s, const struct mb_addr *to, struct member *peer,
     with_news.summary = k ? news : NULL;
     with_news.summary_len = k * MB_SUMMARY_ENTRY_LEN;
   }
-  swim_dgram_begin(s, &b, &with_news);
+  swim_dgram_begin(s, &b, &with_news, peer);
   struct bytes cert = swim_blob_bytes(me->cert);
   struct bytes rec = swim_blob_bytes(me->record);
   if (swim_needs_cert(s, peer)) {

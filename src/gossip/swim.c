@@ -109,7 +109,15 @@ struct swim *swim_new(const struct swim_config *cfg,
   s->now = now;
   s->self_news_at = now;
   s->wall_offset = wall_ms - (int64_t)now;
-  s->next_seq = self->first_seq;
+  /* Sequence numbers must grow across restarts, even one that lost the
+   * disk, or every receiver's replay window would lock the node out: so
+   * the first is never below the wall clock in ms shifted left by 20 bits
+   * (a million datagrams per ms of headroom, good until 2262).  From there
+   * they count datagrams, so a receiver's window of MB_REPLAY_WINDOW
+   * covers that many of the sender's datagrams, not a millisecond. */
+  uint64_t floor = wall_ms > 0 ? (uint64_t)wall_ms << 20 : 0;
+  s->next_seq = self->first_seq > floor ? self->first_seq : floor;
+  s->epoch = mb_rng_next(&s->rng) | 1; /* never 0: "none" */
   swim_news_init(s);
   if (add_self(s, self) != MB_OK) {
     swim_free(s);
@@ -282,6 +290,8 @@ uint64_t swim_self_incarnation(const struct swim *s) {
   return s->m[s->self_idx].incarnation;
 }
 
+uint64_t swim_self_epoch(const struct swim *s) { return s->epoch; }
+
 uint32_t swim_awareness(const struct swim *s) {
   return s->awareness;
 }
@@ -305,7 +315,7 @@ const char *swim_reason_name(enum swim_reason r) {
 const char *swim_reject_name(enum swim_reject r) {
   static const char *const names[] = {"malformed", "signature", "admission",
                                       "replay",    "self",      "record",
-                                      "claim"};
+                                      "claim",     "binding"};
   _Static_assert(sizeof(names) / sizeof(names[0]) == SWIM_REJ_COUNT_,
                  "a name for every rejection reason");
   return (unsigned)r < SWIM_REJ_COUNT_ ? names[r] : "unknown";

@@ -195,6 +195,9 @@ int swim_member_raw(const struct swim *s, size_t i, struct mb_bytes *record,
 /* Index of a member, or -1. */
 long swim_member_find(const struct swim *s, const uint8_t id[MB_NODE_ID_LEN]);
 uint64_t swim_self_incarnation(const struct swim *s);
+/* Our epoch: random per core, in our record; datagrams bound to us must
+ * name it (a test or attacker tool building them needs it). */
+uint64_t swim_self_epoch(const struct swim *s);
 /* Lifeguard's local health multiplier score (0 = healthy). */
 uint32_t swim_awareness(const struct swim *s);
 /* Does the view digest, kept up to date as members change, equal one
@@ -218,6 +221,8 @@ enum swim_reject {
   SWIM_REJ_SELF,      /* claims to come from us */
   SWIM_REJ_RECORD,    /* a carried record was refused */
   SWIM_REJ_CLAIM,     /* a claim above its subject's signed incarnation */
+  SWIM_REJ_BINDING,   /* bound to another receiver, or unbound and not a
+                         join */
   SWIM_REJ_COUNT_,
 };
 

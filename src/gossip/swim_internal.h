@@ -58,6 +58,8 @@ struct member {
   uint64_t state_since;
   int64_t cert_expires;
   struct mb_replay_window replay;
+  uint64_t epoch; /* of its record: our datagrams to it are bound to it */
+  uint8_t pair_key[MB_PAIR_KEY_LEN]; /* valid when has_key (send.c) */
   struct mb_addr addr;
   uint32_t domain_hash; /* of its failure domain (swim_domain_hash) */
   uint8_t state;      /* enum swim_state */
@@ -65,6 +67,8 @@ struct member {
   bool knows_us : 1;  /* it has answered us: our cert is no longer needed */
   bool unanswered : 1; /* our last direct probe of it went unanswered */
   bool is_self : 1;
+  bool has_key : 1;      /* pair_key is derived */
+  bool key_refused : 1;  /* its id admits no key agreement */
   uint32_t news; /* 1 + its item in the news queue; 0: not queued */
 };
 
@@ -202,6 +206,7 @@ struct swim {
   uint64_t capacity, available;
   uint64_t now;
   uint64_t next_seq;
+  uint64_t epoch; /* ours, random per core: in our record */
   bool leaving, left;
   bool accused_us; /* the datagram being handled carried a claim about us */
 
@@ -236,6 +241,7 @@ struct swim {
 
   /* anti-entropy */
   uint64_t next_push_pull_at, next_reconnect_at, last_push_pull_at;
+  uint32_t reconnects; /* every INTRODUCE_EVERY-th also introduces us */
   uint32_t follow_ups; /* comparisons after news, at doubling gaps */
   uint64_t self_news_at; /* our record last went out as news (or start) */
   uint64_t refuted_at;   /* our last refutation (0: none) */
@@ -251,6 +257,8 @@ struct swim {
   uint64_t joined_at;
   bool intake_quiet; /* records being applied are not news to relay */
   bool intake_merged; /* ... and came in a merged view (push-pull) */
+  bool intake_bound;  /* the datagram being handled was bound to us */
+  size_t intake_len;  /* and its size: an unbound one's answer cap */
   struct swim_census census;
   struct flap flaps[SWIM_FLAPS];
   struct recent_pull pulls[SWIM_RECENT_PULLS];
@@ -339,8 +347,13 @@ void swim_out_event(struct swim *s, const struct swim_event *ev);
  * certificate?  And our record too? */
 bool swim_needs_cert(const struct swim *s, const struct member *peer);
 bool swim_needs_record(const struct swim *s, const struct member *peer);
+/* Starts a datagram to peer (NULL: an address): bound to peer when we
+ * know its epoch, MACed when it also holds our certificate. */
 void swim_dgram_begin(struct swim *s, struct mb_dgram_builder *b,
-                      const struct mb_msg *msg);
+                      const struct mb_msg *msg, struct member *peer);
+/* The key we share with m, derived on first use; NULL when m's id admits
+ * none. */
+const uint8_t *swim_pair_key(struct swim *s, struct member *m);
 
 /* receive.c: see swim_receive in swim.h */
 void swim_stranger_adopt(struct swim *s, struct member *m);
@@ -435,17 +448,22 @@ struct swim_subset {
   size_t n;
   bool with_certs;
   bool omit_own_cert; /* the receiver knows us: pages without our cert */
+  struct member *peer; /* the receiver, if a member: binds the pages */
 };
 void swim_send_members(struct swim *s, const struct mb_addr *to,
                        struct mb_msg *msg, const struct swim_subset *set);
 void swim_view_digest(const struct swim *s, uint8_t out[MB_VIEW_DIGEST_LEN]);
+/* An unbound join that only introduces us, to a member that may have
+ * restarted with an epoch we have not heard of (antientropy.c). */
+void swim_introduce(struct swim *s, const struct member *m);
 /* Around every change of a member's incarnation, state or record: takes
  * its share out of the view digest before, puts it back after. */
 void swim_view_out(struct swim *s, const struct member *m);
 void swim_view_in(struct swim *s, const struct member *m);
 
 /* reconcile.c */
-void swim_send_summary(struct swim *s, const struct mb_addr *to);
+void swim_send_summary(struct swim *s, const struct mb_addr *to,
+                       struct member *peer);
 void swim_summary_entry(uint8_t *e, const struct member *m);
 /* News in a gossip message: pull from its sender what we lack. */
 void swim_on_news(struct swim *s, const struct mb_addr *from,
@@ -453,13 +471,11 @@ void swim_on_news(struct swim *s, const struct mb_addr *from,
 /* Were this member's records pulled by us lately? */
 bool swim_pulled_lately(const struct swim *s, const uint8_t *ref);
 void swim_on_summary(struct swim *s, const struct mb_addr *from,
-                     const struct mb_msg *msg);
+                     struct member *peer, const struct mb_msg *msg);
 void swim_on_pull(struct swim *s, const struct mb_addr *from,
                   const uint8_t *sender_id, const struct mb_msg *msg);
 void swim_antientropy_tick(struct swim *s);
 uint64_t swim_antientropy_deadline(const struct swim *s);
-void swim_send_state(struct swim *s, const struct mb_addr *to,
-                     enum mb_msg_kind kind, bool with_certs);
 void swim_on_push_pull(struct swim *s, const struct mb_addr *from,
                        const uint8_t *sender_id, const struct mb_msg *msg);
 void swim_push_pull_soon(struct swim *s);

@@ -163,10 +163,14 @@ def test_bad_datagrams(mesh):
     mesh.cli("cert", "issue", "--authority", auth, "--node-id", good_id,
              "--name", "tester", "--out", cert)
 
-    def sample(key, cluster, *extra):
+    epoch = a.call("info")["epoch"]
+    other = mesh.agents[1]
+
+    def sample(key, cluster, *extra, to=a.node_id, to_epoch=epoch):
         out = os.path.join(root, "sample.bin")
+        bind = ["--to", to, "--to-epoch", to_epoch] if to else []
         mesh.cli("wire", "sample", "ping", "--key", key, "--cluster", cluster,
-                 "--target", a.node_id, "--out", out, *extra)
+                 "--target", a.node_id, "--out", out, *bind, *extra)
         with open(out, "rb") as f:
             return f.read()
 
@@ -186,6 +190,14 @@ def test_bad_datagrams(mesh):
             "foreign cluster": sample(good_key, "other-cluster", "--cert",
                                       cert, "--seq", "8"),
             "uncertified": sample(rogue_key, mesh.cluster, "--seq", "9"),
+            "bound to another member": sample(
+                good_key, mesh.cluster, "--cert", cert, "--seq", "10",
+                to=other.node_id, to_epoch=other.call("info")["epoch"]),
+            "unbound": sample(good_key, mesh.cluster, "--cert", cert,
+                              "--seq", "11", to=None),
+            "bound to an earlier epoch": sample(
+                good_key, mesh.cluster, "--cert", cert, "--seq", "12",
+                to_epoch=format(int(epoch, 16) ^ 1, "016x")),
             "oversized": valid + os.urandom(2000),
         }
         for what, payload in bad.items():
@@ -195,7 +207,8 @@ def test_bad_datagrams(mesh):
         after = rejected(a)
     grew = {k: after[k] - before.get(k, 0) for k in after}
     print(f"rejected counters grew by {grew}")
-    expect = {"replay": 1, "signature": 1, "admission": 1, "malformed": 3}
+    expect = {"replay": 1, "signature": 2, "admission": 1, "malformed": 3,
+              "binding": 2}
     for k, n in expect.items():
         if grew.get(k, 0) < n:
             raise MeshError(f"rejected[{k}] grew by {grew.get(k)}, want {n}")

@@ -265,7 +265,11 @@ void fx_free(struct fixture *fx) {
   free(fx->events);
 }
 
-static size_t claim_in(struct fixture *fx, const struct mb_msg *msg,
+void fx_bind(struct fixture *fx, struct mb_dgram_builder *b, int to) {
+  mb_dgram_bind(b, fx->id[to].pk, swim_self_epoch(fx->node[to]));
+}
+
+static size_t claim_in(struct fixture *fx, int to, const struct mb_msg *msg,
                        int author, int subject, enum mb_record_kind kind,
                        uint64_t inc, uint64_t seq, uint8_t *out, size_t cap) {
   struct mb_claim c = {.incarnation = inc, .time_ms = 1790000000000};
@@ -278,6 +282,7 @@ static size_t claim_in(struct fixture *fx, const struct mb_msg *msg,
                          rec, sizeof(rec), &rec_len) != MB_OK ||
       mb_dgram_init(&b, &fx->id[FX_OUTSIDER], aad, strlen(FX_CLUSTER), 1400,
                     seq, msg) != MB_OK ||
+      (fx_bind(fx, &b, to), false) ||
       mb_dgram_add_cert(&b, fx->cert[FX_OUTSIDER],
                         fx->cert_len[FX_OUTSIDER]) != MB_OK ||
       mb_dgram_add_record(&b, rec, rec_len) != MB_OK ||
@@ -286,18 +291,19 @@ static size_t claim_in(struct fixture *fx, const struct mb_msg *msg,
   return len;
 }
 
-size_t fx_claim_datagram(struct fixture *fx, int author, int subject,
+size_t fx_claim_datagram(struct fixture *fx, int to, int author, int subject,
                          enum mb_record_kind kind, uint64_t inc, uint64_t seq,
                          uint8_t *out, size_t cap) {
   struct mb_msg msg = {.kind = MB_MSG_GOSSIP};
-  return claim_in(fx, &msg, author, subject, kind, inc, seq, out, cap);
+  return claim_in(fx, to, &msg, author, subject, kind, inc, seq, out, cap);
 }
 
-size_t fx_merged_claim_datagram(struct fixture *fx, int author, int subject,
-                                enum mb_record_kind kind, uint64_t inc,
-                                uint64_t seq, uint8_t *out, size_t cap) {
+size_t fx_merged_claim_datagram(struct fixture *fx, int to, int author,
+                                int subject, enum mb_record_kind kind,
+                                uint64_t inc, uint64_t seq, uint8_t *out,
+                                size_t cap) {
   struct mb_msg msg = {.kind = MB_MSG_PUSH_PULL_REPLY, .part = 0, .parts = 1};
-  return claim_in(fx, &msg, author, subject, kind, inc, seq, out, cap);
+  return claim_in(fx, to, &msg, author, subject, kind, inc, seq, out, cap);
 }
 
 void fx_start_converged(struct fixture *fx, int n) {

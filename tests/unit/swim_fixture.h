@@ -87,11 +87,15 @@ void fx_drain(struct fixture *fx, int i);
  * (and signed) by the outsider, which carries its certificate; or, with
  * fx_merged_claim_datagram, in a one-page push-pull reply (a merged view).
  * Returns the datagram's length. */
-size_t fx_claim_datagram(struct fixture *fx, int author, int subject,
+size_t fx_claim_datagram(struct fixture *fx, int to, int author, int subject,
                          enum mb_record_kind kind, uint64_t inc, uint64_t seq,
                          uint8_t *out, size_t cap);
-size_t fx_merged_claim_datagram(struct fixture *fx, int author, int subject,
-                                enum mb_record_kind kind, uint64_t inc,
-                                uint64_t seq, uint8_t *out, size_t cap);
+size_t fx_merged_claim_datagram(struct fixture *fx, int to, int author,
+                                int subject, enum mb_record_kind kind,
+                                uint64_t inc, uint64_t seq, uint8_t *out,
+                                size_t cap);
+/* Binds a datagram being built to node `to` (its id and epoch), as a
+ * sender that holds its record does. */
+void fx_bind(struct fixture *fx, struct mb_dgram_builder *b, int to);
 
 #endif

@@ -33,7 +33,8 @@ static size_t forged_cert(struct fixture *fx, const struct mb_identity *who,
 }
 
 /* A ping from `from` carrying `n` forged certificates naming `named`. */
-static size_t forged_ping(struct fixture *fx, const struct mb_identity *from,
+static size_t forged_ping(struct fixture *fx, int to,
+                          const struct mb_identity *from,
                           const struct mb_identity *named, int n, uint64_t seq,
                           uint8_t *out, size_t cap) {
   static uint8_t certs[16][MB_CERT_MAX_LEN];
@@ -43,6 +44,7 @@ static size_t forged_ping(struct fixture *fx, const struct mb_identity *from,
   struct mb_dgram_builder b;
   assert_ok(mb_dgram_init(&b, from, (const uint8_t *)FX_CLUSTER,
                           strlen(FX_CLUSTER), 65000, seq, &ping));
+  fx_bind(fx, &b, to);
   for (int i = 0; i < n; i++) {
     lens[i] = forged_cert(fx, named, certs[i]);
     assert_ok(mb_dgram_add_cert(&b, certs[i], lens[i]));
@@ -68,7 +70,7 @@ static void test_certificates_of_others_never_checked(void **state) {
   swim_get_stats(fx.node[0], &st);
   uint64_t refused = st.rejected[SWIM_REJ_ADMISSION];
   for (int k = 0; k < 20; k++) {
-    size_t n = forged_ping(&fx, &stranger, &other, 16, (uint64_t)k + 1, dg,
+    size_t n = forged_ping(&fx, 0, &stranger, &other, 16, (uint64_t)k + 1, dg,
                            sizeof(dg));
     fx_inject(&fx, 0, 1, dg, n);
   }
@@ -92,7 +94,7 @@ static void test_forgeries_from_one_source_are_throttled(void **state) {
   for (int k = 0; k < 50; k++) {
     struct mb_identity stranger;
     mb_identity_generate(&stranger);
-    size_t n = forged_ping(&fx, &stranger, &stranger, 16, 1, dg, sizeof(dg));
+    size_t n = forged_ping(&fx, 0, &stranger, &stranger, 16, 1, dg, sizeof(dg));
     fx_inject(&fx, 0, 1, dg, n);
   }
   swim_get_stats(fx.node[0], &st);

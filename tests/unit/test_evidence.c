@@ -91,7 +91,7 @@ static void test_malicious_dead_claims_kill_nobody(void **state) {
       if (o == 1 || o == 3)
         continue;
       size_t n = fx_claim_datagram(
-          &fx, 1, 3, MB_REC_DEAD, inc,
+          &fx, o, 1, 3, MB_REC_DEAD, inc,
           (1ull << 40) + 16 * (uint64_t)k + (uint64_t)o, dg, sizeof(dg));
       fx_inject(&fx, o, 1, dg, n);
     }
@@ -111,11 +111,11 @@ static void test_claim_above_signed_incarnation_refused(void **state) {
   fx_start_converged(&fx, 4);
   uint64_t inc = swim_self_incarnation(fx.node[2]);
   uint8_t dg[1400];
-  size_t n = fx_claim_datagram(&fx, 1, 2, MB_REC_SUSPECT, UINT64_MAX,
+  size_t n = fx_claim_datagram(&fx, 0, 1, 2, MB_REC_SUSPECT, UINT64_MAX,
                                1ull << 40, dg, sizeof(dg));
   fx_inject(&fx, 0, 1, dg, n);
   assert_int_equal(fx_state(&fx, 0, 2), SWIM_ALIVE);
-  n = fx_claim_datagram(&fx, 1, 2, MB_REC_SUSPECT, UINT64_MAX, 1ull << 40, dg,
+  n = fx_claim_datagram(&fx, 2, 1, 2, MB_REC_SUSPECT, UINT64_MAX, 1ull << 40, dg,
                         sizeof(dg));
   fx_inject(&fx, 2, 1, dg, n);
   assert_int_equal(swim_self_incarnation(fx.node[2]), inc);
@@ -125,7 +125,7 @@ static void test_claim_above_signed_incarnation_refused(void **state) {
   swim_get_stats(fx.node[2], &st);
   assert_int_equal(st.rejected[SWIM_REJ_CLAIM], 1);
   /* A claim at its real incarnation is still refuted, upwards. */
-  n = fx_claim_datagram(&fx, 1, 2, MB_REC_SUSPECT, inc, (1ull << 40) + 1, dg,
+  n = fx_claim_datagram(&fx, 2, 1, 2, MB_REC_SUSPECT, inc, (1ull << 40) + 1, dg,
                         sizeof(dg));
   fx_inject(&fx, 2, 1, dg, n);
   assert_int_equal(swim_self_incarnation(fx.node[2]), inc + 1);
@@ -150,13 +150,14 @@ static size_t probes_to(struct fixture *fx, int target, uint64_t *ids,
   return k;
 }
 
-static size_t ack_datagram(struct fixture *fx, uint64_t probe_id, uint64_t seq,
-                           uint8_t *out, size_t cap) {
+static size_t ack_datagram(struct fixture *fx, int to, uint64_t probe_id,
+                           uint64_t seq, uint8_t *out, size_t cap) {
   struct mb_msg msg = {.kind = MB_MSG_ACK, .probe_id = probe_id};
   struct mb_dgram_builder b;
   size_t len;
   assert_ok(mb_dgram_init(&b, &fx->id[FX_OUTSIDER], (const uint8_t *)FX_CLUSTER,
                           strlen(FX_CLUSTER), 1400, seq, &msg));
+  fx_bind(fx, &b, to);
   assert_ok(
       mb_dgram_add_cert(&b, fx->cert[FX_OUTSIDER], fx->cert_len[FX_OUTSIDER]));
   assert_ok(mb_dgram_finish(&b, out, cap, &len));
@@ -179,7 +180,7 @@ static void test_forged_acks_hide_no_crash(void **state) {
     size_t k = probes_to(&fx, 5, ids, from, 64);
     for (size_t i = 0; i < k; i++) {
       uint8_t dg[1400];
-      size_t n = ack_datagram(&fx, ids[i], seq++, dg, sizeof(dg));
+      size_t n = ack_datagram(&fx, from[i], ids[i], seq++, dg, sizeof(dg));
       fx_inject(&fx, from[i], 5, dg, n);
       forged++;
     }
@@ -228,9 +229,9 @@ static uint64_t time_to_dead(bool merged) {
   for (int a = 1; a <= 2; a++) {
     uint8_t dg[1400];
     uint64_t seq = (1ull << 40) + (uint64_t)a;
-    size_t n = merged ? fx_merged_claim_datagram(&fx, a, 5, MB_REC_DEAD, inc,
+    size_t n = merged ? fx_merged_claim_datagram(&fx, 0, a, 5, MB_REC_DEAD, inc,
                                                  seq, dg, sizeof(dg))
-                      : fx_claim_datagram(&fx, a, 5, MB_REC_DEAD, inc, seq, dg,
+                      : fx_claim_datagram(&fx, 0, a, 5, MB_REC_DEAD, inc, seq, dg,
                                           sizeof(dg));
     fx_inject(&fx, 0, a, dg, n);
   }
@@ -277,14 +278,14 @@ static void test_quorum_spans_two_domains(void **state) {
   /* Node 0 (rack0) with accusers 2 and 4, all of rack0. */
   uint8_t dg[1400];
   for (int a = 2; a <= 4; a += 2) {
-    size_t n = fx_claim_datagram(&fx, a, 6, MB_REC_SUSPECT, inc,
+    size_t n = fx_claim_datagram(&fx, 0, a, 6, MB_REC_SUSPECT, inc,
                                  (1ull << 40) + (uint64_t)a, dg, sizeof(dg));
     fx_inject(&fx, 0, a, dg, n);
   }
   uint64_t t0 = fx.now;
   fx_run_until(&fx, t0 + 900); /* past the minimum timeout */
   assert_int_equal(fx_state(&fx, 0, 6), SWIM_SUSPECT);
-  size_t n = fx_claim_datagram(&fx, 3, 6, MB_REC_SUSPECT, inc, (1ull << 40) + 3,
+  size_t n = fx_claim_datagram(&fx, 0, 3, 6, MB_REC_SUSPECT, inc, (1ull << 40) + 3,
                                dg, sizeof(dg));
   fx_inject(&fx, 0, 3, dg, n);
   assert_int_equal(fx_state(&fx, 0, 6), SWIM_DEAD);

@@ -67,7 +67,7 @@ static void test_suspected_member_refutes(void **state) {
   fx_start_converged(&fx, 5);
   uint64_t before = fx_incarnation(&fx, 1, 3);
   uint8_t dg[1400];
-  size_t n = fx_claim_datagram(&fx, 2, 3, MB_REC_SUSPECT, before, 1ull << 40, dg,
+  size_t n = fx_claim_datagram(&fx, 1, 2, 3, MB_REC_SUSPECT, before, 1ull << 40, dg,
                             sizeof(dg));
   fx_inject(&fx, 1, 2, dg, n);
   assert_int_equal(fx_state(&fx, 1, 3), SWIM_SUSPECT);
@@ -90,7 +90,7 @@ static void test_dead_claim_about_live_member_refuted(void **state) {
   fx_start_converged(&fx, 5);
   uint64_t before = fx_incarnation(&fx, 0, 4);
   uint8_t dg[1400];
-  size_t n = fx_claim_datagram(&fx, 1, 4, MB_REC_DEAD, before, 1ull << 40, dg,
+  size_t n = fx_claim_datagram(&fx, 0, 1, 4, MB_REC_DEAD, before, 1ull << 40, dg,
                                sizeof(dg));
   fx_inject(&fx, 0, 1, dg, n);
   assert_int_equal(fx_state(&fx, 0, 4), SWIM_SUSPECT);
@@ -112,7 +112,7 @@ static uint64_t time_to_dead(int accusers) {
   uint64_t t0 = fx.now;
   uint8_t dg[1400];
   for (int a = 1; a <= accusers; a++) {
-    size_t n = fx_claim_datagram(&fx, a, 5, MB_REC_SUSPECT, inc, (1ull << 40) + (uint64_t)a, dg,
+    size_t n = fx_claim_datagram(&fx, 0, a, 5, MB_REC_SUSPECT, inc, (1ull << 40) + (uint64_t)a, dg,
                               sizeof(dg));
     fx_inject(&fx, 0, a, dg, n);
   }
@@ -186,7 +186,7 @@ static void test_restart_with_old_incarnation(void **state) {
   uint64_t old = fx_incarnation(&fx, 0, 4);
   /* Make the mesh hold a newer incarnation than the restart will use. */
   uint8_t dg[1400];
-  size_t n = fx_claim_datagram(&fx, 1, 4, MB_REC_SUSPECT, old, 1ull << 40, dg,
+  size_t n = fx_claim_datagram(&fx, 0, 1, 4, MB_REC_SUSPECT, old, 1ull << 40, dg,
                             sizeof(dg));
   fx_inject(&fx, 0, 1, dg, n);
   fx_run_until(&fx, fx.now + 3000);
@@ -219,7 +219,7 @@ static void test_bad_datagrams_change_nothing(void **state) {
   fx_start_converged(&fx, 4);
   uint64_t inc = fx_incarnation(&fx, 0, 2);
   uint8_t dg[1400];
-  size_t n = fx_claim_datagram(&fx, 1, 2, MB_REC_SUSPECT, inc, 1ull << 41, dg,
+  size_t n = fx_claim_datagram(&fx, 0, 1, 2, MB_REC_SUSPECT, inc, 1ull << 41, dg,
                             sizeof(dg));
   uint8_t forged[1400];
   memcpy(forged, dg, n);
@@ -236,6 +236,7 @@ static void test_bad_datagrams_change_nothing(void **state) {
   uint8_t foreign[1400];
   assert_ok(mb_dgram_init(&b, &fx.id[1], (const uint8_t *)"other", 5, 1400,
                           UINT64_MAX - 7, &ping)); /* above any real seq */
+  fx_bind(&fx, &b, 0);
   assert_ok(mb_dgram_finish(&b, foreign, sizeof(foreign), &flen));
   fx_inject(&fx, 0, 1, foreign, flen);
   /* An unadmitted key: valid signature, no certificate anywhere. */
@@ -243,6 +244,24 @@ static void test_bad_datagrams_change_nothing(void **state) {
   mb_identity_generate(&stranger);
   assert_ok(mb_dgram_init(&b, &stranger, (const uint8_t *)FX_CLUSTER,
                           strlen(FX_CLUSTER), 1400, 1, &ping));
+  fx_bind(&fx, &b, 0);
+  assert_ok(mb_dgram_finish(&b, foreign, sizeof(foreign), &flen));
+  fx_inject(&fx, 0, 1, foreign, flen);
+  /* A member's genuine ping, but bound to another receiver, to this one
+   * before its restart (another epoch), or to no one. */
+  uint64_t seq = UINT64_MAX - 100;
+  assert_ok(mb_dgram_init(&b, &fx.id[1], (const uint8_t *)FX_CLUSTER,
+                          strlen(FX_CLUSTER), 1400, seq++, &ping));
+  fx_bind(&fx, &b, 2);
+  assert_ok(mb_dgram_finish(&b, foreign, sizeof(foreign), &flen));
+  fx_inject(&fx, 0, 1, foreign, flen);
+  assert_ok(mb_dgram_init(&b, &fx.id[1], (const uint8_t *)FX_CLUSTER,
+                          strlen(FX_CLUSTER), 1400, seq++, &ping));
+  mb_dgram_bind(&b, fx.id[0].pk, swim_self_epoch(fx.node[0]) + 2);
+  assert_ok(mb_dgram_finish(&b, foreign, sizeof(foreign), &flen));
+  fx_inject(&fx, 0, 1, foreign, flen);
+  assert_ok(mb_dgram_init(&b, &fx.id[1], (const uint8_t *)FX_CLUSTER,
+                          strlen(FX_CLUSTER), 1400, seq++, &ping));
   assert_ok(mb_dgram_finish(&b, foreign, sizeof(foreign), &flen));
   fx_inject(&fx, 0, 1, foreign, flen);
   assert_int_equal(packets_from(&fx, 0), 0);
@@ -256,7 +275,8 @@ static void test_bad_datagrams_change_nothing(void **state) {
   fx_inject(&fx, 0, 1, dg, n);
   swim_get_stats(fx.node[0], &st);
   assert_int_equal(st.rejected[SWIM_REJ_REPLAY], replays + 1);
-  assert_true(st.rejected[SWIM_REJ_SIGNATURE] >= 2);
+  assert_true(st.rejected[SWIM_REJ_SIGNATURE] >= 3);
+  assert_true(st.rejected[SWIM_REJ_BINDING] >= 2);
   assert_true(st.rejected[SWIM_REJ_MALFORMED] >= 1);
   assert_true(st.rejected[SWIM_REJ_ADMISSION] >= 1);
   fx_free(&fx);
@@ -436,7 +456,7 @@ static void test_buddy_system_tells_the_suspect(void **state) {
   fx_start_converged(&fx, 3);
   uint64_t inc = fx_incarnation(&fx, 0, 2);
   uint8_t dg[1400];
-  size_t n = fx_claim_datagram(&fx, 1, 2, MB_REC_SUSPECT, inc, 1ull << 40, dg,
+  size_t n = fx_claim_datagram(&fx, 0, 1, 2, MB_REC_SUSPECT, inc, 1ull << 40, dg,
                             sizeof(dg));
   fx_inject(&fx, 0, 1, dg, n);
   /* Node 2 hears only from node 0 from now on. */

@@ -2,9 +2,14 @@
  * meshbeat wire layer: the CBOR encoding of every datagram and record.
  * docs/wire-format.md holds the CDDL; this header is its C face.
  *
- *   datagram = COSE_Sign1(kid = sender) of
- *     {1: version, 2: seq, 3: message, ?4: [+ bstr .cbor record],
- *      ?5: [+ bstr .cbor certificate]}
+ *   datagram = COSE_Mac0(kid = sender's ref, pairwise key)  between members
+ *            / COSE_Sign1(kid = sender)                     otherwise
+ *     of {1: version, 2: seq, 3: message, ?4: [+ bstr .cbor record],
+ *         ?5: [+ bstr .cbor certificate], ?6: receiver's ref, ?7: padding}
+ *   A datagram with 6 is bound to its receiver: its external AAD is the
+ *   cluster's, the receiver's node id and the receiver's epoch (from its
+ *   heartbeat record), so it is accepted by that receiver only, and only
+ *   until it restarts.  Every Mac0 datagram is bound.
  *   record   = COSE_Sign1(kid = author) of {0: record kind, ...}
  *
  * Records travel as byte strings so their bytes, and so their signatures,
@@ -40,6 +45,8 @@ enum mb_dgram_key {
   MB_DG_MESSAGE = 3,
   MB_DG_RECORDS = 4,
   MB_DG_CERTS = 5,
+  MB_DG_TO = 6,      /* the receiver's node ref: bound to it */
+  MB_DG_PADDING = 7, /* a join's bytes, so no answer outgrows it */
 };
 
 enum mb_msg_kind {
@@ -125,7 +132,11 @@ struct mb_bytes {
 };
 
 struct mb_datagram {
+  bool mac;                      /* a COSE_Mac0: mac0 is set, not envelope */
   struct mb_cose_sign1 envelope; /* envelope.kid is the sender */
+  struct mb_cose_mac0 mac0;      /* mac0.kid is the sender's node ref */
+  const uint8_t *sender_ref;     /* either way, MB_NODE_REF_LEN bytes */
+  const uint8_t *to;             /* the receiver's ref; NULL: unbound */
   uint64_t version;
   uint64_t seq;
   struct mb_msg msg;
@@ -167,6 +178,9 @@ struct mb_heartbeat {
   char domain[MB_DOMAIN_MAX + 1];
   enum mb_hb_status status;
   struct mb_health health;
+  /* Random per start of the agent (0: none).  Datagrams to the node are
+   * bound to it, so none sent before a restart is accepted after it. */
+  uint64_t epoch;
 };
 
 /* A suspect or dead claim, signed by its author (the accuser). */
@@ -221,6 +235,10 @@ struct mb_dgram_builder {
   size_t aad_len;
   size_t budget;
   uint64_t seq;
+  const uint8_t *to_id; /* bound to this receiver (NULL: unbound) */
+  uint64_t to_epoch;
+  const uint8_t *mac_key; /* MACed under it (NULL: signed) */
+  size_t pad_to;
   uint8_t msg[MB_WIRE_MSG_MAX];
   size_t msg_len;
   size_t n_records, records_bytes;
@@ -232,6 +250,15 @@ struct mb_dgram_builder {
 int mb_dgram_init(struct mb_dgram_builder *b, const struct mb_identity *self,
                   const uint8_t *aad, size_t aad_len, size_t budget,
                   uint64_t seq, const struct mb_msg *msg);
+/* Binds the datagram to its receiver (id and the epoch of its record);
+ * the id must stay valid until finish. */
+void mb_dgram_bind(struct mb_dgram_builder *b, const uint8_t *to_id,
+                   uint64_t to_epoch);
+/* MACs instead of signing, under the key shared with the bound receiver
+ * (MB_EINVAL when unbound); the key must stay valid until finish. */
+int mb_dgram_use_mac(struct mb_dgram_builder *b, const uint8_t *key);
+/* Pads the finished datagram to at least `total` bytes. */
+void mb_dgram_pad(struct mb_dgram_builder *b, size_t total);
 int mb_dgram_add_record(struct mb_dgram_builder *b, const uint8_t *rec,
                         size_t len);
 int mb_dgram_add_cert(struct mb_dgram_builder *b, const uint8_t *cert,
@@ -249,11 +276,35 @@ size_t mb_dgram_size(const struct mb_dgram_builder *b);
 int mb_dgram_finish(const struct mb_dgram_builder *b, uint8_t *out,
                     size_t cap, size_t *out_len);
 
+/* The external AAD of a bound datagram: aad, the receiver's id, its epoch
+ * (8 bytes big-endian).  MB_ETOOBIG when aad is longer than
+ * MB_WIRE_AAD_MAX - 40. */
+#define MB_WIRE_AAD_MAX 168
+int mb_wire_bound_aad(uint8_t out[MB_WIRE_AAD_MAX], const uint8_t *aad,
+                      size_t aad_len, const uint8_t *to_id, uint64_t epoch,
+                      size_t *out_len);
+
+/* What a receiver authenticates a datagram with. */
+struct mb_dgram_auth {
+  const struct mb_sig_scheme *scheme; /* NULL: Ed25519 */
+  const uint8_t *aad;                 /* the cluster's */
+  size_t aad_len;
+  const uint8_t *self_id; /* bound datagrams: ours, and our epoch */
+  uint64_t self_epoch;
+  const uint8_t *key; /* Mac0: the key shared with the sender */
+};
+/* MB_OK when the datagram is authentic for this receiver: a Sign1 under
+ * its kid, a Mac0 under a->key (MB_EKID without one), either with the
+ * bound AAD when it names a receiver.  Does not check that the receiver
+ * named is us (compare d->to with our ref first: it costs nothing). */
+int mb_wire_datagram_auth(const struct mb_datagram *d,
+                          const struct mb_dgram_auth *a);
+
 /* Parses envelope and body, strictly, without verifying the signature. */
 int mb_wire_datagram_parse(const uint8_t *buf, size_t len,
                            struct mb_datagram *out);
-/* Verifies the sender's signature of a parsed datagram (Ed25519, or the
- * given scheme). */
+/* Verifies the sender's signature of a parsed unbound Sign1 datagram
+ * (Ed25519, or the given scheme). */
 int mb_wire_datagram_verify(const struct mb_datagram *d, const uint8_t *aad,
                             size_t aad_len);
 int mb_wire_datagram_verify_scheme(const struct mb_sig_scheme *scheme,

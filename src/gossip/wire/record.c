@@ -25,6 +25,7 @@ enum hb_key {
   HB_DOMAIN = 8,
   HB_HEALTH = 9,
   HB_STATUS = 10,
+  HB_EPOCH = 11,
 };
 
 enum claim_key {
@@ -80,8 +81,9 @@ static void write_health(struct mb_cbor_writer *w, const struct mb_health *h) {
 static void write_heartbeat(struct mb_cbor_writer *w,
                             const struct mb_heartbeat *hb) {
   bool dom = hb->domain[0] != '\0', health = health_count(&hb->health) > 0;
-  bool status = hb->status != MB_HB_ALIVE;
-  mb_cw_map(w, 8 + (size_t)dom + (size_t)health + (size_t)status);
+  bool status = hb->status != MB_HB_ALIVE, epoch = hb->epoch != 0;
+  mb_cw_map(w, 8 + (size_t)dom + (size_t)health + (size_t)status +
+                   (size_t)epoch);
   mb_cw_uint(w, HB_KIND), mb_cw_uint(w, MB_REC_HEARTBEAT);
   mb_cw_uint(w, HB_NAME), mb_cw_textz(w, hb->name);
   mb_cw_uint(w, HB_ADDR), wire_write_addr(w, &hb->addr);
@@ -96,6 +98,8 @@ static void write_heartbeat(struct mb_cbor_writer *w,
     mb_cw_uint(w, HB_HEALTH), write_health(w, &hb->health);
   if (status)
     mb_cw_uint(w, HB_STATUS), mb_cw_uint(w, (uint64_t)hb->status);
+  if (epoch)
+    mb_cw_uint(w, HB_EPOCH), mb_cw_uint(w, hb->epoch);
 }
 
 /* Encodes payload into scratch, then wraps it in the signer's COSE_Sign1. */
@@ -201,6 +205,8 @@ static int read_hb_field(struct mb_cbor_reader *r, int64_t key,
     return mb_cr_map_walk(r, 16, read_health_field, &hb->health, NULL);
   case HB_STATUS:
     return read_status(r, &hb->status);
+  case HB_EPOCH:
+    return mb_cr_uint(r, &hb->epoch);
   default:
     return mb_cr_skip(r);
   }
