@@ -18,22 +18,16 @@
  *                      the right probe id for proof then never notices a
  *                      crash of SET's nodes.
  *
- * Sequence numbers.  The adversary's core numbers its datagrams from
- * wall_ms << 20 upward (src/gossip/send.c), a few per ms, so its numbers
- * within one ms stay far below wall_ms << 20 | 1 << 19.  Injected
- * datagrams take wall_ms << 20 | 1 << 19 | k, k counting within the ms:
- * above everything the core sent before (receivers' replay windows accept
- * them), below what it sends from the next ms on (so its own datagrams are
- * accepted again).  The price: datagrams its core sends to the same
- * receiver later in that same ms fall below the window (2^19 > 256) and
- * are refused as stale, an adversary's cost rarely paid.
+ * Sequence numbers.  Injected datagrams take the next number of the
+ * adversary's own core (swim_take_seq), so both streams share one count
+ * and receivers' replay windows accept both, as they would a real
+ * member's that added its forgeries to its own traffic.
  */
 #include "sim.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#define INJECT_BIT (1ull << 19)
 
 static bool bit(const uint64_t *b, uint32_t i) {
   return (b[i / 64] >> (i % 64)) & 1;
@@ -56,7 +50,6 @@ static struct sim_attacker *attacker(struct sim *s, uint32_t i) {
   struct sim_attacker *a = &v->att[v->n_att];
   memset(a, 0, sizeof(*a));
   a->node = i;
-  a->last_ms = -1;
   sim_node_identity(s, i, &a->id);
   if (sim_node_cert(s, i, a->id.pk, a->cert, sizeof(a->cert), &a->cert_len) !=
       MB_OK) {
@@ -67,24 +60,12 @@ static struct sim_attacker *attacker(struct sim *s, uint32_t i) {
   return a;
 }
 
-static int next_seq(struct sim *s, struct sim_attacker *a, uint64_t *seq) {
-  int64_t wall = sim_node_wall(s, &s->nodes[a->node]);
-  if (wall != a->last_ms) {
-    a->last_ms = wall;
-    a->ctr = 0;
-  }
-  if (a->ctr == INJECT_BIT || wall < 0)
-    return sim_fail(s, "node %u: too many injected datagrams in one ms",
-                    a->node);
-  *seq = (uint64_t)wall << 20 | INJECT_BIT | a->ctr++;
-  return 0;
-}
-
 static int begin(struct sim *s, struct sim_attacker *a,
                  struct mb_dgram_builder *b, const struct mb_msg *msg) {
-  uint64_t seq = 0;
-  if (next_seq(s, a, &seq) != 0)
-    return -1;
+  struct swim *core = s->nodes[a->node].core;
+  if (core == NULL)
+    return sim_fail(s, "node %u: no core to inject for", a->node);
+  uint64_t seq = swim_take_seq(core);
   const char *aad = s->cfg.cluster;
   if (mb_dgram_init(b, &a->id, (const uint8_t *)aad, strlen(aad), s->cfg.budget,
                     seq, msg) != MB_OK ||
@@ -94,18 +75,25 @@ static int begin(struct sim *s, struct sim_attacker *a,
 }
 
 /* Finishes b and sends it to `to`, or to every up node but the attacker
- * when to is SIM_NONE. */
+ * when to is SIM_NONE: bound to each receiver (its id and epoch), as a
+ * certified member's datagrams are, or every receiver would refuse them
+ * unread. */
 static int finish_send(struct sim *s, struct sim_attacker *a,
                        const struct mb_dgram_builder *b, enum mb_msg_kind kind,
                        uint32_t to) {
   uint8_t buf[MB_WIRE_MAX_DATAGRAM];
   size_t len;
-  if (mb_dgram_finish(b, buf, sizeof(buf), &len) != MB_OK)
-    return sim_fail(s, "node %u: cannot sign a datagram", a->node);
   for (uint32_t j = 0; j < s->n; j++) {
     if (to != SIM_NONE ? j != to
                        : (j == a->node || s->nodes[j].status != SIM_UP))
       continue;
+    if (s->nodes[j].core == NULL)
+      continue;
+    struct mb_dgram_builder bound = *b;
+    mb_dgram_bind(&bound, s->ids + (size_t)j * MB_NODE_ID_LEN,
+                  swim_self_epoch(s->nodes[j].core));
+    if (mb_dgram_finish(&bound, buf, sizeof(buf), &len) != MB_OK)
+      return sim_fail(s, "node %u: cannot sign a datagram", a->node);
     s->adv.sent.dgrams[kind]++;
     s->adv.sent.bytes[kind] += len;
     sim_net_inject(s, a->node, j, buf, len);

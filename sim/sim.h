@@ -294,15 +294,13 @@ struct sim_truth {
 /* ---- adversary (adversary.c)
  * -------------------------------------------------- */
 
-/* A declared adversary that has attacked: its keys, to sign as itself,
- * and the sequence numbers of what it injected (adversary.c). */
+/* A declared adversary that has attacked: its keys and certificate, to
+ * sign as itself (adversary.c). */
 struct sim_attacker {
   uint32_t node;
   struct mb_identity id;
   uint8_t cert[MB_CERT_MAX_LEN];
   size_t cert_len;
-  int64_t last_ms; /* wall ms of the last injected datagram */
-  uint32_t ctr;    /* injected datagrams within that ms */
 };
 
 /* forge_acks: an attacker acks every probe of these victims until `until`. */

@@ -292,6 +292,8 @@ uint64_t swim_self_incarnation(const struct swim *s) {
 
 uint64_t swim_self_epoch(const struct swim *s) { return s->epoch; }
 
+uint64_t swim_take_seq(struct swim *s) { return s->next_seq++; }
+
 uint32_t swim_awareness(const struct swim *s) {
   return s->awareness;
 }

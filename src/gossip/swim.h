@@ -198,6 +198,10 @@ uint64_t swim_self_incarnation(const struct swim *s);
 /* Our epoch: random per core, in our record; datagrams bound to us must
  * name it (a test or attacker tool building them needs it). */
 uint64_t swim_self_epoch(const struct swim *s);
+/* Reserves our next datagram sequence number for a datagram a driver
+ * sends in this node's name (the simulator's adversary), so that the
+ * receivers' replay windows accept both it and ours. */
+uint64_t swim_take_seq(struct swim *s);
 /* Lifeguard's local health multiplier score (0 = healthy). */
 uint32_t swim_awareness(const struct swim *s);
 /* Does the view digest, kept up to date as members change, equal one
