@@ -54,6 +54,8 @@ int cli_write_file(const char *path, const uint8_t *p, size_t len, int mode);
 int64_t cli_parse_duration(const char *s);
 /* Decimal unsigned integer with nothing after it. */
 bool cli_parse_u64(const char *s, uint64_t *out);
+/* An epoch as `meshbeat status` shows it: exactly 16 hex digits. */
+bool cli_parse_epoch(const char *s, uint64_t *out);
 bool cli_parse_i64(const char *s, int64_t *out);
 /* Formats seconds since the epoch as RFC 3339 UTC ("2026-11-22T18:00:00Z"). */
 void cli_format_time(char *out, size_t cap, int64_t unix_s);

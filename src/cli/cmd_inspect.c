@@ -19,6 +19,12 @@ struct inspect {
   const char *cluster;
   bool have_authority;
   uint8_t authority[MB_NODE_ID_LEN];
+  /* For datagrams bound to a receiver: its epoch, and for MACed ones one
+   * end's key and the other end's id. */
+  bool have_epoch, have_key, have_peer;
+  uint64_t epoch;
+  struct mb_identity key;
+  uint8_t peer[MB_NODE_ID_LEN];
   int failures;
   char reason[256];
 };
@@ -164,15 +170,68 @@ static void print_msg(const struct mb_msg *m) {
   }
 }
 
-static void inspect_datagram(struct inspect *in, const uint8_t *buf,
-                             size_t len, const struct mb_datagram *d) {
-  int rc = mb_wire_datagram_verify(d, in->aad, in->aad_len);
-  printf("datagram (%zu bytes), cluster \"%s\"\n", len, in->cluster);
-  print_id("  sender ", d->envelope.kid);
-  printf("  signature: %s\n", verdict(rc));
+static void print_ref(const char *label, const uint8_t *ref) {
+  char hex[2 * MB_NODE_REF_LEN + 1];
+  mb_hex_encode(hex, ref, MB_NODE_REF_LEN);
+  printf("%s%s... (node ref)\n", label, hex);
+}
+
+/* The full id, among the ends we were given, whose node ref is ref. */
+static const uint8_t *end_with_ref(const struct inspect *in,
+                                   const uint8_t *ref) {
+  if (in->have_key && memcmp(in->key.pk, ref, MB_NODE_REF_LEN) == 0)
+    return in->key.pk;
+  if (in->have_peer && memcmp(in->peer, ref, MB_NODE_REF_LEN) == 0)
+    return in->peer;
+  return NULL;
+}
+
+/*
+ * A bound datagram's external AAD holds its receiver's full id and epoch,
+ * and a COSE_Mac0's key is its pair's: neither is in the datagram, so
+ * the options must give them (--to-epoch, and the ends' ids and one
+ * secret key: --key, --peer).  Without them it is shown, not judged, and
+ * the exit status says so.
+ */
+static void judge_datagram(struct inspect *in, const struct mb_datagram *d) {
+  const char *what = d->mac ? "mac" : "signature";
+  const char *missing = NULL;
+  uint8_t key[MB_PAIR_KEY_LEN];
+  struct mb_dgram_auth a = {.aad = in->aad, .aad_len = in->aad_len};
+  if (d->to != NULL) {
+    print_ref("  bound to receiver ", d->to);
+    a.self_id = end_with_ref(in, d->to);
+    a.self_epoch = in->epoch;
+    if (a.self_id == NULL || !in->have_epoch)
+      missing = "the receiver's id (--key or --peer) and --to-epoch";
+    else if (d->mac && !(in->have_key && in->have_peer))
+      missing = "--key of one end and --peer of the other";
+  }
+  if (missing != NULL) {
+    printf("  %s: not checked (needs %s)\n", what, missing);
+    verdict_fail(in, "datagram: %s not checked: needs %s", what, missing);
+    return;
+  }
+  int rc = MB_OK;
+  if (d->mac)
+    rc = mb_pair_key(key, &in->key, in->peer);
+  a.key = key;
+  if (rc == MB_OK)
+    rc = mb_wire_datagram_auth(d, &a);
+  printf("  %s: %s\n", what, verdict(rc));
   if (rc)
     verdict_fail(in, "datagram: %s (cluster \"%s\")", mb_strerror(rc),
                  in->cluster);
+}
+
+static void inspect_datagram(struct inspect *in, const uint8_t *buf,
+                             size_t len, const struct mb_datagram *d) {
+  printf("datagram (%zu bytes), cluster \"%s\"\n", len, in->cluster);
+  if (d->mac)
+    print_ref("  sender ", d->sender_ref);
+  else
+    print_id("  sender ", d->envelope.kid);
+  judge_datagram(in, d);
   printf("  version %llu, seq %llu\n", (unsigned long long)d->version,
          (unsigned long long)d->seq);
   print_msg(&d->msg);
@@ -213,13 +272,17 @@ static void inspect_any(struct inspect *in, const uint8_t *buf, size_t len) {
 
 static void inspect_usage(FILE *f) {
   fprintf(f,
-      "usage: meshbeat inspect [--cluster NAME] [--authority HEX] [FILE|-]\n\n"
+      "usage: meshbeat inspect [--cluster NAME] [--authority HEX]\n"
+      "                        [--to-epoch HEX16 [--key FILE] [--peer HEX]] [FILE|-]\n\n"
       "Decodes a meshbeat datagram, signed record or certificate, prints it\n"
       "(a summary, then CBOR diagnostic notation) with every signature's\n"
       "verdict.  Exits 0 only if all signatures verify (and, with\n"
       "--authority, all certificates are admitted); 1 otherwise.\n"
       "  --cluster NAME   cluster name, the signatures' AAD (default %s)\n"
-      "  --authority HEX  the cluster authority's id, to judge certificates\n",
+      "  --authority HEX  the cluster authority's id, to judge certificates\n"
+      "  --to-epoch HEX16 the receiver's epoch, for a datagram bound to it\n"
+      "  --key FILE       one end's secret key and --peer HEX the other's id:\n"
+      "  --peer HEX       a MACed datagram is checked under their pair key\n",
       CLI_DEFAULT_CLUSTER);
 }
 
@@ -228,6 +291,9 @@ static int parse_inspect_args(int argc, char **argv, struct inspect *in,
   static const struct option opts[] = {
       {"cluster", required_argument, 0, 'c'},
       {"authority", required_argument, 0, 'a'},
+      {"to-epoch", required_argument, 0, 'e'},
+      {"key", required_argument, 0, 'k'},
+      {"peer", required_argument, 0, 'p'},
       {"help", no_argument, 0, 'h'},
       {0, 0, 0, 0}};
   int c;
@@ -239,6 +305,19 @@ static int parse_inspect_args(int argc, char **argv, struct inspect *in,
       if (mb_node_id_parse(in->authority, optarg) != MB_OK)
         return cli_usage_error("inspect", "--authority wants 64 hex");
       in->have_authority = true;
+    } else if (c == 'e') {
+      if (!cli_parse_epoch(optarg, &in->epoch))
+        return cli_usage_error("inspect", "--to-epoch wants 16 hex digits");
+      in->have_epoch = true;
+    } else if (c == 'k') {
+      int rc = mb_identity_load(&in->key, optarg);
+      if (rc)
+        return cli_fail("inspect", "%s: %s", optarg, mb_strerror(rc));
+      in->have_key = true;
+    } else if (c == 'p') {
+      if (mb_node_id_parse(in->peer, optarg) != MB_OK)
+        return cli_usage_error("inspect", "--peer wants 64 hex");
+      in->have_peer = true;
     } else if (c == 'h') {
       return inspect_usage(stdout), -1;
     } else {

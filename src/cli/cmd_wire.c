@@ -5,7 +5,6 @@
  */
 #include "cli_addr.h"
 
-#include <ctype.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,31 +100,13 @@ static bool set_text(char *dst, size_t max, const char *v) {
   return true;
 }
 
-/* 16 hex digits, as `meshbeat status` shows it. */
-static bool parse_epoch(const char *v, uint64_t *out) {
-  uint64_t e = 0;
-  if (strlen(v) != 16)
-    return false;
-  for (const char *p = v; *p; p++) {
-    int d = isdigit((unsigned char)*p)            ? *p - '0'
-            : (*p >= 'a' && *p <= 'f')            ? *p - 'a' + 10
-            : (*p >= 'A' && *p <= 'F')            ? *p - 'A' + 10
-                                                  : -1;
-    if (d < 0)
-      return false;
-    e = e << 4 | (uint64_t)d;
-  }
-  *out = e;
-  return true;
-}
-
 /* One option; false when its value is malformed. */
 static bool apply_option(struct sample *s, int c, const char *v) {
   uint64_t u;
   switch (c) {
   case 'k': s->key_path = v; return true;
   case 5: s->bound = true; return mb_node_id_parse(s->to, v) == MB_OK;
-  case 6: return parse_epoch(v, &s->to_epoch);
+  case 6: return cli_parse_epoch(v, &s->to_epoch);
   case 7: s->mac = true; return true;
   case 'c': s->cert_path = v; return true;
   case 'C': s->cluster = v; return true;

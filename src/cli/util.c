@@ -100,6 +100,17 @@ bool cli_parse_u64(const char *s, uint64_t *out) {
   return true;
 }
 
+bool cli_parse_epoch(const char *s, uint64_t *out) {
+  uint8_t b[8];
+  if (s == NULL || strlen(s) != 16 || mb_hex_decode(b, sizeof(b), s) != MB_OK)
+    return false;
+  uint64_t e = 0;
+  for (int i = 0; i < 8; i++)
+    e = e << 8 | b[i];
+  *out = e;
+  return true;
+}
+
 bool cli_parse_i64(const char *s, int64_t *out) {
   if (s == NULL || *s == '\0')
     return false;
