@@ -1,8 +1,8 @@
 /*
  * libFuzzer target: everything a node does with a UDP payload before the
- * protocol sees it — parse the envelope and body, check the sender's
- * signature under the cluster name, then parse every piggybacked record and
- * certificate.  Records are parsed even when the signature fails, because
+ * protocol sees it — parse the envelope (COSE_Sign1 or COSE_Mac0) and body,
+ * check the sender's signature or MAC as node B at FUZZ_EPOCH would, then
+ * parse every piggybacked record and certificate.  Records are parsed even when the signature fails, because
  * that is the code an attacker without a key reaches.
  */
 #include "fuzz_common.h"
@@ -20,6 +20,14 @@ static void check_datagram(const struct mb_datagram *d, const uint8_t *buf,
   FUZZ_CHECK(d->msg.kind >= MB_MSG_PING && d->msg.kind <= MB_MSG_GOSSIP);
   FUZZ_CHECK(d->n_records <= MB_WIRE_MAX_RECORDS);
   FUZZ_CHECK(d->n_certs <= MB_WIRE_MAX_CERTS);
+  FUZZ_CHECK(fuzz_within(d->sender_ref, MB_NODE_REF_LEN, buf, len));
+  FUZZ_CHECK(d->to == NULL || fuzz_within(d->to, MB_NODE_REF_LEN, buf, len));
+  FUZZ_CHECK(!d->mac || d->to != NULL);
+  if (d->mac) {
+    FUZZ_CHECK(fuzz_within(d->mac0.tag, MB_MAC_TAG_LEN, buf, len));
+    FUZZ_CHECK(fuzz_within(d->mac0.payload, d->mac0.payload_len, buf, len));
+    return;
+  }
   FUZZ_CHECK(fuzz_within(d->envelope.kid, MB_NODE_ID_LEN, buf, len));
   FUZZ_CHECK(fuzz_within(d->envelope.signature, MB_SIG_LEN, buf, len));
   FUZZ_CHECK(fuzz_within(d->envelope.payload, d->envelope.payload_len, buf,
@@ -52,7 +60,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (mb_wire_datagram_parse(data, size, &d) != MB_OK)
     return 0;
   check_datagram(&d, data, size);
-  int rc = mb_wire_datagram_verify(&d, fuzz_aad(), FUZZ_AAD_LEN);
+  static struct mb_identity a, b;
+  static uint8_t key[MB_PAIR_KEY_LEN];
+  if (a.pk[0] == 0) {
+    fuzz_identity(&a, FUZZ_KEY_NODE_A);
+    fuzz_identity(&b, FUZZ_KEY_NODE_B);
+    FUZZ_CHECK(mb_pair_key(key, &b, a.pk) == MB_OK);
+  }
+  struct mb_dgram_auth auth = {.aad = fuzz_aad(),
+                               .aad_len = FUZZ_AAD_LEN,
+                               .self_id = b.pk,
+                               .self_epoch = FUZZ_EPOCH,
+                               .key = key};
+  int rc = mb_wire_datagram_auth(&d, &auth);
   FUZZ_CHECK(rc == MB_OK || rc == MB_EBADSIG);
   parse_records(&d);
   decode_certs(&d);

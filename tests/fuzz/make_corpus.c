@@ -171,7 +171,7 @@ static void heartbeat_from_future(struct gen *g, struct blob *out) {
   mb_cw_bytes(&w, "\x0a\x00\x00\x03", 4), mb_cw_uint(&w, 7946);
   for (uint64_t key = 3; key <= 7; key++)
     mb_cw_uint(&w, key), mb_cw_uint(&w, key * 1000);
-  mb_cw_uint(&w, 11), mb_cw_array(&w, 1), mb_cw_textz(&w, "new-field");
+  mb_cw_uint(&w, 23), mb_cw_array(&w, 1), mb_cw_textz(&w, "new-field");
   sign_payload(g, &g->c, &w, out);
 }
 
@@ -385,6 +385,41 @@ static void plain_datagram_seeds(struct gen *g, struct blob *ping) {
   put(g, T_DATAGRAM | T_COSE, "dg-other-cluster", b.buf, b.len);
 }
 
+/* Node A to node B, bound to B at FUZZ_EPOCH: signed, and MACed under
+ * their pair key; both must open as B would open them. */
+static void bound_datagram_seeds(struct gen *g, const struct records *r) {
+  static const char *const names[] = {"dg-ping-bound", "dg-ping-mac"};
+  uint8_t key[MB_PAIR_KEY_LEN];
+  expect(g, "pair key", mb_pair_key(key, &g->a, g->b.pk), MB_OK);
+  for (int mac = 0; mac < 2; mac++) {
+    struct mb_msg m = message(MB_MSG_PING, g);
+    struct mb_dgram_builder b;
+    struct blob out;
+    int rc = mb_dgram_init(&b, &g->a, fuzz_aad(), FUZZ_AAD_LEN,
+                           MB_WIRE_DEFAULT_BUDGET, ++g->seq, &m);
+    mb_dgram_bind(&b, g->b.pk, FUZZ_EPOCH);
+    if (rc == MB_OK && mac)
+      rc = mb_dgram_use_mac(&b, key);
+    if (rc == MB_OK)
+      rc = mb_dgram_add_record(&b, r->suspect.buf, r->suspect.len);
+    if (rc == MB_OK)
+      rc = mb_dgram_finish(&b, out.buf, sizeof(out.buf), &out.len);
+    static struct mb_datagram d;
+    struct mb_dgram_auth auth = {.aad = fuzz_aad(),
+                                 .aad_len = FUZZ_AAD_LEN,
+                                 .self_id = g->b.pk,
+                                 .self_epoch = FUZZ_EPOCH,
+                                 .key = key};
+    if (rc == MB_OK)
+      rc = mb_wire_datagram_parse(out.buf, out.len, &d);
+    if (rc == MB_OK)
+      rc = mb_wire_datagram_auth(&d, &auth);
+    expect(g, names[mac], rc, MB_OK);
+    if (rc == MB_OK)
+      put(g, T_DATAGRAM | T_COSE, names[mac], out.buf, out.len);
+  }
+}
+
 static void piggyback_datagram_seeds(struct gen *g, const struct records *r) {
   struct blob b;
   struct piggyback pb = {.records = {&r->hb_full}, .n_records = 1};
@@ -531,6 +566,7 @@ int main(int argc, char **argv) {
   record_seeds(&g, &r);
   plain_datagram_seeds(&g, &ping);
   piggyback_datagram_seeds(&g, &r);
+  bound_datagram_seeds(&g, &r);
   broken_seeds(&g, &ping);
   broken_record_and_cert_seeds(&g, &r);
   cbor_seeds(&g);
