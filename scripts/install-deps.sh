@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config clang libclang-rt-14-dev
   libsodium-dev libuv1-dev liblmdb-dev libcbor-dev libcurl4-openssl-dev
   libjansson-dev libconfuse-dev libcmocka-dev
-  python3 python3-cbor2 python3-cryptography
+  python3 python3-cbor2 python3-cryptography python3-nacl
   iproute2 nftables
 )
 

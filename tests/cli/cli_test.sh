@@ -124,6 +124,98 @@ case_certs() {
   expect_fail $MB inspect --cluster prod --authority "$AUTH" p.bin
 }
 
+# Datagrams bound to a receiver (body key 6), signed or MACed: inspect
+# shows them, and checks them only when told what the datagram does not
+# hold (the receiver's epoch; for a MAC, one end's key and the other's
+# id).  Otherwise a clean exit 1 with one line, never a crash.
+case_bound() {
+  setup_mesh
+  local to rc epoch=0123456789abcdef
+  to=$($MB keygen --out to.key)
+  for mac in "" --mac; do
+    $MB wire sample ping --key node.key --cluster prod --to "$to" \
+      --to-epoch $epoch $mac >p.bin
+    set +e
+    $MB inspect --cluster prod p.bin >out.txt 2>err.txt
+    rc=$?
+    set -e
+    [ $rc -eq 1 ] || fail "unjudged bound ping${mac:+ ($mac)} exited $rc"
+    [ "$(wc -l <err.txt)" -eq 1 ] || fail "want a one-line reason"
+    grep -q "not checked" err.txt || fail "reason: $(cat err.txt)"
+    grep -q "bound to receiver ${to:0:16}" out.txt ||
+      fail "inspect does not name the receiver"
+    grep -q "^diagnostic:" out.txt || fail "no diagnostic notation"
+    $MB inspect --cluster prod --key node.key --peer "$to" \
+      --to-epoch $epoch p.bin >/dev/null || fail "bound ping${mac:+ ($mac)}"
+    expect_fail $MB inspect --cluster prod --key node.key --peer "$to" \
+      --to-epoch 0123456789abcdee p.bin
+    expect_fail $MB inspect --cluster other --key node.key --peer "$to" \
+      --to-epoch $epoch p.bin
+  done
+  # The receiver checks a MAC from its own side: its key, the sender's id.
+  $MB inspect --cluster prod --key to.key --peer "$NODE" --to-epoch $epoch \
+    p.bin >out.txt || fail "the receiver's side rejects the MAC"
+  grep -q "^17(\[<<{1: 4}>>, {4: h'${NODE:0:16}'}" out.txt ||
+    fail "a MACed ping is not COSE_Mac0 with the sender's ref as kid"
+  expect_fail $MB wire sample ping --key node.key --cluster prod --mac
+}
+
+# The pair key and the tag of a MACed datagram, recomputed by pair_mac.py
+# (PyNaCl, hmac) from the two key files alone; any byte changed, another
+# epoch, another receiver or the roles swapped must fail.
+case_mac() {
+  local pair="/usr/bin/python3 $HERE/pair_mac.py"
+  local a b c epoch=00c0ffee00c0ffee size i
+  a=$($MB keygen --out a.key)
+  b=$($MB keygen --out b.key)
+  c=$($MB keygen --out c.key)
+  for dir in "a b $b" "b a $a"; do
+    set -- $dir
+    $MB wire sample ping --key "$1.key" --cluster prod --to "$3" \
+      --to-epoch $epoch --mac >"$1$2.bin"
+    $pair --cluster prod --sender-key "$1.key" --receiver-key "$2.key" \
+      --epoch $epoch "$1$2.bin" >/dev/null ||
+      fail "pair_mac rejects a MACed ping from $1 to $2"
+  done
+  $MB wire sample ping-req --key a.key --cluster prod --to "$b" \
+    --to-epoch $epoch --mac >req.bin
+  $pair --cluster prod --sender-key a.key --receiver-key b.key \
+    --epoch $epoch req.bin >/dev/null || fail "pair_mac rejects a ping-req"
+  local ok="--cluster prod --sender-key a.key --receiver-key b.key"
+  expect_fail $pair $ok --epoch 00c0ffee00c0ffef ab.bin
+  expect_fail $pair --cluster prod --sender-key a.key --receiver-key c.key \
+    --epoch $epoch ab.bin
+  expect_fail $pair --cluster prod --sender-key b.key --receiver-key a.key \
+    --epoch $epoch ab.bin
+  expect_fail $pair --cluster other --sender-key a.key --receiver-key b.key \
+    --epoch $epoch ab.bin
+  # The same ping built for c (its ref and id in the AAD): not b's.
+  $MB wire sample ping --key a.key --cluster prod --to "$c" \
+    --to-epoch $epoch --mac >ac.bin
+  expect_fail $pair $ok --epoch $epoch ac.bin
+  # Every single-byte change, judged by the same code in one process.
+  /usr/bin/python3 - "$HERE" $epoch <<'PY' || fail "a changed byte passed"
+import sys
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, sys.argv[1])
+import pair_mac
+a = pair_mac.load_identity("a.key")
+b = pair_mac.load_identity("b.key")
+epoch = int(sys.argv[2], 16)
+good = open("ab.bin", "rb").read()
+pair_mac.check(good, "prod", a, b, epoch)
+for i in range(len(good)):
+    bad = bytearray(good)
+    bad[i] ^= 0x01
+    try:
+        pair_mac.check(bytes(bad), "prod", a, b, epoch)
+    except Exception:
+        continue
+    sys.exit(f"byte {i} changed and still accepted")
+print(f"all {len(good)} single-byte changes rejected")
+PY
+}
+
 case_garbage() {
   printf 'hello' >g1.bin
   head -c 300 /dev/urandom >g2.bin
