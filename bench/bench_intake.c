@@ -2,8 +2,17 @@
  * Intake benchmark: what one datagram costs the membership core, from
  * swim_receive's entry to its return, for each kind of datagram a node
  * meets -- genuine ones it accepts, and the junk, forgeries and replays it
- * must reject.  The figure that matters for the rejected kinds is how much
- * CPU an attacker can make a node burn per datagram sent.
+ * must reject.
+ *
+ * Datagrams between members are bound to their receiver (its ref in the
+ * body, its id and epoch in the external AAD) and are COSE_Mac0 under the
+ * pair's key once the receiver holds the sender's certificate, COSE_Sign1
+ * before; a member accepts an unbound datagram only as a join.  The kinds
+ * measured before that change keep their keys and are now sent bound and
+ * signed (the closest to what they were); the *_mac, binding and epoch
+ * kinds are the new envelope's.  The figure that matters for the rejected
+ * kinds is how much CPU an attacker can make a node burn per datagram
+ * sent.
  * Results: docs/benchmarks.md, "Per-datagram intake cost".
  *
  * Usage: bench_intake [--quick] [--json]
@@ -26,9 +35,10 @@
  * Per kind, 10 batches (2 with --quick, of a tenth the size), taken in turn
  * with the other kinds' so a slow spell hits all kinds alike: median and
  * p99 per batch, then the minimum of each over the batches (the least
- * disturbed by the neighbours on a shared machine).  A last row times a
+ * disturbed by the neighbours on a shared machine).  The last rows time a
  * bare Ed25519 verify the same way, to read the others in signature
- * checks.  --json adds one JSON line per kind after the table.
+ * checks, and the derivation of a pair key (paid once per peer).  --json
+ * adds one JSON line per kind after the table.
  *
  * After every batch the core's swim_stats say why each datagram was
  * rejected (printed on stderr, one line per batch); the bench exits 1 unless every datagram meant to be rejected
@@ -67,9 +77,16 @@ static uint64_t arrival_ms(size_t i) {
 
 /* ---- the mesh ----------------------------------------------------------- */
 
+/* The epoch in member i's heartbeat record: what datagrams to it are bound
+ * to (odd: never 0). */
+static uint64_t member_epoch(uint32_t i) {
+  return UINT64_C(0x5eed000000000001) + 2 * (uint64_t)i;
+}
+
 struct world {
   struct mb_identity authority, fake_authority;
   struct mb_identity id[MESH];
+  uint8_t pair_key[MESH][MB_PAIR_KEY_LEN]; /* member i's with the core */
   uint8_t cert[MESH][MB_CERT_MAX_LEN];
   size_t cert_len[MESH];
   uint8_t rec[MESH][MB_WIRE_MAX_RECORD];
@@ -110,6 +127,7 @@ static int sign_heartbeat(const struct mb_identity *id, const char *name,
   hb.health = (struct mb_health){.have = 15u, .cpu_permille = 273,
                                  .mem_permille = 641, .load_x100 = 187,
                                  .temp_mc = 48500};
+  hb.epoch = member_epoch(i);
   return mb_wire_heartbeat_sign(id, (const uint8_t *)CLUSTER, CLUSTER_LEN, &hb,
                                 out, MB_WIRE_MAX_RECORD, len);
 }
@@ -135,6 +153,8 @@ static int world_init(struct world *w) {
       rc = sign_heartbeat(&w->id[i], name, i, w->rec[i], &w->rec_len[i]);
     w->next_seq[i] = UINT64_C(1) << 40;
   }
+  for (uint32_t i = 1; rc == MB_OK && i < MESH; i++)
+    rc = mb_pair_key(w->pair_key[i], &w->id[i], w->id[0].pk);
   swim_config_default(&w->cfg); /* as the agent: src/agent/agent.c */
   w->cfg.cluster = CLUSTER;
   w->cfg.seed = 42;
@@ -192,14 +212,42 @@ static struct mb_msg msg_to_core(const struct world *w, enum mb_msg_kind k,
   return m;
 }
 
-/* One datagram from `from` with optional certificates and records. */
+/* What a datagram is bound to, and MACed under (key NULL: signed). */
+struct binding {
+  const uint8_t *to; /* NULL: unbound */
+  uint64_t epoch;
+  const uint8_t *key;
+};
+
+/* Bound to the core as it is now, signed: a member that does not yet know
+ * the core holds its certificate, or a newcomer that learned the core's
+ * record from a seed. */
+static struct binding to_core(const struct world *w) {
+  return (struct binding){w->id[0].pk, swim_self_epoch(w->core), NULL};
+}
+
+/* Bound to the core and MACed under the pair's key: between members. */
+static struct binding to_core_mac(const struct world *w, int sender) {
+  return (struct binding){w->id[0].pk, swim_self_epoch(w->core),
+                          w->pair_key[sender]};
+}
+
+static const struct binding unbound = {NULL, 0, NULL};
+
+/* One datagram from `from`, bound as bt says, with optional certificates
+ * and records. */
 static int build(struct batch *b, size_t i, const struct mb_identity *from,
-                 const char *aad, uint64_t seq, const struct mb_msg *msg,
-                 const uint8_t *const *certs, const size_t *cert_lens,
-                 size_t n_certs, const uint8_t *rec, size_t rec_len) {
+                 const char *aad, const struct binding *bt, uint64_t seq,
+                 const struct mb_msg *msg, const uint8_t *const *certs,
+                 const size_t *cert_lens, size_t n_certs, const uint8_t *rec,
+                 size_t rec_len) {
   struct mb_dgram_builder db;
   int rc = mb_dgram_init(&db, from, (const uint8_t *)aad, strlen(aad),
                          b->cap, seq, msg);
+  if (rc == MB_OK && bt->to != NULL)
+    mb_dgram_bind(&db, bt->to, bt->epoch);
+  if (rc == MB_OK && bt->key != NULL)
+    rc = mb_dgram_use_mac(&db, bt->key);
   for (size_t c = 0; rc == MB_OK && c < n_certs; c++)
     rc = mb_dgram_add_cert(&db, certs[c], cert_lens[c]);
   if (rc == MB_OK && rec != NULL)
@@ -209,19 +257,67 @@ static int build(struct batch *b, size_t i, const struct mb_identity *from,
   return rc;
 }
 
-static int member_msg(struct world *w, struct batch *b, enum mb_msg_kind k,
-                      const char *aad) {
+/* How a member's datagram to the core is enveloped. */
+enum envelope {
+  ENV_SIGN1,         /* bound to the core, signed */
+  ENV_MAC0,          /* bound to the core, MACed under the pair's key */
+  ENV_UNBOUND,       /* signed, bound to no one */
+  ENV_ELSEWHERE,     /* MACed, bound to another member (captured there) */
+  ENV_STALE_MAC0,    /* MACed, bound to an earlier epoch of the core */
+  ENV_STALE_SIGN1,   /* signed, bound to an earlier epoch of the core */
+};
+
+/* Another member than s, which s's datagram was really meant for. */
+static int other_than(int s) { return s == 1 ? 2 : 1; }
+
+static int member_msg_env(struct world *w, struct batch *b,
+                          enum mb_msg_kind k, const char *aad,
+                          enum envelope env) {
   int rc = MB_OK;
+  uint8_t other_key[MB_PAIR_KEY_LEN];
   for (size_t i = 0; rc == MB_OK && i < b->n; i++) {
     int s = 1 + (int)(w->made++ % SENDERS);
     struct mb_msg m = msg_to_core(w, k, w->made);
-    rc = build(b, i, &w->id[s], aad, w->next_seq[s]++, &m, NULL, NULL, 0,
-               NULL, 0);
+    struct binding bt = to_core(w);
+    switch (env) {
+    case ENV_SIGN1:
+      break;
+    case ENV_MAC0:
+      bt = to_core_mac(w, s);
+      break;
+    case ENV_UNBOUND:
+      bt = unbound;
+      break;
+    case ENV_ELSEWHERE: {
+      int o = other_than(s);
+      rc = mb_pair_key(other_key, &w->id[s], w->id[o].pk);
+      bt = (struct binding){w->id[o].pk, member_epoch((uint32_t)o),
+                            other_key};
+      memcpy(m.target, w->id[o].pk, MB_NODE_REF_LEN);
+      break;
+    }
+    case ENV_STALE_MAC0:
+      bt = to_core_mac(w, s);
+      bt.epoch ^= 2; /* the core's life before a restart */
+      break;
+    case ENV_STALE_SIGN1:
+      bt.epoch ^= 2;
+      break;
+    }
+    if (rc == MB_OK)
+      rc = build(b, i, &w->id[s], aad, &bt, w->next_seq[s]++, &m, NULL,
+                 NULL, 0, NULL, 0);
   }
   return rc;
 }
 
-/* A genuine ping from a member whose certificate the core holds. */
+static int member_msg(struct world *w, struct batch *b, enum mb_msg_kind k,
+                      const char *aad) {
+  return member_msg_env(w, b, k, aad, ENV_SIGN1);
+}
+
+/* A genuine ping from a member whose certificate the core holds, bound to
+ * the core and signed. */
 static int make_ping(struct world *w, struct batch *b) {
   return member_msg(w, b, MB_MSG_PING, CLUSTER);
 }
@@ -230,6 +326,101 @@ static int make_ping(struct world *w, struct batch *b) {
  * probe id and drops it, as it does a late ack). */
 static int make_ack(struct world *w, struct batch *b) {
   return member_msg(w, b, MB_MSG_ACK, CLUSTER);
+}
+
+/* The core as between members at rest: it has derived the key it shares
+ * with each sender (on the first MACed datagram from it: one X25519, the
+ * "pair key" reference row, paid once per member and lifetime) and takes
+ * each for one that holds its certificate, as after the first gossip from
+ * it (receive.c, note_sender), so its answers are MACed too.  One MACed
+ * gossip from each sender, accepted, untimed, before the batch. */
+static int senders_know_core(struct world *w) {
+  struct swim_stats before, after;
+  struct mb_addr from = {.family = 4, .ip = {10, 1, 0, 1}, .port = 7946};
+  struct batch one = {.n = 1, .cap = 1400};
+  uint8_t buf[1400];
+  size_t len;
+  one.buf = buf;
+  one.len = &len;
+  int rc = MB_OK;
+  swim_get_stats(w->core, &before);
+  for (int s = 1; rc == MB_OK && s <= SENDERS; s++) {
+    struct mb_msg m = {.kind = MB_MSG_GOSSIP};
+    struct binding bt = to_core_mac(w, s);
+    rc = build(&one, 0, &w->id[s], CLUSTER, &bt, w->next_seq[s]++, &m, NULL,
+               NULL, 0, NULL, 0);
+    if (rc == MB_OK)
+      swim_receive(w->core, NOW_MS, &from, buf, len);
+    drain(w->core);
+  }
+  swim_get_stats(w->core, &after);
+  for (int r = 0; r < SWIM_REJ_COUNT_; r++)
+    if (after.rejected[r] != before.rejected[r])
+      rc = MB_EINVAL;
+  return rc;
+}
+
+/* A genuine ping from a member, MACed, from one that the core knows holds
+ * its certificate: the ack is MACed too. */
+static int make_ping_mac(struct world *w, struct batch *b) {
+  int rc = senders_know_core(w);
+  return rc ? rc : member_msg_env(w, b, MB_MSG_PING, CLUSTER, ENV_MAC0);
+}
+
+/* A genuine ack from a member, MACed: intake alone, nothing sent. */
+static int make_ack_mac(struct world *w, struct batch *b) {
+  int rc = senders_know_core(w);
+  return rc ? rc : member_msg_env(w, b, MB_MSG_ACK, CLUSTER, ENV_MAC0);
+}
+
+/* A member's ref, a fresh sequence number, a tag not under the pair's key
+ * (one bit of the datagram's last byte, the tag's, flipped). */
+static int make_forged_mac(struct world *w, struct batch *b) {
+  int rc = senders_know_core(w);
+  if (rc == MB_OK)
+    rc = member_msg_env(w, b, MB_MSG_PING, CLUSTER, ENV_MAC0);
+  for (size_t i = 0; rc == MB_OK && i < b->n; i++)
+    slot(b, i)[b->len[i] - 1] ^= 0x40;
+  return rc;
+}
+
+/* A MACed ping under the ref of a key the core has never heard of. */
+static int make_unknown_ref(struct world *w, struct batch *b) {
+  int rc = MB_OK;
+  for (size_t i = 0; rc == MB_OK && i < b->n; i++) {
+    struct mb_identity id;
+    uint8_t key[MB_PAIR_KEY_LEN];
+    mb_identity_generate(&id);
+    rc = mb_pair_key(key, &id, w->id[0].pk);
+    struct mb_msg m = msg_to_core(w, MB_MSG_PING, w->made++);
+    struct binding bt = {w->id[0].pk, swim_self_epoch(w->core), key};
+    if (rc == MB_OK)
+      rc = build(b, i, &id, CLUSTER, &bt, 1, &m, NULL, NULL, 0, NULL, 0);
+  }
+  return rc;
+}
+
+/* A member's genuine MACed ping to another member, captured and sent to
+ * the core. */
+static int make_bound_elsewhere(struct world *w, struct batch *b) {
+  return member_msg_env(w, b, MB_MSG_PING, CLUSTER, ENV_ELSEWHERE);
+}
+
+/* A member's genuine MACed ping to the core before it restarted. */
+static int make_stale_epoch(struct world *w, struct batch *b) {
+  int rc = senders_know_core(w);
+  return rc ? rc : member_msg_env(w, b, MB_MSG_PING, CLUSTER, ENV_STALE_MAC0);
+}
+
+/* The same, signed: a member that did not know the core held its
+ * certificate (as after a probe of it went unanswered). */
+static int make_stale_epoch_sign1(struct world *w, struct batch *b) {
+  return member_msg_env(w, b, MB_MSG_PING, CLUSTER, ENV_STALE_SIGN1);
+}
+
+/* A member's genuine ping, signed, bound to no one (only joins may be). */
+static int make_unbound(struct world *w, struct batch *b) {
+  return member_msg_env(w, b, MB_MSG_PING, CLUSTER, ENV_UNBOUND);
 }
 
 /* Gossip from a member carrying one suspect claim, signed by another
@@ -251,16 +442,18 @@ static int make_claim(struct world *w, struct batch *b) {
                             CLUSTER_LEN, MB_REC_SUSPECT, &c, rec, sizeof(rec),
                             &rec_len);
     struct mb_msg m = {.kind = MB_MSG_GOSSIP};
+    struct binding bt = to_core(w);
     if (rc == MB_OK)
-      rc = build(b, i, &w->id[s], CLUSTER, w->next_seq[s]++, &m, NULL, NULL,
-                 0, rec, rec_len);
+      rc = build(b, i, &w->id[s], CLUSTER, &bt, w->next_seq[s]++, &m, NULL,
+                 NULL, 0, rec, rec_len);
   }
   return rc;
 }
 
 /* A node the core has never heard of, with a fresh key and certificate,
  * pings it carrying its certificate and its heartbeat record, as the core
- * itself first contacts a member that does not know it. */
+ * itself first contacts a member that does not know it: bound to the core
+ * (it learned the core's record from a seed), signed. */
 static int make_newcomer(struct world *w, struct batch *b) {
   int rc = MB_OK;
   for (size_t i = 0; rc == MB_OK && i < b->n; i++) {
@@ -275,8 +468,9 @@ static int make_newcomer(struct world *w, struct batch *b) {
       rc = sign_heartbeat(&id, name, (uint32_t)w->made, rec, &rec_len);
     struct mb_msg m = msg_to_core(w, MB_MSG_PING, w->made);
     const uint8_t *certs[1] = {cert};
+    struct binding bt = to_core(w);
     if (rc == MB_OK)
-      rc = build(b, i, &id, CLUSTER, 1, &m, certs, &cert_len, 1, rec,
+      rc = build(b, i, &id, CLUSTER, &bt, 1, &m, certs, &cert_len, 1, rec,
                  rec_len);
   }
   return rc;
@@ -292,14 +486,16 @@ static int make_garbage(struct world *w, struct batch *b) {
   return MB_OK;
 }
 
-/* A well-signed ping from a key no certificate admits. */
+/* A well-signed ping, bound to the core, from a key no certificate
+ * admits. */
 static int make_unadmitted(struct world *w, struct batch *b) {
   int rc = MB_OK;
+  struct binding bt = to_core(w);
   for (size_t i = 0; rc == MB_OK && i < b->n; i++) {
     struct mb_identity id;
     mb_identity_generate(&id);
     struct mb_msg m = msg_to_core(w, MB_MSG_PING, w->made++);
-    rc = build(b, i, &id, CLUSTER, 1, &m, NULL, NULL, 0, NULL, 0);
+    rc = build(b, i, &id, CLUSTER, &bt, 1, &m, NULL, NULL, 0, NULL, 0);
   }
   return rc;
 }
@@ -318,11 +514,13 @@ static int cert_layout(const uint8_t *cert, size_t len, size_t *kid_off,
 
 /* How many of the certificates fit a default-budget datagram. */
 static int certs_that_fit(const struct mb_identity *id, const struct mb_msg *m,
-                          const uint8_t *const *cp, const size_t *lens,
-                          size_t *n) {
+                          const struct binding *bt, const uint8_t *const *cp,
+                          const size_t *lens, size_t *n) {
   struct mb_dgram_builder db;
   int rc = mb_dgram_init(&db, id, (const uint8_t *)CLUSTER, CLUSTER_LEN,
                          MB_WIRE_DEFAULT_BUDGET, 1, m);
+  if (bt->to != NULL)
+    mb_dgram_bind(&db, bt->to, bt->epoch);
   for (*n = 0; rc == MB_OK && *n < FORGED_CERTS; (*n)++)
     rc = mb_dgram_add_cert(&db, cp[*n], lens[*n]);
   if (rc == MB_ENOSPACE) {
@@ -333,8 +531,9 @@ static int certs_that_fit(const struct mb_identity *id, const struct mb_msg *m,
 }
 
 /*
- * A ping from an unadmitted key carrying `want` certificates (0: as many
- * as a 1400-byte datagram holds) for that key, which name the real
+ * A ping from an unadmitted key, bound to the core, carrying `want`
+ * certificates (0: as many as a 1400-byte datagram holds) for that key,
+ * which name the real
  * authority as signer but whose signatures are random (well-formed) bytes:
  * every one is distinct, and only verified certificates are ever cached,
  * so the core checks every signature.
@@ -363,11 +562,12 @@ static int forged_certs(struct world *w, struct batch *b, size_t want) {
       lens[c] = len;
     }
     struct mb_msg m = msg_to_core(w, MB_MSG_PING, w->made++);
+    struct binding bt = to_core(w);
     size_t n_certs = want;
     if (rc == MB_OK && want == 0)
-      rc = certs_that_fit(&id, &m, cp, lens, &n_certs);
+      rc = certs_that_fit(&id, &m, &bt, cp, lens, &n_certs);
     if (rc == MB_OK)
-      rc = build(b, i, &id, CLUSTER, 1, &m, cp, lens, n_certs, NULL, 0);
+      rc = build(b, i, &id, CLUSTER, &bt, 1, &m, cp, lens, n_certs, NULL, 0);
   }
   return rc;
 }
@@ -382,8 +582,10 @@ static int make_forged_certs_mtu(struct world *w, struct batch *b) {
   return forged_certs(w, b, 0);
 }
 
-/* A member's ping, fresh sequence number, one signature bit flipped (the
- * signature is the datagram's last 64 bytes). */
+/* A member's ping, bound to the core, fresh sequence number, one
+ * signature bit flipped (the signature is the datagram's last 64 bytes;
+ * the bit is in S but not its top byte, so S stays canonical and the
+ * verify does all its arithmetic). */
 static int make_bad_signature(struct world *w, struct batch *b) {
   int rc = make_ping(w, b);
   for (size_t i = 0; rc == MB_OK && i < b->n; i++)
@@ -391,12 +593,14 @@ static int make_bad_signature(struct world *w, struct batch *b) {
   return rc;
 }
 
-/* A member's genuine ping signed for another cluster (other AAD). */
+/* A member's genuine ping, bound to the core, signed for another cluster
+ * (other AAD). */
 static int make_other_cluster(struct world *w, struct batch *b) {
   return member_msg(w, b, MB_MSG_PING, OTHER_CLUSTER);
 }
 
-/* Genuine pings, fed once untimed and accepted, then timed again. */
+/* Genuine pings (bound, signed), fed once untimed and accepted, then
+ * timed again. */
 static int make_replay(struct world *w, struct batch *b) {
   int rc = make_ping(w, b);
   struct swim_stats before, after;
@@ -422,32 +626,57 @@ struct kind {
   int reject; /* enum swim_reject expected, or -1: accepted */
   enum effect effect;
   size_t n, cap; /* datagrams per batch (full run), bytes per slot */
-  int (*make)(struct world *w, struct batch *b); /* NULL: the reference */
+  int (*make)(struct world *w, struct batch *b); /* NULL: a reference */
+  /* A reference row: times n calls of a bare primitive into t. */
+  int (*ref)(struct world *w, uint64_t *t, size_t n);
 };
 
+static int time_reference(struct world *w, uint64_t *t, size_t n);
+static int time_pair_key(struct world *w, uint64_t *t, size_t n);
+
 static const struct kind kinds[] = {
-    {"ping", "ping from a member", -1, FX_ACK, 1000, 1400, make_ping},
-    {"ack", "ack from a member", -1, FX_NONE, 1000, 1400, make_ack},
+    {"ping", "ping from a member, bound Sign1", -1, FX_ACK, 1000, 1400,
+     make_ping, NULL},
+    {"ack", "ack from a member, bound Sign1", -1, FX_NONE, 1000, 1400,
+     make_ack, NULL},
+    {"ping_mac", "ping from a member, Mac0", -1, FX_ACK, 1000, 1400,
+     make_ping_mac, NULL},
+    {"ack_mac", "ack from a member, Mac0", -1, FX_NONE, 1000, 1400,
+     make_ack_mac, NULL},
     {"gossip_claim", "gossip, 1 new suspect claim", -1, FX_NONE, 1000, 1400,
-     make_claim},
+     make_claim, NULL},
     {"newcomer", "new member: ping + cert + record", -1, FX_MEMBER, 500,
-     1400, make_newcomer},
+     1400, make_newcomer, NULL},
     {"garbage", "garbage (200 random bytes)", SWIM_REJ_MALFORMED, FX_NONE,
-     1000, 1400, make_garbage},
+     1000, 1400, make_garbage, NULL},
     {"unadmitted", "unadmitted key, no cert", SWIM_REJ_ADMISSION, FX_NONE,
-     1000, 1400, make_unadmitted},
+     1000, 1400, make_unadmitted, NULL},
     {"forged_certs", "unadmitted key, 16 forged certs", SWIM_REJ_ADMISSION,
-     FX_NONE, 300, BIG_BUDGET, make_forged_certs},
+     FX_NONE, 300, BIG_BUDGET, make_forged_certs, NULL},
     {"forged_certs_mtu", "unadmitted, forged certs in 1400 B",
-     SWIM_REJ_ADMISSION, FX_NONE, 1000, 1400, make_forged_certs_mtu},
+     SWIM_REJ_ADMISSION, FX_NONE, 1000, 1400, make_forged_certs_mtu, NULL},
     {"bad_signature", "member kid, corrupted signature", SWIM_REJ_SIGNATURE,
-     FX_NONE, 1000, 1400, make_bad_signature},
+     FX_NONE, 1000, 1400, make_bad_signature, NULL},
+    {"forged_mac", "member ref, Mac0, wrong tag", SWIM_REJ_SIGNATURE, FX_NONE,
+     1000, 1400, make_forged_mac, NULL},
+    {"unknown_ref", "Mac0 from an unknown ref", SWIM_REJ_ADMISSION, FX_NONE,
+     1000, 1400, make_unknown_ref, NULL},
+    {"bound_elsewhere", "member's Mac0 bound to another", SWIM_REJ_BINDING,
+     FX_NONE, 1000, 1400, make_bound_elsewhere, NULL},
+    {"stale_epoch", "member's Mac0, earlier epoch", SWIM_REJ_SIGNATURE,
+     FX_NONE, 1000, 1400, make_stale_epoch, NULL},
+    {"stale_epoch_sign1", "member's Sign1, earlier epoch",
+     SWIM_REJ_SIGNATURE, FX_NONE, 1000, 1400, make_stale_epoch_sign1, NULL},
+    {"unbound", "member's ping, unbound, not a join", SWIM_REJ_BINDING,
+     FX_NONE, 1000, 1400, make_unbound, NULL},
     {"replay", "replay of an accepted ping", SWIM_REJ_REPLAY, FX_NONE, 1000,
-     1400, make_replay},
+     1400, make_replay, NULL},
     {"other_cluster", "member, other cluster (AAD)", SWIM_REJ_SIGNATURE,
-     FX_NONE, 1000, 1400, make_other_cluster},
+     FX_NONE, 1000, 1400, make_other_cluster, NULL},
     {"ed25519_verify", "bare Ed25519 verify, 160 B", -1, FX_NONE, 1000,
-     160, NULL},
+     160, NULL, time_reference},
+    {"pair_key", "pair key derivation (crypto_kx)", -1, FX_NONE, 1000, 32,
+     NULL, time_pair_key},
 };
 #define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -543,6 +772,19 @@ static int time_reference(struct world *w, uint64_t *t, size_t n) {
   return bad ? MB_EBADSIG : MB_OK;
 }
 
+/* The other reference row: what a member pays once per peer (and life)
+ * to derive the key it shares with it, on the first MACed datagram. */
+static int time_pair_key(struct world *w, uint64_t *t, size_t n) {
+  uint8_t key[MB_PAIR_KEY_LEN];
+  int bad = 0;
+  for (size_t i = 0; i < n; i++) {
+    uint64_t t0 = now_ns();
+    bad |= mb_pair_key(key, &w->id[1], w->id[2 + i % (MESH - 2)].pk);
+    t[i] = now_ns() - t0;
+  }
+  return bad ? MB_EKID : MB_OK;
+}
+
 /* Times one batch of kind k on a fresh core; checks the path taken. */
 static int run_batch(struct world *w, const struct kind *k, struct batch *b,
                      uint64_t *t, int bi, struct result *res) {
@@ -550,9 +792,9 @@ static int run_batch(struct world *w, const struct kind *k, struct batch *b,
   struct mb_addr from = {.family = 4, .ip = {10, 1, 0, 1}, .port = 7946};
   int rc = core_fresh(w);
   if (rc == MB_OK && k->make == NULL) {
-    rc = time_reference(w, t, n);
+    rc = k->ref(w, t, n);
     for (size_t i = 0; i < n; i++)
-      b->len[i] = 160;
+      b->len[i] = b->cap;
   } else if (rc == MB_OK) {
     rc = k->make(w, b);
   }
@@ -669,6 +911,8 @@ static void print_table(const struct result *r, int batches, bool quick,
     if (k->reject >= 0) {
       if (r[i].p99_us <= TARGET_US)
         snprintf(verdict, sizeof(verdict), "meets (p99)");
+      else if (r[i].median_us <= TARGET_US)
+        snprintf(verdict, sizeof(verdict), "meets (median)");
       else
         snprintf(verdict, sizeof(verdict), "misses: median x%.0f",
                  r[i].median_us / TARGET_US);
