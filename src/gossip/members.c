@@ -172,6 +172,7 @@ void swim_member_remove(struct swim *s, size_t idx) {
   size_t last = s->n - 1;
   if (idx != last) {
     s->m[idx] = s->m[last];
+    swim_pair_key_moved(s, last, idx);
     swim_news_member_moved(s, (uint32_t)idx);
     if (s->self_idx == last)
       s->self_idx = idx;

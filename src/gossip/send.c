@@ -83,16 +83,6 @@ void swim_out_event(struct swim *s, const struct swim_event *ev) {
   it->out.ev = *ev;
 }
 
-const uint8_t *swim_pair_key(struct swim *s, struct member *m) {
-  if (!m->has_key && !m->key_refused) {
-    if (mb_pair_key(m->pair_key, &s->id, m->id) == MB_OK)
-      m->has_key = true;
-    else
-      m->key_refused = true;
-  }
-  return m->has_key ? m->pair_key : NULL;
-}
-
 /*
  * A datagram to a member whose epoch we know is bound to it: no other
  * receiver accepts it, nor this one after a restart.  If the member also

@@ -134,6 +134,7 @@ void swim_free(struct swim *s) {
     swim_member_release(s, &s->m[i]);
   swim_bcast_free(s);
   swim_news_free(s);
+  swim_pair_keys_free(s);
   mb_blobs_free(s->own_blobs);
   mb_identity_wipe(&s->id);
   free(s->m);

@@ -6,7 +6,8 @@
  *   self.c         our own heartbeat record, refutation
  *   broadcast.c    the dissemination queue (piggyback order, retransmits)
  *   news.c         the news queue: summary entries relayed in gossip
- *   send.c         building signed datagrams within the budget
+ *   send.c         building datagrams within the budget, signed or MACed
+ *   keys.c         the key shared with each member, for MACs
  *   receive.c      intake: parse, admission, replay, verify, apply records
  *   admission.c    certificates held and carried, checked when needed
  *   probe.c        probing, indirect probes, relays, local health
@@ -59,7 +60,6 @@ struct member {
   int64_t cert_expires;
   struct mb_replay_window replay;
   uint64_t epoch; /* of its record: our datagrams to it are bound to it */
-  uint8_t pair_key[MB_PAIR_KEY_LEN]; /* valid when has_key (send.c) */
   struct mb_addr addr;
   uint32_t domain_hash; /* of its failure domain (swim_domain_hash) */
   uint8_t state;      /* enum swim_state */
@@ -67,8 +67,8 @@ struct member {
   bool knows_us : 1;  /* it has answered us: our cert is no longer needed */
   bool unanswered : 1; /* our last direct probe of it went unanswered */
   bool is_self : 1;
-  bool has_key : 1;      /* pair_key is derived */
-  bool key_refused : 1;  /* its id admits no key agreement */
+  bool has_key : 1;     /* s->pair_keys[its index] is derived (keys.c) */
+  bool key_refused : 1; /* its id admits no key agreement */
   uint32_t news; /* 1 + its item in the news queue; 0: not queued */
 };
 
@@ -207,6 +207,11 @@ struct swim {
   uint64_t now;
   uint64_t next_seq;
   uint64_t epoch; /* ours, random per core: in our record */
+  /* Pair keys by member index, when agreeing on one is dear (keys.c);
+   * NULL under the stand-in scheme, which derives each when needed. */
+  uint8_t (*pair_keys)[MB_PAIR_KEY_LEN];
+  size_t pair_keys_cap;
+  uint8_t scratch_key[MB_PAIR_KEY_LEN];
   bool leaving, left;
   bool accused_us; /* the datagram being handled carried a claim about us */
 
@@ -351,9 +356,12 @@ bool swim_needs_record(const struct swim *s, const struct member *peer);
  * know its epoch, MACed when it also holds our certificate. */
 void swim_dgram_begin(struct swim *s, struct mb_dgram_builder *b,
                       const struct mb_msg *msg, struct member *peer);
-/* The key we share with m, derived on first use; NULL when m's id admits
- * none. */
+/* keys.c: the key we share with m, derived on first use (valid until the
+ * next call); NULL when m's id admits none. */
 const uint8_t *swim_pair_key(struct swim *s, struct member *m);
+/* The member table moved the member at `from` to `to`. */
+void swim_pair_key_moved(struct swim *s, size_t from, size_t to);
+void swim_pair_keys_free(struct swim *s);
 
 /* receive.c: see swim_receive in swim.h */
 void swim_stranger_adopt(struct swim *s, struct member *m);
