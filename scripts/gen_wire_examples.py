@@ -3,17 +3,29 @@
 docs/wire-format.md from the real `meshbeat wire sample` output.
 
 Keys come from fixed seeds and every field that would vary (time, seq,
-capacity) is pinned, so Ed25519's deterministic signatures make the examples
-byte-identical on every run.  Examples live between the markers
-<!-- example:NAME --> and <!-- /example --> in the document.
+capacity, the receiver's epoch) is pinned, so Ed25519's deterministic
+signatures and HMAC make the examples byte-identical on every run.  Examples
+live between the markers <!-- example:NAME --> and <!-- /example --> in the
+document.  Every datagram shown is checked by `meshbeat inspect`; the
+MACed one's pair key and tag are also recomputed, step by step, by
+tests/cli/pair_mac.py (PyNaCl, hmac), independent of meshbeat.
 
 usage: gen_wire_examples.py [--check] MESHBEAT DOC
 """
+import hashlib
+import hmac
 import os
 import re
 import subprocess
 import sys
 import tempfile
+
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "tests", "cli"))
+import pair_mac  # noqa: E402  (it needs cbor2 and PyNaCl)
+import cbor2  # noqa: E402
+from nacl.bindings import crypto_sign_ed25519_pk_to_curve25519  # noqa: E402
 
 CLUSTER = "example"
 AUTHORITY_SEED = "a0" * 32
@@ -25,6 +37,7 @@ FIELDS = ["--seq", "7", "--time", "1790000000123", "--incarnation", "3",
           "--available", "1234567890123", "--cpu", "125", "--mem", "431",
           "--load", "37", "--temp", "48500", "--probe-id", "42",
           "--target-addr", "192.0.2.11:7946"]
+TO_EPOCH = "0123456789abcdef"  # the receiver's (target's) epoch
 # kind -> carries the node's certificate
 KINDS = {"ping": False, "ack": False, "ping-req": False, "nack": False,
          "push-pull": False, "push-pull-reply": False, "join": True,
@@ -41,16 +54,51 @@ def hex_block(data):
     return "\n".join(h[i:i + 64] for i in range(0, len(h), 64))
 
 
-def diagnostic(mb, path):
-    out = run(mb, "inspect", "--cluster", CLUSTER, path).decode()
+def diagnostic(mb, path, check_args=()):
+    """inspect's diagnostic notation; it must also judge the item good."""
+    out = run(mb, "inspect", "--cluster", CLUSTER, *check_args,
+              path).decode()
     return out.split("diagnostic:\n", 1)[1].split("\nverdict:", 1)[0]
 
 
-def example_text(mb, path, what):
+def example_text(mb, path, what, check_args=()):
     data = open(path, "rb").read()
     return (f"{what}, {len(data)} bytes:\n\n```\n{hex_block(data)}\n```\n\n"
             f"Diagnostic notation (from `meshbeat inspect`):\n\n```\n"
-            f"{diagnostic(mb, path)}\n```\n")
+            f"{diagnostic(mb, path, check_args)}\n```\n")
+
+
+def mac_steps(sender_key, receiver_key, path):
+    """The MACed example's tag recomputed from the two key files, with every
+    intermediate value (tests/cli/pair_mac.py; nothing from meshbeat)."""
+    sender = pair_mac.load_identity(sender_key)
+    receiver = pair_mac.load_identity(receiver_key)
+    data = open(path, "rb").read()
+    _, key, aad = pair_mac.check(data, CLUSTER, sender, receiver,
+                                 int(TO_EPOCH, 16))
+    mac0 = cbor2.loads(data).value
+    protected, payload, tag = mac0[0], mac0[2], mac0[3]
+    structure = pair_mac.mac_structure(protected, aad, payload)
+    full = hmac.new(key, structure, hashlib.sha256).digest()
+    assert full[:8] == tag
+    client, server = sorted([("sender", sender[0]),
+                             ("receiver", receiver[0])], key=lambda r: r[1])
+    x25519 = crypto_sign_ed25519_pk_to_curve25519
+    rows = [
+        (f"client ({client[0]}, lower id)", client[1]),
+        (f"server ({server[0]})", server[1]),
+        ("client X25519 public key", x25519(client[1])),
+        ("server X25519 public key", x25519(server[1])),
+        ("pair key (client tx = server rx)", key),
+        ("external AAD", aad),
+        ("MAC_structure", structure),
+        ("HMAC-SHA-256", full),
+        ("tag (first 8 bytes)", tag),
+    ]
+    text = "".join(f"{label}:\n{hex_block(value)}\n\n"
+                   for label, value in rows)
+    return ("Recomputed from the key files by `tests/cli/pair_mac.py` "
+            "(PyNaCl, hmac):\n\n```\n" + text.rstrip("\n") + "\n```\n")
 
 
 def make_examples(mb, tmp):
@@ -73,6 +121,23 @@ def make_examples(mb, tmp):
             args += ["--cert", key("node.cert")]
         run(*args, *FIELDS)
         examples[kind] = example_text(mb, out, f"`{kind}` datagram")
+    # The ping again, bound to the target (its id and epoch in the AAD):
+    # signed, as to a member that may not hold our certificate, and MACed
+    # under the pair key, as between members.
+    for name, mac in (("ping-bound", False), ("ping-mac", True)):
+        out = key(name + ".bin")
+        run(mb, "wire", "sample", "ping", "--key", key("node.key"),
+            "--cluster", CLUSTER, "--target", target, "--to", target,
+            "--to-epoch", TO_EPOCH, "--out", out, *(["--mac"] if mac else []),
+            *FIELDS)
+        check = ["--to-epoch", TO_EPOCH, "--peer", target]
+        if mac:
+            check += ["--key", key("node.key")]
+        what = "`ping` datagram, " + ("MACed" if mac else "signed") + \
+            f" and bound to the target at epoch {TO_EPOCH}"
+        examples[name] = example_text(mb, out, what, check)
+    examples["mac-steps"] = mac_steps(key("node.key"), key("target.key"),
+                                      key("ping-mac.bin"))
     return examples
 
 
