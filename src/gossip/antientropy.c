@@ -302,16 +302,19 @@ static void send_view(struct swim *s, const struct mb_addr *to,
 #define JOIN_REQUEST 1
 #define JOIN_INTRODUCTION 2
 
+/* A join bound to to_id at its epoch (unbound when to_id is NULL or the
+ * epoch unknown), signed whatever the receiver holds: it introduces us. */
 static void send_join(struct swim *s, const struct mb_addr *to,
-                      struct member *peer, uint32_t parts, size_t pad,
-                      size_t at_most) {
+                      const uint8_t *to_id, uint64_t to_epoch, uint32_t parts,
+                      size_t pad, size_t at_most) {
   struct mb_msg msg = {.kind = MB_MSG_JOIN, .parts = parts};
   struct mb_dgram_builder b;
   const struct member *me = &s->m[s->self_idx];
   struct bytes cert = swim_blob_bytes(me->cert);
   struct bytes rec = swim_blob_bytes(me->record);
-  swim_dgram_begin(s, &b, &msg, peer);
-  b.mac_key = NULL; /* an introduction: signed, whatever the peer holds */
+  swim_dgram_begin(s, &b, &msg, NULL);
+  if (to_id != NULL && to_epoch != 0)
+    mb_dgram_bind(&b, to_id, to_epoch);
   if (cert.p != NULL)
     mb_dgram_add_cert(&b, cert.p, cert.len);
   mb_dgram_add_record(&b, rec.p, rec.len);
@@ -347,23 +350,44 @@ static bool from_seed(const struct swim *s, const struct mb_addr *from,
 
 void swim_introduce(struct swim *s, const struct member *m) {
   size_t pad = mb_blob_len(m->cert.p) + mb_blob_len(m->record.p) + INTRO_SLACK;
-  send_join(s, &m->addr, NULL, JOIN_INTRODUCTION, pad, 0);
+  send_join(s, &m->addr, NULL, 0, JOIN_INTRODUCTION, pad, 0);
+}
+
+/*
+ * An unbound join may be a replay, from any source address: it changes
+ * nothing here (its records are not applied, its sender not added) and
+ * draws one introduction no larger than itself, bound to the sender at
+ * the epoch of the record it carries of itself.  Only a sender that
+ * receives it can go on, with a bound request.
+ */
+void swim_answer_unbound_join(struct swim *s, const struct mb_addr *from,
+                              const struct mb_datagram *d,
+                              struct swim_carried *c, size_t len) {
+  const uint8_t *kid = d->envelope.kid;
+  for (size_t i = 0; i < d->n_records; i++) {
+    struct mb_record rec;
+    if (mb_wire_record_open(s->vc, d->records[i].p, d->records[i].len,
+                            s->aad, s->aad_len, &rec) != MB_OK ||
+        rec.kind != MB_REC_HEARTBEAT ||
+        memcmp(rec.envelope.kid, kid, MB_NODE_ID_LEN) != 0 ||
+        !swim_admitted(s, kid, c))
+      continue;
+    if (!s->leaving && rec.u.hb.epoch != 0)
+      send_join(s, from, kid, rec.u.hb.epoch, JOIN_INTRODUCTION, 0, len);
+    return;
+  }
 }
 
 static void on_join(struct swim *s, const struct mb_addr *from,
                     struct member *peer, const struct mb_msg *msg) {
   if (peer == NULL)
     return; /* its record did not admit it */
-  if (!s->intake_bound) {
-    send_join(s, from, peer, JOIN_INTRODUCTION, 0, s->intake_len);
-    return;
-  }
   if (msg->parts == JOIN_REQUEST) {
     struct mb_msg reply = {.kind = MB_MSG_PUSH_PULL_REPLY};
     send_view(s, from, peer, &reply, true);
   }
   if (from_seed(s, from, peer))
-    send_join(s, from, peer, JOIN_REQUEST, 0, 0);
+    send_join(s, from, peer->id, peer->epoch, JOIN_REQUEST, 0, 0);
 }
 
 /*
@@ -561,8 +585,9 @@ static void join_tick(struct swim *s) {
    * with its whole view, and three whole views for one joiner were a third
    * of what a 1000-member join storm sent. */
   size_t pick = (s->join_first_seed + s->join_attempts - 1) % s->n_seeds;
-  send_join(s, &s->seeds[pick], member_at(s, &s->seeds[pick]), JOIN_REQUEST,
-            JOIN_PAD, 0);
+  const struct member *seed = member_at(s, &s->seeds[pick]);
+  send_join(s, &s->seeds[pick], seed ? seed->id : NULL, seed ? seed->epoch : 0,
+            JOIN_REQUEST, JOIN_PAD, 0);
   s->next_join_at = s->now + JOIN_RETRY_MS;
 }
 

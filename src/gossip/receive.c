@@ -147,6 +147,17 @@ static const struct mb_replay_window *window_of(struct swim *s,
   return st ? &st->window : NULL;
 }
 
+/* The datagram passed every check: its sequence number is spent, in the
+ * sender's window as a member if it is one (returned), or a stranger. */
+static struct member *commit_seq(struct swim *s, const struct mb_datagram *d) {
+  struct member *m = swim_member_by_id(s, d->envelope.kid);
+  if (m != NULL)
+    mb_replay_commit(&m->replay, d->seq);
+  else
+    mb_replay_commit(&stranger_take(s, d->envelope.kid)->window, d->seq);
+  return m;
+}
+
 /* A joiner's first view (the pages of its seed's answer, which arrive
  * within moments of each other) holds nothing the mesh needs to hear. */
 #define JOIN_VIEW_MS 2000
@@ -260,21 +271,20 @@ void swim_receive(struct swim *s, uint64_t now, const struct mb_addr *from,
     s->stats.rejected[why]++;
     return;
   }
+  if (d.to == NULL) { /* an unbound join (check_datagram) */
+    commit_seq(s, &d);
+    swim_answer_unbound_join(s, from, &d, &c, len);
+    return;
+  }
   s->intake_quiet = joining_view(s, &d);
   s->intake_merged = merged_view(&d);
-  s->intake_bound = d.to != NULL;
-  s->intake_len = len;
   for (size_t i = 0; i < d.n_records; i++)
     apply_record(s, &d.records[i], &c);
   s->intake_quiet = s->intake_merged = false;
   /* Records may have created the sender; look it up only now. */
-  struct member *sender = swim_member_by_id(s, d.envelope.kid);
-  if (sender != NULL) {
-    mb_replay_commit(&sender->replay, d.seq);
+  struct member *sender = commit_seq(s, &d);
+  if (sender != NULL)
     note_sender(s, sender, &d, &c);
-  } else {
-    mb_replay_commit(&stranger_take(s, d.envelope.kid)->window, d.seq);
-  }
   dispatch(s, from, sender, &d);
   if (s->accused_us && d.msg.kind != MB_MSG_PING && !s->leaving &&
       answer_allowed(s)) {

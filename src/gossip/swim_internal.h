@@ -262,8 +262,6 @@ struct swim {
   uint64_t joined_at;
   bool intake_quiet; /* records being applied are not news to relay */
   bool intake_merged; /* ... and came in a merged view (push-pull) */
-  bool intake_bound;  /* the datagram being handled was bound to us */
-  size_t intake_len;  /* and its size: an unbound one's answer cap */
   struct swim_census census;
   struct flap flaps[SWIM_FLAPS];
   struct recent_pull pulls[SWIM_RECENT_PULLS];
@@ -464,6 +462,10 @@ void swim_view_digest(const struct swim *s, uint8_t out[MB_VIEW_DIGEST_LEN]);
 /* An unbound join that only introduces us, to a member that may have
  * restarted with an epoch we have not heard of (antientropy.c). */
 void swim_introduce(struct swim *s, const struct member *m);
+/* An unbound join passed every check: answer it, apply nothing. */
+void swim_answer_unbound_join(struct swim *s, const struct mb_addr *from,
+                              const struct mb_datagram *d,
+                              struct swim_carried *c, size_t len);
 /* Around every change of a member's incarnation, state or record: takes
  * its share out of the view digest before, puts it back after. */
 void swim_view_out(struct swim *s, const struct member *m);
