@@ -5,22 +5,40 @@
  *
  *   attacker MODE --target H:P [--target H:P]... --duration S [options]
  *
+ * A member accepts from another only datagrams bound to it (body key 6:
+ * its node ref; its id and epoch in the external AAD), and unbound ones
+ * only as joins (docs/wire-format.md).  So every mode that means to reach
+ * a check past the binding binds its datagrams to their target: --receiver
+ * ID:EPOCH (the target's node id, and its epoch as `info` shows it: 16 hex
+ * digits), once per --target, in the same order.  As a member (--member)
+ * the attacker also follows its targets' epochs from the heartbeat records
+ * that reach it, as an agent does.
+ *
  * Modes, each sent as fast as one thread can (or --rate per second):
  *   dead-claims      signed dead claims about --victim, as a certified
  *   suspect-claims   member (--key, --cert), in gossip datagrams signed by
- *   max-incarnation  it and carrying its certificate; the claim names the
- *                    victim's incarnation (--incarnation), followed upward
- *                    from the victim's records that reach us, or 2^64-1
- *                    for max-incarnation (a suspect claim)
- *   forged-certs     a random unadmitted key; 16 certificates naming the
- *                    cluster authority (--authority) with bad signatures
- *   bad-signature    a datagram under a member's kid (--kid) whose
- *                    signature is not that member's
- *   garbage          random bytes of random lengths (half of them behind a
- *                    valid COSE_Sign1 prefix, to reach past the first byte)
+ *   max-incarnation  it, bound to their target and carrying its
+ *                    certificate; the claim names the victim's incarnation
+ *                    (--incarnation), followed upward from the victim's
+ *                    records that reach us, or 2^64-1 for max-incarnation
+ *                    (a suspect claim)
+ *   forged-certs     a random unadmitted key, in join requests (unbound:
+ *                    what a stranger may send without knowing anyone);
+ *                    16 certificates naming the cluster authority
+ *                    (--authority) with bad signatures
+ *   bad-signature    a COSE_Sign1 under a member's kid (--kid), bound to
+ *                    the target, whose signature is not that member's (a
+ *                    well-formed one: canonical S, so the receiver pays a
+ *                    whole verification)
+ *   forged-mac       a COSE_Mac0 under a member's node ref (--kid), bound
+ *                    to the target, whose tag is not under the pair's key
+ *   garbage          random bytes of random lengths (a third of them
+ *                    behind a valid COSE_Sign1 prefix, a third behind a
+ *                    COSE_Mac0 one, to reach past the first byte)
  *   replay-relay     the datagrams of --captured (hex lines), sent again
  *   replay-restart   (the test chooses the target: another member, or the
- *                    one they were meant for after it restarted)
+ *                    one they were meant for after it restarted); the JSON
+ *                    line also says what the captured datagrams were
  *   capture          not an attack: from a raw socket in the namespace
  *                    it runs in, writes every UDP datagram to --port as a
  *                    hex line to --out, for --duration
@@ -33,7 +51,11 @@
  * Every datagram that reaches the attacker's socket is counted as a reply.
  * At the end it prints one JSON line:
  *   {"mode":..., "sent":N, "rate_per_s":..., "replies":N, "reply_bytes":N,
- *    "send_errors":N, "incarnation":N}
+ *    "send_errors":N, "incarnation":N, ...}
+ * with, for the replay modes, what the captured datagrams were:
+ *   "captured_kinds":{"datagrams":N, "mac0":N, "sign1_bound":N,
+ *                     "unbound":N, "unbound_joins":N, "unbound_bytes":N,
+ *                     "unparsed":N}
  */
 #include "mb_crypto.h"
 #include "mb_wire.h"
@@ -61,6 +83,7 @@ enum mode {
   M_MAXINC,
   M_FORGED,
   M_BADSIG,
+  M_FORGED_MAC,
   M_GARBAGE,
   M_REPLAY_RELAY,
   M_REPLAY_RESTART,
@@ -69,7 +92,7 @@ enum mode {
 
 static const char *const mode_names[] = {
     "dead-claims", "suspect-claims", "max-incarnation",
-    "forged-certs", "bad-signature", "garbage",
+    "forged-certs", "bad-signature", "forged-mac", "garbage",
     "replay-relay", "replay-restart", "capture"};
 
 struct captured {
@@ -77,13 +100,29 @@ struct captured {
   size_t len;
 };
 
+/* A target, and what binds a datagram to it (known: --receiver, or its
+ * heartbeat record). */
+struct target {
+  struct sockaddr_in sa;
+  bool known;
+  uint8_t id[MB_NODE_ID_LEN];
+  uint64_t epoch;
+  int64_t record_ms; /* time of the record the epoch came from */
+};
+
+/* What the captured datagrams are (replay modes). */
+struct captured_kinds {
+  uint64_t mac0, sign1_bound, unbound, unbound_joins, unbound_bytes,
+      unparsed;
+};
+
 struct attacker {
   enum mode mode;
   const char *cluster;
   double duration_s;
   double rate; /* 0: as fast as possible */
-  struct sockaddr_in targets[MAX_TARGETS];
-  size_t n_targets;
+  struct target targets[MAX_TARGETS];
+  size_t n_targets, n_receivers;
   struct sockaddr_in bind;
   int fd;
 
@@ -121,6 +160,7 @@ struct attacker {
   /* replays */
   struct captured *cap;
   size_t n_cap;
+  struct captured_kinds kinds;
 
   /* capture */
   const char *out;
@@ -173,6 +213,23 @@ static void parse_id(const char *hex, uint8_t id[MB_NODE_ID_LEN]) {
     die(hex, "want a node id of 64 hex characters");
 }
 
+/* ID:EPOCH, as `info` shows them (64 and 16 hex digits). */
+static void parse_receiver(const char *text, struct target *t) {
+  char id[MB_NODE_ID_HEX_LEN + 1];
+  const char *colon = strchr(text, ':');
+  char *end = NULL;
+  if (colon == NULL || (size_t)(colon - text) != MB_NODE_ID_HEX_LEN ||
+      strlen(colon + 1) != 16)
+    die(text, "want --receiver NODE_ID:EPOCH (64 and 16 hex digits)");
+  memcpy(id, text, MB_NODE_ID_HEX_LEN);
+  id[MB_NODE_ID_HEX_LEN] = '\0';
+  parse_id(id, t->id);
+  t->epoch = strtoull(colon + 1, &end, 16);
+  if (end == NULL || *end != '\0' || t->epoch == 0)
+    die(text, "want an epoch of 16 hex digits, not 0");
+  t->known = true;
+}
+
 /* ---- datagrams --------------------------------------------------------- */
 
 /* Seq numbers as the core makes them: never below the wall clock in ms
@@ -207,15 +264,33 @@ static void sign_heartbeat(struct attacker *a) {
     die("heartbeat", "cannot sign");
 }
 
-/* A datagram signed by our certified identity, with our heartbeat (as a
- * member) and certificate; `rec` is one more record, or NULL. */
-static size_t certified_dgram(struct attacker *a, const struct mb_msg *msg,
-                              const uint8_t *rec, size_t rec_len,
-                              uint8_t *out, size_t cap) {
+/* Binds a datagram to its target, when we know the target's epoch: a
+ * member refuses every other datagram but a join. */
+static void bind_to(struct mb_dgram_builder *b, const struct target *t) {
+  if (t != NULL && t->known)
+    mb_dgram_bind(b, t->id, t->epoch);
+}
+
+static struct target *target_at(struct attacker *a,
+                                const struct sockaddr_in *sa) {
+  for (size_t i = 0; i < a->n_targets; i++)
+    if (a->targets[i].sa.sin_addr.s_addr == sa->sin_addr.s_addr &&
+        a->targets[i].sa.sin_port == sa->sin_port)
+      return &a->targets[i];
+  return NULL;
+}
+
+/* A datagram signed by our certified identity and bound to t (NULL:
+ * unbound), with our heartbeat (as a member) and certificate; `rec` is one
+ * more record, or NULL. */
+static size_t certified_dgram(struct attacker *a, const struct target *t,
+                              const struct mb_msg *msg, const uint8_t *rec,
+                              size_t rec_len, uint8_t *out, size_t cap) {
   struct mb_dgram_builder b;
   size_t len = 0;
   int rc = mb_dgram_init(&b, &a->id, aad(a), strlen(a->cluster),
                          MB_WIRE_DEFAULT_BUDGET, next_seq(a), msg);
+  bind_to(&b, t);
   if (rc == MB_OK && a->member_name != NULL)
     rc = mb_dgram_add_record(&b, a->hb_rec, a->hb_len);
   if (rc == MB_OK && rec != NULL)
@@ -229,9 +304,10 @@ static size_t certified_dgram(struct attacker *a, const struct mb_msg *msg,
   return len;
 }
 
-static size_t claim_dgram(struct attacker *a, uint8_t *out, size_t cap) {
+static size_t claim_dgram(struct attacker *a, const struct target *t,
+                          uint8_t *out, size_t cap) {
   struct mb_msg msg = {.kind = MB_MSG_GOSSIP};
-  return certified_dgram(a, &msg, a->claim, a->claim_len, out, cap);
+  return certified_dgram(a, t, &msg, a->claim, a->claim_len, out, cap);
 }
 
 /* Certificates under the authority's kid, signed by a key of our own: each
@@ -262,9 +338,12 @@ static void forge_certs(struct attacker *a) {
   }
 }
 
+/* A join request (unbound, as a stranger's first datagram is) from the
+ * rogue key, with the forged certificates: a join is the one unbound
+ * datagram a member reads past the binding, so the only way for a
+ * stranger who knows no epoch to reach admission. */
 static size_t forged_dgram(struct attacker *a, uint8_t *out, size_t cap) {
-  struct mb_msg msg = {.kind = MB_MSG_PING, .probe_id = mb_rng_next(&a->rng)};
-  memcpy(msg.target, a->victim, MB_NODE_REF_LEN);
+  struct mb_msg msg = {.kind = MB_MSG_JOIN, .parts = 1};
   struct mb_dgram_builder b;
   size_t len = 0;
   int rc = mb_dgram_init(&b, &a->rogue, aad(a), strlen(a->cluster),
@@ -278,31 +357,69 @@ static size_t forged_dgram(struct attacker *a, uint8_t *out, size_t cap) {
   return len;
 }
 
-/* A ping under the member's kid, signed with the rogue's secret key: the
- * receiver admits the kid, passes the replay check (the seq is far above
- * anything real) and pays one verification. */
-static size_t badsig_dgram(struct attacker *a, uint8_t *out, size_t cap) {
+/* A ping under the member's kid, bound to the target, signed with the
+ * rogue's secret key: the receiver admits the kid, finds itself named,
+ * passes the replay check (the seq is far above anything real) and pays
+ * one verification.  The signature stays well-formed: libsodium refuses
+ * a non-canonical S (the last byte's high bits) before any curve
+ * arithmetic, which an earlier version of this mode hit every time by
+ * corrupting the last byte; a bit of R costs the whole verification. */
+static size_t badsig_dgram(struct attacker *a, const struct target *t,
+                           uint8_t *out, size_t cap) {
   struct mb_identity liar = a->rogue;
   memcpy(liar.pk, a->kid, MB_NODE_ID_LEN);
   struct mb_msg msg = {.kind = MB_MSG_PING, .probe_id = mb_rng_next(&a->rng)};
-  memcpy(msg.target, a->victim, MB_NODE_REF_LEN);
+  memcpy(msg.target, t->id, MB_NODE_REF_LEN);
   struct mb_dgram_builder b;
   size_t len = 0;
   uint64_t seq = (UINT64_C(1) << 62) + a->sent;
   int rc = mb_dgram_init(&b, &liar, aad(a), strlen(a->cluster),
                          MB_WIRE_DEFAULT_BUDGET, seq, &msg);
+  bind_to(&b, t);
   if (rc == MB_OK)
     rc = mb_dgram_finish(&b, out, cap, &len);
   if (rc != MB_OK)
     die("bad-signature datagram", mb_strerror(rc));
-  /* Corrupt the signature as well, so it fails whatever key is tried. */
-  out[len - 1] ^= 0x5a;
+  out[len - MB_SIG_LEN] ^= 0x01; /* R's first byte */
+  return len;
+}
+
+/* A ping MACed under the member's node ref as kid, bound to the target,
+ * with a random key for the pair's: the receiver finds the member, passes
+ * the replay check and pays one HMAC. */
+static size_t forged_mac_dgram(struct attacker *a, const struct target *t,
+                               uint8_t *out, size_t cap) {
+  struct mb_identity liar = a->rogue;
+  memcpy(liar.pk, a->kid, MB_NODE_ID_LEN);
+  struct mb_msg msg = {.kind = MB_MSG_PING, .probe_id = mb_rng_next(&a->rng)};
+  memcpy(msg.target, t->id, MB_NODE_REF_LEN);
+  uint8_t key[MB_PAIR_KEY_LEN];
+  for (size_t i = 0; i < sizeof(key); i += 8) {
+    uint64_t r = mb_rng_next(&a->rng);
+    memcpy(key + i, &r, 8);
+  }
+  struct mb_dgram_builder b;
+  size_t len = 0;
+  uint64_t seq = (UINT64_C(1) << 62) + a->sent;
+  int rc = mb_dgram_init(&b, &liar, aad(a), strlen(a->cluster),
+                         MB_WIRE_DEFAULT_BUDGET, seq, &msg);
+  bind_to(&b, t);
+  if (rc == MB_OK)
+    rc = mb_dgram_use_mac(&b, key);
+  if (rc == MB_OK)
+    rc = mb_dgram_finish(&b, out, cap, &len);
+  if (rc != MB_OK)
+    die("forged-mac datagram", mb_strerror(rc));
   return len;
 }
 
 static size_t garbage_dgram(struct attacker *a, uint8_t *out, size_t cap) {
-  static const uint8_t prefix[] = {0xd2, 0x84, 0x43, 0xa1, 0x01, 0x27,
-                                   0xa1, 0x04, 0x58, 0x20};
+  /* COSE_Sign1: tag 18, [h'a10127', {4: h'<32 bytes>... */
+  static const uint8_t sign1[] = {0xd2, 0x84, 0x43, 0xa1, 0x01, 0x27,
+                                  0xa1, 0x04, 0x58, 0x20};
+  /* COSE_Mac0: tag 17, [h'a10104', {4: h'<8 bytes>... */
+  static const uint8_t mac0[] = {0xd1, 0x84, 0x43, 0xa1, 0x01,
+                                 0x04, 0xa1, 0x04, 0x48};
   size_t len = 1 + (size_t)mb_rng_below(&a->rng, MB_WIRE_DEFAULT_BUDGET);
   if (len > cap)
     len = cap;
@@ -310,12 +427,34 @@ static size_t garbage_dgram(struct attacker *a, uint8_t *out, size_t cap) {
     uint64_t r = mb_rng_next(&a->rng);
     memcpy(out + i, &r, len - i < 8 ? len - i : 8);
   }
-  if (a->sent % 2 == 1 && len > sizeof(prefix))
-    memcpy(out, prefix, sizeof(prefix));
+  if (a->sent % 3 == 1 && len > sizeof(sign1))
+    memcpy(out, sign1, sizeof(sign1));
+  if (a->sent % 3 == 2 && len > sizeof(mac0))
+    memcpy(out, mac0, sizeof(mac0));
   return len;
 }
 
 /* ---- replies ----------------------------------------------------------- */
+
+/* A heartbeat record with an epoch, from a target's address: the epoch
+ * our datagrams to that target must be bound to (the newest record wins,
+ * as in an agent's view). */
+static void learn_epoch(struct attacker *a, const struct mb_record *r) {
+  const struct mb_heartbeat *hb = &r->u.hb;
+  if (hb->epoch == 0 || hb->addr.family != 4)
+    return;
+  for (size_t i = 0; i < a->n_targets; i++) {
+    struct target *t = &a->targets[i];
+    if (memcmp(&t->sa.sin_addr, hb->addr.ip, 4) != 0 ||
+        ntohs(t->sa.sin_port) != hb->addr.port ||
+        (t->known && hb->time_ms <= t->record_ms))
+      continue;
+    memcpy(t->id, r->envelope.kid, MB_NODE_ID_LEN);
+    t->epoch = hb->epoch;
+    t->record_ms = hb->time_ms;
+    t->known = true;
+  }
+}
 
 static void sendto_addr(struct attacker *a, const uint8_t *p, size_t len,
                         const struct sockaddr_in *to) {
@@ -337,6 +476,8 @@ static void on_reply(struct attacker *a, const uint8_t *buf, size_t len,
     struct mb_record r;
     if (mb_wire_record_parse(d.records[i].p, d.records[i].len, &r) != MB_OK)
       continue;
+    if (r.kind == MB_REC_HEARTBEAT && a->member_name != NULL)
+      learn_epoch(a, &r);
     if (r.kind == MB_REC_HEARTBEAT && a->mode != M_MAXINC &&
         memcmp(r.envelope.kid, a->victim, MB_NODE_ID_LEN) == 0 &&
         r.u.hb.incarnation > a->incarnation) {
@@ -359,7 +500,8 @@ static void on_reply(struct attacker *a, const uint8_t *buf, size_t len,
       memcmp(d.msg.target, a->ref, MB_NODE_REF_LEN) == 0) {
     struct mb_msg ack = {.kind = MB_MSG_ACK, .probe_id = d.msg.probe_id};
     uint8_t out[MB_WIRE_DEFAULT_BUDGET];
-    size_t n = certified_dgram(a, &ack, NULL, 0, out, sizeof(out));
+    size_t n = certified_dgram(a, target_at(a, from), &ack, NULL, 0, out,
+                               sizeof(out));
     sendto_addr(a, out, n, from);
     a->acks_sent++;
   }
@@ -382,16 +524,19 @@ static void drain(struct attacker *a) {
 
 /* ---- the flood --------------------------------------------------------- */
 
-static size_t make_dgram(struct attacker *a, uint8_t *out, size_t cap) {
+static size_t make_dgram(struct attacker *a, const struct target *t,
+                         uint8_t *out, size_t cap) {
   switch (a->mode) {
   case M_DEAD:
   case M_SUSPECT:
   case M_MAXINC:
-    return claim_dgram(a, out, cap);
+    return claim_dgram(a, t, out, cap);
   case M_FORGED:
     return forged_dgram(a, out, cap);
   case M_BADSIG:
-    return badsig_dgram(a, out, cap);
+    return badsig_dgram(a, t, out, cap);
+  case M_FORGED_MAC:
+    return forged_mac_dgram(a, t, out, cap);
   case M_GARBAGE:
     return garbage_dgram(a, out, cap);
   default: {
@@ -427,8 +572,9 @@ static void leave(struct attacker *a) {
   for (int round = 0; round < 3; round++)
     for (size_t t = 0; t < a->n_targets; t++) {
       uint8_t out[MB_WIRE_DEFAULT_BUDGET];
-      size_t n = certified_dgram(a, &msg, NULL, 0, out, sizeof(out));
-      sendto_addr(a, out, n, &a->targets[t]);
+      size_t n = certified_dgram(a, &a->targets[t], &msg, NULL, 0, out,
+                                 sizeof(out));
+      sendto_addr(a, out, n, &a->targets[t].sa);
     }
 }
 
@@ -437,8 +583,9 @@ static void flood(struct attacker *a) {
   double t0 = mono_s(), end = t0 + a->duration_s;
   double now = t0;
   while (now < end) {
-    size_t len = make_dgram(a, out, sizeof(out));
-    send_one(a, out, len, &a->targets[a->sent % a->n_targets]);
+    const struct target *t = &a->targets[a->sent % a->n_targets];
+    size_t len = make_dgram(a, t, out, sizeof(out));
+    send_one(a, out, len, &t->sa);
     if (a->sent % 32 == 0) {
       drain(a);
       now = mono_s();
@@ -472,7 +619,7 @@ static void flood(struct attacker *a) {
   printf("{\"mode\":\"%s\",\"sent\":%llu,\"seconds\":%.3f,\"cpu_s\":%.2f,"
          "\"rate_per_s\":%.0f,\"replies\":%llu,\"reply_bytes\":%llu,"
          "\"send_errors\":%llu,\"incarnation\":%llu,\"claims_signed\":%llu,"
-         "\"acks_sent\":%llu,\"refutations\":%llu}\n",
+         "\"acks_sent\":%llu,\"refutations\":%llu",
          mode_names[a->mode], (unsigned long long)a->sent, elapsed, cpu,
          (double)a->sent / elapsed, (unsigned long long)a->replies,
          (unsigned long long)a->reply_bytes,
@@ -481,6 +628,18 @@ static void flood(struct attacker *a) {
          (unsigned long long)a->claims_signed,
          (unsigned long long)a->acks_sent,
          (unsigned long long)a->refutations);
+  if (a->mode >= M_REPLAY_RELAY) {
+    const struct captured_kinds *k = &a->kinds;
+    printf(",\"captured_kinds\":{\"datagrams\":%zu,\"mac0\":%llu,"
+           "\"sign1_bound\":%llu,\"unbound\":%llu,\"unbound_joins\":%llu,"
+           "\"unbound_bytes\":%llu,\"unparsed\":%llu}",
+           a->n_cap, (unsigned long long)k->mac0,
+           (unsigned long long)k->sign1_bound, (unsigned long long)k->unbound,
+           (unsigned long long)k->unbound_joins,
+           (unsigned long long)k->unbound_bytes,
+           (unsigned long long)k->unparsed);
+  }
+  printf("}\n");
 }
 
 /* ---- capture ----------------------------------------------------------- */
@@ -525,6 +684,24 @@ static void capture(struct attacker *a) {
   printf("{\"mode\":\"capture\",\"captured\":%llu}\n", (unsigned long long)n);
 }
 
+/* What a replayed datagram may reach: a Mac0 or a bound Sign1 is for one
+ * receiver's epoch; only an unbound one (a join, or an introduction) is
+ * read by anyone, and answered with no more than its own size. */
+static void classify(struct captured_kinds *k, const uint8_t *p, size_t len) {
+  struct mb_datagram d;
+  if (mb_wire_datagram_parse(p, len, &d) != MB_OK) {
+    k->unparsed++;
+  } else if (d.mac) {
+    k->mac0++;
+  } else if (d.to != NULL) {
+    k->sign1_bound++;
+  } else {
+    k->unbound++;
+    k->unbound_joins += d.msg.kind == MB_MSG_JOIN;
+    k->unbound_bytes += len;
+  }
+}
+
 /* Lines "SRC DST HEX" (capture's format) or bare "HEX". */
 static void load_captured(struct attacker *a, const char *path) {
   FILE *f = fopen(path, "r");
@@ -545,6 +722,7 @@ static void load_captured(struct attacker *a, const char *path) {
       continue;
     }
     a->cap[a->n_cap++] = (struct captured){p, len};
+    classify(&a->kinds, p, len);
   }
   free(line);
   fclose(f);
@@ -557,12 +735,15 @@ static void load_captured(struct attacker *a, const char *path) {
 static void usage(void) {
   fprintf(stderr,
       "usage: attacker MODE --target H:P [--target H:P]... --duration S\n"
-      "         [--rate N] [--cluster NAME] [--bind H:P]\n"
+      "         [--receiver ID:EPOCH]... [--rate N] [--cluster NAME]\n"
+      "         [--bind H:P]\n"
+      "  --receiver: the node id and epoch (16 hex digits) of each target,\n"
+      "         in order; datagrams are bound to them\n"
       "  claim modes (dead-claims suspect-claims max-incarnation):\n"
       "         --key FILE --cert FILE --victim HEX [--incarnation N]\n"
-      "         [--member NAME]\n"
-      "  forged-certs: --authority HEX [--victim HEX]\n"
-      "  bad-signature: --kid HEX [--victim HEX]\n"
+      "         [--member NAME] --receiver for every target\n"
+      "  forged-certs: --authority HEX\n"
+      "  bad-signature, forged-mac: --kid HEX, --receiver for every target\n"
       "  replay-relay, replay-restart: --captured FILE\n"
       "  capture: --out FILE --duration S [--port N]\n");
   exit(2);
@@ -585,6 +766,7 @@ static void parse_args(struct attacker *a, int argc, char **argv) {
       {"captured", required_argument, 0, 'R'},
       {"out", required_argument, 0, 'o'},
       {"port", required_argument, 0, 'p'},
+      {"receiver", required_argument, 0, 'E'},
       {0, 0, 0, 0}};
   const char *key = NULL, *cert = NULL, *captured = NULL;
   int c;
@@ -596,7 +778,12 @@ static void parse_args(struct attacker *a, int argc, char **argv) {
     case 't':
       if (a->n_targets == MAX_TARGETS)
         die("--target", "too many");
-      parse_sockaddr(optarg, &a->targets[a->n_targets++]);
+      parse_sockaddr(optarg, &a->targets[a->n_targets++].sa);
+      break;
+    case 'E':
+      if (a->n_receivers == MAX_TARGETS)
+        die("--receiver", "too many");
+      parse_receiver(optarg, &a->targets[a->n_receivers++]);
       break;
     case 'd': a->duration_s = atof(optarg); break;
     case 'r': a->rate = atof(optarg); break;
@@ -640,8 +827,13 @@ static void parse_args(struct attacker *a, int argc, char **argv) {
   }
   if (a->mode == M_FORGED && !a->have_authority)
     usage();
-  if (a->mode == M_BADSIG && !a->have_kid)
+  if ((a->mode == M_BADSIG || a->mode == M_FORGED_MAC) && !a->have_kid)
     usage();
+  bool bound = a->mode <= M_MAXINC || a->mode == M_BADSIG ||
+               a->mode == M_FORGED_MAC;
+  if (a->n_receivers > a->n_targets ||
+      (bound && a->n_receivers != a->n_targets))
+    die("--receiver", "want one per --target");
   if (a->mode >= M_REPLAY_RELAY) {
     if (captured == NULL)
       usage();
@@ -671,6 +863,7 @@ static void setup(struct attacker *a) {
     a->hb.addr.port = ntohs(a->bind.sin_port);
     memcpy(a->hb.addr.ip, &a->bind.sin_addr, 4);
     a->hb.incarnation = (uint64_t)wall_ms() / 1000;
+    a->hb.epoch = mb_rng_next(&a->rng) | 1; /* as an agent: per start */
     a->hb.capacity = UINT64_C(1) << 40;
     a->hb.available = UINT64_C(1) << 39;
     sign_heartbeat(a);
