@@ -87,6 +87,9 @@ static void protocol(struct agent *a, struct mb_prom *p) {
   counter(p, "meshbeat_stranger_certificate_checks_total",
           "Certificates of unknown senders verified before admitting them.",
           st.stranger_checks);
+  counter(p, "meshbeat_unproven_acks_total",
+          "Acks relayed without the target's signed proof: not counted.",
+          st.unproven_acks);
   counter(p, "meshbeat_send_errors_total",
           "Datagrams the kernel refused to send.", a->counters.send_errors);
   counter(p, "meshbeat_receive_errors_total",

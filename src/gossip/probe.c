@@ -274,12 +274,66 @@ uint64_t swim_probe_deadline(const struct swim *s) {
   return d;
 }
 
+/* Signed proofs for relays, a second: a relay's ping is rare (a direct
+ * probe failed), and a malicious member asking for thousands must not
+ * make us spend our time signing. */
+#define ACK_PROOFS_PER_S 50
+
+/* Our signed answer to the probe a relay pings us for, into buf. */
+static bool sign_proof(struct swim *s, const struct mb_msg *ping,
+                       uint8_t *buf, size_t cap, struct bytes *out) {
+  struct mb_probe_ack a = {.probe_id = ping->origin_probe_id,
+                           .time_ms = swim_wall(s)};
+  memcpy(a.prober, ping->origin, MB_NODE_REF_LEN);
+  size_t len;
+  if (!swim_budget_take(s, &s->ack_proofs, ACK_PROOFS_PER_S) ||
+      mb_wire_ack_sign(&s->id, s->aad, s->aad_len, &a, buf, cap, &len) !=
+          MB_OK)
+    return false;
+  *out = (struct bytes){buf, len};
+  return true;
+}
+
 void swim_on_ping(struct swim *s, const struct mb_addr *from,
                   struct member *sender, const struct mb_msg *msg) {
   if (memcmp(msg->target, s->ref, MB_NODE_REF_LEN) != 0)
     return; /* meant for whoever had this address before us */
   struct mb_msg ack = {.kind = MB_MSG_ACK, .probe_id = msg->probe_id};
-  swim_send(s, from, sender, &ack, true);
+  uint8_t buf[256];
+  struct bytes proof = {0};
+  if (msg->has_origin)
+    sign_proof(s, msg, buf, sizeof(buf), &proof);
+  swim_send_with(s, from, sender, &ack, true, &proof);
+}
+
+/* The target's signed ack a datagram carries for probe p of ours: only
+ * with it does an ack relayed by another member count. */
+static bool carries_proof(struct swim *s, const struct probe *p,
+                          const struct mb_datagram *d) {
+  for (size_t i = 0; i < d->n_records; i++) {
+    struct mb_record rec;
+    if (mb_wire_record_parse(d->records[i].p, d->records[i].len, &rec) !=
+            MB_OK ||
+        rec.kind != MB_REC_ACK || rec.u.ack.probe_id != p->probe_id ||
+        memcmp(rec.u.ack.prober, s->ref, MB_NODE_REF_LEN) != 0 ||
+        memcmp(rec.envelope.kid, p->target, MB_NODE_ID_LEN) != 0)
+      continue;
+    return mb_wire_record_open(s->vc, d->records[i].p, d->records[i].len,
+                               s->aad, s->aad_len, &rec) == MB_OK;
+  }
+  return false;
+}
+
+/* The target's proof among the records of its ack to us, to forward. */
+static struct bytes proof_in(const struct mb_datagram *d) {
+  for (size_t i = 0; i < d->n_records; i++) {
+    struct mb_record rec;
+    if (mb_wire_record_parse(d->records[i].p, d->records[i].len, &rec) ==
+            MB_OK &&
+        rec.kind == MB_REC_ACK)
+      return (struct bytes){d->records[i].p, d->records[i].len};
+  }
+  return (struct bytes){0};
 }
 
 /* Which relay of the current probe this member is, or -1. */
@@ -292,16 +346,24 @@ static int relay_index(const struct probe *p, const struct member *m) {
 
 /*
  * An ack counts only from the target itself, or, once we asked for
- * indirect probes, from a relay we asked: anyone else who learned the
- * probe id (a member on the path) could otherwise hide a crash by acking
- * for it.  The probe id is random, so nobody can guess it either.
+ * indirect probes, from a relay we asked that forwards the target's own
+ * signed ack: anyone else who learned the probe id (a member on the path)
+ * could otherwise hide a crash by acking for it, and a relay by acking
+ * without pinging.  The probe id is random, so nobody can guess it.
  */
-static bool ack_counts(const struct probe *p, const struct member *sender) {
+static bool ack_counts(struct swim *s, const struct probe *p,
+                       const struct member *sender,
+                       const struct mb_datagram *d) {
   if (sender == NULL)
     return false;
   if (memcmp(sender->id, p->target, MB_NODE_ID_LEN) == 0)
     return true;
-  return p->indirect_sent && relay_index(p, sender) >= 0;
+  if (!p->indirect_sent || relay_index(p, sender) < 0)
+    return false;
+  if (carries_proof(s, p, d))
+    return true;
+  s->stats.unproven_acks++;
+  return false;
 }
 
 /* The probe (the round's or the check) an ack or nack is about. */
@@ -314,10 +376,11 @@ static struct probe *probe_of(struct swim *s, uint64_t probe_id) {
 }
 
 void swim_on_ack(struct swim *s, struct member *sender,
-                 const struct mb_msg *msg) {
+                 const struct mb_datagram *d) {
+  const struct mb_msg *msg = &d->msg;
   struct probe *p = probe_of(s, msg->probe_id);
   if (p != NULL) {
-    if (!ack_counts(p, sender))
+    if (!ack_counts(s, p, sender, d))
       return;
     p->acked = true;
     /* The target answered the ping that carried our certificate: it
@@ -334,9 +397,10 @@ void swim_on_ack(struct swim *s, struct member *sender,
         sender != NULL &&
         memcmp(sender->id, r->target_ref, MB_NODE_REF_LEN) == 0) {
       struct mb_msg ack = {.kind = MB_MSG_ACK, .probe_id = r->origin_probe_id};
+      struct bytes proof = proof_in(d);
       r->acked = true;
-      swim_send(s, &r->origin, swim_member_by_ref(s, r->origin_ref), &ack,
-                false);
+      swim_send_with(s, &r->origin, swim_member_by_ref(s, r->origin_ref), &ack,
+                     false, &proof);
       return;
     }
   }
@@ -361,8 +425,12 @@ void swim_on_ping_req(struct swim *s, const struct mb_addr *from,
     /* Nack well before the requester's period ends (memberlist: 80%). */
     r->nack_at = s->now + s->cfg.probe_timeout_ms * 4 / 5;
     r->expires = s->now + s->cfg.probe_interval_ms;
-    struct mb_msg ping = {.kind = MB_MSG_PING, .probe_id = r->local_probe_id};
+    struct mb_msg ping = {.kind = MB_MSG_PING,
+                          .probe_id = r->local_probe_id,
+                          .has_origin = true,
+                          .origin_probe_id = msg->probe_id};
     memcpy(ping.target, msg->target, MB_NODE_REF_LEN);
+    memcpy(ping.origin, sender->id, MB_NODE_REF_LEN);
     struct member *t = swim_member_by_ref(s, msg->target);
     swim_send(s, &msg->target_addr, t, &ping, false);
     return;

@@ -21,6 +21,9 @@
 static void apply_record(struct swim *s, const struct mb_bytes *raw,
                          struct swim_carried *c) {
   struct mb_record rec;
+  if (mb_wire_record_parse(raw->p, raw->len, &rec) == MB_OK &&
+      rec.kind == MB_REC_ACK)
+    return; /* a probe's proof, not state: checked by whom it is for */
   if (mb_wire_record_open(s->vc, raw->p, raw->len, s->aad, s->aad_len, &rec) !=
           MB_OK ||
       !swim_admitted(s, rec.envelope.kid, c)) {
@@ -85,7 +88,7 @@ static void dispatch(struct swim *s, const struct mb_addr *from,
     swim_on_ping(s, from, sender, &d->msg);
     break;
   case MB_MSG_ACK:
-    swim_on_ack(s, sender, &d->msg);
+    swim_on_ack(s, sender, d);
     break;
   case MB_MSG_PING_REQ:
     swim_on_ping_req(s, from, sender, &d->msg);

@@ -189,6 +189,12 @@ bool swim_needs_record(const struct swim *s, const struct member *peer) {
 
 int swim_send(struct swim *s, const struct mb_addr *to, struct member *peer,
               const struct mb_msg *msg, bool piggyback) {
+  return swim_send_with(s, to, peer, msg, piggyback, NULL);
+}
+
+int swim_send_with(struct swim *s, const struct mb_addr *to,
+                   struct member *peer, const struct mb_msg *msg,
+                   bool piggyback, const struct bytes *extra) {
   struct mb_dgram_builder b;
   const struct member *me = &s->m[s->self_idx];
   struct mb_msg with_news = *msg;
@@ -210,6 +216,8 @@ int swim_send(struct swim *s, const struct mb_addr *to, struct member *peer,
     /* Whoever accuses us gets our refutation at once, not by chance. */
     mb_dgram_add_record(&b, rec.p, rec.len);
   }
+  if (extra != NULL && extra->p != NULL)
+    mb_dgram_add_record(&b, extra->p, extra->len);
   add_buddy_claim(&b, peer);
   if (piggyback)
     swim_bcast_fill(s, &b);

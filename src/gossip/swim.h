@@ -215,6 +215,7 @@ struct swim_stats {
   uint64_t unbacked_timeouts; /* suspicions due without a quorum: no verdict */
   uint64_t flap_holds;        /* members held out after dying again */
   uint64_t stranger_checks;   /* strangers' certificates verified */
+  uint64_t unproven_acks;     /* relays' acks without the target's proof */
 };
 
 enum swim_reject {

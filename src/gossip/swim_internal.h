@@ -278,6 +278,7 @@ struct swim {
   struct source_failures failures[SWIM_FAILURE_SOURCES];
   struct swim_budget stranger_checks; /* certificates of unknown senders */
   struct swim_budget answers;         /* our record sent to accusers */
+  struct swim_budget ack_proofs;      /* probe acks we sign for relays */
 
   struct swim_stats stats;
 };
@@ -343,6 +344,10 @@ void swim_news_free(struct swim *s);
 /* send.c */
 int swim_send(struct swim *s, const struct mb_addr *to, struct member *peer,
               const struct mb_msg *msg, bool piggyback);
+/* The same with one more record right after the message (NULL: none). */
+int swim_send_with(struct swim *s, const struct mb_addr *to,
+                   struct member *peer, const struct mb_msg *msg,
+                   bool piggyback, const struct bytes *extra);
 int swim_send_built(struct swim *s, const struct mb_addr *to,
                     struct mb_dgram_builder *b);
 void swim_out_event(struct swim *s, const struct swim_event *ev);
@@ -402,7 +407,7 @@ uint64_t swim_probe_deadline(const struct swim *s);
 void swim_on_ping(struct swim *s, const struct mb_addr *from,
                   struct member *sender, const struct mb_msg *msg);
 void swim_on_ack(struct swim *s, struct member *sender,
-                 const struct mb_msg *msg);
+                 const struct mb_datagram *d);
 void swim_on_nack(struct swim *s, struct member *sender,
                   const struct mb_msg *msg);
 void swim_on_ping_req(struct swim *s, const struct mb_addr *from,

@@ -197,6 +197,103 @@ static void test_forged_acks_hide_no_crash(void **state) {
   fx_free(&fx);
 }
 
+/* Ping-reqs in flight to `relay` about `target`: who asked, and its id. */
+static size_t ping_reqs_to(struct fixture *fx, int relay, int target,
+                           uint64_t *ids, int *from, size_t max) {
+  size_t k = 0;
+  for (size_t i = 0; i < fx->n_inflight && k < max; i++) {
+    struct fx_packet *p = &fx->inflight[i];
+    struct mb_datagram d;
+    if (p->to != relay ||
+        mb_wire_datagram_parse(p->buf, p->len, &d) != MB_OK ||
+        d.msg.kind != MB_MSG_PING_REQ ||
+        memcmp(d.msg.target, fx->id[target].pk, MB_NODE_REF_LEN) != 0)
+      continue;
+    ids[k] = d.msg.probe_id;
+    from[k++] = p->from;
+  }
+  return k;
+}
+
+/* An ack from member `from` to `to`, MACed and bound as a member's is. */
+static size_t member_ack(struct fixture *fx, int from, int to,
+                         uint64_t probe_id, uint8_t *out, size_t cap) {
+  struct mb_msg msg = {.kind = MB_MSG_ACK, .probe_id = probe_id};
+  struct mb_dgram_builder b;
+  uint8_t key[MB_PAIR_KEY_LEN];
+  size_t len;
+  assert_ok(mb_pair_key(key, &fx->id[from], fx->id[to].pk));
+  assert_ok(mb_dgram_init(&b, &fx->id[from], (const uint8_t *)FX_CLUSTER,
+                          strlen(FX_CLUSTER), 1400,
+                          swim_take_seq(fx->node[from]), &msg));
+  fx_bind(fx, &b, to);
+  assert_ok(mb_dgram_use_mac(&b, key));
+  assert_ok(mb_dgram_finish(&b, out, cap, &len));
+  return len;
+}
+
+/* A member asked to probe a crashed one acks at once instead: before, an
+ * ack from an asked relay counted, so the asker's probe never failed.
+ * Now it needs the target's signed proof, which the relay cannot make.
+ * Four members: every indirect probe of the crashed one asks the liar. */
+static void test_relay_cannot_invent_acks(void **state) {
+  (void)state;
+  struct fixture fx;
+  enum { LIAR = 2, CRASHED = 3 };
+  fx_start_converged(&fx, 4);
+  fx.down[CRASHED] = true;
+  uint64_t killed = fx.now, forged = 0;
+  bool all_dead = false;
+  while (!all_dead && fx.now < killed + 30000) {
+    uint64_t ids[64];
+    int from[64];
+    size_t k = ping_reqs_to(&fx, LIAR, CRASHED, ids, from, 64);
+    for (size_t i = 0; i < k; i++) {
+      uint8_t dg[1400];
+      size_t n = member_ack(&fx, LIAR, from[i], ids[i], dg, sizeof(dg));
+      fx_inject(&fx, from[i], LIAR, dg, n);
+      forged++;
+    }
+    fx_run_until(&fx, fx.now + 1);
+    all_dead = true;
+    for (int o = 0; o < CRASHED; o++)
+      all_dead &= o == LIAR || fx_state(&fx, o, CRASHED) == SWIM_DEAD;
+  }
+  uint64_t unproven = 0;
+  for (int o = 0; o < CRASHED; o++) {
+    struct swim_stats st;
+    swim_get_stats(fx.node[o], &st);
+    unproven += st.unproven_acks;
+  }
+  print_message("%llu invented relay acks, %llu refused; all dead after "
+                "%llu ms\n",
+                (unsigned long long)forged, (unsigned long long)unproven,
+                (unsigned long long)(fx.now - killed));
+  assert_true(forged > 0);
+  assert_true(unproven > 0);
+  assert_true(all_dead);
+  fx_free(&fx);
+}
+
+/* The other side: with the direct path cut, the target's signed ack
+ * comes back through the relays, and the target is never suspected. */
+static void test_relayed_proof_keeps_target_alive(void **state) {
+  (void)state;
+  struct fixture fx;
+  fx_start_converged(&fx, 6);
+  fx.cut[0][3] = fx.cut[3][0] = true;
+  fx_run_until(&fx, fx.now + 60000);
+  struct swim_stats st;
+  swim_get_stats(fx.node[0], &st);
+  print_message("node 0: %llu probes, %llu failed, %llu unproven acks\n",
+                (unsigned long long)st.probes,
+                (unsigned long long)st.probe_failures,
+                (unsigned long long)st.unproven_acks);
+  assert_int_equal(fx_count_events(&fx, 3, SWIM_SUSPECT), 0);
+  assert_int_equal(st.unproven_acks, 0);
+  fx_free(&fx);
+}
+
 /* Two thirds of the probes fail on one side of a partition, with every
  * relay sending its nack: that proves our own health, and awareness must
  * not climb (before, +1 per failed probe slowed detection to a crawl). */
@@ -355,6 +452,8 @@ int main(void) {
       cmocka_unit_test(test_malicious_dead_claims_kill_nobody),
       cmocka_unit_test(test_claim_above_signed_incarnation_refused),
       cmocka_unit_test(test_forged_acks_hide_no_crash),
+      cmocka_unit_test(test_relay_cannot_invent_acks),
+      cmocka_unit_test(test_relayed_proof_keeps_target_alive),
       cmocka_unit_test(test_nacks_prove_our_health),
       cmocka_unit_test(test_merged_claims_leave_time_to_refute),
       cmocka_unit_test(test_quorum_spans_two_domains),

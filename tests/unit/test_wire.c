@@ -296,6 +296,55 @@ static void test_claim_dead_round_trip(void **state) {
   check_claim_round_trip(MB_REC_DEAD);
 }
 
+/* A target's signed ack for a relay's ping: who it answered, which probe. */
+static void test_probe_ack_round_trip(void **state) {
+  (void)state;
+  struct mb_identity target;
+  struct mb_record rec;
+  struct mb_probe_ack a = {.probe_id = 0xdeadbeef, .time_ms = 1700000000123};
+  uint8_t buf[256];
+  size_t n = 0;
+  identity_of(&target, 4);
+  memset(a.prober, 0x5a, MB_NODE_REF_LEN);
+  assert_ok(mb_wire_ack_sign(&target, CLUSTER, &a, buf, sizeof(buf), &n));
+  assert_ok(mb_wire_record_open(NULL, buf, n, CLUSTER, &rec));
+  assert_int_equal(rec.kind, MB_REC_ACK);
+  assert_memory_equal(rec.envelope.kid, target.pk, MB_NODE_ID_LEN);
+  assert_memory_equal(rec.u.ack.prober, a.prober, MB_NODE_REF_LEN);
+  assert_int_equal(rec.u.ack.probe_id, 0xdeadbeef);
+  assert_int_equal(rec.u.ack.time_ms, 1700000000123);
+  assert_rc(mb_wire_record_open(NULL, buf, n, AAD("cluster-b"), &rec),
+            MB_EBADSIG);
+}
+
+/* A relay's ping names whose probe it runs; a plain ping names none. */
+static void test_ping_origin_round_trip(void **state) {
+  (void)state;
+  struct mb_identity id;
+  struct mb_msg m = {.kind = MB_MSG_PING,
+                     .probe_id = 9,
+                     .has_origin = true,
+                     .origin_probe_id = 4242};
+  memset(m.target, 0x11, MB_NODE_REF_LEN);
+  memset(m.origin, 0x22, MB_NODE_REF_LEN);
+  identity_of(&id, 5);
+  struct mb_dgram_builder b;
+  uint8_t buf[512];
+  size_t n;
+  struct mb_datagram d;
+  assert_ok(mb_dgram_init(&b, &id, CLUSTER, MB_WIRE_DEFAULT_BUDGET, 1, &m));
+  assert_ok(mb_dgram_finish(&b, buf, sizeof(buf), &n));
+  assert_ok(mb_wire_datagram_open(buf, n, CLUSTER, &d));
+  assert_true(d.msg.has_origin);
+  assert_memory_equal(d.msg.origin, m.origin, MB_NODE_REF_LEN);
+  assert_int_equal(d.msg.origin_probe_id, 4242);
+  m.has_origin = false;
+  assert_ok(mb_dgram_init(&b, &id, CLUSTER, MB_WIRE_DEFAULT_BUDGET, 2, &m));
+  assert_ok(mb_dgram_finish(&b, buf, sizeof(buf), &n));
+  assert_ok(mb_wire_datagram_open(buf, n, CLUSTER, &d));
+  assert_false(d.msg.has_origin);
+}
+
 static void test_claim_rejects_other_kinds(void **state) {
   (void)state;
   struct mb_identity id;
@@ -1142,6 +1191,8 @@ int main(void) {
       cmocka_unit_test(test_datagram_bad_messages),
       cmocka_unit_test(test_datagram_empty_list),
       cmocka_unit_test(test_kind_names),
+      cmocka_unit_test(test_probe_ack_round_trip),
+      cmocka_unit_test(test_ping_origin_round_trip),
       cmocka_unit_test(test_head_len_matches_writer),
   };
   return cmocka_run_group_tests_name("wire", tests, NULL, NULL);

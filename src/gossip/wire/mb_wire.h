@@ -65,6 +65,7 @@ enum mb_record_kind {
   MB_REC_HEARTBEAT = 1,
   MB_REC_SUSPECT = 2,
   MB_REC_DEAD = 3,
+  MB_REC_ACK = 4, /* a target's signed answer to an indirect probe */
   /* Reserved for the RAID layer; decoded as MB_REC_OTHER until it exists. */
   MB_REC_RAID_ARRAY = 16,
   MB_REC_RAID_TASK = 17,
@@ -114,6 +115,9 @@ struct mb_msg {
   uint8_t target[MB_NODE_REF_LEN]; /* ping, ping-req */
   struct mb_addr target_addr;     /* ping-req */
   bool want_nack;                 /* ping-req */
+  bool has_origin;                /* ping by a relay: for whose probe */
+  uint8_t origin[MB_NODE_REF_LEN];
+  uint64_t origin_probe_id;
   uint32_t part, parts;           /* push-pull, reply, join: page i of n */
   bool has_digest;                /* push-pull, reply: a view digest */
   uint8_t digest[MB_VIEW_DIGEST_LEN];
@@ -191,12 +195,22 @@ struct mb_claim {
   int64_t time_ms;
 };
 
+/* An indirect probe's proof, signed by its target (the record's signer):
+ * it answered the probe `probe_id` of the member whose ref is `prober`.
+ * A relay forwards it with its ack, and can neither invent nor alter it. */
+struct mb_probe_ack {
+  uint8_t prober[MB_NODE_REF_LEN];
+  uint64_t probe_id;
+  int64_t time_ms;
+};
+
 struct mb_record {
   enum mb_record_kind kind;
   struct mb_cose_sign1 envelope;
   union {
     struct mb_heartbeat hb;
     struct mb_claim claim;
+    struct mb_probe_ack ack;
   } u;
 };
 
@@ -210,6 +224,11 @@ int mb_wire_claim_sign(const struct mb_identity *author, const uint8_t *aad,
                        size_t aad_len, enum mb_record_kind kind,
                        const struct mb_claim *c, uint8_t *out, size_t cap,
                        size_t *out_len);
+
+/* Signs a probe ack (MB_REC_ACK). */
+int mb_wire_ack_sign(const struct mb_identity *target, const uint8_t *aad,
+                     size_t aad_len, const struct mb_probe_ack *a,
+                     uint8_t *out, size_t cap, size_t *out_len);
 
 /* Parses a record's envelope and payload without verifying.  Unknown kinds
  * yield MB_OK with kind MB_REC_OTHER. */

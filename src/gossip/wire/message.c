@@ -3,7 +3,10 @@
  * join, leave) and the address type it shares with records.
  *
  *   message = {0: kind, ?1: probe-id / part, ?2: target / parts,
- *              ?3: target-addr, ?4: want-nack}
+ *              ?3: target-addr, ?4: want-nack, ?5: origin, ?6: origin's
+ *              probe-id}
+ * A relay's ping names the member it probes for (5, a node ref) and that
+ * member's probe id (6): the target signs its ack for them (ack.c).
  */
 #include "wire_internal.h"
 
@@ -15,6 +18,8 @@ enum msg_key {
   KEY_TARGET = 2,
   KEY_TARGET_ADDR = 3,
   KEY_WANT_NACK = 4,
+  KEY_ORIGIN = 5,
+  KEY_ORIGIN_PROBE_ID = 6,
   KEY_PART = 1,
   KEY_PARTS = 2,
   KEY_DIGEST = 3,
@@ -129,7 +134,7 @@ static bool is_paged_kind(enum mb_msg_kind k) {
 static size_t msg_field_count(const struct mb_msg *m) {
   switch (m->kind) {
   case MB_MSG_PING:
-    return 3;
+    return m->has_origin ? 5 : 3;
   case MB_MSG_PING_REQ:
     return m->want_nack ? 5 : 4;
   case MB_MSG_ACK:
@@ -175,6 +180,12 @@ void wire_write_msg(struct mb_cbor_writer *w, const struct mb_msg *m) {
   if (m->kind == MB_MSG_PING || m->kind == MB_MSG_PING_REQ) {
     mb_cw_uint(w, KEY_TARGET);
     mb_cw_bytes(w, m->target, MB_NODE_REF_LEN);
+  }
+  if (m->kind == MB_MSG_PING && m->has_origin) {
+    mb_cw_uint(w, KEY_ORIGIN);
+    mb_cw_bytes(w, m->origin, MB_NODE_REF_LEN);
+    mb_cw_uint(w, KEY_ORIGIN_PROBE_ID);
+    mb_cw_uint(w, m->origin_probe_id);
   }
   if (m->kind == MB_MSG_PING_REQ) {
     mb_cw_uint(w, KEY_TARGET_ADDR);
@@ -223,6 +234,11 @@ static int read_probe_field(struct mb_cbor_reader *r, int64_t key,
     return wire_read_addr(r, &m->target_addr);
   case KEY_WANT_NACK:
     return mb_cr_bool(r, &m->want_nack);
+  case KEY_ORIGIN:
+    m->has_origin = true;
+    return read_node_ref(r, m->origin);
+  case KEY_ORIGIN_PROBE_ID:
+    return mb_cr_uint(r, &m->origin_probe_id);
   default:
     return mb_cr_skip(r);
   }

@@ -50,6 +50,8 @@ const char *mb_record_kind_name(enum mb_record_kind k) {
     return "suspect";
   case MB_REC_DEAD:
     return "dead";
+  case MB_REC_ACK:
+    return "ack";
   case MB_REC_RAID_ARRAY:
     return "raid-array";
   case MB_REC_RAID_TASK:
@@ -103,7 +105,7 @@ static void write_heartbeat(struct mb_cbor_writer *w,
 }
 
 /* Encodes payload into scratch, then wraps it in the signer's COSE_Sign1. */
-static int sign_payload(const struct mb_identity *signer, const uint8_t *aad,
+int wire_sign_payload(const struct mb_identity *signer, const uint8_t *aad,
                         size_t aad_len, const struct mb_cbor_writer *payload,
                         uint8_t *out, size_t cap, size_t *out_len) {
   int rc = mb_cw_status(payload);
@@ -131,7 +133,7 @@ int mb_wire_heartbeat_sign(const struct mb_identity *signer,
   struct mb_cbor_writer w;
   mb_cw_init(&w, scratch, sizeof(scratch));
   write_heartbeat(&w, hb);
-  return sign_payload(signer, aad, aad_len, &w, out, cap, out_len);
+  return wire_sign_payload(signer, aad, aad_len, &w, out, cap, out_len);
 }
 
 static int read_u32_field(struct mb_cbor_reader *r, uint32_t *v) {
@@ -228,7 +230,7 @@ int mb_wire_claim_sign(const struct mb_identity *author, const uint8_t *aad,
   mb_cw_uint(&w, CLAIM_SUBJECT), mb_cw_bytes(&w, c->subject, MB_NODE_ID_LEN);
   mb_cw_uint(&w, CLAIM_INCARNATION), mb_cw_uint(&w, c->incarnation);
   mb_cw_uint(&w, CLAIM_TIME), mb_cw_int(&w, c->time_ms);
-  return sign_payload(author, aad, aad_len, &w, out, cap, out_len);
+  return wire_sign_payload(author, aad, aad_len, &w, out, cap, out_len);
 }
 
 static int read_claim_field(struct mb_cbor_reader *r, int64_t key,
@@ -252,6 +254,7 @@ static enum mb_record_kind known_kind(uint64_t k) {
   case MB_REC_HEARTBEAT:
   case MB_REC_SUSPECT:
   case MB_REC_DEAD:
+  case MB_REC_ACK:
     return (enum mb_record_kind)k;
   default:
     return MB_REC_OTHER;
@@ -273,6 +276,8 @@ static int read_record_field(struct mb_cbor_reader *r, int64_t key,
     return read_hb_field(r, key, &rec->u.hb);
   if (rec->kind == MB_REC_SUSPECT || rec->kind == MB_REC_DEAD)
     return read_claim_field(r, key, &rec->u.claim);
+  if (rec->kind == MB_REC_ACK)
+    return wire_read_ack_field(r, key, &rec->u.ack);
   return mb_cr_skip(r);
 }
 
@@ -283,6 +288,8 @@ static uint32_t required_record_keys(enum mb_record_kind kind) {
   case MB_REC_SUSPECT:
   case MB_REC_DEAD:
     return CLAIM_REQUIRED;
+  case MB_REC_ACK:
+    return WIRE_ACK_REQUIRED;
   default:
     return 1u; /* the kind */
   }
@@ -306,7 +313,7 @@ int mb_wire_record_parse(const uint8_t *buf, size_t len,
     return MB_EMISSING;
   if (out->kind == MB_REC_HEARTBEAT)
     memcpy(out->u.hb.node_id, out->envelope.kid, MB_NODE_ID_LEN);
-  else if (out->kind != MB_REC_OTHER)
+  else if (out->kind == MB_REC_SUSPECT || out->kind == MB_REC_DEAD)
     memcpy(out->u.claim.author, out->envelope.kid, MB_NODE_ID_LEN);
   return MB_OK;
 }
