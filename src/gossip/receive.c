@@ -230,6 +230,14 @@ static int check_maced(struct swim *s, struct mb_datagram *d) {
   return -1;
 }
 
+/* Signatures of members' datagrams checked a second.  Members MAC what
+ * they send each other; they sign only while a peer may not hold their
+ * certificate (a restart, a first contact), a few datagrams a second in
+ * a join storm.  A flood of forged signed datagrams naming a member then
+ * costs at most this many Ed25519 verifications, and only the signed
+ * datagrams in excess are lost, not the MACed ones probes run on. */
+#define SIGNED_PER_S 400
+
 /* Checks everything about the datagram before anything is applied. */
 static int check_datagram(struct swim *s, const struct mb_addr *from,
                           struct mb_datagram *d, struct swim_carried *c) {
@@ -250,6 +258,8 @@ static int check_datagram(struct swim *s, const struct mb_addr *from,
     return SWIM_REJ_REPLAY;
   if (!known && !stranger_admitted(s, from, c, kid))
     return SWIM_REJ_ADMISSION;
+  if (known && !swim_budget_take(s, &s->signed_checks, SIGNED_PER_S))
+    return SWIM_REJ_BUDGET;
   struct mb_dgram_auth a = auth_of(s, NULL);
   if (mb_wire_datagram_auth(d, &a) != MB_OK)
     return SWIM_REJ_SIGNATURE;

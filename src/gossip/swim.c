@@ -326,7 +326,11 @@ const char *swim_reason_name(enum swim_reason r) {
 const char *swim_reject_name(enum swim_reject r) {
   static const char *const names[] = {"malformed", "signature", "admission",
                                       "replay",    "self",      "record",
-                                      "claim",     "binding"};
+                                      "claim",     "binding",   "budget"};
+  _Static_assert(sizeof(((struct swim_stats *)0)->rejected) /
+                         sizeof(uint64_t) >=
+                     SWIM_REJ_COUNT_,
+                 "a counter for every rejection reason");
   _Static_assert(sizeof(names) / sizeof(names[0]) == SWIM_REJ_COUNT_,
                  "a name for every rejection reason");
   return (unsigned)r < SWIM_REJ_COUNT_ ? names[r] : "unknown";

@@ -210,7 +210,7 @@ bool swim_view_check(const struct swim *s);
 
 struct swim_stats {
   uint64_t sent_datagrams, sent_bytes, recv_datagrams, recv_bytes;
-  uint64_t rejected[8]; /* by enum swim_reject */
+  uint64_t rejected[12]; /* by enum swim_reject (SWIM_REJ_COUNT_ used) */
   uint64_t probes, probe_failures, suspicions, refutations;
   uint64_t unbacked_timeouts; /* suspicions due without a quorum: no verdict */
   uint64_t flap_holds;        /* members held out after dying again */
@@ -228,6 +228,8 @@ enum swim_reject {
   SWIM_REJ_CLAIM,     /* a claim above its subject's signed incarnation */
   SWIM_REJ_BINDING,   /* bound to another receiver, or unbound and not a
                          join */
+  SWIM_REJ_BUDGET,    /* a member's signed datagram past this second's
+                         budget of signature checks */
   SWIM_REJ_COUNT_,
 };
 

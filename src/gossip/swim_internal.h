@@ -279,6 +279,7 @@ struct swim {
   struct swim_budget stranger_checks; /* certificates of unknown senders */
   struct swim_budget answers;         /* our record sent to accusers */
   struct swim_budget ack_proofs;      /* probe acks we sign for relays */
+  struct swim_budget signed_checks;   /* members' signed datagrams */
 
   struct swim_stats stats;
 };

@@ -88,6 +88,41 @@ static void test_forged_mac_refused(void **state) {
   fx_free(&fx);
 }
 
+/* Signed datagrams naming a member with a bad signature, 2000 within one
+ * second: at most 400 are verified, the rest refused unread (budget), and
+ * the member's MACed pings are still answered all along. */
+static void test_forged_signatures_within_budget(void **state) {
+  (void)state;
+  struct fixture fx;
+  fx_start_converged(&fx, 4);
+  uint8_t key[MB_PAIR_KEY_LEN], dg[1400];
+  assert_ok(mb_pair_key(key, &fx.id[1], fx.id[0].pk));
+  uint64_t seq = UINT64_MAX - 100000;
+  uint64_t sig = rejected(&fx, 0, SWIM_REJ_SIGNATURE);
+  uint64_t budget = rejected(&fx, 0, SWIM_REJ_BUDGET);
+  fx.n_inflight = 0;
+  size_t answered = 0;
+  for (int k = 0; k < 2000; k++) {
+    size_t n = ping(&fx, 1, 0, seq++, NULL, dg);
+    dg[n - 3] ^= 0x40; /* inside the signature */
+    fx_inject(&fx, 0, 1, dg, n);
+    if (k % 100 == 99) {
+      n = ping(&fx, 1, 0, seq++, key, dg);
+      fx_inject(&fx, 0, 1, dg, n);
+      answered++;
+    }
+  }
+  uint64_t checked = rejected(&fx, 0, SWIM_REJ_SIGNATURE) - sig;
+  print_message("2000 forged signatures: %llu verified, %llu over budget\n",
+                (unsigned long long)checked,
+                (unsigned long long)(rejected(&fx, 0, SWIM_REJ_BUDGET) -
+                                     budget));
+  assert_true(checked <= 400);
+  assert_int_equal(rejected(&fx, 0, SWIM_REJ_BUDGET) - budget, 2000 - checked);
+  assert_int_equal(packets(&fx, 0, 1, NULL), answered);
+  fx_free(&fx);
+}
+
 /* A node numbers its datagrams one after the other, whoever receives
  * them. */
 static void test_sequence_counts_datagrams(void **state) {
@@ -196,6 +231,13 @@ static void test_join_answer_no_larger(void **state) {
   assert_true(bytes > n);
   assert_ok(mb_wire_datagram_parse(fx.inflight[0].buf, fx.inflight[0].len, &d));
   assert_int_equal(d.msg.kind, MB_MSG_PUSH_PULL_REPLY);
+  /* The same request from a forged source: the view still goes to the
+   * address the member signed into its record, none to the victim. */
+  fx.n_inflight = 0;
+  n = join(&fx, 1, 0, 1, true, 0, seq++, dg);
+  fx_inject(&fx, 0, victim, dg, n);
+  assert_int_equal(packets(&fx, 0, victim, NULL), 0);
+  assert_true(packets(&fx, 0, 1, NULL) >= 1);
   fx_free(&fx);
 }
 
@@ -220,6 +262,7 @@ static void test_restart_found_by_introductions(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_forged_mac_refused),
+      cmocka_unit_test(test_forged_signatures_within_budget),
       cmocka_unit_test(test_sequence_counts_datagrams),
       cmocka_unit_test(test_window_spans_256_datagrams),
       cmocka_unit_test(test_join_answer_no_larger),
