@@ -99,14 +99,14 @@ int mb_cose_sign1_write(struct mb_cbor_writer *w,
 
 static int read_protected_field(struct mb_cbor_reader *r, int64_t key,
                                 void *ctx) {
-  (void)ctx;
+  const int64_t *want = ctx;
   int64_t alg;
   switch (key) {
   case MB_COSE_HDR_ALG: {
     int rc = mb_cr_int(r, &alg);
     if (rc)
       return rc == MB_ETYPE ? MB_EALG : rc;
-    return alg == MB_COSE_ALG_EDDSA ? MB_OK : MB_EALG;
+    return alg == *want ? MB_OK : MB_EALG;
   }
   case MB_COSE_HDR_CRIT:
     return MB_EALG; /* we understand no critical extension */
@@ -115,12 +115,11 @@ static int read_protected_field(struct mb_cbor_reader *r, int64_t key,
   }
 }
 
-/* The protected header must name EdDSA and nothing critical we ignore. */
-static int parse_protected(const uint8_t *p, size_t n) {
+int mb_cose_check_protected(const uint8_t *p, size_t n, int64_t alg) {
   uint32_t seen;
   if (n == 0)
     return MB_EALG;
-  int rc = mb_cr_map_walk_all(p, n, 16, read_protected_field, NULL, &seen);
+  int rc = mb_cr_map_walk_all(p, n, 16, read_protected_field, &alg, &seen);
   if (rc == MB_OK && !(seen & 1u << MB_COSE_HDR_ALG))
     rc = MB_EALG;
   return rc;
@@ -175,7 +174,8 @@ int mb_cose_sign1_parse(const uint8_t *buf, size_t len, bool allow_cwt_tag,
   if (rc == MB_OK)
     rc = mb_cr_bytes(&r, &out->protected_hdr, &out->protected_len);
   if (rc == MB_OK)
-    rc = parse_protected(out->protected_hdr, out->protected_len);
+    rc = mb_cose_check_protected(out->protected_hdr, out->protected_len,
+                                 MB_COSE_ALG_EDDSA);
   if (rc == MB_OK)
     rc = parse_unprotected(&r, out);
   if (rc == MB_OK)

@@ -72,34 +72,6 @@ int mb_cose_mac0_write(struct mb_cbor_writer *w,
   return mb_cw_status(w);
 }
 
-static int read_protected_field(struct mb_cbor_reader *r, int64_t key,
-                                void *ctx) {
-  (void)ctx;
-  int64_t alg;
-  switch (key) {
-  case MB_COSE_HDR_ALG: {
-    int rc = mb_cr_int(r, &alg);
-    if (rc)
-      return rc == MB_ETYPE ? MB_EALG : rc;
-    return alg == MB_COSE_ALG_HMAC256_64 ? MB_OK : MB_EALG;
-  }
-  case MB_COSE_HDR_CRIT:
-    return MB_EALG;
-  default:
-    return mb_cr_skip(r);
-  }
-}
-
-static int parse_protected(const uint8_t *p, size_t n) {
-  uint32_t seen;
-  if (n == 0)
-    return MB_EALG;
-  int rc = mb_cr_map_walk_all(p, n, 16, read_protected_field, NULL, &seen);
-  if (rc == MB_OK && !(seen & 1u << MB_COSE_HDR_ALG))
-    rc = MB_EALG;
-  return rc;
-}
-
 static int read_unprotected_field(struct mb_cbor_reader *r, int64_t key,
                                   void *ctx) {
   struct mb_cose_mac0 *out = ctx;
@@ -127,7 +99,8 @@ int mb_cose_mac0_parse(const uint8_t *buf, size_t len,
   if (rc == MB_OK)
     rc = mb_cr_bytes(&r, &out->protected_hdr, &out->protected_len);
   if (rc == MB_OK)
-    rc = parse_protected(out->protected_hdr, out->protected_len);
+    rc = mb_cose_check_protected(out->protected_hdr, out->protected_len,
+                                 MB_COSE_ALG_HMAC256_64);
   if (rc == MB_OK)
     rc = mb_cr_map_walk(&r, 16, read_unprotected_field, out, NULL);
   if (rc == MB_OK && out->kid == NULL)

@@ -130,6 +130,10 @@ int mb_cose_sign1_write(struct mb_cbor_writer *w,
 int mb_cose_sign1_parse(const uint8_t *buf, size_t len, bool allow_cwt_tag,
                         struct mb_cose_sign1 *out);
 
+/* A serialized protected header that names `alg` (label 1) and nothing
+ * critical (label 2): MB_OK, or MB_EALG. */
+int mb_cose_check_protected(const uint8_t *p, size_t n, int64_t alg);
+
 /* Verifies the signature over the RFC 9052 Sig_structure with public key pk
  * (pass m->kid for self-identified messages).  MB_OK or MB_EBADSIG. */
 int mb_cose_sign1_verify(const struct mb_cose_sign1 *m, const uint8_t *aad,
