@@ -9,7 +9,7 @@ int wire_read_addr(struct mb_cbor_reader *r, struct mb_addr *a);
 int wire_read_node_id(struct mb_cbor_reader *r, uint8_t *id);
 void wire_write_msg(struct mb_cbor_writer *w, const struct mb_msg *m);
 int wire_read_msg(struct mb_cbor_reader *r, struct mb_msg *m);
-/* record.c: wraps an encoded payload in the signer's COSE_Sign1. */
+/* sign.c: wraps an encoded payload in the signer's COSE_Sign1. */
 int wire_sign_payload(const struct mb_identity *signer, const uint8_t *aad,
                       size_t aad_len, const struct mb_cbor_writer *payload,
                       uint8_t *out, size_t cap, size_t *out_len);
