@@ -18,6 +18,8 @@
 
 /* Long enough for the leave datagrams to go out and be relayed once. */
 #define LEAVE_LINGER_MS 300
+/* At exit, how long the log may take to write out what it queued. */
+#define LOG_FLUSH_MS 2000
 
 static char **saved_argv;
 static int saved_argc;
@@ -417,12 +419,16 @@ int mb_agent_run(const struct mb_agent_config *cfg) {
   uv_update_time(&a->loop);
   a->started_ms = uv_now(&a->loop);
   a->started_wall_ms = agent_wall_ms();
+  if (agent_log_writer_start() != MB_OK)
+    agent_log(MB_LOG_WARN, NULL, "log lines are written from the loop: a slow "
+                                 "reader of stderr will stall it");
   rc = start(a);
   if (rc == MB_OK)
     uv_run(&a->loop, UV_RUN_DEFAULT);
   cleanup(a);
   if (rc == MB_OK)
     agent_log(MB_LOG_INFO, NULL, "agent stopped");
+  agent_log_writer_flush(LOG_FLUSH_MS);
   free(a);
   return rc;
 }

@@ -16,6 +16,8 @@ struct agent_payload {
   uint64_t cpu_busy, cpu_total; /* previous /proc/stat sample */
 };
 
+#define AGENT_LAG_BUCKETS 15 /* 1 ms .. 8.192 s, then +Inf */
+
 struct agent_counters {
   uint64_t send_errors;  /* datagrams the kernel refused */
   uint64_t recv_errors;  /* receive errors, truncated datagrams */
@@ -25,12 +27,17 @@ struct agent_counters {
   uint64_t sent_by_kind[MB_MSG_GOSSIP + 1];
   uint64_t sent_bytes_by_kind[MB_MSG_GOSSIP + 1];
   uint64_t sent_records, sent_news, sent_certs; /* carried in them */
+  /* How late the core's timer ran (ms), by powers of two from 1 ms: a
+   * loop that runs late answers probes late, and is suspected for it. */
+  uint64_t lag_hist[AGENT_LAG_BUCKETS];
+  uint64_t lag_sum_ms;
 };
 
 struct agent {
   const struct mb_agent_config *cfg;
   uv_loop_t loop;
   uv_udp_t udp;
+  uint64_t core_due; /* when the core's timer should run (monotonic ms) */
   uv_timer_t core_timer, payload_timer, commit_timer, watchdog_timer,
       stop_timer;
   uv_signal_t sigint, sigterm, sighup;
@@ -65,6 +72,14 @@ bool agent_log_enabled(enum mb_log_level level);
 void agent_log(enum mb_log_level level, json_t *fields, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 int64_t agent_wall_ms(void);
+
+/* log_writer.c: once started, lines queue for a thread of their own; a
+ * line that finds no room is dropped (false) and counted. */
+int agent_log_writer_start(void);
+bool agent_log_write(const char *line, size_t len);
+/* Waits until the queue is written out, at most timeout_ms. */
+void agent_log_writer_flush(unsigned timeout_ms);
+uint64_t agent_log_dropped(void);
 
 /* notify.c */
 int agent_notify(const char *state);

@@ -1,10 +1,15 @@
-/* Log lines on stderr: text for people, JSON lines (jansson) for tools. */
+/* Log lines on stderr: text for people, JSON lines (jansson) for tools.
+ * Each line leaves whole through log_writer.c, which never blocks the loop. */
 #include "agent_internal.h"
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* Longer lines lose their extra fields (JSON) or are cut (text). */
+#define LOG_LINE_MAX 4095
 
 static enum mb_log_level threshold = MB_LOG_INFO;
 static bool as_json;
@@ -26,6 +31,64 @@ int64_t agent_wall_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* The line as text for people: the message, then key=value pairs. */
+static size_t format_text(char *out, size_t cap, const char *when,
+                          enum mb_log_level level, const char *msg,
+                          json_t *fields) {
+  int n = snprintf(out, cap, "%s %-5s %s", when, level_names[level], msg);
+  size_t used = n < 0 ? 0 : (size_t)n < cap ? (size_t)n : cap - 1;
+  const char *key;
+  json_t *v;
+  json_object_foreach(fields, key, v) {
+    char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    n = snprintf(out + used, cap - used, " %s=%s", key, t ? t : "?");
+    free(t);
+    used = n < 0 ? used : used + (size_t)n < cap ? used + (size_t)n : cap - 1;
+  }
+  return used;
+}
+
+static size_t format_json(char *out, size_t cap, const char *when,
+                          enum mb_log_level level, const char *msg,
+                          json_t *fields) {
+  json_t *line = json_pack("{s:s, s:s, s:s}", "time", when, "level",
+                           level_names[level], "msg", msg);
+  if (fields != NULL)
+    json_object_update(line, fields);
+  size_t n = json_dumpb(line, out, cap, JSON_COMPACT);
+  json_decref(line);
+  return n <= cap ? n : 0; /* too long for a line: only the message */
+}
+
+/* One whole line, newline included, to the writer (log_writer.c). */
+static bool emit(enum mb_log_level level, const char *msg, json_t *fields) {
+  char when[MB_ADMIN_TIME_LEN], line[LOG_LINE_MAX + 1];
+  mb_admin_format_time(when, sizeof(when), agent_wall_ms());
+  size_t n = as_json ? format_json(line, LOG_LINE_MAX, when, level, msg, fields)
+                     : format_text(line, LOG_LINE_MAX, when, level, msg, fields);
+  if (n == 0 && fields != NULL)
+    n = format_json(line, LOG_LINE_MAX, when, level, msg, NULL);
+  line[n++] = '\n';
+  return agent_log_write(line, n);
+}
+
+/* Lines the writer had no room for are told of once room comes back. */
+static void tell_dropped(void) {
+  static uint64_t told;
+  uint64_t dropped = agent_log_dropped();
+  if (dropped == told)
+    return;
+  char msg[160];
+  snprintf(msg, sizeof(msg),
+           "%llu log lines dropped: the log's reader was too slow (membership "
+           "events stay in the store: meshbeat events)",
+           (unsigned long long)(dropped - told));
+  json_t *fields = json_pack("{s:I}", "dropped", (json_int_t)(dropped - told));
+  if (emit(MB_LOG_WARN, msg, fields))
+    told = dropped;
+  json_decref(fields);
+}
+
 /* Takes a reference to fields (may be NULL): extra keys of a JSON line,
  * appended as key=value in text. */
 void agent_log(enum mb_log_level level, json_t *fields, const char *fmt, ...) {
@@ -33,32 +96,12 @@ void agent_log(enum mb_log_level level, json_t *fields, const char *fmt, ...) {
     json_decref(fields);
     return;
   }
-  char msg[1024], when[MB_ADMIN_TIME_LEN];
+  char msg[1024];
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);
-  mb_admin_format_time(when, sizeof(when), agent_wall_ms());
-  if (as_json) {
-    json_t *line = json_pack("{s:s, s:s, s:s}", "time", when, "level",
-                             level_names[level], "msg", msg);
-    if (fields != NULL)
-      json_object_update(line, fields);
-    char *text = json_dumps(line, JSON_COMPACT);
-    if (text != NULL)
-      fprintf(stderr, "%s\n", text);
-    free(text);
-    json_decref(line);
-  } else {
-    fprintf(stderr, "%s %-5s %s", when, level_names[level], msg);
-    const char *key;
-    json_t *v;
-    json_object_foreach(fields, key, v) {
-      char *t = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-      fprintf(stderr, " %s=%s", key, t ? t : "?");
-      free(t);
-    }
-    fputc('\n', stderr);
-  }
+  tell_dropped();
+  emit(level, msg, fields);
   json_decref(fields);
 }

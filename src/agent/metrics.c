@@ -90,6 +90,9 @@ static void protocol(struct agent *a, struct mb_prom *p) {
   counter(p, "meshbeat_unproven_acks_total",
           "Acks relayed without the target's signed proof: not counted.",
           st.unproven_acks);
+  counter(p, "meshbeat_log_lines_dropped_total",
+          "Log lines dropped because stderr's reader was too slow.",
+          agent_log_dropped());
   counter(p, "meshbeat_send_errors_total",
           "Datagrams the kernel refused to send.", a->counters.send_errors);
   counter(p, "meshbeat_receive_errors_total",
@@ -101,6 +104,38 @@ static void protocol(struct agent *a, struct mb_prom *p) {
         swim_self_incarnation(a->swim));
 }
 
+/* A Prometheus histogram of power-of-two buckets: bucket i holds values up
+ * to first << i (the last one: the rest), in units of scale seconds. */
+static void pow2_histogram(struct mb_prom *p, const char *h, const char *help,
+                           const uint64_t *hist, int n, uint64_t first,
+                           double scale, uint64_t sum) {
+  mb_prom_family(p, h, "histogram", help);
+  uint64_t cum = 0;
+  char le[32], name[64];
+  snprintf(name, sizeof(name), "%s_bucket", h);
+  for (int i = 0; i < n; i++) {
+    cum += hist[i];
+    if (i == n - 1)
+      snprintf(le, sizeof(le), "+Inf");
+    else
+      snprintf(le, sizeof(le), "%g", (double)(first << i) * scale);
+    struct mb_prom_label l = {"le", le};
+    mb_prom_u64(p, name, &l, 1, cum);
+  }
+  snprintf(name, sizeof(name), "%s_sum", h);
+  mb_prom_double(p, name, NULL, 0, (double)sum * scale);
+  snprintf(name, sizeof(name), "%s_count", h);
+  mb_prom_u64(p, name, NULL, 0, cum);
+}
+
+static void loop_lag(struct agent *a, struct mb_prom *p) {
+  pow2_histogram(p, "meshbeat_loop_lag_seconds",
+                 "How late the protocol's timer ran: time the agent could "
+                 "not answer in.",
+                 a->counters.lag_hist, AGENT_LAG_BUCKETS, 1, 1e-3,
+                 a->counters.lag_sum_ms);
+}
+
 static void store(struct agent *a, struct mb_prom *p) {
   struct mb_store_stats st;
   mb_store_get_stats(a->store, &st);
@@ -108,24 +143,9 @@ static void store(struct agent *a, struct mb_prom *p) {
           st.commits);
   counter(p, "meshbeat_store_commit_errors_total",
           "Store commits that failed (retried).", st.commit_errors);
-  const char *h = "meshbeat_store_commit_seconds";
-  mb_prom_family(p, h, "histogram", "Store commit latency.");
-  uint64_t cum = 0;
-  char le[32], name[64];
-  snprintf(name, sizeof(name), "%s_bucket", h);
-  for (int i = 0; i < MB_STORE_LAT_BUCKETS; i++) {
-    cum += st.commit_us_hist[i];
-    if (i == MB_STORE_LAT_BUCKETS - 1)
-      snprintf(le, sizeof(le), "+Inf");
-    else
-      snprintf(le, sizeof(le), "%g", (double)(1ull << (i + 6)) / 1e6);
-    struct mb_prom_label l = {"le", le};
-    mb_prom_u64(p, name, &l, 1, cum);
-  }
-  snprintf(name, sizeof(name), "%s_sum", h);
-  mb_prom_double(p, name, NULL, 0, (double)st.sum_commit_us / 1e6);
-  snprintf(name, sizeof(name), "%s_count", h);
-  mb_prom_u64(p, name, NULL, 0, cum);
+  pow2_histogram(p, "meshbeat_store_commit_seconds", "Store commit latency.",
+                 st.commit_us_hist, MB_STORE_LAT_BUCKETS, 64, 1e-6,
+                 st.sum_commit_us);
 }
 
 char *agent_metrics_text(struct agent *a) {
@@ -133,6 +153,7 @@ char *agent_metrics_text(struct agent *a) {
   mb_prom_init(&p);
   members_by_state(a, &p);
   protocol(a, &p);
+  loop_lag(a, &p);
   store(a, &p);
   struct mb_admin_stats as;
   mb_admin_get_stats(a->admin, &as);

@@ -7,6 +7,7 @@
 #include "agent_internal.h"
 
 #include <arpa/inet.h>
+#include <sys/socket.h>
 #include <string.h>
 
 uint64_t agent_now(struct agent *a) {
@@ -102,11 +103,70 @@ void agent_flush(struct agent *a) {
   if (a->stopping && uv_is_active((uv_handle_t *)&a->stop_timer))
     return; /* leaving: the core is quiet, no more ticks */
   uint64_t now = agent_now(a), at = swim_next_deadline(a->swim);
+  a->core_due = at > now ? at : now;
   uv_timer_start(&a->core_timer, on_core_timer, at > now ? at - now : 0, 0);
+}
+
+static void count_lag(struct agent *a, uint64_t now) {
+  uint64_t lag = now > a->core_due ? now - a->core_due : 0;
+  int b = 0;
+  while (b + 1 < AGENT_LAG_BUCKETS && lag > (uint64_t)1 << b)
+    b++;
+  a->counters.lag_hist[b]++;
+  a->counters.lag_sum_ms += lag;
+}
+
+/*
+ * What already waits in the socket is read before the core's timers are
+ * judged.  After a stall (the process descheduled on a busy host, a slow
+ * disk) libuv runs the timers that came due before it polls the socket: a
+ * probe whose ack sat unread was judged failed, and a suspicion whose
+ * refutation sat unread timed out.  At most DRAIN_MAX, so that a flood
+ * cannot hold the timers back.
+ */
+#define DRAIN_BATCH 8
+#define DRAIN_MAX 256
+
+static void drain_socket(struct agent *a) {
+  int fd;
+  if (uv_fileno((uv_handle_t *)&a->udp, &fd) != 0)
+    return;
+  struct mmsghdr msgs[DRAIN_BATCH];
+  struct iovec iov[DRAIN_BATCH];
+  struct sockaddr_storage from[DRAIN_BATCH];
+  const size_t slot = sizeof(a->rxbuf) / DRAIN_BATCH;
+  for (int total = 0; total < DRAIN_MAX;) {
+    memset(msgs, 0, sizeof(msgs));
+    for (int i = 0; i < DRAIN_BATCH; i++) {
+      iov[i] = (struct iovec){a->rxbuf + (size_t)i * slot, slot};
+      msgs[i].msg_hdr = (struct msghdr){.msg_name = &from[i],
+                                        .msg_namelen = sizeof(from[i]),
+                                        .msg_iov = &iov[i],
+                                        .msg_iovlen = 1};
+    }
+    int n = recvmmsg(fd, msgs, DRAIN_BATCH, MSG_DONTWAIT, NULL);
+    if (n <= 0)
+      return;
+    for (int i = 0; i < n; i++) {
+      struct mb_addr src;
+      if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC) {
+        a->counters.recv_errors++;
+        continue;
+      }
+      if (from_sockaddr((struct sockaddr *)&from[i], &src))
+        swim_receive(a->swim, agent_now(a), &src, iov[i].iov_base,
+                     msgs[i].msg_len);
+    }
+    total += n;
+    agent_flush(a); /* the answers leave before the next batch */
+  }
 }
 
 static void on_core_timer(uv_timer_t *t) {
   struct agent *a = t->data;
+  uv_update_time(&a->loop); /* the loop's time is from before its timers */
+  count_lag(a, agent_now(a));
+  drain_socket(a);
   swim_tick(a->swim, agent_now(a));
   agent_flush(a);
 }

@@ -20,8 +20,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A joiner asks again after 1 s, then after 2, 4 and 8 s (jittered) once
+ * every seed was tried: a seed busy with a join storm answered late, and
+ * each early retry drew its whole view again (a seed of 256 sent 2.7
+ * views per joiner, 350 KB each, and stopped answering probes). */
 #define JOIN_RETRY_MS 1000
+#define JOIN_RETRY_MAX_SHIFT 3
 #define JOIN_MAX_ATTEMPTS 30
+/* A joiner that got our view this long ago gets it again; sooner, its
+ * request crossed the view on the way (the pages repair what was lost). */
+#define VIEW_RESEND_MS 4000
 
 static uint64_t push_pull_period(const struct swim *s) {
   double n = (double)s->n_live;
@@ -378,6 +386,19 @@ void swim_answer_unbound_join(struct swim *s, const struct mb_addr *from,
   }
 }
 
+/* Did we send this member our view lately?  If not, it is noted as sent. */
+static bool view_sent_lately(struct swim *s, const struct member *m) {
+  const uint8_t *ref = m->id; /* a ref is the id's first bytes */
+  for (size_t i = 0; i < SWIM_RECENT_VIEWS; i++)
+    if (s->views[i].at != 0 && s->now < s->views[i].at + VIEW_RESEND_MS &&
+        memcmp(s->views[i].ref, ref, MB_NODE_REF_LEN) == 0)
+      return true;
+  struct recent_view *v = &s->views[s->views_next++ % SWIM_RECENT_VIEWS];
+  memcpy(v->ref, ref, MB_NODE_REF_LEN);
+  v->at = s->now ? s->now : 1;
+  return false;
+}
+
 static void on_join(struct swim *s, const struct mb_addr *from,
                     struct member *peer, const struct mb_msg *msg) {
   if (peer == NULL)
@@ -386,7 +407,7 @@ static void on_join(struct swim *s, const struct mb_addr *from,
    * signed into its record, not to the datagram's source: a member
    * replaying its own bound request from a forged source address drew
    * 13.5 KB from a 32-member mesh with 141 bytes. */
-  if (msg->parts == JOIN_REQUEST) {
+  if (msg->parts == JOIN_REQUEST && !view_sent_lately(s, peer)) {
     struct mb_msg reply = {.kind = MB_MSG_PUSH_PULL_REPLY};
     send_view(s, &peer->addr, peer, &reply, true);
   }
@@ -592,7 +613,10 @@ static void join_tick(struct swim *s) {
   const struct member *seed = member_at(s, &s->seeds[pick]);
   send_join(s, &s->seeds[pick], seed ? seed->id : NULL, seed ? seed->epoch : 0,
             JOIN_REQUEST, JOIN_PAD, 0);
-  s->next_join_at = s->now + JOIN_RETRY_MS;
+  uint32_t round = (s->join_attempts - 1) / (uint32_t)s->n_seeds;
+  uint64_t wait = (uint64_t)JOIN_RETRY_MS
+                  << (round < JOIN_RETRY_MAX_SHIFT ? round : JOIN_RETRY_MAX_SHIFT);
+  s->next_join_at = s->now + wait - wait / 4 + mb_rng_below(&s->rng, wait / 2);
 }
 
 static void forget_old_dead(struct swim *s) {

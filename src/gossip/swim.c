@@ -159,7 +159,8 @@ void swim_tick(struct swim *s, uint64_t now) {
 }
 
 bool swim_budget_take(struct swim *s, struct swim_budget *b, uint32_t per_s) {
-  if (s->now - b->since >= 1000 || b->since > s->now) {
+  if (!b->begun || s->now - b->since >= 1000 || b->since > s->now) {
+    b->begun = true;
     b->since = s->now;
     b->left = per_s;
   }

@@ -110,6 +110,13 @@ struct recent_pull {
   uint64_t at; /* 0: unused */
 };
 
+/* A joiner we sent our whole view to (antientropy.c). */
+#define SWIM_RECENT_VIEWS 16
+struct recent_view {
+  uint8_t ref[MB_NODE_REF_LEN];
+  uint64_t at; /* 0: unused */
+};
+
 struct bcast {
   uint8_t subject[MB_NODE_ID_LEN];
   struct bytes rec;
@@ -163,6 +170,8 @@ struct relay {
 struct swim_budget {
   uint64_t since; /* start of the current second */
   uint32_t left;
+  bool begun; /* since is set: a clock starting at 0 (the simulator's)
+                 must not mean a first second with nothing left */
 };
 
 /* Sources whose strangers' certificates failed lately (admission.c). */
@@ -266,6 +275,8 @@ struct swim {
   struct flap flaps[SWIM_FLAPS];
   struct recent_pull pulls[SWIM_RECENT_PULLS];
   uint32_t pulls_next;
+  struct recent_view views[SWIM_RECENT_VIEWS];
+  uint32_t views_next;
 
   /* outputs */
   struct outq_item *outq;

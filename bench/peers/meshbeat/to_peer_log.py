@@ -94,7 +94,7 @@ def parse_rfc3339_ms(s):
         return None
 
 
-def admin_metrics(path, timeout=0.5):
+def admin_metrics(path, timeout=0.2):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(timeout)
     try:
@@ -208,6 +208,30 @@ def restamp(rundir):
     return 0
 
 
+def drain(poll, by_fd, timeout_ms):
+    """Reads whatever the agents' FIFOs hold, waiting at most timeout_ms."""
+    for fd, ev in poll.poll(timeout_ms):
+        nd = by_fd.get(fd)
+        if nd is None:
+            continue
+        t_recv = mono_ms()
+        try:
+            chunk = os.read(fd, 65536)
+        except BlockingIOError:
+            continue
+        if not chunk:  # the agent exited (or was killed)
+            poll.unregister(fd)
+            os.close(fd)
+            del by_fd[fd]
+            nd.close()
+            continue
+        nd.pending += chunk
+        *lines, nd.pending = nd.pending.split(b"\n")
+        for raw in lines:
+            nd.line(raw, t_recv)
+        nd.raw.flush()
+
+
 def main():
     if len(sys.argv) == 3 and sys.argv[1] == "--restamp":
         return restamp(sys.argv[2])
@@ -242,29 +266,16 @@ def main():
         if args.stats_every > 0 and next_stats is None and any(n.started for n in nodes):
             next_stats = now + args.stats_every * 1000.0
         deadline = min(args.until_ms, next_stats or args.until_ms)
-        for fd, ev in poll.poll(max(0, int(deadline - now) + 1)):
-            nd = by_fd[fd]
-            t_recv = mono_ms()
-            try:
-                chunk = os.read(fd, 65536)
-            except BlockingIOError:
-                continue
-            if not chunk:  # the agent exited (or was killed)
-                poll.unregister(fd)
-                os.close(fd)
-                del by_fd[fd]
-                nd.close()
-                continue
-            nd.pending += chunk
-            *lines, nd.pending = nd.pending.split(b"\n")
-            for raw in lines:
-                nd.line(raw, t_recv)
-            nd.raw.flush()
+        drain(poll, by_fd, max(0, int(deadline - now) + 1))
         if next_stats is not None and mono_ms() >= next_stats:
             next_stats += args.stats_every * 1000.0
             for nd in nodes:
                 if not nd.started or nd.done:
                     continue
+                # the FIFOs first: an agent that blocks on a full one (an
+                # agent built before its log had its own thread) cannot
+                # answer, and waiting for it would stall every other agent
+                drain(poll, by_fd, 0)
                 try:
                     m = admin_metrics(nd.sock)
                 except (OSError, ValueError):
@@ -274,7 +285,12 @@ def main():
                             udp_tx_bytes=m.get("meshbeat_bytes_sent_total", 0),
                             udp_tx_pkts=m.get("meshbeat_datagrams_sent_total", 0),
                             tcp_tx_bytes=0,
-                            members=m.get('meshbeat_members{state="alive"}', 0))
+                            members=m.get('meshbeat_members{state="alive"}', 0),
+                            lag_count=m.get("meshbeat_loop_lag_seconds_count", 0),
+                            lag_over_256ms=m.get("meshbeat_loop_lag_seconds_count", 0)
+                            - m.get('meshbeat_loop_lag_seconds_bucket{le="0.256"}', 0),
+                            lag_over_1s=m.get("meshbeat_loop_lag_seconds_count", 0)
+                            - m.get('meshbeat_loop_lag_seconds_bucket{le="1.024"}', 0))
     for nd in list(by_fd.values()):
         print(f"{nd.name}: still open at the deadline", file=sys.stderr)
         nd.close()
