@@ -109,6 +109,7 @@ void agent_flush(struct agent *a) {
 
 static void count_lag(struct agent *a, uint64_t now) {
   uint64_t lag = now > a->core_due ? now - a->core_due : 0;
+  swim_note_lateness(a->swim, now, lag);
   int b = 0;
   while (b + 1 < AGENT_LAG_BUCKETS && lag > (uint64_t)1 << b)
     b++;

@@ -279,10 +279,12 @@ void swim_send_members(struct swim *s, const struct mb_addr *to,
   send_pages(s, to, msg, set, true);
 }
 
+/* Our whole view, every member with its certificate, ours on every page:
+ * leaving ours out for a joiner that showed it holds it (a bound request)
+ * kept a member that had been slow for 20 s dead in 30 of 31 views. */
 static void send_view(struct swim *s, const struct mb_addr *to,
-                      struct member *peer, struct mb_msg *msg,
-                      bool with_certs) {
-  struct swim_subset all = {.with_certs = with_certs, .peer = peer};
+                      struct member *peer, struct mb_msg *msg) {
+  struct swim_subset all = {.with_certs = true, .peer = peer};
   swim_send_members(s, to, msg, &all);
 }
 
@@ -409,7 +411,7 @@ static void on_join(struct swim *s, const struct mb_addr *from,
    * 13.5 KB from a 32-member mesh with 141 bytes. */
   if (msg->parts == JOIN_REQUEST && !view_sent_lately(s, peer)) {
     struct mb_msg reply = {.kind = MB_MSG_PUSH_PULL_REPLY};
-    send_view(s, &peer->addr, peer, &reply, true);
+    send_view(s, &peer->addr, peer, &reply);
   }
   if (from_seed(s, from, peer))
     send_join(s, from, peer->id, peer->epoch, JOIN_REQUEST, 0, 0);
@@ -519,7 +521,7 @@ void swim_on_push_pull(struct swim *s, const struct mb_addr *from,
       s->views_agreed_at = s->now; /* see swim_needs_cert */
     return; /* equal: views agree, nothing to exchange */
   }
-  send_view(s, from, peer, &reply, true);
+  send_view(s, from, peer, &reply);
 }
 
 /* ---- timers ------------------------------------------------------------ */

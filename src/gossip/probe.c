@@ -10,6 +10,9 @@
  * Lifeguard's local health multiplier ("awareness") scales the period and
  * the timeout: a probe that fails, and every nack we expected but did not
  * get, count against our own health, a probe that succeeds counts for it.
+ * So does a timer the driver ran late (swim_note_lateness): on a host
+ * starved of CPU, agents whose loops ran seconds late accused members
+ * whose acks they had not read yet.
  */
 #include "swim_internal.h"
 
@@ -24,6 +27,14 @@ static void awareness_apply(struct swim *s, int delta) {
   int64_t a = (int64_t)s->awareness + delta;
   int64_t max = s->cfg.awareness_max > 0 ? s->cfg.awareness_max - 1 : 0;
   s->awareness = (uint32_t)(a < 0 ? 0 : a > max ? max : a);
+}
+
+/* Late by half a probe timeout: an ack that came in time may have been
+ * read after its probe was judged, and our acks left as late. */
+void swim_note_lateness(struct swim *s, uint64_t now, uint64_t late_ms) {
+  s->now = now;
+  if (late_ms * 2 >= s->cfg.probe_timeout_ms)
+    awareness_apply(s, 1);
 }
 
 static bool probeable(const struct swim *s, size_t i) {

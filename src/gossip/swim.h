@@ -204,6 +204,11 @@ uint64_t swim_self_epoch(const struct swim *s);
 uint64_t swim_take_seq(struct swim *s);
 /* Lifeguard's local health multiplier score (0 = healthy). */
 uint32_t swim_awareness(const struct swim *s);
+/* The driver ran the core's timer late_ms after it was due (a process
+ * starved of CPU, a slow disk): counts against our own health like a
+ * failed probe without nacks, so that our probes and suspicions wait
+ * longer while we may be the slow one. */
+void swim_note_lateness(struct swim *s, uint64_t now, uint64_t late_ms);
 /* Does the view digest, kept up to date as members change, equal one
  * computed afresh from the member table?  O(n); for tests. */
 bool swim_view_check(const struct swim *s);

@@ -5,9 +5,11 @@ usage: test_mesh.py MESHBEAT TEST BASE_PORT
 TEST: lifecycle | admin | bad_datagrams | crash_loop
 Set MESHBEAT_KEEP=1 to keep the agents' logs and data directories.
 """
+import fcntl
 import json
 import os
 import re
+import select
 import signal
 import socket
 import subprocess
@@ -237,6 +239,84 @@ def test_crash_loop(mesh):
               "the victim alive at its last incarnation everywhere", DETECT_S)
 
 
+def test_log_backpressure(mesh):
+    """An agent whose stderr nobody reads (a stuck journald, a full pipe)
+    keeps answering: log lines it has no room for are dropped and counted,
+    never waited for, and it tells how many once the reader is back."""
+    F_SETPIPE_SZ = 1031
+    r, w = os.pipe()
+    fcntl.fcntl(w, F_SETPIPE_SZ, 4096)
+    slow = mesh.agents[0]
+    slow.proc = subprocess.Popen(slow.argv(()), stdout=subprocess.DEVNULL,
+                                 stderr=w, stdin=subprocess.DEVNULL)
+    os.close(w)
+    try:
+        mesh.wait(slow.answers, "the agent with a stuck stderr to answer", 20)
+        for a in mesh.agents[1:]:
+            a.start(join=[0])
+        mesh.wait(mesh.converged, "the mesh to converge", DETECT_S)
+        # Each SIGHUP is a line (a reload, or its refusal): thousands of
+        # them are far more than the queue and the 4 KiB pipe hold.  The
+        # agent answers its admin socket between every two.
+        for _ in range(3000):
+            slow.proc.send_signal(signal.SIGHUP)
+            slow.call("info")
+        metrics = slow.call("metrics")
+        dropped = [float(l.split()[-1]) for l in metrics.splitlines()
+                   if l.startswith("meshbeat_log_lines_dropped_total ")]
+        if not dropped or dropped[0] <= 0:
+            raise MeshError(f"no log line counted as dropped: {dropped}")
+        for a in mesh.agents[1:]:
+            suspected = [e for e in a.call("events", limit=1000)
+                         if e["name"] == slow.name and e["to"] != "alive"]
+            if suspected:
+                raise MeshError(f"{a.name} suspected the agent: {suspected}")
+        # The reader comes back: what was queued arrives whole, then the
+        # count of what was dropped.
+        text = b""
+        deadline = time.monotonic() + DETECT_S
+        while b"log lines dropped" not in text:
+            if time.monotonic() > deadline:
+                raise MeshError("no 'log lines dropped' line")
+            if select.select([r], [], [], 1.0)[0]:
+                text += os.read(r, 65536)
+                continue
+            mesh.agents[5].call("leave")  # one more line to carry it
+            mesh.agents[5].proc.wait(timeout=20)
+            mesh.agents[5].start(join=[0])
+        for line in text.splitlines()[:-1]:
+            json.loads(line)  # every line whole
+    finally:
+        os.close(r)
+
+
+def test_stopped_observer(mesh):
+    """An agent stopped for a while (SIGSTOP: a host starved of CPU, a VM
+    paused) reads what waits in its socket before it judges its probes:
+    the acks that came while it was stopped are not failures, so it
+    suspects nobody; it counts the lateness against its own health."""
+    mesh.start_all()
+    mesh.wait(mesh.converged, "the mesh to converge", DETECT_S)
+    stopped = mesh.agents[0]
+    for _ in range(8):
+        stopped.proc.send_signal(signal.SIGSTOP)
+        time.sleep(1.2)  # the fault itself: a stop of a known length
+        stopped.proc.send_signal(signal.SIGCONT)
+        mesh.wait(lambda: mesh.all_see(stopped.name, "alive"),
+                  "the stopped agent alive everywhere", DETECT_S)
+    accused = [e for e in stopped.call("events", limit=1000)
+               if e["name"] != stopped.name and e["to"] != "alive"]
+    if accused:
+        raise MeshError(f"the stopped agent suspected others: {accused}")
+    metrics = stopped.call("metrics")
+    late = [float(l.split()[-1]) for l in metrics.splitlines()
+            if l.startswith('meshbeat_loop_lag_seconds_bucket{le="0.512"}')]
+    count = [float(l.split()[-1]) for l in metrics.splitlines()
+             if l.startswith("meshbeat_loop_lag_seconds_count ")]
+    if not late or count[0] - late[0] < 1:
+        raise MeshError(f"no late timer counted: {late} of {count}")
+
+
 class V6Mesh(Mesh):
     def host_of(self, idx):
         return "[::1]"
@@ -264,6 +344,8 @@ def ipv6_available():
 
 
 TESTS = {"lifecycle": (5, test_lifecycle), "admin": (3, test_admin),
+         "log_backpressure": (6, test_log_backpressure),
+         "stopped_observer": (4, test_stopped_observer),
          "ipv6": (3, test_ipv6),
          "bad_datagrams": (3, test_bad_datagrams),
          "crash_loop": (3, test_crash_loop)}

@@ -467,6 +467,31 @@ static void test_buddy_system_tells_the_suspect(void **state) {
   fx_free(&fx);
 }
 
+/* A timer run late (the driver's loop starved of CPU) counts against our
+ * own health: the late node probes less often; a small delay does not. */
+static void test_late_timer_stretches_probes(void **state) {
+  (void)state;
+  struct fixture fx;
+  fx_start_converged(&fx, 5);
+  assert_int_equal(swim_awareness(fx.node[0]), 0);
+  swim_note_lateness(fx.node[0], fx.now, 100);
+  assert_int_equal(swim_awareness(fx.node[0]), 0);
+  for (int i = 0; i < 3; i++)
+    swim_note_lateness(fx.node[0], fx.now, 600);
+  assert_int_equal(swim_awareness(fx.node[0]), 3);
+  struct swim_stats late0, late1, healthy0, healthy1;
+  swim_get_stats(fx.node[0], &late0);
+  swim_get_stats(fx.node[1], &healthy0);
+  fx_run_until(&fx, fx.now + 4000);
+  swim_get_stats(fx.node[0], &late1);
+  swim_get_stats(fx.node[1], &healthy1);
+  print_message("probes in 4 s: late %llu, healthy %llu\n",
+                (unsigned long long)(late1.probes - late0.probes),
+                (unsigned long long)(healthy1.probes - healthy0.probes));
+  assert_true(late1.probes - late0.probes < healthy1.probes - healthy0.probes);
+  fx_free(&fx);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_five_nodes_converge),
@@ -484,6 +509,7 @@ int main(void) {
       cmocka_unit_test(test_certificate_only_while_needed),
       cmocka_unit_test(test_restore_checks_records),
       cmocka_unit_test(test_payload_updates),
+      cmocka_unit_test(test_late_timer_stretches_probes),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
