@@ -7,8 +7,9 @@
 static void info_usage(FILE *f) {
   fprintf(f, "usage: meshbeat info [--admin-socket PATH] [--json]\n\n"
              "Shows the local agent: node id, name, cluster, address,\n"
-             "incarnation, version, uptime, data directory, member counts by\n"
-             "state and its Lifeguard awareness score.\n\n");
+             "incarnation, epoch (drawn at each start: datagrams to this agent\n"
+             "are bound to it), version, uptime, data directory, member\n"
+             "counts by state and its Lifeguard awareness score.\n\n");
   cli_admin_usage_common(f);
 }
 
@@ -33,6 +34,7 @@ static int render_info(const json_t *r, bool json) {
       {"cluster", json_string_value(json_object_get(r, "cluster"))},
       {"addr", json_string_value(json_object_get(r, "addr"))},
       {"incarnation", cli_json_text(r, "incarnation", b[4], sizeof(b[4]))},
+      {"epoch", json_string_value(json_object_get(r, "epoch"))},
       {"version", json_string_value(json_object_get(r, "version"))},
       {"uptime", uptime},
       {"data dir", json_string_value(json_object_get(r, "data_dir"))},

@@ -85,6 +85,12 @@ def test_admin(mesh):
                           "--admin-socket", a.admin],
                          check=True, capture_output=True, text=True).stdout
     members = json.loads(out)
+    # The table shows the epoch that datagrams to this agent are bound to.
+    info = subprocess.run([mesh.meshbeat, "info", "--admin-socket", a.admin],
+                          check=True, capture_output=True, text=True).stdout
+    epoch = a.call("info")["epoch"]
+    if not re.search(rf"^epoch\s+{epoch}$", info, re.M):
+        raise MeshError(f"info does not show epoch {epoch}:\n{info}")
     if len(members) != 3 or {m["state"] for m in members} != {"alive"}:
         raise MeshError(f"members after bad input: {members}")
     for m in members:
