@@ -312,12 +312,74 @@ static void send_view(struct swim *s, const struct mb_addr *to,
 #define JOIN_REQUEST 1
 #define JOIN_INTRODUCTION 2
 
+/*
+ * The view goes to the address in the requester's record, which the
+ * requester signs but nobody vouches for: an admitted node could name a
+ * victim's address there and draw views to it.  So an introduction
+ * carries a cookie (message key 3, 16 bytes) for the address it was sent
+ * to, and a request gets the view only with a cookie for the address the
+ * view would go to: the requester has shown that it receives there (as
+ * DTLS's HelloVerifyRequest and QUIC's Retry do).  The cookie is a keyed
+ * BLAKE2b-128 of the requester's id, that address and the half-minute,
+ * under a key from our secret key and epoch: nothing to keep per joiner,
+ * and void at our restart.  One from the half-minute before is taken too.
+ */
+#define COOKIE_PERIOD_MS 30000
+
+void swim_cookie_key_init(struct swim *s) {
+  static const char label[] = "meshbeat join cookie";
+  uint8_t msg[sizeof(label) + 8];
+  memcpy(msg, label, sizeof(label));
+  for (int b = 0; b < 8; b++)
+    msg[sizeof(label) + b] = (uint8_t)(s->epoch >> (56 - 8 * b));
+  crypto_generichash(s->cookie_key, sizeof(s->cookie_key), msg, sizeof(msg),
+                     s->id.sk, 32);
+}
+
+static void cookie_for(const struct swim *s, const uint8_t *id,
+                       const struct mb_addr *a, uint64_t period,
+                       uint8_t out[MB_VIEW_DIGEST_LEN]) {
+  uint8_t msg[MB_NODE_ID_LEN + 3 + 16 + 8] = {0};
+  memcpy(msg, id, MB_NODE_ID_LEN);
+  msg[MB_NODE_ID_LEN] = a->family;
+  msg[MB_NODE_ID_LEN + 1] = (uint8_t)(a->port >> 8);
+  msg[MB_NODE_ID_LEN + 2] = (uint8_t)a->port;
+  memcpy(msg + MB_NODE_ID_LEN + 3, a->ip, a->family == 4 ? 4 : 16);
+  for (int b = 0; b < 8; b++)
+    msg[MB_NODE_ID_LEN + 19 + b] = (uint8_t)(period >> (56 - 8 * b));
+  crypto_generichash(out, MB_VIEW_DIGEST_LEN, msg, sizeof(msg), s->cookie_key,
+                     sizeof(s->cookie_key));
+}
+
+static bool cookie_valid(const struct swim *s, const struct member *peer,
+                         const struct mb_msg *msg) {
+  if (!msg->has_digest)
+    return false;
+  uint64_t period = s->now / COOKIE_PERIOD_MS;
+  for (uint64_t back = 0; back < 2 && back <= period; back++) {
+    uint8_t c[MB_VIEW_DIGEST_LEN];
+    cookie_for(s, peer->id, &peer->addr, period - back, c);
+    if (sodium_memcmp(c, msg->digest, sizeof(c)) == 0)
+      return true;
+  }
+  return false;
+}
+
 /* A join bound to to_id at its epoch (unbound when to_id is NULL or the
- * epoch unknown), signed whatever the receiver holds: it introduces us. */
+ * epoch unknown), signed whatever the receiver holds: it introduces us.
+ * An introduction carries a cookie for (to_id, to); a request, the cookie
+ * of the seed it goes to, if we hold one, and is padded without it. */
 static void send_join(struct swim *s, const struct mb_addr *to,
                       const uint8_t *to_id, uint64_t to_epoch, uint32_t parts,
                       size_t pad, size_t at_most) {
   struct mb_msg msg = {.kind = MB_MSG_JOIN, .parts = parts};
+  if (parts == JOIN_INTRODUCTION && to_id != NULL) {
+    cookie_for(s, to_id, to, s->now / COOKIE_PERIOD_MS, msg.digest);
+    msg.has_digest = true;
+  } else if (parts == JOIN_REQUEST && s->has_join_cookie && to_id != NULL) {
+    memcpy(msg.digest, s->join_cookie, sizeof(msg.digest));
+    msg.has_digest = true;
+  }
   struct mb_dgram_builder b;
   const struct member *me = &s->m[s->self_idx];
   struct bytes cert = swim_blob_bytes(me->cert);
@@ -328,8 +390,8 @@ static void send_join(struct swim *s, const struct mb_addr *to,
   if (cert.p != NULL)
     mb_dgram_add_cert(&b, cert.p, cert.len);
   mb_dgram_add_record(&b, rec.p, rec.len);
-  if (b.to_id == NULL)
-    mb_dgram_pad(&b, pad);
+  if (b.to_id == NULL || (parts == JOIN_REQUEST && !msg.has_digest))
+    mb_dgram_pad(&b, pad ? pad : JOIN_PAD);
   if (at_most == 0 || mb_dgram_size(&b) <= at_most)
     swim_send_built(s, to, &b);
 }
@@ -356,7 +418,7 @@ static bool from_seed(const struct swim *s, const struct mb_addr *from,
 
 /* Padded to what its introduction in answer will take: the member's
  * certificate and record, which we hold, and the envelope around them. */
-#define INTRO_SLACK 160
+#define INTRO_SLACK 184
 
 void swim_introduce(struct swim *s, const struct member *m) {
   size_t pad = mb_blob_len(m->cert.p) + mb_blob_len(m->record.p) + INTRO_SLACK;
@@ -409,12 +471,23 @@ static void on_join(struct swim *s, const struct mb_addr *from,
    * signed into its record, not to the datagram's source: a member
    * replaying its own bound request from a forged source address drew
    * 13.5 KB from a 32-member mesh with 141 bytes. */
+  if (msg->parts == JOIN_REQUEST && !cookie_valid(s, peer, msg)) {
+    /* No cookie for the record's address: an introduction, with one, to
+     * where the request came from, no larger than the request. */
+    send_join(s, from, peer->id, peer->epoch, JOIN_INTRODUCTION, 0,
+              s->rx_len);
+    return;
+  }
   if (msg->parts == JOIN_REQUEST && !view_sent_lately(s, peer)) {
     struct mb_msg reply = {.kind = MB_MSG_PUSH_PULL_REPLY};
     send_view(s, &peer->addr, peer, &reply);
   }
-  if (from_seed(s, from, peer))
-    send_join(s, from, peer->id, peer->epoch, JOIN_REQUEST, 0, 0);
+  if (!from_seed(s, from, peer))
+    return;
+  s->has_join_cookie = msg->parts == JOIN_INTRODUCTION && msg->has_digest;
+  if (s->has_join_cookie)
+    memcpy(s->join_cookie, msg->digest, sizeof(s->join_cookie));
+  send_join(s, from, peer->id, peer->epoch, JOIN_REQUEST, 0, 0);
 }
 
 /*
@@ -613,6 +686,9 @@ static void join_tick(struct swim *s) {
    * of what a 1000-member join storm sent. */
   size_t pick = (s->join_first_seed + s->join_attempts - 1) % s->n_seeds;
   const struct member *seed = member_at(s, &s->seeds[pick]);
+  /* A retry: the cookie we hold may be stale; the padded request draws a
+   * fresh one. */
+  s->has_join_cookie = false;
   send_join(s, &s->seeds[pick], seed ? seed->id : NULL, seed ? seed->epoch : 0,
             JOIN_REQUEST, JOIN_PAD, 0);
   uint32_t round = (s->join_attempts - 1) / (uint32_t)s->n_seeds;

@@ -278,6 +278,7 @@ void swim_receive(struct swim *s, uint64_t now, const struct mb_addr *from,
   s->now = now;
   s->stats.recv_datagrams++;
   s->stats.recv_bytes += len;
+  s->rx_len = len;
   s->accused_us = false;
   if (s->left || mb_wire_datagram_parse(buf, len, &d) != MB_OK) {
     s->stats.rejected[SWIM_REJ_MALFORMED]++;

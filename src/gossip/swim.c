@@ -118,6 +118,7 @@ struct swim *swim_new(const struct swim_config *cfg,
   uint64_t floor = wall_ms > 0 ? (uint64_t)wall_ms << 20 : 0;
   s->next_seq = self->first_seq > floor ? self->first_seq : floor;
   s->epoch = mb_rng_next(&s->rng) | 1; /* never 0: "none" */
+  swim_cookie_key_init(s);
   swim_news_init(s);
   if (add_self(s, self) != MB_OK) {
     swim_free(s);

@@ -277,6 +277,10 @@ struct swim {
   uint32_t pulls_next;
   struct recent_view views[SWIM_RECENT_VIEWS];
   uint32_t views_next;
+  uint8_t cookie_key[32]; /* join cookies (antientropy.c): from our secret */
+  uint8_t join_cookie[MB_VIEW_DIGEST_LEN]; /* a seed's, echoed in our request */
+  bool has_join_cookie;
+  size_t rx_len; /* of the datagram being received: what it may draw */
 
   /* outputs */
   struct outq_item *outq;
@@ -475,6 +479,8 @@ struct swim_subset {
 };
 void swim_send_members(struct swim *s, const struct mb_addr *to,
                        struct mb_msg *msg, const struct swim_subset *set);
+/* The key of our join cookies, from our secret key and epoch. */
+void swim_cookie_key_init(struct swim *s);
 void swim_view_digest(const struct swim *s, uint8_t out[MB_VIEW_DIGEST_LEN]);
 /* An unbound join that only introduces us, to a member that may have
  * restarted with an epoch we have not heard of (antientropy.c). */

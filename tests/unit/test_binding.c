@@ -175,9 +175,14 @@ static void test_window_spans_256_datagrams(void **state) {
 /* A join by member `from`, carrying its certificate and its own current
  * record as a real one does: a request (parts 1) or an introduction (2),
  * bound to `to` or not, padded to `pad` bytes (0: not). */
-static size_t join(struct fixture *fx, int from, int to, uint32_t parts,
-                   bool bound, size_t pad, uint64_t seq, uint8_t *out) {
+static size_t join_with(struct fixture *fx, int from, int to, uint32_t parts,
+                        bool bound, size_t pad, uint64_t seq,
+                        const uint8_t *cookie, uint8_t *out) {
   struct mb_msg m = {.kind = MB_MSG_JOIN, .parts = parts};
+  if (cookie != NULL) {
+    memcpy(m.digest, cookie, MB_VIEW_DIGEST_LEN);
+    m.has_digest = true;
+  }
   struct mb_dgram_builder b;
   struct mb_bytes rec, cert;
   size_t len;
@@ -193,6 +198,11 @@ static size_t join(struct fixture *fx, int from, int to, uint32_t parts,
     mb_dgram_pad(&b, pad);
   assert_ok(mb_dgram_finish(&b, out, 1400, &len));
   return len;
+}
+
+static size_t join(struct fixture *fx, int from, int to, uint32_t parts,
+                   bool bound, size_t pad, uint64_t seq, uint8_t *out) {
+  return join_with(fx, from, to, parts, bound, pad, seq, NULL, out);
 }
 
 /* An unbound join, from whatever address it claims, is answered with one
@@ -223,11 +233,31 @@ static void test_join_answer_no_larger(void **state) {
   assert_int_equal(d.msg.parts, 2);
   assert_non_null(d.to);
   assert_memory_equal(d.to, fx.id[1].pk, MB_NODE_REF_LEN);
-  /* A bound request, from the member's own address: the whole view
-   * (once the one its join drew is some seconds old). */
+  /* The introduction carries a cookie for the address it went to. */
+  assert_true(d.msg.has_digest);
+  uint8_t cookie_victim[MB_VIEW_DIGEST_LEN], cookie[MB_VIEW_DIGEST_LEN];
+  memcpy(cookie_victim, d.msg.digest, sizeof(cookie_victim));
+  /* A bound request whose cookie is not for the address in the member's
+   * record (nor none at all): no view, an introduction with a cookie for
+   * where the request came from, no larger than the request. */
   fx_run_until(&fx, fx.now + 4100);
+  for (int with = 0; with < 2; with++) {
+    fx.n_inflight = 0;
+    n = join_with(&fx, 1, 0, 1, true, with ? 0 : 1200, seq++,
+                  with ? cookie_victim : NULL, dg);
+    fx_inject(&fx, 0, 1, dg, n);
+    assert_int_equal(packets(&fx, 0, 1, &bytes), 1);
+    assert_true(bytes <= n);
+    assert_ok(
+        mb_wire_datagram_parse(fx.inflight[0].buf, fx.inflight[0].len, &d));
+    assert_int_equal(d.msg.kind, MB_MSG_JOIN);
+    assert_int_equal(d.msg.parts, 2);
+    assert_true(d.msg.has_digest);
+  }
+  memcpy(cookie, d.msg.digest, sizeof(cookie));
+  /* With the cookie for its own address: the whole view. */
   fx.n_inflight = 0;
-  n = join(&fx, 1, 0, 1, true, 0, seq++, dg);
+  n = join_with(&fx, 1, 0, 1, true, 0, seq++, cookie, dg);
   fx_inject(&fx, 0, 1, dg, n);
   assert_true(packets(&fx, 0, 1, &bytes) >= 1);
   assert_true(bytes > n);
@@ -235,7 +265,7 @@ static void test_join_answer_no_larger(void **state) {
   assert_int_equal(d.msg.kind, MB_MSG_PUSH_PULL_REPLY);
   /* Asked again at once (its request crossed our view): no second view. */
   fx.n_inflight = 0;
-  n = join(&fx, 1, 0, 1, true, 0, seq++, dg);
+  n = join_with(&fx, 1, 0, 1, true, 0, seq++, cookie, dg);
   fx_inject(&fx, 0, 1, dg, n);
   assert_int_equal(packets(&fx, 0, 1, NULL), 0);
   /* The same request from a forged source, seconds later: the view still
@@ -243,7 +273,7 @@ static void test_join_answer_no_larger(void **state) {
    * victim. */
   fx_run_until(&fx, fx.now + 4100);
   fx.n_inflight = 0;
-  n = join(&fx, 1, 0, 1, true, 0, seq++, dg);
+  n = join_with(&fx, 1, 0, 1, true, 0, seq++, cookie, dg);
   fx_inject(&fx, 0, victim, dg, n);
   assert_int_equal(packets(&fx, 0, victim, NULL), 0);
   assert_true(packets(&fx, 0, 1, NULL) >= 1);
