@@ -14,7 +14,10 @@
  *   suspicion.c    suspicion timeouts, confirmations, dead declarations
  *   evidence.c     what a verdict needs: a quorum of accusers, domains
  *   flap.c         holding out members that keep dying and coming back
- *   antientropy.c  join, push-pull, reconnect to dead members, leave
+ *   heartbeat.c    applying a member's heartbeat record
+ *   join.c         the join handshake, its cookies, a joiner's retries
+ *   antientropy.c  view pages and digest, push-pull, reconnect to dead
+ *                  members
  */
 #ifndef MESHBEAT_SWIM_INTERNAL_H
 #define MESHBEAT_SWIM_INTERNAL_H
@@ -110,7 +113,7 @@ struct recent_pull {
   uint64_t at; /* 0: unused */
 };
 
-/* A joiner we sent our whole view to (antientropy.c). */
+/* A joiner we sent our whole view to (join.c). */
 #define SWIM_RECENT_VIEWS 16
 struct recent_view {
   uint8_t ref[MB_NODE_REF_LEN];
@@ -277,7 +280,7 @@ struct swim {
   uint32_t pulls_next;
   struct recent_view views[SWIM_RECENT_VIEWS];
   uint32_t views_next;
-  uint8_t cookie_key[32]; /* join cookies (antientropy.c): from our secret */
+  uint8_t cookie_key[32]; /* join cookies (join.c): from our secret */
   uint8_t join_cookie[MB_VIEW_DIGEST_LEN]; /* a seed's, echoed in our request */
   bool has_join_cookie;
   size_t rx_len; /* of the datagram being received: what it may draw */
@@ -467,9 +470,11 @@ void swim_flap_tick(struct swim *s);
 bool swim_flap_holding(struct swim *s, const struct member *m);
 uint64_t swim_flap_deadline(const struct swim *s);
 
-/* antientropy.c */
+/* heartbeat.c */
 /* A held-out member whose hold ended, alive by its record: back in. */
 void swim_member_readmit(struct swim *s, struct member *m);
+
+/* antientropy.c */
 struct swim_subset {
   const uint32_t *idx; /* member indices, or NULL for every member */
   size_t n;
@@ -479,11 +484,22 @@ struct swim_subset {
 };
 void swim_send_members(struct swim *s, const struct mb_addr *to,
                        struct mb_msg *msg, const struct swim_subset *set);
+/* Our whole view, in pages, to a member (or a joiner). */
+void swim_send_view(struct swim *s, const struct mb_addr *to,
+                    struct member *peer, struct mb_msg *msg);
+void swim_view_digest(const struct swim *s, uint8_t out[MB_VIEW_DIGEST_LEN]);
+
+/* join.c: the join handshake and a joiner's retries. */
 /* The key of our join cookies, from our secret key and epoch. */
 void swim_cookie_key_init(struct swim *s);
-void swim_view_digest(const struct swim *s, uint8_t out[MB_VIEW_DIGEST_LEN]);
+/* Is this one of the seeds we are still joining through? */
+bool swim_from_seed(const struct swim *s, const struct mb_addr *from,
+                    const struct member *peer);
+void swim_on_join(struct swim *s, const struct mb_addr *from,
+                  struct member *peer, const struct mb_msg *msg);
+void swim_join_tick(struct swim *s);
 /* An unbound join that only introduces us, to a member that may have
- * restarted with an epoch we have not heard of (antientropy.c). */
+ * restarted with an epoch we have not heard of. */
 void swim_introduce(struct swim *s, const struct member *m);
 /* An unbound join passed every check: answer it, apply nothing. */
 void swim_answer_unbound_join(struct swim *s, const struct mb_addr *from,
