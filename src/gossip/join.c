@@ -180,14 +180,10 @@ void swim_answer_unbound_join(struct swim *s, const struct mb_addr *from,
 
 /* Did we send this member our view lately?  If not, it is noted as sent. */
 static bool view_sent_lately(struct swim *s, const struct member *m) {
-  const uint8_t *ref = m->id; /* a ref is the id's first bytes */
-  for (size_t i = 0; i < SWIM_RECENT_VIEWS; i++)
-    if (s->views[i].at != 0 && s->now < s->views[i].at + VIEW_RESEND_MS &&
-        memcmp(s->views[i].ref, ref, MB_NODE_REF_LEN) == 0)
-      return true;
-  struct recent_view *v = &s->views[s->views_next++ % SWIM_RECENT_VIEWS];
-  memcpy(v->ref, ref, MB_NODE_REF_LEN);
-  v->at = s->now ? s->now : 1;
+  /* a ref is the id's first bytes */
+  if (swim_recent_has(s, s->views, SWIM_RECENT_VIEWS, VIEW_RESEND_MS, m->id))
+    return true;
+  swim_recent_note(s, s->views, SWIM_RECENT_VIEWS, &s->views_next, m->id);
   return false;
 }
 

@@ -206,17 +206,11 @@ void swim_on_pull(struct swim *s, const struct mb_addr *from,
 #define PULL_RETRY_MS 500
 
 bool swim_pulled_lately(const struct swim *s, const uint8_t *ref) {
-  for (size_t i = 0; i < SWIM_RECENT_PULLS; i++)
-    if (s->pulls[i].at != 0 && s->now < s->pulls[i].at + PULL_RETRY_MS &&
-        memcmp(s->pulls[i].ref, ref, MB_NODE_REF_LEN) == 0)
-      return true;
-  return false;
+  return swim_recent_has(s, s->pulls, SWIM_RECENT_PULLS, PULL_RETRY_MS, ref);
 }
 
 static void note_pull(struct swim *s, const uint8_t *ref) {
-  struct recent_pull *p = &s->pulls[s->pulls_next++ % SWIM_RECENT_PULLS];
-  memcpy(p->ref, ref, MB_NODE_REF_LEN);
-  p->at = s->now ? s->now : 1;
+  swim_recent_note(s, s->pulls, SWIM_RECENT_PULLS, &s->pulls_next, ref);
 }
 
 void swim_on_news(struct swim *s, const struct mb_addr *from,

@@ -171,6 +171,22 @@ bool swim_budget_take(struct swim *s, struct swim_budget *b, uint32_t per_s) {
   return true;
 }
 
+bool swim_recent_has(const struct swim *s, const struct recent_ref *t,
+                     size_t n, uint64_t window_ms, const uint8_t *ref) {
+  for (size_t i = 0; i < n; i++)
+    if (t[i].at != 0 && s->now < t[i].at + window_ms &&
+        memcmp(t[i].ref, ref, MB_NODE_REF_LEN) == 0)
+      return true;
+  return false;
+}
+
+void swim_recent_note(const struct swim *s, struct recent_ref *t, size_t n,
+                      uint32_t *next, const uint8_t *ref) {
+  struct recent_ref *e = &t[(*next)++ % n];
+  memcpy(e->ref, ref, MB_NODE_REF_LEN);
+  e->at = s->now ? s->now : 1;
+}
+
 uint64_t swim_next_deadline(const struct swim *s) {
   if (s->left)
     return SWIM_NEVER;

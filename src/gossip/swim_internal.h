@@ -106,16 +106,12 @@ struct swim_census {
   uint32_t domain[SWIM_CENSUS_DOMAINS], count[SWIM_CENSUS_DOMAINS];
 };
 
-/* A member whose records we asked a news sender for. */
+/* A member we did something for lately (a ring: the oldest entry goes):
+ * asked a news sender for its records (reconcile.c), sent it our whole
+ * view (join.c). */
 #define SWIM_RECENT_PULLS 32
-struct recent_pull {
-  uint8_t ref[MB_NODE_REF_LEN];
-  uint64_t at; /* 0: unused */
-};
-
-/* A joiner we sent our whole view to (join.c). */
 #define SWIM_RECENT_VIEWS 16
-struct recent_view {
+struct recent_ref {
   uint8_t ref[MB_NODE_REF_LEN];
   uint64_t at; /* 0: unused */
 };
@@ -276,9 +272,9 @@ struct swim {
   bool intake_merged; /* ... and came in a merged view (push-pull) */
   struct swim_census census;
   struct flap flaps[SWIM_FLAPS];
-  struct recent_pull pulls[SWIM_RECENT_PULLS];
+  struct recent_ref pulls[SWIM_RECENT_PULLS];
   uint32_t pulls_next;
-  struct recent_view views[SWIM_RECENT_VIEWS];
+  struct recent_ref views[SWIM_RECENT_VIEWS];
   uint32_t views_next;
   uint8_t cookie_key[32]; /* join cookies (join.c): from our secret */
   uint8_t join_cookie[MB_VIEW_DIGEST_LEN]; /* a seed's, echoed in our request */
@@ -304,6 +300,12 @@ struct swim {
 
 /* swim.c: false when this second's `per_s` are spent; otherwise counts one */
 bool swim_budget_take(struct swim *s, struct swim_budget *b, uint32_t per_s);
+/* Is ref in the table, noted less than window_ms ago? */
+bool swim_recent_has(const struct swim *s, const struct recent_ref *t,
+                     size_t n, uint64_t window_ms, const uint8_t *ref);
+/* Notes ref now, in place of the table's oldest entry. */
+void swim_recent_note(const struct swim *s, struct recent_ref *t, size_t n,
+                      uint32_t *next, const uint8_t *ref);
 
 /* members.c */
 struct member *swim_member_by_id(struct swim *s, const uint8_t *id);
