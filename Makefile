@@ -7,6 +7,8 @@ JOBS ?= $(shell nproc)
 FUZZ_SECONDS ?= 600
 TEST_FUZZ_SECONDS ?= 15
 CMAKE_FLAGS ?=
+# The interpreter CMake chose for the tests (it has cbor2 and PyNaCl).
+PYTHON = $(shell sed -n 's/^MESHBEAT_PYTHON:FILEPATH=//p' $(BUILD)/CMakeCache.txt)
 
 .PHONY: all deps build run test test-asan bench fuzz docs clean
 
@@ -38,7 +40,7 @@ test-asan: deps
 bench: build
 	$(BUILD)/bench/bench_wire
 	$(BUILD)/bench/bench_intake
-	/usr/bin/python3 bench/bench_sim.py $(BUILD)/sim/meshbeat-sim 64 256 1000s
+	$(PYTHON) bench/bench_sim.py $(BUILD)/sim/meshbeat-sim 64 256 1000s
 
 fuzz: deps
 	CC=clang cmake -S . -B $(BUILD_FUZZ) -DMESHBEAT_FUZZ=ON \
@@ -47,7 +49,7 @@ fuzz: deps
 	cd $(BUILD_FUZZ) && ctest --output-on-failure -j $(JOBS) -R '^fuzz_'
 
 docs: build
-	/usr/bin/python3 scripts/gen_wire_examples.py $(BUILD)/src/cli/meshbeat docs/wire-format.md
+	$(PYTHON) scripts/gen_wire_examples.py $(BUILD)/src/cli/meshbeat docs/wire-format.md
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ)

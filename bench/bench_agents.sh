@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Real agents on loopback, side by side: meshbeat, hashicorp/memberlist and
 # Tarantool SWIM as N real processes each, same driver, same fault, same
-# analysis (the peer harness, /work/shared/peers), plus per-agent CPU and
+# analysis (the peer harness, ../shared/peers), plus per-agent CPU and
 # memory.  Prints one median table (docs/benchmarks.md, "Real agents on
 # loopback, side by side").
 #
@@ -21,7 +21,7 @@
 # Needs: apt-get install -y golang-go golang-github-hashicorp-memberlist-dev tarantool
 #        and the agent: cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=RelWithDebInfo
 #                       && cmake --build build-bench -j2
-# Environment: PEERS_DIR (default /work/shared/peers), MESHBEAT (binary).
+# Environment: PEERS_DIR (default ../shared/peers beside the repository), MESHBEAT (binary).
 #
 # What it does: copies PEERS_DIR's driver (common/, memberlist/, tarantool/)
 # to OUTROOT/peers so that nothing is written into the shared folder (and
@@ -37,7 +37,7 @@
 # Runs take D + ~5 s each; 2 sizes x 3 runs x 3 impls at 95 s ~ 32 min.
 set -euo pipefail
 HERE="$(cd "$(dirname "$0")" && pwd)"
-PEERS_DIR=${PEERS_DIR:-/work/shared/peers}
+PEERS_DIR=${PEERS_DIR:-$HERE/../../shared/peers}
 BASE_PORT=17946
 
 if [ "${1:-}" = "--table" ]; then

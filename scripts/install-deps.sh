@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config clang libclang-rt-14-dev
+  build-essential cmake pkg-config clang libclang-rt-14-dev clang-format
   libsodium-dev libuv1-dev liblmdb-dev libcbor-dev libcurl4-openssl-dev
   libjansson-dev libconfuse-dev libcmocka-dev
   python3 python3-cbor2 python3-cryptography python3-nacl

@@ -65,7 +65,7 @@ echo "query one:     $MB members --admin-socket $RUN/n0/admin.sock"
 sleep 1
 if [ -n "${MESHBEAT_RUN_SECONDS:-}" ]; then  # non-interactive: show and stop
   sleep "$MESHBEAT_RUN_SECONDS"
-  MESHBEAT_VIEW_ONCE=1 /usr/bin/python3 scripts/live_view.py "${sockets[@]}"
+  MESHBEAT_VIEW_ONCE=1 python3 scripts/live_view.py "${sockets[@]}"
 else
-  /usr/bin/python3 scripts/live_view.py "${sockets[@]}"
+  python3 scripts/live_view.py "${sockets[@]}"
 fi

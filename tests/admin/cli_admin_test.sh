@@ -2,6 +2,7 @@
 # Contract tests of the CLI's agent commands, run as real processes against
 # admin_test_server (the real mb_admin server with canned answers).
 # usage: cli_admin_test.sh MESHBEAT_BINARY SERVER_BINARY CASE
+: "${PYTHON:=python3}"
 set -euo pipefail
 
 MB=$(realpath "$1")
@@ -65,7 +66,7 @@ case_absent() {
     expect_rc 3
     [[ $ERR == *"is the agent running"* ]] || fail "$cmd: unclear error: $ERR"
   done
-  /usr/bin/python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])" "$SOCK"
+  "$PYTHON" -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])" "$SOCK"
   run members
   expect_rc 3
   [[ $ERR == *"stale socket"* ]] || fail "stale socket not explained: $ERR"
@@ -115,7 +116,7 @@ case_members() {
   done <out.txt
   run members --json
   expect_rc 0
-  /usr/bin/python3 -c '
+  "$PYTHON" -c '
 import json, sys
 m = json.load(open("out.txt"))
 assert [x["name"] for x in m] == ["nas1", "pi2", "phone3"], m
@@ -142,7 +143,7 @@ case_member() {
   [[ $ERR == *"(not_found)"* ]] || fail "not found: $ERR"
   run member --json pi2
   expect_rc 0
-  /usr/bin/python3 -c 'import json; assert json.load(open("out.txt"))["state"] == "suspect"' ||
+  "$PYTHON" -c 'import json; assert json.load(open("out.txt"))["state"] == "suspect"' ||
     fail "member --json"
   stop_server
 }
@@ -156,7 +157,7 @@ case_info() {
   grep -Eq '^members +1 alive, 1 suspect, 1 dead, 0 left$' out.txt || fail "info members: $OUT"
   run info --json
   expect_rc 0
-  /usr/bin/python3 -c 'import json; assert json.load(open("out.txt"))["cluster"] == "home"' ||
+  "$PYTHON" -c 'import json; assert json.load(open("out.txt"))["cluster"] == "home"' ||
     fail "info --json"
   run metrics
   expect_rc 0
@@ -172,7 +173,7 @@ case_info() {
   expect_rc 0
   [[ $OUT == "Graceful leave complete." ]] || fail "leave: $OUT"
   run leave --json
-  /usr/bin/python3 -c 'import json; assert json.load(open("out.txt")) == {"left": True}' ||
+  "$PYTHON" -c 'import json; assert json.load(open("out.txt")) == {"left": True}' ||
     fail "leave --json"
   stop_server
 }
@@ -202,7 +203,7 @@ case_events() {
     fail "events row: $OUT"
   run events --since 1 --json
   expect_rc 0
-  /usr/bin/python3 -c 'import json; assert [e["seq"] for e in json.load(open("out.txt"))] == [2]' ||
+  "$PYTHON" -c 'import json; assert [e["seq"] for e in json.load(open("out.txt"))] == [2]' ||
     fail "events --since"
   # Following: recorded events, then live ones as they are published.
   "$MB" events --follow >follow.txt 2>follow.err &
@@ -222,7 +223,7 @@ case_events() {
   set -e
   [ "$RC" -eq 3 ] || fail "follow after the agent went away: exit $RC"
   grep -q "closed the connection" follow.err || fail "follow: $(cat follow.err)"
-  /usr/bin/python3 -c '
+  "$PYTHON" -c '
 import json
 lines = [json.loads(l) for l in open("follow.json")]
 assert [l["seq"] for l in lines[:2]] == [1, 2], lines
@@ -233,7 +234,7 @@ assert all(l["seq"] >= 100 for l in lines[2:]), lines
 # An agent that answers the follow request and then hangs: the CLI gives up
 # after three missed heartbeats (here 3 x 100 ms + 1 s) with exit 3.
 case_hung() {
-  /usr/bin/python3 - "$SOCK" <<'PY' &
+  "$PYTHON" - "$SOCK" <<'PY' &
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX)
 s.bind(sys.argv[1])

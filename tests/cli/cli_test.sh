@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Contract tests of the meshbeat CLI, run as real processes.
 # usage: cli_test.sh MESHBEAT_BINARY CASE   (CASE: one of the functions below)
+: "${PYTHON:=python3}"
 set -euo pipefail
 
 MB=$(realpath "$1")
 CASE=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
-VERIFY="/usr/bin/python3 $HERE/cose_verify.py"
+VERIFY="$PYTHON $HERE/cose_verify.py"
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 cd "$WORK"
@@ -85,7 +86,7 @@ case_tamper() {
   local size i
   size=$(stat -c %s hb.bin)
   for ((i = 0; i < size; i++)); do
-    /usr/bin/python3 - "$i" <<'PY'
+    "$PYTHON" - "$i" <<'PY'
 import sys
 i = int(sys.argv[1])
 data = bytearray(open("hb.bin", "rb").read())
@@ -164,7 +165,7 @@ case_bound() {
 # (PyNaCl, hmac) from the two key files alone; any byte changed, another
 # epoch, another receiver or the roles swapped must fail.
 case_mac() {
-  local pair="/usr/bin/python3 $HERE/pair_mac.py"
+  local pair="$PYTHON $HERE/pair_mac.py"
   local a b c epoch=00c0ffee00c0ffee size i
   a=$($MB keygen --out a.key)
   b=$($MB keygen --out b.key)
@@ -194,7 +195,7 @@ case_mac() {
     --to-epoch $epoch --mac >ac.bin
   expect_fail $pair $ok --epoch $epoch ac.bin
   # Every single-byte change, judged by the same code in one process.
-  /usr/bin/python3 - "$HERE" $epoch <<'PY' || fail "a changed byte passed"
+  "$PYTHON" - "$HERE" $epoch <<'PY' || fail "a changed byte passed"
 import sys
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, sys.argv[1])

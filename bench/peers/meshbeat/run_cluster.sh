@@ -8,7 +8,7 @@
 #                                       [-p BASE_PORT] [-s STAGGER_MS] [-w FROM:TO]
 #
 # Environment:
-#   PEERS_DIR    the peer harness (default /work/shared/peers)
+#   PEERS_DIR    the peer harness (default ../shared/peers beside the repository)
 #   MESHBEAT     the binary (default <repo>/build-bench/src/cli/meshbeat; build it with
 #                cmake -S . -B build-bench -DCMAKE_BUILD_TYPE=RelWithDebInfo && cmake --build build-bench -j2)
 #   STATS_EVERY  seconds between reads of the agents' counters over their admin
@@ -25,7 +25,7 @@
 IMPL=meshbeat
 IMPL_DIR="$(cd "$(dirname "$0")" && pwd)"
 REPO_DIR="$(cd "$IMPL_DIR/../../.." && pwd)"
-PEERS_DIR=${PEERS_DIR:-/work/shared/peers}
+PEERS_DIR=${PEERS_DIR:-$REPO_DIR/../shared/peers}
 MESHBEAT=${MESHBEAT:-$REPO_DIR/build-bench/src/cli/meshbeat}
 STATS_EVERY=${STATS_EVERY:-10}
 IMPL_PARAMS="$("$MESHBEAT" version 2>/dev/null | head -1) defaults (1 s probe); Ed25519 + admission certs; join via seed 127.0.0.1:BASE"

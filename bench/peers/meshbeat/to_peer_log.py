@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Translate meshbeat agents' JSON logs into the peer harness's node log
-contract (see /work/shared/peers/README.md, "Node log format").  Standard
+contract (see ../shared/peers/README.md, "Node log format").  Standard
 library only.  ONE converter process serves every node of a run:
 
   to_peer_log.py --out RUNDIR --base-port P --n N --max-seconds S
