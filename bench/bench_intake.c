@@ -30,22 +30,21 @@
  * replay: once untimed, then again); only the swim_receive call is timed,
  * one clock read either side; the outputs it queued (an ack to a ping) are
  * drained after the clock stops.  The first WARM datagrams of a batch (a
- * tenth of a small one) are fed and checked but not timed.  Every datagram of a batch is distinct
- * where a repeat would take another path.
- * Per kind, 10 batches (2 with --quick, of a tenth the size), taken in turn
- * with the other kinds' so a slow spell hits all kinds alike: median and
- * p99 per batch, then the minimum of each over the batches (the least
- * disturbed by the neighbours on a shared machine).  The last rows time a
- * bare Ed25519 verify the same way, to read the others in signature
- * checks, and the derivation of a pair key (paid once per peer).  --json
- * adds one JSON line per kind after the table.
+ * tenth of a small one) are fed and checked but not timed.  Every datagram of a
+ * batch is distinct where a repeat would take another path. Per kind, 10
+ * batches (2 with --quick, of a tenth the size), taken in turn with the other
+ * kinds' so a slow spell hits all kinds alike: median and p99 per batch, then
+ * the minimum of each over the batches (the least disturbed by the neighbours
+ * on a shared machine).  The last rows time a bare Ed25519 verify the same way,
+ * to read the others in signature checks, and the derivation of a pair key
+ * (paid once per peer).  --json adds one JSON line per kind after the table.
  *
  * After every batch the core's swim_stats say why each datagram was
- * rejected (printed on stderr, one line per batch); the bench exits 1 unless every datagram meant to be rejected
- * was rejected, for the intended reason, and every one meant to be
- * accepted was (no rejection counter moved, and the kind's visible effect
- * happened: an ack sent, a member added).  So it cannot silently time the
- * wrong path.
+ * rejected (printed on stderr, one line per batch); the bench exits 1 unless
+ * every datagram meant to be rejected was rejected, for the intended reason,
+ * and every one meant to be accepted was (no rejection counter moved, and the
+ * kind's visible effect happened: an ack sent, a member added).  So it cannot
+ * silently time the wrong path.
  */
 #include "swim.h"
 
@@ -58,9 +57,9 @@
 #define CLUSTER "bench-cluster"
 #define CLUSTER_LEN (sizeof(CLUSTER) - 1)
 #define OTHER_CLUSTER "other-cluster"
-#define MESH 64          /* the core (index 0) and 63 others */
-#define SENDERS 47       /* members 1..47 send and accuse */
-#define SUBJECTS 16      /* members 48..63 are accused */
+#define MESH 64     /* the core (index 0) and 63 others */
+#define SENDERS 47  /* members 1..47 send and accuse */
+#define SUBJECTS 16 /* members 48..63 are accused */
 #define WALL_MS INT64_C(1790000000000)
 #define NOW_MS UINT64_C(5000000) /* monotonic; no tick: no timer fires */
 
@@ -118,16 +117,17 @@ static int sign_heartbeat(const struct mb_identity *id, const char *name,
   snprintf(hb.name, sizeof(hb.name), "%s", name);
   snprintf(hb.domain, sizeof(hb.domain), "dc1/row3/rack%02u",
            (unsigned)(i % 40));
-  hb.addr = (struct mb_addr){.family = 4,
-                             .ip = {10, 1, (uint8_t)(i >> 8), (uint8_t)i},
-                             .port = 7946};
+  hb.addr = (struct mb_addr){
+      .family = 4, .ip = {10, 1, (uint8_t)(i >> 8), (uint8_t)i}, .port = 7946};
   hb.incarnation = 1;
   hb.seq = 1;
   hb.time_ms = WALL_MS - 1000;
   hb.capacity = UINT64_C(16000000000000);
   hb.available = UINT64_C(9876543210987);
-  hb.health = (struct mb_health){.have = 15u, .cpu_permille = 273,
-                                 .mem_permille = 641, .load_x100 = 187,
+  hb.health = (struct mb_health){.have = 15u,
+                                 .cpu_permille = 273,
+                                 .mem_permille = 641,
+                                 .load_x100 = 187,
                                  .temp_mc = 48500};
   hb.epoch = member_epoch(i);
   return mb_wire_heartbeat_sign(id, (const uint8_t *)CLUSTER, CLUSTER_LEN, &hb,
@@ -175,20 +175,20 @@ static void drain(struct swim *s) {
 /* A fresh core holding the 63 others, alive, with their certificates. */
 static int core_fresh(struct world *w) {
   swim_free(w->core);
-  struct swim_self self = {.id = &w->id[0],
-                           .cert = w->cert[0],
-                           .cert_len = w->cert_len[0],
-                           .name = "node-00",
-                           .domain = "dc1/row3/rack00",
-                           .addr = {.family = 4, .ip = {10, 1, 0, 0},
-                                    .port = 7946},
-                           .incarnation = 1};
+  struct swim_self self = {
+      .id = &w->id[0],
+      .cert = w->cert[0],
+      .cert_len = w->cert_len[0],
+      .name = "node-00",
+      .domain = "dc1/row3/rack00",
+      .addr = {.family = 4, .ip = {10, 1, 0, 0}, .port = 7946},
+      .incarnation = 1};
   w->core = swim_new(&w->cfg, &self, w->vc, NOW_MS, WALL_MS);
   if (w->core == NULL)
     return MB_EINVAL;
   for (int i = 1; i < MESH; i++) {
-    int rc = swim_restore(w->core, NOW_MS, w->rec[i], w->rec_len[i],
-                          w->cert[i], w->cert_len[i]);
+    int rc = swim_restore(w->core, NOW_MS, w->rec[i], w->rec_len[i], w->cert[i],
+                          w->cert_len[i]);
     if (rc != MB_OK)
       return rc;
   }
@@ -204,7 +204,9 @@ struct batch {
   size_t *len;
 };
 
-static uint8_t *slot(struct batch *b, size_t i) { return b->buf + i * b->cap; }
+static uint8_t *slot(struct batch *b, size_t i) {
+  return b->buf + i * b->cap;
+}
 
 static struct mb_msg msg_to_core(const struct world *w, enum mb_msg_kind k,
                                  uint64_t probe_id) {
@@ -244,8 +246,8 @@ static int build(struct batch *b, size_t i, const struct mb_identity *from,
                  const size_t *cert_lens, size_t n_certs, const uint8_t *rec,
                  size_t rec_len) {
   struct mb_dgram_builder db;
-  int rc = mb_dgram_init(&db, from, (const uint8_t *)aad, strlen(aad),
-                         b->cap, seq, msg);
+  int rc = mb_dgram_init(&db, from, (const uint8_t *)aad, strlen(aad), b->cap,
+                         seq, msg);
   if (rc == MB_OK && bt->to != NULL)
     mb_dgram_bind(&db, bt->to, bt->epoch);
   if (rc == MB_OK && bt->key != NULL)
@@ -261,20 +263,21 @@ static int build(struct batch *b, size_t i, const struct mb_identity *from,
 
 /* How a member's datagram to the core is enveloped. */
 enum envelope {
-  ENV_SIGN1,         /* bound to the core, signed */
-  ENV_MAC0,          /* bound to the core, MACed under the pair's key */
-  ENV_UNBOUND,       /* signed, bound to no one */
-  ENV_ELSEWHERE,     /* MACed, bound to another member (captured there) */
-  ENV_STALE_MAC0,    /* MACed, bound to an earlier epoch of the core */
-  ENV_STALE_SIGN1,   /* signed, bound to an earlier epoch of the core */
+  ENV_SIGN1,       /* bound to the core, signed */
+  ENV_MAC0,        /* bound to the core, MACed under the pair's key */
+  ENV_UNBOUND,     /* signed, bound to no one */
+  ENV_ELSEWHERE,   /* MACed, bound to another member (captured there) */
+  ENV_STALE_MAC0,  /* MACed, bound to an earlier epoch of the core */
+  ENV_STALE_SIGN1, /* signed, bound to an earlier epoch of the core */
 };
 
 /* Another member than s, which s's datagram was really meant for. */
-static int other_than(int s) { return s == 1 ? 2 : 1; }
+static int other_than(int s) {
+  return s == 1 ? 2 : 1;
+}
 
-static int member_msg_env(struct world *w, struct batch *b,
-                          enum mb_msg_kind k, const char *aad,
-                          enum envelope env) {
+static int member_msg_env(struct world *w, struct batch *b, enum mb_msg_kind k,
+                          const char *aad, enum envelope env) {
   int rc = MB_OK;
   uint8_t other_key[MB_PAIR_KEY_LEN];
   for (size_t i = 0; rc == MB_OK && i < b->n; i++) {
@@ -293,8 +296,7 @@ static int member_msg_env(struct world *w, struct batch *b,
     case ENV_ELSEWHERE: {
       int o = other_than(s);
       rc = mb_pair_key(other_key, &w->id[s], w->id[o].pk);
-      bt = (struct binding){w->id[o].pk, member_epoch((uint32_t)o),
-                            other_key};
+      bt = (struct binding){w->id[o].pk, member_epoch((uint32_t)o), other_key};
       memcpy(m.target, w->id[o].pk, MB_NODE_REF_LEN);
       break;
     }
@@ -307,8 +309,8 @@ static int member_msg_env(struct world *w, struct batch *b,
       break;
     }
     if (rc == MB_OK)
-      rc = build(b, i, &w->id[s], aad, &bt, w->next_seq[s]++, &m, NULL,
-                 NULL, 0, NULL, 0);
+      rc = build(b, i, &w->id[s], aad, &bt, w->next_seq[s]++, &m, NULL, NULL, 0,
+                 NULL, 0);
   }
   return rc;
 }
@@ -611,8 +613,8 @@ static int make_replay(struct world *w, struct batch *b) {
   /* 5 ms apart, ending where the batch starts: within the budget of
    * signature checks, as the batch is. */
   for (size_t i = 0; rc == MB_OK && i < b->n; i++) {
-    swim_receive(w->core, NOW_MS - 5 * (uint64_t)(b->n - i), &from,
-                 slot(b, i), b->len[i]);
+    swim_receive(w->core, NOW_MS - 5 * (uint64_t)(b->n - i), &from, slot(b, i),
+                 b->len[i]);
     drain(w->core);
   }
   swim_get_stats(w->core, &after);
@@ -670,24 +672,25 @@ static int time_pair_key(struct world *w, uint64_t *t, size_t n);
 static const struct kind kinds[] = {
     {"ping", "ping from a member, bound Sign1", -1, FX_ACK, 1000, 1400,
      make_ping, NULL, false},
-    {"ack", "ack from a member, bound Sign1", -1, FX_NONE, 1000, 1400,
-     make_ack, NULL, false},
+    {"ack", "ack from a member, bound Sign1", -1, FX_NONE, 1000, 1400, make_ack,
+     NULL, false},
     {"ping_mac", "ping from a member, Mac0", -1, FX_ACK, 1000, 1400,
      make_ping_mac, NULL, false},
     {"ack_mac", "ack from a member, Mac0", -1, FX_NONE, 1000, 1400,
      make_ack_mac, NULL, false},
     {"gossip_claim", "gossip, 1 new suspect claim", -1, FX_NONE, 1000, 1400,
      make_claim, NULL, false},
-    {"newcomer", "new member: ping + cert + record", -1, FX_MEMBER, 500,
-     1400, make_newcomer, NULL, false},
-    {"garbage", "garbage (200 random bytes)", SWIM_REJ_MALFORMED, FX_NONE,
-     1000, 1400, make_garbage, NULL, false},
-    {"unadmitted", "unadmitted key, no cert", SWIM_REJ_ADMISSION, FX_NONE,
-     1000, 1400, make_unadmitted, NULL, false},
+    {"newcomer", "new member: ping + cert + record", -1, FX_MEMBER, 500, 1400,
+     make_newcomer, NULL, false},
+    {"garbage", "garbage (200 random bytes)", SWIM_REJ_MALFORMED, FX_NONE, 1000,
+     1400, make_garbage, NULL, false},
+    {"unadmitted", "unadmitted key, no cert", SWIM_REJ_ADMISSION, FX_NONE, 1000,
+     1400, make_unadmitted, NULL, false},
     {"forged_certs", "unadmitted key, 16 forged certs", SWIM_REJ_ADMISSION,
      FX_NONE, 300, BIG_BUDGET, make_forged_certs, NULL, false},
     {"forged_certs_mtu", "unadmitted, forged certs in 1400 B",
-     SWIM_REJ_ADMISSION, FX_NONE, 1000, 1400, make_forged_certs_mtu, NULL, false},
+     SWIM_REJ_ADMISSION, FX_NONE, 1000, 1400, make_forged_certs_mtu, NULL,
+     false},
     {"bad_signature", "member kid, corrupted signature", SWIM_REJ_SIGNATURE,
      FX_NONE, 1000, 1400, make_bad_signature, NULL, false},
     {"bad_signature_flood", "member kid, bad sig., over budget",
@@ -699,20 +702,20 @@ static const struct kind kinds[] = {
      1000, 1400, make_unknown_ref, NULL, false},
     {"bound_elsewhere", "member's Mac0 bound to another", SWIM_REJ_BINDING,
      FX_NONE, 1000, 1400, make_bound_elsewhere, NULL, false},
-    {"stale_epoch", "member's Mac0, earlier epoch", SWIM_REJ_SIGNATURE,
-     FX_NONE, 1000, 1400, make_stale_epoch, NULL, false},
-    {"stale_epoch_sign1", "member's Sign1, earlier epoch",
-     SWIM_REJ_SIGNATURE, FX_NONE, 1000, 1400, make_stale_epoch_sign1, NULL, false},
-    {"unbound", "member's ping, unbound, not a join", SWIM_REJ_BINDING,
-     FX_NONE, 1000, 1400, make_unbound, NULL, false},
+    {"stale_epoch", "member's Mac0, earlier epoch", SWIM_REJ_SIGNATURE, FX_NONE,
+     1000, 1400, make_stale_epoch, NULL, false},
+    {"stale_epoch_sign1", "member's Sign1, earlier epoch", SWIM_REJ_SIGNATURE,
+     FX_NONE, 1000, 1400, make_stale_epoch_sign1, NULL, false},
+    {"unbound", "member's ping, unbound, not a join", SWIM_REJ_BINDING, FX_NONE,
+     1000, 1400, make_unbound, NULL, false},
     {"replay", "replay of an accepted ping", SWIM_REJ_REPLAY, FX_NONE, 1000,
      1400, make_replay, NULL, false},
     {"other_cluster", "member, other cluster (AAD)", SWIM_REJ_SIGNATURE,
      FX_NONE, 1000, 1400, make_other_cluster, NULL, false},
-    {"ed25519_verify", "bare Ed25519 verify, 160 B", -1, FX_NONE, 1000,
-     160, NULL, time_reference, false},
-    {"pair_key", "pair key derivation (crypto_kx)", -1, FX_NONE, 1000, 32,
-     NULL, time_pair_key, false},
+    {"ed25519_verify", "bare Ed25519 verify, 160 B", -1, FX_NONE, 1000, 160,
+     NULL, time_reference, false},
+    {"pair_key", "pair key derivation (crypto_kx)", -1, FX_NONE, 1000, 32, NULL,
+     time_pair_key, false},
 };
 #define N_KINDS (sizeof(kinds) / sizeof(kinds[0]))
 
@@ -751,7 +754,7 @@ static double clock_overhead_us(void) {
 struct result {
   double median_us, p99_us; /* minimum over batches */
   double mean_bytes;
-  uint64_t fed, timed; /* datagrams, summed over batches */
+  uint64_t fed, timed;                /* datagrams, summed over batches */
   uint64_t rejected[SWIM_REJ_COUNT_]; /* summed over batches */
 };
 
@@ -954,9 +957,8 @@ static void print_table(const struct result *r, int batches, bool quick,
         snprintf(verdict, sizeof(verdict), "misses: median x%.0f",
                  r[i].median_us / TARGET_US);
     }
-    printf("  %-34s %-10s %6.0f %10.2f %10.2f  %s\n", k->label,
-           outcome(k), r[i].mean_bytes, r[i].median_us,
-           r[i].p99_us, verdict);
+    printf("  %-34s %-10s %6.0f %10.2f %10.2f  %s\n", k->label, outcome(k),
+           r[i].mean_bytes, r[i].median_us, r[i].p99_us, verdict);
   }
 }
 
@@ -968,10 +970,9 @@ static void print_json(const struct result *r, int batches, bool quick) {
            "\"fed\":%llu,\"timed\":%llu,\"median_us\":%.3f,"
            "\"p99_us\":%.3f,"
            "\"rejected\":{",
-           quick ? "true" : "false", k->key, outcome(k),
-           r[i].mean_bytes, batches, (unsigned long long)r[i].fed,
-           (unsigned long long)r[i].timed,
-           r[i].median_us, r[i].p99_us);
+           quick ? "true" : "false", k->key, outcome(k), r[i].mean_bytes,
+           batches, (unsigned long long)r[i].fed,
+           (unsigned long long)r[i].timed, r[i].median_us, r[i].p99_us);
     for (int c = 0; c < SWIM_REJ_COUNT_; c++)
       printf("%s\"%s\":%llu", c ? "," : "", reject_key(c),
              (unsigned long long)r[i].rejected[c]);

@@ -152,15 +152,15 @@ static void op_dgram_sign(struct fixture *f, uint64_t n) {
 static void op_bare_sign(struct fixture *f, uint64_t n) {
   uint8_t sig[MB_SIG_LEN];
   for (uint64_t i = 0; i < n; i++)
-    f->failures += crypto_sign_detached(sig, NULL, f->tbs, f->tbs_len,
-                                        f->self.sk) != 0;
+    f->failures +=
+        crypto_sign_detached(sig, NULL, f->tbs, f->tbs_len, f->self.sk) != 0;
 }
 
 static void op_dgram_open(struct fixture *f, uint64_t n) {
   for (uint64_t i = 0; i < n; i++)
-    f->failures += mb_wire_datagram_open(f->dgram, f->dgram_len,
-                                         (const uint8_t *)AAD, AAD_LEN,
-                                         &f->scratch) != MB_OK;
+    f->failures +=
+        mb_wire_datagram_open(f->dgram, f->dgram_len, (const uint8_t *)AAD,
+                              AAD_LEN, &f->scratch) != MB_OK;
 }
 
 static void op_bare_verify(struct fixture *f, uint64_t n) {
@@ -190,16 +190,16 @@ static void op_body_encode(struct fixture *f, uint64_t n) {
 
 static void op_dgram_parse(struct fixture *f, uint64_t n) {
   for (uint64_t i = 0; i < n; i++)
-    f->failures += mb_wire_datagram_parse(f->dgram, f->dgram_len,
-                                          &f->scratch) != MB_OK;
+    f->failures +=
+        mb_wire_datagram_parse(f->dgram, f->dgram_len, &f->scratch) != MB_OK;
 }
 
 static void record_open(struct fixture *f, struct mb_vcache *vc, uint64_t n) {
   struct mb_record rec;
   for (uint64_t i = 0; i < n; i++)
-    f->failures += mb_wire_record_open(vc, f->hb_rec, f->hb_rec_len,
-                                       (const uint8_t *)AAD, AAD_LEN,
-                                       &rec) != MB_OK;
+    f->failures +=
+        mb_wire_record_open(vc, f->hb_rec, f->hb_rec_len, (const uint8_t *)AAD,
+                            AAD_LEN, &rec) != MB_OK;
 }
 
 static void op_record_open(struct fixture *f, uint64_t n) {
@@ -231,14 +231,15 @@ static struct mb_heartbeat realistic_heartbeat(uint32_t i) {
   hb.time_ms = EPOCH_MS + 123456;
   hb.capacity = UINT64_C(16000000000000);
   hb.available = UINT64_C(9876543210987);
-  hb.health = (struct mb_health){.have = 15u, .cpu_permille = 273,
-                                 .mem_permille = 641, .load_x100 = 187,
+  hb.health = (struct mb_health){.have = 15u,
+                                 .cpu_permille = 273,
+                                 .mem_permille = 641,
+                                 .load_x100 = 187,
                                  .temp_mc = 48500};
   return hb;
 }
 
-static int sign_heartbeat(uint32_t i, uint8_t *out, size_t cap,
-                          size_t *len) {
+static int sign_heartbeat(uint32_t i, uint8_t *out, size_t cap, size_t *len) {
   struct mb_identity id;
   identity_of(&id, i);
   struct mb_heartbeat hb = realistic_heartbeat(i);
@@ -418,9 +419,8 @@ static void print_table(const struct results *r, double min_s) {
          r->suspects.bytes, r->suspects.suspects);
   printf("  %-44s %8zu   (%zu records)\n", "  heartbeats only",
          r->heartbeats.bytes, r->heartbeats.heartbeats);
-  printf("  %-44s %8zu   (%zu suspects + %zu heartbeats)\n",
-         "  alternating", r->mixed.bytes, r->mixed.suspects,
-         r->mixed.heartbeats);
+  printf("  %-44s %8zu   (%zu suspects + %zu heartbeats)\n", "  alternating",
+         r->mixed.bytes, r->mixed.suspects, r->mixed.heartbeats);
 }
 
 static void print_json(const struct results *r, bool quick) {

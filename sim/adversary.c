@@ -28,7 +28,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-
 static bool bit(const uint64_t *b, uint32_t i) {
   return (b[i / 64] >> (i % 64)) & 1;
 }

@@ -180,9 +180,8 @@ int sim_report_write(const struct sim *s, const struct sim_results *r,
                 "to", sim_json_seconds(s->win_to), "nodes", (int)r->rate_nodes,
                 "wall_per_sim_s", window_wall_per_sim(s)),
       "convergence", convergence_json(s), "network", network_json(s),
-      "sent_by_kind", kinds_json(s), "sent_per_second", seconds_json(s),
-      "core", core_json(r), "simulator", sim_json(s, r), "expectations",
-      verdicts);
+      "sent_by_kind", kinds_json(s), "sent_per_second", seconds_json(s), "core",
+      core_json(r), "simulator", sim_json(s, r), "expectations", verdicts);
   if (root != NULL &&
       (json_object_set_new(root, "deaths_of_healthy",
                            json_integer((json_int_t)t->deaths_of_healthy)) ||

@@ -78,8 +78,7 @@ static int read_file(const char *path, uint8_t *buf, size_t cap, size_t *len) {
  * joins drew 370 KB at their victim).  Only on loopback, or where the
  * operator says so with authority = "none". */
 bool agent_open_mesh(const struct agent *a) {
-  return a->cfg->authority[0] == '\0' ||
-         strcmp(a->cfg->authority, "none") == 0;
+  return a->cfg->authority[0] == '\0' || strcmp(a->cfg->authority, "none") == 0;
 }
 
 static bool bound_to_loopback(const struct agent *a) {
@@ -420,8 +419,9 @@ int mb_agent_run(const struct mb_agent_config *cfg) {
   a->started_ms = uv_now(&a->loop);
   a->started_wall_ms = agent_wall_ms();
   if (agent_log_writer_start() != MB_OK)
-    agent_log(MB_LOG_WARN, NULL, "log lines are written from the loop: a slow "
-                                 "reader of stderr will stall it");
+    agent_log(MB_LOG_WARN, NULL,
+              "log lines are written from the loop: a slow "
+              "reader of stderr will stall it");
   rc = start(a);
   if (rc == MB_OK)
     uv_run(&a->loop, UV_RUN_DEFAULT);

@@ -56,7 +56,7 @@ struct agent {
   struct agent_payload payload, told;
   struct agent_counters counters;
   bool stopping;
-  bool store_ok; /* the last commit succeeded */
+  bool store_ok;               /* the last commit succeeded */
   uint64_t stored_incarnation; /* ours, durably: never reused */
   /* fsync runs in libuv's thread pool, one at a time (see persist.c) */
   uv_work_t sync_work;

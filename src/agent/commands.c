@@ -1,7 +1,7 @@
 /* The admin socket's commands (docs/admin-api.md): the agent's state as
  * JSON, and join/leave as core commands. */
-#include <inttypes.h>
 #include "agent_internal.h"
+#include <inttypes.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -100,11 +100,10 @@ static int cmd_info(void *ctx, const json_t *req, json_t **result,
   char epoch[17];
   snprintf(epoch, sizeof(epoch), "%016" PRIx64, swim_self_epoch(a->swim));
   *result = json_pack(
-      "{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:s, s:o, s:i, s:b}", "id",
-      hex, "name", a->cfg->name, "cluster", a->cfg->cluster, "addr", addr,
-      "incarnation", (json_int_t)swim_self_incarnation(a->swim), "epoch",
-      epoch, "version",
-      MESHBEAT_VERSION, "uptime_s",
+      "{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:s, s:o, s:i, s:b}", "id", hex,
+      "name", a->cfg->name, "cluster", a->cfg->cluster, "addr", addr,
+      "incarnation", (json_int_t)swim_self_incarnation(a->swim), "epoch", epoch,
+      "version", MESHBEAT_VERSION, "uptime_s",
       (json_int_t)((agent_now(a) - a->started_ms) / 1000), "data_dir",
       a->data_dir, "members", state_counts(a), "awareness",
       (int)swim_awareness(a->swim), "admission", !agent_open_mesh(a));

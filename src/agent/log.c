@@ -64,8 +64,9 @@ static size_t format_json(char *out, size_t cap, const char *when,
 static bool emit(enum mb_log_level level, const char *msg, json_t *fields) {
   char when[MB_ADMIN_TIME_LEN], line[LOG_LINE_MAX + 1];
   mb_admin_format_time(when, sizeof(when), agent_wall_ms());
-  size_t n = as_json ? format_json(line, LOG_LINE_MAX, when, level, msg, fields)
-                     : format_text(line, LOG_LINE_MAX, when, level, msg, fields);
+  size_t n = as_json
+                 ? format_json(line, LOG_LINE_MAX, when, level, msg, fields)
+                 : format_text(line, LOG_LINE_MAX, when, level, msg, fields);
   if (n == 0 && fields != NULL)
     n = format_json(line, LOG_LINE_MAX, when, level, msg, NULL);
   line[n++] = '\n';

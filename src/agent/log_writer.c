@@ -82,8 +82,8 @@ int agent_log_writer_start(void) {
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  int rc = q.filling && q.writing ? pthread_create(&t, &attr, writer, NULL)
-                                  : ENOMEM;
+  int rc =
+      q.filling && q.writing ? pthread_create(&t, &attr, writer, NULL) : ENOMEM;
   pthread_attr_destroy(&attr);
   if (rc != 0) {
     free(q.filling);

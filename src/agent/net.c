@@ -7,8 +7,8 @@
 #include "agent_internal.h"
 
 #include <arpa/inet.h>
-#include <sys/socket.h>
 #include <string.h>
+#include <sys/socket.h>
 
 uint64_t agent_now(struct agent *a) {
   return uv_now(&a->loop);

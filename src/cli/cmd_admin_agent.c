@@ -5,11 +5,12 @@
 #include <string.h>
 
 static void info_usage(FILE *f) {
-  fprintf(f, "usage: meshbeat info [--admin-socket PATH] [--json]\n\n"
-             "Shows the local agent: node id, name, cluster, address,\n"
-             "incarnation, epoch (drawn at each start: datagrams to this agent\n"
-             "are bound to it), version, uptime, data directory, member\n"
-             "counts by state and its Lifeguard awareness score.\n\n");
+  fprintf(f,
+          "usage: meshbeat info [--admin-socket PATH] [--json]\n\n"
+          "Shows the local agent: node id, name, cluster, address,\n"
+          "incarnation, epoch (drawn at each start: datagrams to this agent\n"
+          "are bound to it), version, uptime, data directory, member\n"
+          "counts by state and its Lifeguard awareness score.\n\n");
   cli_admin_usage_common(f);
 }
 

@@ -2,4 +2,6 @@
 #include "cli.h"
 #include "mb_agent.h"
 
-int cmd_agent(int argc, char **argv) { return mb_agent_main(argc, argv); }
+int cmd_agent(int argc, char **argv) {
+  return mb_agent_main(argc, argv);
+}

@@ -10,14 +10,13 @@
 #define DEFAULT_TTL_S (365 * 86400)
 
 static void cert_usage(FILE *f) {
-  fprintf(f,
-          "usage: meshbeat cert issue --authority AUTHKEY --node-id HEX\n"
-          "                           --name NAME [--domain DOMAIN]\n"
-          "                           [--ttl DURATION] [--role ROLE]...\n"
-          "                           [--issued-at UNIX] --out FILE\n\n"
-          "Signs an admission certificate (a CWT, RFC 8392) binding a node\n"
-          "id to its name and failure domain, valid for DURATION (default\n"
-          "365d; units s m h d y).  Prints one line describing it.\n");
+  fprintf(f, "usage: meshbeat cert issue --authority AUTHKEY --node-id HEX\n"
+             "                           --name NAME [--domain DOMAIN]\n"
+             "                           [--ttl DURATION] [--role ROLE]...\n"
+             "                           [--issued-at UNIX] --out FILE\n\n"
+             "Signs an admission certificate (a CWT, RFC 8392) binding a node\n"
+             "id to its name and failure domain, valid for DURATION (default\n"
+             "365d; units s m h d y).  Prints one line describing it.\n");
 }
 
 struct cert_args {
@@ -25,8 +24,7 @@ struct cert_args {
   struct mb_cert cert;
 };
 
-static int copy_text(const char *what, char *dst, size_t max,
-                     const char *src) {
+static int copy_text(const char *what, char *dst, size_t max, const char *src) {
   if (strlen(src) > max)
     return cli_usage_error("cert", "%s is longer than %zu bytes", what, max);
   strcpy(dst, src);
@@ -34,27 +32,36 @@ static int copy_text(const char *what, char *dst, size_t max,
 }
 
 static int parse_cert_args(int argc, char **argv, struct cert_args *a) {
-  static const struct option opts[] = {
-      {"authority", required_argument, 0, 'a'},
-      {"node-id", required_argument, 0, 'n'},
-      {"name", required_argument, 0, 'N'},
-      {"domain", required_argument, 0, 'd'},
-      {"ttl", required_argument, 0, 't'},
-      {"role", required_argument, 0, 'r'},
-      {"issued-at", required_argument, 0, 'i'},
-      {"out", required_argument, 0, 'o'},
-      {"help", no_argument, 0, 'h'},
-      {0, 0, 0, 0}};
+  static const struct option opts[] = {{"authority", required_argument, 0, 'a'},
+                                       {"node-id", required_argument, 0, 'n'},
+                                       {"name", required_argument, 0, 'N'},
+                                       {"domain", required_argument, 0, 'd'},
+                                       {"ttl", required_argument, 0, 't'},
+                                       {"role", required_argument, 0, 'r'},
+                                       {"issued-at", required_argument, 0, 'i'},
+                                       {"out", required_argument, 0, 'o'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
   int c, rc = CLI_EXIT_OK;
   optind = 1;
   while (rc == CLI_EXIT_OK &&
          (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
-    case 'a': a->authority = optarg; break;
-    case 'n': a->node_id = optarg; break;
-    case 'o': a->out = optarg; break;
-    case 't': a->ttl = optarg; break;
-    case 'i': a->issued_at = optarg; break;
+    case 'a':
+      a->authority = optarg;
+      break;
+    case 'n':
+      a->node_id = optarg;
+      break;
+    case 'o':
+      a->out = optarg;
+      break;
+    case 't':
+      a->ttl = optarg;
+      break;
+    case 'i':
+      a->issued_at = optarg;
+      break;
     case 'N':
       rc = copy_text("--name", a->cert.name, MB_NAME_MAX, optarg);
       break;

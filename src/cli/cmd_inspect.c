@@ -224,8 +224,8 @@ static void judge_datagram(struct inspect *in, const struct mb_datagram *d) {
                  in->cluster);
 }
 
-static void inspect_datagram(struct inspect *in, const uint8_t *buf,
-                             size_t len, const struct mb_datagram *d) {
+static void inspect_datagram(struct inspect *in, const uint8_t *buf, size_t len,
+                             const struct mb_datagram *d) {
   printf("datagram (%zu bytes), cluster \"%s\"\n", len, in->cluster);
   if (d->mac)
     print_ref("  sender ", d->sender_ref);
@@ -271,9 +271,11 @@ static void inspect_any(struct inspect *in, const uint8_t *buf, size_t len) {
 }
 
 static void inspect_usage(FILE *f) {
-  fprintf(f,
+  fprintf(
+      f,
       "usage: meshbeat inspect [--cluster NAME] [--authority HEX]\n"
-      "                        [--to-epoch HEX16 [--key FILE] [--peer HEX]] [FILE|-]\n\n"
+      "                        [--to-epoch HEX16 [--key FILE] [--peer HEX]] "
+      "[FILE|-]\n\n"
       "Decodes a meshbeat datagram, signed record or certificate, prints it\n"
       "(a summary, then CBOR diagnostic notation) with every signature's\n"
       "verdict.  Exits 0 only if all signatures verify (and, with\n"
@@ -288,14 +290,13 @@ static void inspect_usage(FILE *f) {
 
 static int parse_inspect_args(int argc, char **argv, struct inspect *in,
                               const char **path) {
-  static const struct option opts[] = {
-      {"cluster", required_argument, 0, 'c'},
-      {"authority", required_argument, 0, 'a'},
-      {"to-epoch", required_argument, 0, 'e'},
-      {"key", required_argument, 0, 'k'},
-      {"peer", required_argument, 0, 'p'},
-      {"help", no_argument, 0, 'h'},
-      {0, 0, 0, 0}};
+  static const struct option opts[] = {{"cluster", required_argument, 0, 'c'},
+                                       {"authority", required_argument, 0, 'a'},
+                                       {"to-epoch", required_argument, 0, 'e'},
+                                       {"key", required_argument, 0, 'k'},
+                                       {"peer", required_argument, 0, 'p'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
   int c;
   optind = 1;
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {

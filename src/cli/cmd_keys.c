@@ -7,15 +7,16 @@
 #include <string.h>
 
 static void keygen_usage(FILE *f) {
-  fprintf(f,
-          "usage: meshbeat keygen --out FILE [--seed HEX]\n\n"
-          "Creates an Ed25519 secret key in FILE (mode 0600; an existing\n"
-          "file is never replaced) and prints the node id: 64 lowercase hex\n"
-          "characters on their own line.  The same command makes a cluster\n"
-          "authority key.\n\n"
-          "  --out FILE   where to write the key\n"
-          "  --seed HEX   derive the key from a 32-byte seed (64 hex); for\n"
-          "               reproducible test vectors only, never in production\n");
+  fprintf(
+      f,
+      "usage: meshbeat keygen --out FILE [--seed HEX]\n\n"
+      "Creates an Ed25519 secret key in FILE (mode 0600; an existing\n"
+      "file is never replaced) and prints the node id: 64 lowercase hex\n"
+      "characters on their own line.  The same command makes a cluster\n"
+      "authority key.\n\n"
+      "  --out FILE   where to write the key\n"
+      "  --seed HEX   derive the key from a 32-byte seed (64 hex); for\n"
+      "               reproducible test vectors only, never in production\n");
 }
 
 int cmd_keygen(int argc, char **argv) {

@@ -13,7 +13,8 @@
 #include <unistd.h>
 
 static void wire_usage(FILE *f) {
-  fprintf(f,
+  fprintf(
+      f,
       "usage: meshbeat wire sample KIND --key FILE [--cert FILE]\n"
       "                            --cluster NAME [options] [--out FILE]\n\n"
       "KIND: ping ack ping-req nack push-pull push-pull-reply join leave\n"
@@ -28,7 +29,8 @@ static void wire_usage(FILE *f) {
       "         --target-addr H:P --probe-id N --budget BYTES\n"
       "         --to HEX --to-epoch HEX16   bind to that receiver (a member\n"
       "                                     accepts nothing else but joins)\n"
-      "         --mac                       MAC under the pair key (needs --to)\n"
+      "         --mac                       MAC under the pair key (needs "
+      "--to)\n"
       "Writes raw bytes to stdout (refuses a terminal) or to --out FILE.\n");
 }
 
@@ -104,29 +106,53 @@ static bool set_text(char *dst, size_t max, const char *v) {
 static bool apply_option(struct sample *s, int c, const char *v) {
   uint64_t u;
   switch (c) {
-  case 'k': s->key_path = v; return true;
-  case 5: s->bound = true; return mb_node_id_parse(s->to, v) == MB_OK;
-  case 6: return cli_parse_epoch(v, &s->to_epoch);
-  case 7: s->mac = true; return true;
-  case 'c': s->cert_path = v; return true;
-  case 'C': s->cluster = v; return true;
-  case 'o': s->out = v; return true;
-  case 'S': return cli_parse_u64(v, &s->seq);
-  case 'p': return cli_parse_u64(v, &s->probe_id);
-  case 'T': return s->have_time = true, cli_parse_i64(v, &s->hb.time_ms);
-  case 'I': return cli_parse_u64(v, &s->hb.incarnation);
-  case 'N': return s->have_name = true, set_text(s->hb.name, MB_NAME_MAX, v);
+  case 'k':
+    s->key_path = v;
+    return true;
+  case 5:
+    s->bound = true;
+    return mb_node_id_parse(s->to, v) == MB_OK;
+  case 6:
+    return cli_parse_epoch(v, &s->to_epoch);
+  case 7:
+    s->mac = true;
+    return true;
+  case 'c':
+    s->cert_path = v;
+    return true;
+  case 'C':
+    s->cluster = v;
+    return true;
+  case 'o':
+    s->out = v;
+    return true;
+  case 'S':
+    return cli_parse_u64(v, &s->seq);
+  case 'p':
+    return cli_parse_u64(v, &s->probe_id);
+  case 'T':
+    return s->have_time = true, cli_parse_i64(v, &s->hb.time_ms);
+  case 'I':
+    return cli_parse_u64(v, &s->hb.incarnation);
+  case 'N':
+    return s->have_name = true, set_text(s->hb.name, MB_NAME_MAX, v);
   case 'D':
     return s->have_domain = true, set_text(s->hb.domain, MB_DOMAIN_MAX, v);
-  case 'A': return cli_parse_addr(v, &s->hb.addr) == 0;
-  case 'a': return cli_parse_addr(v, &s->target_addr) == 0;
-  case 'P': return s->have_space = true, cli_parse_u64(v, &s->hb.capacity);
-  case 'V': return s->have_space = true, cli_parse_u64(v, &s->hb.available);
-  case 't': return mb_node_id_parse(s->target, v) == MB_OK;
+  case 'A':
+    return cli_parse_addr(v, &s->hb.addr) == 0;
+  case 'a':
+    return cli_parse_addr(v, &s->target_addr) == 0;
+  case 'P':
+    return s->have_space = true, cli_parse_u64(v, &s->hb.capacity);
+  case 'V':
+    return s->have_space = true, cli_parse_u64(v, &s->hb.available);
+  case 't':
+    return mb_node_id_parse(s->target, v) == MB_OK;
   case 'B':
     return cli_parse_u64(v, &u) && u >= 128 && u <= MB_WIRE_MAX_DATAGRAM &&
            (s->budget = (size_t)u, true);
-  default: return set_health(&s->hb.health, c, v);
+  default:
+    return set_health(&s->hb.health, c, v);
   }
 }
 

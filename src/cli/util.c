@@ -36,8 +36,8 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) {
 }
 
 int cli_read_file(const char *path, uint8_t **out, size_t *len) {
-  int fd = strcmp(path, "-") == 0 ? STDIN_FILENO
-                                  : open(path, O_RDONLY | O_CLOEXEC);
+  int fd =
+      strcmp(path, "-") == 0 ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return -errno;
   uint8_t *buf = malloc(CLI_MAX_INPUT + 1);

@@ -22,9 +22,15 @@ static void on_uint8(void *c, uint8_t v) {
   CTX(c)->t->type = MB_CBOR_UINT;
   CTX(c)->t->u = v;
 }
-static void on_uint16(void *c, uint16_t v) { on_uint8(c, 0), CTX(c)->t->u = v; }
-static void on_uint32(void *c, uint32_t v) { on_uint8(c, 0), CTX(c)->t->u = v; }
-static void on_uint64(void *c, uint64_t v) { on_uint8(c, 0), CTX(c)->t->u = v; }
+static void on_uint16(void *c, uint16_t v) {
+  on_uint8(c, 0), CTX(c)->t->u = v;
+}
+static void on_uint32(void *c, uint32_t v) {
+  on_uint8(c, 0), CTX(c)->t->u = v;
+}
+static void on_uint64(void *c, uint64_t v) {
+  on_uint8(c, 0), CTX(c)->t->u = v;
+}
 
 static void on_negint8(void *c, uint8_t v) {
   CTX(c)->t->type = MB_CBOR_NEGINT;
@@ -72,9 +78,15 @@ static void on_double(void *c, double f) {
 static void on_bool(void *c, bool v) {
   CTX(c)->t->type = v ? MB_CBOR_TRUE : MB_CBOR_FALSE;
 }
-static void on_null(void *c) { CTX(c)->t->type = MB_CBOR_NULL; }
-static void on_undef(void *c) { CTX(c)->t->type = MB_CBOR_UNDEFINED; }
-static void on_indefinite(void *c) { CTX(c)->err = MB_EINDEF; }
+static void on_null(void *c) {
+  CTX(c)->t->type = MB_CBOR_NULL;
+}
+static void on_undef(void *c) {
+  CTX(c)->t->type = MB_CBOR_UNDEFINED;
+}
+static void on_indefinite(void *c) {
+  CTX(c)->err = MB_EINDEF;
+}
 
 static const struct cbor_callbacks strict_callbacks = {
     .uint8 = on_uint8,
@@ -108,7 +120,9 @@ void mb_cr_init(struct mb_cbor_reader *r, const uint8_t *buf, size_t len) {
   r->end = buf + len;
 }
 
-bool mb_cr_done(const struct mb_cbor_reader *r) { return r->p == r->end; }
+bool mb_cr_done(const struct mb_cbor_reader *r) {
+  return r->p == r->end;
+}
 
 /* The argument of a head must use the shortest of the 1/2/3/5/9-byte forms. */
 static bool head_is_shortest(size_t head_len, uint64_t arg) {
@@ -147,7 +161,9 @@ static int check_shortest(const struct mb_cbor_token *t) {
 
 /* libcbor 0.8 rejects the one-byte tag heads 0xc6..0xd4 (tags 6..20) as
  * "unassigned", yet RFC 8949 allows any tag and COSE_Sign1 is tag 18 (0xd2). */
-static bool is_short_tag_head(uint8_t b) { return b >= 0xc6 && b <= 0xd4; }
+static bool is_short_tag_head(uint8_t b) {
+  return b >= 0xc6 && b <= 0xd4;
+}
 
 int mb_cr_next(struct mb_cbor_reader *r, struct mb_cbor_token *t) {
   if (r->p >= r->end)
@@ -167,8 +183,7 @@ int mb_cr_next(struct mb_cbor_reader *r, struct mb_cbor_token *t) {
       cbor_stream_decode(r->p, avail, &strict_callbacks, &ctx);
   if (res.status == CBOR_DECODER_NEDATA)
     return MB_ETRUNCATED;
-  if (res.status != CBOR_DECODER_FINISHED || res.read == 0 ||
-      res.read > avail)
+  if (res.status != CBOR_DECODER_FINISHED || res.read == 0 || res.read > avail)
     return MB_EMALFORMED;
   if (ctx.err)
     return ctx.err;

@@ -15,7 +15,9 @@ void mb_cw_init(struct mb_cbor_writer *w, uint8_t *buf, size_t cap) {
   w->err = MB_OK;
 }
 
-int mb_cw_status(const struct mb_cbor_writer *w) { return w->err; }
+int mb_cw_status(const struct mb_cbor_writer *w) {
+  return w->err;
+}
 
 /* Applies one libcbor encoder result: 0 bytes written means "did not fit". */
 static void cw_advance(struct mb_cbor_writer *w, size_t written) {

@@ -1,7 +1,8 @@
 /*
  * meshbeat common layer: error codes, hex text, UTF-8 checks, a deterministic
- * RNG, and a strict, bounded CBOR reader and writer on top of libcbor.  Everything above this layer uses
- * these; this layer uses only libc and libcbor.
+ * RNG, and a strict, bounded CBOR reader and writer on top of libcbor.
+ * Everything above this layer uses these; this layer uses only libc and
+ * libcbor.
  *
  * Error convention (the same in every module of meshbeat):
  *   a function returns 0 (or a non-negative count) on success and a negative
@@ -25,34 +26,34 @@
 /* X(name, value, message).  Values sit far below any errno so that -errno and
  * project codes never collide. */
 #define MB_ERRNO_MAP(X)                                                        \
-  X(MB_ETRUNCATED, -2001, "input ends inside an item")                        \
-  X(MB_ETRAILING, -2002, "trailing bytes after the item")                     \
-  X(MB_ETYPE, -2003, "item has the wrong CBOR type")                          \
-  X(MB_ENONCANON, -2004, "item is not in deterministic encoding")            \
-  X(MB_EINDEF, -2005, "indefinite length is not allowed")                    \
-  X(MB_ETOOBIG, -2006, "item or count exceeds its limit")                    \
-  X(MB_EDEPTH, -2007, "nesting is too deep")                                  \
-  X(MB_EMISSING, -2008, "a required field is missing")                        \
-  X(MB_EDUPKEY, -2009, "map keys are duplicated or out of order")             \
-  X(MB_ERANGE, -2010, "value is out of range")                                \
-  X(MB_ENOSPACE, -2011, "output does not fit the buffer or budget")           \
-  X(MB_EMALFORMED, -2012, "malformed CBOR")                                   \
-  X(MB_EBADSIG, -2101, "signature does not verify")                          \
-  X(MB_EALG, -2102, "unsupported or missing signature algorithm")            \
-  X(MB_EKID, -2103, "missing or malformed key id")                            \
-  X(MB_EEXPIRED, -2104, "certificate has expired")                            \
-  X(MB_ENOTYET, -2105, "certificate is not valid yet")                        \
-  X(MB_EAUTHORITY, -2106, "certificate is signed by another authority")      \
-  X(MB_ENOCERT, -2107, "sender has no valid admission certificate")          \
-  X(MB_ECERTNODE, -2108, "certificate belongs to another node")              \
-  X(MB_EREPLAY, -2201, "sequence number already seen")                        \
-  X(MB_ESTALE, -2202, "sequence number is older than the replay window")     \
-  X(MB_EKEYPERM, -2301, "key file is readable by group or others")           \
-  X(MB_EKEYFORMAT, -2302, "key file is not a meshbeat secret key")           \
-  X(MB_EVERSION, -2401, "unsupported protocol version")                       \
-  X(MB_EKIND, -2402, "unknown message or record kind")                        \
-  X(MB_EINVAL, -2403, "invalid argument")                                     \
-  X(MB_ENOTSTORE, -2501, "directory does not hold a meshbeat store")         \
+  X(MB_ETRUNCATED, -2001, "input ends inside an item")                         \
+  X(MB_ETRAILING, -2002, "trailing bytes after the item")                      \
+  X(MB_ETYPE, -2003, "item has the wrong CBOR type")                           \
+  X(MB_ENONCANON, -2004, "item is not in deterministic encoding")              \
+  X(MB_EINDEF, -2005, "indefinite length is not allowed")                      \
+  X(MB_ETOOBIG, -2006, "item or count exceeds its limit")                      \
+  X(MB_EDEPTH, -2007, "nesting is too deep")                                   \
+  X(MB_EMISSING, -2008, "a required field is missing")                         \
+  X(MB_EDUPKEY, -2009, "map keys are duplicated or out of order")              \
+  X(MB_ERANGE, -2010, "value is out of range")                                 \
+  X(MB_ENOSPACE, -2011, "output does not fit the buffer or budget")            \
+  X(MB_EMALFORMED, -2012, "malformed CBOR")                                    \
+  X(MB_EBADSIG, -2101, "signature does not verify")                            \
+  X(MB_EALG, -2102, "unsupported or missing signature algorithm")              \
+  X(MB_EKID, -2103, "missing or malformed key id")                             \
+  X(MB_EEXPIRED, -2104, "certificate has expired")                             \
+  X(MB_ENOTYET, -2105, "certificate is not valid yet")                         \
+  X(MB_EAUTHORITY, -2106, "certificate is signed by another authority")        \
+  X(MB_ENOCERT, -2107, "sender has no valid admission certificate")            \
+  X(MB_ECERTNODE, -2108, "certificate belongs to another node")                \
+  X(MB_EREPLAY, -2201, "sequence number already seen")                         \
+  X(MB_ESTALE, -2202, "sequence number is older than the replay window")       \
+  X(MB_EKEYPERM, -2301, "key file is readable by group or others")             \
+  X(MB_EKEYFORMAT, -2302, "key file is not a meshbeat secret key")             \
+  X(MB_EVERSION, -2401, "unsupported protocol version")                        \
+  X(MB_EKIND, -2402, "unknown message or record kind")                         \
+  X(MB_EINVAL, -2403, "invalid argument")                                      \
+  X(MB_ENOTSTORE, -2501, "directory does not hold a meshbeat store")           \
   X(MB_ESCHEMA, -2502, "store schema is newer than this program")
 
 enum mb_err {
@@ -69,7 +70,8 @@ const char *mb_errname(int code);
 
 /* ---- hex --------------------------------------------------------------- */
 
-/* Writes 2*len lowercase hex characters and a NUL into out (size >= 2*len+1). */
+/* Writes 2*len lowercase hex characters and a NUL into out (size >= 2*len+1).
+ */
 void mb_hex_encode(char *out, const uint8_t *bin, size_t len);
 /* Parses exactly 2*len hex characters (either case); MB_EINVAL otherwise. */
 int mb_hex_decode(uint8_t *bin, size_t len, const char *hex);
@@ -153,12 +155,12 @@ enum mb_cbor_type {
 /* One item head.  For BYTES/TEXT, ptr/len point into the reader's input. */
 struct mb_cbor_token {
   enum mb_cbor_type type;
-  uint64_t u;         /* UINT/NEGINT magnitude, ARRAY/MAP count, TAG number */
-  const uint8_t *ptr; /* BYTES/TEXT content */
-  size_t len;         /* BYTES/TEXT length */
-  double f;           /* FLOAT value */
-  const uint8_t *head;/* where the head starts in the input */
-  size_t head_len;    /* bytes of the head (plus content for BYTES/TEXT) */
+  uint64_t u;          /* UINT/NEGINT magnitude, ARRAY/MAP count, TAG number */
+  const uint8_t *ptr;  /* BYTES/TEXT content */
+  size_t len;          /* BYTES/TEXT length */
+  double f;            /* FLOAT value */
+  const uint8_t *head; /* where the head starts in the input */
+  size_t head_len;     /* bytes of the head (plus content for BYTES/TEXT) */
 };
 
 /*
@@ -166,8 +168,8 @@ struct mb_cbor_token {
  * allocation.  It rejects indefinite lengths, non-shortest heads (so only
  * deterministic encodings pass), and items that run past the input.
  * Floats are passed through in whatever width they came: meshbeat never
- * writes one, so they can only appear in unknown fields, which are skipped.  Skipping
- * nested items is bounded by MB_CBOR_MAX_DEPTH.
+ * writes one, so they can only appear in unknown fields, which are skipped.
+ * Skipping nested items is bounded by MB_CBOR_MAX_DEPTH.
  */
 #define MB_CBOR_MAX_DEPTH 8
 
@@ -194,7 +196,7 @@ int mb_cr_text_copy(struct mb_cbor_reader *r, char *dst, size_t max);
 int mb_cr_skip(struct mb_cbor_reader *r);
 /* Skips the remainder of an item whose head t was already read. */
 int mb_cr_skip_rest(struct mb_cbor_reader *r, const struct mb_cbor_token *t,
-                     int depth);
+                    int depth);
 
 /*
  * Map walking with deterministic-order checks: keys must be integers in
@@ -220,8 +222,7 @@ int mb_cr_map_key(struct mb_cbor_reader *r, struct mb_cbor_map_iter *it,
  * the keys 0..31 that were present come back as bits in *seen (may be NULL)
  * for the caller's required-field check.
  */
-typedef int (*mb_cr_field_fn)(struct mb_cbor_reader *r, int64_t key,
-                              void *ctx);
+typedef int (*mb_cr_field_fn)(struct mb_cbor_reader *r, int64_t key, void *ctx);
 
 int mb_cr_map_walk(struct mb_cbor_reader *r, uint64_t max_pairs,
                    mb_cr_field_fn field, void *ctx, uint32_t *seen);

@@ -18,7 +18,9 @@ void mb_rng_seed(struct mb_rng *r, uint64_t seed) {
     r->s[i] = splitmix64(&seed);
 }
 
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+static uint64_t rotl(uint64_t x, int k) {
+  return (x << k) | (x >> (64 - k));
+}
 
 uint64_t mb_rng_next(struct mb_rng *r) {
   uint64_t *s = r->s;

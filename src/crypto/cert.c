@@ -201,8 +201,7 @@ int mb_cert_verify(const uint8_t *buf, size_t len,
                                out);
 }
 
-int mb_cert_verify_cached(struct mb_vcache *vc, const uint8_t *buf,
-                          size_t len,
+int mb_cert_verify_cached(struct mb_vcache *vc, const uint8_t *buf, size_t len,
                           const uint8_t authority_pk[MB_NODE_ID_LEN],
                           int64_t now_s, int64_t skew_s, struct mb_cert *out) {
   struct mb_cose_sign1 m;

@@ -17,10 +17,10 @@ static const uint8_t protected_eddsa[] = {0xa1, 0x01, 0x27};
 static const char sig_context[] = "Signature1";
 
 /* Encodes the Sig_structure into w; fails sticky when it does not fit. */
-static void write_sig_structure(struct mb_cbor_writer *w,
-                                const uint8_t *prot, size_t prot_len,
-                                const uint8_t *aad, size_t aad_len,
-                                const uint8_t *payload, size_t payload_len) {
+static void write_sig_structure(struct mb_cbor_writer *w, const uint8_t *prot,
+                                size_t prot_len, const uint8_t *aad,
+                                size_t aad_len, const uint8_t *payload,
+                                size_t payload_len) {
   mb_cw_array(w, 4);
   mb_cw_text(w, sig_context, sizeof(sig_context) - 1);
   mb_cw_bytes(w, prot, prot_len);
@@ -197,8 +197,7 @@ struct verify_arg {
 
 static int verify_tbs(const uint8_t *tbs, size_t len, void *arg) {
   struct verify_arg *a = arg;
-  return a->scheme->verify(a->sig, tbs, len, a->pk) == 0 ? MB_OK
-                                                         : MB_EBADSIG;
+  return a->scheme->verify(a->sig, tbs, len, a->pk) == 0 ? MB_OK : MB_EBADSIG;
 }
 
 int mb_cose_sign1_verify_scheme(const struct mb_sig_scheme *scheme,

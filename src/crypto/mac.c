@@ -37,9 +37,8 @@ static void hmac_bytes(crypto_auth_hmacsha256_state *st, const uint8_t *p,
 }
 
 static void compute_tag(uint8_t tag[MB_MAC_TAG_LEN],
-                        const uint8_t key[MB_PAIR_KEY_LEN],
-                        const uint8_t *prot, size_t prot_len,
-                        const uint8_t *aad, size_t aad_len,
+                        const uint8_t key[MB_PAIR_KEY_LEN], const uint8_t *prot,
+                        size_t prot_len, const uint8_t *aad, size_t aad_len,
                         const uint8_t *payload, size_t payload_len) {
   crypto_auth_hmacsha256_state st;
   uint8_t full[crypto_auth_hmacsha256_BYTES];
@@ -122,6 +121,5 @@ int mb_cose_mac0_verify(const struct mb_cose_mac0 *m,
   uint8_t want[MB_MAC_TAG_LEN];
   compute_tag(want, key, m->protected_hdr, m->protected_len, aad, aad_len,
               m->payload, m->payload_len);
-  return sodium_memcmp(want, m->tag, MB_MAC_TAG_LEN) == 0 ? MB_OK
-                                                          : MB_EBADSIG;
+  return sodium_memcmp(want, m->tag, MB_MAC_TAG_LEN) == 0 ? MB_OK : MB_EBADSIG;
 }

@@ -62,8 +62,8 @@ extern const struct mb_sig_scheme mb_sig_standin;
 /* ---- identity ---------------------------------------------------------- */
 
 struct mb_identity {
-  uint8_t pk[MB_NODE_ID_LEN]; /* the node id */
-  uint8_t sk[64];             /* libsodium's seed||pk secret key */
+  uint8_t pk[MB_NODE_ID_LEN];         /* the node id */
+  uint8_t sk[64];                     /* libsodium's seed||pk secret key */
   const struct mb_sig_scheme *scheme; /* NULL: Ed25519 */
 };
 
@@ -253,8 +253,7 @@ int mb_cert_verify(const uint8_t *buf, size_t len,
 /* The same, checking the signature once per certificate through a cache
  * of verified records (and with the cache's signature scheme). */
 struct mb_vcache;
-int mb_cert_verify_cached(struct mb_vcache *vc, const uint8_t *buf,
-                          size_t len,
+int mb_cert_verify_cached(struct mb_vcache *vc, const uint8_t *buf, size_t len,
                           const uint8_t authority_pk[MB_NODE_ID_LEN],
                           int64_t now_s, int64_t skew_s, struct mb_cert *out);
 
@@ -297,8 +296,7 @@ void mb_blob_put(struct mb_blobs *b, const uint8_t *data);
 /* The length of what mb_blob_get returned (0 for NULL): holders that keep
  * many blobs need not store it again. */
 size_t mb_blob_len(const uint8_t *data);
-void mb_blobs_get_stats(const struct mb_blobs *b, size_t *count,
-                        size_t *bytes);
+void mb_blobs_get_stats(const struct mb_blobs *b, size_t *count, size_t *bytes);
 
 /* ---- cache of verified records ----------------------------------------- */
 

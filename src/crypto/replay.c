@@ -10,7 +10,9 @@
 
 #define WORDS (MB_REPLAY_WINDOW / 64)
 
-void mb_replay_init(struct mb_replay_window *w) { memset(w, 0, sizeof(*w)); }
+void mb_replay_init(struct mb_replay_window *w) {
+  memset(w, 0, sizeof(*w));
+}
 
 static bool bit_get(const struct mb_replay_window *w, uint64_t i) {
   return (w->seen[i / 64] >> (i % 64)) & 1u;

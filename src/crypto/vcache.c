@@ -19,8 +19,8 @@
 
 struct vcache_set {
   uint8_t digest[WAYS][DIGEST_LEN];
-  uint8_t used;  /* bit per way */
-  uint8_t ref;   /* bit per way */
+  uint8_t used; /* bit per way */
+  uint8_t ref;  /* bit per way */
   uint8_t hand;
 };
 
@@ -119,7 +119,7 @@ static int choose_victim(struct mb_vcache *c, struct vcache_set *s) {
       c->stats.evictions++;
       return way;
     }
-    s->ref &= (uint8_t)~(1u << way);
+    s->ref &= (uint8_t) ~(1u << way);
   }
 }
 
@@ -133,7 +133,7 @@ void mb_vcache_insert(struct mb_vcache *c, const uint8_t *aad, size_t aad_len,
   int way = choose_victim(c, s);
   memcpy(s->digest[way], d, DIGEST_LEN);
   s->used |= (uint8_t)(1u << way);
-  s->ref &= (uint8_t)~(1u << way);
+  s->ref &= (uint8_t) ~(1u << way);
 }
 
 void mb_vcache_get_stats(const struct mb_vcache *c,

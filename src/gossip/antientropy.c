@@ -217,7 +217,7 @@ void swim_on_push_pull(struct swim *s, const struct mb_addr *from,
       swim_send_summary(s, from, peer);
     else
       s->views_agreed_at = s->now; /* see swim_needs_cert */
-    return; /* equal: views agree, nothing to exchange */
+    return;                        /* equal: views agree, nothing to exchange */
   }
   swim_send_view(s, from, peer, &reply);
 }
@@ -310,8 +310,7 @@ static void gossip_tick(struct swim *s) {
   uint32_t want = s->cfg.gossip_nodes < 16 ? s->cfg.gossip_nodes : 16;
   uint32_t k = 0;
   for (uint32_t tries = 0;
-       k < want && s->n_bq + s->news.n > 0 && tries < 4 * want;
-       tries++) {
+       k < want && s->n_bq + s->news.n > 0 && tries < 4 * want; tries++) {
     /* Alive members only: a suspect hears what is said of it from its
      * accusers (suspicion.c), and on one side of a partition most
      * suspects are on the far side, where fanout is lost. */

@@ -166,8 +166,8 @@ void swim_answer_unbound_join(struct swim *s, const struct mb_addr *from,
   const uint8_t *kid = d->envelope.kid;
   for (size_t i = 0; i < d->n_records; i++) {
     struct mb_record rec;
-    if (mb_wire_record_open(s->vc, d->records[i].p, d->records[i].len,
-                            s->aad, s->aad_len, &rec) != MB_OK ||
+    if (mb_wire_record_open(s->vc, d->records[i].p, d->records[i].len, s->aad,
+                            s->aad_len, &rec) != MB_OK ||
         rec.kind != MB_REC_HEARTBEAT ||
         memcmp(rec.envelope.kid, kid, MB_NODE_ID_LEN) != 0 ||
         !swim_admitted(s, kid, c))
@@ -198,8 +198,7 @@ void swim_on_join(struct swim *s, const struct mb_addr *from,
   if (msg->parts == JOIN_REQUEST && !cookie_valid(s, peer, msg)) {
     /* No cookie for the record's address: an introduction, with one, to
      * where the request came from, no larger than the request. */
-    send_join(s, from, peer->id, peer->epoch, JOIN_INTRODUCTION, 0,
-              s->rx_len);
+    send_join(s, from, peer->id, peer->epoch, JOIN_INTRODUCTION, 0, s->rx_len);
     return;
   }
   if (msg->parts == JOIN_REQUEST && !view_sent_lately(s, peer)) {
@@ -240,7 +239,8 @@ void swim_join_tick(struct swim *s) {
   send_join(s, &s->seeds[pick], seed ? seed->id : NULL, seed ? seed->epoch : 0,
             JOIN_REQUEST, JOIN_PAD, 0);
   uint32_t round = (s->join_attempts - 1) / (uint32_t)s->n_seeds;
-  uint64_t wait = (uint64_t)JOIN_RETRY_MS
-                  << (round < JOIN_RETRY_MAX_SHIFT ? round : JOIN_RETRY_MAX_SHIFT);
+  uint64_t wait =
+      (uint64_t)JOIN_RETRY_MS
+      << (round < JOIN_RETRY_MAX_SHIFT ? round : JOIN_RETRY_MAX_SHIFT);
   s->next_join_at = s->now + wait - wait / 4 + mb_rng_below(&s->rng, wait / 2);
 }

@@ -113,7 +113,7 @@ void swim_news_drop(struct swim *s, struct member *m) {
 void swim_news_add(struct swim *s, struct member *m) {
   struct news_queue *q = &s->news;
   swim_bcast_forget(s, m->id); /* one word about a member at a time */
-  if (m->news != 0) { /* newer news of the member: told afresh */
+  if (m->news != 0) {          /* newer news of the member: told afresh */
     uint32_t i = item_of(m);
     unlink_item(q, i);
     q->v[i].sent = 0;

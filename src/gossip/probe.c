@@ -291,15 +291,14 @@ uint64_t swim_probe_deadline(const struct swim *s) {
 #define ACK_PROOFS_PER_S 50
 
 /* Our signed answer to the probe a relay pings us for, into buf. */
-static bool sign_proof(struct swim *s, const struct mb_msg *ping,
-                       uint8_t *buf, size_t cap, struct bytes *out) {
+static bool sign_proof(struct swim *s, const struct mb_msg *ping, uint8_t *buf,
+                       size_t cap, struct bytes *out) {
   struct mb_probe_ack a = {.probe_id = ping->origin_probe_id,
                            .time_ms = swim_wall(s)};
   memcpy(a.prober, ping->origin, MB_NODE_REF_LEN);
   size_t len;
   if (!swim_budget_take(s, &s->ack_proofs, ACK_PROOFS_PER_S) ||
-      mb_wire_ack_sign(&s->id, s->aad, s->aad_len, &a, buf, cap, &len) !=
-          MB_OK)
+      mb_wire_ack_sign(&s->id, s->aad, s->aad_len, &a, buf, cap, &len) != MB_OK)
     return false;
   *out = (struct bytes){buf, len};
   return true;

@@ -210,13 +210,13 @@ static bool answer_allowed(struct swim *s) {
 }
 
 static struct mb_dgram_auth auth_of(struct swim *s, const uint8_t *key) {
-  return (struct mb_dgram_auth){
-      .scheme = s->vc ? mb_vcache_scheme(s->vc) : NULL,
-      .aad = s->aad,
-      .aad_len = s->aad_len,
-      .self_id = s->id.pk,
-      .self_epoch = s->epoch,
-      .key = key};
+  return (struct mb_dgram_auth){.scheme =
+                                    s->vc ? mb_vcache_scheme(s->vc) : NULL,
+                                .aad = s->aad,
+                                .aad_len = s->aad_len,
+                                .self_id = s->id.pk,
+                                .self_epoch = s->epoch,
+                                .key = key};
 }
 
 /* A datagram MACed by a member: its kid is the member's node ref.  Once

@@ -38,10 +38,10 @@ static bool config_ok(const struct swim_config *c) {
          c->probe_timeout_ms <= c->probe_interval_ms && c->suspicion_mult > 0 &&
          c->suspicion_max_mult >= 1 && c->suspicion_unit_ms > 0 &&
          c->suspicion_confirm > 0 && c->dead_quorum > 0 &&
-         c->retransmit_mult > 0 &&
-         c->awareness_max > 0 && c->gossip_interval_ms > 0 &&
-         c->push_pull_interval_ms > 0 && c->reconnect_interval_ms > 0 &&
-         c->budget >= SWIM_MIN_BUDGET && c->budget <= MB_WIRE_MAX_DATAGRAM;
+         c->retransmit_mult > 0 && c->awareness_max > 0 &&
+         c->gossip_interval_ms > 0 && c->push_pull_interval_ms > 0 &&
+         c->reconnect_interval_ms > 0 && c->budget >= SWIM_MIN_BUDGET &&
+         c->budget <= MB_WIRE_MAX_DATAGRAM;
 }
 
 static int add_self(struct swim *s, const struct swim_self *self) {
@@ -171,8 +171,8 @@ bool swim_budget_take(struct swim *s, struct swim_budget *b, uint32_t per_s) {
   return true;
 }
 
-bool swim_recent_has(const struct swim *s, const struct recent_ref *t,
-                     size_t n, uint64_t window_ms, const uint8_t *ref) {
+bool swim_recent_has(const struct swim *s, const struct recent_ref *t, size_t n,
+                     uint64_t window_ms, const uint8_t *ref) {
   for (size_t i = 0; i < n; i++)
     if (t[i].at != 0 && s->now < t[i].at + window_ms &&
         memcmp(t[i].ref, ref, MB_NODE_REF_LEN) == 0)
@@ -317,9 +317,13 @@ uint64_t swim_self_incarnation(const struct swim *s) {
   return s->m[s->self_idx].incarnation;
 }
 
-uint64_t swim_self_epoch(const struct swim *s) { return s->epoch; }
+uint64_t swim_self_epoch(const struct swim *s) {
+  return s->epoch;
+}
 
-uint64_t swim_take_seq(struct swim *s) { return s->next_seq++; }
+uint64_t swim_take_seq(struct swim *s) {
+  return s->next_seq++;
+}
 
 uint32_t swim_awareness(const struct swim *s) {
   return s->awareness;

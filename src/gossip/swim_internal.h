@@ -65,14 +65,14 @@ struct member {
   uint64_t epoch; /* of its record: our datagrams to it are bound to it */
   struct mb_addr addr;
   uint32_t domain_hash; /* of its failure domain (swim_domain_hash) */
-  uint8_t state;      /* enum swim_state */
-  uint8_t n_accusers; /* of its latest suspicion, kept after it (queries) */
-  bool knows_us : 1;  /* it has answered us: our cert is no longer needed */
-  bool unanswered : 1; /* our last direct probe of it went unanswered */
+  uint8_t state;        /* enum swim_state */
+  uint8_t n_accusers;   /* of its latest suspicion, kept after it (queries) */
+  bool knows_us : 1;    /* it has answered us: our cert is no longer needed */
+  bool unanswered : 1;  /* our last direct probe of it went unanswered */
   bool is_self : 1;
   bool has_key : 1;     /* s->pair_keys[its index] is derived (keys.c) */
   bool key_refused : 1; /* its id admits no key agreement */
-  uint32_t news; /* 1 + its item in the news queue; 0: not queued */
+  uint32_t news;        /* 1 + its item in the news queue; 0: not queued */
 };
 
 /* Suspicion (Lifeguard) of one member: only while it is SUSPECT. */
@@ -90,8 +90,8 @@ struct suspect {
 /* A member that died lately: how often, and whether it is held out. */
 struct flap {
   uint8_t ref[MB_NODE_REF_LEN];
-  uint16_t deaths;   /* within the window; 0: a free entry */
-  bool hold_over;    /* its hold ended (re-admitted if alive) */
+  uint16_t deaths; /* within the window; 0: a free entry */
+  bool hold_over;  /* its hold ended (re-admitted if alive) */
   uint64_t last_death;
   uint64_t incarnation; /* at its last death */
   uint64_t held_until;  /* 0: not held since its last death */
@@ -254,11 +254,11 @@ struct swim {
 
   /* anti-entropy */
   uint64_t next_push_pull_at, next_reconnect_at, last_push_pull_at;
-  uint32_t reconnects; /* every INTRODUCE_EVERY-th also introduces us */
-  uint32_t follow_ups; /* comparisons after news, at doubling gaps */
-  uint64_t self_news_at; /* our record last went out as news (or start) */
-  uint64_t refuted_at;   /* our last refutation (0: none) */
-  bool refute_due;       /* a claim of our incarnation awaits the gap */
+  uint32_t reconnects;      /* every INTRODUCE_EVERY-th also introduces us */
+  uint32_t follow_ups;      /* comparisons after news, at doubling gaps */
+  uint64_t self_news_at;    /* our record last went out as news (or start) */
+  uint64_t refuted_at;      /* our last refutation (0: none) */
+  bool refute_due;          /* a claim of our incarnation awaits the gap */
   uint64_t views_agreed_at; /* a member's digest last matched our view */
   uint64_t view_sum[2];     /* the view digest, kept as members change */
   struct mb_addr *seeds;
@@ -268,7 +268,7 @@ struct swim {
   size_t join_first_seed; /* attempts go round the seeds from here */
   bool joined;
   uint64_t joined_at;
-  bool intake_quiet; /* records being applied are not news to relay */
+  bool intake_quiet;  /* records being applied are not news to relay */
   bool intake_merged; /* ... and came in a merged view (push-pull) */
   struct swim_census census;
   struct flap flaps[SWIM_FLAPS];
@@ -301,8 +301,8 @@ struct swim {
 /* swim.c: false when this second's `per_s` are spent; otherwise counts one */
 bool swim_budget_take(struct swim *s, struct swim_budget *b, uint32_t per_s);
 /* Is ref in the table, noted less than window_ms ago? */
-bool swim_recent_has(const struct swim *s, const struct recent_ref *t,
-                     size_t n, uint64_t window_ms, const uint8_t *ref);
+bool swim_recent_has(const struct swim *s, const struct recent_ref *t, size_t n,
+                     uint64_t window_ms, const uint8_t *ref);
 /* Notes ref now, in place of the table's oldest entry. */
 void swim_recent_note(const struct swim *s, struct recent_ref *t, size_t n,
                       uint32_t *next, const uint8_t *ref);
@@ -418,8 +418,7 @@ bool swim_holds_cert(struct swim *s, const uint8_t *id);
 /* Admitted by a certificate held or carried (or no admission at all). */
 bool swim_admitted(struct swim *s, const uint8_t *id, struct swim_carried *c);
 bool swim_stranger_check_allowed(struct swim *s, const struct mb_addr *from,
-                                 struct swim_carried *c,
-                                 const uint8_t *kid);
+                                 struct swim_carried *c, const uint8_t *kid);
 void swim_stranger_check_failed(struct swim *s, const struct mb_addr *from);
 
 /* probe.c */
@@ -481,7 +480,7 @@ struct swim_subset {
   const uint32_t *idx; /* member indices, or NULL for every member */
   size_t n;
   bool with_certs;
-  bool omit_own_cert; /* the receiver knows us: pages without our cert */
+  bool omit_own_cert;  /* the receiver knows us: pages without our cert */
   struct member *peer; /* the receiver, if a member: binds the pages */
 };
 void swim_send_members(struct swim *s, const struct mb_addr *to,

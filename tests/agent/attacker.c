@@ -96,9 +96,9 @@ enum mode {
 };
 
 static const char *const mode_names[] = {
-    "dead-claims", "suspect-claims", "max-incarnation",
-    "forged-certs", "bad-signature", "forged-mac", "garbage",
-    "replay-relay", "replay-restart", "capture"};
+    "dead-claims",    "suspect-claims", "max-incarnation", "forged-certs",
+    "bad-signature",  "forged-mac",     "garbage",         "replay-relay",
+    "replay-restart", "capture"};
 
 struct captured {
   uint8_t *p;
@@ -120,8 +120,7 @@ struct target {
 
 /* What the captured datagrams are (replay modes). */
 struct captured_kinds {
-  uint64_t mac0, sign1_bound, unbound, unbound_joins, unbound_bytes,
-      unparsed;
+  uint64_t mac0, sign1_bound, unbound, unbound_joins, unbound_bytes, unparsed;
 };
 
 struct attacker {
@@ -257,8 +256,8 @@ static void sign_claim(struct attacker *a) {
   struct mb_claim c = {.incarnation = a->incarnation, .time_ms = wall_ms()};
   memcpy(c.subject, a->victim, MB_NODE_ID_LEN);
   enum mb_record_kind kind = a->mode == M_DEAD ? MB_REC_DEAD : MB_REC_SUSPECT;
-  if (mb_wire_claim_sign(&a->id, aad(a), strlen(a->cluster), kind, &c,
-                         a->claim, sizeof(a->claim), &a->claim_len) != MB_OK)
+  if (mb_wire_claim_sign(&a->id, aad(a), strlen(a->cluster), kind, &c, a->claim,
+                         sizeof(a->claim), &a->claim_len) != MB_OK)
     die("claim", "cannot sign");
   a->claims_signed++;
 }
@@ -267,8 +266,7 @@ static void sign_heartbeat(struct attacker *a) {
   a->hb.seq++;
   a->hb.time_ms = wall_ms();
   if (mb_wire_heartbeat_sign(&a->id, aad(a), strlen(a->cluster), &a->hb,
-                             a->hb_rec, sizeof(a->hb_rec),
-                             &a->hb_len) != MB_OK)
+                             a->hb_rec, sizeof(a->hb_rec), &a->hb_len) != MB_OK)
     die("heartbeat", "cannot sign");
 }
 
@@ -327,8 +325,8 @@ static size_t certified_dgram(struct attacker *a, struct target *t,
   return len;
 }
 
-static size_t claim_dgram(struct attacker *a, struct target *t,
-                          uint8_t *out, size_t cap) {
+static size_t claim_dgram(struct attacker *a, struct target *t, uint8_t *out,
+                          size_t cap) {
   struct mb_msg msg = {.kind = MB_MSG_GOSSIP};
   return certified_dgram(a, t, &msg, a->claim, a->claim_len, out, cap);
 }
@@ -353,8 +351,8 @@ static void forge_certs(struct attacker *a) {
     if (mb_cert_issue(&fake_auth, &c, a->forged[i], MB_CERT_MAX_LEN,
                       &a->forged_len[i]) != MB_OK)
       die("forged certificate", "cannot issue");
-    uint8_t *kid = memmem(a->forged[i], a->forged_len[i], fake_auth.pk,
-                          MB_NODE_ID_LEN);
+    uint8_t *kid =
+        memmem(a->forged[i], a->forged_len[i], fake_auth.pk, MB_NODE_ID_LEN);
     if (kid == NULL)
       die("forged certificate", "no kid to replace");
     memcpy(kid, a->authority, MB_NODE_ID_LEN);
@@ -438,8 +436,8 @@ static size_t forged_mac_dgram(struct attacker *a, const struct target *t,
 
 static size_t garbage_dgram(struct attacker *a, uint8_t *out, size_t cap) {
   /* COSE_Sign1: tag 18, [h'a10127', {4: h'<32 bytes>... */
-  static const uint8_t sign1[] = {0xd2, 0x84, 0x43, 0xa1, 0x01, 0x27,
-                                  0xa1, 0x04, 0x58, 0x20};
+  static const uint8_t sign1[] = {0xd2, 0x84, 0x43, 0xa1, 0x01,
+                                  0x27, 0xa1, 0x04, 0x58, 0x20};
   /* COSE_Mac0: tag 17, [h'a10104', {4: h'<8 bytes>... */
   static const uint8_t mac0[] = {0xd1, 0x84, 0x43, 0xa1, 0x01,
                                  0x04, 0xa1, 0x04, 0x48};
@@ -525,8 +523,8 @@ static void on_reply(struct attacker *a, const uint8_t *buf, size_t len,
       memcmp(d.msg.target, a->ref, MB_NODE_REF_LEN) == 0) {
     struct mb_msg ack = {.kind = MB_MSG_ACK, .probe_id = d.msg.probe_id};
     uint8_t out[MB_WIRE_DEFAULT_BUDGET];
-    size_t n = certified_dgram(a, target_at(a, from), &ack, NULL, 0, out,
-                               sizeof(out));
+    size_t n =
+        certified_dgram(a, target_at(a, from), &ack, NULL, 0, out, sizeof(out));
     sendto_addr(a, out, n, from);
     a->acks_sent++;
   }
@@ -552,8 +550,8 @@ static void drain(struct attacker *a) {
 
 /* ---- the flood --------------------------------------------------------- */
 
-static size_t make_dgram(struct attacker *a, struct target *t,
-                         uint8_t *out, size_t cap) {
+static size_t make_dgram(struct attacker *a, struct target *t, uint8_t *out,
+                         size_t cap) {
   switch (a->mode) {
   case M_DEAD:
   case M_SUSPECT:
@@ -600,8 +598,8 @@ static void leave(struct attacker *a) {
   for (int round = 0; round < 3; round++)
     for (size_t t = 0; t < a->n_targets; t++) {
       uint8_t out[MB_WIRE_DEFAULT_BUDGET];
-      size_t n = certified_dgram(a, &a->targets[t], &msg, NULL, 0, out,
-                                 sizeof(out));
+      size_t n =
+          certified_dgram(a, &a->targets[t], &msg, NULL, 0, out, sizeof(out));
       sendto_addr(a, out, n, &a->targets[t].sa);
     }
 }
@@ -642,21 +640,19 @@ static void flood(struct attacker *a) {
     leave(a);
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
-  double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
-               ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
+  double cpu =
+      (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+      ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) / 1e6;
   printf("{\"mode\":\"%s\",\"sent\":%llu,\"seconds\":%.3f,\"cpu_s\":%.2f,"
          "\"rate_per_s\":%.0f,\"replies\":%llu,\"reply_bytes\":%llu,"
          "\"send_errors\":%llu,\"incarnation\":%llu,\"claims_signed\":%llu,"
          "\"acks_sent\":%llu,\"refutations\":%llu,\"maced\":%llu",
          mode_names[a->mode], (unsigned long long)a->sent, elapsed, cpu,
          (double)a->sent / elapsed, (unsigned long long)a->replies,
-         (unsigned long long)a->reply_bytes,
-         (unsigned long long)a->send_errors,
+         (unsigned long long)a->reply_bytes, (unsigned long long)a->send_errors,
          (unsigned long long)a->incarnation,
-         (unsigned long long)a->claims_signed,
-         (unsigned long long)a->acks_sent,
-         (unsigned long long)a->refutations,
-         (unsigned long long)a->maced);
+         (unsigned long long)a->claims_signed, (unsigned long long)a->acks_sent,
+         (unsigned long long)a->refutations, (unsigned long long)a->maced);
   if (a->mode >= M_REPLAY_RELAY) {
     const struct captured_kinds *k = &a->kinds;
     printf(",\"captured_kinds\":{\"datagrams\":%zu,\"mac0\":%llu,"
@@ -762,7 +758,8 @@ static void load_captured(struct attacker *a, const char *path) {
 /* ---- setup ------------------------------------------------------------- */
 
 static void usage(void) {
-  fprintf(stderr,
+  fprintf(
+      stderr,
       "usage: attacker MODE --target H:P [--target H:P]... --duration S\n"
       "         [--receiver ID:EPOCH]... [--rate N] [--cluster NAME]\n"
       "         [--bind H:P]\n"
@@ -814,21 +811,50 @@ static void parse_args(struct attacker *a, int argc, char **argv) {
         die("--receiver", "too many");
       parse_receiver(optarg, &a->targets[a->n_receivers++]);
       break;
-    case 'd': a->duration_s = atof(optarg); break;
-    case 'r': a->rate = atof(optarg); break;
-    case 'C': a->cluster = optarg; break;
-    case 'b': parse_sockaddr(optarg, &a->bind); break;
-    case 'k': key = optarg; break;
-    case 'c': cert = optarg; break;
-    case 'v': parse_id(optarg, a->victim), a->have_victim = true; break;
-    case 'i': a->incarnation = strtoull(optarg, NULL, 10); break;
-    case 'm': a->member_name = optarg; break;
-    case 'a': parse_id(optarg, a->authority), a->have_authority = true; break;
-    case 'K': parse_id(optarg, a->kid), a->have_kid = true; break;
-    case 'R': captured = optarg; break;
-    case 'o': a->out = optarg; break;
-    case 'p': a->port = (unsigned)atoi(optarg); break;
-    default: usage();
+    case 'd':
+      a->duration_s = atof(optarg);
+      break;
+    case 'r':
+      a->rate = atof(optarg);
+      break;
+    case 'C':
+      a->cluster = optarg;
+      break;
+    case 'b':
+      parse_sockaddr(optarg, &a->bind);
+      break;
+    case 'k':
+      key = optarg;
+      break;
+    case 'c':
+      cert = optarg;
+      break;
+    case 'v':
+      parse_id(optarg, a->victim), a->have_victim = true;
+      break;
+    case 'i':
+      a->incarnation = strtoull(optarg, NULL, 10);
+      break;
+    case 'm':
+      a->member_name = optarg;
+      break;
+    case 'a':
+      parse_id(optarg, a->authority), a->have_authority = true;
+      break;
+    case 'K':
+      parse_id(optarg, a->kid), a->have_kid = true;
+      break;
+    case 'R':
+      captured = optarg;
+      break;
+    case 'o':
+      a->out = optarg;
+      break;
+    case 'p':
+      a->port = (unsigned)atoi(optarg);
+      break;
+    default:
+      usage();
     }
   }
   if (optind + 1 != argc)
@@ -858,8 +884,8 @@ static void parse_args(struct attacker *a, int argc, char **argv) {
     usage();
   if ((a->mode == M_BADSIG || a->mode == M_FORGED_MAC) && !a->have_kid)
     usage();
-  bool bound = a->mode <= M_MAXINC || a->mode == M_BADSIG ||
-               a->mode == M_FORGED_MAC;
+  bool bound =
+      a->mode <= M_MAXINC || a->mode == M_BADSIG || a->mode == M_FORGED_MAC;
   if (a->n_receivers > a->n_targets ||
       (bound && a->n_receivers != a->n_targets))
     die("--receiver", "want one per --target");

@@ -28,8 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   }
   struct mb_cert decoded, verified;
   int rc_dec = mb_cert_decode(data, size, &decoded);
-  int rc_ver = mb_cert_verify(data, size, authority.pk, FUZZ_NOW_S,
-                              FUZZ_SKEW_S, &verified);
+  int rc_ver = mb_cert_verify(data, size, authority.pk, FUZZ_NOW_S, FUZZ_SKEW_S,
+                              &verified);
   if (rc_dec != MB_OK) {
     FUZZ_CHECK(rc_ver == rc_dec);
     return 0;

@@ -2,8 +2,9 @@
  * libFuzzer target: everything a node does with a UDP payload before the
  * protocol sees it — parse the envelope (COSE_Sign1 or COSE_Mac0) and body,
  * check the sender's signature or MAC as node B at FUZZ_EPOCH would, then
- * parse every piggybacked record and certificate.  Records are parsed even when the signature fails, because
- * that is the code an attacker without a key reaches.
+ * parse every piggybacked record and certificate.  Records are parsed even when
+ * the signature fails, because that is the code an attacker without a key
+ * reaches.
  */
 #include "fuzz_common.h"
 #include "mb_wire.h"
@@ -30,8 +31,8 @@ static void check_datagram(const struct mb_datagram *d, const uint8_t *buf,
   }
   FUZZ_CHECK(fuzz_within(d->envelope.kid, MB_NODE_ID_LEN, buf, len));
   FUZZ_CHECK(fuzz_within(d->envelope.signature, MB_SIG_LEN, buf, len));
-  FUZZ_CHECK(fuzz_within(d->envelope.payload, d->envelope.payload_len, buf,
-                         len));
+  FUZZ_CHECK(
+      fuzz_within(d->envelope.payload, d->envelope.payload_len, buf, len));
   check_list(d->records, d->n_records, buf, len);
   check_list(d->certs, d->n_certs, buf, len);
 }
@@ -39,8 +40,7 @@ static void check_datagram(const struct mb_datagram *d, const uint8_t *buf,
 static void parse_records(const struct mb_datagram *d) {
   for (size_t i = 0; i < d->n_records; i++) {
     struct mb_record rec;
-    if (mb_wire_record_parse(d->records[i].p, d->records[i].len, &rec) ==
-        MB_OK)
+    if (mb_wire_record_parse(d->records[i].p, d->records[i].len, &rec) == MB_OK)
       FUZZ_CHECK(rec.envelope.kid != NULL);
   }
 }

@@ -22,8 +22,8 @@ static void check_record(const struct mb_record *rec, const uint8_t *buf,
   if (rec->kind == MB_REC_HEARTBEAT)
     check_heartbeat(&rec->u.hb, rec->envelope.kid);
   else if (rec->kind == MB_REC_SUSPECT || rec->kind == MB_REC_DEAD)
-    FUZZ_CHECK(memcmp(rec->u.claim.author, rec->envelope.kid,
-                      MB_NODE_ID_LEN) == 0);
+    FUZZ_CHECK(memcmp(rec->u.claim.author, rec->envelope.kid, MB_NODE_ID_LEN) ==
+               0);
   else
     FUZZ_CHECK(rec->kind == MB_REC_OTHER);
 }
@@ -32,10 +32,10 @@ static void open_twice(const uint8_t *data, size_t size) {
   struct mb_vcache *vc = mb_vcache_new(8);
   FUZZ_CHECK(vc != NULL);
   struct mb_record rec;
-  int first = mb_wire_record_open(vc, data, size, fuzz_aad(), FUZZ_AAD_LEN,
-                                  &rec);
-  int second = mb_wire_record_open(vc, data, size, fuzz_aad(), FUZZ_AAD_LEN,
-                                   &rec);
+  int first =
+      mb_wire_record_open(vc, data, size, fuzz_aad(), FUZZ_AAD_LEN, &rec);
+  int second =
+      mb_wire_record_open(vc, data, size, fuzz_aad(), FUZZ_AAD_LEN, &rec);
   FUZZ_CHECK(first == second);
   FUZZ_CHECK(first == MB_OK || first == MB_EBADSIG);
   struct mb_vcache_stats st;
@@ -49,8 +49,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   int rc = mb_wire_record_parse(data, size, &rec);
   if (rc != MB_OK) {
     /* open must refuse before it spends a signature check. */
-    FUZZ_CHECK(mb_wire_record_open(NULL, data, size, fuzz_aad(),
-                                   FUZZ_AAD_LEN, &rec) == rc);
+    FUZZ_CHECK(mb_wire_record_open(NULL, data, size, fuzz_aad(), FUZZ_AAD_LEN,
+                                   &rec) == rc);
     return 0;
   }
   check_record(&rec, data, size);

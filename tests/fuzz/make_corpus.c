@@ -75,8 +75,8 @@ static void put(struct gen *g, unsigned targets, const char *name,
 
 static void expect(struct gen *g, const char *name, int rc, int want) {
   if (rc != want) {
-    fprintf(stderr, "make_corpus: %s: got %s, want %s\n", name,
-            mb_errname(rc), mb_errname(want));
+    fprintf(stderr, "make_corpus: %s: got %s, want %s\n", name, mb_errname(rc),
+            mb_errname(want));
     g->errors++;
   }
 }
@@ -104,8 +104,10 @@ static struct mb_heartbeat heartbeat(const char *name, enum hb_shape shape) {
     hb.addr.family = 6;
     memcpy(hb.addr.ip, v6, sizeof(v6));
     snprintf(hb.domain, sizeof(hb.domain), "dc1/room2/rack7");
-    hb.health = (struct mb_health){.have = 15u, .cpu_permille = 420,
-                                   .mem_permille = 615, .load_x100 = 137,
+    hb.health = (struct mb_health){.have = 15u,
+                                   .cpu_permille = 420,
+                                   .mem_permille = 615,
+                                   .load_x100 = 137,
                                    .temp_mc = -5000};
   }
   if (shape == HB_LEAVING)
@@ -143,8 +145,8 @@ static void sign_payload(struct gen *g, const struct mb_identity *signer,
   mb_cw_init(&w, out->buf, sizeof(out->buf));
   int rc = mb_cw_status(payload);
   if (rc == MB_OK)
-    rc = mb_cose_sign1_write(&w, signer, fuzz_aad(), FUZZ_AAD_LEN,
-                             payload->buf, payload->len);
+    rc = mb_cose_sign1_write(&w, signer, fuzz_aad(), FUZZ_AAD_LEN, payload->buf,
+                             payload->len);
   if (rc != MB_OK)
     fail(g, "payload", "cose_sign1_write", rc);
   out->len = w.len;
@@ -175,13 +177,13 @@ static void heartbeat_from_future(struct gen *g, struct blob *out) {
   sign_payload(g, &g->c, &w, out);
 }
 
-static void check_record(struct gen *g, const char *name,
-                         const struct blob *b, int want) {
+static void check_record(struct gen *g, const char *name, const struct blob *b,
+                         int want) {
   struct mb_record rec;
-  expect(g, name,
-         mb_wire_record_open(NULL, b->buf, b->len, fuzz_aad(), FUZZ_AAD_LEN,
-                             &rec),
-         want);
+  expect(
+      g, name,
+      mb_wire_record_open(NULL, b->buf, b->len, fuzz_aad(), FUZZ_AAD_LEN, &rec),
+      want);
 }
 
 /* ---- certificates ------------------------------------------------------- */
@@ -240,8 +242,8 @@ static void cert_seeds(struct gen *g, struct blob *cert_a) {
 
   c = cert_for(&g->b, "node-b");
   cert_seed(g, "cert-minimal", &g->authority, &c, MB_OK, &b);
-  cert_seed(g, "cert-other-authority", &g->other_authority, &c,
-            MB_EAUTHORITY, &b);
+  cert_seed(g, "cert-other-authority", &g->other_authority, &c, MB_EAUTHORITY,
+            &b);
   c.expires_at = T_2025_06_01;
   cert_seed(g, "cert-expired", &g->authority, &c, MB_EEXPIRED, &b);
   c = cert_for(&g->c, "node-c");
@@ -377,9 +379,9 @@ static void plain_datagram_seeds(struct gen *g, struct blob *ping) {
   build(g, FUZZ_OTHER_AAD, &m, NULL, &b);
   struct mb_datagram *d = malloc(sizeof(*d));
   expect(g, "dg-other-cluster",
-         d == NULL ? -ENOMEM
-                   : mb_wire_datagram_open(b.buf, b.len, fuzz_aad(),
-                                           FUZZ_AAD_LEN, d),
+         d == NULL
+             ? -ENOMEM
+             : mb_wire_datagram_open(b.buf, b.len, fuzz_aad(), FUZZ_AAD_LEN, d),
          MB_EBADSIG);
   free(d);
   put(g, T_DATAGRAM | T_COSE, "dg-other-cluster", b.buf, b.len);
@@ -437,14 +439,12 @@ static void piggyback_datagram_seeds(struct gen *g, const struct records *r) {
   datagram_seed(g, "dg-join-cert", MB_MSG_JOIN, &pb, &b);
   pb = (struct piggyback){.records = {&r->hb_left}, .n_records = 1};
   datagram_seed(g, "dg-leave-heartbeat", MB_MSG_LEAVE, &pb, &b);
-  pb = (struct piggyback){.records = {&r->raid, &r->hb_future},
-                          .n_records = 2};
+  pb = (struct piggyback){.records = {&r->raid, &r->hb_future}, .n_records = 2};
   datagram_seed(g, "dg-ping-unknown-records", MB_MSG_PING, &pb, &b);
 
   /* As full as the budget allows: the builder drops what does not fit. */
   pb = (struct piggyback){.n_records = MB_WIRE_MAX_RECORDS};
-  const struct blob *cycle[] = {&r->suspect, &r->dead, &r->hb_full,
-                                &r->hb_min};
+  const struct blob *cycle[] = {&r->suspect, &r->dead, &r->hb_full, &r->hb_min};
   for (size_t i = 0; i < MB_WIRE_MAX_RECORDS; i++)
     pb.records[i] = cycle[i % 4];
   datagram_seed(g, "dg-ping-full-budget", MB_MSG_PING, &pb, &b);
@@ -475,7 +475,7 @@ static void broken_seeds(struct gen *g, const struct blob *ping) {
   broken_seed(g, "broken-trailing-byte", b.buf, b.len, MB_ETRAILING);
 
   b = *ping;
-  b.buf[1] = 0x9f; /* indefinite-length array ... */
+  b.buf[1] = 0x9f;       /* indefinite-length array ... */
   b.buf[b.len++] = 0xff; /* ... closed by a break */
   broken_seed(g, "broken-indefinite", b.buf, b.len, MB_EINDEF);
 
@@ -537,8 +537,8 @@ static void cbor_seeds(struct gen *g) {
   for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
     uint8_t bin[128];
     size_t len = strlen(seeds[i].hex) / 2;
-    int rc = len <= sizeof(bin) ? mb_hex_decode(bin, len, seeds[i].hex)
-                                : MB_ETOOBIG;
+    int rc =
+        len <= sizeof(bin) ? mb_hex_decode(bin, len, seeds[i].hex) : MB_ETOOBIG;
     if (rc != MB_OK)
       fail(g, seeds[i].file, "bad hex", rc);
     else

@@ -64,7 +64,8 @@ static void count_heartbeats(struct fixture *fx, int from,
         rec.kind != MB_REC_HEARTBEAT)
       continue;
     for (int j = 0; j < fx->n; j++)
-      if (j != from && memcmp(rec.envelope.kid, fx->id[j].pk, MB_NODE_ID_LEN) == 0)
+      if (j != from &&
+          memcmp(rec.envelope.kid, fx->id[j].pk, MB_NODE_ID_LEN) == 0)
         fx->heartbeats_about[j]++;
   }
 }
@@ -155,8 +156,8 @@ void fx_start_node(struct fixture *fx, int i, uint64_t incarnation) {
   struct swim_config cfg = fx->cfg;
   cfg.seed = fx->cfg.seed * 1000 + (uint64_t)i;
   swim_free(fx->node[i]);
-  fx->node[i] = swim_new(&cfg, &self, fx->vc, fx->now,
-                         1790000000000 + (int64_t)fx->now);
+  fx->node[i] =
+      swim_new(&cfg, &self, fx->vc, fx->now, 1790000000000 + (int64_t)fx->now);
   fx->down[i] = false;
 }
 
@@ -283,8 +284,8 @@ static size_t claim_in(struct fixture *fx, int to, const struct mb_msg *msg,
       mb_dgram_init(&b, &fx->id[FX_OUTSIDER], aad, strlen(FX_CLUSTER), 1400,
                     seq, msg) != MB_OK ||
       (fx_bind(fx, &b, to), false) ||
-      mb_dgram_add_cert(&b, fx->cert[FX_OUTSIDER],
-                        fx->cert_len[FX_OUTSIDER]) != MB_OK ||
+      mb_dgram_add_cert(&b, fx->cert[FX_OUTSIDER], fx->cert_len[FX_OUTSIDER]) !=
+          MB_OK ||
       mb_dgram_add_record(&b, rec, rec_len) != MB_OK ||
       mb_dgram_finish(&b, out, cap, &len) != MB_OK)
     abort();
@@ -320,8 +321,7 @@ uint64_t fx_incarnation(struct fixture *fx, int observer, int subject) {
   struct swim_member_info info;
   long k = swim_member_find(fx->node[observer], fx->id[subject].pk);
   if (k < 0 || swim_member_get(fx->node[observer], (size_t)k, &info) != 0) {
-    fprintf(stderr, "node %d holds no record of node %d\n", observer,
-            subject);
+    fprintf(stderr, "node %d holds no record of node %d\n", observer, subject);
     abort();
   }
   return info.incarnation;

@@ -34,7 +34,7 @@ struct fixture {
   uint8_t cert[FX_MAX_NODES][MB_CERT_MAX_LEN];
   size_t cert_len[FX_MAX_NODES];
   struct swim *node[FX_MAX_NODES];
-  bool down[FX_MAX_NODES];         /* crashed: no input, no output */
+  bool down[FX_MAX_NODES];              /* crashed: no input, no output */
   bool cut[FX_MAX_NODES][FX_MAX_NODES]; /* drop from -> to */
   struct mb_vcache *vc;
   struct swim_config cfg;

@@ -54,7 +54,6 @@ static size_t forged_ping(struct fixture *fx, int to,
   return len;
 }
 
-
 /* Sixteen forged certificates that do not name the sender cost nothing:
  * the sender is not admitted, and nothing else is looked at. */
 static void test_certificates_of_others_never_checked(void **state) {

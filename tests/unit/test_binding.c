@@ -113,10 +113,10 @@ static void test_forged_signatures_within_budget(void **state) {
     }
   }
   uint64_t checked = rejected(&fx, 0, SWIM_REJ_SIGNATURE) - sig;
-  print_message("2000 forged signatures: %llu verified, %llu over budget\n",
-                (unsigned long long)checked,
-                (unsigned long long)(rejected(&fx, 0, SWIM_REJ_BUDGET) -
-                                     budget));
+  print_message(
+      "2000 forged signatures: %llu verified, %llu over budget\n",
+      (unsigned long long)checked,
+      (unsigned long long)(rejected(&fx, 0, SWIM_REJ_BUDGET) - budget));
   assert_true(checked <= 400);
   assert_int_equal(rejected(&fx, 0, SWIM_REJ_BUDGET) - budget, 2000 - checked);
   assert_int_equal(packets(&fx, 0, 1, NULL), answered);
@@ -138,8 +138,8 @@ static void test_sequence_counts_datagrams(void **state) {
     struct mb_datagram d;
     if (fx.inflight[k].from != 1)
       continue;
-    assert_ok(mb_wire_datagram_parse(fx.inflight[k].buf, fx.inflight[k].len,
-                                     &d));
+    assert_ok(
+        mb_wire_datagram_parse(fx.inflight[k].buf, fx.inflight[k].len, &d));
     if (seen++ > 0)
       assert_true(d.seq == last + 1);
     last = d.seq;

@@ -664,19 +664,19 @@ static void test_utf8_validation(void **state) {
   } cases[] = {
       {"", true},
       {"node-1", true},
-      {"\xc3\xa9t\xc3\xa9", true},        /* été */
-      {"\xe2\x82\xac", true},              /* U+20AC */
-      {"\xf0\x9f\x92\xbe", true},          /* U+1F4BE */
-      {"\xf4\x8f\xbf\xbf", true},          /* U+10FFFF, the last */
-      {"\xff\xfe", false},                 /* never in UTF-8 */
-      {"\x80", false},                      /* lone continuation */
-      {"\xc0\xaf", false},                  /* overlong '/' */
-      {"\xe0\x80\xaf", false},              /* overlong, 3 bytes */
-      {"\xed\xa0\x80", false},              /* surrogate U+D800 */
-      {"\xf4\x90\x80\x80", false},          /* above U+10FFFF */
-      {"\xe2\x82", false},                  /* truncated */
-      {"a\xc3", false},                     /* truncated at the end */
-      {"\xe2\x28\xa1", false},              /* bad continuation */
+      {"\xc3\xa9t\xc3\xa9", true}, /* été */
+      {"\xe2\x82\xac", true},      /* U+20AC */
+      {"\xf0\x9f\x92\xbe", true},  /* U+1F4BE */
+      {"\xf4\x8f\xbf\xbf", true},  /* U+10FFFF, the last */
+      {"\xff\xfe", false},         /* never in UTF-8 */
+      {"\x80", false},             /* lone continuation */
+      {"\xc0\xaf", false},         /* overlong '/' */
+      {"\xe0\x80\xaf", false},     /* overlong, 3 bytes */
+      {"\xed\xa0\x80", false},     /* surrogate U+D800 */
+      {"\xf4\x90\x80\x80", false}, /* above U+10FFFF */
+      {"\xe2\x82", false},         /* truncated */
+      {"a\xc3", false},            /* truncated at the end */
+      {"\xe2\x28\xa1", false},     /* bad continuation */
   };
   for (size_t i = 0; i < LEN(cases); i++) {
     const char *s = cases[i].bytes;
@@ -687,7 +687,7 @@ static void test_utf8_validation(void **state) {
 
 static void test_text_copy_rejects_invalid_utf8(void **state) {
   (void)state;
-  const uint8_t bad[] = {0x62, 0xc3, 0x28};   /* "\xc3(" */
+  const uint8_t bad[] = {0x62, 0xc3, 0x28};  /* "\xc3(" */
   const uint8_t good[] = {0x62, 0xc3, 0xa9}; /* "é" */
   const uint8_t nul[] = {0x62, 'a', 0x00};
   char out[8];

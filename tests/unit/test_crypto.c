@@ -634,9 +634,9 @@ static void test_cert_verify_cached(void **state) {
   assert_int_equal(st.misses, 1);
   assert_int_equal(st.hits, 1);
   assert_string_equal(got.name, "nas-01");
-  assert_rc(mb_cert_verify_cached(vc, buf, n, auth.pk, NOW + 2 * 86400, SKEW,
-                                  &got),
-            MB_EEXPIRED);
+  assert_rc(
+      mb_cert_verify_cached(vc, buf, n, auth.pk, NOW + 2 * 86400, SKEW, &got),
+      MB_EEXPIRED);
   buf[n - 1] ^= 1; /* inside the signature */
   assert_rc(mb_cert_verify_cached(vc, buf, n, auth.pk, NOW, SKEW, &got),
             MB_EBADSIG);

@@ -12,8 +12,6 @@
 
 #include "swim_fixture.h"
 
-
-
 static size_t dead_events_about_others(struct fixture *fx, int except) {
   size_t n = 0;
   for (int j = 0; j < fx->n; j++)
@@ -115,8 +113,8 @@ static void test_claim_above_signed_incarnation_refused(void **state) {
                                1ull << 40, dg, sizeof(dg));
   fx_inject(&fx, 0, 1, dg, n);
   assert_int_equal(fx_state(&fx, 0, 2), SWIM_ALIVE);
-  n = fx_claim_datagram(&fx, 2, 1, 2, MB_REC_SUSPECT, UINT64_MAX, 1ull << 40, dg,
-                        sizeof(dg));
+  n = fx_claim_datagram(&fx, 2, 1, 2, MB_REC_SUSPECT, UINT64_MAX, 1ull << 40,
+                        dg, sizeof(dg));
   fx_inject(&fx, 2, 1, dg, n);
   assert_int_equal(swim_self_incarnation(fx.node[2]), inc);
   struct swim_stats st;
@@ -204,8 +202,7 @@ static size_t ping_reqs_to(struct fixture *fx, int relay, int target,
   for (size_t i = 0; i < fx->n_inflight && k < max; i++) {
     struct fx_packet *p = &fx->inflight[i];
     struct mb_datagram d;
-    if (p->to != relay ||
-        mb_wire_datagram_parse(p->buf, p->len, &d) != MB_OK ||
+    if (p->to != relay || mb_wire_datagram_parse(p->buf, p->len, &d) != MB_OK ||
         d.msg.kind != MB_MSG_PING_REQ ||
         memcmp(d.msg.target, fx->id[target].pk, MB_NODE_REF_LEN) != 0)
       continue;
@@ -328,8 +325,8 @@ static uint64_t time_to_dead(bool merged) {
     uint64_t seq = (1ull << 40) + (uint64_t)a;
     size_t n = merged ? fx_merged_claim_datagram(&fx, 0, a, 5, MB_REC_DEAD, inc,
                                                  seq, dg, sizeof(dg))
-                      : fx_claim_datagram(&fx, 0, a, 5, MB_REC_DEAD, inc, seq, dg,
-                                          sizeof(dg));
+                      : fx_claim_datagram(&fx, 0, a, 5, MB_REC_DEAD, inc, seq,
+                                          dg, sizeof(dg));
     fx_inject(&fx, 0, a, dg, n);
   }
   assert_int_equal(fx_state(&fx, 0, 5), SWIM_SUSPECT);
@@ -382,8 +379,8 @@ static void test_quorum_spans_two_domains(void **state) {
   uint64_t t0 = fx.now;
   fx_run_until(&fx, t0 + 900); /* past the minimum timeout */
   assert_int_equal(fx_state(&fx, 0, 6), SWIM_SUSPECT);
-  size_t n = fx_claim_datagram(&fx, 0, 3, 6, MB_REC_SUSPECT, inc, (1ull << 40) + 3,
-                               dg, sizeof(dg));
+  size_t n = fx_claim_datagram(&fx, 0, 3, 6, MB_REC_SUSPECT, inc,
+                               (1ull << 40) + 3, dg, sizeof(dg));
   fx_inject(&fx, 0, 3, dg, n);
   assert_int_equal(fx_state(&fx, 0, 6), SWIM_DEAD);
   fx_free(&fx);

@@ -55,8 +55,6 @@ static void test_crash_detected_by_all(void **state) {
 
 /* ---- helpers ----------------------------------------------------------- */
 
-
-
 /* ---- transitions -------------------------------------------------------- */
 
 /* SWIM §4.2: a live member accused at its incarnation refutes with a higher
@@ -67,8 +65,8 @@ static void test_suspected_member_refutes(void **state) {
   fx_start_converged(&fx, 5);
   uint64_t before = fx_incarnation(&fx, 1, 3);
   uint8_t dg[1400];
-  size_t n = fx_claim_datagram(&fx, 1, 2, 3, MB_REC_SUSPECT, before, 1ull << 40, dg,
-                            sizeof(dg));
+  size_t n = fx_claim_datagram(&fx, 1, 2, 3, MB_REC_SUSPECT, before, 1ull << 40,
+                               dg, sizeof(dg));
   fx_inject(&fx, 1, 2, dg, n);
   assert_int_equal(fx_state(&fx, 1, 3), SWIM_SUSPECT);
   fx_run_until(&fx, fx.now + 3000);
@@ -90,8 +88,8 @@ static void test_dead_claim_about_live_member_refuted(void **state) {
   fx_start_converged(&fx, 5);
   uint64_t before = fx_incarnation(&fx, 0, 4);
   uint8_t dg[1400];
-  size_t n = fx_claim_datagram(&fx, 0, 1, 4, MB_REC_DEAD, before, 1ull << 40, dg,
-                               sizeof(dg));
+  size_t n = fx_claim_datagram(&fx, 0, 1, 4, MB_REC_DEAD, before, 1ull << 40,
+                               dg, sizeof(dg));
   fx_inject(&fx, 0, 1, dg, n);
   assert_int_equal(fx_state(&fx, 0, 4), SWIM_SUSPECT);
   fx_run_until(&fx, fx.now + 8000);
@@ -112,8 +110,8 @@ static uint64_t time_to_dead(int accusers) {
   uint64_t t0 = fx.now;
   uint8_t dg[1400];
   for (int a = 1; a <= accusers; a++) {
-    size_t n = fx_claim_datagram(&fx, 0, a, 5, MB_REC_SUSPECT, inc, (1ull << 40) + (uint64_t)a, dg,
-                              sizeof(dg));
+    size_t n = fx_claim_datagram(&fx, 0, a, 5, MB_REC_SUSPECT, inc,
+                                 (1ull << 40) + (uint64_t)a, dg, sizeof(dg));
     fx_inject(&fx, 0, a, dg, n);
   }
   /* Node 0 alone judges: cut it off from the others' verdicts. */
@@ -186,8 +184,8 @@ static void test_restart_with_old_incarnation(void **state) {
   uint64_t old = fx_incarnation(&fx, 0, 4);
   /* Make the mesh hold a newer incarnation than the restart will use. */
   uint8_t dg[1400];
-  size_t n = fx_claim_datagram(&fx, 0, 1, 4, MB_REC_SUSPECT, old, 1ull << 40, dg,
-                            sizeof(dg));
+  size_t n = fx_claim_datagram(&fx, 0, 1, 4, MB_REC_SUSPECT, old, 1ull << 40,
+                               dg, sizeof(dg));
   fx_inject(&fx, 0, 1, dg, n);
   fx_run_until(&fx, fx.now + 3000);
   uint64_t held = fx_incarnation(&fx, 0, 4);
@@ -219,8 +217,8 @@ static void test_bad_datagrams_change_nothing(void **state) {
   fx_start_converged(&fx, 4);
   uint64_t inc = fx_incarnation(&fx, 0, 2);
   uint8_t dg[1400];
-  size_t n = fx_claim_datagram(&fx, 0, 1, 2, MB_REC_SUSPECT, inc, 1ull << 41, dg,
-                            sizeof(dg));
+  size_t n = fx_claim_datagram(&fx, 0, 1, 2, MB_REC_SUSPECT, inc, 1ull << 41,
+                               dg, sizeof(dg));
   uint8_t forged[1400];
   memcpy(forged, dg, n);
   forged[n - 5] ^= 0x40; /* inside the signature */
@@ -294,7 +292,8 @@ static void test_budget_never_exceeded(void **state) {
   print_message("%llu datagrams, largest %zu bytes\n",
                 (unsigned long long)fx.sent, fx.max_sent_len);
   assert_true(fx.sent > 300);
-  assert_in_range(fx.max_sent_len, 800, SWIM_MIN_BUDGET); /* full, yet within budget */
+  assert_in_range(fx.max_sent_len, 800,
+                  SWIM_MIN_BUDGET); /* full, yet within budget */
   assert_true(fx_converged(&fx));
   fx_free(&fx);
 }
@@ -326,12 +325,12 @@ static void test_join_spreads_as_news(void **state) {
    * it to some, the rest pull it from a relay, and a few pulls cross.
    * Relaying the record itself would cost λ·⌈log10(26)⌉ = 8 sends per
    * member: about 190. */
-  print_message("heartbeats about the newcomer sent by others: %llu, news "
-                "entries %llu, gossip bytes %llu\n",
-                (unsigned long long)fx.heartbeats_about[NEW],
-                (unsigned long long)fx.news_about[NEW],
-                (unsigned long long)(fx.bytes_by_kind[MB_MSG_GOSSIP] -
-                                     gossip_before));
+  print_message(
+      "heartbeats about the newcomer sent by others: %llu, news "
+      "entries %llu, gossip bytes %llu\n",
+      (unsigned long long)fx.heartbeats_about[NEW],
+      (unsigned long long)fx.news_about[NEW],
+      (unsigned long long)(fx.bytes_by_kind[MB_MSG_GOSSIP] - gossip_before));
   assert_in_range(fx.heartbeats_about[NEW], OLD / 2, 2 * OLD);
   /* Every relay telling it 8 times would be 24 * 8 = 192 entries; copies
    * heard from others retire it sooner (news.c). */
@@ -435,8 +434,8 @@ static void test_payload_updates(void **state) {
   fx_start_all(&fx);
   fx_run_until(&fx, 30000);
   assert_true(fx_converged(&fx));
-  swim_set_payload(fx.node[3], fx.now, 1790000000000 + (int64_t)fx.now,
-                   1000000, 424242, NULL, true);
+  swim_set_payload(fx.node[3], fx.now, 1790000000000 + (int64_t)fx.now, 1000000,
+                   424242, NULL, true);
   fx_drain(&fx, 3);
   fx_run_until(&fx, fx.now + 5000);
   int got = 0;
@@ -456,8 +455,8 @@ static void test_buddy_system_tells_the_suspect(void **state) {
   fx_start_converged(&fx, 3);
   uint64_t inc = fx_incarnation(&fx, 0, 2);
   uint8_t dg[1400];
-  size_t n = fx_claim_datagram(&fx, 0, 1, 2, MB_REC_SUSPECT, inc, 1ull << 40, dg,
-                            sizeof(dg));
+  size_t n = fx_claim_datagram(&fx, 0, 1, 2, MB_REC_SUSPECT, inc, 1ull << 40,
+                               dg, sizeof(dg));
   fx_inject(&fx, 0, 1, dg, n);
   /* Node 2 hears only from node 0 from now on. */
   fx.cut[1][2] = true;

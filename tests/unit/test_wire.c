@@ -663,8 +663,8 @@ static void test_datagram_view_digest(void **state) {
   struct mb_datagram d;
   uint8_t buf[MB_WIRE_DEFAULT_BUDGET];
   identity_of(&id, 5);
-  struct mb_msg msg = {.kind = MB_MSG_PUSH_PULL, .parts = 1,
-                       .has_digest = true};
+  struct mb_msg msg = {
+      .kind = MB_MSG_PUSH_PULL, .parts = 1, .has_digest = true};
   for (int i = 0; i < MB_VIEW_DIGEST_LEN; i++)
     msg.digest[i] = (uint8_t)(0xd0 + i);
   size_t n = build(&id, 9, &msg, buf, sizeof(buf));
@@ -690,8 +690,10 @@ static void test_datagram_reconcile_fields(void **state) {
   for (size_t i = 0; i < sizeof(summary); i++)
     summary[i] = (uint8_t)i;
   memset(pull, 0x5a, sizeof(pull));
-  struct mb_msg msg = {.kind = MB_MSG_PUSH_PULL_REPLY, .parts = 1,
-                       .summary = summary, .summary_len = sizeof(summary),
+  struct mb_msg msg = {.kind = MB_MSG_PUSH_PULL_REPLY,
+                       .parts = 1,
+                       .summary = summary,
+                       .summary_len = sizeof(summary),
                        .has_range = true};
   memset(msg.range_lo, 0x01, MB_NODE_REF_LEN);
   memset(msg.range_hi, 0xfe, MB_NODE_REF_LEN);
@@ -702,7 +704,9 @@ static void test_datagram_reconcile_fields(void **state) {
   assert_true(d.msg.has_range);
   assert_memory_equal(d.msg.range_lo, msg.range_lo, MB_NODE_REF_LEN);
   assert_memory_equal(d.msg.range_hi, msg.range_hi, MB_NODE_REF_LEN);
-  struct mb_msg req = {.kind = MB_MSG_PUSH_PULL, .parts = 1, .pull = pull,
+  struct mb_msg req = {.kind = MB_MSG_PUSH_PULL,
+                       .parts = 1,
+                       .pull = pull,
                        .pull_len = sizeof(pull)};
   n = build(&id, 10, &req, buf, sizeof(buf));
   assert_ok(mb_wire_datagram_open(buf, n, CLUSTER, &d));
@@ -715,7 +719,8 @@ static void test_datagram_reconcile_fields(void **state) {
   n = build(&id, 12, &msg, buf, sizeof(buf));
   assert_rc(mb_wire_datagram_open(buf, n, CLUSTER, &d), MB_ERANGE);
   /* Gossip carries news as summary entries, held to the same rule. */
-  struct mb_msg news = {.kind = MB_MSG_GOSSIP, .summary = summary,
+  struct mb_msg news = {.kind = MB_MSG_GOSSIP,
+                        .summary = summary,
                         .summary_len = sizeof(summary)};
   n = build(&id, 13, &news, buf, sizeof(buf));
   assert_ok(mb_wire_datagram_open(buf, n, CLUSTER, &d));

@@ -24,8 +24,8 @@ _Static_assert(WIRE_ACK_REQUIRED == (1u << ACK_KIND | 1u << ACK_PROBER |
                "every key of an ack is required");
 
 int mb_wire_ack_sign(const struct mb_identity *target, const uint8_t *aad,
-                     size_t aad_len, const struct mb_probe_ack *a,
-                     uint8_t *out, size_t cap, size_t *out_len) {
+                     size_t aad_len, const struct mb_probe_ack *a, uint8_t *out,
+                     size_t cap, size_t *out_len) {
   uint8_t scratch[64];
   struct mb_cbor_writer w;
   mb_cw_init(&w, scratch, sizeof(scratch));

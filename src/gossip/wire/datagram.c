@@ -13,7 +13,9 @@
 
 #include <string.h>
 
-static size_t item_bytes(size_t len) { return mb_cbor_head_len(len) + len; }
+static size_t item_bytes(size_t len) {
+  return mb_cbor_head_len(len) + len;
+}
 
 static size_t n_fields(const struct mb_dgram_builder *b, size_t pad) {
   return 3 + (b->n_records > 0) + (b->n_certs > 0) + (b->to_id != NULL) +
@@ -112,8 +114,8 @@ int mb_dgram_init(struct mb_dgram_builder *b, const struct mb_identity *self,
 
 /* Adds one byte-string item to a list if the datagram still fits. */
 static int add_item(struct mb_dgram_builder *b, struct mb_bytes *list,
-                    size_t *count, size_t max, size_t *bytes,
-                    const uint8_t *p, size_t len) {
+                    size_t *count, size_t max, size_t *bytes, const uint8_t *p,
+                    size_t len) {
   if (*count == max)
     return MB_ENOSPACE;
   list[*count] = (struct mb_bytes){.p = p, .len = len};
@@ -134,8 +136,8 @@ int mb_dgram_add_record(struct mb_dgram_builder *b, const uint8_t *rec,
 
 int mb_dgram_add_cert(struct mb_dgram_builder *b, const uint8_t *cert,
                       size_t len) {
-  return add_item(b, b->certs, &b->n_certs, MB_WIRE_MAX_CERTS,
-                  &b->certs_bytes, cert, len);
+  return add_item(b, b->certs, &b->n_certs, MB_WIRE_MAX_CERTS, &b->certs_bytes,
+                  cert, len);
 }
 
 void mb_dgram_save(const struct mb_dgram_builder *b, struct mb_dgram_mark *m) {
@@ -181,8 +183,8 @@ static void write_body(struct mb_cbor_writer *w,
     mb_cw_uint(w, MB_DG_PADDING), mb_cw_bytes(w, zeros, pad);
 }
 
-int mb_dgram_finish(const struct mb_dgram_builder *b, uint8_t *out,
-                    size_t cap, size_t *out_len) {
+int mb_dgram_finish(const struct mb_dgram_builder *b, uint8_t *out, size_t cap,
+                    size_t *out_len) {
   uint8_t body[MB_WIRE_MAX_DATAGRAM];
   uint8_t bound[MB_WIRE_AAD_MAX];
   const uint8_t *aad = b->aad;
@@ -229,8 +231,7 @@ static int read_list(struct mb_cbor_reader *r, struct mb_bytes *items,
   return MB_OK;
 }
 
-static int read_body_field(struct mb_cbor_reader *r, int64_t key,
-                           void *ctx) {
+static int read_body_field(struct mb_cbor_reader *r, int64_t key, void *ctx) {
   struct mb_datagram *d = ctx;
   switch (key) {
   case MB_DG_VERSION:

@@ -113,21 +113,21 @@ struct mb_msg {
   enum mb_msg_kind kind;
   uint64_t probe_id;               /* ping, ack, ping-req, nack */
   uint8_t target[MB_NODE_REF_LEN]; /* ping, ping-req */
-  struct mb_addr target_addr;     /* ping-req */
-  bool want_nack;                 /* ping-req */
-  bool has_origin;                /* ping by a relay: for whose probe */
+  struct mb_addr target_addr;      /* ping-req */
+  bool want_nack;                  /* ping-req */
+  bool has_origin;                 /* ping by a relay: for whose probe */
   uint8_t origin[MB_NODE_REF_LEN];
   uint64_t origin_probe_id;
-  uint32_t part, parts;           /* push-pull, reply, join: page i of n */
-  bool has_digest;                /* push-pull, reply: a view digest */
+  uint32_t part, parts; /* push-pull, reply, join: page i of n */
+  bool has_digest;      /* push-pull, reply: a view digest */
   uint8_t digest[MB_VIEW_DIGEST_LEN];
-  bool has_range;                 /* reply: summary covers [lo, hi] refs */
+  bool has_range; /* reply: summary covers [lo, hi] refs */
   uint8_t range_lo[MB_NODE_REF_LEN], range_hi[MB_NODE_REF_LEN];
-  const uint8_t *summary;         /* reply, gossip (news): entries of */
-  size_t summary_len;             /*   MB_SUMMARY_ENTRY_LEN bytes each;
-                                       points into caller memory */
-  const uint8_t *pull;            /* push-pull: node refs wanted, 8 bytes */
-  size_t pull_len;                /*   each; points into caller memory */
+  const uint8_t *summary; /* reply, gossip (news): entries of */
+  size_t summary_len;     /*   MB_SUMMARY_ENTRY_LEN bytes each;
+                               points into caller memory */
+  const uint8_t *pull;    /* push-pull: node refs wanted, 8 bytes */
+  size_t pull_len;        /*   each; points into caller memory */
 };
 
 struct mb_bytes {
@@ -215,10 +215,9 @@ struct mb_record {
 };
 
 /* Signs a heartbeat record (kid = signer; hb->node_id is ignored). */
-int mb_wire_heartbeat_sign(const struct mb_identity *signer,
-                           const uint8_t *aad, size_t aad_len,
-                           const struct mb_heartbeat *hb, uint8_t *out,
-                           size_t cap, size_t *out_len);
+int mb_wire_heartbeat_sign(const struct mb_identity *signer, const uint8_t *aad,
+                           size_t aad_len, const struct mb_heartbeat *hb,
+                           uint8_t *out, size_t cap, size_t *out_len);
 /* Signs a suspect (MB_REC_SUSPECT) or dead (MB_REC_DEAD) claim. */
 int mb_wire_claim_sign(const struct mb_identity *author, const uint8_t *aad,
                        size_t aad_len, enum mb_record_kind kind,
@@ -227,8 +226,8 @@ int mb_wire_claim_sign(const struct mb_identity *author, const uint8_t *aad,
 
 /* Signs a probe ack (MB_REC_ACK). */
 int mb_wire_ack_sign(const struct mb_identity *target, const uint8_t *aad,
-                     size_t aad_len, const struct mb_probe_ack *a,
-                     uint8_t *out, size_t cap, size_t *out_len);
+                     size_t aad_len, const struct mb_probe_ack *a, uint8_t *out,
+                     size_t cap, size_t *out_len);
 
 /* Parses a record's envelope and payload without verifying.  Unknown kinds
  * yield MB_OK with kind MB_REC_OTHER. */
@@ -292,8 +291,8 @@ void mb_dgram_restore(struct mb_dgram_builder *b,
 
 /* Exact size the datagram would have if finished now. */
 size_t mb_dgram_size(const struct mb_dgram_builder *b);
-int mb_dgram_finish(const struct mb_dgram_builder *b, uint8_t *out,
-                    size_t cap, size_t *out_len);
+int mb_dgram_finish(const struct mb_dgram_builder *b, uint8_t *out, size_t cap,
+                    size_t *out_len);
 
 /* The external AAD of a bound datagram: aad, the receiver's id, its epoch
  * (8 bytes big-endian).  MB_ETOOBIG when aad is longer than

@@ -245,8 +245,8 @@ static int read_probe_field(struct mb_cbor_reader *r, int64_t key,
 }
 
 /* A byte string whose length is a multiple of `unit` (and not empty). */
-static int read_units(struct mb_cbor_reader *r, size_t unit,
-                      const uint8_t **p, size_t *n) {
+static int read_units(struct mb_cbor_reader *r, size_t unit, const uint8_t **p,
+                      size_t *n) {
   int rc = mb_cr_bytes(r, p, n);
   if (rc == MB_OK && (*n == 0 || *n % unit != 0))
     rc = MB_ERANGE;

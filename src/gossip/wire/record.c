@@ -36,10 +36,10 @@ enum claim_key {
 };
 
 #define HB_REQUIRED                                                            \
-  (1u << HB_KIND | 1u << HB_NAME | 1u << HB_ADDR | 1u << HB_INCARNATION |     \
+  (1u << HB_KIND | 1u << HB_NAME | 1u << HB_ADDR | 1u << HB_INCARNATION |      \
    1u << HB_SEQ | 1u << HB_TIME | 1u << HB_CAPACITY | 1u << HB_AVAILABLE)
 #define CLAIM_REQUIRED                                                         \
-  (1u << CLAIM_KIND | 1u << CLAIM_SUBJECT | 1u << CLAIM_INCARNATION |         \
+  (1u << CLAIM_KIND | 1u << CLAIM_SUBJECT | 1u << CLAIM_INCARNATION |          \
    1u << CLAIM_TIME)
 
 const char *mb_record_kind_name(enum mb_record_kind k) {
@@ -84,8 +84,8 @@ static void write_heartbeat(struct mb_cbor_writer *w,
                             const struct mb_heartbeat *hb) {
   bool dom = hb->domain[0] != '\0', health = health_count(&hb->health) > 0;
   bool status = hb->status != MB_HB_ALIVE, epoch = hb->epoch != 0;
-  mb_cw_map(w, 8 + (size_t)dom + (size_t)health + (size_t)status +
-                   (size_t)epoch);
+  mb_cw_map(w,
+            8 + (size_t)dom + (size_t)health + (size_t)status + (size_t)epoch);
   mb_cw_uint(w, HB_KIND), mb_cw_uint(w, MB_REC_HEARTBEAT);
   mb_cw_uint(w, HB_NAME), mb_cw_textz(w, hb->name);
   mb_cw_uint(w, HB_ADDR), wire_write_addr(w, &hb->addr);
@@ -104,10 +104,9 @@ static void write_heartbeat(struct mb_cbor_writer *w,
     mb_cw_uint(w, HB_EPOCH), mb_cw_uint(w, hb->epoch);
 }
 
-int mb_wire_heartbeat_sign(const struct mb_identity *signer,
-                           const uint8_t *aad, size_t aad_len,
-                           const struct mb_heartbeat *hb, uint8_t *out,
-                           size_t cap, size_t *out_len) {
+int mb_wire_heartbeat_sign(const struct mb_identity *signer, const uint8_t *aad,
+                           size_t aad_len, const struct mb_heartbeat *hb,
+                           uint8_t *out, size_t cap, size_t *out_len) {
   if (!mb_text_ok(hb->name, MB_NAME_MAX) ||
       !mb_text_ok(hb->domain, MB_DOMAIN_MAX) ||
       (hb->addr.family != 4 && hb->addr.family != 6) ||
@@ -130,8 +129,7 @@ static int read_u32_field(struct mb_cbor_reader *r, uint32_t *v) {
   return rc;
 }
 
-static int read_health_field(struct mb_cbor_reader *r, int64_t key,
-                             void *ctx) {
+static int read_health_field(struct mb_cbor_reader *r, int64_t key, void *ctx) {
   struct mb_health *h = ctx;
   int64_t t;
   int rc;
@@ -246,8 +244,7 @@ static enum mb_record_kind known_kind(uint64_t k) {
 }
 
 /* Key 0, the kind, sorts first, so later keys can dispatch on it. */
-static int read_record_field(struct mb_cbor_reader *r, int64_t key,
-                             void *ctx) {
+static int read_record_field(struct mb_cbor_reader *r, int64_t key, void *ctx) {
   struct mb_record *rec = ctx;
   uint64_t kind;
   if (key == 0) {
@@ -288,8 +285,8 @@ int mb_wire_record_parse(const uint8_t *buf, size_t len,
   if (rc)
     return rc;
   uint32_t seen, need;
-  rc = mb_cr_map_walk_all(out->envelope.payload, out->envelope.payload_len,
-                          32, read_record_field, out, &seen);
+  rc = mb_cr_map_walk_all(out->envelope.payload, out->envelope.payload_len, 32,
+                          read_record_field, out, &seen);
   if (rc)
     return rc;
   need = required_record_keys(out->kind);
@@ -308,6 +305,6 @@ int mb_wire_record_open(struct mb_vcache *vc, const uint8_t *buf, size_t len,
   int rc = mb_wire_record_parse(buf, len, out);
   if (rc)
     return rc;
-  return mb_cose_sign1_verify_cached(vc, &out->envelope, buf, len, aad,
-                                     aad_len, out->envelope.kid);
+  return mb_cose_sign1_verify_cached(vc, &out->envelope, buf, len, aad, aad_len,
+                                     out->envelope.kid);
 }

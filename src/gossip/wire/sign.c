@@ -12,8 +12,8 @@ int wire_sign_payload(const struct mb_identity *signer, const uint8_t *aad,
     return rc;
   struct mb_cbor_writer w;
   mb_cw_init(&w, out, cap);
-  rc = mb_cose_sign1_write(&w, signer, aad, aad_len, payload->buf,
-                           payload->len);
+  rc =
+      mb_cose_sign1_write(&w, signer, aad, aad_len, payload->buf, payload->len);
   if (rc == MB_OK)
     *out_len = w.len;
   return rc;
