@@ -112,6 +112,9 @@ json_t *agent_event_json(uint64_t seq, int64_t wall_ms, const uint8_t *id,
                          const char *name, int from, int to, int reason,
                          uint64_t incarnation);
 
+/* health.c: {status, checks: {NAME: {status, message}}}, worst wins. */
+json_t *agent_health_json(struct agent *a);
+
 /* commands.c */
 int agent_admin_open(struct agent *a);
 json_t *agent_member_json(struct agent *a, size_t i);

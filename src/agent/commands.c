@@ -166,14 +166,7 @@ static int cmd_metrics(void *ctx, const json_t *req, json_t **result,
 static int cmd_health(void *ctx, const json_t *req, json_t **result,
                       struct mb_admin_error *err) {
   (void)req, (void)err;
-  struct agent *a = ctx;
-  uint32_t aw = swim_awareness(a->swim);
-  const char *status = !a->store_ok                           ? "failing"
-                       : aw >= a->cfg->swim.awareness_max / 2 ? "degraded"
-                                                              : "ok";
-  *result = json_pack("{s:s, s:{s:b, s:b, s:i, s:b}}", "status", status,
-                      "checks", "udp", 1, "store", a->store_ok, "awareness",
-                      (int)aw, "leaving", a->stopping);
+  *result = agent_health_json(ctx);
   return 0;
 }
 

@@ -12,6 +12,19 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/* The store keeps its own copies of the gossip layer's enums and sizes (it
+ * sits below gossip); they must agree, or stored members and events would
+ * be read back as something else. */
+_Static_assert(MB_STORE_ALIVE == (int)SWIM_ALIVE &&
+                   MB_STORE_SUSPECT == (int)SWIM_SUSPECT &&
+                   MB_STORE_DEAD == (int)SWIM_DEAD &&
+                   MB_STORE_LEFT == (int)SWIM_LEFT,
+               "store states mirror enum swim_state");
+_Static_assert(MB_STORE_ID_LEN == MB_NODE_ID_LEN, "node id length");
+_Static_assert(MB_STORE_NAME_MAX == MB_NAME_MAX, "member name length");
+_Static_assert(MB_STORE_CERT_MAX >= MB_CERT_MAX_LEN, "certificate fits");
+_Static_assert(SWIM_R_UPDATED < 256, "reasons fit the event's byte");
+
 /* The store keeps a directory of its own inside the data directory, next
  * to the key and certificate. */
 int agent_store_open(struct agent *a, uint64_t *incarnation) {

@@ -38,19 +38,20 @@ enum swim_state {
   SWIM_LEFT = 3,
 };
 
-/* Why a member changed state (carried in every event). */
+/* Why a member changed state (carried in every event).  The values are
+ * stored in the event log: append, never renumber. */
 enum swim_reason {
-  SWIM_R_JOINED,       /* first heard of, alive */
-  SWIM_R_PROBE_FAILED, /* our own probe (direct and indirect) failed */
-  SWIM_R_SUSPECTED,    /* another member's signed suspect or dead claim */
-  SWIM_R_REFUTED,      /* the member answered a suspicion with a newer
-                          incarnation */
-  SWIM_R_TIMEOUT,      /* suspicion timed out: we declare it dead */
-  SWIM_R_DECLARED,     /* a due suspicion that another member's claim
-                          completed the quorum of */
-  SWIM_R_LEFT,         /* the member's own signed leave */
-  SWIM_R_REJOINED,     /* dead or left, now alive with a newer incarnation */
-  SWIM_R_UPDATED,      /* same state, newer heartbeat record */
+  SWIM_R_JOINED = 0,       /* first heard of, alive */
+  SWIM_R_PROBE_FAILED = 1, /* our own probe (direct and indirect) failed */
+  SWIM_R_SUSPECTED = 2,    /* another member's signed suspect or dead claim */
+  /* the member answered a suspicion with a newer incarnation */
+  SWIM_R_REFUTED = 3,
+  SWIM_R_TIMEOUT = 4, /* suspicion timed out: we declare it dead */
+  /* a due suspicion that another member's claim completed the quorum of */
+  SWIM_R_DECLARED = 5,
+  SWIM_R_LEFT = 6,     /* the member's own signed leave */
+  SWIM_R_REJOINED = 7, /* dead or left, now alive with a newer incarnation */
+  SWIM_R_UPDATED = 8,  /* same state, newer heartbeat record */
 };
 
 struct swim_config {
