@@ -5,6 +5,7 @@
  * runs reproducible.
  */
 #include "sim.h"
+#include "standin_scheme.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,7 +47,7 @@ void sim_node_identity(const struct sim *s, uint32_t i,
   mb_identity_from_seed(id, seed);
   sodium_memzero(seed, sizeof(seed));
   /* The stand-in is chosen here and only here, by --standin-crypto. */
-  id->scheme = s->standin ? &mb_sig_standin : NULL;
+  id->scheme = s->standin ? &sim_sig_standin : NULL;
 }
 
 /* Valid from a day before the virtual epoch for ten years, so neither clock

@@ -10,6 +10,7 @@
  * in the same order, to the byte.
  */
 #include "sim.h"
+#include "standin_scheme.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -66,12 +67,12 @@ static int init_crypto(struct sim *s) {
   sodium_memzero(seed, sizeof(seed));
   /* Certificates are signed with the authority's scheme, which must be the
    * one the cores verify with. */
-  s->authority.scheme = s->standin ? &mb_sig_standin : NULL;
+  s->authority.scheme = s->standin ? &sim_sig_standin : NULL;
   memcpy(s->cfg.authority, s->authority.pk, MB_NODE_ID_LEN);
   /* One cache for all: whether bytes verify does not depend on who asks.
    * Room for every node's heartbeat and claims many times over. */
   size_t cap = 4096 + 32 * (size_t)s->n;
-  s->vc = s->standin ? mb_vcache_new_scheme(cap, &mb_sig_standin)
+  s->vc = s->standin ? mb_vcache_new_scheme(cap, &sim_sig_standin)
                      : mb_vcache_new(cap);
   /* One pool for all: every core holds the same records and certificates,
    * and n copies of each were half of a large run's memory. */

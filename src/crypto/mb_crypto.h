@@ -38,10 +38,10 @@
 
 /*
  * The one seam in the crypto layer: how a 64-byte signature is made and
- * checked.  mb_sig_ed25519 is the product.  mb_sig_standin is a keyed hash
- * of the same size that anyone can forge, for simulations too large to pay
- * for Ed25519; it is chosen explicitly and never a default.  NULL wherever a
- * scheme is taken means Ed25519.
+ * checked.  mb_sig_ed25519 is the product.  The simulator brings its own
+ * scheme (sim/standin_scheme.c), a hash of the same size that anyone can
+ * forge, for simulations too large to pay for Ed25519; nothing shipped can
+ * select it.  NULL wherever a scheme is taken means Ed25519.
  */
 struct mb_sig_scheme {
   const char *name;
@@ -54,10 +54,12 @@ struct mb_sig_scheme {
    * admits no agreement. */
   int (*agree)(uint8_t key[32], const uint8_t sk[64],
                const uint8_t peer_pk[MB_NODE_ID_LEN]);
+  /* Agreement costs less than looking a kept key up: callers derive it
+   * again each time instead of keeping one per peer. */
+  bool cheap_agree;
 };
 
 extern const struct mb_sig_scheme mb_sig_ed25519;
-extern const struct mb_sig_scheme mb_sig_standin;
 
 /* ---- identity ---------------------------------------------------------- */
 

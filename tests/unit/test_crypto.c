@@ -6,6 +6,7 @@
  * here and signs it with libsodium directly, so a mistake in the library's
  * encoder cannot hide behind the same mistake in its verifier.
  */
+#include "standin_scheme.h"
 #include "test_util.h"
 
 #include <dirent.h>
@@ -19,6 +20,7 @@
 #include <unistd.h>
 
 #include "mb_crypto.h"
+#include "standin_scheme.h"
 
 #define LEN(a) (sizeof(a) / sizeof((a)[0]))
 #define AAD(s) (const uint8_t *)(s), (sizeof(s) - 1)
@@ -1229,23 +1231,23 @@ static void test_standin_scheme(void **state) {
   uint8_t buf[256];
   const uint8_t payload[] = {0xa1, 0x00, 0x01};
   identity_of(&id, 9);
-  id.scheme = &mb_sig_standin;
+  id.scheme = &sim_sig_standin;
   struct mb_cbor_writer w;
   mb_cw_init(&w, buf, sizeof(buf));
   assert_ok(mb_cose_sign1_write(&w, &id, (const uint8_t *)"c", 1, payload,
                                 sizeof(payload)));
   assert_int_equal(w.len, MB_COSE_OVERHEAD + 1 + sizeof(payload));
   assert_ok(mb_cose_sign1_parse(buf, w.len, false, &m));
-  assert_ok(mb_cose_sign1_verify_scheme(&mb_sig_standin, &m,
+  assert_ok(mb_cose_sign1_verify_scheme(&sim_sig_standin, &m,
                                         (const uint8_t *)"c", 1, m.kid));
   assert_rc(mb_cose_sign1_verify(&m, (const uint8_t *)"c", 1, m.kid),
             MB_EBADSIG);
-  assert_rc(mb_cose_sign1_verify_scheme(&mb_sig_standin, &m,
+  assert_rc(mb_cose_sign1_verify_scheme(&sim_sig_standin, &m,
                                         (const uint8_t *)"d", 1, m.kid),
             MB_EBADSIG);
-  struct mb_vcache *c = mb_vcache_new_scheme(16, &mb_sig_standin);
+  struct mb_vcache *c = mb_vcache_new_scheme(16, &sim_sig_standin);
   assert_non_null(c);
-  assert_ptr_equal(mb_vcache_scheme(c), &mb_sig_standin);
+  assert_ptr_equal(mb_vcache_scheme(c), &sim_sig_standin);
   assert_ok(mb_cose_verify_cached(c, buf, w.len, (const uint8_t *)"c", 1, &m));
   mb_vcache_free(c);
   c = mb_vcache_new(16);
