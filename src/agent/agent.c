@@ -24,10 +24,6 @@
 static char **saved_argv;
 static int saved_argc;
 
-int64_t agent_mono_to_wall(struct agent *a, uint64_t mono_ms) {
-  return a->started_wall_ms + ((int64_t)mono_ms - (int64_t)a->started_ms);
-}
-
 /* A path that does not fit comes out empty, and opening it then fails
  * with a message naming the setting. */
 static void path_in(char *out, size_t cap, const char *dir, const char *file) {

@@ -66,12 +66,16 @@ struct agent {
   uint8_t rxbuf[8 * 64 * 1024] __attribute__((aligned(16)));
 };
 
+/* clock.c: monotonic ms for the core, wall-clock ms for what is shown. */
+uint64_t agent_now(struct agent *a);
+int64_t agent_wall_ms(void);
+int64_t agent_mono_to_wall(struct agent *a, uint64_t mono_ms);
+
 /* log.c */
 void agent_log_setup(enum mb_log_level level, bool json);
 bool agent_log_enabled(enum mb_log_level level);
 void agent_log(enum mb_log_level level, json_t *fields, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
-int64_t agent_wall_ms(void);
 
 /* log_writer.c: once started, lines queue for a thread of their own; a
  * line that finds no room is dropped (false) and counted. */
@@ -93,7 +97,6 @@ bool agent_payload_changed(const struct agent_payload *now,
 /* net.c */
 int agent_net_open(struct agent *a);
 void agent_net_close(struct agent *a);
-uint64_t agent_now(struct agent *a);
 /* No authority, or authority = "none": anyone may join. */
 bool agent_open_mesh(const struct agent *a);
 /* Sends what the core has queued, applies its events, re-arms its timer. */
@@ -124,6 +127,5 @@ char *agent_metrics_text(struct agent *a);
 
 /* agent.c */
 void agent_begin_stop(struct agent *a, const char *why);
-int64_t agent_mono_to_wall(struct agent *a, uint64_t mono_ms);
 
 #endif

@@ -25,12 +25,6 @@ bool agent_log_enabled(enum mb_log_level level) {
   return level >= threshold;
 }
 
-int64_t agent_wall_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_REALTIME, &ts);
-  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* The line as text for people: the message, then key=value pairs. */
 static size_t format_text(char *out, size_t cap, const char *when,
                           enum mb_log_level level, const char *msg,

@@ -8,6 +8,8 @@
  *   persist.c   the view and the event log into the store, batched
  *   sysinfo.c   the heartbeat payload: disk, cpu, memory, load, temperature
  *   commands.c  the admin socket's commands
+ *   health.c    the health checks (status and message each)
+ *   clock.c     monotonic time for the core, wall-clock time for display
  *   metrics.c   the Prometheus exposition
  *   log.c       text or JSON lines on stderr
  *   notify.c    systemd's notification protocol (READY, WATCHDOG, STOPPING)

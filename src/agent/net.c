@@ -10,10 +10,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-uint64_t agent_now(struct agent *a) {
-  return uv_now(&a->loop);
-}
-
 static void to_sockaddr(const struct mb_addr *m, struct sockaddr_storage *ss) {
   memset(ss, 0, sizeof(*ss));
   if (m->family == 6) {
