@@ -3,6 +3,10 @@
  * credentials the kernel records at connect (SO_PEERCRED, SO_PEERGROUPS) are
  * the one that counts, since a mode can be loosened by mistake.  Refused and
  * surplus clients get one error line, so the CLI can say why, and are closed.
+ *
+ * One slot beyond max_clients is kept for root and the agent's own uid: a
+ * group member's script that leaks connections (or a slow-loris) fills the
+ * table, and the operator who comes to look must still get in.
  */
 #include "admin_internal.h"
 
@@ -28,14 +32,23 @@ static bool in_groups(int fd, gid_t gid) {
   return found;
 }
 
-bool admin_peer_allowed(const struct mb_admin *a, int fd) {
+enum admin_peer admin_peer_class(const struct mb_admin *a, int fd) {
   struct ucred cred;
   socklen_t len = sizeof(cred);
   if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0)
-    return false;
+    return ADMIN_PEER_REFUSED;
   if (cred.uid == 0 || cred.uid == a->uid)
-    return true;
-  return a->has_group && (cred.gid == a->gid || in_groups(fd, a->gid));
+    return ADMIN_PEER_OWNER;
+  if (a->has_group && (cred.gid == a->gid || in_groups(fd, a->gid)))
+    return ADMIN_PEER_MEMBER;
+  return ADMIN_PEER_REFUSED;
+}
+
+/* The reserved slot counts toward clients like any other, so whoever
+ * holds it, group members still find max_clients at most. */
+static bool room_for(const struct mb_admin *a, enum admin_peer peer) {
+  uint32_t limit = a->max_clients + (peer == ADMIN_PEER_OWNER ? 1 : 0);
+  return a->stats.clients < limit;
 }
 
 /* Answers a connection we will not serve, then closes it. */
@@ -58,13 +71,15 @@ void admin_on_connection(uv_stream_t *listener, int status) {
     return;
   }
   uv_os_fd_t fd;
-  if (uv_fileno((uv_handle_t *)&c->pipe, &fd) != 0 ||
-      !admin_peer_allowed(a, fd)) {
+  enum admin_peer peer = ADMIN_PEER_REFUSED;
+  if (uv_fileno((uv_handle_t *)&c->pipe, &fd) == 0)
+    peer = admin_peer_class(a, fd);
+  if (peer == ADMIN_PEER_REFUSED) {
     refuse(c, MB_ADMIN_ERR_FORBIDDEN, "forbidden",
            "peer credentials not allowed on this socket");
     return;
   }
-  if (a->stats.clients >= a->max_clients) {
+  if (!room_for(a, peer)) {
     refuse(c, MB_ADMIN_ERR_BUSY, "too_many_clients",
            "the agent serves no more admin clients now; retry later");
     return;
@@ -72,5 +87,6 @@ void admin_on_connection(uv_stream_t *listener, int status) {
   c->admitted = true;
   a->stats.clients++;
   a->stats.connections++;
+  admin_idle_restart(c);
   admin_conn_start(c);
 }

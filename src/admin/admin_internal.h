@@ -2,6 +2,7 @@
  * Internals of the admin server shared by its files:
  *   server.c   open (stale socket check, bind, mode), close, stats
  *   accept.c   new connections: peer credentials, client limit
+ *   idle.c     closing connections that sit without a request
  *   conn.c     one connection: line framing, writes, drop and close
  *   dispatch.c one request line -> one response line
  *   stream.c   subscriptions, publish fan-out, heartbeats
@@ -42,17 +43,20 @@ struct admin_conn {
   size_t len, cap;
   uint64_t subs; /* bit i: following commands[i]'s stream */
   enum admin_conn_state state;
-  bool admitted; /* counted in stats.clients */
+  bool admitted;     /* counted in stats.clients */
+  uint64_t idle_due; /* loop ms by which a line must come; 0: none due */
 };
 
 struct mb_admin {
   uv_loop_t *loop;
   uv_pipe_t listener;
   uv_timer_t heartbeat;
+  uv_timer_t idle; /* due at the earliest idle_due of a connection */
   char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
   size_t max_line;
   uint32_t heartbeat_ms;
   uint32_t max_clients;
+  uint32_t idle_timeout_ms;
   size_t max_queue;
   const struct mb_admin_command *commands;
   size_t n_commands;
@@ -73,8 +77,21 @@ void admin_handle_closed(struct mb_admin *a);
 
 /* accept.c */
 void admin_on_connection(uv_stream_t *listener, int status);
-/* True when a peer with these credentials may use the socket. */
-bool admin_peer_allowed(const struct mb_admin *a, int fd);
+
+/* Who is at the other end of a connection, by its credentials. */
+enum admin_peer {
+  ADMIN_PEER_REFUSED, /* may not use the socket */
+  ADMIN_PEER_MEMBER,  /* admitted through the configured group */
+  ADMIN_PEER_OWNER,   /* uid 0 or the server's own uid: the reserved slot */
+};
+enum admin_peer admin_peer_class(const struct mb_admin *a, int fd);
+
+/* idle.c: the connection must complete a line (or finish flushing) within
+ * idle_timeout_ms from now; arms the server's idle timer. */
+void admin_idle_restart(struct admin_conn *c);
+/* The connection follows a stream: it is never idle-closed. */
+void admin_idle_forget(struct admin_conn *c);
+void admin_idle_cb(uv_timer_t *t);
 
 /* conn.c */
 struct admin_conn *admin_conn_new(struct mb_admin *a);

@@ -84,6 +84,7 @@ void admin_conn_finish(struct admin_conn *c) {
     return;
   leave_open(c);
   c->state = ADMIN_CONN_FINISHING;
+  admin_idle_restart(c); /* bounds the flush: it may never read */
   uv_read_stop((uv_stream_t *)&c->pipe);
   if (uv_shutdown(&c->shutdown, (uv_stream_t *)&c->pipe, on_shutdown) != 0)
     admin_conn_close(c);
@@ -182,6 +183,7 @@ static void too_long(struct admin_conn *c) {
 /* Dispatches every complete line in the buffer and keeps the rest. */
 static void take_lines(struct admin_conn *c) {
   size_t start = 0;
+  bool took = false;
   while (c->state == ADMIN_CONN_OPEN) {
     char *p = c->buf + start;
     char *nl = memchr(p, '\n', c->len - start);
@@ -194,7 +196,12 @@ static void take_lines(struct admin_conn *c) {
     }
     admin_dispatch(c, p, n);
     start += n + 1;
+    took = true;
   }
+  /* A follower was exempted by admin_subscribe; anyone else gets a new
+   * idle_timeout_ms for the next line. */
+  if (took && c->state == ADMIN_CONN_OPEN && c->subs == 0)
+    admin_idle_restart(c);
   memmove(c->buf, c->buf + start, c->len - start);
   c->len -= start;
   if (c->state == ADMIN_CONN_OPEN && c->len > c->srv->max_line)

@@ -43,6 +43,7 @@
 #define MB_ADMIN_DEFAULT_MAX_LINE (64u * 1024)
 #define MB_ADMIN_DEFAULT_HEARTBEAT_MS 10000u
 #define MB_ADMIN_DEFAULT_MAX_CLIENTS 64u
+#define MB_ADMIN_DEFAULT_IDLE_TIMEOUT_MS 10000u
 #define MB_ADMIN_DEFAULT_MAX_QUEUE (1024u * 1024)
 /* Longest socket path: sun_path (108) less room for a temporary suffix. */
 #define MB_ADMIN_PATH_MAX 91
@@ -90,8 +91,16 @@ struct mb_admin_options {
   const char *group;     /* NULL: no group; else chgrp to it, admit members */
   size_t max_line;       /* request line limit, bytes without the newline */
   uint32_t heartbeat_ms; /* stream heartbeat interval */
-  uint32_t max_clients;  /* connections beyond this are answered and closed */
-  size_t max_queue;      /* bytes queued to a client before it is dropped */
+  /* Connections beyond this are answered and closed, except that one more
+   * is kept for uid 0 and the server's own uid: an operator gets in while
+   * the group's clients fill the table. */
+  uint32_t max_clients;
+  /* A connection that does not complete a request line within this long
+   * (counted from its accept or its previous line) is told so and closed,
+   * so half-written requests cannot hold slots; one following a stream
+   * never is.  Also bounds how long a closing connection may flush. */
+  uint32_t idle_timeout_ms;
+  size_t max_queue; /* bytes queued to a client before it is dropped */
   const struct mb_admin_command *commands;
   size_t n_commands; /* at most MB_ADMIN_MAX_COMMANDS */
   void *ctx;         /* passed to every handler */
@@ -107,13 +116,14 @@ enum mb_admin_errkind {
   MB_ADMIN_ERR_HANDLER,   /* the handler said no */
   MB_ADMIN_ERR_FORBIDDEN, /* peer credentials refused; connection closed */
   MB_ADMIN_ERR_BUSY,      /* max_clients reached; connection closed */
+  MB_ADMIN_ERR_IDLE,      /* idle_timeout_ms without a request; closed */
   MB_ADMIN_ERR__COUNT
 };
 
 struct mb_admin_stats {
   uint64_t connections; /* accepted and admitted, ever */
   uint64_t rejected;    /* refused for credentials or max_clients */
-  uint32_t clients;     /* connected now */
+  uint32_t clients;     /* connected now (at most max_clients + 1) */
   uint64_t requests;    /* request lines answered */
   uint64_t errors[MB_ADMIN_ERR__COUNT];
   uint32_t subscribers;  /* connections following a stream now */

@@ -120,6 +120,8 @@ static void apply_options(struct mb_admin *a,
       o->heartbeat_ms ? o->heartbeat_ms : MB_ADMIN_DEFAULT_HEARTBEAT_MS;
   a->max_clients =
       o->max_clients ? o->max_clients : MB_ADMIN_DEFAULT_MAX_CLIENTS;
+  a->idle_timeout_ms = o->idle_timeout_ms ? o->idle_timeout_ms
+                                          : MB_ADMIN_DEFAULT_IDLE_TIMEOUT_MS;
   a->max_queue = o->max_queue ? o->max_queue : MB_ADMIN_DEFAULT_MAX_QUEUE;
   a->commands = o->commands;
   a->n_commands = o->n_commands;
@@ -161,8 +163,9 @@ int mb_admin_open(struct mb_admin **out, uv_loop_t *loop,
   }
   uv_pipe_init(loop, &a->listener, 0);
   uv_timer_init(loop, &a->heartbeat);
-  a->listener.data = a->heartbeat.data = a;
-  a->open_handles = 2;
+  uv_timer_init(loop, &a->idle);
+  a->listener.data = a->heartbeat.data = a->idle.data = a;
+  a->open_handles = 3;
   rc = uv_pipe_open(&a->listener, fd);
   if (rc == 0)
     rc = uv_listen((uv_stream_t *)&a->listener, ADMIN_BACKLOG,
@@ -196,6 +199,7 @@ void mb_admin_close(struct mb_admin *a, mb_admin_closed_cb cb, void *arg) {
   unlink(a->path);
   uv_close((uv_handle_t *)&a->listener, on_handle_closed);
   uv_close((uv_handle_t *)&a->heartbeat, on_handle_closed);
+  uv_close((uv_handle_t *)&a->idle, on_handle_closed);
   for (struct admin_conn *c = a->conns; c != NULL; c = c->next)
     admin_conn_close(c);
 }

@@ -10,6 +10,7 @@ static const char *const kind_names[MB_ADMIN_ERR__COUNT] = {
     [MB_ADMIN_ERR_HANDLER] = "handler",
     [MB_ADMIN_ERR_FORBIDDEN] = "forbidden",
     [MB_ADMIN_ERR_BUSY] = "too_many_clients",
+    [MB_ADMIN_ERR_IDLE] = "idle_timeout",
 };
 
 void mb_admin_get_stats(const struct mb_admin *a, struct mb_admin_stats *st) {

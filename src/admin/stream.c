@@ -25,6 +25,7 @@ static void subscribers_changed(struct mb_admin *a, int delta) {
 void admin_subscribe(struct admin_conn *c, size_t cmd_index) {
   bool was = c->subs != 0;
   c->subs |= UINT64_C(1) << cmd_index;
+  admin_idle_forget(c); /* a follower waits by design */
   if (!was)
     subscribers_changed(c->srv, +1);
 }

@@ -28,6 +28,14 @@ void test_client_blocking(void **state);
       cmocka_unit_test(test_client_errors),                                    \
       cmocka_unit_test(test_client_blocking)
 
+void test_slots_reserved(void **state);
+void test_slots_idle_timeout(void **state);
+void test_slots_reserve_not_for_group(void **state);
+#define ADMIN_SLOT_TESTS                                                       \
+  cmocka_unit_test(test_slots_reserved),                                       \
+      cmocka_unit_test(test_slots_idle_timeout),                               \
+      cmocka_unit_test(test_slots_reserve_not_for_group)
+
 void test_time_format(void **state);
 void test_time_parse(void **state);
 void test_prom_builder(void **state);

@@ -184,21 +184,23 @@ static bool two_rejected(const struct mb_admin_stats *st) {
   return st->rejected == 2;
 }
 
-static bool one_client(const struct mb_admin_stats *st) {
-  return st->clients == 1;
+static bool two_clients(const struct mb_admin_stats *st) {
+  return st->clients == 2;
 }
 
-/* Beyond max_clients a connection is told why and closed. */
+/* Beyond max_clients (and the one slot kept for our own uid, which this
+ * test runs as) a connection is told why and closed. */
 static void client_limit(void **state) {
   (void)state;
   struct fx f;
-  struct fx_client a, b, extra;
+  struct fx_client a, b, reserve, extra;
   fx_init(&f);
   f.opt.max_clients = 2;
   fx_start(&f);
   fx_connect(&f, &a);
   fx_connect(&f, &b);
-  json_t *r = fx_call(&f, &b, "{\"cmd\":\"echo\"}\n"); /* both admitted */
+  fx_connect(&f, &reserve);
+  json_t *r = fx_call(&f, &reserve, "{\"cmd\":\"echo\"}\n"); /* all in */
   json_decref(r);
   for (int i = 0; i < 2; i++) {
     fx_connect(&f, &extra);
@@ -210,13 +212,14 @@ static void client_limit(void **state) {
   }
   fx_await_stats(&f, two_rejected);
   fx_disconnect(&a); /* a slot frees up */
-  fx_await_stats(&f, one_client);
+  fx_await_stats(&f, two_clients);
   fx_connect(&f, &extra);
   r = fx_call(&f, &extra, "{\"cmd\":\"echo\",\"arg\":1}\n");
   fx_assert_ok(r);
   json_decref(r);
   fx_disconnect(&extra);
   fx_disconnect(&b);
+  fx_disconnect(&reserve);
   fx_fini(&f);
 }
 
@@ -271,6 +274,7 @@ int main(void) {
       cmocka_unit_test(close_from_handler),
       ADMIN_STREAM_TESTS,
       ADMIN_SOCKET_TESTS,
+      ADMIN_SLOT_TESTS,
       ADMIN_FORMAT_TESTS,
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
