@@ -1,12 +1,15 @@
 /*
- * meshbeat admin layer: the local admin socket (a Unix stream socket speaking
- * JSON lines, docs/admin-api.md), the blocking client the CLI uses, and the
- * small formatting helpers both sides share (RFC 3339 times, Prometheus text).
+ * meshbeat admin layer: the operator's surfaces.  The local admin socket (a
+ * Unix stream socket speaking JSON lines, docs/admin-api.md), the blocking
+ * client the CLI uses, the optional HTTP listener for Prometheus and health
+ * probes, and the small formatting helpers they share (RFC 3339 times,
+ * Prometheus text).
  *
  * This layer is transport, protocol and formatting only.  It knows no
- * command: the agent supplies a table of handlers and publishes stream
- * events; the admin layer frames, parses, dispatches, answers, fans out and
- * cleans up.  It uses mb_common, libuv and jansson, nothing above them.
+ * command and no endpoint: the agent supplies tables of handlers and
+ * publishes stream events; the admin layer frames, parses, dispatches,
+ * answers, fans out and cleans up.  It uses mb_common, libuv, jansson and
+ * libmicrohttpd, nothing above them.
  *
  * Threading: a server belongs to the thread running its uv loop; every
  * mb_admin_* server function and every handler runs on that thread.  The
@@ -174,6 +177,94 @@ typedef void (*mb_admin_closed_cb)(void *arg);
  * a handler; the answer to that request is then not sent.
  */
 void mb_admin_close(struct mb_admin *a, mb_admin_closed_cb cb, void *arg);
+
+/* ---- HTTP listener (Prometheus, health probes) -------------------------- */
+
+/*
+ * An HTTP/1.1 listener on a TCP address, through libmicrohttpd with no
+ * thread of its own: its epoll fd is watched by a uv_poll and its timeouts
+ * by a uv_timer on the server's loop, so every route handler runs on the
+ * loop thread, like an admin handler, and may read the caller's state.
+ * Reads and writes never block; a client that stalls mid-request or stops
+ * reading its answer is closed after timeout_s of silence, and connections
+ * beyond max_connections (or half of them from one address) wait in the
+ * kernel's backlog until a slot frees.  Only GET and HEAD are served: an
+ * unknown path answers 404, another method on a known path 405 (with
+ * Allow).  There is no authentication: listen on loopback or a management
+ * network.
+ */
+#define MB_HTTP_DEFAULT_MAX_CONNECTIONS 16u
+#define MB_HTTP_DEFAULT_TIMEOUT_S 10u
+
+/* What a route handler fills in; it is preset to 200, text/plain, empty. */
+struct mb_http_reply {
+  unsigned status;
+  const char *content_type; /* borrowed: a static string */
+  char *body;               /* malloc'd; the listener frees it, also on error */
+  size_t len;
+};
+
+/* Called on the loop thread; 0, or a negative code (answered 500 with the
+ * code's text, any body set is freed). */
+typedef int (*mb_http_handler)(void *ctx, struct mb_http_reply *reply);
+
+struct mb_http_route {
+  const char *path; /* exact, e.g. "/metrics"; a query string is ignored */
+  mb_http_handler fn;
+};
+
+/* Zero means the default; strings and routes are borrowed and must outlive
+ * the listener. */
+struct mb_http_options {
+  const char *listen; /* numeric HOST:PORT or [V6]:PORT; port 0 picks one */
+  uint32_t max_connections;
+  uint32_t timeout_s; /* a connection silent this long is closed */
+  const struct mb_http_route *routes;
+  size_t n_routes;
+  void *ctx; /* passed to every handler */
+};
+
+/* Responses by status, counted for meshbeat_http_responses_total{code}. */
+enum mb_http_code {
+  MB_HTTP_CODE_200,
+  MB_HTTP_CODE_404,
+  MB_HTTP_CODE_405,
+  MB_HTTP_CODE_500,
+  MB_HTTP_CODE_503,
+  MB_HTTP_CODE_OTHER,
+  MB_HTTP_CODE__COUNT
+};
+
+struct mb_http_stats {
+  uint64_t responses[MB_HTTP_CODE__COUNT];
+};
+
+struct mb_http;
+
+/*
+ * Binds and listens on opt->listen and serves from loop.  0 with *out set,
+ * or MB_EINVAL (listen is not a numeric HOST:PORT, no routes),
+ * -EADDRINUSE, -EADDRNOTAVAIL (no such local address), -EACCES (a
+ * privileged port), -ENOMEM, -EIO (libmicrohttpd would not start), or
+ * another -errno.
+ */
+int mb_http_open(struct mb_http **out, uv_loop_t *loop,
+                 const struct mb_http_options *opt);
+
+/* The TCP port listened on (the one picked when asked for port 0). */
+uint16_t mb_http_port(const struct mb_http *h);
+
+void mb_http_get_stats(const struct mb_http *h, struct mb_http_stats *st);
+/* Appends the stats as the family meshbeat_http_responses_total to p. */
+void mb_http_stats_prom(const struct mb_http_stats *st, struct mb_prom *p);
+
+/*
+ * Stops listening and closes every connection at once.  The memory is
+ * released, and cb (may be NULL) called, from the last close callback, as
+ * for mb_admin_close; h must not be used after.  Not from a route handler.
+ * NULL is ignored.
+ */
+void mb_http_close(struct mb_http *h, mb_admin_closed_cb cb, void *arg);
 
 /* ---- client (blocking, for the CLI) ------------------------------------ */
 
