@@ -271,6 +271,7 @@ static void on_admin_closed(void *arg) {
 static void finish_stop(uv_timer_t *t) {
   struct agent *a = t->data;
   agent_commit(a);
+  agent_http_close(a);
   if (a->admin != NULL)
     mb_admin_close(a->admin, on_admin_closed, a);
   else
@@ -359,6 +360,8 @@ static int start(struct agent *a) {
     rc = agent_net_open(a);
   if (rc == MB_OK)
     rc = agent_admin_open(a);
+  if (rc == MB_OK)
+    rc = agent_http_open(a);
   if (rc != MB_OK)
     return rc;
   start_handles(a);
@@ -381,6 +384,7 @@ static void cleanup(struct agent *a) {
     agent_commit(a);
     agent_store_sync_now(a);
   }
+  agent_http_close(a);
   if (a->admin != NULL)
     mb_admin_close(a->admin, NULL, NULL);
   a->admin = NULL;

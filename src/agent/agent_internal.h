@@ -45,6 +45,7 @@ struct agent {
   struct mb_vcache *vc;
   struct mb_store *store;
   struct mb_admin *admin;
+  struct mb_http *http; /* NULL unless http.listen is set */
   struct mb_identity id;
   uint8_t cert[MB_CERT_MAX_LEN];
   size_t cert_len;
@@ -124,6 +125,11 @@ json_t *agent_member_json(struct agent *a, size_t i);
 
 /* metrics.c */
 char *agent_metrics_text(struct agent *a);
+
+/* http.c: opens the listener when configured (0, or why not, logged);
+ * close is idempotent and must come before the loop's handles are walked. */
+int agent_http_open(struct agent *a);
+void agent_http_close(struct agent *a);
 
 /* agent.c */
 void agent_begin_stop(struct agent *a, const char *why);

@@ -23,7 +23,7 @@
 enum kind { K_STR, K_JOIN, K_LEVEL, K_FORMAT, K_U32, K_U64 };
 
 struct setting {
-  const char *key;  /* in the file (gossip.* inside the gossip section) */
+  const char *key;  /* in the file (gossip.x: x inside gossip { }) */
   const char *env;  /* NULL: not settable from the environment */
   const char *flag; /* NULL: file only */
   enum kind kind;
@@ -55,6 +55,8 @@ static const struct setting settings[] = {
      CFG(admin_socket), "admin socket path (DATA_DIR/admin.sock)"},
     {"admin_group", "MESHBEAT_ADMIN_GROUP", "--admin-group", K_STR,
      CFG(admin_group), "group allowed on the admin socket (mode 0660)"},
+    {"http.listen", "MESHBEAT_HTTP_ADDR", "--http-addr", K_STR, CFG(http_addr),
+     "TCP HOST:PORT serving /metrics, /health (off; no auth: keep it local)"},
     {"key", "MESHBEAT_KEY", "--key", K_STR, CFG(key_file),
      "node key file (DATA_DIR/node.key, created on first start)"},
     {"cert", "MESHBEAT_CERT", "--cert", K_STR, CFG(cert_file),
@@ -194,32 +196,49 @@ static int apply(struct mb_agent_config *c, const struct setting *s,
 
 /* ---- the file ------------------------------------------------------------ */
 
-static void file_schema(cfg_opt_t *top, cfg_opt_t *gossip) {
-  size_t nt = 0, ng = 0;
+/* A key "SECTION.key" lives in the file as SECTION { key = ... }. */
+static const char *const sections[] = {"gossip", "http"};
+#define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
+
+/* The index of the key's section (-1: top level); *leaf is its name there. */
+static int section_of(const char *key, const char **leaf) {
+  const char *dot = strchr(key, '.');
+  *leaf = dot != NULL ? dot + 1 : key;
+  for (size_t i = 0; dot != NULL && i < N_SECTIONS; i++)
+    if (strlen(sections[i]) == (size_t)(dot - key) &&
+        strncmp(key, sections[i], (size_t)(dot - key)) == 0)
+      return (int)i;
+  return -1;
+}
+
+static void file_schema(cfg_opt_t *top, cfg_opt_t sec[][N_SETTINGS + 1]) {
+  size_t nt = 0, ns[N_SECTIONS] = {0};
   for (size_t i = 0; i < N_SETTINGS; i++) {
     const struct setting *s = &settings[i];
-    bool in_gossip = strncmp(s->key, "gossip.", 7) == 0;
-    const char *key = in_gossip ? s->key + 7 : s->key;
+    const char *key;
+    int si = section_of(s->key, &key);
     cfg_opt_t o = s->kind == K_JOIN
                       ? (cfg_opt_t)CFG_STR_LIST(key, NULL, CFGF_NODEFAULT)
                       : (cfg_opt_t)CFG_STR(key, NULL, CFGF_NODEFAULT);
     if (s->kind == K_U32 || s->kind == K_U64)
       o = (cfg_opt_t)CFG_INT(key, 0, CFGF_NODEFAULT);
-    if (in_gossip)
-      gossip[ng++] = o;
+    if (si >= 0)
+      sec[si][ns[si]++] = o;
     else
       top[nt++] = o;
   }
-  gossip[ng] = (cfg_opt_t)CFG_END();
-  top[nt++] = (cfg_opt_t)CFG_SEC("gossip", gossip, CFGF_NONE);
+  for (size_t i = 0; i < N_SECTIONS; i++) {
+    sec[i][ns[i]] = (cfg_opt_t)CFG_END();
+    top[nt++] = (cfg_opt_t)CFG_SEC(sections[i], sec[i], CFGF_NONE);
+  }
   top[nt] = (cfg_opt_t)CFG_END();
 }
 
 static int file_value(cfg_t *cfg, const struct setting *s, char *buf,
                       size_t cap, bool *present) {
-  bool in_gossip = strncmp(s->key, "gossip.", 7) == 0;
-  cfg_t *sec = in_gossip ? cfg_getsec(cfg, "gossip") : cfg;
-  const char *key = in_gossip ? s->key + 7 : s->key;
+  const char *key;
+  int si = section_of(s->key, &key);
+  cfg_t *sec = si >= 0 ? cfg_getsec(cfg, sections[si]) : cfg;
   *present = sec != NULL && cfg_size(sec, key) > 0;
   if (!*present)
     return MB_OK;
@@ -241,8 +260,9 @@ static int file_value(cfg_t *cfg, const struct setting *s, char *buf,
 
 static int load_file(struct mb_agent_config *c, const char *path, char *err,
                      size_t errlen) {
-  cfg_opt_t top[N_SETTINGS + 2], gossip[N_SETTINGS + 1];
-  file_schema(top, gossip);
+  cfg_opt_t top[N_SETTINGS + N_SECTIONS + 1];
+  cfg_opt_t sec[N_SECTIONS][N_SETTINGS + 1];
+  file_schema(top, sec);
   cfg_t *cfg = cfg_init(top, CFGF_NONE);
   if (cfg == NULL)
     return -ENOMEM;

@@ -11,6 +11,7 @@
  *   health.c    the health checks (status and message each)
  *   clock.c     monotonic time for the core, wall-clock time for display
  *   metrics.c   the Prometheus exposition
+ *   http.c      the optional HTTP listener: /metrics and /health
  *   log.c       text or JSON lines on stderr
  *   notify.c    systemd's notification protocol (READY, WATCHDOG, STOPPING)
  *
@@ -48,6 +49,7 @@ struct mb_agent_config {
   char key_file[PATH_MAX];  /* "" = DATA_DIR/node.key, made on first start */
   char cert_file[PATH_MAX]; /* "" = DATA_DIR/node.cert when it exists */
   char authority[MB_NODE_ID_HEX_LEN + 1]; /* "" = open mesh, no admission */
+  char http_addr[MB_AGENT_TEXT]; /* TCP HOST:PORT; "" = no HTTP listener */
   enum mb_log_level log_level;
   bool log_json;
   uint32_t payload_interval_ms; /* 10000: disk and health refresh */

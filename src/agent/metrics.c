@@ -16,6 +16,15 @@ static void gauge(struct mb_prom *p, const char *name, const char *help,
   mb_prom_u64(p, name, NULL, 0, v);
 }
 
+/* Constant 1, labelled with what is running: dashboards join on it and
+ * count versions across the mesh. */
+static void build_info(struct mb_prom *p) {
+  struct mb_prom_label l = {"version", MESHBEAT_VERSION};
+  mb_prom_family(p, "meshbeat_build_info", "gauge",
+                 "Always 1; the version label says which build runs.");
+  mb_prom_u64(p, "meshbeat_build_info", &l, 1, 1);
+}
+
 static void members_by_state(struct agent *a, struct mb_prom *p) {
   uint64_t n[4] = {0};
   for (size_t i = 0; i < swim_member_count(a->swim); i++) {
@@ -151,6 +160,7 @@ static void store(struct agent *a, struct mb_prom *p) {
 char *agent_metrics_text(struct agent *a) {
   struct mb_prom p;
   mb_prom_init(&p);
+  build_info(&p);
   members_by_state(a, &p);
   protocol(a, &p);
   loop_lag(a, &p);
@@ -158,6 +168,11 @@ char *agent_metrics_text(struct agent *a) {
   struct mb_admin_stats as;
   mb_admin_get_stats(a->admin, &as);
   mb_admin_stats_prom(&as, &p);
+  if (a->http != NULL) {
+    struct mb_http_stats hs;
+    mb_http_get_stats(a->http, &hs);
+    mb_http_stats_prom(&hs, &p);
+  }
   char *text = mb_prom_status(&p) == MB_OK ? strdup(mb_prom_text(&p)) : NULL;
   mb_prom_free(&p);
   return text;

@@ -45,6 +45,7 @@ class Agent:
         self.admin = os.path.join(self.dir, "admin.sock")
         self.proc = None
         self.node_id = None
+        self.extra = []  # more agent arguments, e.g. ["--http-addr", ...]
 
     def argv(self, join):
         a = self.mesh.prefix_of(self.idx) + [
@@ -58,7 +59,7 @@ class Agent:
                   "--cert", os.path.join(self.dir, "node.cert")]
         for j in join:
             a += ["--join", f"{self.mesh.host_of(j)}:{self.mesh.port_of(j)}"]
-        return a
+        return a + self.extra
 
     def start(self, join=()):
         log = open(os.path.join(self.mesh.root, f"{self.name}.log"), "ab")

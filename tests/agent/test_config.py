@@ -26,6 +26,7 @@ defaults = check([])
 assert defaults["bind"] == "0.0.0.0:7946" and defaults["join"] == []
 assert defaults["gossip.probe_interval_ms"] == 1000
 assert defaults["data_dir"] == "meshbeat-data"
+assert defaults["http.listen"] == ""  # the HTTP listener is off by default
 
 example = check(["--config", EXAMPLE])
 assert example["cluster"] == "production" and len(example["join"]) == 3
@@ -45,6 +46,16 @@ assert got["join"] == ["10.0.0.2:2", "10.0.0.3:3"]
 got = check(["--config", conf, "--name", "from-flag", "--join", "10.0.0.4:4"],
             env={"MESHBEAT_NAME": "from-env"})
 assert got["name"] == "from-flag" and got["join"] == ["10.0.0.4:4"]
+
+# http.listen: the http { } section, MESHBEAT_HTTP_ADDR, --http-addr.
+with open(conf, "w") as f:
+    f.write('http {\n  listen = "127.0.0.1:9946"\n}\n')
+assert check(["--config", conf])["http.listen"] == "127.0.0.1:9946"
+got = check(["--config", conf], env={"MESHBEAT_HTTP_ADDR": "[::1]:9946"})
+assert got["http.listen"] == "[::1]:9946"
+got = check(["--config", conf, "--http-addr", "10.0.0.5:9946"],
+            env={"MESHBEAT_HTTP_ADDR": "[::1]:9946"})
+assert got["http.listen"] == "10.0.0.5:9946"
 
 err = check(["--log-level", "loud"], code=2)
 assert "loud" in err, err
