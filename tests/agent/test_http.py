@@ -8,12 +8,15 @@ which must pass, and must fail on deliberately broken copies, proving it
 checks. /health has the admin `health` shape; other paths are 404, other
 methods 405; clients holding half a request block nobody and are closed
 after the listener's timeout; a taken port stops the agent with a message.
+The shell and YAML blocks of docs/operations.md's "HTTP listener" section
+run as written (the shell block against this test's port).
 
-usage: test_http.py MESHBEAT BASE_PORT
+usage: test_http.py MESHBEAT BASE_PORT OPERATIONS_MD
 Set MESHBEAT_KEEP=1 to keep the agents' logs and data directories.
 """
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -26,6 +29,7 @@ from meshlib import Mesh, MeshError, run_test
 DETECT_S = 30
 LISTENER_TIMEOUT_S = 10  # MB_HTTP_DEFAULT_TIMEOUT_S
 HALF_REQUEST = b"GET /metrics HTTP/1.1\r\nHost: meshbeat\r\n"
+DOC_ADDR = "127.0.0.1:9946"  # the address docs/operations.md shows
 
 
 def need(tool):
@@ -183,6 +187,37 @@ def check_port_taken(mesh, taken):
         raise MeshError(f"taken HTTP port: rc {p.returncode}: {p.stderr}")
 
 
+def doc_blocks(path, lang):
+    """The ```lang blocks of the HTTP listener section of operations.md."""
+    text = open(path).read()
+    section = text.split("\n## HTTP listener\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(rf"```{lang}\n(.*?)```", section, re.S)
+    if not blocks:
+        raise MeshError(f"no {lang} block in {path}, HTTP listener")
+    return blocks
+
+
+def check_docs(mesh, addr):
+    for block in doc_blocks(mesh.operations_md, "sh"):
+        if DOC_ADDR not in block:
+            raise MeshError(f"the doc's commands no longer use {DOC_ADDR}")
+        p = subprocess.run(["bash", "-e", "-o", "pipefail", "-c",
+                            block.replace(DOC_ADDR, addr)],
+                           capture_output=True, text=True, timeout=30)
+        if p.returncode != 0 or not p.stdout.rstrip().endswith("200"):
+            raise MeshError(f"operations.md commands: rc {p.returncode}\n"
+                            f"{p.stdout}{p.stderr}")
+    for block in doc_blocks(mesh.operations_md, "yaml"):
+        path = os.path.join(mesh.root, "prometheus.yml")
+        with open(path, "w") as f:
+            f.write(block)
+        p = subprocess.run(["promtool", "check", "config", path],
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            raise MeshError(f"operations.md scrape config: {p.stdout}"
+                            f"{p.stderr}")
+
+
 def test_http(mesh):
     need("curl")
     need("promtool")
@@ -208,6 +243,7 @@ def test_http(mesh):
     check_promtool_bites(text)
     check_health(base, n0)
     check_errors(base)
+    check_docs(mesh, addr[0])
     for a, ad in ((n1, addr[1]), (n2, addr[2])):  # env and file enable it
         check_metrics(f"http://{ad}", a, 3)
         check_health(f"http://{ad}", a)
@@ -226,6 +262,7 @@ def test_http(mesh):
 def main():
     meshbeat, base = sys.argv[1], int(sys.argv[2])
     mesh = Mesh(3, meshbeat, base)
+    mesh.operations_md = sys.argv[3]
     run_test(mesh, test_http, "http")
 
 
