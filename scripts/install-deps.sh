@@ -6,9 +6,12 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang libclang-rt-14-dev clang-format
   libsodium-dev libuv1-dev liblmdb-dev libcbor-dev libcurl4-openssl-dev
-  libjansson-dev libconfuse-dev libcmocka-dev
+  libjansson-dev libconfuse-dev libcmocka-dev libseccomp-dev
   python3 python3-cbor2 python3-cryptography python3-nacl
   iproute2 nftables
+  # The unit's tests: systemd-analyze (systemd's syscall sets, `verify`),
+  # man (verify's Documentation= check), setpriv and unshare (util-linux).
+  systemd man-db util-linux
 )
 
 missing=()
