@@ -62,6 +62,7 @@ def admin_call(path, request):
 
 class Run:
     """One agent start: its log, and the address it advertises."""
+    started = []  # every run, so that a failed test stops them all
 
     def __init__(self, work, label, argv_prefix, args):
         self.dir = os.path.join(work, label)
@@ -75,6 +76,7 @@ class Run:
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(argv, stdout=log, stderr=log,
                                          stdin=subprocess.DEVNULL)
+        Run.started.append(self)
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:
             if self.proc.poll() is not None or self.serving():
@@ -116,6 +118,8 @@ def never_unusable(addr):
 
 
 def expect(run, addr, how):
+    if run.proc.poll() is not None:
+        fail(f"{run.dir}: exited with {run.proc.returncode}:\n{run.text()}")
     got = run.advertised()
     never_unusable(got[0])
     if got != (addr, how):
@@ -220,6 +224,10 @@ def main():
         ok = True
         print(f"{CASE}: PASS")
     finally:
+        for run in Run.started:
+            if run.proc.poll() is None:
+                run.proc.kill()
+                run.proc.wait()
         if not ok:
             print(f"{CASE}: FAIL; work directory {work}")
         if ok and os.environ.get("MESHBEAT_KEEP") != "1":

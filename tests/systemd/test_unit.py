@@ -14,6 +14,7 @@ usage: test_unit.py MESHBEAT SANDBOX UNIT EXAMPLE_CONF PORT CASE
                  does not die of SIGSYS but says the chown was refused and
                  runs on with an owner-only socket
   systemd_run    the real unit under systemd, where systemd is PID 1
+  unknown_group  an admin_group that names no group is refused by name
 
 Needs root, mount and network namespaces and systemd-analyze (for systemd's
 own syscall sets); otherwise it says why and exits 77 (skipped).
@@ -344,8 +345,25 @@ def test_systemd_run():
         sh("systemctl", "daemon-reload", check=False)
 
 
+def test_unknown_group():
+    """An admin_group that names no group: a refusal that says so (no
+    root needed)."""
+    with tempfile.TemporaryDirectory() as d:
+        group = f"mb-no-such-group-{os.getpid()}"
+        p = subprocess.run(
+            [MB, "agent", "--bind", f"127.0.0.1:{PORT}", "--authority", "none",
+             "--data-dir", d, "--admin-group", group],
+            capture_output=True, text=True, timeout=20)
+        if p.returncode != 1 or \
+                f"admin_group '{group}' is not a group" not in p.stderr:
+            fail(f"unknown admin_group: exit {p.returncode}\n{p.stderr}")
+    print("unknown_group: PASS")
+
+
 if CASE == "systemd_run":
     test_systemd_run()
+elif CASE == "unknown_group":
+    test_unknown_group()
 else:
     run_case({"restrictions": test_restrictions,
               "chown_refused": test_chown_refused}[CASE])
