@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang libclang-rt-14-dev clang-format
   libsodium-dev libuv1-dev liblmdb-dev libcbor-dev libcurl4-openssl-dev
-  libjansson-dev libconfuse-dev libcmocka-dev libmicrohttpd-dev
+  libjansson-dev libconfuse-dev libcmocka-dev libmicrohttpd-dev libseccomp-dev
   python3 python3-cbor2 python3-cryptography python3-nacl
   iproute2 nftables
   # The HTTP listener's test: curl fetches /metrics, promtool (only packaged
@@ -14,6 +14,9 @@ packages=(
   # postinst would start a Prometheus on :9090 where services may start;
   # Debian's container images forbid that (policy-rc.d), and no test uses it.
   curl prometheus
+  # The unit's tests: systemd-analyze (systemd's syscall sets, `verify`),
+  # man (verify's Documentation= check), setpriv and unshare (util-linux).
+  systemd man-db util-linux
 )
 
 missing=()

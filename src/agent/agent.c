@@ -6,8 +6,6 @@
 #include "agent_internal.h"
 
 #include <errno.h>
-#include <ifaddrs.h>
-#include <net/if.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -136,53 +134,6 @@ static int load_cert(struct agent *a) {
     agent_log(MB_LOG_ERROR, NULL, "certificate %s refused: %s", path,
               mb_strerror(rc));
   return rc;
-}
-
-/* ---- addresses ------------------------------------------------------------
- */
-
-static bool unspecified(const struct mb_addr *m) {
-  static const uint8_t zero[16];
-  return memcmp(m->ip, zero, m->family == 6 ? 16 : 4) == 0;
-}
-
-/* Bound to every interface: advertise the first non-loopback address of
- * the bound family, or loopback on a machine without one. */
-static void guess_address(struct mb_addr *m) {
-  struct ifaddrs *list, *i;
-  int family = m->family == 6 ? AF_INET6 : AF_INET;
-  if (getifaddrs(&list) != 0)
-    return;
-  for (i = list; i != NULL; i = i->ifa_next) {
-    if (i->ifa_addr == NULL || i->ifa_addr->sa_family != family ||
-        (i->ifa_flags & IFF_LOOPBACK) || !(i->ifa_flags & IFF_UP))
-      continue;
-    if (family == AF_INET)
-      memcpy(m->ip, &((struct sockaddr_in *)(void *)i->ifa_addr)->sin_addr, 4);
-    else
-      memcpy(m->ip, &((struct sockaddr_in6 *)(void *)i->ifa_addr)->sin6_addr,
-             16);
-    break;
-  }
-  freeifaddrs(list);
-  if (unspecified(m)) {
-    if (family == AF_INET)
-      m->ip[0] = 127, m->ip[3] = 1;
-    else
-      m->ip[15] = 1;
-  }
-}
-
-static int advertise_address(struct agent *a) {
-  const char *text = a->cfg->advertise[0] ? a->cfg->advertise : a->cfg->bind;
-  if (mb_addr_parse(text, &a->advertise) != MB_OK) {
-    agent_log(MB_LOG_ERROR, NULL, "address '%s' is not a numeric HOST:PORT",
-              text);
-    return MB_EINVAL;
-  }
-  if (unspecified(&a->advertise))
-    guess_address(&a->advertise);
-  return MB_OK;
 }
 
 /* ---- the core --------------------------------------------------------------
@@ -345,6 +296,8 @@ static void start_handles(struct agent *a) {
 static int start(struct agent *a) {
   uint64_t incarnation = 0;
   int rc = check_open_mesh(a);
+  if (rc == MB_OK) /* before the store: a refusal leaves it untouched */
+    rc = agent_advertise_choose(a);
   if (rc == MB_OK)
     rc = agent_store_open(a, &incarnation);
   a->stored_incarnation = incarnation;
@@ -352,8 +305,6 @@ static int start(struct agent *a) {
     rc = load_key(a);
   if (rc == MB_OK)
     rc = load_cert(a);
-  if (rc == MB_OK)
-    rc = advertise_address(a);
   if (rc == MB_OK)
     rc = core_open(a, incarnation);
   if (rc == MB_OK)

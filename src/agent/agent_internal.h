@@ -103,6 +103,16 @@ bool agent_open_mesh(const struct agent *a);
 /* Sends what the core has queued, applies its events, re-arms its timer. */
 void agent_flush(struct agent *a);
 
+/* net.c's conversions between the wire's addresses and the socket API's;
+ * from fails (false) for a family other than IPv4/IPv6. */
+void agent_to_sockaddr(const struct mb_addr *m, struct sockaddr_storage *ss);
+bool agent_from_sockaddr(const struct sockaddr *sa, struct mb_addr *m);
+
+/* advertise.c: fills a->advertise from the settings and the routing table
+ * and logs how it was chosen; MB_EINVAL, with the reason logged, when no
+ * address the others can reach can be told. */
+int agent_advertise_choose(struct agent *a);
+
 /* persist.c */
 int agent_store_open(struct agent *a, uint64_t *incarnation);
 void agent_store_restore(struct agent *a, struct mb_addr *seeds,

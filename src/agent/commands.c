@@ -3,8 +3,11 @@
 #include "agent_internal.h"
 #include <inttypes.h>
 
+#include <errno.h>
+#include <grp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 json_t *agent_member_json(struct agent *a, size_t i) {
   struct swim_member_info m;
@@ -211,6 +214,35 @@ static const struct mb_admin_command commands[] = {
     {"join", cmd_join, false},       {"leave", cmd_leave, false},
 };
 
+/*
+ * chown() of the socket to admin_group was refused (EPERM): by a seccomp
+ * filter without @chown (a unit's SystemCallFilter= with
+ * SystemCallErrorNumber=EPERM), or because the agent's user is not in the
+ * group and has no CAP_CHOWN.  Running on is better than a restart loop:
+ * the socket stays the agent's own (mode 0600; its uid and root may use
+ * it), and the log says what to change.
+ */
+static int open_without_group(struct agent *a, struct mb_admin_options *opt) {
+  agent_log(
+      MB_LOG_WARN,
+      json_pack("{s:s, s:s}", "admin_group", opt->group, "socket", opt->path),
+      "cannot give the admin socket to group %s: chown() was refused "
+      "(%s); only uid %u and root may use the CLI.  Is the agent's "
+      "user in that group, and does the unit's SystemCallFilter= allow "
+      "@chown?",
+      opt->group, mb_strerror(-EPERM), (unsigned)geteuid());
+  opt->group = NULL;
+  return mb_admin_open(&a->admin, &a->loop, opt);
+}
+
+/* Under systemd the group is the unit's DynamicUser= group, named by
+ * nss-systemd; elsewhere it must exist in /etc/group (or NSS). */
+static bool group_exists(const char *name) {
+  char buf[4096];
+  struct group gr, *found = NULL;
+  return getgrnam_r(name, &gr, buf, sizeof(buf), &found) == 0 && found != NULL;
+}
+
 int agent_admin_open(struct agent *a) {
   struct mb_admin_options opt = {
       .path = a->admin_path,
@@ -218,7 +250,16 @@ int agent_admin_open(struct agent *a) {
       .commands = commands,
       .n_commands = sizeof(commands) / sizeof(commands[0]),
       .ctx = a};
+  if (opt.group != NULL && !group_exists(opt.group)) {
+    agent_log(MB_LOG_ERROR, NULL,
+              "admin_group '%s' is not a group on this host (getent group "
+              "%s)",
+              opt.group, opt.group);
+    return MB_EINVAL;
+  }
   int rc = mb_admin_open(&a->admin, &a->loop, &opt);
+  if (rc == -EPERM && opt.group != NULL)
+    rc = open_without_group(a, &opt);
   if (rc != MB_OK)
     agent_log(MB_LOG_ERROR, NULL, "cannot open the admin socket %s: %s",
               a->admin_path, mb_strerror(rc));

@@ -4,6 +4,7 @@
  *
  *   config.c    defaults < config file (libconfuse) < MESHBEAT_* < flags
  *   agent.c     lifecycle: identity, store, core, loop, signals, shutdown
+ *   advertise.c the address others reach us at, and why (always logged)
  *   net.c       the UDP socket (libuv, recvmmsg) and the core's timer
  *   persist.c   the view and the event log into the store, batched
  *   sysinfo.c   the heartbeat payload: disk, cpu, memory, load, temperature

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
-static void to_sockaddr(const struct mb_addr *m, struct sockaddr_storage *ss) {
+void agent_to_sockaddr(const struct mb_addr *m, struct sockaddr_storage *ss) {
   memset(ss, 0, sizeof(*ss));
   if (m->family == 6) {
     struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
@@ -25,7 +25,7 @@ static void to_sockaddr(const struct mb_addr *m, struct sockaddr_storage *ss) {
   }
 }
 
-static bool from_sockaddr(const struct sockaddr *sa, struct mb_addr *m) {
+bool agent_from_sockaddr(const struct sockaddr *sa, struct mb_addr *m) {
   memset(m, 0, sizeof(*m));
   if (sa->sa_family == AF_INET) {
     const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
@@ -62,7 +62,7 @@ static void count_sent(struct agent *a, const struct swim_output *o) {
 static void send_datagram(struct agent *a, const struct swim_output *o) {
   count_sent(a, o);
   struct sockaddr_storage ss;
-  to_sockaddr(&o->to, &ss);
+  agent_to_sockaddr(&o->to, &ss);
   uv_buf_t buf = uv_buf_init((char *)o->buf, (unsigned)o->len);
   if (uv_udp_try_send(&a->udp, &buf, 1, (const struct sockaddr *)&ss) < 0)
     a->counters.send_errors++;
@@ -150,7 +150,7 @@ static void drain_socket(struct agent *a) {
         a->counters.recv_errors++;
         continue;
       }
-      if (from_sockaddr((struct sockaddr *)&from[i], &src))
+      if (agent_from_sockaddr((struct sockaddr *)&from[i], &src))
         swim_receive(a->swim, agent_now(a), &src, iov[i].iov_base,
                      msgs[i].msg_len);
     }
@@ -183,7 +183,7 @@ static void on_recv(uv_udp_t *u, ssize_t n, const uv_buf_t *buf,
     return;
   }
   struct mb_addr src;
-  if (n == 0 || from == NULL || !from_sockaddr(from, &src))
+  if (n == 0 || from == NULL || !agent_from_sockaddr(from, &src))
     return; /* end of a batch, or nothing */
   swim_receive(a->swim, agent_now(a), &src, (const uint8_t *)buf->base,
                (size_t)n);
@@ -194,7 +194,7 @@ static int bind_addr(const char *text, struct sockaddr_storage *ss,
                      struct mb_addr *m) {
   int rc = mb_addr_parse(text, m);
   if (rc == MB_OK)
-    to_sockaddr(m, ss);
+    agent_to_sockaddr(m, ss);
   return rc;
 }
 

@@ -44,6 +44,20 @@ int cli_fail(const char *cmd, const char *fmt, ...)
 int cli_usage_error(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* getopt_long's state for a fresh parse: from argv[1], and silent, so that
+ * an unknown option or a missing value is reported once, by
+ * cli_option_error, rather than by getopt and again by us.  Parsers pass
+ * an optstring starting with ':' so that a missing value comes back as ':'.
+ */
+void cli_getopt_begin(void);
+/* The usage error for what getopt_long returned ('?' or ':') just now:
+ * "unknown option '--x'", "option '--out' needs a value", "option '--json'
+ * takes no value" or "option '--a' is ambiguous (--admin-socket,
+ * --authority)".  Returns CLI_EXIT_USAGE. */
+struct option;
+int cli_option_error(const char *cmd, int c, char **argv,
+                     const struct option *opts);
+
 /* Reads a whole file ("-" is stdin) of at most CLI_MAX_INPUT bytes into a
  * malloc'd buffer the caller frees.  0 or -errno / MB_ETOOBIG. */
 int cli_read_file(const char *path, uint8_t **out, size_t *len);

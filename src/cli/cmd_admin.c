@@ -28,14 +28,14 @@ int cli_admin_parse(struct cli_admin *o, int argc, char **argv,
                     void (*usage)(FILE *), int *first) {
   static const struct option opts[] = {CLI_ADMIN_OPTIONS, {0, 0, 0, 0}};
   int c;
-  optind = 1;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+  cli_getopt_begin();
+  while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
     if (c == 'h') {
       usage(stdout);
       return CLI_ADMIN_HELPED;
     }
     if (!cli_admin_option(o, c))
-      return cli_usage_error(o->cmd, "unknown option");
+      return cli_option_error(o->cmd, c, argv, opts);
   }
   *first = optind;
   return 0;

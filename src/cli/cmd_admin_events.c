@@ -137,8 +137,8 @@ static int parse_events(struct cli_admin *o, struct events_args *a, int argc,
       {"limit", required_argument, 0, OPT_LIMIT},
       {0, 0, 0, 0}};
   int c;
-  optind = 1;
-  while ((c = getopt_long(argc, argv, "hf", opts, NULL)) != -1) {
+  cli_getopt_begin();
+  while ((c = getopt_long(argc, argv, ":hf", opts, NULL)) != -1) {
     if (c == 'h')
       return events_usage(stdout), CLI_ADMIN_HELPED;
     if (c == OPT_FOLLOW || c == 'f')
@@ -150,7 +150,7 @@ static int parse_events(struct cli_admin *o, struct events_args *a, int argc,
     else if (c == OPT_SINCE || c == OPT_LIMIT)
       return cli_usage_error(o->cmd, "--since and --limit want a number");
     else if (!cli_admin_option(o, c))
-      return cli_usage_error(o->cmd, "unknown option");
+      return cli_option_error(o->cmd, c, argv, opts);
   }
   if (optind != argc)
     return cli_usage_error(o->cmd, "takes no arguments");

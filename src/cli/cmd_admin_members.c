@@ -34,11 +34,96 @@ static void member_row(struct cli_table *t, const json_t *m) {
 }
 
 static void members_usage(FILE *f) {
-  fprintf(f, "usage: meshbeat members [--admin-socket PATH] [--json]\n\n"
-             "Lists every member the agent knows: name, short node id,\n"
-             "address, state (alive, suspect, dead, left), incarnation,\n"
-             "capacity, available space and when it was last heard from.\n\n");
+  fprintf(
+      f,
+      "usage: meshbeat members [--status STATE]... [--domain DOMAIN]...\n"
+      "                        [--admin-socket PATH] [--json]\n\n"
+      "Lists every member the agent knows: name, short node id,\n"
+      "address, state (alive, suspect, dead, left), incarnation,\n"
+      "capacity, available space and when it was last heard from.\n\n"
+      "  --status STATE       only members in STATE: alive|suspect|dead|left\n"
+      "                       (repeatable, or comma-separated)\n"
+      "  --domain DOMAIN      only members of failure domain DOMAIN\n"
+      "                       (repeatable, or comma-separated)\n");
   cli_admin_usage_common(f);
+}
+
+#define MEMBERS_MAX_FILTER 32
+
+/* Which members to show, as given: each entry is one option's value, a
+ * comma-separated list.  A member passes when its state is in one of the
+ * status lists (or none was given) and its domain in one of the domain
+ * lists (or none was given). */
+struct members_filter {
+  const char *status[MEMBERS_MAX_FILTER];
+  const char *domain[MEMBERS_MAX_FILTER];
+  size_t n_status, n_domain;
+};
+
+/* Whether v is one of the comma-separated items of csv. */
+static bool in_list(const char *csv, const char *v) {
+  size_t len = strlen(v);
+  for (const char *p = csv;; p++) {
+    size_t item = strcspn(p, ",");
+    if (item == len && strncmp(p, v, len) == 0)
+      return true;
+    p += item;
+    if (*p == '\0')
+      return false;
+  }
+}
+
+static bool in_any(const char *const *lists, size_t n, const char *v) {
+  if (n == 0)
+    return true;
+  for (size_t i = 0; i < n && v != NULL; i++)
+    if (in_list(lists[i], v))
+      return true;
+  return false;
+}
+
+/* Every item of a --status value is a state a member can be in. */
+static int check_states(const char *csv) {
+  static const char *const states[] = {"alive", "suspect", "dead", "left"};
+  for (const char *p = csv;; p++) {
+    size_t item = strcspn(p, ",");
+    bool known = false;
+    for (size_t i = 0; i < sizeof(states) / sizeof(states[0]); i++)
+      known |= strlen(states[i]) == item && strncmp(p, states[i], item) == 0;
+    if (!known)
+      return cli_usage_error("members",
+                             "--status: unknown state '%.*s' (alive, suspect, "
+                             "dead or left)",
+                             (int)item, p);
+    p += item;
+    if (*p == '\0')
+      return CLI_EXIT_OK;
+  }
+}
+
+static int add_filter(const char **lists, size_t *n, const char *opt,
+                      const char *value) {
+  if (*n == MEMBERS_MAX_FILTER)
+    return cli_usage_error("members", "at most %d %s options",
+                           MEMBERS_MAX_FILTER, opt);
+  lists[(*n)++] = value;
+  return CLI_EXIT_OK;
+}
+
+static bool member_passes(const struct members_filter *f, const json_t *m) {
+  return in_any(f->status, f->n_status,
+                json_string_value(json_object_get(m, "state"))) &&
+         in_any(f->domain, f->n_domain,
+                json_string_value(json_object_get(m, "domain")));
+}
+
+/* The members that pass, in the agent's order (a new array). */
+static json_t *filtered(const struct members_filter *f, const json_t *all) {
+  json_t *out = json_array(), *m;
+  size_t i;
+  json_array_foreach(all, i, m) if (member_passes(f, m))
+      json_array_append(out, m);
+  return out;
 }
 
 static int render_members(const json_t *res, bool json) {
@@ -58,8 +143,54 @@ static int render_members(const json_t *res, bool json) {
   return CLI_EXIT_OK;
 }
 
+enum { OPT_STATUS = CLI_OPT_FIRST_OWN, OPT_DOMAIN };
+
+static int parse_members(struct cli_admin *o, struct members_filter *f,
+                         int argc, char **argv) {
+  static const struct option opts[] = {
+      CLI_ADMIN_OPTIONS,
+      {"status", required_argument, 0, OPT_STATUS},
+      {"domain", required_argument, 0, OPT_DOMAIN},
+      {0, 0, 0, 0}};
+  int c, rc = CLI_EXIT_OK;
+  cli_getopt_begin();
+  while (rc == CLI_EXIT_OK &&
+         (c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+    if (c == 'h')
+      return members_usage(stdout), CLI_ADMIN_HELPED;
+    if (c == OPT_STATUS)
+      rc = check_states(optarg) != CLI_EXIT_OK
+               ? CLI_EXIT_USAGE
+               : add_filter(f->status, &f->n_status, "--status", optarg);
+    else if (c == OPT_DOMAIN)
+      rc = add_filter(f->domain, &f->n_domain, "--domain", optarg);
+    else if (!cli_admin_option(o, c))
+      return cli_option_error(o->cmd, c, argv, opts);
+  }
+  if (rc == CLI_EXIT_OK && optind != argc)
+    return cli_usage_error(o->cmd, "takes no arguments");
+  return rc;
+}
+
+/* serf's `members -status`: the filters apply to the table and to --json
+ * alike, on this side of the socket (the agent sends every member). */
 int cmd_members(int argc, char **argv) {
-  return cli_admin_simple("members", argc, argv, members_usage, render_members);
+  struct cli_admin o;
+  struct members_filter f = {0};
+  cli_admin_init(&o, "members");
+  int rc = parse_members(&o, &f, argc, argv);
+  if (rc != CLI_EXIT_OK)
+    return rc == CLI_ADMIN_HELPED ? CLI_EXIT_OK : rc;
+  json_t *res;
+  rc = cli_admin_request(&o, json_pack("{s:s}", "cmd", "members"), &res, NULL,
+                         NULL);
+  if (rc != CLI_EXIT_OK)
+    return rc;
+  json_t *shown = json_is_array(res) ? filtered(&f, res) : json_incref(res);
+  rc = render_members(shown, o.json);
+  json_decref(shown);
+  json_decref(res);
+  return rc;
 }
 
 /* One "key  value" line per field, aligned. */

@@ -43,9 +43,9 @@ static int parse_cert_args(int argc, char **argv, struct cert_args *a) {
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   int c, rc = CLI_EXIT_OK;
-  optind = 1;
+  cli_getopt_begin();
   while (rc == CLI_EXIT_OK &&
-         (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+         (c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
     switch (c) {
     case 'a':
       a->authority = optarg;
@@ -78,7 +78,7 @@ static int parse_cert_args(int argc, char **argv, struct cert_args *a) {
       cert_usage(stdout);
       return -1;
     default:
-      return cli_usage_error("cert", "unknown option");
+      return cli_option_error("cert", c, argv, opts);
     }
   }
   return rc;

@@ -298,8 +298,8 @@ static int parse_inspect_args(int argc, char **argv, struct inspect *in,
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   int c;
-  optind = 1;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+  cli_getopt_begin();
+  while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
     if (c == 'c') {
       in->cluster = optarg;
     } else if (c == 'a') {
@@ -322,7 +322,7 @@ static int parse_inspect_args(int argc, char **argv, struct inspect *in,
     } else if (c == 'h') {
       return inspect_usage(stdout), -1;
     } else {
-      return cli_usage_error("inspect", "unknown option");
+      return cli_option_error("inspect", c, argv, opts);
     }
   }
   if (argc - optind > 1)

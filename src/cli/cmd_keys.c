@@ -26,8 +26,8 @@ int cmd_keygen(int argc, char **argv) {
                                        {0, 0, 0, 0}};
   const char *out = NULL, *seed_hex = NULL;
   int c;
-  optind = 1;
-  while ((c = getopt_long(argc, argv, "o:s:h", opts, NULL)) != -1) {
+  cli_getopt_begin();
+  while ((c = getopt_long(argc, argv, ":o:s:h", opts, NULL)) != -1) {
     if (c == 'o')
       out = optarg;
     else if (c == 's')
@@ -35,7 +35,7 @@ int cmd_keygen(int argc, char **argv) {
     else if (c == 'h')
       return keygen_usage(stdout), CLI_EXIT_OK;
     else
-      return cli_usage_error("keygen", "unknown option");
+      return cli_option_error("keygen", c, argv, opts);
   }
   if (out == NULL || optind != argc)
     return cli_usage_error("keygen", "--out FILE is required");
@@ -66,8 +66,8 @@ int cmd_id(int argc, char **argv) {
                                        {0, 0, 0, 0}};
   const char *key = NULL;
   int c;
-  optind = 1;
-  while ((c = getopt_long(argc, argv, "k:h", opts, NULL)) != -1) {
+  cli_getopt_begin();
+  while ((c = getopt_long(argc, argv, ":k:h", opts, NULL)) != -1) {
     if (c == 'k')
       key = optarg;
     else if (c == 'h')
@@ -75,7 +75,7 @@ int cmd_id(int argc, char **argv) {
                     "of a secret key file.\n"),
              CLI_EXIT_OK;
     else
-      return cli_usage_error("id", "unknown option");
+      return cli_option_error("id", c, argv, opts);
   }
   if (key == NULL || optind != argc)
     return cli_usage_error("id", "--key FILE is required");

@@ -170,14 +170,16 @@ static void sample_defaults(struct sample *s) {
 
 static int parse_wire_args(int argc, char **argv, struct sample *s) {
   sample_defaults(s);
-  int c;
-  optind = 1;
-  while ((c = getopt_long(argc, argv, "h", wire_opts, NULL)) != -1) {
+  int c, which = -1;
+  cli_getopt_begin();
+  while ((c = getopt_long(argc, argv, ":h", wire_opts, &which)) != -1) {
     if (c == 'h')
       return wire_usage(stdout), -1;
-    if (c == '?' || !apply_option(s, c, optarg))
-      return cli_usage_error("wire", "bad option or value near '%s'",
-                             argv[optind - 1]);
+    if (c == '?' || c == ':')
+      return cli_option_error("wire", c, argv, wire_opts);
+    if (!apply_option(s, c, optarg))
+      return cli_usage_error("wire", "--%s: bad value '%s'",
+                             wire_opts[which].name, optarg);
   }
   if (optind + 2 != argc || strcmp(argv[optind], "sample") != 0)
     return cli_usage_error("wire", "expected 'sample KIND'");

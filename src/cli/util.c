@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -165,4 +166,43 @@ void cli_format_time(char *out, size_t cap, int64_t unix_s) {
   if (gmtime_r(&t, &tm) == NULL ||
       strftime(out, cap, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
     snprintf(out, cap, "@%lld", (long long)unix_s);
+}
+
+void cli_getopt_begin(void) {
+  optind = 1;
+  opterr = 0;
+}
+
+/* The long options whose names start with prefix (the text after "--" up
+ * to any '='), listed into out; how many there are. */
+static size_t long_matches(const struct option *opts, const char *prefix,
+                           char *out, size_t cap) {
+  size_t n = 0, len = strcspn(prefix, "=");
+  out[0] = '\0';
+  for (const struct option *o = opts; o != NULL && o->name != NULL; o++) {
+    if (strncmp(o->name, prefix, len) != 0)
+      continue;
+    size_t used = strlen(out);
+    snprintf(out + used, cap - used, "%s--%s", n++ ? ", " : "", o->name);
+  }
+  return n;
+}
+
+int cli_option_error(const char *cmd, int c, char **argv,
+                     const struct option *opts) {
+  /* getopt_long has moved past the offending element, except inside a
+   * cluster of short options ("-xz"), where optopt names the letter. */
+  const char *arg = argv[optind - 1];
+  bool is_long = strncmp(arg, "--", 2) == 0;
+  if (c == ':')
+    return cli_usage_error(cmd, "option '%s' needs a value", arg);
+  if (!is_long)
+    return cli_usage_error(cmd, "unknown option '-%c'", optopt);
+  char names[256];
+  if (optopt != 0) /* a known long option given "=VALUE" it does not take */
+    return cli_usage_error(cmd, "option '%.*s' takes no value",
+                           (int)strcspn(arg, "="), arg);
+  if (long_matches(opts, arg + 2, names, sizeof(names)) > 1)
+    return cli_usage_error(cmd, "option '%s' is ambiguous (%s)", arg, names);
+  return cli_usage_error(cmd, "unknown option '%s'", arg);
 }

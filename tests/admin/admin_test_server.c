@@ -3,7 +3,8 @@
  * canned answers in the shapes of docs/admin-api.md, for the CLI's contract
  * tests (cli_admin_test.sh).  Built only for tests.
  *
- * Canned world: members nas1 (self, alive), pi2 (suspect) and phone3 (dead);
+ * Canned world: members nas1 (self, alive, rack1), pi2 (suspect, rack2) and
+ * phone3 (dead, rack1);
  * nas1 and pi2 share the id prefix "a1b2c3", so it is ambiguous.  Events 1
  * and 2 are recorded; while someone follows, a new event (seq 100, 101, ...)
  * is published every 100 ms, and heartbeats come every 200 ms.  join counts
@@ -34,14 +35,15 @@ static void rfc3339_ago(char out[MB_ADMIN_TIME_LEN], int64_t ago_ms) {
 }
 
 static json_t *member(const char *id, const char *name, const char *addr,
-                      const char *state, int inc, json_int_t capacity,
-                      json_int_t available, int64_t seen_ago_ms, bool self) {
+                      const char *domain, const char *state, int inc,
+                      json_int_t capacity, json_int_t available,
+                      int64_t seen_ago_ms, bool self) {
   char seen[MB_ADMIN_TIME_LEN], since[MB_ADMIN_TIME_LEN];
   rfc3339_ago(seen, seen_ago_ms);
   rfc3339_ago(since, 3600 * 1000);
   return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:s, s:s, s:i, "
                    "s:b}",
-                   "id", id, "name", name, "addr", addr, "domain", "rack1",
+                   "id", id, "name", name, "addr", addr, "domain", domain,
                    "state", state, "incarnation", inc, "capacity", capacity,
                    "available", available, "last_seen", seen, "since", since,
                    "confirmations", 0, "self", self);
@@ -51,13 +53,14 @@ static json_t *all_members(void) {
   return json_pack(
       "[o, o, o]",
       member("a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4b5c6d7e8f90",
-             "nas1", "10.0.0.1:7946", "alive", 3, 4000787030016, 1000204886016,
-             0, true),
+             "nas1", "10.0.0.1:7946", "rack1", "alive", 3, 4000787030016,
+             1000204886016, 0, true),
       member("a1b2c3000000000000000000000000000000000000000000000000000000beef",
-             "pi2", "10.0.0.2:7946", "suspect", 1, 256060514304, 128030257152,
-             4000, false),
+             "pi2", "10.0.0.2:7946", "rack2", "suspect", 1, 256060514304,
+             128030257152, 4000, false),
       member("ff00112233445566778899aabbccddeeff00112233445566778899aabbccddee",
-             "phone3", "[fd00::3]:7946", "dead", 7, 0, 0, 600000, false));
+             "phone3", "[fd00::3]:7946", "rack1", "dead", 7, 0, 0, 600000,
+             false));
 }
 
 static int h_members(void *ctx, const json_t *req, json_t **result,

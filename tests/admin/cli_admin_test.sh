@@ -125,6 +125,69 @@ assert len(m[0]["id"]) == 64 and m[0]["self"] is True
   stop_server
 }
 
+# serf's `members -status`, and by failure domain: repeatable or
+# comma-separated, the table and --json alike; a state that does not exist
+# is a usage error.
+case_filters() {
+  start_server
+  names() { awk 'NR > 1 { print $1 }' out.txt | tr '\n' ' '; }
+  run members --status alive
+  expect_rc 0
+  [[ $(names) == "nas1 " ]] || fail "--status alive: $OUT"
+  run members --status alive,dead
+  [[ $(names) == "nas1 phone3 " ]] || fail "--status alive,dead: $OUT"
+  run members --status suspect --status dead
+  [[ $(names) == "pi2 phone3 " ]] || fail "--status twice: $OUT"
+  run members --domain rack1
+  [[ $(names) == "nas1 phone3 " ]] || fail "--domain rack1: $OUT"
+  run members --domain rack1 --status dead,suspect
+  [[ $(names) == "phone3 " ]] || fail "--domain and --status: $OUT"
+  run members --domain rack9
+  expect_rc 0
+  [[ $OUT =~ ^NAME\ +ID ]] && [ "$(wc -l <out.txt)" -eq 1 ] || fail "no match: $OUT"
+  run members --json --domain rack2,rack9
+  expect_rc 0
+  "$PYTHON" -c '
+import json
+assert [m["name"] for m in json.load(open("out.txt"))] == ["pi2"]' ||
+    fail "members --json --domain: $OUT"
+  run members --status zombie
+  expect_rc 2
+  [[ $ERR == *"unknown state 'zombie'"* ]] || fail "unknown state: $ERR"
+  run members --status alive,
+  expect_rc 2
+  stop_server
+}
+
+# An unknown flag or a missing value: one message from us, none from getopt.
+case_badopts() {
+  check_one() {
+    [[ $ERR == *"$1"* ]] || fail "$2: message lacks '$1': $ERR"
+    [[ $ERR != *"unrecognized"* && $ERR != *"requires an argument"* ]] ||
+      fail "$2: getopt spoke too: $ERR"
+    [ "$(grep -c "^meshbeat" err.txt)" -eq 1 ] || fail "$2: not one message: $ERR"
+  }
+  for cmd in members member info events metrics health join leave keygen id \
+             inspect "cert issue" "wire sample ping"; do
+    # shellcheck disable=SC2086
+    run $cmd --bogus
+    expect_rc 2
+    check_one "unknown option '--bogus'" "$cmd --bogus"
+  done
+  run keygen --out
+  expect_rc 2
+  check_one "option '--out' needs a value" "keygen --out"
+  run members --json=yes
+  expect_rc 2
+  check_one "option '--json' takes no value" "members --json=yes"
+  run cert issue --n x
+  expect_rc 2
+  check_one "option '--n' is ambiguous (--node-id, --name)" "cert issue --n"
+  run events -x
+  expect_rc 2
+  check_one "unknown option '-x'" "events -x"
+}
+
 case_member() {
   start_server
   run member nas1
