@@ -2,8 +2,13 @@
  * meshbeat agent: the driver that runs the membership core on real sockets.
  * It wires the layers below together and owns no protocol logic:
  *
- *   config.c    defaults < config file (libconfuse) < MESHBEAT_* < flags
+ *   config.c    defaults < config file < MESHBEAT_* < flags, each value
+ *               with its source; config_file.c reads the file (libconfuse)
+ *   config_check.c  what a start refuses, for --check and the start alike
+ *   config_dump.c   --check's JSON and --help
+ *   identity.c  the key (made when missing) and certificate; first start
  *   agent.c     lifecycle: identity, store, core, loop, signals, shutdown
+ *   seeds.c     seeds given by host name, resolved off the loop
  *   net.c       the UDP socket (libuv, recvmmsg) and the core's timer
  *   persist.c   the view and the event log into the store, batched
  *   sysinfo.c   the heartbeat payload: disk, cpu, memory, load, temperature
