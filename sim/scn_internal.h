@@ -48,9 +48,11 @@ int scn_get_op(struct scn_cur *c, enum scn_op *op);
 /* Token-level conversions (no cursor, no message). */
 int scn_parse_duration(const char *t, uint64_t *us);
 
-/* swim_config fields settable with `param`. */
+/* swim_config fields settable with `param`.  apply: -1 with a message in
+ * err (SCN_ERR_MAX bytes) when the parameters together are refused. */
 int scn_param_parse(struct scn_cur *c);
-void scn_params_apply(const struct scenario *s, struct swim_config *cfg);
+int scn_params_apply(const struct scenario *s, struct swim_config *cfg,
+                     char *err);
 
 /* `expect ...` */
 int scn_expect_parse(struct scn_cur *c);

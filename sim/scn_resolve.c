@@ -168,8 +168,7 @@ int scn_resolve(const struct scenario *s, struct swim_config *cfg,
              s->path);
     return -1;
   }
-  scn_params_apply(s, cfg);
-  return 0;
+  return scn_params_apply(s, cfg, err);
 }
 
 const char *scn_act_name(enum scn_act a) {

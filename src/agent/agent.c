@@ -4,6 +4,7 @@
  * close everything) on SIGTERM/SIGINT or an admin "leave".
  */
 #include "agent_internal.h"
+#include "config_internal.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -22,35 +23,13 @@
 static char **saved_argv;
 static int saved_argc;
 
-/* A path that does not fit comes out empty, and opening it then fails
- * with a message naming the setting. */
-static void path_in(char *out, size_t cap, const char *dir, const char *file) {
-  size_t d = strnlen(dir, cap), f = strlen(file);
-  if (d + 1 + f >= cap) {
-    out[0] = '\0';
-    return;
-  }
-  memcpy(out, dir, d);
-  out[d] = '/';
-  memcpy(out + d + 1, file, f + 1);
-}
-
 /* ---- identity ------------------------------------------------------------ */
 
+/* The key exists: the start's checks made it (identity.c). */
 static int load_key(struct agent *a) {
   char path[PATH_MAX];
-  bool own = a->cfg->key_file[0] == '\0';
-  if (own)
-    path_in(path, sizeof(path), a->data_dir, "node.key");
-  else
-    snprintf(path, sizeof(path), "%s", a->cfg->key_file);
+  cfg_key_path(a->cfg, path, sizeof(path));
   int rc = mb_identity_load(&a->id, path);
-  if (rc == -ENOENT && own) { /* first start: make our key */
-    mb_identity_generate(&a->id);
-    rc = mb_identity_save(&a->id, path);
-    if (rc == MB_OK)
-      agent_log(MB_LOG_INFO, NULL, "created node key %s", path);
-  }
   if (rc != MB_OK)
     agent_log(MB_LOG_ERROR, NULL, "cannot load node key %s: %s", path,
               mb_strerror(rc));
@@ -67,67 +46,44 @@ static int read_file(const char *path, uint8_t *buf, size_t cap, size_t *len) {
   return too_big ? MB_ETOOBIG : MB_OK;
 }
 
-/* No authority: an open mesh, which admits anyone who knows the cluster
- * name and answers a spoofed join with its whole view (14 KB of spoofed
- * joins drew 370 KB at their victim).  Only on loopback, or where the
- * operator says so with authority = "none". */
+/* No authority, or authority = "none": an open mesh, which admits anyone
+ * who knows the cluster name and answers a spoofed join with its whole
+ * view (14 KB of spoofed joins drew 370 KB at their victim).  The checks
+ * refused it unless bound to loopback or asked for with "none". */
 bool agent_open_mesh(const struct agent *a) {
-  return a->cfg->authority[0] == '\0' || strcmp(a->cfg->authority, "none") == 0;
+  return cfg_open_mesh(a->cfg);
 }
 
-static bool bound_to_loopback(const struct agent *a) {
-  struct mb_addr b;
-  if (mb_addr_parse(a->cfg->bind, &b) != MB_OK)
-    return false;
-  static const uint8_t v6_loopback[16] = {[15] = 1};
-  return b.family == 4 ? b.ip[0] == 127
-                       : memcmp(b.ip, v6_loopback, sizeof(v6_loopback)) == 0;
-}
-
-static int check_open_mesh(struct agent *a) {
+static void warn_open_mesh(struct agent *a) {
   if (!agent_open_mesh(a))
-    return MB_OK;
-  if (a->cfg->authority[0] == '\0' && !bound_to_loopback(a)) {
-    agent_log(MB_LOG_ERROR, NULL,
-              "no authority configured and %s is not a loopback address: "
-              "set authority to the authority's id (meshbeat id --key "
-              "authority.key), or to \"none\" for an open mesh that admits "
-              "any node that knows the cluster name",
-              a->cfg->bind);
-    return MB_EINVAL;
-  }
+    return;
   agent_log(MB_LOG_WARN, NULL,
             "no authority: open mesh, any node that knows the cluster name "
-            "is admitted");
-  return MB_OK;
+            "is admitted%s",
+            a->cfg->cert_file[0] ? " (the certificate is not used)" : "");
 }
 
-/* With an authority our certificate must be valid and ours; without one
- * the mesh is open (check_open_mesh). */
+/* With an authority our certificate must be valid and ours (the start's
+ * checks said so already; this reads it for the core); without one the
+ * mesh is open and no certificate is used. */
 static int load_cert(struct agent *a) {
   char path[PATH_MAX];
-  bool own = a->cfg->cert_file[0] == '\0';
-  if (own)
-    path_in(path, sizeof(path), a->data_dir, "node.cert");
-  else
-    snprintf(path, sizeof(path), "%s", a->cfg->cert_file);
-  int rc = read_file(path, a->cert, sizeof(a->cert), &a->cert_len);
-  if (rc == -ENOENT && own && agent_open_mesh(a)) {
-    a->cert_len = 0;
+  a->cert_len = 0;
+  if (agent_open_mesh(a))
     return MB_OK;
-  }
+  cfg_cert_path(a->cfg, path, sizeof(path));
+  int rc = read_file(path, a->cert, sizeof(a->cert), &a->cert_len);
   if (rc != MB_OK) {
     agent_log(MB_LOG_ERROR, NULL, "cannot read certificate %s: %s", path,
               mb_strerror(rc));
     return rc;
   }
-  if (agent_open_mesh(a))
-    return MB_OK;
   uint8_t auth[MB_NODE_ID_LEN];
   struct mb_cert c;
   rc = mb_node_id_parse(auth, a->cfg->authority);
   if (rc == MB_OK)
-    rc = mb_cert_verify(a->cert, a->cert_len, auth, time(NULL), 300, &c);
+    rc = mb_cert_verify(a->cert, a->cert_len, auth, time(NULL),
+                        a->cfg->swim.cert_skew_s, &c);
   if (rc == MB_OK && memcmp(c.node_id, a->id.pk, MB_NODE_ID_LEN) != 0)
     rc = MB_ECERTNODE;
   if (rc != MB_OK)
@@ -168,16 +124,16 @@ static int core_open(struct agent *a, uint64_t incarnation) {
   return MB_OK;
 }
 
+/* Numeric seeds and the stored view at once; host names as they resolve
+ * (seeds.c). */
 static void join_mesh(struct agent *a) {
   struct mb_addr seeds[2 * MB_AGENT_MAX_JOIN];
   size_t n = 0, restored = 0;
-  for (size_t i = 0; i < a->cfg->n_join; i++) {
+  for (size_t i = 0; i < a->cfg->n_join; i++)
     if (mb_addr_parse(a->cfg->join[i], &seeds[n]) == MB_OK)
       n++;
     else
-      agent_log(MB_LOG_WARN, NULL, "join address '%s' ignored: not HOST:PORT",
-                a->cfg->join[i]);
-  }
+      agent_seed_resolve(a, a->cfg->join[i]);
   agent_store_restore(a, seeds + n, &restored, MB_AGENT_MAX_JOIN);
   n += restored;
   if (n > 0)
@@ -239,6 +195,7 @@ void agent_begin_stop(struct agent *a, const char *why) {
   agent_flush(a);
   uv_timer_stop(&a->core_timer);
   uv_timer_stop(&a->payload_timer);
+  agent_seeds_stop(a);
   uv_timer_start(&a->stop_timer, finish_stop, LEAVE_LINGER_MS, 0);
 }
 
@@ -295,9 +252,9 @@ static void start_handles(struct agent *a) {
 
 static int start(struct agent *a) {
   uint64_t incarnation = 0;
-  int rc = check_open_mesh(a);
-  if (rc == MB_OK) /* before the store: a refusal leaves it untouched */
-    rc = agent_advertise_choose(a);
+  warn_open_mesh(a);
+  /* before the store: a refusal leaves it untouched */
+  int rc = agent_advertise_choose(a);
   if (rc == MB_OK)
     rc = agent_store_open(a, &incarnation);
   a->stored_incarnation = incarnation;
@@ -354,10 +311,7 @@ int mb_agent_run(const struct mb_agent_config *cfg) {
     return -ENOMEM;
   a->cfg = cfg;
   snprintf(a->data_dir, sizeof(a->data_dir), "%s", cfg->data_dir);
-  if (cfg->admin_socket[0])
-    snprintf(a->admin_path, sizeof(a->admin_path), "%s", cfg->admin_socket);
-  else
-    path_in(a->admin_path, sizeof(a->admin_path), a->data_dir, "admin.sock");
+  cfg_admin_socket_path(cfg, a->admin_path, sizeof(a->admin_path));
   signal(SIGPIPE, SIG_IGN);
   int rc = uv_loop_init(&a->loop);
   if (rc != 0) {
@@ -384,18 +338,38 @@ int mb_agent_run(const struct mb_agent_config *cfg) {
   return rc;
 }
 
+/* Each line of a report, said as ours; its indented lines as they are. */
+static void print_report(const char *text) {
+  for (const char *line = text; *line;) {
+    size_t n = strcspn(line, "\n");
+    fprintf(stderr, "%s%.*s\n",
+            line[0] == ' ' ? "" : "meshbeat agent: ", (int)n, line);
+    line += n + (line[n] == '\n');
+  }
+}
+
 int mb_agent_main(int argc, char **argv) {
   static struct mb_agent_config cfg;
   bool help;
-  char err[512];
-  if (mb_agent_config_load(&cfg, argc, argv, &help, err, sizeof(err)) !=
-      MB_OK) {
-    fprintf(stderr, "meshbeat agent: %s\n", err);
+  char err[8192], more[8192];
+  int rc = mb_agent_config_load(&cfg, argc, argv, &help, err, sizeof(err));
+  if (rc == MB_EINVAL) {
+    print_report(err);
     return 2;
   }
   if (help) {
     mb_agent_config_usage();
     return 0;
+  }
+  agent_log_setup(cfg.log_level, cfg.log_json);
+  /* Every problem at once; nothing made for a refused configuration. */
+  struct cfg_report r;
+  cfg_report_init(&r, more, sizeof(more));
+  if (cfg_validate(&cfg, rc == MB_OK && !cfg.check_only, &r) != MB_OK ||
+      rc != MB_OK) {
+    print_report(rc != MB_OK ? err : "");
+    print_report(more);
+    return 2;
   }
   if (cfg.check_only) {
     char *text = mb_agent_config_dump(&cfg);
@@ -405,6 +379,5 @@ int mb_agent_main(int argc, char **argv) {
   }
   saved_argc = argc;
   saved_argv = argv;
-  agent_log_setup(cfg.log_level, cfg.log_json);
   return mb_agent_run(&cfg) == MB_OK ? 0 : 1;
 }

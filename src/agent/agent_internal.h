@@ -33,6 +33,17 @@ struct agent_counters {
   uint64_t lag_sum_ms;
 };
 
+/* A seed given by host name, resolved off the loop (seeds.c). */
+struct agent_seed {
+  struct agent *a;
+  char text[MB_AGENT_TEXT]; /* as configured: HOST:PORT */
+  char host[MB_AGENT_TEXT], port[8];
+  uv_getaddrinfo_t req;
+  uv_timer_t retry;
+  bool resolving;
+  unsigned failures; /* in a row: the retry delay doubles with each */
+};
+
 struct agent {
   const struct mb_agent_config *cfg;
   uv_loop_t loop;
@@ -54,6 +65,8 @@ struct agent {
   char admin_path[PATH_MAX];
   uint64_t started_ms; /* monotonic */
   int64_t started_wall_ms;
+  struct agent_seed seeds[MB_AGENT_MAX_JOIN];
+  size_t n_seeds;
   struct agent_payload payload, told;
   struct agent_counters counters;
   bool stopping;
@@ -112,6 +125,11 @@ bool agent_from_sockaddr(const struct sockaddr *sa, struct mb_addr *m);
  * and logs how it was chosen; MB_EINVAL, with the reason logged, when no
  * address the others can reach can be told. */
 int agent_advertise_choose(struct agent *a);
+
+/* seeds.c: resolves and joins a HOST:PORT seed with a host name, retrying
+ * until it resolves; stop: no more attempts (at leave). */
+void agent_seed_resolve(struct agent *a, const char *seed);
+void agent_seeds_stop(struct agent *a);
 
 /* persist.c */
 int agent_store_open(struct agent *a, uint64_t *incarnation);

@@ -2,9 +2,14 @@
  * meshbeat agent: the driver that runs the membership core on real sockets.
  * It wires the layers below together and owns no protocol logic:
  *
- *   config.c    defaults < config file (libconfuse) < MESHBEAT_* < flags
+ *   config.c    defaults < config file < MESHBEAT_* < flags, each value
+ *               with its source; config_file.c reads the file (libconfuse)
+ *   config_check.c  what a start refuses, for --check and the start alike
+ *   config_dump.c   --check's JSON and --help
+ *   identity.c  the key (made when missing) and certificate; first start
  *   agent.c     lifecycle: identity, store, core, loop, signals, shutdown
  *   advertise.c the address others reach us at, and why (always logged)
+ *   seeds.c     seeds given by host name, resolved off the loop
  *   net.c       the UDP socket (libuv, recvmmsg) and the core's timer
  *   persist.c   the view and the event log into the store, batched
  *   sysinfo.c   the heartbeat payload: disk, cpu, memory, load, temperature
@@ -32,6 +37,21 @@
 
 #define MB_AGENT_MAX_JOIN 16
 #define MB_AGENT_TEXT 256
+/* Room for the settings of config.c's table (it asserts they fit). */
+#define MB_AGENT_MAX_SETTINGS 64
+
+/* Where a setting's value came from, so that a message can name it. */
+enum mb_config_source {
+  MB_SOURCE_DEFAULT,
+  MB_SOURCE_FILE, /* line: where in config_file */
+  MB_SOURCE_ENV,
+  MB_SOURCE_FLAG,
+};
+
+struct mb_config_origin {
+  enum mb_config_source source;
+  unsigned line;
+};
 
 enum mb_log_level { MB_LOG_DEBUG, MB_LOG_INFO, MB_LOG_WARN, MB_LOG_ERROR };
 
@@ -49,7 +69,7 @@ struct mb_agent_config {
   char admin_group[MB_AGENT_TEXT];
   char key_file[PATH_MAX];  /* "" = DATA_DIR/node.key, made on first start */
   char cert_file[PATH_MAX]; /* "" = DATA_DIR/node.cert when it exists */
-  char authority[MB_NODE_ID_HEX_LEN + 1]; /* "" = open mesh, no admission */
+  char authority[MB_AGENT_TEXT]; /* 64 hex; "none"; "" = unset */
   char http_addr[MB_AGENT_TEXT]; /* TCP HOST:PORT; "" = no HTTP listener */
   enum mb_log_level log_level;
   bool log_json;
@@ -58,19 +78,39 @@ struct mb_agent_config {
   uint64_t event_retention;     /* 100000 events kept */
   struct swim_config swim;      /* protocol parameters ([gossip] section) */
   bool check_only;              /* --check: print the settings, do not run */
+  /* Where each value came from: by setting, in config.c's order; the
+   * seeds one by one (a file's list spans lines). */
+  struct mb_config_origin origin[MB_AGENT_MAX_SETTINGS];
+  struct mb_config_origin join_origin[MB_AGENT_MAX_JOIN];
 };
 
-/* The effective settings as JSON text (caller frees), for --check. */
+/* The effective settings as JSON text (caller frees), for --check: the
+ * values a start would use (derived paths filled in, unset ones null). */
 char *mb_agent_config_dump(const struct mb_agent_config *c);
 
 /*
  * Fills c from, in rising precedence: built-in defaults, the file named by
  * --config or MESHBEAT_CONFIG, MESHBEAT_* environment variables, and the
- * command line (argv[0] is the command name).  0, or a negative code with a
- * message in err; CLI usage errors return MB_EINVAL.  --help sets *help.
+ * command line (argv[0] is the command name).  0; MB_ERANGE with one line
+ * per refused value in err, each naming the setting and its source
+ * ("bind (--bind): ...", "... (MESHBEAT_BIND): ...", "... (FILE:LINE):
+ * ..."), the others loaded; MB_EINVAL when the command line or the file
+ * cannot be read at all (the message in err).  --help sets *help.
  */
 int mb_agent_config_load(struct mb_agent_config *c, int argc, char **argv,
                          bool *help, char *err, size_t errlen);
+/*
+ * Everything a start would refuse, found without starting: addresses,
+ * authority, protocol parameters, paths, the key and certificate (read,
+ * never created).  0, or MB_EINVAL with one line per problem in err, in
+ * the same form as mb_agent_config_load's.
+ */
+int mb_agent_config_check(const struct mb_agent_config *c, char *err,
+                          size_t errlen);
+/* Where key's value came from ("--bind", "MESHBEAT_BIND", "FILE:LINE" or
+ * "default"); key is the file's name for it ("bind", "gossip.budget"). */
+void mb_agent_config_source(const struct mb_agent_config *c, const char *key,
+                            char *out, size_t cap);
 void mb_agent_config_usage(void);
 
 /* Runs the agent until SIGTERM/SIGINT or an admin "leave"; 0 on a clean
@@ -78,7 +118,8 @@ void mb_agent_config_usage(void);
 int mb_agent_run(const struct mb_agent_config *c);
 
 /* `meshbeat agent ...`: config, run, exit status (0 ok, 1 failed to start
- * or died, 2 usage). */
+ * or died, 2 usage or configuration error, which includes a node that
+ * still needs its certificate). */
 int mb_agent_main(int argc, char **argv);
 
 #endif

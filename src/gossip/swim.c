@@ -11,37 +11,13 @@
 void swim_config_default(struct swim_config *c) {
   memset(c, 0, sizeof(*c));
   c->cluster = "meshbeat";
-  c->probe_interval_ms = 1000;
-  c->probe_timeout_ms = 500;
-  c->indirect_checks = 3;
-  c->suspicion_mult = 4;
-  c->suspicion_unit_ms = 200;
-  c->suspicion_max_mult = 6;
-  c->suspicion_confirm = 1;
-  c->dead_quorum = 2;
-  c->retransmit_mult = 4;
-  c->awareness_max = 8;
-  c->gossip_interval_ms = 200;
-  c->gossip_nodes = 3;
-  c->push_pull_interval_ms = 30000;
-  c->reconnect_interval_ms = 5000;
-  c->dead_keep_ms = 3600000;
-  c->flap_hold_ms = 60000;
-  c->budget = MB_WIRE_DEFAULT_BUDGET;
   c->seed = 1;
-  c->cert_skew_s = 300;
+  for (size_t i = 0; i < SWIM_N_PARAMS; i++)
+    swim_param_set(c, &swim_params[i], swim_params[i].def);
 }
 
 static bool config_ok(const struct swim_config *c) {
-  return c->cluster != NULL && c->probe_interval_ms > 0 &&
-         c->probe_timeout_ms > 0 &&
-         c->probe_timeout_ms <= c->probe_interval_ms && c->suspicion_mult > 0 &&
-         c->suspicion_max_mult >= 1 && c->suspicion_unit_ms > 0 &&
-         c->suspicion_confirm > 0 && c->dead_quorum > 0 &&
-         c->retransmit_mult > 0 && c->awareness_max > 0 &&
-         c->gossip_interval_ms > 0 && c->push_pull_interval_ms > 0 &&
-         c->reconnect_interval_ms > 0 && c->budget >= SWIM_MIN_BUDGET &&
-         c->budget <= MB_WIRE_MAX_DATAGRAM;
+  return c->cluster != NULL && swim_config_check(c, NULL, NULL, 0) == MB_OK;
 }
 
 static int add_self(struct swim *s, const struct swim_self *self) {

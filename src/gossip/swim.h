@@ -90,8 +90,51 @@ struct swim_config {
  * record and that record's certificate (about 900 bytes), with room. */
 #define SWIM_MIN_BUDGET 1024
 
-/* memberlist's LAN profile, so comparisons are fair. */
+/* memberlist's LAN profile, so comparisons are fair (the defaults of
+ * swim_params below, plus cluster "meshbeat", seed 1, no admission). */
 void swim_config_default(struct swim_config *c);
+
+/*
+ * The tunable protocol parameters (docs/protocol.md, Parameters), one row
+ * each: name, where it lives in struct swim_config, default and bounds.
+ * Every driver parses parameters through this table (the agent's
+ * gossip { NAME = ... } section, the simulator's `param NAME VALUE`), so a
+ * parameter documented, defaulted and checked here is settable everywhere.
+ * Admission (require_cert, authority) and the seed are not parameters:
+ * each driver sets them from its own settings.
+ */
+enum swim_param_unit {
+  SWIM_UNIT_NUMBER,  /* a plain count or factor */
+  SWIM_UNIT_MS,      /* milliseconds */
+  SWIM_UNIT_BYTES,   /* bytes */
+  SWIM_UNIT_SECONDS, /* seconds (cert_skew_s, an int64_t field) */
+};
+
+struct swim_param {
+  const char *name; /* as in docs/protocol.md: "probe_interval_ms" */
+  size_t offset;    /* of the field in struct swim_config */
+  size_t size;      /* sizeof the field: 4 (uint32_t) or 8 (int64_t) */
+  enum swim_param_unit unit;
+  uint64_t def, min, max; /* the default; the accepted range, inclusive */
+  const char *help;       /* one line */
+};
+
+#define SWIM_N_PARAMS 18
+extern const struct swim_param swim_params[SWIM_N_PARAMS];
+
+/* The row named `name`, or NULL. */
+const struct swim_param *swim_param_find(const char *name);
+uint64_t swim_param_get(const struct swim_config *c,
+                        const struct swim_param *p);
+/* Stores v; MB_ERANGE (nothing stored) when v is outside [min, max]. */
+int swim_param_set(struct swim_config *c, const struct swim_param *p,
+                   uint64_t v);
+/* Every parameter in range and consistent with the others (e.g. the probe
+ * timeout within the probe interval): MB_OK, or MB_EINVAL with *bad set to
+ * the parameter at fault and a sentence in why.  swim_new refuses what
+ * this refuses. */
+int swim_config_check(const struct swim_config *c,
+                      const struct swim_param **bad, char *why, size_t cap);
 
 /* What this node is. */
 struct swim_self {

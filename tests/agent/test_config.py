@@ -1,81 +1,397 @@
 #!/usr/bin/python3
-"""`meshbeat agent --check`: defaults < file < MESHBEAT_* < flags, and bad
-settings refused with exit code 2 and a message naming them.
+"""`meshbeat agent --check` and the first start.
 
-usage: test_config.py MESHBEAT EXAMPLE_CONF
+Settings come from defaults < file < MESHBEAT_* < flags; --check prints
+the effective ones (real defaults, not "") or exits 2 with one line per
+bad value naming the setting and its source (the flag, the variable, or
+FILE:LINE); a start refuses the same values the same way.  The first start
+of a node with an authority but no certificate makes its key wherever
+`key` points, prints its id and the exact `meshbeat cert issue` command,
+and exits 2; running that command admits it.  Seeds may be host names.
+
+usage: test_config.py MESHBEAT EXAMPLE_CONF PORT_BASE
 """
 import json
 import os
+import re
+import signal
+import stat
 import subprocess
 import sys
 import tempfile
+import time
 
-MB, EXAMPLE = sys.argv[1], sys.argv[2]
+from meshlib import admin_call
+
+MB, EXAMPLE = os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2])
+PORT = int(sys.argv[3])
+ROOT = tempfile.mkdtemp(prefix="meshbeat-config-")
 
 
-def check(args, env=None, code=0):
+def clean_env(extra=None):
     e = {k: v for k, v in os.environ.items() if not k.startswith("MESHBEAT_")}
-    e.update(env or {})
-    p = subprocess.run([MB, "agent", *args, "--check"], env=e,
-                       capture_output=True, text=True)
-    assert p.returncode == code, (args, env, p.returncode, p.stderr)
+    e.update(extra or {})
+    return e
+
+
+def run(args, env=None, cwd=ROOT, timeout=20):
+    return subprocess.run([MB, *args], env=clean_env(env), cwd=cwd,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def check(args, env=None, code=0, cwd=ROOT):
+    p = run(["agent", *args, "--check"], env, cwd)
+    assert p.returncode == code, (args, env, p.returncode, p.stdout, p.stderr)
     return json.loads(p.stdout) if code == 0 else p.stderr
 
 
-defaults = check([])
-assert defaults["bind"] == "0.0.0.0:7946" and defaults["join"] == []
-assert defaults["gossip.probe_interval_ms"] == 1000
-assert defaults["data_dir"] == "meshbeat-data"
-assert defaults["http.listen"] == ""  # the HTTP listener is off by default
+def write(name, text):
+    path = os.path.join(ROOT, name)
+    with open(path, "w") as f:
+        f.write(text)
+    return path
 
-example = check(["--config", EXAMPLE])
-assert example["cluster"] == "production" and len(example["join"]) == 3
-assert example["log_format"] == "json"
 
-with tempfile.NamedTemporaryFile("w", suffix=".conf", delete=False) as f:
-    f.write('name = "from-file"\ncluster = "c1"\njoin = {"10.0.0.1:1"}\n'
-            'gossip { probe_interval_ms = 700 }\n')
-conf = f.name
-got = check(["--config", conf])
-assert (got["name"], got["cluster"], got["gossip.probe_interval_ms"]) == \
-    ("from-file", "c1", 700)
-got = check([], env={"MESHBEAT_CONFIG": conf, "MESHBEAT_NAME": "from-env",
-                     "MESHBEAT_JOIN": "10.0.0.2:2,10.0.0.3:3"})
-assert got["name"] == "from-env" and got["cluster"] == "c1"
-assert got["join"] == ["10.0.0.2:2", "10.0.0.3:3"]
-got = check(["--config", conf, "--name", "from-flag", "--join", "10.0.0.4:4"],
-            env={"MESHBEAT_NAME": "from-env"})
-assert got["name"] == "from-flag" and got["join"] == ["10.0.0.4:4"]
+def line_of(path, needle):
+    with open(path) as f:
+        for n, line in enumerate(f, 1):
+            if needle in line:
+                return n
+    raise AssertionError(f"{needle!r} not in {path}")
 
-# http.listen: the http { } section, MESHBEAT_HTTP_ADDR, --http-addr.
-with open(conf, "w") as f:
-    f.write('http {\n  listen = "127.0.0.1:9946"\n}\n')
-assert check(["--config", conf])["http.listen"] == "127.0.0.1:9946"
-got = check(["--config", conf], env={"MESHBEAT_HTTP_ADDR": "[::1]:9946"})
-assert got["http.listen"] == "[::1]:9946"
-got = check(["--config", conf, "--http-addr", "10.0.0.5:9946"],
-            env={"MESHBEAT_HTTP_ADDR": "[::1]:9946"})
-assert got["http.listen"] == "10.0.0.5:9946"
 
-err = check(["--log-level", "loud"], code=2)
-assert "loud" in err, err
-err = check(["--frobnicate", "1"], code=2)
-assert "--frobnicate" in err, err
-with open(conf, "w") as f:
-    f.write('gossip { probe_interval_ms = "soon" }\n')
-err = check(["--config", conf], code=2)
-assert conf in err, err
-os.unlink(conf)
+def cli(*args):
+    return subprocess.run([MB, *args], check=True, capture_output=True,
+                          text=True).stdout
 
-# No authority on a routable address: refused, unless the operator asks
-# for an open mesh in so many words (authority = "none").
-with tempfile.TemporaryDirectory() as d:
-    p = subprocess.run([MB, "agent", "--bind", "0.0.0.0:0", "--name", "x",
-                        "--data-dir", os.path.join(d, "data"),
-                        "--admin-socket", os.path.join(d, "admin.sock")],
-                       capture_output=True, text=True, timeout=20,
-                       env={k: v for k, v in os.environ.items()
-                            if not k.startswith("MESHBEAT_")})
-    assert p.returncode != 0, p
-    assert "no authority" in p.stderr and '"none"' in p.stderr, p.stderr
-print("config precedence and refusals: PASS")
+
+AUTH_KEY = os.path.join(ROOT, "authority.key")
+AUTH_ID = cli("keygen", "--out", AUTH_KEY).split()[0]
+LOOP = ["--bind", f"127.0.0.1:{PORT}"]
+
+
+def test_defaults():
+    """--check prints the values a start would use, not "" for what is
+    derived or unset, and creates nothing."""
+    d = tempfile.mkdtemp(dir=ROOT)
+    got = check(["--authority", "none"], cwd=d)
+    assert got["bind"] == "0.0.0.0:7946" and got["join"] == []
+    assert got["data_dir"] == "meshbeat-data"
+    assert got["admin_socket"] == "meshbeat-data/admin.sock", got
+    assert got["key"] == "meshbeat-data/node.key", got
+    assert got["cert"] == "meshbeat-data/node.cert", got
+    assert got["advertise"] is None and got["admin_group"] is None, got
+    assert got["authority"] == "none" and got["config"] is None
+    assert got["name"] == os.uname().nodename[:63], got
+    assert got["gossip.probe_interval_ms"] == 1000
+    assert got["gossip.suspicion_unit_ms"] == 200
+    assert got["gossip.cert_skew_s"] == 300
+    assert got["http.listen"] is None, got  # the HTTP listener is off
+    assert os.listdir(d) == [], "--check created files"
+    got = check(LOOP)
+    assert got["advertise"] == f"127.0.0.1:{PORT}" and got["authority"] is None
+
+
+def test_precedence():
+    conf = write("prec.conf", 'name = "from-file"\ncluster = "c1"\n'
+                 'join = {"10.0.0.1:1"}\ngossip { probe_interval_ms = 700 }\n')
+    base = ["--authority", "none"]
+    got = check(base + ["--config", conf])
+    assert (got["name"], got["cluster"], got["gossip.probe_interval_ms"]) == \
+        ("from-file", "c1", 700)
+    got = check(base, env={"MESHBEAT_CONFIG": conf, "MESHBEAT_NAME": "from-env",
+                           "MESHBEAT_JOIN": "10.0.0.2:2,10.0.0.3:3"})
+    assert got["name"] == "from-env" and got["cluster"] == "c1"
+    assert got["join"] == ["10.0.0.2:2", "10.0.0.3:3"]
+    got = check(base + ["--config", conf, "--name", "from-flag",
+                        "--join=10.0.0.4:4"], env={"MESHBEAT_NAME": "from-env"})
+    assert got["name"] == "from-flag" and got["join"] == ["10.0.0.4:4"]
+
+
+def test_http_listen():
+    """http.listen: the http { } section, MESHBEAT_HTTP_ADDR, --http-addr."""
+    conf = write("http.conf", 'http {\n  listen = "127.0.0.1:9946"\n}\n')
+    base = ["--authority", "none", "--config", conf]
+    assert check(base)["http.listen"] == "127.0.0.1:9946"
+    env = {"MESHBEAT_HTTP_ADDR": "[::1]:9946"}
+    assert check(base, env=env)["http.listen"] == "[::1]:9946"
+    got = check(base + ["--http-addr", "10.0.0.5:9946"], env=env)
+    assert got["http.listen"] == "10.0.0.5:9946"
+
+
+def refused(args, setting, source, env=None, why=None):
+    """Exit 2 from --check and from a start, naming setting and source."""
+    for extra in (["--check"], []):
+        d = tempfile.mkdtemp(dir=ROOT)
+        p = run(["agent", *args, "--data-dir", os.path.join(d, "data"),
+                 *extra], env, cwd=d)
+        want = f"{setting} ({source})"
+        assert p.returncode == 2, (args, extra, p.returncode, p.stderr)
+        assert want in p.stderr, (want, p.stderr)
+        if why:
+            assert re.search(why, p.stderr), (why, p.stderr)
+        assert not os.path.exists(os.path.join(d, "data")), \
+            "a refused configuration left a data directory"
+    return p.stderr
+
+
+def test_bad_values():
+    """Each bad value: exit 2, the setting and its source named."""
+    none = ["--authority", "none"]
+    refused(["--bind", "nonsense"] + none, "bind", "--bind", why="HOST:PORT")
+    refused(none, "bind", "MESHBEAT_BIND", env={"MESHBEAT_BIND": "1.2.3:x"})
+    refused(["--advertise", "0.0.0.0:7946"] + none, "advertise",
+            "--advertise", why="unspecified")
+    refused(["--join", "bad host:1"] + none, "join", "--join")
+    refused(none, "join", "MESHBEAT_JOIN", env={"MESHBEAT_JOIN": "h:99999"})
+    refused(["--log-level", "loud"] + none, "log_level", "--log-level",
+            why="loud")
+    refused(["--name", "x" * 64] + none, "name", "--name")
+    refused(["--http-addr", "localhost:http"] + none, "http.listen",
+            "--http-addr", why="HOST:PORT")
+    conf = write("http-bad.conf", 'http {\n  listen = "127.0.0.1:0"\n}\n')
+    refused(["--config", conf] + none, "http.listen", f"{conf}:2")
+    err = refused(["--authority", "xyz"] + LOOP, "authority", "--authority",
+                  why="not an authority id: expected 64 hex")
+    assert "certificate" not in err, err
+    refused(LOOP, "authority", "MESHBEAT_AUTHORITY",
+            env={"MESHBEAT_AUTHORITY": "g" * 64}, why="not all hex")
+    refused(["--authority", "0" * 64] + LOOP, "authority", "--authority",
+            why="placeholder")
+    # no authority on a routable address: refused, naming the way out
+    refused(["--bind", "0.0.0.0:0"], "authority", "default", why='"none"')
+
+    conf = write("bad.conf", "# a comment, counted once\n"
+                 'name = "ok"\n'
+                 "gossip {\n"
+                 "  dead_quorum = 9 # more than a suspicion remembers\n"
+                 "  probe_timeout_ms = 5000\n"
+                 "}\n"
+                 'bind = "nonsense"\n'
+                 "payload_interval_ms = 0\n")
+    err = refused(["--config", conf] + none, "bind", f"{conf}:7")
+    assert f"gossip.dead_quorum ({conf}:4): 9 is out of range 1..8" in err, err
+    assert f"payload_interval_ms ({conf}:8)" in err, err
+    conf = write("relation.conf", "gossip {\n  probe_interval_ms = 300\n"
+                 "  probe_timeout_ms = 500\n}\n")
+    refused(["--config", conf] + none, "gossip.probe_timeout_ms", f"{conf}:3",
+            why="must not exceed probe_interval_ms")
+    conf = write("soon.conf", 'gossip { probe_interval_ms = "soon" }\n')
+    refused(["--config", conf] + none, "gossip.probe_interval_ms",
+            f"{conf}:1", why="not a whole number")
+    refused(["--config", os.path.join(ROOT, "absent.conf")] + none, "config",
+            "--config", why="cannot read")
+
+    refused(["--admin-socket", "/tmp/" + "s" * 100] + none, "admin_socket",
+            "--admin-socket", why="longer than 91")
+    key = os.path.join(ROOT, "open.key")
+    cli("keygen", "--out", key)
+    os.chmod(key, 0o644)
+    refused(["--key", key] + none, "key", "--key", why="chmod 600")
+
+
+def test_data_dir_env_only():
+    """(refused() passes --data-dir itself; this checks the variable.)"""
+    a_file = write("b-file", "")
+    p = run(["agent", "--authority", "none", "--check"],
+            env={"MESHBEAT_DATA_DIR": a_file})
+    assert p.returncode == 2 and "data_dir (MESHBEAT_DATA_DIR)" in p.stderr, \
+        p.stderr
+
+
+def test_unknown_flag():
+    """One message, ours; --flag=value works too."""
+    p = run(["agent", "--frobnicate", "1"])
+    assert p.returncode == 2, p
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--frobnicate" in lines[0], p.stderr
+    assert check(["--authority=none", "--bind=127.0.0.1:1"])["bind"] == \
+        "127.0.0.1:1"
+
+
+def edited_example(edits):
+    text = open(EXAMPLE).read()
+    for old, new in edits:
+        assert old in text, old
+        text = text.replace(old, new)
+    return write("edited.conf", text)
+
+
+def test_example_placeholders():
+    """The shipped example is refused until its EDIT lines are edited,
+    each message naming the line; edited, it checks clean."""
+    err = check(["--config", EXAMPLE], code=2)
+    join_line = line_of(EXAMPLE, "join = ")
+    auth_line = line_of(EXAMPLE, "authority = ")
+    assert f"join ({EXAMPLE}:{join_line}): seed1.invalid:7946 is the " \
+        "example's placeholder" in err, err
+    assert f"authority ({EXAMPLE}:{auth_line}): all zeros is the example's " \
+        "placeholder" in err, err
+    for n in (join_line, auth_line):
+        assert "EDIT" in open(EXAMPLE).read().splitlines()[n - 1]
+    d = tempfile.mkdtemp(dir=ROOT)
+    conf = edited_example([
+        ('{"seed1.invalid:7946", "seed2.invalid:7946"}',
+         '{"nas2.lan:7946", "10.0.0.2:7946"}'),
+        ("0" * 64, AUTH_ID), ("/var/lib/meshbeat", d + "/state"),
+        ("/etc/meshbeat", d + "/etc"), ("/run/meshbeat", d + "/run")])
+    key = os.path.join(d, "state", "node.key")
+    os.makedirs(os.path.dirname(key), mode=0o700)
+    node_id = cli("keygen", "--out", key).split()[0]
+    os.makedirs(os.path.join(d, "etc"))
+    cli("cert", "issue", "--authority", AUTH_KEY, "--node-id", node_id,
+        "--name", os.uname().nodename[:63], "--out",
+        os.path.join(d, "etc", "node.cert"))
+    got = check(["--config", conf])
+    assert got["cluster"] == "production" and got["log_format"] == "json"
+    assert got["join"] == ["nas2.lan:7946", "10.0.0.2:7946"]
+    assert got["gossip.cert_skew_s"] == 300
+
+
+def test_cert_without_authority():
+    """A certificate and no authority would run an open mesh: refused,
+    whether the certificate is named or found at its default place."""
+    d = tempfile.mkdtemp(dir=ROOT)
+    key, cert = os.path.join(d, "node.key"), os.path.join(d, "node.cert")
+    node_id = cli("keygen", "--out", key).split()[0]
+    cli("cert", "issue", "--authority", AUTH_KEY, "--node-id", node_id,
+        "--name", "n", "--out", cert)
+    err = refused(LOOP + ["--key", key, "--cert", cert], "authority",
+                  "default", why="not set, but there is a certificate")
+    assert AUTH_ID in err and '"none"' in err, err
+    for extra in (["--check"], []):
+        p = run(["agent", *LOOP, "--data-dir", d, *extra])
+        assert p.returncode == 2 and "not set, but there is a certificate" \
+            in p.stderr, p.stderr
+
+
+def test_first_start():
+    """Authority, no certificate: the key is made where `key` points (its
+    directories 0700, the file 0600), the id and the exact command are
+    printed, exit 2 and no store; the printed command admits the node."""
+    d = tempfile.mkdtemp(dir=ROOT)
+    key = os.path.join(d, "keys", "deep", "node.key")
+    cert = os.path.join(d, "certs", "node.cert")
+    args = ["agent", "--authority", AUTH_ID, "--bind", f"127.0.0.1:{PORT + 1}",
+            "--name", "first-01", "--domain", "rack b", "--key", key,
+            "--cert", cert, "--data-dir", os.path.join(d, "data"),
+            "--log-level", "debug"]
+    p = run(args, cwd=d)
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    assert stat.S_IMODE(os.stat(key).st_mode) == 0o600
+    for sub in ("keys", "keys/deep"):
+        assert stat.S_IMODE(os.stat(os.path.join(d, sub)).st_mode) == 0o700
+    node_id = cli("id", "--key", key).split()[0]
+    want = (f"meshbeat cert issue --authority AUTHORITY.key --node-id "
+            f"{node_id} --name first-01 --domain 'rack b' --out {cert}")
+    assert f"node id: {node_id}" in p.stderr and want in p.stderr, p.stderr
+    assert f"cert (--cert): no certificate at {cert}" in p.stderr, p.stderr
+    assert not os.path.exists(os.path.join(d, "data", "store")), \
+        "a start that cannot be admitted opened the store"
+    err = check(args[1:], code=2, cwd=d)  # --check says the same, key kept
+    assert want in err, err
+    os.makedirs(os.path.dirname(cert))
+    cmd = want.replace("AUTHORITY.key", AUTH_KEY).replace("meshbeat ", "", 1)
+    subprocess.run(f"{MB} {cmd}", shell=True, check=True, cwd=d,
+                   capture_output=True)
+    check(args[1:], cwd=d)
+    admin = os.path.join(d, "data", "admin.sock")
+    agent = subprocess.Popen([MB, *args], cwd=d, env=clean_env(),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             text=True)
+    try:
+        info = wait_for(lambda: call_ok(admin, "info"), "the admitted node")
+        assert info["id"] == node_id and info["name"] == "first-01", info
+    finally:
+        agent.send_signal(signal.SIGTERM)
+        assert agent.wait(timeout=20) == 0, agent.stderr.read()
+
+
+def call_ok(sock, cmd):
+    try:
+        r = admin_call(sock, {"cmd": cmd}, 1.0)
+    except (OSError, ValueError):
+        return None
+    return r["result"] if r.get("ok") else None
+
+
+def wait_for(fn, what, timeout=20):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = fn()
+        if v:
+            return v
+        time.sleep(0.05)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def start_open(name, port, extra=()):
+    d = os.path.join(ROOT, name)
+    log = open(os.path.join(ROOT, f"{name}.log"), "w")
+    p = subprocess.Popen([MB, "agent", "--name", name, "--authority", "none",
+                          "--bind", f"127.0.0.1:{port}", "--data-dir", d,
+                          "--log-format", "json", "--log-level", "debug",
+                          *extra], env=clean_env(), stdout=log, stderr=log)
+    log.close()
+    return p, os.path.join(d, "admin.sock"), os.path.join(ROOT, f"{name}.log")
+
+
+def log_lines(path):
+    out = []
+    with open(path) as f:
+        for line in f:
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                pass
+    return out
+
+
+def test_host_name_seeds():
+    """join = localhost:PORT resolves off the loop and joins (logged at
+    debug); a name that does not resolve is retried with a doubling delay
+    and logged at warn; authority = "none" warns that the mesh is open."""
+    a, sock_a, _ = start_open("seed-a", PORT + 2)
+    b, sock_b, log_b = start_open(
+        "seed-b", PORT + 3,
+        ["--join", f"localhost:{PORT + 2}", "--join",
+         f"no-such-seed.meshbeat-test.:{PORT + 2}"])
+    try:
+        wait_for(lambda: call_ok(sock_a, "info"), "seed-a")
+        names = lambda s: {m["name"] for m in call_ok(s, "members") or []
+                           if m["state"] == "alive"}
+        wait_for(lambda: names(sock_b) >= {"seed-a", "seed-b"} and
+                 names(sock_a) >= {"seed-a", "seed-b"},
+                 "seed-b to join seed-a through localhost")
+        resolved = [l for l in log_lines(log_b)
+                    if l["msg"].startswith(f"seed localhost:{PORT + 2} "
+                                           f"resolved to 127.0.0.1:{PORT + 2}")]
+        assert resolved and resolved[0]["level"] == "debug", log_lines(log_b)
+
+        def retries():
+            r = [l for l in log_lines(log_b)
+                 if l["msg"].startswith("seed no-such-seed")]
+            return r if len(r) >= 2 else None
+        r = wait_for(retries, "two failed resolutions", 30)
+        assert all(l["level"] == "warn" for l in r), r
+        assert [l["retry_ms"] for l in r[:2]] == [1000, 2000], r
+        assert any(l["level"] == "warn" and "open mesh" in l["msg"]
+                   for l in log_lines(log_b)), "no open-mesh warning"
+    finally:
+        for p in (a, b):
+            p.send_signal(signal.SIGTERM)
+        for p in (a, b):
+            assert p.wait(timeout=20) == 0
+
+
+TESTS = [test_defaults, test_precedence, test_http_listen, test_bad_values,
+         test_data_dir_env_only, test_unknown_flag, test_example_placeholders,
+         test_cert_without_authority, test_first_start, test_host_name_seeds]
+
+if __name__ == "__main__":
+    only = sys.argv[4:]
+    for t in TESTS:
+        if not only or t.__name__ in only:
+            t()
+            print(f"{t.__name__}: PASS")
+    subprocess.run(["rm", "-rf", ROOT])

@@ -158,7 +158,7 @@ def case_loopback(work):
     run = Run(work, "unspecified", [], ["--bind", f"127.0.0.1:{PORT}",
                                        "--advertise", f"0.0.0.0:{PORT}"])
     expect_refusal(run, "unspecified")
-    run = Run(work, "link-local", [], ["--bind", f"127.0.0.1:{PORT}",
+    run = Run(work, "link-local", [], ["--bind", f"[::1]:{PORT}",
                                       "--advertise", f"[fe80::1]:{PORT}"])
     expect_refusal(run, "link-local")
 

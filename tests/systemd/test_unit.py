@@ -133,11 +133,15 @@ class Node:
             text = f.read()
         edits = {
             '"0.0.0.0:7946"': f'"0.0.0.0:{PORT}"',
-            '"10.0.0.11:7946"': f'"{ADDR}:{PORT}"',
-            ':7946"': f':{PORT}"',  # the seeds
+            '# advertise = "10.0.0.11:7946"': f'advertise = "{ADDR}:{PORT}"',
+            # the seeds: a member of the mesh (none answers here)
+            '{"seed1.invalid:7946", "seed2.invalid:7946"}':
+                f'{{"127.0.0.1:{PORT + 9}"}}',
             '"/var/lib/meshbeat/': f'"{self.state}/',
             '"/etc/meshbeat/': f'"{self.conf_dir}/',
             '"' + "0" * 64 + '"': f'"{self.authority}"',
+            '# name = "store-01"': 'name = "store-01"',
+            '# domain = "rack-a"': 'domain = "rack-a"',
         }
         for old, new in edits.items():
             if old not in text:

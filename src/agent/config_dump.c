@@ -1,0 +1,110 @@
+/*
+ * The settings shown to people: --help from the table, and --check's JSON
+ * of the values a start would use (paths derived from data_dir filled in,
+ * settings left unset shown as null rather than "").
+ */
+#include "config_internal.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <string.h>
+
+void mb_agent_config_usage(void) {
+  printf("usage: meshbeat agent [--config FILE] [options] [--check]\n\n"
+         "Runs one meshbeat agent. Settings come from, in rising precedence:\n"
+         "defaults, the config file, MESHBEAT_* variables, these flags\n"
+         "(--flag VALUE or --flag=VALUE).\n\n");
+  printf("  %-16s %-24s %s\n", "--config FILE", "MESHBEAT_CONFIG",
+         "libconfuse file (docs/operations.md)");
+  for (size_t i = 0; i < cfg_n_settings(); i++) {
+    struct setting s = cfg_setting(i);
+    if (s.flag)
+      printf("  %-16s %-24s %s\n", s.flag, s.env, s.help);
+  }
+  printf("  %-16s %-24s %s\n", "--check", "",
+         "check every setting, print the effective ones as JSON, exit 0;");
+  printf("  %-16s %-24s %s\n", "", "",
+         "or exit 2 naming each bad setting and its source");
+  printf("\nFile-only settings: payload_interval_ms, commit_interval_ms,\n"
+         "event_retention, and the gossip { ... } section:");
+  for (size_t i = 0; i < SWIM_N_PARAMS; i++)
+    printf("%s%s", i % 4 ? ", " : ",\n  ", swim_params[i].name);
+  printf("\n(docs/protocol.md, Parameters).\n");
+}
+
+static bool unspecified_host(const struct mb_addr *m) {
+  static const uint8_t zero[16];
+  return memcmp(m->ip, zero, m->family == 6 ? 16 : 4) == 0;
+}
+
+/* What a start advertises when advertise is unset: the bound address, or,
+ * bound to every interface, one chosen at start (null here). */
+static json_t *advertise_json(const struct mb_agent_config *c) {
+  struct mb_addr b;
+  if (c->advertise[0])
+    return json_string(c->advertise);
+  if (mb_addr_parse(c->bind, &b) == MB_OK && !unspecified_host(&b))
+    return json_string(c->bind);
+  return json_null();
+}
+
+static json_t *text_json(const struct mb_agent_config *c, const char *key,
+                         const char *value) {
+  char path[PATH_MAX];
+  if (strcmp(key, "advertise") == 0)
+    return advertise_json(c);
+  if (strcmp(key, "key") == 0)
+    cfg_key_path(c, path, sizeof(path));
+  else if (strcmp(key, "cert") == 0)
+    cfg_cert_path(c, path, sizeof(path));
+  else if (strcmp(key, "admin_socket") == 0)
+    cfg_admin_socket_path(c, path, sizeof(path));
+  else if (strcmp(key, "domain") == 0 || value[0] != '\0')
+    return json_string(value); /* "" is a domain: none */
+  else
+    return json_null(); /* authority, admin_group: unset */
+  return json_string(path);
+}
+
+static json_t *value_json(const struct mb_agent_config *c,
+                          const struct setting *s, const char *key) {
+  static const char *levels[] = {"debug", "info", "warn", "error"};
+  const void *field = cfg_field(c, s);
+  json_t *v;
+  switch (s->kind) {
+  case K_STR:
+    return text_json(c, key, field);
+  case K_JOIN:
+    v = json_array();
+    for (size_t j = 0; j < c->n_join; j++)
+      json_array_append_new(v, json_string(c->join[j]));
+    return v;
+  case K_LEVEL:
+    return json_string(levels[c->log_level]);
+  case K_FORMAT:
+    return json_string(c->log_json ? "json" : "text");
+  case K_U32:
+    return json_integer(*(const uint32_t *)field);
+  case K_U64:
+    return json_integer((json_int_t) * (const uint64_t *)field);
+  case K_PARAM:
+    return json_integer((json_int_t)swim_param_get(&c->swim, s->param));
+  }
+  return json_null();
+}
+
+char *mb_agent_config_dump(const struct mb_agent_config *c) {
+  json_t *o = json_object();
+  json_object_set_new(o, "config",
+                      c->config_file[0] ? json_string(c->config_file)
+                                        : json_null());
+  for (size_t i = 0; i < cfg_n_settings(); i++) {
+    struct setting s = cfg_setting(i);
+    char key[96];
+    cfg_setting_key(&s, key, sizeof(key));
+    json_object_set_new(o, key, value_json(c, &s, key));
+  }
+  char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+  json_decref(o);
+  return text;
+}

@@ -1,0 +1,102 @@
+/*
+ * The agent's settings table and the report its checks write into, shared
+ * by config.c (loading), config_check.c (validation), config_dump.c
+ * (--check's JSON, --help) and identity.c (key and certificate).
+ */
+#ifndef MESHBEAT_AGENT_CONFIG_INTERNAL_H
+#define MESHBEAT_AGENT_CONFIG_INTERNAL_H
+
+#include "mb_agent.h"
+
+#include <stdarg.h>
+
+enum setting_kind {
+  K_STR,
+  K_JOIN,   /* the list of seeds */
+  K_LEVEL,  /* log level */
+  K_FORMAT, /* log format */
+  K_U32,
+  K_U64,
+  K_PARAM, /* a protocol parameter: swim_params' row */
+};
+
+struct setting {
+  const char *section; /* NULL: top level of the file; else its section */
+  const char *name;    /* in the file, inside its section */
+  const char *env;     /* NULL: not settable from the environment */
+  const char *flag;    /* NULL: not settable on the command line */
+  enum setting_kind kind;
+  size_t off, size; /* the field in struct mb_agent_config */
+  uint64_t min, max;
+  const char *help;
+  const struct swim_param *param; /* K_PARAM */
+};
+
+size_t cfg_n_settings(void);
+/* The i-th setting (i < cfg_n_settings()). */
+struct setting cfg_setting(size_t i);
+/* Index of "bind" or "gossip.budget", or -1. */
+long cfg_setting_index(const char *key);
+/* "gossip.budget": the name a message and --check's JSON use. */
+void cfg_setting_key(const struct setting *s, char *out, size_t cap);
+/* The setting's field in c. */
+const void *cfg_field(const struct mb_agent_config *c, const struct setting *s);
+void cfg_origin_text(const struct mb_agent_config *c,
+                     const struct mb_config_origin *o, const struct setting *s,
+                     char *out, size_t cap);
+
+/* Lines "KEY (SOURCE): problem", appended while they fit. */
+struct cfg_report {
+  char *buf;
+  size_t cap, len;
+  unsigned n;
+};
+
+void cfg_report_init(struct cfg_report *r, char *buf, size_t cap);
+__attribute__((format(printf, 4, 5))) void
+cfg_report_add(struct cfg_report *r, const struct mb_agent_config *c,
+               const char *key, const char *fmt, ...);
+/* A line with the source given (NULL key: the line is just the text). */
+__attribute__((format(printf, 4, 5))) void cfg_report_raw(struct cfg_report *r,
+                                                          const char *key,
+                                                          const char *source,
+                                                          const char *fmt, ...);
+/* The same for seed number j of the join list. */
+__attribute__((format(printf, 4, 5))) void
+cfg_report_seed(struct cfg_report *r, const struct mb_agent_config *c, size_t j,
+                const char *fmt, ...);
+
+/* config.c: applies setting i's textual value, which came from `from`;
+ * problems go to r. */
+int cfg_apply(struct mb_agent_config *c, size_t i, const char *v,
+              struct mb_config_origin from, struct cfg_report *r);
+
+/* config_file.c: applies the settings of c->config_file (named by
+ * `source`, "--config" or "MESHBEAT_CONFIG", in messages); refused values
+ * go to r.  MB_EINVAL when the file cannot be read or parsed. */
+int cfg_load_file(struct mb_agent_config *c, const char *source,
+                  struct cfg_report *r);
+
+/* The paths a start uses, derived from data_dir when unset ("" when
+ * too long: opening it then fails, naming the setting). */
+void cfg_key_path(const struct mb_agent_config *c, char *out, size_t cap);
+void cfg_cert_path(const struct mb_agent_config *c, char *out, size_t cap);
+void cfg_admin_socket_path(const struct mb_agent_config *c, char *out,
+                           size_t cap);
+/* No authority, or "none": anyone who knows the cluster name may join. */
+bool cfg_open_mesh(const struct mb_agent_config *c);
+
+/* config_check.c: what mb_agent_config_check reports; with create (a
+ * start), a configuration that is otherwise right gets its key and
+ * directories made. */
+int cfg_validate(const struct mb_agent_config *c, bool create,
+                 struct cfg_report *r);
+
+/* identity.c: checks the key (create: makes it, and its directories, when
+ * missing) and the certificate against the key and the authority; problems go
+ * to r.  With an authority and no certificate yet, the problem is the node id
+ * and the command that issues its certificate. */
+void agent_identity_check(const struct mb_agent_config *c, bool create,
+                          struct cfg_report *r);
+
+#endif
