@@ -23,7 +23,8 @@ _Static_assert(MB_STORE_ALIVE == (int)SWIM_ALIVE &&
 _Static_assert(MB_STORE_ID_LEN == MB_NODE_ID_LEN, "node id length");
 _Static_assert(MB_STORE_NAME_MAX == MB_NAME_MAX, "member name length");
 _Static_assert(MB_STORE_CERT_MAX >= MB_CERT_MAX_LEN, "certificate fits");
-_Static_assert(SWIM_R_UPDATED < 256, "reasons fit the event's byte");
+_Static_assert(SWIM_R_RESTORED < 256 && SWIM_NONE < 256,
+               "reasons and states fit the event's bytes");
 
 /* The store keeps a directory of its own inside the data directory, next
  * to the key and certificate. */

@@ -191,6 +191,7 @@ void swim_on_push_pull(struct swim *s, const struct mb_addr *from,
   struct member *peer = swim_member_by_id(s, sender_id);
   if (msg->kind == MB_MSG_PUSH_PULL_REPLY && msg->summary == NULL &&
       swim_from_seed(s, from, peer)) {
+    swim_seed_answered(s, from, peer);
     s->joined = true;
     s->joined_at = s->now;
   }
@@ -371,7 +372,7 @@ uint64_t swim_antientropy_deadline(const struct swim *s) {
     d = s->next_push_pull_at;
   if (s->next_reconnect_at < d)
     d = s->next_reconnect_at;
-  if (!s->joined && s->n_seeds > 0 && s->next_join_at < d)
+  if (!s->joined && !s->join_gave_up && s->n_seeds > 0 && s->next_join_at < d)
     d = s->next_join_at;
   return d;
 }

@@ -41,17 +41,21 @@ static bool offer_changed(const struct member *m,
   return hb->capacity != old.capacity || hb->available != old.available;
 }
 
-/* Which state and reason a newer record brings. */
-static enum swim_state next_state(const struct member *m,
+/* Which state and reason a newer record brings.  A member new to the view
+ * came from the store (a restart is no join) or is first heard of. */
+static enum swim_state next_state(const struct swim *s, const struct member *m,
                                   const struct mb_heartbeat *hb, bool is_new,
                                   enum swim_reason *why) {
-  if (hb->status == MB_HB_LEFT) {
+  enum swim_state to = hb->status == MB_HB_LEFT ? SWIM_LEFT : SWIM_ALIVE;
+  if (is_new) {
+    *why = s->intake_stored  ? SWIM_R_RESTORED
+           : to == SWIM_LEFT ? SWIM_R_LEFT
+                             : SWIM_R_JOINED;
+    return to;
+  }
+  if (to == SWIM_LEFT) {
     *why = SWIM_R_LEFT;
     return SWIM_LEFT;
-  }
-  if (is_new) {
-    *why = SWIM_R_JOINED;
-    return SWIM_ALIVE;
   }
   if (hb->incarnation <= m->incarnation) { /* same life, newer payload */
     *why = SWIM_R_UPDATED;
@@ -76,7 +80,7 @@ static void relay(struct swim *s, struct member *m, enum swim_state to,
                   enum swim_reason why, bool is_new) {
   if (s->intake_quiet && !swim_pulled_lately(s, m->id))
     return; /* a joiner's first view; but news it pulled is still news */
-  if (to == SWIM_ALIVE && why == SWIM_R_JOINED) {
+  if (to == SWIM_ALIVE && (why == SWIM_R_JOINED || why == SWIM_R_RESTORED)) {
     swim_news_add(s, m);
     return;
   }
@@ -122,12 +126,12 @@ int swim_apply_heartbeat(struct swim *s, const struct mb_record *rec,
   bool is_new = m == NULL;
   if (is_new && (m = swim_member_add(s, hb->node_id)) == NULL)
     return -ENOMEM;
-  if (!newer(m, hb) && !(m->state == SWIM_DEAD && m->record.p == NULL)) {
+  if (!newer(m, hb)) {
     note_new_life(m, hb);
     return MB_OK;
   }
   enum swim_reason why;
-  enum swim_state to = next_state(m, hb, is_new, &why);
+  enum swim_state to = next_state(s, m, hb, is_new, &why);
   bool bumped = !is_new && hb->incarnation > m->incarnation;
   /* A member re-signs its record now and then with nothing new in it;
    * only what others would act on is worth relaying. */
@@ -149,7 +153,7 @@ int swim_apply_heartbeat(struct swim *s, const struct mb_record *rec,
   swim_view_in(s, m);
   if (cert != NULL && swim_blob_set(s, &m->cert, cert->p, cert->len) == MB_OK)
     m->cert_expires = cert_expires;
-  if (to != m->state || is_new)
+  if (to != m->state)
     swim_set_state(s, m, to, why);
   if (is_new && swim_is_live(m)) {
     swim_probe_insert(s, swim_member_index(s, m));

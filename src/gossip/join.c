@@ -3,7 +3,9 @@
  */
 #include "swim_internal.h"
 
+#include <errno.h>
 #include <sodium.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* A joiner asks again after 1 s, then after 2, 4 and 8 s (jittered) once
@@ -12,7 +14,6 @@
  * views per joiner, 350 KB each, and stopped answering probes). */
 #define JOIN_RETRY_MS 1000
 #define JOIN_RETRY_MAX_SHIFT 3
-#define JOIN_MAX_ATTEMPTS 30
 /* A joiner that got our view this long ago gets it again; sooner, its
  * request crossed the view on the way (the pages repair what was lost). */
 #define VIEW_RESEND_MS 4000
@@ -207,6 +208,7 @@ void swim_on_join(struct swim *s, const struct mb_addr *from,
   }
   if (!swim_from_seed(s, from, peer))
     return;
+  swim_seed_answered(s, from, peer);
   s->has_join_cookie = msg->parts == JOIN_INTRODUCTION && msg->has_digest;
   if (s->has_join_cookie)
     memcpy(s->join_cookie, msg->digest, sizeof(s->join_cookie));
@@ -221,11 +223,16 @@ static struct member *member_at(struct swim *s, const struct mb_addr *a) {
   return NULL;
 }
 
+/* The seeds stay for queries once we give up; a late view still counts
+ * (swim_from_seed), but no more requests go. */
 void swim_join_tick(struct swim *s) {
-  if (s->joined || s->n_seeds == 0 || s->now < s->next_join_at)
+  if (s->joined || s->join_gave_up || s->n_seeds == 0 ||
+      s->now < s->next_join_at)
     return;
-  if (s->join_attempts++ >= JOIN_MAX_ATTEMPTS) {
-    s->n_seeds = 0;
+  if (s->join_attempts++ >= SWIM_JOIN_MAX_ATTEMPTS) {
+    s->join_attempts--;
+    s->join_gave_up = true;
+    s->join_changes++;
     return;
   }
   /* One seed per attempt, in turn: every seed that hears a join answers
@@ -238,9 +245,67 @@ void swim_join_tick(struct swim *s) {
   s->has_join_cookie = false;
   send_join(s, &s->seeds[pick], seed ? seed->id : NULL, seed ? seed->epoch : 0,
             JOIN_REQUEST, JOIN_PAD, 0);
+  s->seed_info[pick].requests++;
+  s->seed_info[pick].last_request_at = s->now;
+  s->join_changes++;
   uint32_t round = (s->join_attempts - 1) / (uint32_t)s->n_seeds;
   uint64_t wait =
       (uint64_t)JOIN_RETRY_MS
       << (round < JOIN_RETRY_MAX_SHIFT ? round : JOIN_RETRY_MAX_SHIFT);
   s->next_join_at = s->now + wait - wait / 4 + mb_rng_below(&s->rng, wait / 2);
+}
+
+int swim_join_begin(struct swim *s, const struct mb_addr *seeds, size_t n) {
+  size_t cap = n ? n : 1;
+  struct mb_addr *copy = realloc(s->seeds, cap * sizeof(*copy));
+  if (copy == NULL)
+    return -ENOMEM;
+  s->seeds = copy;
+  struct swim_seed_info *info = realloc(s->seed_info, cap * sizeof(*info));
+  if (info == NULL) {
+    s->n_seeds = 0; /* what was there stays valid, but the join is off */
+    return -ENOMEM;
+  }
+  s->seed_info = info;
+  memcpy(copy, seeds, n * sizeof(*copy));
+  memset(info, 0, cap * sizeof(*info));
+  for (size_t i = 0; i < n; i++)
+    info[i].addr = seeds[i];
+  s->n_seeds = n;
+  s->joined = s->join_gave_up = false;
+  s->join_attempts = 0;
+  s->join_first_seed = n ? (size_t)mb_rng_below(&s->rng, n) : 0;
+  s->next_join_at = s->now;
+  s->join_started_at = s->now;
+  s->join_changes++;
+  return MB_OK;
+}
+
+void swim_seed_answered(struct swim *s, const struct mb_addr *from,
+                        const struct member *peer) {
+  for (size_t i = 0; i < s->n_seeds; i++)
+    if (same_addr(&s->seeds[i], from) ||
+        (peer != NULL && same_addr(&s->seeds[i], &peer->addr))) {
+      s->seed_info[i].answers++;
+      s->seed_info[i].last_answer_at = s->now;
+      s->join_changes++;
+    }
+}
+
+void swim_join_get(const struct swim *s, struct swim_join_info *out) {
+  *out = (struct swim_join_info){.n_seeds = s->n_seeds,
+                                 .started_at = s->join_started_at,
+                                 .attempts = s->join_attempts,
+                                 .next_attempt_at = s->next_join_at,
+                                 .joined = s->joined,
+                                 .joined_at = s->joined_at,
+                                 .gave_up = s->join_gave_up,
+                                 .changes = s->join_changes};
+}
+
+int swim_join_seed(const struct swim *s, size_t i, struct swim_seed_info *out) {
+  if (i >= s->n_seeds)
+    return MB_EINVAL;
+  *out = s->seed_info[i];
+  return MB_OK;
 }

@@ -143,7 +143,7 @@ struct member *swim_member_add(struct swim *s, const uint8_t *id) {
   m->id = shared;
   mb_replay_init(&m->replay);
   swim_stranger_adopt(s, m);
-  m->state = SWIM_DEAD; /* until a record says otherwise */
+  m->state = SWIM_NONE; /* until its first record says what it is */
   m->state_since = s->now;
   s->n++;
   index_insert(s, s->n - 1);
@@ -202,7 +202,7 @@ static void emit(struct swim *s, const struct member *m, enum swim_state from,
 void swim_set_state(struct swim *s, struct member *m, enum swim_state to,
                     enum swim_reason why) {
   enum swim_state from = m->state;
-  if (from == to && why != SWIM_R_JOINED)
+  if (from == to)
     return;
   bool was_live = swim_is_live(m);
   swim_view_out(s, m);
@@ -219,6 +219,8 @@ void swim_set_state(struct swim *s, struct member *m, enum swim_state to,
     swim_census_in(s, m);
   if (from == SWIM_SUSPECT && to != SWIM_SUSPECT)
     swim_suspects_remove(s, swim_member_index(s, m));
+  if (to == SWIM_ALIVE)
+    m->n_accusers = 0; /* its suspicion is over: no confirmations */
   if (to == SWIM_DEAD && from != SWIM_DEAD && !m->is_self)
     swim_flap_death(s, m);
   if (!m->is_self)

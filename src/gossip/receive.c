@@ -53,9 +53,9 @@ int swim_restore(struct swim *s, uint64_t now, const uint8_t *record,
   struct swim_carried c;
   swim_carried_init(&c, &d);
   uint64_t rejected = s->stats.rejected[SWIM_REJ_RECORD];
-  s->intake_quiet = true;
+  s->intake_quiet = s->intake_stored = true;
   apply_record(s, &d.records[0], &c);
-  s->intake_quiet = false;
+  s->intake_quiet = s->intake_stored = false;
   return s->stats.rejected[SWIM_REJ_RECORD] == rejected ? MB_OK : MB_EBADSIG;
 }
 

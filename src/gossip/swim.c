@@ -119,6 +119,7 @@ void swim_free(struct swim *s) {
   free(s->probe_order);
   free(s->suspects);
   free(s->seeds);
+  free(s->seed_info);
   free(s->outq);
   free(s->arena);
   free(s);
@@ -183,17 +184,8 @@ uint64_t swim_next_deadline(const struct swim *s) {
 void swim_join(struct swim *s, uint64_t now, const struct mb_addr *seeds,
                size_t n) {
   s->now = now;
-  struct mb_addr *copy = realloc(s->seeds, (n ? n : 1) * sizeof(*copy));
-  if (copy == NULL)
-    return;
-  memcpy(copy, seeds, n * sizeof(*copy));
-  s->seeds = copy;
-  s->n_seeds = n;
-  s->joined = false;
-  s->join_attempts = 0;
-  s->join_first_seed = n ? (size_t)mb_rng_below(&s->rng, n) : 0;
-  s->next_join_at = now;
-  swim_antientropy_tick(s);
+  if (swim_join_begin(s, seeds, n) == MB_OK)
+    swim_antientropy_tick(s);
 }
 
 void swim_leave(struct swim *s, uint64_t now) {
@@ -310,14 +302,18 @@ void swim_get_stats(const struct swim *s, struct swim_stats *out) {
 }
 
 const char *swim_state_name(enum swim_state st) {
-  static const char *const names[] = {"alive", "suspect", "dead", "left"};
-  return (unsigned)st < 4 ? names[st] : "unknown";
+  static const char *const names[] = {"alive", "suspect", "dead", "left",
+                                      "none"};
+  return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st]
+                                                         : "unknown";
 }
 
 const char *swim_reason_name(enum swim_reason r) {
-  static const char *const names[] = {"joined",  "probe-failed", "suspected",
-                                      "refuted", "timeout",      "declared",
-                                      "left",    "rejoined",     "updated"};
+  static const char *const names[] = {
+      "joined",   "probe-failed", "suspected", "refuted", "timeout",
+      "declared", "left",         "rejoined",  "updated", "restored"};
+  _Static_assert(sizeof(names) / sizeof(names[0]) == SWIM_R_RESTORED + 1,
+                 "a name for every reason");
   return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "unknown";
 }
 

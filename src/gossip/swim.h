@@ -36,6 +36,9 @@ enum swim_state {
   SWIM_SUSPECT = 1,
   SWIM_DEAD = 2,
   SWIM_LEFT = 3,
+  /* Not a member's state: the `from` of the event that brings a member
+   * into the view (first heard of, or restored from the store). */
+  SWIM_NONE = 4,
 };
 
 /* Why a member changed state (carried in every event).  The values are
@@ -52,6 +55,7 @@ enum swim_reason {
   SWIM_R_LEFT = 6,     /* the member's own signed leave */
   SWIM_R_REJOINED = 7, /* dead or left, now alive with a newer incarnation */
   SWIM_R_UPDATED = 8,  /* same state, newer heartbeat record */
+  SWIM_R_RESTORED = 9, /* put back from the store (swim_restore) */
 };
 
 struct swim_config {
@@ -168,9 +172,10 @@ void swim_join(struct swim *s, uint64_t now, const struct mb_addr *seeds,
 /*
  * A member persisted by an earlier run: its record and certificate are
  * checked exactly as if they had arrived in a datagram (a stale or forged
- * file gains nothing), and it enters the view as alive, without being
- * relayed; probing settles whether it still is.  0, or a negative code
- * when the record or certificate is refused.
+ * file gains nothing), and it enters the view as alive (left, when its
+ * record is its leave), without being relayed; probing settles whether it
+ * still is.  Its event says SWIM_R_RESTORED.  0, or a negative code when
+ * the record or certificate is refused.
  */
 int swim_restore(struct swim *s, uint64_t now, const uint8_t *record,
                  size_t record_len, const uint8_t *cert, size_t cert_len);
@@ -188,8 +193,10 @@ uint64_t swim_next_deadline(const struct swim *s);
 
 enum swim_output_kind { SWIM_OUT_SEND, SWIM_OUT_EVENT };
 
-/* A member heard of for the first time is reported as from = SWIM_DEAD,
- * to = SWIM_ALIVE (or LEFT), reason SWIM_R_JOINED. */
+/* A member that enters the view is reported as from = SWIM_NONE, to =
+ * SWIM_ALIVE (or LEFT, when its first record is its leave), reason
+ * SWIM_R_JOINED when first heard of, SWIM_R_RESTORED when put back from
+ * the store (a restart is no join), SWIM_R_LEFT for a first-heard leave. */
 struct swim_event {
   uint8_t id[MB_NODE_ID_LEN];
   char name[MB_NAME_MAX + 1];
@@ -246,6 +253,34 @@ uint64_t swim_self_epoch(const struct swim *s);
  * sends in this node's name (the simulator's adversary), so that the
  * receivers' replay windows accept both it and ours. */
 uint64_t swim_take_seq(struct swim *s);
+/* The latest swim_join and what became of it, for the driver to report
+ * (its logs, its health, `meshbeat join`).  `changes` grows with every
+ * request sent, answer heard and end of the join: a driver compares it
+ * to skip work when nothing happened. */
+struct swim_join_info {
+  size_t n_seeds;           /* given to the latest swim_join (0: none) */
+  uint64_t started_at;      /* monotonic ms of that call */
+  uint32_t attempts;        /* requests sent, one seed each, in turn */
+  uint64_t next_attempt_at; /* when the next one goes, while trying */
+  bool joined;              /* a seed's view arrived */
+  uint64_t joined_at;
+  bool gave_up; /* SWIM_JOIN_MAX_ATTEMPTS requests, no view */
+  uint64_t changes;
+};
+#define SWIM_JOIN_MAX_ATTEMPTS 30
+
+struct swim_seed_info {
+  struct mb_addr addr;
+  uint32_t requests;        /* join requests sent to it */
+  uint64_t last_request_at; /* monotonic ms, when requests > 0 */
+  uint32_t answers;         /* handshake answers from it (introduction,
+                               view), heard while joining */
+  uint64_t last_answer_at;  /* monotonic ms, when answers > 0 */
+};
+
+void swim_join_get(const struct swim *s, struct swim_join_info *out);
+/* Seed i (< n_seeds) of the latest join: 0, or MB_EINVAL. */
+int swim_join_seed(const struct swim *s, size_t i, struct swim_seed_info *out);
 /* Lifeguard's local health multiplier score (0 = healthy). */
 uint32_t swim_awareness(const struct swim *s);
 /* The driver ran the core's timer late_ms after it was due (a process

@@ -265,11 +265,15 @@ struct swim {
   size_t n_seeds;
   uint64_t next_join_at;
   uint32_t join_attempts;
-  size_t join_first_seed; /* attempts go round the seeds from here */
+  size_t join_first_seed;           /* attempts go round the seeds from here */
+  struct swim_seed_info *seed_info; /* per seed: requests and answers */
+  uint64_t join_started_at, join_changes;
+  bool join_gave_up;
   bool joined;
   uint64_t joined_at;
   bool intake_quiet;  /* records being applied are not news to relay */
   bool intake_merged; /* ... and came in a merged view (push-pull) */
+  bool intake_stored; /* ... and came from the store (swim_restore) */
   struct swim_census census;
   struct flap flaps[SWIM_FLAPS];
   struct recent_ref pulls[SWIM_RECENT_PULLS];
@@ -493,6 +497,11 @@ void swim_view_digest(const struct swim *s, uint8_t out[MB_VIEW_DIGEST_LEN]);
 /* join.c: the join handshake and a joiner's retries. */
 /* The key of our join cookies, from our secret key and epoch. */
 void swim_cookie_key_init(struct swim *s);
+/* swim_join's work: takes the seeds, forgets the last join's progress. */
+int swim_join_begin(struct swim *s, const struct mb_addr *seeds, size_t n);
+/* A seed we join through answered (for swim_join_seed). */
+void swim_seed_answered(struct swim *s, const struct mb_addr *from,
+                        const struct member *peer);
 /* Is this one of the seeds we are still joining through? */
 bool swim_from_seed(const struct swim *s, const struct mb_addr *from,
                     const struct member *peer);

@@ -416,6 +416,135 @@ static void test_restore_checks_records(void **state) {
   fx_free(&fx);
 }
 
+/* The events that bring a member into a view: first heard of is a join,
+ * put back from the store is a restore; neither claims the member was
+ * dead before (a restart used to log one fake dead->alive per member). */
+static struct swim_event first_event(struct fixture *fx, int observer,
+                                     int subject, size_t from_k) {
+  for (size_t k = from_k; k < fx->n_events; k++)
+    if (fx->events[k].observer == observer &&
+        memcmp(fx->events[k].ev.id, fx->id[subject].pk, MB_NODE_ID_LEN) == 0)
+      return fx->events[k].ev;
+  fail_msg("node %d has no event about node %d", observer, subject);
+  return (struct swim_event){0};
+}
+
+static void test_first_heard_and_restored_events(void **state) {
+  (void)state;
+  struct fixture fx;
+  fx_init(&fx, 3);
+  fx_start_all(&fx);
+  fx_run_until(&fx, 5000);
+  assert_true(fx_converged(&fx));
+  struct swim_event ev = first_event(&fx, 0, 1, 0);
+  assert_int_equal(ev.from, SWIM_NONE);
+  assert_int_equal(ev.to, SWIM_ALIVE);
+  assert_int_equal(ev.reason, SWIM_R_JOINED);
+  for (size_t k = 0; k < fx.n_events; k++)
+    assert_false(fx.events[k].ev.from == SWIM_DEAD);
+  assert_string_equal(swim_state_name(SWIM_NONE), "none");
+  assert_string_equal(swim_reason_name(SWIM_R_RESTORED), "restored");
+
+  long i = swim_member_find(fx.node[0], fx.id[1].pk);
+  struct mb_bytes rec, cert;
+  assert_int_equal(swim_member_raw(fx.node[0], (size_t)i, &rec, &cert), MB_OK);
+  uint8_t r[MB_WIRE_MAX_RECORD], c[MB_CERT_MAX_LEN];
+  memcpy(r, rec.p, rec.len);
+  memcpy(c, cert.p, cert.len);
+  size_t rlen = rec.len, clen = cert.len, before = fx.n_events;
+  fx_start_node(&fx, 2, 5); /* a restart: the store puts node 1 back */
+  assert_int_equal(swim_restore(fx.node[2], fx.now, r, rlen, c, clen), MB_OK);
+  fx_drain(&fx, 2);
+  ev = first_event(&fx, 2, 1, before);
+  assert_int_equal(ev.from, SWIM_NONE);
+  assert_int_equal(ev.to, SWIM_ALIVE);
+  assert_int_equal(ev.reason, SWIM_R_RESTORED);
+  fx_free(&fx);
+}
+
+static uint32_t confirmations_seen(struct fixture *fx, int observer,
+                                   int subject) {
+  long i = swim_member_find(fx->node[observer], fx->id[subject].pk);
+  struct swim_member_info info;
+  assert_true(i >= 0);
+  assert_int_equal(swim_member_get(fx->node[observer], (size_t)i, &info),
+                   MB_OK);
+  return info.confirmations;
+}
+
+/* Confirmations count accusers of the current suspicion: a member alive
+ * again has none (it used to keep showing the last suspicion's count). */
+static void test_confirmations_reset_when_alive_again(void **state) {
+  (void)state;
+  struct fixture fx;
+  fx_start_converged(&fx, 5);
+  uint64_t inc = fx_incarnation(&fx, 0, 3);
+  uint8_t dg[1400];
+  for (int a = 1; a <= 2; a++) {
+    size_t n = fx_claim_datagram(&fx, 0, a, 3, MB_REC_SUSPECT, inc,
+                                 (1ull << 40) + (uint64_t)a, dg, sizeof(dg));
+    fx_inject(&fx, 0, a, dg, n);
+  }
+  assert_int_equal(fx_state(&fx, 0, 3), SWIM_SUSPECT);
+  assert_int_equal(confirmations_seen(&fx, 0, 3), 1);
+  fx_run_until(&fx, fx.now + 3000);
+  assert_int_equal(fx_state(&fx, 0, 3), SWIM_ALIVE);
+  assert_int_equal(confirmations_seen(&fx, 0, 3), 0);
+  fx_free(&fx);
+}
+
+static struct swim_seed_info seed_of(struct fixture *fx, int node, size_t i) {
+  struct swim_seed_info si;
+  assert_int_equal(swim_join_seed(fx->node[node], i, &si), MB_OK);
+  return si;
+}
+
+/* What a driver reports of a join: requests sent to each seed, answers
+ * heard from it, and whether the view arrived or the joiner gave up. */
+static void test_join_progress_reported(void **state) {
+  (void)state;
+  struct fixture fx;
+  fx_init(&fx, 3);
+  fx_start_node(&fx, 0, 1);
+  fx_start_node(&fx, 1, 1);
+  struct mb_addr nobody = fx_addr(40), seed0 = fx_addr(0);
+  swim_join(fx.node[1], fx.now, &nobody, 1);
+  fx_drain(&fx, 1);
+  struct swim_join_info ji;
+  swim_join_get(fx.node[1], &ji);
+  assert_int_equal(ji.n_seeds, 1);
+  assert_int_equal(ji.attempts, 1);
+  assert_false(ji.joined);
+  assert_int_equal(seed_of(&fx, 1, 0).requests, 1);
+  assert_int_equal(swim_join_seed(fx.node[1], 1, &(struct swim_seed_info){0}),
+                   MB_EINVAL);
+  fx_run_until(&fx, 600000);
+  swim_join_get(fx.node[1], &ji);
+  assert_true(ji.gave_up);
+  assert_false(ji.joined);
+  assert_int_equal(ji.attempts, SWIM_JOIN_MAX_ATTEMPTS);
+  assert_int_equal(seed_of(&fx, 1, 0).requests, SWIM_JOIN_MAX_ATTEMPTS);
+  assert_int_equal(seed_of(&fx, 1, 0).answers, 0);
+  /* Given up, the core stays idle: its next deadline is not overdue. */
+  assert_true(swim_next_deadline(fx.node[1]) > fx.now);
+
+  uint64_t changes = ji.changes, t0 = fx.now;
+  struct mb_addr two[2] = {nobody, seed0};
+  swim_join(fx.node[1], fx.now, two, 2);
+  fx_drain(&fx, 1);
+  fx_run_until(&fx, fx.now + 5000);
+  swim_join_get(fx.node[1], &ji);
+  assert_true(ji.changes > changes);
+  assert_true(ji.joined && !ji.gave_up);
+  assert_true(ji.started_at == t0 && ji.joined_at >= t0);
+  assert_int_equal(seed_of(&fx, 1, 0).answers, 0);
+  struct swim_seed_info s0 = seed_of(&fx, 1, 1);
+  assert_true(s0.requests >= 1 && s0.answers >= 1);
+  assert_true(s0.last_answer_at >= s0.last_request_at);
+  assert_int_equal(fx_state(&fx, 1, 0), SWIM_ALIVE);
+  fx_free(&fx);
+}
+
 static uint64_t available_seen(struct fixture *fx, int observer, int subject) {
   long i = swim_member_find(fx->node[observer], fx->id[subject].pk);
   struct swim_member_info info;
@@ -507,6 +636,9 @@ int main(void) {
       cmocka_unit_test(test_join_spreads_as_news),
       cmocka_unit_test(test_certificate_only_while_needed),
       cmocka_unit_test(test_restore_checks_records),
+      cmocka_unit_test(test_first_heard_and_restored_events),
+      cmocka_unit_test(test_confirmations_reset_when_alive_again),
+      cmocka_unit_test(test_join_progress_reported),
       cmocka_unit_test(test_payload_updates),
       cmocka_unit_test(test_late_timer_stretches_probes),
   };
