@@ -127,7 +127,7 @@ static int core_open(struct agent *a, uint64_t incarnation) {
 /* Numeric seeds and the stored view at once; host names as they resolve
  * (seeds.c). */
 static void join_mesh(struct agent *a) {
-  struct mb_addr seeds[2 * MB_AGENT_MAX_JOIN];
+  struct mb_addr seeds[AGENT_MAX_SEEDS];
   size_t n = 0, restored = 0;
   for (size_t i = 0; i < a->cfg->n_join; i++)
     if (mb_addr_parse(a->cfg->join[i], &seeds[n]) == MB_OK)
@@ -136,8 +136,10 @@ static void join_mesh(struct agent *a) {
       agent_seed_resolve(a, a->cfg->join[i]);
   agent_store_restore(a, seeds + n, &restored, MB_AGENT_MAX_JOIN);
   n += restored;
-  if (n > 0)
+  if (n > 0) {
     swim_join(a->swim, agent_now(a), seeds, n);
+    agent_join_started(a);
+  }
 }
 
 /* ---- timers and signals

@@ -44,6 +44,23 @@ struct agent_seed {
   unsigned failures; /* in a row: the retry delay doubles with each */
 };
 
+/* Seeds of one join: the configured ones and as many stored members. */
+#define AGENT_MAX_SEEDS (2 * MB_AGENT_MAX_JOIN)
+
+/* What join_watch.c last reported of the core's join (swim_join_get). */
+struct agent_join_watch {
+  uint64_t changes;
+  uint32_t requests[AGENT_MAX_SEEDS], answers[AGENT_MAX_SEEDS];
+  bool joined, gave_up;
+};
+
+/* Refusals already logged, by enum swim_reject (refusals.c). */
+struct agent_refusals {
+  uint64_t next_check_at;
+  uint64_t seen[SWIM_REJ_COUNT_];
+  uint64_t quiet_until[SWIM_REJ_COUNT_];
+};
+
 struct agent {
   const struct mb_agent_config *cfg;
   uv_loop_t loop;
@@ -69,6 +86,8 @@ struct agent {
   size_t n_seeds;
   struct agent_payload payload, told;
   struct agent_counters counters;
+  struct agent_join_watch join_watch;
+  struct agent_refusals refusals;
   bool stopping;
   bool store_ok;               /* the last commit succeeded */
   uint64_t stored_incarnation; /* ours, durably: never reused */
@@ -143,6 +162,18 @@ void agent_store_sync_now(struct agent *a);
 json_t *agent_event_json(uint64_t seq, int64_t wall_ms, const uint8_t *id,
                          const char *name, int from, int to, int reason,
                          uint64_t incarnation);
+
+/* join_watch.c: logs and publishes (stream "join") what became of the
+ * latest join; call agent_join_started after each swim_join. */
+void agent_join_started(struct agent *a);
+void agent_join_watch(struct agent *a);
+json_t *agent_join_json(struct agent *a);
+/* True, with a message, while no seed answered a join for a while and no
+ * other member is live: the `join` health check. */
+bool agent_join_trouble(struct agent *a, char *message, size_t cap);
+
+/* refusals.c: refused datagrams by reason, at debug level, rate-limited. */
+void agent_refusals_watch(struct agent *a);
 
 /* health.c: {status, checks: {NAME: {status, message}}}, worst wins. */
 json_t *agent_health_json(struct agent *a);

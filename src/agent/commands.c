@@ -194,8 +194,11 @@ static int cmd_join(void *ctx, const json_t *req, json_t **result,
     n++;
   }
   swim_join(a->swim, agent_now(a), seeds, n);
+  agent_join_started(a);
   agent_flush(a);
-  *result = json_pack("{s:I}", "contacted", (json_int_t)n);
+  /* Who answers comes later: on the "join" stream for a follower. */
+  *result = agent_join_json(a);
+  json_object_set_new(*result, "contacted", json_integer((json_int_t)n));
   return 0;
 }
 
@@ -211,7 +214,7 @@ static const struct mb_admin_command commands[] = {
     {"members", cmd_members, false}, {"member", cmd_member, false},
     {"info", cmd_info, false},       {"events", cmd_events, true},
     {"metrics", cmd_metrics, false}, {"health", cmd_health, false},
-    {"join", cmd_join, false},       {"leave", cmd_leave, false},
+    {"join", cmd_join, true},        {"leave", cmd_leave, false},
 };
 
 /*

@@ -47,6 +47,11 @@ static void check_leaving(struct agent *a, struct health_result *r) {
   }
 }
 
+static void check_join(struct agent *a, struct health_result *r) {
+  if (agent_join_trouble(a, r->message, sizeof(r->message)))
+    r->status = HEALTH_DEGRADED;
+}
+
 static const struct {
   const char *name;
   health_fn fn;
@@ -54,6 +59,7 @@ static const struct {
     {"store", check_store},
     {"gossip", check_gossip},
     {"leaving", check_leaving},
+    {"join", check_join},
 };
 
 json_t *agent_health_json(struct agent *a) {

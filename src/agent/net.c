@@ -96,6 +96,8 @@ void agent_flush(struct agent *a) {
       send_datagram(a, &o);
     else
       agent_on_event(a, &o.ev);
+  agent_join_watch(a);
+  agent_refusals_watch(a);
   if (a->stopping && uv_is_active((uv_handle_t *)&a->stop_timer))
     return; /* leaving: the core is quiet, no more ticks */
   uint64_t now = agent_now(a), at = swim_next_deadline(a->swim);

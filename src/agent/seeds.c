@@ -91,6 +91,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status,
             "seed %s resolved to %s", s->text, text);
   s->failures = 0;
   swim_join(a->swim, agent_now(a), addrs, n);
+  agent_join_started(a);
   agent_flush(a);
 }
 
