@@ -7,8 +7,9 @@
  * phone3 (dead, rack1);
  * nas1 and pi2 share the id prefix "a1b2c3", so it is ambiguous.  Events 1
  * and 2 are recorded; while someone follows, a new event (seq 100, 101, ...)
- * is published every 100 ms, and heartbeats come every 200 ms.  join counts
- * every address as contacted except those with port 9.  SIGTERM or SIGINT
+ * is published every 100 ms, and heartbeats come every 200 ms.  join
+ * answers with every seed unanswered, then, 100 ms later on the "join"
+ * stream, every seed answered except those with port 9.  SIGTERM or SIGINT
  * closes the server and exits 0.
  */
 #include "mb_admin.h"
@@ -25,6 +26,7 @@ struct world {
   uv_signal_t sigterm, sigint;
   const char *health;
   int next_seq;
+  json_t *join_addrs; /* of the last join, answered at the next tick */
 };
 
 static void rfc3339_ago(char out[MB_ADMIN_TIME_LEN], int64_t ago_ms) {
@@ -176,21 +178,36 @@ static int h_health(void *ctx, const json_t *req, json_t **result,
   return 0;
 }
 
-static int h_join(void *ctx, const json_t *req, json_t **result,
-                  struct mb_admin_error *err) {
-  (void)ctx;
-  json_t *addrs = json_object_get(req, "addrs"), *a;
-  if (!json_is_array(addrs))
-    return mb_admin_error_set(err, MB_EINVAL, "invalid_request",
-                              "\"addrs\" must be an array");
-  int contacted = 0;
+/* The join's state as the agent reports it: no answers yet, or an
+ * answer from every seed whose port is not 9. */
+static json_t *join_status(const json_t *addrs, bool answered) {
+  json_t *seeds = json_array(), *a;
   size_t i;
   json_array_foreach(addrs, i, a) {
     const char *s = json_string_value(a);
     size_t n = s ? strlen(s) : 0;
-    contacted += n > 2 && strcmp(s + n - 2, ":9") != 0;
+    int answers = answered && n > 2 && strcmp(s + n - 2, ":9") != 0;
+    json_array_append_new(seeds,
+                          json_pack("{s:s, s:i, s:i}", "addr", s ? s : "",
+                                    "requests", 1, "answers", answers));
   }
-  *result = json_pack("{s:i}", "contacted", contacted);
+  return json_pack("{s:o, s:I, s:b, s:b}", "seeds", seeds, "attempts",
+                   (json_int_t)json_array_size(addrs), "view_received", 0,
+                   "gave_up", 0);
+}
+
+static int h_join(void *ctx, const json_t *req, json_t **result,
+                  struct mb_admin_error *err) {
+  struct world *w = ctx;
+  json_t *addrs = json_object_get(req, "addrs");
+  if (!json_is_array(addrs))
+    return mb_admin_error_set(err, MB_EINVAL, "invalid_request",
+                              "\"addrs\" must be an array");
+  json_decref(w->join_addrs);
+  w->join_addrs = json_deep_copy(addrs);
+  *result = join_status(addrs, false);
+  json_object_set_new(*result, "contacted",
+                      json_integer((json_int_t)json_array_size(addrs)));
   return 0;
 }
 
@@ -205,11 +222,16 @@ static const struct mb_admin_command commands[] = {
     {"members", h_members, false}, {"member", h_member, false},
     {"info", h_info, false},       {"events", h_events, true},
     {"metrics", h_metrics, false}, {"health", h_health, false},
-    {"join", h_join, false},       {"leave", h_leave, false},
+    {"join", h_join, true},        {"leave", h_leave, false},
 };
 
 static void on_tick(uv_timer_t *t) {
   struct world *w = t->data;
+  if (w->join_addrs != NULL) {
+    mb_admin_publish(w->srv, "join", join_status(w->join_addrs, true));
+    json_decref(w->join_addrs);
+    w->join_addrs = NULL;
+  }
   struct mb_admin_stats st;
   mb_admin_get_stats(w->srv, &st);
   if (st.subscribers > 0)
@@ -255,5 +277,6 @@ int main(int argc, char **argv) {
   uv_signal_start(&w.sigterm, on_signal, SIGTERM);
   uv_signal_start(&w.sigint, on_signal, SIGINT);
   uv_run(w.loop, UV_RUN_DEFAULT);
+  json_decref(w.join_addrs);
   return uv_loop_close(w.loop) == 0 ? 0 : 1;
 }

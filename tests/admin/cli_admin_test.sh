@@ -229,9 +229,15 @@ case_info() {
   grep -q '^meshbeat_admin_requests_total ' out.txt || fail "admin stats in metrics"
   run join 10.0.0.2:7946 [fd00::3]:7946
   expect_rc 0
-  [[ $OUT == "Contacted 2 of 2 addresses." ]] || fail "join: $OUT"
-  run join 10.0.0.9:9
+  [[ $OUT == "Joined through 10.0.0.2:7946, [fd00::3]:7946." ]] || fail "join: $OUT"
+  run join --wait 1 10.0.0.9:9
   expect_rc 1
+  [[ $ERR == "meshbeat join: no answer from 10.0.0.9:9 within 1 s" ]] || fail "join to nowhere: $ERR"
+  run join --wait 0 10.0.0.9:9
+  expect_rc 0
+  [[ $OUT == "Join requested through 10.0.0.9:9; not waiting for an answer." ]] || fail "join --wait 0: $OUT"
+  run join --wait soon 10.0.0.9:9
+  expect_rc 2
   run leave
   expect_rc 0
   [[ $OUT == "Graceful leave complete." ]] || fail "leave: $OUT"
