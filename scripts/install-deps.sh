@@ -17,6 +17,8 @@ packages=(
   # The unit's tests: systemd-analyze (systemd's syscall sets, `verify`),
   # man (verify's Documentation= check), setpriv and unshare (util-linux).
   systemd man-db util-linux
+  # make run's test: the job in an 80x24 pane.
+  tmux
 )
 
 missing=()

@@ -1,24 +1,33 @@
 #!/usr/bin/python3
-"""The live view of `make run`: every agent's view of the mesh, refreshed.
+"""The live view of `make run`: what every agent thinks of the mesh.
 
-usage: live_view.py ADMIN_SOCKET...
+usage: live_view.py [--hint TEXT]... ADMIN_SOCKET...
 
-One row per member, one column per agent (what that agent thinks of the
-member), then the latest membership events as the agents logged them.
-Reads only the agents' admin sockets; Ctrl-C ends it.
+One row per member with one letter per observing agent (A alive, S suspect,
+D dead, L left, . not known to that agent, - that agent is down), then the
+latest transitions, each on one line with the number of observers that
+agree, then the commands to try (--hint).  Fits the terminal: no line is
+longer than its width, the transitions shown are as many as its height
+leaves room for.  Reads only the agents' admin sockets; Ctrl-C ends it.
+
+MESHBEAT_VIEW_ONCE=1 prints one frame without cursor movement and exits.
 """
 import json
 import os
+import shutil
 import socket
 import sys
 import time
+from collections import Counter
 
-COLOURS = {"alive": "\033[32m", "suspect": "\033[33m", "dead": "\033[31m",
-           "left": "\033[36m"}
-RESET = "\033[0m"
+LETTERS = {"alive": "A", "suspect": "S", "dead": "D", "left": "L"}
+COLOURS = {"alive": "32", "suspect": "33", "dead": "31", "left": "36",
+           "none": "2"}
+ARROW = "\u2192"
 
 
 def call(path, request):
+    """One request, one answer; None when the agent does not answer."""
     try:
         with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
             s.settimeout(1.0)
@@ -36,9 +45,82 @@ def call(path, request):
         return None
 
 
-def paint(state, width):
-    text = state.ljust(width)
-    return COLOURS.get(state, "") + text + RESET if state in COLOURS else text
+class Line:
+    """Text pieces, some coloured; fit() cuts it to a width in characters
+    (escape codes take none)."""
+
+    def __init__(self, *parts):
+        self.parts = []
+        for p in parts:
+            self.add(p)
+
+    def add(self, text, colour=None):
+        self.parts.append((text, colour))
+        return self
+
+    def fit(self, width, colour_on):
+        out, left = [], width
+        for text, colour in self.parts:
+            if left <= 0:
+                break
+            piece = text[:left]
+            left -= len(piece)
+            out.append(f"\033[{colour}m{piece}\033[0m"
+                       if colour and colour_on else piece)
+        return "".join(out)
+
+
+def natural(name):
+    digits = "".join(c for c in name if c.isdigit())
+    return (name.rstrip("0123456789"), int(digits) if digits else -1, name)
+
+
+class Transitions:
+    """Every observer's events folded into one line per transition: the
+    same member, from and to states and incarnation, whoever saw it."""
+
+    def __init__(self):
+        self.seq = {}      # admin socket -> last event seq read
+        self.groups = {}   # (member, from, to, incarnation) -> group
+
+    def read(self, path, observer):
+        while True:
+            evs = call(path, {"cmd": "events",
+                              "since": self.seq.get(path, 0), "limit": 500})
+            if not evs:
+                return
+            for e in evs:
+                self.seq[path] = e["seq"]
+                # Entering a view first-heard and restored are different
+                # news; other reasons are one observer's angle on one
+                # transition (a suspicion timed out here, was declared
+                # there).
+                key = (e["name"], e["from"], e["to"], e["incarnation"],
+                       e["reason"] if e["from"] == "none" else "")
+                g = self.groups.setdefault(
+                    key, {"time": e["time"], "observers": set(),
+                          "reasons": Counter()})
+                g["time"] = min(g["time"], e["time"])
+                g["observers"].add(observer)
+                g["reasons"][e["reason"]] += 1
+            if len(evs) < 500:
+                return
+
+    def latest(self, n, up):
+        """The n latest transitions as Lines; `up` is the set of agents
+        answering now, who could have seen one."""
+        ordered = sorted(self.groups.items(), key=lambda kv: kv[1]["time"])
+        lines = []
+        for (member, frm, to, _inc, _why), g in ordered[-n:] if n > 0 else []:
+            could = len((up - {member}) | g["observers"])
+            reason = g["reasons"].most_common(1)[0][0]
+            lines.append(Line(f"  {g['time'][11:19]}  {member:<5} ")
+                         .add(frm, COLOURS.get(frm)).add(ARROW)
+                         .add(f"{to:<8}", COLOURS.get(to))
+                         .add(" " * max(0, 8 - len(frm)) +
+                              f"{len(g['observers'])}/{could} observers"
+                              f"  {reason}"))
+        return lines
 
 
 def human(n):
@@ -49,48 +131,73 @@ def human(n):
     return f"{n:.0f}E"
 
 
-def frame(sockets, events):
-    views, names = [], []
-    for path in sockets:
+def member_rows(views, names):
+    """One Line per member: its state in each observer's view, a letter
+    under that observer's name."""
+    col = max(len(n) for n in names) + 1
+    members = sorted({m for v in views if v for m in v}, key=natural)
+    rows = [Line(f"{'MEMBER':<7}" + "".join(f"{n:<{col}}" for n in names) +
+                 f"{'INC':>4}  {'DOMAIN':<8}{'ADDRESS':<17}AVAILABLE")]
+    for m in members:
+        row = Line(f"{m:<7}")
+        for v in views:
+            st = None if v is None else v[m]["state"] if m in v else ""
+            letter = "-" if st is None else LETTERS.get(st, "?") if st else "."
+            row.add(letter, COLOURS.get(st)).add(" " * (col - 1))
+        known = [v[m] for v in views if v and m in v]
+        row.add(f"{max(k['incarnation'] for k in known):>4}  "
+                f"{known[0].get('domain', ''):<8}{known[0]['addr']:<17}"
+                f"{human(known[0]['available'])}")
+        rows.append(row)
+    return rows
+
+
+def frame(sockets, transitions, hints, once):
+    width, height = shutil.get_terminal_size((80, 24))
+    views, names, up = [], [], set()
+    for i, path in enumerate(sockets):
         info = call(path, {"cmd": "info"})
         members = call(path, {"cmd": "members"}) if info else None
-        views.append({m["name"]: m for m in members or []})
-        names.append(info["name"] if info else "(down)")
-        if info:
-            for e in call(path, {"cmd": "events", "since": events["seq"].get(
-                    path, 0), "limit": 50}) or []:
-                events["seq"][path] = e["seq"]
-                events["lines"].append((e["time"], info["name"], e))
-    members = sorted({n for v in views for n in v})
-    out = ["\033[H\033[2J", f"meshbeat live view  {time.strftime('%H:%M:%S')}"
-           "   (Ctrl-C stops the mesh)\n\n"]
-    out.append("member     capacity  available  incarnation   " +
-               "".join(f"{'seen by ' + n:<16}" for n in names) + "\n")
-    for m in members:
-        any_view = next(v[m] for v in views if m in v)
-        row = (f"{m:<10} {human(any_view['capacity']):>8}  "
-               f"{human(any_view['available']):>9}  "
-               f"{max(v[m]['incarnation'] for v in views if m in v):>11}   ")
-        row += "".join(paint(v[m]["state"], 16) if m in v else
-                       paint("-", 16) for v in views)
-        out.append(row + "\n")
-    out.append("\nlatest events (observer: member from -> to, reason)\n")
-    events["lines"].sort(key=lambda x: x[0])
-    del events["lines"][:-12]
-    for when, who, e in events["lines"]:
-        was = "new" if e["reason"] == "joined" else e["from"]
-        out.append(f"  {when[11:23]}  {who:<6} {e['name']:<8} {was:>7}"
-                   f" -> {paint(e['to'], 8)} {e['reason']}\n")
-    sys.stdout.write("".join(out))
+        name = info["name"] if info else f"n{i}"
+        names.append(name)
+        views.append({m["name"]: m for m in members}
+                     if members is not None else None)
+        if members is not None:
+            up.add(name)
+            transitions.read(path, name)
+    top = [Line(f"meshbeat live view  {time.strftime('%H:%M:%S')}  "
+                f"{len(up)} of {len(sockets)} agents up   "
+                "Ctrl-C stops the mesh"),
+           Line("A alive  S suspect  D dead  L left  . unknown to it  "
+                "- agent down"),
+           Line("")]
+    top += member_rows(views, names)
+    top += [Line(""), Line("transitions (observers that agree):")]
+    bottom = [Line("")] + [Line(h) for h in hints]
+    room = height - 1 - len(top) - len(bottom)
+    lines = top + transitions.latest(max(room, 1), up) + bottom
+    colour = not once and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    # One column short of the width: a line that fills it makes some
+    # terminals wrap before the next one.
+    text = [line.fit(width - 1, colour) for line in lines]
+    if once:
+        sys.stdout.write("\n".join(text) + "\n")
+    else:
+        sys.stdout.write("\033[H" + "\033[K\n".join(text) + "\033[K\033[J")
     sys.stdout.flush()
 
 
 def main():
-    sockets = sys.argv[1:]
-    events = {"seq": {}, "lines": []}
+    args, hints = sys.argv[1:], []
+    while len(args) >= 2 and args[0] == "--hint":
+        hints.append(args[1])
+        args = args[2:]
     once = os.environ.get("MESHBEAT_VIEW_ONCE") == "1"
+    transitions = Transitions()
+    if not once:
+        sys.stdout.write("\033[2J")
     while True:
-        frame(sockets, events)
+        frame(args, transitions, hints, once)
         if once:
             return
         time.sleep(1)

@@ -2,49 +2,126 @@
 # The main job of `make run`: a throwaway cluster authority certifies five
 # agents, which start on loopback (ports 7946-7950) with their own data
 # directories and admin sockets, and the live view shows what each of them
-# thinks of the mesh.  Ctrl-C stops every agent gracefully.
+# thinks of the mesh, with the commands to try.  Ctrl-C stops every agent
+# gracefully.  An agent that cannot start (its port taken, no binary) ends
+# the job at once with the cause from its log and exit code 1.
 #
-# To watch detection: in another terminal,  kill -9 $(cat RUN/n3.pid)
-# and to watch it rejoin (higher incarnation):  RUN/start n3
-# (RUN is printed below; it is $BUILD/run-mesh.)
+# Knobs (README.md, `make run`): MESHBEAT_RUN_NODES, MESHBEAT_RUN_PORT,
+# MESHBEAT_RUN_DIR, MESHBEAT_RUN_SECONDS.
 set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=${1:-build}
 N=${MESHBEAT_RUN_NODES:-5}
 BASE_PORT=${MESHBEAT_RUN_PORT:-7946}
-MB="$(cd "$BUILD" && pwd)/src/cli/meshbeat"
-RUN="$(cd "$BUILD" && pwd)/run-mesh"
+RUN=${MESHBEAT_RUN_DIR:-$BUILD/run-mesh}
+# How long an agent may take to answer on its admin socket.
+START_TIMEOUT_S=15
 
-stop_all() {
-  for pidfile in "$RUN"/n*.pid; do
-    [ -f "$pidfile" ] && kill -TERM "$(cat "$pidfile")" 2>/dev/null || true
-  done
-  wait 2>/dev/null || true
-  echo
-  echo "stopped; logs and data are in $RUN"
+fail() {
+  echo "make run: $*" >&2
+  exit "${FAIL_CODE:-1}"
 }
 
-for pidfile in "$RUN"/n*.pid; do  # an earlier run left agents behind?
-  [ -f "$pidfile" ] && kill -TERM "$(cat "$pidfile")" 2>/dev/null || true
-done
-rm -rf "$RUN"
+number_in() {  # VALUE MIN MAX
+  [[ $1 =~ ^[0-9]+$ ]] && [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]
+}
+FAIL_CODE=2
+number_in "$N" 1 26 || fail "MESHBEAT_RUN_NODES=$N: want 1 to 26 agents"
+number_in "$BASE_PORT" 1 $((65535 - N + 1)) ||
+  fail "MESHBEAT_RUN_PORT=$BASE_PORT: want a UDP port (1-$((65535 - N + 1)))"
+FAIL_CODE=1
+[ -d "$BUILD" ] || fail "no build directory $BUILD (make build first)"
+MB="$(cd "$BUILD" && pwd)/src/cli/meshbeat"
+[ -x "$MB" ] || fail "no meshbeat binary at $MB (make build first)"
+"$MB" version >/dev/null 2>&1 || fail "$MB does not run: $("$MB" version 2>&1 | head -1)"
+command -v python3 >/dev/null || fail "python3 is needed for the live view"
+
+# RUN is emptied: only when it is one of ours (or empty, or new).
+if [ -d "$RUN" ] && [ -n "$(ls -A "$RUN")" ] && [ ! -f "$RUN/authority.id" ]; then
+  FAIL_CODE=2 fail "$RUN is not empty and not a make run directory; pick another MESHBEAT_RUN_DIR"
+fi
 mkdir -p "$RUN"
+RUN=$(cd "$RUN" && pwd)
+# Paths as a person would type them from here, when RUN is below it.
+SHOW_RUN=${RUN#"$PWD"/}
+
+# SIGTERM to every agent of RUN (one signal each: a second one would cut
+# its graceful leave short), then waits until they are gone (at most 10 s).
+stop_agents() {
+  local pids=() pid
+  for pidfile in "$RUN"/n*.pid; do
+    [ -f "$pidfile" ] || continue
+    pid=$(cat "$pidfile")
+    # Only an agent of ours: a stale file's pid may be someone else's now.
+    { tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -q -- "--data-dir $RUN/" &&
+      kill -TERM "$pid" 2>/dev/null && pids+=("$pid")
+  done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  done
+}
+
+stop_all() {
+  trap - INT TERM EXIT
+  stop_agents
+  echo
+  echo "stopped; logs and data are in $SHOW_RUN"
+}
+
+stop_agents  # an earlier run left agents behind?
+find "$RUN" -mindepth 1 -delete
 "$MB" keygen --out "$RUN/authority.key" >"$RUN/authority.id"
 AUTH=$(cat "$RUN/authority.id")
 
-# RUN/start NAME: (re)starts one agent in the background.
+# RUN/start NAME: (re)starts one agent in the background, in a session of
+# its own (Ctrl-C in the terminal reaches the job, which stops the agents
+# one signal each, so every one leaves gracefully).
 cat >"$RUN/start" <<EOF
 #!/usr/bin/env bash
 set -eu
 name=\$1; idx=\${name#n}; dir="$RUN/\$name"
 join=""; [ "\$idx" != 0 ] && join="--join 127.0.0.1:$BASE_PORT"
-"$MB" agent --name "\$name" --bind 127.0.0.1:\$(($BASE_PORT + idx)) \\
+setsid "$MB" agent --name "\$name" --bind 127.0.0.1:\$(($BASE_PORT + idx)) \\
   --data-dir "\$dir" --admin-socket "\$dir/admin.sock" --cluster demo \\
   --authority $AUTH --key "\$dir/node.key" --cert "\$dir/node.cert" \\
-  --domain "rack-\$((idx % 3))" \$join >>"$RUN/\$name.log" 2>&1 &
+  --domain "rack-\$((idx % 3))" \$join >>"$RUN/\$name.log" 2>&1 </dev/null &
 echo \$! >"$RUN/\$name.pid"
 EOF
-chmod +x "$RUN/start"
+# RUN/mb NAME ARGS...: the meshbeat CLI talking to that agent.
+cat >"$RUN/mb" <<EOF
+#!/usr/bin/env bash
+name=\$1; shift
+exec "$MB" "\$@" --admin-socket "$RUN/\$name/admin.sock"
+EOF
+chmod +x "$RUN/start" "$RUN/mb"
 
+# Waits until agent NAME answers on its admin socket; if it exits first or
+# never answers, says why (the end of its log) and fails the job.
+await_agent() {
+  local name=$1 pid
+  pid=$(cat "$RUN/$name.pid")
+  for _ in $(seq $((START_TIMEOUT_S * 10))); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      {
+        echo "make run: agent $name (127.0.0.1:$((BASE_PORT + ${name#n}))) could not start; the end of $SHOW_RUN/$name.log:"
+        tail -n 5 "$RUN/$name.log" | sed 's/^/  /'
+        if grep -q "address already in use" "$RUN/$name.log"; then
+          echo "another program holds that UDP port (serf, consul, memberlist?);"
+          echo "choose other ports: MESHBEAT_RUN_PORT=$((BASE_PORT + 1000)) make run"
+        fi
+      } >&2
+      stop_all >&2
+      exit 1
+    fi
+    "$MB" info --admin-socket "$RUN/$name/admin.sock" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "make run: agent $name did not answer within $START_TIMEOUT_S s; see $SHOW_RUN/$name.log" >&2
+  stop_all >&2
+  exit 1
+}
+
+trap stop_all INT TERM EXIT
 sockets=()
 for i in $(seq 0 $((N - 1))); do
   dir="$RUN/n$i"
@@ -54,18 +131,19 @@ for i in $(seq 0 $((N - 1))); do
     --name "n$i" --domain "rack-$((i % 3))" --ttl 1d --out "$dir/node.cert" \
     >/dev/null
   "$RUN/start" "n$i"
+  await_agent "n$i"
   sockets+=("$dir/admin.sock")
 done
-trap stop_all INT TERM EXIT
 
-echo "$N agents starting in $RUN (authority $AUTH)"
-echo "kill one:      kill -9 \$(cat $RUN/n3.pid)"
-echo "restart it:    $RUN/start n3"
-echo "query one:     $MB members --admin-socket $RUN/n0/admin.sock"
-sleep 1
+victim=n$((N > 3 ? 3 : N - 1))
+hints=(--hint "kill one:  kill -9 \$(cat $SHOW_RUN/$victim.pid)"
+       --hint "restart:   $SHOW_RUN/start $victim"
+       --hint "ask one:   $SHOW_RUN/mb n0 members   (or events -f, health, info)")
 if [ -n "${MESHBEAT_RUN_SECONDS:-}" ]; then  # non-interactive: show and stop
+  number_in "$MESHBEAT_RUN_SECONDS" 0 86400 ||
+    FAIL_CODE=2 fail "MESHBEAT_RUN_SECONDS=$MESHBEAT_RUN_SECONDS: want seconds"
   sleep "$MESHBEAT_RUN_SECONDS"
-  MESHBEAT_VIEW_ONCE=1 python3 scripts/live_view.py "${sockets[@]}"
+  MESHBEAT_VIEW_ONCE=1 python3 "$HERE/live_view.py" "${hints[@]}" "${sockets[@]}"
 else
-  python3 scripts/live_view.py "${sockets[@]}"
+  python3 "$HERE/live_view.py" "${hints[@]}" "${sockets[@]}"
 fi

@@ -96,7 +96,7 @@ def join_cli(mesh, agent, *args):
 def test_join_truth(mesh):
     """A join nobody answers is logged (debug), makes `health` degraded and
     `meshbeat join` fail; one that is answered says through whom."""
-    nobody = f"127.0.0.1:{mesh.base_port + 50}"  # nothing listens there
+    nobody = f"127.0.0.1:{mesh.base_port + 10}"  # nothing listens there
     n0, n1 = mesh.agents
     n0.start()
     n0.call("join", addrs=[nobody])

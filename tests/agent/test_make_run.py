@@ -1,0 +1,231 @@
+#!/usr/bin/python3
+"""`make run`'s main job (scripts/run.sh) as a person sees it (ctest:
+make_run_*).
+
+usage: test_make_run.py BUILD_DIR TEST BASE_PORT
+TEST: view | port_taken
+
+view: the job in a tmux pane of 80x24 shows every member with its state
+in every agent's view without a line wider than the pane; a SIGKILLed
+agent's row turns dead, with one transition line that 4 of 4 observers
+agree on; it comes back with the hint's restart command; Ctrl-C stops
+every agent with a graceful leave.
+port_taken: with the first agent's UDP port held by someone else, the job
+exits non-zero and prints why.
+Set MESHBEAT_KEEP=1 to keep the run directory.
+"""
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
+    os.path.abspath(__file__))))
+RUN_SH = os.path.join(ROOT, "scripts", "run.sh")
+WIDTH, HEIGHT = 80, 24
+TIMEOUT_S = 60
+NAMES = [f"n{i}" for i in range(5)]
+
+
+class Failure(AssertionError):
+    pass
+
+
+def wait_for(cond, what, timeout=TIMEOUT_S):
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        ok, last = cond()
+        if ok:
+            return last
+        time.sleep(0.2)
+    raise Failure(f"timed out after {timeout} s waiting for {what}; "
+                  f"last seen:\n{last}")
+
+
+class Pane:
+    """A detached tmux session on a server of its own (-L), one pane."""
+
+    def __init__(self, command):
+        self.server = f"meshbeat-test-{os.getpid()}"
+        subprocess.run(self.tmux("new-session", "-d", "-x", str(WIDTH), "-y",
+                                 str(HEIGHT), "-s", "run", command),
+                       check=True)
+
+    def tmux(self, *args):
+        return ["tmux", "-L", self.server, "-f", "/dev/null", *args]
+
+    def size(self):
+        return subprocess.run(
+            self.tmux("display-message", "-p", "-t", "run",
+                      "#{pane_width}x#{pane_height}"),
+            check=True, capture_output=True, text=True).stdout.strip()
+
+    def lines(self):
+        """The screen; -J joins a line the terminal wrapped, so a line
+        wider than the pane shows as one long line."""
+        out = subprocess.run(self.tmux("capture-pane", "-p", "-J", "-t",
+                                       "run"),
+                             check=True, capture_output=True, text=True)
+        return out.stdout.rstrip("\n").split("\n")
+
+    def keys(self, *keys):
+        subprocess.run(self.tmux("send-keys", "-t", "run", *keys), check=True)
+
+    def close(self):
+        subprocess.run(self.tmux("kill-server"), capture_output=True)
+
+
+def row(lines, name):
+    for line in lines:
+        if re.match(rf"{name}\s", line):
+            return line
+    return None
+
+
+def views(lines, name):
+    """The state letters of one member's row, one per observer."""
+    r = row(lines, name)
+    m = r and re.match(rf"{name}\s+((?:[ASDL.-] +){{5}})", r + " ")
+    return m.group(1).split() if m else None
+
+
+def agent_pids(run):
+    pids = {}
+    for n in NAMES:
+        try:
+            with open(os.path.join(run, f"{n}.pid")) as f:
+                pids[n] = int(f.read())
+        except (OSError, ValueError):
+            pass
+    return pids
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+
+
+def test_view(build, run, port):
+    if shutil.which("tmux") is None:
+        print("SKIP: tmux is not installed (scripts/install-deps.sh)")
+        sys.exit(77)
+    command = (f"cd {ROOT} && MESHBEAT_RUN_PORT={port} MESHBEAT_RUN_DIR={run}"
+               f" {RUN_SH} {build}; echo EXIT=$?; sleep 600")
+    pane = Pane(command)
+    try:
+        if pane.size() != f"{WIDTH}x{HEIGHT}":
+            raise Failure(f"the pane is {pane.size()}, not {WIDTH}x{HEIGHT}")
+
+        def converged():
+            lines = pane.lines()
+            return all(views(lines, n) == ["A"] * 5 for n in NAMES), lines
+        lines = wait_for(converged, "every member alive in every view")
+        check_width(lines)
+        text = "\n".join(lines)
+        for hint in ("kill -9 $(cat", "/start n3", "/mb n0 members"):
+            if hint not in text:
+                raise Failure(f"the hint {hint!r} is not on screen:\n{text}")
+        if not re.search(r"n1\s+none→alive\s+4/4 observers\s+joined", text):
+            raise Failure(f"no aggregated join line for n1:\n{text}")
+
+        pids = agent_pids(run)
+        os.kill(pids["n3"], signal.SIGKILL)
+
+        def n3_dead():
+            lines = pane.lines()
+            dead = views(lines, "n3") == ["D", "D", "D", "-", "D"]
+            agreed = any(re.search(r"n3\s+\w+→dead\s+4/4 observers", l)
+                         for l in lines)
+            return dead and agreed, lines
+        lines = wait_for(n3_dead, "n3's row dead, with a 4/4 transition line")
+        check_width(lines)
+        deaths = [l for l in lines if re.search(r"n3\s+\w+→dead", l)]
+        if len(deaths) != 1:
+            raise Failure(f"one line per transition, not per observer: "
+                          f"{deaths}")
+
+        # The other two hints on screen work as shown.
+        subprocess.run([os.path.join(run, "start"), "n3"], check=True)
+        wait_for(lambda: (views(pane.lines(), "n3") == ["A"] * 5,
+                          "\n".join(pane.lines())), "n3 back alive")
+        pids = agent_pids(run)
+        members = subprocess.run([os.path.join(run, "mb"), "n0", "members"],
+                                 capture_output=True, text=True)
+        if members.returncode != 0 or \
+                not re.search(r"^n3 .* alive ", members.stdout, re.M):
+            raise Failure(f"mb n0 members: {members}")
+
+        pane.keys("C-c")
+        wait_for(lambda: (any(l == "EXIT=0" for l in pane.lines()),
+                          "\n".join(pane.lines())),
+                 "the job to stop with exit 0 after Ctrl-C")
+        still = [n for n, p in pids.items() if alive(p)]
+        if still:
+            raise Failure(f"agents still running after Ctrl-C: {still}")
+        for n in NAMES:
+            with open(os.path.join(run, f"{n}.log")) as f:
+                if "leaving the mesh (SIGTERM)" not in f.read():
+                    raise Failure(f"{n} did not leave gracefully")
+    finally:
+        pane.close()
+
+
+def check_width(lines):
+    wide = [l for l in lines if len(l) > WIDTH]
+    if wide:
+        raise Failure(f"lines wider than {WIDTH} columns: {wide}")
+    if len(lines) > HEIGHT:
+        raise Failure(f"{len(lines)} lines on a {HEIGHT}-line screen")
+
+
+def test_port_taken(build, run, port):
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as holder:
+        holder.bind(("127.0.0.1", port))
+        env = dict(os.environ, MESHBEAT_RUN_PORT=str(port),
+                   MESHBEAT_RUN_DIR=run)
+        r = subprocess.run([RUN_SH, build], env=env, capture_output=True,
+                           text=True, timeout=TIMEOUT_S, cwd=ROOT)
+    if r.returncode == 0:
+        raise Failure(f"exit 0 with port {port} taken:\n{r.stdout}{r.stderr}")
+    want = [f"agent n0 (127.0.0.1:{port}) could not start",
+            f"cannot bind UDP 127.0.0.1:{port}: address already in use",
+            "MESHBEAT_RUN_PORT="]
+    missing = [w for w in want if w not in r.stderr]
+    if missing:
+        raise Failure(f"the cause is not printed ({missing}):\n{r.stderr}")
+    left = [n for n, p in agent_pids(run).items() if alive(p)]
+    if left:
+        raise Failure(f"agents left running: {left}")
+
+
+def main():
+    build, name, port = os.path.abspath(sys.argv[1]), sys.argv[2], \
+        int(sys.argv[3])
+    run = tempfile.mkdtemp(prefix="meshbeat-run-")
+    ok = False
+    try:
+        {"view": test_view, "port_taken": test_port_taken}[name](
+            build, run, port)
+        ok = True
+        print(f"make_run_{name}: PASS")
+    finally:
+        if not ok:
+            print(f"make_run_{name}: FAIL; run directory {run}")
+        for pid in agent_pids(run).values():
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        if ok and os.environ.get("MESHBEAT_KEEP") != "1":
+            shutil.rmtree(run, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
