@@ -18,13 +18,13 @@
 _Static_assert(MB_STORE_ALIVE == (int)SWIM_ALIVE &&
                    MB_STORE_SUSPECT == (int)SWIM_SUSPECT &&
                    MB_STORE_DEAD == (int)SWIM_DEAD &&
-                   MB_STORE_LEFT == (int)SWIM_LEFT,
+                   MB_STORE_LEFT == (int)SWIM_LEFT &&
+                   MB_STORE_NONE == (int)SWIM_NONE,
                "store states mirror enum swim_state");
 _Static_assert(MB_STORE_ID_LEN == MB_NODE_ID_LEN, "node id length");
 _Static_assert(MB_STORE_NAME_MAX == MB_NAME_MAX, "member name length");
 _Static_assert(MB_STORE_CERT_MAX >= MB_CERT_MAX_LEN, "certificate fits");
-_Static_assert(SWIM_R_RESTORED < 256 && SWIM_NONE < 256,
-               "reasons and states fit the event's bytes");
+_Static_assert(SWIM_R_RESTORED < 256, "reasons fit the event's byte");
 
 /* The store keeps a directory of its own inside the data directory, next
  * to the key and certificate. */

@@ -82,6 +82,9 @@ enum mb_store_state {
   MB_STORE_SUSPECT = 1,
   MB_STORE_DEAD = 2,
   MB_STORE_LEFT = 3,
+  /* Only an event's `from`: the member entered the view (first heard of,
+   * or restored); never a stored member's state. */
+  MB_STORE_NONE = 4,
 };
 
 struct mb_store_member {
