@@ -43,8 +43,8 @@ static int parse_join(struct cli_admin *o, int argc, char **argv,
                                        {"wait", required_argument, 0, OPT_WAIT},
                                        {0, 0, 0, 0}};
   int c;
-  optind = 1;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+  cli_getopt_begin();
+  while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
     if (c == 'h')
       return join_usage(stdout), CLI_ADMIN_HELPED;
     if (c == OPT_WAIT) {
@@ -53,7 +53,7 @@ static int parse_join(struct cli_admin *o, int argc, char **argv,
         return cli_usage_error(o->cmd, "--wait wants a duration up to 1h "
                                        "(\"10\", \"10s\", \"2m\")");
     } else if (!cli_admin_option(o, c)) {
-      return cli_usage_error(o->cmd, "unknown option");
+      return cli_option_error(o->cmd, c, argv, opts);
     }
   }
   if (optind == argc)
