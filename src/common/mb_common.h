@@ -54,7 +54,13 @@
   X(MB_EKIND, -2402, "unknown message or record kind")                         \
   X(MB_EINVAL, -2403, "invalid argument")                                      \
   X(MB_ENOTSTORE, -2501, "directory does not hold a meshbeat store")           \
-  X(MB_ESCHEMA, -2502, "store schema is newer than this program")
+  X(MB_ESCHEMA, -2502, "store schema is newer than this program")              \
+  X(MB_ESIGNER, -2701, "record is not signed by the signer its kind needs")    \
+  X(MB_EHELD, -2702, "this record is already held")                            \
+  X(MB_EOLDER, -2703, "a newer record of this kind and subject is held")       \
+  X(MB_EFULL, -2704, "no room for another record of this kind")                \
+  X(MB_ELAPSED, -2705, "the record has lapsed")                                \
+  X(MB_EREVOKED, -2706, "the node is revoked by the cluster authority")
 
 enum mb_err {
   MB_OK = 0,

@@ -30,7 +30,7 @@ static uint64_t push_pull_period(const struct swim *s) {
  * claim while it is suspect or dead. */
 static bool member_items(const struct member *m, struct bytes *rec,
                          struct bytes *claim) {
-  if (m->record.p == NULL)
+  if (m->record.p == NULL || m->revoked)
     return false;
   *rec = swim_blob_bytes(m->record);
   *claim = m->state == SWIM_SUSPECT || m->state == SWIM_DEAD
@@ -112,6 +112,9 @@ void swim_send_members(struct swim *s, const struct mb_addr *to,
 void swim_send_view(struct swim *s, const struct mb_addr *to,
                     struct member *peer, struct mb_msg *msg) {
   struct swim_subset all = {.with_certs = true, .peer = peer};
+  /* Channel records first: a revocation must land before the revoked
+   * member's record would make it a member. */
+  swim_send_records(s, to, peer);
   swim_send_members(s, to, msg, &all);
 }
 
@@ -134,9 +137,11 @@ static void share_of(const struct member *m, uint64_t out[2]) {
   memcpy(&out[1], h + 8, 8);
 }
 
+/* A revoked member has no share: its records are refused, and a member
+ * still holding them must not make every comparison of views differ. */
 void swim_view_out(struct swim *s, const struct member *m) {
   uint64_t h[2];
-  if (m->record.p == NULL)
+  if (m->record.p == NULL || m->revoked)
     return;
   share_of(m, h);
   s->view_sum[0] -= h[0];
@@ -145,7 +150,7 @@ void swim_view_out(struct swim *s, const struct member *m) {
 
 void swim_view_in(struct swim *s, const struct member *m) {
   uint64_t h[2];
-  if (m->record.p == NULL)
+  if (m->record.p == NULL || m->revoked)
     return;
   share_of(m, h);
   s->view_sum[0] += h[0];
@@ -162,7 +167,7 @@ void swim_view_digest(const struct swim *s, uint8_t out[MB_VIEW_DIGEST_LEN]) {
 bool swim_view_check(const struct swim *s) {
   uint64_t sum[2] = {0, 0}, h[2];
   for (size_t i = 0; i < s->n; i++)
-    if (s->m[i].record.p != NULL) {
+    if (s->m[i].record.p != NULL && !s->m[i].revoked) {
       share_of(&s->m[i], h);
       sum[0] += h[0];
       sum[1] += h[1];
@@ -174,6 +179,7 @@ static void send_digest(struct swim *s, struct member *peer) {
   struct mb_msg msg = {
       .kind = MB_MSG_PUSH_PULL, .parts = 1, .has_digest = true};
   swim_view_digest(s, msg.digest);
+  swim_records_digest_into(s, &msg);
   swim_send(s, &peer->addr, peer, &msg, false);
 }
 
@@ -190,7 +196,7 @@ void swim_on_push_pull(struct swim *s, const struct mb_addr *from,
                        const uint8_t *sender_id, const struct mb_msg *msg) {
   struct member *peer = swim_member_by_id(s, sender_id);
   if (msg->kind == MB_MSG_PUSH_PULL_REPLY && msg->summary == NULL &&
-      swim_from_seed(s, from, peer)) {
+      !msg->has_rsummary && swim_from_seed(s, from, peer)) {
     swim_seed_answered(s, from, peer);
     s->joined = true;
     s->joined_at = s->now;
@@ -199,6 +205,14 @@ void swim_on_push_pull(struct swim *s, const struct mb_addr *from,
     return;
   if (msg->kind == MB_MSG_JOIN) {
     swim_on_join(s, from, peer, msg);
+    return;
+  }
+  if (msg->has_rsummary) {
+    swim_on_record_summary(s, from, peer, msg);
+    return;
+  }
+  if (msg->rpull != NULL) {
+    swim_on_record_pull(s, from, peer, msg);
     return;
   }
   if (msg->summary != NULL) {
@@ -213,6 +227,7 @@ void swim_on_push_pull(struct swim *s, const struct mb_addr *from,
     return; /* records already applied; nothing to answer */
   struct mb_msg reply = {.kind = MB_MSG_PUSH_PULL_REPLY};
   if (msg->kind == MB_MSG_PUSH_PULL && msg->has_digest) {
+    swim_records_compare(s, from, peer, msg);
     swim_view_digest(s, reply.digest);
     if (memcmp(reply.digest, msg->digest, MB_VIEW_DIGEST_LEN) != 0)
       swim_send_summary(s, from, peer);
@@ -311,7 +326,9 @@ static void gossip_tick(struct swim *s) {
   uint32_t want = s->cfg.gossip_nodes < 16 ? s->cfg.gossip_nodes : 16;
   uint32_t k = 0;
   for (uint32_t tries = 0;
-       k < want && s->n_bq + s->news.n > 0 && tries < 4 * want; tries++) {
+       k < want && (s->n_bq + s->news.n > 0 || swim_records_pending(s)) &&
+       tries < 4 * want;
+       tries++) {
     /* Alive members only: a suspect hears what is said of it from its
      * accusers (suspicion.c), and on one side of a partition most
      * suspects are on the far side, where fanout is lost. */
@@ -350,7 +367,7 @@ void swim_antientropy_tick(struct swim *s) {
      * drew every member's reconnects, 17 KB summaries each, 20 times the
      * bytes of a mesh at rest. */
     struct member *m = random_member(s, STATE_BIT(SWIM_DEAD));
-    if (m != NULL && !swim_flap_holding(s, m)) {
+    if (m != NULL && !m->revoked && !swim_flap_holding(s, m)) {
       send_digest(s, m);
       /* In case it came back with a new epoch, whose record has not
        * reached us: every INTRODUCE_EVERY reconnects, since an

@@ -202,8 +202,12 @@ static void emit(struct swim *s, const struct member *m, enum swim_state from,
 void swim_set_state(struct swim *s, struct member *m, enum swim_state to,
                     enum swim_reason why) {
   enum swim_state from = m->state;
-  if (from == to)
+  /* A revocation is news even about a member already dead; a revoked
+   * member never comes back, whatever path would bring it. */
+  if ((from == to && why != SWIM_R_REVOKED) ||
+      (m->revoked && to != SWIM_DEAD))
     return;
+  m->reason = (uint8_t)why;
   bool was_live = swim_is_live(m);
   swim_view_out(s, m);
   m->state = to;

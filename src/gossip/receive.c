@@ -18,12 +18,32 @@
 
 #include <string.h>
 
+/* A channel record (records.c): refusals that say something about its
+ * sender are counted; a copy we hold, an older one, one lapsed or of a
+ * kind we do not keep are what gossip brings, and are not. */
+static void take_channel_record(struct swim *s, const struct mb_bytes *raw,
+                                struct swim_carried *c) {
+  int rc = swim_record_take(s, raw->p, raw->len, c, SWIM_FROM_PEER);
+  if (rc == MB_EREVOKED)
+    s->stats.rejected[SWIM_REJ_REVOKED]++;
+  else if (rc == MB_EBADSIG || rc == MB_ESIGNER || rc == MB_ERANGE)
+    s->stats.rejected[SWIM_REJ_RECORD]++;
+}
+
 static void apply_record(struct swim *s, const struct mb_bytes *raw,
                          struct swim_carried *c) {
   struct mb_record rec;
-  if (mb_wire_record_parse(raw->p, raw->len, &rec) == MB_OK &&
-      rec.kind == MB_REC_ACK)
+  int parsed = mb_wire_record_parse(raw->p, raw->len, &rec);
+  if (parsed == MB_OK && rec.kind == MB_REC_ACK)
     return; /* a probe's proof, not state: checked by whom it is for */
+  if (parsed == MB_OK && mb_record_kind_is_channel(rec.kind)) {
+    take_channel_record(s, raw, c);
+    return;
+  }
+  if (parsed == MB_OK && swim_id_revoked(s, rec.envelope.kid)) {
+    s->stats.rejected[SWIM_REJ_REVOKED]++; /* refused unverified */
+    return;
+  }
   if (mb_wire_record_open(s->vc, raw->p, raw->len, s->aad, s->aad_len, &rec) !=
           MB_OK ||
       !swim_admitted(s, rec.envelope.kid, c)) {
@@ -53,9 +73,12 @@ int swim_restore(struct swim *s, uint64_t now, const uint8_t *record,
   struct swim_carried c;
   swim_carried_init(&c, &d);
   uint64_t rejected = s->stats.rejected[SWIM_REJ_RECORD];
+  uint64_t revoked = s->stats.rejected[SWIM_REJ_REVOKED];
   s->intake_quiet = s->intake_stored = true;
   apply_record(s, &d.records[0], &c);
   s->intake_quiet = s->intake_stored = false;
+  if (s->stats.rejected[SWIM_REJ_REVOKED] != revoked)
+    return MB_EREVOKED;
   return s->stats.rejected[SWIM_REJ_RECORD] == rejected ? MB_OK : MB_EBADSIG;
 }
 
@@ -243,12 +266,28 @@ static int check_maced(struct swim *s, struct mb_datagram *d) {
  * datagrams in excess are lost, not the MACed ones probes run on. */
 #define SIGNED_PER_S 400
 
+/* Is the sender revoked?  A member's flag, or for a stranger's signed
+ * datagram a lookup in the record channel: before any cryptography. */
+static const uint8_t *revoked_sender(struct swim *s,
+                                     const struct mb_datagram *d) {
+  if (d->mac) {
+    struct member *m = swim_member_by_ref(s, d->sender_ref);
+    return m != NULL && m->revoked ? m->id : NULL;
+  }
+  return swim_id_revoked(s, d->envelope.kid) ? d->envelope.kid : NULL;
+}
+
 /* Checks everything about the datagram before anything is applied. */
 static int check_datagram(struct swim *s, const struct mb_addr *from,
                           struct mb_datagram *d, struct swim_carried *c) {
   if (memcmp(d->sender_ref, s->ref, MB_NODE_REF_LEN) == 0 &&
       (d->mac || memcmp(d->envelope.kid, s->id.pk, MB_NODE_ID_LEN) == 0))
     return SWIM_REJ_SELF;
+  const uint8_t *revoked = revoked_sender(s, d);
+  if (revoked != NULL) {
+    swim_revoked_answer(s, revoked, from, s->rx_len);
+    return SWIM_REJ_REVOKED;
+  }
   if (d->to != NULL ? memcmp(d->to, s->ref, MB_NODE_REF_LEN) != 0
                     : d->msg.kind != MB_MSG_JOIN)
     return SWIM_REJ_BINDING;
@@ -269,6 +308,26 @@ static int check_datagram(struct swim *s, const struct mb_addr *from,
   if (mb_wire_datagram_auth(d, &a) != MB_OK)
     return SWIM_REJ_SIGNATURE;
   return -1;
+}
+
+/*
+ * An unbound join applies nothing (join.c), except channel records: they
+ * are signed end to end by whoever their kind needs, a replayed one is
+ * older than or equal to what is held, and the datagram's own signature
+ * has verified.  So a node that restarted, or lost its store, and whose
+ * datagrams every member refuses still learns of its own revocation
+ * (revocation.c).
+ */
+static void take_unbound_channel_records(struct swim *s,
+                                         const struct mb_datagram *d,
+                                         struct swim_carried *c) {
+  for (size_t i = 0; i < d->n_records && !s->left; i++) {
+    struct mb_record rec;
+    if (mb_wire_record_parse(d->records[i].p, d->records[i].len, &rec) ==
+            MB_OK &&
+        mb_record_kind_is_channel(rec.kind))
+      take_channel_record(s, &d->records[i], c);
+  }
 }
 
 void swim_receive(struct swim *s, uint64_t now, const struct mb_addr *from,
@@ -292,7 +351,9 @@ void swim_receive(struct swim *s, uint64_t now, const struct mb_addr *from,
   }
   if (d.to == NULL) { /* an unbound join (check_datagram) */
     commit_seq(s, &d);
-    swim_answer_unbound_join(s, from, &d, &c, len);
+    take_unbound_channel_records(s, &d, &c);
+    if (!s->left)
+      swim_answer_unbound_join(s, from, &d, &c, len);
     return;
   }
   s->intake_quiet = joining_view(s, &d);

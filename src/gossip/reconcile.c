@@ -32,7 +32,7 @@ static uint32_t *sorted_members(const struct swim *s, size_t *n) {
   if (idx == NULL)
     return NULL;
   for (size_t i = 0; i < s->n; i++)
-    if (s->m[i].record.p != NULL)
+    if (s->m[i].record.p != NULL && !s->m[i].revoked)
       idx[(*n)++] = (uint32_t)i;
   qsort_r(idx, *n, sizeof(*idx), cmp_by_id, (void *)s);
   return idx;
@@ -125,6 +125,8 @@ static void compare_entry(struct swim *s, const uint8_t *e, struct lists *l) {
     inc = inc << 8 | e[MB_NODE_REF_LEN + b];
   uint8_t st = e[MB_NODE_REF_LEN + 8];
   struct member *m = swim_member_by_ref(s, e);
+  if (m != NULL && m->revoked)
+    return; /* neither wanted nor offered */
   if (m == NULL || m->record.p == NULL ||
       newer_pair(inc, st, m->incarnation, (uint8_t)m->state)) {
     memcpy(l->pull + l->n_pull++ * MB_NODE_REF_LEN, e, MB_NODE_REF_LEN);
@@ -155,8 +157,8 @@ void swim_on_summary(struct swim *s, const struct mb_addr *from,
     for (size_t j = 0; j < entries; j++)
       compare_entry(s, msg->summary + j * MB_SUMMARY_ENTRY_LEN, &l);
     for (size_t i = 0; i < s->n; i++)
-      if (s->m[i].record.p != NULL && in_range(s->m[i].id, msg) &&
-          !listed(msg, s->m[i].id))
+      if (s->m[i].record.p != NULL && !s->m[i].revoked &&
+          in_range(s->m[i].id, msg) && !listed(msg, s->m[i].id))
         l.push[l.n_push++] = (uint32_t)i;
     struct swim_subset set = {
         .idx = l.push, .n = l.n_push, .with_certs = true, .peer = peer};
@@ -177,7 +179,7 @@ void swim_on_pull(struct swim *s, const struct mb_addr *from,
   bool wants_us = false;
   for (size_t j = 0; idx != NULL && j < refs; j++) {
     struct member *m = swim_member_by_ref(s, msg->pull + j * MB_NODE_REF_LEN);
-    if (m != NULL && m->record.p != NULL)
+    if (m != NULL && m->record.p != NULL && !m->revoked)
       idx[n++] = (uint32_t)swim_member_index(s, m);
     wants_us |= m != NULL && m->is_self;
   }
@@ -230,7 +232,8 @@ void swim_on_news(struct swim *s, const struct mb_addr *from,
                    newer_pair(inc, st, m->incarnation, (uint8_t)m->state);
     if (!lacking && inc == m->incarnation && st == (uint8_t)m->state)
       swim_news_heard(s, m);
-    if (!lacking || (m != NULL && m->is_self) || swim_pulled_lately(s, e))
+    if (!lacking || (m != NULL && (m->is_self || m->revoked)) ||
+        swim_pulled_lately(s, e))
       continue;
     memcpy(l.pull + l.n_pull++ * MB_NODE_REF_LEN, e, MB_NODE_REF_LEN);
     note_pull(s, e);

@@ -6,7 +6,9 @@
  *   1. the message itself (failure detection: ping, ack, ping-req, nack),
  *   2. buddy system: our suspect claim about the receiver, if we hold one
  *      (Lifeguard §IV-C: a suspected member learns it on the next probe),
- *   3. queued news, least-sent first: in a gossip message up to NEWS_MAX
+ *   3. channel records still being relayed (records.c): few, and a
+ *      revocation matters more than anything below,
+ *   4. queued news, least-sent first: in a gossip message up to NEWS_MAX
  *      summary entries (joins and updates, pulled by who lacks them), then
  *      in any datagram signed records (claims, refutations, leaves).
  * Bytes live in an arena that is reset once the driver has polled
@@ -81,6 +83,21 @@ void swim_out_event(struct swim *s, const struct swim_event *ev) {
     return;
   it->out.kind = SWIM_OUT_EVENT;
   it->out.ev = *ev;
+}
+
+void swim_out_record(struct swim *s, const struct swim_record_info *info,
+                     const uint8_t *raw, size_t len) {
+  size_t off;
+  if (arena_reserve(s, len, &off) != MB_OK)
+    return;
+  memcpy(s->arena + off, raw, len);
+  struct outq_item *it = outq_push(s);
+  if (it == NULL)
+    return;
+  it->out.kind = SWIM_OUT_RECORD;
+  it->out.rec = *info;
+  it->out.len = len;
+  it->arena_off = off;
 }
 
 /*
@@ -219,8 +236,10 @@ int swim_send_with(struct swim *s, const struct mb_addr *to,
   if (extra != NULL && extra->p != NULL)
     mb_dgram_add_record(&b, extra->p, extra->len);
   add_buddy_claim(&b, peer);
-  if (piggyback)
+  if (piggyback) {
+    swim_records_fill(s, &b);
     swim_bcast_fill(s, &b);
+  }
   int rc = swim_send_built(s, to, &b);
   if (piggyback)
     swim_bcast_prune(s);
@@ -236,7 +255,7 @@ int swim_poll(struct swim *s, struct swim_output *out) {
   }
   struct outq_item *it = &s->outq[s->out_head++];
   *out = it->out;
-  if (out->kind == SWIM_OUT_SEND)
+  if (out->kind == SWIM_OUT_SEND || out->kind == SWIM_OUT_RECORD)
     out->buf = s->arena + it->arena_off;
   return 1;
 }

@@ -361,8 +361,9 @@ int swim_apply_claim(struct swim *s, const struct mb_record *rec,
     return MB_OK;
   }
   struct member *m = swim_member_by_id(s, c->subject);
-  if (m == NULL || c->incarnation < m->incarnation)
-    return MB_OK; /* unknown, or about an incarnation already refuted */
+  if (m == NULL || m->revoked || c->incarnation < m->incarnation)
+    return MB_OK; /* unknown, out for good, or about an incarnation
+                     already refuted */
   if (c->incarnation > m->incarnation)
     return MB_ERANGE;
   if (!witness(s, c->author))

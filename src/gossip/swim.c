@@ -96,7 +96,7 @@ struct swim *swim_new(const struct swim_config *cfg,
   s->epoch = mb_rng_next(&s->rng) | 1; /* never 0: "none" */
   swim_cookie_key_init(s);
   swim_news_init(s);
-  if (add_self(s, self) != MB_OK) {
+  if (swim_records_init(s) != MB_OK || add_self(s, self) != MB_OK) {
     swim_free(s);
     return NULL;
   }
@@ -110,6 +110,7 @@ void swim_free(struct swim *s) {
   for (size_t i = 0; i < s->n; i++)
     swim_member_release(s, &s->m[i]);
   swim_bcast_free(s);
+  swim_records_free(s);
   swim_news_free(s);
   swim_pair_keys_free(s);
   mb_blobs_free(s->own_blobs);
@@ -130,6 +131,7 @@ void swim_tick(struct swim *s, uint64_t now) {
   if (s->left)
     return;
   swim_self_tick(s);
+  swim_records_tick(s);
   swim_suspicion_tick(s);
   swim_flap_tick(s);
   swim_probe_tick(s);
@@ -261,7 +263,9 @@ int swim_member_get(const struct swim *s, size_t i,
   out->available = m->is_self ? s->available : hb.available;
   out->record_time_ms = hb.time_ms;
   out->confirmations = m->n_accusers > 0 ? m->n_accusers - 1 : 0;
+  out->reason = (enum swim_reason)m->reason;
   out->is_self = m->is_self;
+  out->revoked = m->revoked;
   return MB_OK;
 }
 
@@ -311,16 +315,17 @@ const char *swim_state_name(enum swim_state st) {
 const char *swim_reason_name(enum swim_reason r) {
   static const char *const names[] = {
       "joined",   "probe-failed", "suspected", "refuted", "timeout",
-      "declared", "left",         "rejoined",  "updated", "restored"};
-  _Static_assert(sizeof(names) / sizeof(names[0]) == SWIM_R_RESTORED + 1,
+      "declared", "left",         "rejoined",  "updated", "restored",
+      "revoked"};
+  _Static_assert(sizeof(names) / sizeof(names[0]) == SWIM_R_REVOKED + 1,
                  "a name for every reason");
   return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "unknown";
 }
 
 const char *swim_reject_name(enum swim_reject r) {
-  static const char *const names[] = {"malformed", "signature", "admission",
-                                      "replay",    "self",      "record",
-                                      "claim",     "binding",   "budget"};
+  static const char *const names[] = {
+      "malformed", "signature", "admission", "replay", "self",
+      "record",    "claim",     "binding",   "budget", "revoked"};
   _Static_assert(sizeof(((struct swim_stats *)0)->rejected) /
                          sizeof(uint64_t) >=
                      SWIM_REJ_COUNT_,

@@ -2,8 +2,10 @@
  * The SWIM + Lifeguard membership core: a pure state machine.
  *
  *   inputs:  swim_receive (a datagram and its source), swim_tick (time has
- *            passed), swim_join / swim_leave / swim_set_payload (commands)
- *   outputs: swim_poll yields datagrams to send and membership events;
+ *            passed), swim_join / swim_leave / swim_set_payload (commands),
+ *            swim_record_offer (a signed channel record from outside)
+ *   outputs: swim_poll yields datagrams to send, membership events and
+ *            channel records taken (to persist and act on);
  *            swim_next_deadline says when swim_tick is next due.
  *
  * The core reads no clock (every input carries `now`, monotonic ms), opens
@@ -56,6 +58,8 @@ enum swim_reason {
   SWIM_R_REJOINED = 7, /* dead or left, now alive with a newer incarnation */
   SWIM_R_UPDATED = 8,  /* same state, newer heartbeat record */
   SWIM_R_RESTORED = 9, /* put back from the store (swim_restore) */
+  /* the cluster authority revoked it: dead for good (the record channel) */
+  SWIM_R_REVOKED = 10,
 };
 
 struct swim_config {
@@ -179,6 +183,26 @@ void swim_join(struct swim *s, uint64_t now, const struct mb_addr *seeds,
  */
 int swim_restore(struct swim *s, uint64_t now, const uint8_t *record,
                  size_t record_len, const uint8_t *cert, size_t cert_len);
+/*
+ * The record channel (docs/protocol.md): signed records that are not
+ * heartbeats, the latest per (kind, subject), kept by every member.
+ *
+ * swim_record_offer hands the core a channel record from outside (an
+ * operator's `meshbeat revoke`): checked exactly as if it had arrived in
+ * a datagram, then kept, reported (SWIM_OUT_RECORD) and spread.
+ * swim_record_restore is the same for a record the driver persisted in an
+ * earlier run: kept and acted on, neither reported nor spread (the mesh
+ * has it; anti-entropy finds any member that lacks it).
+ * 0 when taken; MB_EHELD when this very record is held; otherwise why it
+ * was refused: MB_EOLDER (a newer one is held), MB_ESIGNER (not signed by
+ * the signer its kind needs, or no authority configured), MB_EBADSIG,
+ * MB_ELAPSED, MB_EFULL, MB_EREVOKED (its signer is revoked), MB_EKIND
+ * (not a channel record), or a decoding error.
+ */
+int swim_record_offer(struct swim *s, uint64_t now, const uint8_t *bytes,
+                      size_t len);
+int swim_record_restore(struct swim *s, uint64_t now, const uint8_t *bytes,
+                        size_t len);
 /* Signs a "left" record and gossips it; the core then stays quiet. */
 void swim_leave(struct swim *s, uint64_t now);
 /* New self payload (re-signed, disseminated when `announce`). */
@@ -191,7 +215,7 @@ uint64_t swim_next_deadline(const struct swim *s);
 
 /* ---- outputs ----------------------------------------------------------- */
 
-enum swim_output_kind { SWIM_OUT_SEND, SWIM_OUT_EVENT };
+enum swim_output_kind { SWIM_OUT_SEND, SWIM_OUT_EVENT, SWIM_OUT_RECORD };
 
 /* A member that enters the view is reported as from = SWIM_NONE, to =
  * SWIM_ALIVE (or LEFT, when its first record is its leave), reason
@@ -206,12 +230,27 @@ struct swim_event {
   uint64_t at; /* monotonic ms */
 };
 
+/* A channel record the core holds. */
+struct swim_record_info {
+  enum mb_record_kind kind;
+  uint8_t subject[MB_CHANNEL_SUBJECT_MAX];
+  size_t subject_len;
+  uint64_t version;
+  int64_t issued_ms;
+  int64_t until_s; /* 0: never lapses */
+  uint8_t signer[MB_NODE_ID_LEN];
+  bool about_self; /* a revocation of this very node */
+};
+
 struct swim_output {
   enum swim_output_kind kind;
   struct mb_addr to;  /* SEND */
-  const uint8_t *buf; /* SEND: valid until the next call into the core */
+  const uint8_t *buf; /* SEND: the datagram; RECORD: the record's bytes,
+                         to persist; valid until the next call into the
+                         core */
   size_t len;
-  struct swim_event ev; /* EVENT */
+  struct swim_event ev;        /* EVENT */
+  struct swim_record_info rec; /* RECORD: newly taken (not restored) */
 };
 
 /* 1 with *out filled, 0 when nothing is pending. */
@@ -229,8 +268,10 @@ struct swim_member_info {
   uint64_t state_since; /* monotonic ms */
   uint64_t capacity, available;
   int64_t record_time_ms;
-  uint32_t confirmations; /* distinct accusers while suspect */
+  uint32_t confirmations;  /* distinct accusers while suspect */
+  enum swim_reason reason; /* of its latest change of state */
   bool is_self;
+  bool revoked; /* by the cluster authority: never admitted again */
 };
 
 /* Members including self, in a stable order (index valid until the table
@@ -243,6 +284,15 @@ int swim_member_get(const struct swim *s, size_t i,
  * the next call into the core. */
 int swim_member_raw(const struct swim *s, size_t i, struct mb_bytes *record,
                     struct mb_bytes *cert);
+/* Channel records held, in a stable order (index valid until the table
+ * changes); raw, when not NULL, lends the record's bytes (valid until the
+ * next call into the core). */
+size_t swim_record_count(const struct swim *s);
+int swim_record_get(const struct swim *s, size_t i,
+                    struct swim_record_info *out, struct mb_bytes *raw);
+/* Has the cluster authority revoked this node?  Then the core has fallen
+ * silent (as after a leave), and the driver should stop. */
+bool swim_self_revoked(const struct swim *s);
 /* Index of a member, or -1. */
 long swim_member_find(const struct swim *s, const uint8_t id[MB_NODE_ID_LEN]);
 uint64_t swim_self_incarnation(const struct swim *s);
@@ -314,6 +364,8 @@ enum swim_reject {
                          join */
   SWIM_REJ_BUDGET,    /* a member's signed datagram past this second's
                          budget of signature checks */
+  SWIM_REJ_REVOKED,   /* from (or a record by) a node the cluster
+                         authority revoked */
   SWIM_REJ_COUNT_,
 };
 

@@ -18,6 +18,10 @@
  *   join.c         the join handshake, its cookies, a joiner's retries
  *   antientropy.c  view pages and digest, push-pull, reconnect to dead
  *                  members
+ *   records.c      the record channel: signed records that are not
+ *                  heartbeats, the latest per (kind, subject)
+ *   records_sync.c the channel's anti-entropy: digest, summary, pull
+ *   revocation.c   what a revocation does: refused everywhere, told
  */
 #ifndef MESHBEAT_SWIM_INTERNAL_H
 #define MESHBEAT_SWIM_INTERNAL_H
@@ -72,6 +76,8 @@ struct member {
   bool is_self : 1;
   bool has_key : 1;     /* s->pair_keys[its index] is derived (keys.c) */
   bool key_refused : 1; /* its id admits no key agreement */
+  bool revoked : 1;     /* by the authority: out of the view for good */
+  uint8_t reason;       /* enum swim_reason of its latest state change */
   uint32_t news;        /* 1 + its item in the news queue; 0: not queued */
 };
 
@@ -221,6 +227,8 @@ struct swim {
   size_t pair_keys_cap;
   uint8_t scratch_key[MB_PAIR_KEY_LEN];
   bool leaving, left;
+  bool self_revoked;            /* the authority revoked us: quiet */
+  struct swim_records *records; /* the record channel (records.c) */
   bool accused_us; /* the datagram being handled carried a claim about us */
 
   /* member table: dense array + open-addressing index on the id */
@@ -376,6 +384,9 @@ int swim_send_with(struct swim *s, const struct mb_addr *to,
 int swim_send_built(struct swim *s, const struct mb_addr *to,
                     struct mb_dgram_builder *b);
 void swim_out_event(struct swim *s, const struct swim_event *ev);
+/* A channel record taken, for the driver (its bytes copied). */
+void swim_out_record(struct swim *s, const struct swim_record_info *info,
+                     const uint8_t *raw, size_t len);
 /* Must a datagram to peer (NULL: an address, not a member) carry our
  * certificate?  And our record too? */
 bool swim_needs_cert(const struct swim *s, const struct member *peer);
@@ -541,5 +552,66 @@ void swim_push_pull_soon(struct swim *s);
 int swim_apply_heartbeat(struct swim *s, const struct mb_record *rec,
                          const uint8_t *raw, size_t len,
                          const struct bytes *cert, int64_t cert_expires);
+
+/* records.c: the record channel's table. */
+int swim_records_init(struct swim *s);
+void swim_records_free(struct swim *s);
+/* How a channel record reached the core. */
+enum swim_record_origin {
+  SWIM_FROM_PEER,  /* in a datagram: relayed unless the intake is quiet */
+  SWIM_FROM_OFFER, /* swim_record_offer: reported and relayed */
+  SWIM_FROM_STORE, /* swim_record_restore: neither */
+};
+/* Checks (cheapest first), keeps and acts on a channel record; the codes
+ * of swim_record_offer.  c, when not NULL, holds certificates carried
+ * with it (a member signer's). */
+int swim_record_take(struct swim *s, const uint8_t *raw, size_t len,
+                     struct swim_carried *c, enum swim_record_origin o);
+/* Is this node id revoked?  O(1): a member's flag, else the table. */
+bool swim_id_revoked(struct swim *s, const uint8_t *id);
+/* The revocation of id we hold (NULL: none). */
+const uint8_t *swim_revocation_bytes(struct swim *s, const uint8_t *id,
+                                     size_t *len);
+/* Channel records still being relayed go into a datagram being built. */
+bool swim_records_pending(const struct swim *s);
+void swim_records_fill(struct swim *s, struct mb_dgram_builder *b);
+/* Drops records that lapsed (their `until` passed). */
+void swim_records_tick(struct swim *s);
+/* The budget of answers to revoked nodes (revocation.c). */
+struct swim_budget *swim_records_told_budget(struct swim *s);
+
+/* records_sync.c: the channel's anti-entropy. */
+/* Our channel digest into a push-pull (none when we hold no records). */
+void swim_records_digest_into(const struct swim *s, struct mb_msg *msg);
+/* A digest came: our summary goes back if the two differ. */
+void swim_records_compare(struct swim *s, const struct mb_addr *to,
+                          struct member *peer, const struct mb_msg *msg);
+void swim_on_record_summary(struct swim *s, const struct mb_addr *from,
+                            struct member *peer, const struct mb_msg *msg);
+void swim_on_record_pull(struct swim *s, const struct mb_addr *from,
+                         struct member *peer, const struct mb_msg *msg);
+/* Every channel record we hold, in pages (a joiner's view). */
+void swim_send_records(struct swim *s, const struct mb_addr *to,
+                       struct member *peer);
+/* For records.c: the record table as the sync sees it. */
+size_t swim_records_n(const struct swim *s);
+const uint8_t *swim_records_ref(const struct swim *s, size_t i,
+                                uint64_t *version);
+struct bytes swim_records_raw(const struct swim *s, size_t i);
+long swim_records_find_ref(const struct swim *s, const uint8_t *ref);
+void swim_records_digest(const struct swim *s, uint8_t out[MB_VIEW_DIGEST_LEN]);
+/* The certificate a member-signed record needs to be admitted (NULL). */
+struct bytes swim_records_signer_cert(struct swim *s, size_t i);
+
+/* revocation.c */
+/* A revocation of id was taken: out of the view for good, and told. */
+void swim_revocation_apply(struct swim *s, const uint8_t *id, bool tell);
+/* A datagram from a revoked node was refused: tell it, within a budget,
+ * at its signed address (a member's) or, no larger than what it sent, at
+ * the datagram's source. */
+void swim_revoked_answer(struct swim *s, const uint8_t *id,
+                         const struct mb_addr *from, size_t rx_len);
+/* The revocation of id lapsed: it may be admitted again. */
+void swim_revocation_lapsed(struct swim *s, const uint8_t *id);
 
 #endif

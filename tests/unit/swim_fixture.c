@@ -59,9 +59,11 @@ static void count_heartbeats(struct fixture *fx, int from,
                              const struct mb_datagram *d) {
   for (size_t r = 0; r < d->n_records; r++) {
     struct mb_record rec;
-    if (mb_wire_record_parse(d->records[r].p, d->records[r].len, &rec) !=
-            MB_OK ||
-        rec.kind != MB_REC_HEARTBEAT)
+    if (mb_wire_record_parse(d->records[r].p, d->records[r].len, &rec) != MB_OK)
+      continue;
+    if (mb_record_kind_is_channel(rec.kind))
+      fx->channel_records_by_kind[d->msg.kind & 15]++;
+    if (rec.kind != MB_REC_HEARTBEAT)
       continue;
     for (int j = 0; j < fx->n; j++)
       if (j != from &&
@@ -129,10 +131,14 @@ static void send_packet(struct fixture *fx, int from,
 void fx_drain(struct fixture *fx, int i) {
   struct swim_output o;
   while (swim_poll(fx->node[i], &o))
-    if (o.kind == SWIM_OUT_SEND)
+    if (o.kind == SWIM_OUT_SEND) {
       send_packet(fx, i, &o);
-    else
+    } else if (o.kind == SWIM_OUT_RECORD) {
+      fx->records_out[i]++;
+      fx->revoked_out[i] |= o.rec.about_self;
+    } else {
       log_event(fx, i, &o.ev);
+    }
   if (!swim_view_check(fx->node[i])) {
     fprintf(stderr, "node %d: view digest out of step at %llu ms\n", i,
             (unsigned long long)fx->now);
@@ -305,6 +311,22 @@ size_t fx_merged_claim_datagram(struct fixture *fx, int to, int author,
                                 size_t cap) {
   struct mb_msg msg = {.kind = MB_MSG_PUSH_PULL_REPLY, .part = 0, .parts = 1};
   return claim_in(fx, to, &msg, author, subject, kind, inc, seq, out, cap);
+}
+
+size_t fx_revocation(struct fixture *fx, const struct mb_identity *signer,
+                     int subject, uint64_t version, int64_t until_s,
+                     uint8_t *out, size_t cap) {
+  struct mb_channel_record c = {.subject_len = MB_NODE_ID_LEN,
+                                .version = version,
+                                .issued_ms = 1790000000000,
+                                .until_s = until_s};
+  memcpy(c.subject, fx->id[subject].pk, MB_NODE_ID_LEN);
+  size_t len;
+  if (mb_wire_channel_sign(signer, (const uint8_t *)FX_CLUSTER,
+                           strlen(FX_CLUSTER), MB_REC_REVOCATION, &c, out, cap,
+                           &len) != MB_OK)
+    abort();
+  return len;
 }
 
 void fx_start_converged(struct fixture *fx, int n) {

@@ -46,11 +46,16 @@ struct fixture {
   uint64_t sent;       /* datagrams any node emitted */
   size_t max_sent_len; /* the largest of them */
   uint64_t bytes_by_kind[16], records_by_kind[16];
+  uint64_t channel_records_by_kind[16];    /* channel records carried */
   uint64_t heartbeats_about[FX_MAX_NODES]; /* records sent by others, by
                                               author */
   uint64_t news_about[FX_MAX_NODES];       /* gossip summary entries */
   /* [from][to]: probes and gossip carrying the sender's certificate */
   uint32_t certs_sent[FX_MAX_NODES][FX_MAX_NODES];
+  /* Channel records each node reported taking (SWIM_OUT_RECORD), and
+   * whether one was its own revocation. */
+  uint32_t records_out[FX_MAX_NODES];
+  bool revoked_out[FX_MAX_NODES];
 };
 
 /* n nodes with certificates, default config (tweak fx->cfg before start). */
@@ -97,5 +102,11 @@ size_t fx_merged_claim_datagram(struct fixture *fx, int to, int author,
 /* Binds a datagram being built to node `to` (its id and epoch), as a
  * sender that holds its record does. */
 void fx_bind(struct fixture *fx, struct mb_dgram_builder *b, int to);
+/* A revocation of node `subject` signed by `signer` (fx->authority for a
+ * genuine one) at `version`, lapsing at until_s (0: never).  Returns its
+ * length. */
+size_t fx_revocation(struct fixture *fx, const struct mb_identity *signer,
+                     int subject, uint64_t version, int64_t until_s,
+                     uint8_t *out, size_t cap);
 
 #endif

@@ -66,6 +66,15 @@ enum mb_record_kind {
   MB_REC_SUSPECT = 2,
   MB_REC_DEAD = 3,
   MB_REC_ACK = 4, /* a target's signed answer to an indirect probe */
+  /* Channel records (signed records that are not heartbeats, one layout:
+   * struct mb_channel_record): the latest per (kind, subject) is kept by
+   * every member (docs/protocol.md, The record channel).  Kinds 20..31
+   * belong to the channel; those this version does not know decode as
+   * MB_REC_OTHER. */
+  MB_REC_REVOCATION = 20,    /* the authority refuses a node id */
+  MB_REC_BRIDGE_CURSOR = 21, /* an active bridge's delivery cursor */
+  MB_REC_INSTRUCTION = 22,   /* an operator's signed instruction */
+  MB_REC_RAID_STATE = 23,    /* a Raft leader's committed state */
   /* Reserved for the RAID layer; decoded as MB_REC_OTHER until it exists. */
   MB_REC_RAID_ARRAY = 16,
   MB_REC_RAID_TASK = 17,
@@ -106,6 +115,13 @@ void mb_addr_format(char *out, size_t cap, const struct mb_addr *a);
  * lately learned of, which the receiver pulls from it if it lacks them.
  */
 #define MB_SUMMARY_ENTRY_LEN (MB_NODE_REF_LEN + 8 + 1)
+/* A channel record is named in summaries by its record ref: its kind,
+ * then the first 7 bytes of BLAKE2b-128 of its subject; an entry is the
+ * ref and the version (8 bytes big-endian). */
+#define MB_RECORD_REF_LEN 8
+#define MB_RECORD_ENTRY_LEN (MB_RECORD_REF_LEN + 8)
+void mb_wire_record_ref(enum mb_record_kind kind, const uint8_t *subject,
+                        size_t len, uint8_t ref[MB_RECORD_REF_LEN]);
 #define MB_WIRE_MSG_MAX 1400
 
 /* The primary message of a datagram; which fields matter depends on kind. */
@@ -128,6 +144,17 @@ struct mb_msg {
                                points into caller memory */
   const uint8_t *pull;    /* push-pull: node refs wanted, 8 bytes */
   size_t pull_len;        /*   each; points into caller memory */
+  /* The record channel's anti-entropy (same paged kinds): the digest of
+   * the sender's channel records (absent: it holds none), a summary of
+   * them (MB_RECORD_ENTRY_LEN bytes each, possibly none, over [lo, hi)
+   * of `range`), and the record refs it wants. */
+  bool has_rdigest;
+  uint8_t rdigest[MB_VIEW_DIGEST_LEN];
+  bool has_rsummary;
+  const uint8_t *rsummary;
+  size_t rsummary_len;
+  const uint8_t *rpull; /* MB_RECORD_REF_LEN bytes each */
+  size_t rpull_len;
 };
 
 struct mb_bytes {
@@ -204,6 +231,34 @@ struct mb_probe_ack {
   int64_t time_ms;
 };
 
+/*
+ * A channel record, signed by the signer its kind requires (the record's
+ * kid): the cluster authority for revocations and instructions, a
+ * certified member for cursors and RAID state.  Only a record with a
+ * higher version replaces the one held for its (kind, subject).
+ *
+ *   {0: kind, 1: subject, 2: version, 3: issued-ms, ?4: until-s, ?5: body}
+ */
+#define MB_CHANNEL_SUBJECT_MAX 32 /* a node id, or a hash of a longer name */
+#define MB_CHANNEL_BODY_MAX 512
+#define MB_REC_CHANNEL_FIRST 20
+#define MB_REC_CHANNEL_LAST 31
+struct mb_channel_record {
+  uint8_t subject[MB_CHANNEL_SUBJECT_MAX];
+  size_t subject_len;  /* 1..MB_CHANNEL_SUBJECT_MAX */
+  uint64_t version;    /* issued-at ms, or (term, index) packed, ... */
+  int64_t issued_ms;   /* the signer's wall clock */
+  int64_t until_s;     /* lapses after this (Unix seconds); 0: never */
+  const uint8_t *body; /* kind-specific bytes (points into the record), */
+  size_t body_len;     /* 0..MB_CHANNEL_BODY_MAX; NULL when absent */
+};
+
+/* A revocation's body: {?1: reason}. */
+#define MB_REVOCATION_REASON_MAX 127
+struct mb_revocation {
+  char reason[MB_REVOCATION_REASON_MAX + 1]; /* "" when none given */
+};
+
 struct mb_record {
   enum mb_record_kind kind;
   struct mb_cose_sign1 envelope;
@@ -211,8 +266,12 @@ struct mb_record {
     struct mb_heartbeat hb;
     struct mb_claim claim;
     struct mb_probe_ack ack;
+    struct mb_channel_record ch; /* kinds MB_REC_REVOCATION.. */
   } u;
 };
+
+/* Is kind one of the channel's (as decoded: known to this version)? */
+bool mb_record_kind_is_channel(enum mb_record_kind kind);
 
 /* Signs a heartbeat record (kid = signer; hb->node_id is ignored). */
 int mb_wire_heartbeat_sign(const struct mb_identity *signer, const uint8_t *aad,
@@ -228,6 +287,19 @@ int mb_wire_claim_sign(const struct mb_identity *author, const uint8_t *aad,
 int mb_wire_ack_sign(const struct mb_identity *target, const uint8_t *aad,
                      size_t aad_len, const struct mb_probe_ack *a, uint8_t *out,
                      size_t cap, size_t *out_len);
+
+/* Signs a channel record of the given kind (kid = signer). */
+int mb_wire_channel_sign(const struct mb_identity *signer, const uint8_t *aad,
+                         size_t aad_len, enum mb_record_kind kind,
+                         const struct mb_channel_record *c, uint8_t *out,
+                         size_t cap, size_t *out_len);
+/* A revocation's body, to put in mb_channel_record.body (reason "" gives
+ * an empty map).  *len receives the size. */
+int mb_wire_revocation_body(const struct mb_revocation *r, uint8_t *out,
+                            size_t cap, size_t *len);
+/* Decodes a revocation's body (an absent body is no reason). */
+int mb_wire_revocation_parse(const uint8_t *body, size_t len,
+                             struct mb_revocation *out);
 
 /* Parses a record's envelope and payload without verifying.  Unknown kinds
  * yield MB_OK with kind MB_REC_OTHER. */

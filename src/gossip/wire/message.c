@@ -5,6 +5,9 @@
  *   message = {0: kind, ?1: probe-id / part, ?2: target / parts,
  *              ?3: target-addr, ?4: want-nack, ?5: origin, ?6: origin's
  *              probe-id}
+ * Paged messages (push-pull, its reply, join) instead carry
+ *   {1: part, 2: parts, ?3: view digest, ?4: summary, ?5: range, ?6: pull,
+ *    ?7: records digest, ?8: records summary, ?9: records pull}
  * A relay's ping names the member it probes for (5, a node ref) and that
  * member's probe id (6): the target signs its ack for them (ack.c).
  */
@@ -26,6 +29,9 @@ enum msg_key {
   KEY_SUMMARY = 4,
   KEY_RANGE = 5,
   KEY_PULL = 6,
+  KEY_RDIGEST = 7,  /* the record channel's digest */
+  KEY_RSUMMARY = 8, /* its summary entries, possibly none */
+  KEY_RPULL = 9,    /* record refs wanted */
 };
 
 const char *mb_msg_kind_name(enum mb_msg_kind k) {
@@ -146,7 +152,9 @@ static size_t msg_field_count(const struct mb_msg *m) {
     return 1 + (size_t)(m->summary != NULL);
   default:
     return 3 + (size_t)m->has_digest + (size_t)(m->summary != NULL) +
-           (size_t)m->has_range + (size_t)(m->pull != NULL); /* paged */
+           (size_t)m->has_range + (size_t)(m->pull != NULL) +
+           (size_t)m->has_rdigest + (size_t)m->has_rsummary +
+           (size_t)(m->rpull != NULL); /* paged */
   }
 }
 
@@ -166,6 +174,18 @@ static void write_reconcile_fields(struct mb_cbor_writer *w,
   if (m->pull != NULL) {
     mb_cw_uint(w, KEY_PULL);
     mb_cw_bytes(w, m->pull, m->pull_len);
+  }
+  if (m->has_rdigest) {
+    mb_cw_uint(w, KEY_RDIGEST);
+    mb_cw_bytes(w, m->rdigest, MB_VIEW_DIGEST_LEN);
+  }
+  if (m->has_rsummary) {
+    mb_cw_uint(w, KEY_RSUMMARY);
+    mb_cw_bytes(w, m->rsummary, m->rsummary_len);
+  }
+  if (m->rpull != NULL) {
+    mb_cw_uint(w, KEY_RPULL);
+    mb_cw_bytes(w, m->rpull, m->rpull_len);
   }
 }
 
@@ -274,6 +294,21 @@ static int read_reconcile_field(struct mb_cbor_reader *r, int64_t key,
     return rc;
   case KEY_PULL:
     return read_units(r, MB_NODE_REF_LEN, &m->pull, &m->pull_len);
+  case KEY_RDIGEST:
+    rc = mb_cr_bytes(r, &p, &n);
+    if (rc == MB_OK && n != MB_VIEW_DIGEST_LEN)
+      rc = MB_ERANGE;
+    if (rc == MB_OK)
+      memcpy(m->rdigest, p, n), m->has_rdigest = true;
+    return rc;
+  case KEY_RSUMMARY: /* may be empty: "I hold none" */
+    rc = mb_cr_bytes(r, &m->rsummary, &m->rsummary_len);
+    if (rc == MB_OK && m->rsummary_len % MB_RECORD_ENTRY_LEN != 0)
+      rc = MB_ERANGE;
+    m->has_rsummary = rc == MB_OK;
+    return rc;
+  case KEY_RPULL:
+    return read_units(r, MB_RECORD_REF_LEN, &m->rpull, &m->rpull_len);
   default:
     return mb_cr_skip(r);
   }

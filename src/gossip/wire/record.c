@@ -8,6 +8,7 @@
  *   health    = {?1: cpu, ?2: mem, ?3: load, ?4: temp}
  *   claim     = {0: 2 (suspect) / 3 (dead), 1: subject, 2: incarnation,
  *                3: time-ms}
+ * Probe acks are in ack.c, channel records (kinds 20..31) in channel.c.
  */
 #include "wire_internal.h"
 
@@ -52,6 +53,14 @@ const char *mb_record_kind_name(enum mb_record_kind k) {
     return "dead";
   case MB_REC_ACK:
     return "ack";
+  case MB_REC_REVOCATION:
+    return "revocation";
+  case MB_REC_BRIDGE_CURSOR:
+    return "bridge-cursor";
+  case MB_REC_INSTRUCTION:
+    return "instruction";
+  case MB_REC_RAID_STATE:
+    return "raid-state";
   case MB_REC_RAID_ARRAY:
     return "raid-array";
   case MB_REC_RAID_TASK:
@@ -239,7 +248,10 @@ static enum mb_record_kind known_kind(uint64_t k) {
   case MB_REC_ACK:
     return (enum mb_record_kind)k;
   default:
-    return MB_REC_OTHER;
+    return k <= MB_REC_CHANNEL_LAST &&
+                   mb_record_kind_is_channel((enum mb_record_kind)k)
+               ? (enum mb_record_kind)k
+               : MB_REC_OTHER;
   }
 }
 
@@ -259,6 +271,8 @@ static int read_record_field(struct mb_cbor_reader *r, int64_t key, void *ctx) {
     return read_claim_field(r, key, &rec->u.claim);
   if (rec->kind == MB_REC_ACK)
     return wire_read_ack_field(r, key, &rec->u.ack);
+  if (mb_record_kind_is_channel(rec->kind))
+    return wire_read_channel_field(r, key, &rec->u.ch);
   return mb_cr_skip(r);
 }
 
@@ -271,6 +285,11 @@ static uint32_t required_record_keys(enum mb_record_kind kind) {
     return CLAIM_REQUIRED;
   case MB_REC_ACK:
     return WIRE_ACK_REQUIRED;
+  case MB_REC_REVOCATION:
+  case MB_REC_BRIDGE_CURSOR:
+  case MB_REC_INSTRUCTION:
+  case MB_REC_RAID_STATE:
+    return WIRE_CHANNEL_REQUIRED;
   default:
     return 1u; /* the kind */
   }

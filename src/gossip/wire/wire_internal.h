@@ -17,5 +17,9 @@ int wire_sign_payload(const struct mb_identity *signer, const uint8_t *aad,
 int wire_read_ack_field(struct mb_cbor_reader *r, int64_t key,
                         struct mb_probe_ack *a);
 #define WIRE_ACK_REQUIRED 0xfu
+/* channel.c: one field of a channel record, and the keys it must have. */
+int wire_read_channel_field(struct mb_cbor_reader *r, int64_t key,
+                            struct mb_channel_record *c);
+#define WIRE_CHANNEL_REQUIRED 0xfu
 
 #endif
