@@ -151,6 +151,39 @@ int mb_store_events_since(struct mb_store *s, uint64_t since, size_t limit,
 /* The highest sequence number handed out (committed or staged). */
 uint64_t mb_store_last_event_seq(const struct mb_store *s);
 
+/* ---- channel records ------------------------------------------------------
+ */
+
+/*
+ * The gossip layer's channel records (signed records that are not
+ * heartbeats: revocations, and later bridge cursors, instructions, RAID
+ * state), the latest per (kind, subject), as the signed bytes: the gossip
+ * layer checks them again on restore, exactly as network input.  Rare
+ * and small, so each put or delete is its own write transaction, made at
+ * once (not staged); with the nosync option it reaches the disk at the
+ * next mb_store_sync.
+ */
+#define MB_STORE_SUBJECT_MAX 32   /* as MB_CHANNEL_SUBJECT_MAX */
+#define MB_STORE_CHANNEL_MAX 1024 /* record bytes, as MB_WIRE_MAX_RECORD */
+
+struct mb_store_record {
+  uint8_t kind; /* the gossip layer's record kind */
+  uint8_t subject[MB_STORE_SUBJECT_MAX];
+  size_t subject_len;    /* 1..MB_STORE_SUBJECT_MAX */
+  const uint8_t *record; /* the signed record; re-verify it */
+  size_t record_len;     /* 1..MB_STORE_CHANNEL_MAX */
+};
+
+int mb_store_record_put(struct mb_store *s, const struct mb_store_record *r);
+int mb_store_record_delete(struct mb_store *s, uint8_t kind,
+                           const uint8_t *subject, size_t subject_len);
+typedef int (*mb_store_record_fn)(const struct mb_store_record *r, void *ctx);
+/* Calls fn for every record (by kind, then subject).  Entries that do not
+ * decode are skipped and counted in stats.decode_errors.  Returns 0, fn's
+ * non-zero value, or a negative code. */
+int mb_store_records_foreach(struct mb_store *s, mb_store_record_fn fn,
+                             void *ctx);
+
 /* ---- batches ----------------------------------------------------------- */
 
 /*

@@ -21,7 +21,8 @@
 #define MAGIC "meshbeat-store"
 
 const char *const mb_store__db_names[DB_COUNT_] = {
-    "meta", "members", "self", "events", "arrays", "ledger", "tasks", "outbox",
+    "meta",   "members", "self",   "events",  "arrays",
+    "ledger", "tasks",   "outbox", "records",
 };
 
 /* Schema 1 creates every sub-database, including the ones later layers
@@ -38,7 +39,8 @@ static int migrate_0_to_1(struct mb_store *s, MDB_txn *txn) {
 }
 
 typedef int (*migration_fn)(struct mb_store *s, MDB_txn *txn);
-static const migration_fn migrations[] = {migrate_0_to_1};
+static const migration_fn migrations[] = {migrate_0_to_1,
+                                          mb_store__migrate_records};
 #define SCHEMA_VERSION (sizeof migrations / sizeof migrations[0])
 
 unsigned mb_store_schema_version(void) {

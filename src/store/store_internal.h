@@ -16,6 +16,7 @@ enum mb_store__db {
   DB_LEDGER,
   DB_TASKS,
   DB_OUTBOX,
+  DB_RECORDS, /* schema 2: channel records (records.c) */
   DB_COUNT_,
 };
 
@@ -56,6 +57,9 @@ int mb_store__fail(struct mb_store *s, int rc, const char *what);
 typedef int (*mb_store__txn_fn)(struct mb_store *s, MDB_txn *txn, void *ctx);
 int mb_store__write(struct mb_store *s, mb_store__txn_fn fn, void *ctx);
 int mb_store__read_begin(struct mb_store *s, MDB_txn **txn);
+
+/* records.c: schema 1 -> 2 creates the records sub-database. */
+int mb_store__migrate_records(struct mb_store *s, MDB_txn *txn);
 
 /* Checks the environment is ours and brings its schema up to date (an
  * mb_store__txn_fn, run once by mb_store_open). */
