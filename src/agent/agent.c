@@ -267,6 +267,8 @@ static int start(struct agent *a) {
   if (rc == MB_OK)
     rc = core_open(a, incarnation);
   if (rc == MB_OK)
+    rc = agent_records_restore(a); /* before members: revocations first */
+  if (rc == MB_OK)
     rc = agent_net_open(a);
   if (rc == MB_OK)
     rc = agent_admin_open(a);
@@ -335,6 +337,8 @@ int mb_agent_run(const struct mb_agent_config *cfg) {
   cleanup(a);
   if (rc == MB_OK)
     agent_log(MB_LOG_INFO, NULL, "agent stopped");
+  if (rc == MB_OK)
+    rc = a->exit_rc;
   agent_log_writer_flush(LOG_FLUSH_MS);
   free(a);
   return rc;
@@ -381,5 +385,6 @@ int mb_agent_main(int argc, char **argv) {
   }
   saved_argc = argc;
   saved_argv = argv;
-  return mb_agent_run(&cfg) == MB_OK ? 0 : 1;
+  rc = mb_agent_run(&cfg);
+  return rc == MB_OK ? 0 : rc == MB_EREVOKED ? AGENT_EXIT_REVOKED : 1;
 }

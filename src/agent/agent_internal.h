@@ -89,7 +89,9 @@ struct agent {
   struct agent_join_watch join_watch;
   struct agent_refusals refusals;
   bool stopping;
-  bool store_ok;               /* the last commit succeeded */
+  int exit_rc;   /* what mb_agent_run returns after a stop: MB_EREVOKED when
+                    the authority revoked us (records.c) */
+  bool store_ok; /* the last commit succeeded */
   uint64_t stored_incarnation; /* ours, durably: never reused */
   /* fsync runs in libuv's thread pool, one at a time (see persist.c) */
   uv_work_t sync_work;
@@ -156,6 +158,8 @@ void agent_store_restore(struct agent *a, struct mb_addr *seeds,
                          size_t *n_seeds, size_t max_seeds);
 void agent_on_event(struct agent *a, const struct swim_event *ev);
 void agent_commit(struct agent *a);
+/* An fsync in the thread pool after a write outside the batch. */
+void agent_sync_soon(struct agent *a);
 /* Blocking fsync, for shutdown only. */
 void agent_store_sync_now(struct agent *a);
 /* The event as the admin API and the log show it. */
@@ -189,6 +193,19 @@ char *agent_metrics_text(struct agent *a);
  * close is idempotent and must come before the loop's handles are walked. */
 int agent_http_open(struct agent *a);
 void agent_http_close(struct agent *a);
+
+/* records.c: the record channel (persisted, restored, admin commands).
+ * The exit status of an agent the cluster authority revoked: */
+#define AGENT_EXIT_REVOKED 3
+void agent_on_record(struct agent *a, const struct swim_output *o);
+/* Before the stored members: MB_EREVOKED when one is our revocation. */
+int agent_records_restore(struct agent *a);
+/* After the core's outputs: if we are revoked, say so and stop. */
+void agent_check_revoked(struct agent *a);
+int agent_cmd_records(void *ctx, const json_t *req, json_t **result,
+                      struct mb_admin_error *err);
+int agent_cmd_revoke(void *ctx, const json_t *req, json_t **result,
+                     struct mb_admin_error *err);
 
 /* agent.c */
 void agent_begin_stop(struct agent *a, const char *why);

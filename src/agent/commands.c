@@ -24,14 +24,18 @@ json_t *agent_member_json(struct agent *a, size_t i) {
       m.state == SWIM_ALIVE || m.is_self ? agent_wall_ms() : since_ms;
   mb_admin_format_time(seen, sizeof(seen), seen_ms);
   mb_admin_format_time(since, sizeof(since), since_ms);
-  return json_pack("{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:i, "
-                   "s:b}",
-                   "id", hex, "name", m.name, "addr", addr, "domain", m.domain,
-                   "state", swim_state_name(m.state), "incarnation",
-                   (json_int_t)m.incarnation, "capacity",
-                   (json_int_t)m.capacity, "available", (json_int_t)m.available,
-                   "last_seen", seen, "since", since, "confirmations",
-                   (int)m.confirmations, "self", m.is_self);
+  json_t *j = json_pack(
+      "{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:i, s:b}", "id", hex,
+      "name", m.name, "addr", addr, "domain", m.domain, "state",
+      swim_state_name(m.state), "incarnation", (json_int_t)m.incarnation,
+      "capacity", (json_int_t)m.capacity, "available", (json_int_t)m.available,
+      "last_seen", seen, "since", since, "confirmations", (int)m.confirmations,
+      "self", m.is_self);
+  if (!m.is_self)
+    json_object_set_new(j, "reason", json_string(swim_reason_name(m.reason)));
+  if (m.revoked)
+    json_object_set_new(j, "revoked", json_true());
+  return j;
 }
 
 static int cmd_members(void *ctx, const json_t *req, json_t **result,
@@ -211,10 +215,11 @@ static int cmd_leave(void *ctx, const json_t *req, json_t **result,
 }
 
 static const struct mb_admin_command commands[] = {
-    {"members", cmd_members, false}, {"member", cmd_member, false},
-    {"info", cmd_info, false},       {"events", cmd_events, true},
-    {"metrics", cmd_metrics, false}, {"health", cmd_health, false},
-    {"join", cmd_join, true},        {"leave", cmd_leave, false},
+    {"members", cmd_members, false},     {"member", cmd_member, false},
+    {"info", cmd_info, false},           {"events", cmd_events, true},
+    {"metrics", cmd_metrics, false},     {"health", cmd_health, false},
+    {"join", cmd_join, true},            {"leave", cmd_leave, false},
+    {"revoke", agent_cmd_revoke, false}, {"records", agent_cmd_records, false},
 };
 
 /*

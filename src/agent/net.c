@@ -94,10 +94,13 @@ void agent_flush(struct agent *a) {
   while (swim_poll(a->swim, &o))
     if (o.kind == SWIM_OUT_SEND)
       send_datagram(a, &o);
+    else if (o.kind == SWIM_OUT_RECORD)
+      agent_on_record(a, &o);
     else
       agent_on_event(a, &o.ev);
   agent_join_watch(a);
   agent_refusals_watch(a);
+  agent_check_revoked(a);
   if (a->stopping && uv_is_active((uv_handle_t *)&a->stop_timer))
     return; /* leaving: the core is quiet, no more ticks */
   uint64_t now = agent_now(a), at = swim_next_deadline(a->swim);

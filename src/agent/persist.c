@@ -24,7 +24,7 @@ _Static_assert(MB_STORE_ALIVE == (int)SWIM_ALIVE &&
 _Static_assert(MB_STORE_ID_LEN == MB_NODE_ID_LEN, "node id length");
 _Static_assert(MB_STORE_NAME_MAX == MB_NAME_MAX, "member name length");
 _Static_assert(MB_STORE_CERT_MAX >= MB_CERT_MAX_LEN, "certificate fits");
-_Static_assert(SWIM_R_RESTORED < 256, "reasons fit the event's byte");
+_Static_assert(SWIM_R_REVOKED < 256, "reasons fit the event's byte");
 
 /* The store keeps a directory of its own inside the data directory, next
  * to the key and certificate. */
@@ -184,6 +184,11 @@ static void start_sync(struct agent *a) {
   a->sync_work.data = a;
   if (uv_queue_work(&a->loop, &a->sync_work, sync_in_pool, sync_done) == 0)
     a->sync_running = true;
+}
+
+void agent_sync_soon(struct agent *a) {
+  if (!a->stopping)
+    start_sync(a);
 }
 
 void agent_store_sync_now(struct agent *a) {

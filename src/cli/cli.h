@@ -36,6 +36,11 @@ int cmd_metrics(int argc, char **argv);
 int cmd_health(int argc, char **argv);
 int cmd_join(int argc, char **argv);
 int cmd_leave(int argc, char **argv);
+int cmd_revoke(int argc, char **argv);
+int cmd_records(int argc, char **argv);
+/* meshbeat cert revoke (cmd_cert_revoke.c), dispatched by cmd_cert. */
+int cmd_cert_revoke(int argc, char **argv);
+void cert_revoke_usage(FILE *f);
 
 /* Prints "meshbeat CMD: message" to stderr; returns CLI_EXIT_FAIL. */
 int cli_fail(const char *cmd, const char *fmt, ...)

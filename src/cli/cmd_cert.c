@@ -1,4 +1,5 @@
-/* meshbeat cert issue: the cluster authority admits a node. */
+/* meshbeat cert issue: the cluster authority admits a node (and, in
+ * cmd_cert_revoke.c, cert revoke: it refuses one for good). */
 #include "cli.h"
 
 #include "mb_crypto.h"
@@ -117,9 +118,15 @@ static int issue(struct cert_args *a) {
 }
 
 int cmd_cert(int argc, char **argv) {
-  if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
-    return cert_usage(argc < 2 ? stderr : stdout),
-           argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+  if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+      strcmp(argv[1], "-h") == 0) {
+    cert_usage(argc < 2 ? stderr : stdout);
+    fputc('\n', argc < 2 ? stderr : stdout);
+    cert_revoke_usage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+  }
+  if (strcmp(argv[1], "revoke") == 0)
+    return cmd_cert_revoke(argc - 1, argv + 1);
   if (strcmp(argv[1], "issue") != 0)
     return cli_usage_error("cert", "unknown subcommand '%s'", argv[1]);
   struct cert_args a;

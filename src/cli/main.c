@@ -17,7 +17,7 @@ static const struct command commands[] = {
     {"agent", cmd_agent, "run the agent (a member of the mesh)"},
     {"keygen", cmd_keygen, "create a node or authority key"},
     {"id", cmd_id, "print the node id of a key file"},
-    {"cert", cmd_cert, "issue admission certificates"},
+    {"cert", cmd_cert, "issue or revoke admission certificates"},
     {"wire", cmd_wire, "write sample signed datagrams"},
     {"inspect", cmd_inspect, "decode and verify a datagram or certificate"},
     {"members", cmd_members, "list the members the agent knows"},
@@ -28,6 +28,8 @@ static const struct command commands[] = {
     {"health", cmd_health, "show the agent's health checks"},
     {"join", cmd_join, "join the mesh through given members"},
     {"leave", cmd_leave, "leave the mesh gracefully"},
+    {"revoke", cmd_revoke, "hand a signed revocation to the agent"},
+    {"records", cmd_records, "list the revocations the agent holds"},
     {"version", cmd_version, "print the version"},
     {"help", cmd_help, "show this help"},
 };

@@ -192,7 +192,7 @@ void swim_join(struct swim *s, uint64_t now, const struct mb_addr *seeds,
 
 void swim_leave(struct swim *s, uint64_t now) {
   s->now = now;
-  if (s->leaving)
+  if (s->leaving || s->left) /* left, or silenced by our revocation */
     return;
   struct member *me = &s->m[s->self_idx];
   if (swim_self_sign(s, MB_HB_LEFT) != MB_OK)

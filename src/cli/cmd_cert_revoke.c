@@ -1,0 +1,158 @@
+/*
+ * meshbeat cert revoke: the cluster authority signs a revocation of a node
+ * id, a channel record (docs/protocol.md, The record channel) that any
+ * member takes (`meshbeat revoke FILE`) and the mesh spreads: the node is
+ * refused everywhere, for good.
+ */
+#include "cli.h"
+
+#include "mb_wire.h"
+
+#include <getopt.h>
+#include <string.h>
+#include <time.h>
+
+void cert_revoke_usage(FILE *f) {
+  fprintf(f,
+          "usage: meshbeat cert revoke --authority AUTHKEY --node-id HEX\n"
+          "                            --out FILE [--reason TEXT]\n"
+          "                            [--cluster NAME] [--until UNIX]\n"
+          "                            [--issued-at UNIX]\n\n"
+          "Signs a revocation of the node id with the cluster authority's\n"
+          "key.  Hand it to any member with 'meshbeat revoke FILE': every\n"
+          "member then refuses the node, and the node itself stops (exit\n"
+          "status 3).  It cannot be undone: a node revoked by mistake needs\n"
+          "a new key and certificate.\n"
+          "  --reason TEXT   why, shown in logs and 'meshbeat records' (at\n"
+          "                  most %d bytes)\n"
+          "  --cluster NAME  the mesh's cluster name, bound into the\n"
+          "                  signature (default %s)\n"
+          "  --until UNIX    the revocation lapses then (Unix seconds): the\n"
+          "                  last expiry of a certificate issued to the node;\n"
+          "                  default: it never lapses\n"
+          "  --issued-at UNIX  its time and version (default: now)\n",
+          MB_REVOCATION_REASON_MAX, CLI_DEFAULT_CLUSTER);
+}
+
+struct revoke_args {
+  const char *authority, *node_id, *out, *cluster, *until, *issued_at;
+  struct mb_revocation rev;
+};
+
+static int parse_revoke_args(int argc, char **argv, struct revoke_args *a) {
+  static const struct option opts[] = {{"authority", required_argument, 0, 'a'},
+                                       {"node-id", required_argument, 0, 'n'},
+                                       {"out", required_argument, 0, 'o'},
+                                       {"reason", required_argument, 0, 'r'},
+                                       {"cluster", required_argument, 0, 'c'},
+                                       {"until", required_argument, 0, 'u'},
+                                       {"issued-at", required_argument, 0, 'i'},
+                                       {"help", no_argument, 0, 'h'},
+                                       {0, 0, 0, 0}};
+  int c;
+  optind = 1;
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+    case 'a':
+      a->authority = optarg;
+      break;
+    case 'n':
+      a->node_id = optarg;
+      break;
+    case 'o':
+      a->out = optarg;
+      break;
+    case 'c':
+      a->cluster = optarg;
+      break;
+    case 'u':
+      a->until = optarg;
+      break;
+    case 'i':
+      a->issued_at = optarg;
+      break;
+    case 'r':
+      if (!mb_text_ok(optarg, MB_REVOCATION_REASON_MAX))
+        return cli_usage_error("cert",
+                               "--reason wants text of at most %d "
+                               "bytes",
+                               MB_REVOCATION_REASON_MAX);
+      strcpy(a->rev.reason, optarg);
+      break;
+    case 'h':
+      cert_revoke_usage(stdout);
+      return -1;
+    default:
+      return cli_usage_error("cert", "unknown option");
+    }
+  }
+  if (optind != argc)
+    return cli_usage_error("cert", "revoke takes no arguments");
+  return CLI_EXIT_OK;
+}
+
+/* The record, before signing: subject, version and times. */
+static int fill_record(const struct revoke_args *a,
+                       struct mb_channel_record *c) {
+  memset(c, 0, sizeof(*c));
+  if (mb_node_id_parse(c->subject, a->node_id) != MB_OK)
+    return cli_usage_error("cert", "--node-id wants 64 hex characters");
+  c->subject_len = MB_NODE_ID_LEN;
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  c->issued_ms = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+  int64_t s;
+  if (a->issued_at != NULL) {
+    if (!cli_parse_i64(a->issued_at, &s) || s <= 0)
+      return cli_usage_error("cert", "--issued-at wants Unix seconds");
+    c->issued_ms = s * 1000;
+  }
+  if (a->until != NULL &&
+      (!cli_parse_i64(a->until, &c->until_s) || c->until_s <= 0))
+    return cli_usage_error("cert", "--until wants Unix seconds");
+  /* A later revocation of the same node replaces an earlier one. */
+  c->version = (uint64_t)c->issued_ms;
+  return CLI_EXIT_OK;
+}
+
+static int sign_and_write(const struct revoke_args *a,
+                          struct mb_channel_record *c) {
+  uint8_t body[MB_REVOCATION_REASON_MAX + 16], out[MB_WIRE_MAX_RECORD];
+  size_t body_len, len;
+  int rc = mb_wire_revocation_body(&a->rev, body, sizeof(body), &body_len);
+  if (rc)
+    return cli_fail("cert", "cannot encode the reason: %s", mb_strerror(rc));
+  c->body = body;
+  c->body_len = body_len;
+  struct mb_identity auth;
+  rc = mb_identity_load(&auth, a->authority);
+  if (rc)
+    return cli_fail("cert", "%s: %s", a->authority, mb_strerror(rc));
+  const char *cluster = a->cluster ? a->cluster : CLI_DEFAULT_CLUSTER;
+  rc = mb_wire_channel_sign(&auth, (const uint8_t *)cluster, strlen(cluster),
+                            MB_REC_REVOCATION, c, out, sizeof(out), &len);
+  mb_identity_wipe(&auth);
+  if (rc)
+    return cli_fail("cert", "cannot sign: %s", mb_strerror(rc));
+  rc = cli_write_file(a->out, out, len, 0644);
+  if (rc)
+    return cli_fail("cert", "%s: %s", a->out, mb_strerror(rc));
+  printf("revocation of %.16s... for cluster \"%s\" written to %s; hand it "
+         "to any member: meshbeat revoke %s\n",
+         a->node_id, cluster, a->out, a->out);
+  return CLI_EXIT_OK;
+}
+
+int cmd_cert_revoke(int argc, char **argv) {
+  struct revoke_args a;
+  memset(&a, 0, sizeof(a));
+  int rc = parse_revoke_args(argc, argv, &a);
+  if (rc != CLI_EXIT_OK)
+    return rc < 0 ? CLI_EXIT_OK : rc;
+  if (!a.authority || !a.node_id || !a.out)
+    return cli_usage_error("cert",
+                           "--authority, --node-id and --out are required");
+  struct mb_channel_record c;
+  rc = fill_record(&a, &c);
+  return rc != CLI_EXIT_OK ? rc : sign_and_write(&a, &c);
+}
