@@ -10,8 +10,9 @@ Five agents on loopback.  The authority signs a revocation of one
   - a datagram signed by the revoked node is refused by every member and
     counted (meshbeat_datagrams_rejected_total{reason="revoked"});
   - no other member is suspected or declared dead meanwhile;
-  - a member restarted afterwards holds the revocation (from its store)
-    and refuses the node; the revoked agent restarted exits 3 at once;
+  - a member restarted afterwards refuses the node, also when it restarts
+    alone (the revocation is in its store); the revoked agent restarted
+    exits 3 at once;
   - a revocation not signed by the authority is refused, with the reason.
 
 usage: test_revoke.py MESHBEAT BASE_PORT
@@ -184,6 +185,17 @@ def test_revoke(mesh):
             raise MeshError(f"false suspicions at {a.name}: {bad_events}")
     if not mesh.converged():
         raise MeshError("the four members no longer see each other alive")
+
+    # Alone, with nobody to learn it from again, a restarted member holds
+    # the revocation from its own store and refuses the node.
+    for a in others:
+        a.kill(signal.SIGTERM)
+    alone = others[2]
+    alone.start()
+    recs = alone.call("records")
+    if not any(r["subject"] == bad.node_id for r in recs):
+        raise MeshError(f"{alone.name} alone lost the revocation: {recs}")
+    send_from_revoked(mesh, [alone], (1 << 40) + 2)
 
 
 def main():

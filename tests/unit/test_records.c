@@ -257,6 +257,24 @@ static void test_revoked_node_refused(void **state) {
   fx_free(&fx);
 }
 
+/* The member that takes a revocation tells the revoked node at once,
+ * even one that cannot be heard (mute): no datagram of its is needed to
+ * draw the answer, and nobody gossips to a member dead in their view. */
+static void test_revoked_node_told(void **state) {
+  (void)state;
+  struct fixture fx;
+  fx_start_converged(&fx, 5);
+  for (int j = 0; j < fx.n; j++)
+    fx.cut[REVOKED][j] = true;
+  uint8_t rec[512];
+  size_t n = fx_revocation(&fx, &fx.authority, REVOKED, 7, 0, rec, sizeof rec);
+  assert_ok(swim_record_offer(fx.node[0], fx.now, rec, n));
+  fx_drain(&fx, 0);
+  fx_run_until(&fx, fx.now + 1000);
+  assert_true(swim_self_revoked(fx.node[REVOKED]));
+  fx_free(&fx);
+}
+
 /* A record restored from the store is kept and acted on but neither
  * reported nor gossiped; the others get it by anti-entropy at the next
  * comparison of views (records digest, summary, push), and a joiner gets
@@ -397,6 +415,7 @@ int main(void) {
       cmocka_unit_test(test_forged_records_refused),
       cmocka_unit_test(test_forged_revocation_in_gossip),
       cmocka_unit_test(test_revoked_node_refused),
+      cmocka_unit_test(test_revoked_node_told),
       cmocka_unit_test(test_anti_entropy_and_joiners),
       cmocka_unit_test(test_restored_revocation_refuses_member),
       cmocka_unit_test(test_member_signed_records),
