@@ -15,8 +15,24 @@ static void check_list(const struct mb_bytes *items, size_t n,
     FUZZ_CHECK(fuzz_within(items[i].p, items[i].len, buf, len));
 }
 
+/* The record channel's fields of a paged message point into the input,
+ * in whole entries. */
+static void check_channel_fields(const struct mb_msg *m, const uint8_t *buf,
+                                 size_t len) {
+  if (m->has_rsummary) {
+    FUZZ_CHECK(m->rsummary_len % MB_RECORD_ENTRY_LEN == 0);
+    FUZZ_CHECK(m->rsummary_len == 0 ||
+               fuzz_within(m->rsummary, m->rsummary_len, buf, len));
+  }
+  if (m->rpull != NULL) {
+    FUZZ_CHECK(m->rpull_len > 0 && m->rpull_len % MB_RECORD_REF_LEN == 0);
+    FUZZ_CHECK(fuzz_within(m->rpull, m->rpull_len, buf, len));
+  }
+}
+
 static void check_datagram(const struct mb_datagram *d, const uint8_t *buf,
                            size_t len) {
+  check_channel_fields(&d->msg, buf, len);
   FUZZ_CHECK(d->version == MB_WIRE_VERSION);
   FUZZ_CHECK(d->msg.kind >= MB_MSG_PING && d->msg.kind <= MB_MSG_GOSSIP);
   FUZZ_CHECK(d->n_records <= MB_WIRE_MAX_RECORDS);

@@ -450,6 +450,81 @@ static void piggyback_datagram_seeds(struct gen *g, const struct records *r) {
   datagram_seed(g, "dg-ping-full-budget", MB_MSG_PING, &pb, &b);
 }
 
+/* ---- the record channel ------------------------------------------------- */
+
+static void channel_record(struct gen *g, const struct mb_identity *signer,
+                           enum mb_record_kind kind,
+                           const struct mb_channel_record *c,
+                           struct blob *out) {
+  int rc = mb_wire_channel_sign(signer, fuzz_aad(), FUZZ_AAD_LEN, kind, c,
+                                out->buf, sizeof(out->buf), &out->len);
+  if (rc != MB_OK)
+    fail(g, mb_record_kind_name(kind), "sign", rc);
+}
+
+/* A revocation by the authority (with a reason), a member's cursor (with
+ * an opaque body and a lapse time); datagrams carrying one, and the
+ * channel's anti-entropy fields (digest, summary, empty summary, pull). */
+static void channel_seeds(struct gen *g) {
+  struct blob rev, cursor, b;
+  uint8_t body[64];
+  size_t body_len;
+  struct mb_revocation why = {.reason = "key lost"};
+  if (mb_wire_revocation_body(&why, body, sizeof(body), &body_len) != MB_OK)
+    fail(g, "rec-revocation", "body", MB_EINVAL);
+  struct mb_channel_record c = {.subject_len = MB_NODE_ID_LEN,
+                                .version = 1751328000000,
+                                .issued_ms = 1751328000000,
+                                .body = body,
+                                .body_len = body_len};
+  memcpy(c.subject, g->c.pk, MB_NODE_ID_LEN);
+  channel_record(g, &g->authority, MB_REC_REVOCATION, &c, &rev);
+  c = (struct mb_channel_record){.subject_len = 9,
+                                 .version = 42,
+                                 .issued_ms = 1751328000000,
+                                 .until_s = 1751414400,
+                                 .body = (const uint8_t *)"\x01\x02\x03",
+                                 .body_len = 3};
+  memcpy(c.subject, "bridge-eu", 9);
+  channel_record(g, &g->b, MB_REC_BRIDGE_CURSOR, &c, &cursor);
+  check_record(g, "rec-revocation", &rev, MB_OK);
+  check_record(g, "rec-bridge-cursor", &cursor, MB_OK);
+  put(g, T_RECORD | T_COSE, "rec-revocation", rev.buf, rev.len);
+  put(g, T_RECORD | T_COSE, "rec-bridge-cursor", cursor.buf, cursor.len);
+  put(g, T_CBOR, "rec-revocation", rev.buf, rev.len);
+
+  struct piggyback pb = {.records = {&rev, &cursor}, .n_records = 2};
+  datagram_seed(g, "dg-gossip-channel", MB_MSG_GOSSIP, &pb, &b);
+
+  uint8_t entries[2 * MB_RECORD_ENTRY_LEN], refs[MB_RECORD_REF_LEN];
+  mb_wire_record_ref(MB_REC_REVOCATION, g->c.pk, MB_NODE_ID_LEN, entries);
+  memset(entries + MB_RECORD_REF_LEN, 0x01, 8);
+  mb_wire_record_ref(MB_REC_BRIDGE_CURSOR, (const uint8_t *)"bridge-eu", 9,
+                     entries + MB_RECORD_ENTRY_LEN);
+  memset(entries + MB_RECORD_ENTRY_LEN + MB_RECORD_REF_LEN, 0x02, 8);
+  memcpy(refs, entries, MB_RECORD_REF_LEN);
+  struct mb_msg m = message(MB_MSG_PUSH_PULL, g);
+  m.has_digest = m.has_rdigest = true;
+  memset(m.rdigest, 0x5a, sizeof(m.rdigest));
+  m.rpull = refs;
+  m.rpull_len = sizeof(refs);
+  build(g, FUZZ_AAD, &m, NULL, &b);
+  check_datagram(g, "dg-push-pull-records", &b);
+  put(g, T_DATAGRAM | T_COSE, "dg-push-pull-records", b.buf, b.len);
+  m = message(MB_MSG_PUSH_PULL_REPLY, g);
+  m.has_range = m.has_rsummary = true;
+  memset(m.range_hi, 0xff, sizeof(m.range_hi));
+  m.rsummary = entries;
+  m.rsummary_len = sizeof(entries);
+  build(g, FUZZ_AAD, &m, NULL, &b);
+  check_datagram(g, "dg-records-summary", &b);
+  put(g, T_DATAGRAM | T_COSE, "dg-records-summary", b.buf, b.len);
+  m.rsummary_len = 0; /* "I hold none" */
+  build(g, FUZZ_AAD, &m, NULL, &b);
+  check_datagram(g, "dg-records-summary-empty", &b);
+  put(g, T_DATAGRAM | T_COSE, "dg-records-summary-empty", b.buf, b.len);
+}
+
 /* ---- broken inputs ------------------------------------------------------ */
 
 static void broken_seed(struct gen *g, const char *file, const uint8_t *p,
@@ -570,6 +645,7 @@ int main(int argc, char **argv) {
   broken_seeds(&g, &ping);
   broken_record_and_cert_seeds(&g, &r);
   cbor_seeds(&g);
+  channel_seeds(&g); /* last: the sequence numbers above stay as they were */
   if (g.errors > 0) {
     fprintf(stderr, "make_corpus: %d problems\n", g.errors);
     return 1;
