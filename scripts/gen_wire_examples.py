@@ -138,6 +138,15 @@ def make_examples(mb, tmp):
         examples[name] = example_text(mb, out, what, check)
     examples["mac-steps"] = mac_steps(key("node.key"), key("target.key"),
                                       key("ping-mac.bin"))
+    # A channel record: the authority's revocation of the target.
+    run(mb, "cert", "revoke", "--authority", key("auth.key"), "--node-id",
+        target, "--reason", "key lost", "--cluster", CLUSTER, "--issued-at",
+        ISSUED_AT, "--out", key("revocation.bin"))
+    auth_id = run(mb, "id", "--key", key("auth.key")).decode().split()[0]
+    examples["revocation"] = example_text(
+        mb, key("revocation.bin"),
+        "Revocation of the target by the authority (`meshbeat cert revoke`)",
+        ["--authority", auth_id])
     return examples
 
 

@@ -91,6 +91,35 @@ static void print_claim(const struct mb_claim *c) {
   print_ms("      time ", c->time_ms);
 }
 
+/* A channel record: what it is about and, for a revocation, why.  The
+ * authority's kinds are judged against --authority when given. */
+static void print_channel(struct inspect *in, size_t i,
+                          const struct mb_record *rec) {
+  const struct mb_channel_record *c = &rec->u.ch;
+  char subject[2 * MB_CHANNEL_SUBJECT_MAX + 1];
+  mb_hex_encode(subject, c->subject, c->subject_len);
+  printf("      subject %s\n      version %llu\n", subject,
+         (unsigned long long)c->version);
+  print_ms("      issued ", c->issued_ms);
+  if (c->until_s > 0) {
+    char t[40];
+    cli_format_time(t, sizeof(t), c->until_s);
+    printf("      until %s\n", t);
+  }
+  struct mb_revocation rev;
+  if (rec->kind == MB_REC_REVOCATION &&
+      mb_wire_revocation_parse(c->body, c->body_len, &rev) == MB_OK)
+    printf("      reason \"%s\"\n", rev.reason);
+  bool by_authority =
+      rec->kind == MB_REC_REVOCATION || rec->kind == MB_REC_INSTRUCTION;
+  if (by_authority && in->have_authority) {
+    bool ok = memcmp(rec->envelope.kid, in->authority, MB_NODE_ID_LEN) == 0;
+    printf("      signer is the authority: %s\n", ok ? "yes" : "no");
+    if (!ok)
+      verdict_fail(in, "record %zu: not signed by the authority", i);
+  }
+}
+
 static void inspect_record(struct inspect *in, size_t i, const uint8_t *p,
                            size_t len) {
   struct mb_record rec;
@@ -109,6 +138,8 @@ static void inspect_record(struct inspect *in, size_t i, const uint8_t *p,
     print_heartbeat(&rec.u.hb);
   else if (rec.kind == MB_REC_SUSPECT || rec.kind == MB_REC_DEAD)
     print_claim(&rec.u.claim);
+  else if (mb_record_kind_is_channel(rec.kind))
+    print_channel(in, i, &rec);
 }
 
 static void print_cert(const struct mb_cert *c) {

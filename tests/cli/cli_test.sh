@@ -231,5 +231,40 @@ case_garbage() {
   done
 }
 
+# cert revoke: the authority's revocation verifies independently (as a
+# record, under the cluster name) and inspect shows what it says; one not
+# signed by the authority, or for another cluster, is judged bad; usage
+# errors exit 2, and revoke without an agent exits 3.
+case_revoke() {
+  setup_mesh
+  local out
+  out=$($MB cert revoke --authority auth.key --node-id "$NODE" \
+    --reason "key lost" --cluster prod --out rev.bin)
+  [[ $out == *"meshbeat revoke rev.bin"* ]] || fail "no next step: $out"
+  $VERIFY --cluster prod --authority "$AUTH" rev.bin >/dev/null ||
+    fail "revocation does not verify independently"
+  expect_fail $VERIFY --cluster other --authority "$AUTH" rev.bin
+  out=$($MB inspect --cluster prod --authority "$AUTH" rev.bin)
+  [[ $out == *"revocation"* && $out == *'reason "key lost"'* &&
+    $out == *"signer is the authority: yes"* ]] || fail "inspect: $out"
+  $MB cert revoke --authority node.key --node-id "$NODE" --cluster prod \
+    --out forged.bin >/dev/null
+  expect_fail $VERIFY --cluster prod --authority "$AUTH" forged.bin
+  expect_fail $MB inspect --cluster prod --authority "$AUTH" forged.bin
+  set +e
+  $MB cert revoke --authority auth.key --out x.bin 2>/dev/null
+  [ $? -eq 2 ] || fail "missing --node-id must exit 2"
+  $MB cert revoke --authority auth.key --node-id abc --out x.bin 2>/dev/null
+  [ $? -eq 2 ] || fail "bad --node-id must exit 2"
+  $MB cert revoke --authority auth.key --node-id "$NODE" --out x.bin \
+    --reason "$(printf 'x%.0s' {1..200})" 2>/dev/null
+  [ $? -eq 2 ] || fail "an overlong --reason must exit 2"
+  $MB revoke rev.bin --admin-socket "$WORK/none.sock" 2>/dev/null
+  [ $? -eq 3 ] || fail "revoke without an agent must exit 3"
+  set -e
+  $MB cert revoke --help | grep -q "usage: meshbeat cert revoke" ||
+    fail "cert revoke --help"
+}
+
 "case_$CASE"
 echo "cli $CASE: ok"

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""An independent verifier of meshbeat datagrams and certificates.
+"""An independent verifier of meshbeat datagrams, records and certificates.
 
 Written only from the RFCs, sharing no code with meshbeat: RFC 9052 §4.2-4.4
 (COSE_Sign1 and its Sig_structure), RFC 9053 §2.2 (EdDSA, alg -8), RFC 8392
@@ -72,9 +72,27 @@ def check_certificate(data, authority):
     return claims[2], cose_key[-2]
 
 
+def check_record(kid, payload, authority):
+    """A bare record (payload key 0 is its kind).  A revocation (kind 20)
+    must name a 32-byte node id and, given the authority, be signed by it."""
+    kind = payload[0]
+    if kind == 20:
+        if len(payload[1]) != 32 or not isinstance(payload[2], int):
+            raise ValueError("a revocation names a node id and a version")
+        if authority is not None and kid != authority:
+            raise ValueError("revocation not signed by the authority")
+        reason = cbor2.loads(payload[5]).get(1, "") if 5 in payload else ""
+        print(f"revocation of {payload[1].hex()} version {payload[2]} "
+              f"({reason!r}) by {kid.hex()}: ok")
+    else:
+        print(f"record kind {kind} by {kid.hex()}: signature ok")
+
+
 def check_datagram(data, cluster, authority):
     aad = cluster.encode()
     sender, body = open_sign1(data, aad)
+    if 0 in body:
+        return check_record(sender, body, authority)
     print(f"datagram from {sender.hex()} seq {body[2]}: signature ok")
     for i, record in enumerate(body.get(4, [])):
         author, payload = open_sign1(record, aad)
