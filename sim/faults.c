@@ -21,6 +21,11 @@
  *                 inputs wait in a FIFO until the node gets to them.
  *   leave         swim_leave; the core keeps running (it is quiet by
  *                 contract) but the node no longer counts as a member.
+ *   revoke        the authority's signed revocation of the node, handed
+ *                 to one member (`via`, else the lowest-numbered running
+ *                 one) with swim_record_offer, as `meshbeat revoke` does;
+ *                 from then on the node is no member to the truth (as
+ *                 after a leave) and its core runs on until it is told.
  */
 #include "sim.h"
 
@@ -144,6 +149,58 @@ static int leave(struct sim *s, const struct scn_action *a, uint32_t i) {
   swim_leave(n->core, sim_core_now(s, n));
   sim_node_drain(s, i);
   sim_node_arm(s, i);
+  return 0;
+}
+
+/* The member a revocation is handed to: a's set2 if given, else the
+ * lowest-numbered running node other than the revoked one. */
+static int revocation_taker(struct sim *s, const struct scn_action *a,
+                            uint32_t revoked) {
+  uint64_t *bits = a->set2.n > 0 ? sim_set_bits(s, &a->set2) : NULL;
+  for (uint32_t i = 0; i < s->n; i++)
+    if (i != revoked && s->nodes[i].status == SIM_UP &&
+        (bits == NULL || ((bits[i / 64] >> (i % 64)) & 1))) {
+      free(bits);
+      return (int)i;
+    }
+  free(bits);
+  return -1;
+}
+
+static int revoke(struct sim *s, const struct scn_action *a, uint32_t i) {
+  struct sim_node *n = &s->nodes[i];
+  int via = revocation_taker(s, a, i);
+  if (need(s, a, i, n->status == SIM_UP, "not running") != 0 ||
+      need(s, a, i, via >= 0, "revoked, but no running member takes it") != 0)
+    return -1;
+  struct sim_node *v = &s->nodes[via];
+  struct mb_channel_record c = {.subject_len = MB_NODE_ID_LEN,
+                                .issued_ms = sim_node_wall(s, v)};
+  c.version = (uint64_t)c.issued_ms;
+  struct mb_identity id;
+  sim_node_identity(s, i, &id);
+  memcpy(c.subject, id.pk, MB_NODE_ID_LEN);
+  mb_identity_wipe(&id);
+  uint8_t rec[MB_WIRE_MAX_RECORD];
+  size_t len;
+  int rc = mb_wire_channel_sign(&s->authority, (const uint8_t *)s->cfg.cluster,
+                                strlen(s->cfg.cluster), MB_REC_REVOCATION, &c,
+                                rec, sizeof(rec), &len);
+  if (rc == MB_OK) {
+    s->swim_inputs++;
+    rc = swim_record_offer(v->core, sim_core_now(s, v), rec, len);
+  }
+  if (rc != MB_OK)
+    return sim_fail(s, "%s:%d: revoke node %u: %s", s->scn->path, a->line, i,
+                    mb_strerror(rc));
+  sim_truth_failure(s, i, true);
+  s->truth.fail[s->truth.n_fail - 1].revoked = true;
+  n->status = SIM_LEFT;
+  n->up_since = s->now;
+  sim_node_health(s, i);
+  sim_truth_down(s, i);
+  sim_node_drain(s, (uint32_t)via);
+  sim_node_arm(s, (uint32_t)via);
   return 0;
 }
 
@@ -318,6 +375,8 @@ int sim_apply_action(struct sim *s, uint32_t idx) {
     return sim_history_note(s);
   case SCN_ATTACK:
     return sim_adversary_attack(s, a);
+  case SCN_REVOKE:
+    return each_node(s, a, revoke);
   }
   return 0;
 }

@@ -125,9 +125,9 @@ void sim_node_drain(struct sim *s, uint32_t i) {
       n->sent_bytes += o.len;
       n->sent_dgrams++;
       sim_net_send(s, i, &o); /* copies o.buf before the next poll */
-    } else {
+    } else if (o.kind == SWIM_OUT_EVENT) {
       sim_truth_event(s, i, &o.ev);
-    }
+    } /* channel records: nothing to persist in a simulation */
   }
 }
 

@@ -22,8 +22,11 @@ static json_t *failures_json(const struct sim *s) {
     const struct sim_failure *f = &s->truth.fail[k];
     json_array_append_new(
         a, json_pack("{s:i, s:s, s:o, s:o, s:o, s:i, s:i}", "node",
-                     (int)f->node, "kind", f->leave ? "leave" : "crash", "at",
-                     sim_json_seconds(f->at), "first_detect",
+                     (int)f->node, "kind",
+                     f->revoked ? "revoke"
+                     : f->leave ? "leave"
+                                : "crash",
+                     "at", sim_json_seconds(f->at), "first_detect",
                      after(f->first, f->at), "all_detect", after(f->all, f->at),
                      "observers", (int)f->want, "detected", (int)f->got));
   }

@@ -102,7 +102,10 @@ void sim_summary(const struct sim *s, const struct sim_results *r, FILE *out) {
   for (size_t k = 0; k < t->n_fail; k++) {
     const struct sim_failure *f = &t->fail[k];
     fprintf(out, "failure: node %u %s at %.3fs: first ", f->node,
-            f->leave ? "left" : "crashed", (double)f->at / SCN_US_PER_S);
+            f->revoked ? "revoked"
+            : f->leave ? "left"
+                       : "crashed",
+            (double)f->at / SCN_US_PER_S);
     print_secs(out, f->first == SIM_NEVER ? f->first : f->first - f->at);
     fprintf(out, ", all ");
     print_secs(out, f->all == SIM_NEVER ? f->all : f->all - f->at);

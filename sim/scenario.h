@@ -94,6 +94,7 @@ enum scn_act {
   SCN_UNLINK,    /* clears every link rule */
   SCN_NET_LOSS,  /* new global loss */
   SCN_ATTACK,    /* set: adversaries, set2: victims, attack, dur */
+  SCN_REVOKE,    /* set: revoked by the authority; set2: handed to */
 };
 
 /* What an adversary does (`attack node A ...`, adversary.c). */

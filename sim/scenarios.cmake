@@ -35,6 +35,9 @@ meshbeat_sim_test(frozen 120)
 meshbeat_sim_test(partition 180)
 meshbeat_sim_test(old_incarnation 60)
 meshbeat_sim_test(leave 60)
+# The authority revokes a member: refused by all within 2 s, nobody else
+# suspected (three seeds: a bound must hold for any).
+meshbeat_sim_seeds(revoke 60 SEEDS 17 18 19)
 meshbeat_sim_test(slow 60)
 meshbeat_sim_test(oneway 60)
 meshbeat_sim_test(skew 60)

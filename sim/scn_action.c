@@ -204,7 +204,8 @@ int scn_action_parse(struct scn_cur *c, uint64_t at_us) {
                {"heal", SCN_HEAL},     {"link", SCN_LINK},
                {"unlink", SCN_UNLINK}, {"network", SCN_NET_LOSS},
                {"cut", SCN_LINK},      {"mute", SCN_LINK},
-               {"deafen", SCN_LINK},   {"attack", SCN_ATTACK}};
+               {"deafen", SCN_LINK},   {"attack", SCN_ATTACK},
+               {"revoke", SCN_REVOKE}};
   const char *w = scn_next(c);
   if (w && strcmp(w, "start") == 0)
     return scn_start_parse(c, at_us, true);
@@ -238,6 +239,11 @@ int scn_action_parse(struct scn_cur *c, uint64_t at_us) {
       return strcmp(w, "link") == 0 ? parse_link(c, a) : parse_isolate(c, a, w);
     case SCN_ATTACK:
       return parse_attack(c, a);
+    case SCN_REVOKE: /* revoke node N [via node M] */
+      return get_nodes(c, &a->set) ||
+                     (scn_accept(c, "via") && get_nodes(c, &a->set2))
+                 ? -1
+                 : 0;
     case SCN_NET_LOSS:
       return scn_want(c, "loss") || scn_get_percent(c, &a->loss, "loss") ? -1
                                                                          : 0;
@@ -248,6 +254,6 @@ int scn_action_parse(struct scn_cur *c, uint64_t at_us) {
   return scn_fail(c,
                   "unknown action '%s' (start crash restart freeze slow "
                   "leave partition heal link unlink network cut mute "
-                  "deafen attack)",
+                  "deafen attack revoke)",
                   w ? w : "end of line");
 }

@@ -172,9 +172,9 @@ int scn_resolve(const struct scenario *s, struct swim_config *cfg,
 }
 
 const char *scn_act_name(enum scn_act a) {
-  static const char *names[] = {"start", "crash",  "restart",   "freeze",
-                                "slow",  "leave",  "partition", "heal",
-                                "link",  "unlink", "network",   "attack"};
+  static const char *names[] = {
+      "start", "crash", "restart", "freeze",  "slow",   "leave", "partition",
+      "heal",  "link",  "unlink",  "network", "attack", "revoke"};
   return (unsigned)a < sizeof(names) / sizeof(names[0]) ? names[a] : "?";
 }
 

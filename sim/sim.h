@@ -207,7 +207,8 @@ struct sim_net {
 struct sim_failure {
   uint32_t node;
   bool leave;
-  bool open; /* still collecting detections */
+  bool revoked; /* by the authority (a leave to the truth: not a member) */
+  bool open;    /* still collecting detections */
   uint64_t at, first, all, last;
   uint32_t want, got; /* observers expected / that detected */
   uint64_t *watch;    /* observers expected to detect (bitmap) */
