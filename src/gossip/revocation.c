@@ -45,8 +45,32 @@ static void tell(struct swim *s, const uint8_t *id, const struct mb_addr *to,
     swim_send_built(s, to, &b);
 }
 
+/* Our own revocation, handed to us (an operator who ran `meshbeat revoke`
+ * on the revoked node itself) or heard: before falling silent we hand it
+ * on, once, to as many members as a leave is told to, or nobody else
+ * might ever hear of it. */
+static void pass_on_own(struct swim *s) {
+  size_t len;
+  const uint8_t *rev = swim_revocation_bytes(s, s->id.pk, &len);
+  if (rev == NULL)
+    return;
+  struct bytes extra = {rev, len};
+  struct mb_msg msg = {.kind = MB_MSG_GOSSIP};
+  size_t want = 3 * ((size_t)s->cfg.gossip_nodes + 1), told = 0;
+  size_t first = s->n ? (size_t)mb_rng_below(&s->rng, s->n) : 0;
+  for (size_t k = 0; k < s->n && told < want; k++) {
+    struct member *m = &s->m[(first + k) % s->n];
+    if (!m->is_self && m->state == SWIM_ALIVE) {
+      swim_send_with(s, &m->addr, m, &msg, false, &extra);
+      told++;
+    }
+  }
+}
+
 void swim_revocation_apply(struct swim *s, const uint8_t *id, bool told) {
   if (memcmp(id, s->id.pk, MB_NODE_ID_LEN) == 0) {
+    if (told && !s->self_revoked)
+      pass_on_own(s);
     s->self_revoked = true;
     s->left = true; /* quiet from now on: nothing we say counts */
     return;

@@ -275,6 +275,25 @@ static void test_revoked_node_told(void **state) {
   fx_free(&fx);
 }
 
+/* Handed to the revoked node itself, the revocation still reaches every
+ * member: the node passes it on before it falls silent. */
+static void test_revocation_handed_to_revoked_node(void **state) {
+  (void)state;
+  struct fixture fx;
+  fx_start_converged(&fx, 5);
+  uint8_t rec[512];
+  size_t n = fx_revocation(&fx, &fx.authority, REVOKED, 7, 0, rec, sizeof rec);
+  assert_ok(swim_record_offer(fx.node[REVOKED], fx.now, rec, n));
+  fx_drain(&fx, REVOKED);
+  assert_true(swim_self_revoked(fx.node[REVOKED]));
+  fx_run_until(&fx, fx.now + 2000);
+  for (int i = 0; i < REVOKED; i++) {
+    assert_true(holds_revocation(&fx, i, REVOKED, 7));
+    assert_int_equal(fx_state(&fx, i, REVOKED), SWIM_DEAD);
+  }
+  fx_free(&fx);
+}
+
 /* A record restored from the store is kept and acted on but neither
  * reported nor gossiped; the others get it by anti-entropy at the next
  * comparison of views (records digest, summary, push), and a joiner gets
@@ -416,6 +435,7 @@ int main(void) {
       cmocka_unit_test(test_forged_revocation_in_gossip),
       cmocka_unit_test(test_revoked_node_refused),
       cmocka_unit_test(test_revoked_node_told),
+      cmocka_unit_test(test_revocation_handed_to_revoked_node),
       cmocka_unit_test(test_anti_entropy_and_joiners),
       cmocka_unit_test(test_restored_revocation_refuses_member),
       cmocka_unit_test(test_member_signed_records),
