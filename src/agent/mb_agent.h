@@ -12,6 +12,8 @@
  *   seeds.c     seeds given by host name, resolved off the loop
  *   net.c       the UDP socket (libuv, recvmmsg) and the core's timer
  *   persist.c   the view and the event log into the store, batched
+ *   records.c   channel records (revocations): persisted, restored, the
+ *               admin commands revoke and records; our own revocation
  *   sysinfo.c   the heartbeat payload: disk, cpu, memory, load, temperature
  *   commands.c  the admin socket's commands
  *   health.c    the health checks (status and message each)
@@ -114,12 +116,14 @@ void mb_agent_config_source(const struct mb_agent_config *c, const char *key,
 void mb_agent_config_usage(void);
 
 /* Runs the agent until SIGTERM/SIGINT or an admin "leave"; 0 on a clean
- * exit, a negative code when it could not start. */
+ * exit, a negative code when it could not start; MB_EREVOKED when the
+ * cluster authority revoked this node (at start, from the store, or
+ * while running). */
 int mb_agent_run(const struct mb_agent_config *c);
 
 /* `meshbeat agent ...`: config, run, exit status (0 ok, 1 failed to start
  * or died, 2 usage or configuration error, which includes a node that
- * still needs its certificate). */
+ * still needs its certificate, 3 revoked by the cluster authority). */
 int mb_agent_main(int argc, char **argv);
 
 #endif
