@@ -169,7 +169,7 @@ def case_docs(work):
         (("members", "--status", ""), ["alive", "suspect", "dead", "left"]),
         (("members", "--status", "alive,s"), ["alive,suspect"]),
         (("agent", "--log-level", "w"), ["warn"]),
-        (("cert", ""), ["issue"]),
+        (("cert", ""), ["issue", "revoke"]),
         (("members", "--domain", ""), []),  # free text: nothing to offer
     ]
     for words, want in checks:
