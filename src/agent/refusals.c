@@ -33,6 +33,8 @@ static const char *hint(enum swim_reject r) {
     return "meant for another receiver or an earlier life of this agent";
   case SWIM_REJ_BUDGET:
     return "past this second's budget of signature checks";
+  case SWIM_REJ_REVOKED:
+    return "from a node the cluster authority revoked (meshbeat records)";
   default:
     return "";
   }
