@@ -215,11 +215,16 @@ static int cmd_leave(void *ctx, const json_t *req, json_t **result,
 }
 
 static const struct mb_admin_command commands[] = {
-    {"members", cmd_members, false},     {"member", cmd_member, false},
-    {"info", cmd_info, false},           {"events", cmd_events, true},
-    {"metrics", cmd_metrics, false},     {"health", cmd_health, false},
-    {"join", cmd_join, true},            {"leave", cmd_leave, false},
-    {"revoke", agent_cmd_revoke, false}, {"records", agent_cmd_records, false},
+    {"members", cmd_members, false},
+    {"member", cmd_member, false},
+    {"info", cmd_info, false},
+    {"events", cmd_events, true},
+    {"metrics", cmd_metrics, false},
+    {"health", cmd_health, false},
+    {"join", cmd_join, true},
+    {"leave", cmd_leave, false},
+    {"revoke", agent_cmd_revoke, false},
+    {"records", agent_cmd_records, false},
 };
 
 /*
