@@ -204,8 +204,7 @@ void swim_set_state(struct swim *s, struct member *m, enum swim_state to,
   enum swim_state from = m->state;
   /* A revocation is news even about a member already dead; a revoked
    * member never comes back, whatever path would bring it. */
-  if ((from == to && why != SWIM_R_REVOKED) ||
-      (m->revoked && to != SWIM_DEAD))
+  if ((from == to && why != SWIM_R_REVOKED) || (m->revoked && to != SWIM_DEAD))
     return;
   m->reason = (uint8_t)why;
   bool was_live = swim_is_live(m);

@@ -314,9 +314,8 @@ const char *swim_state_name(enum swim_state st) {
 
 const char *swim_reason_name(enum swim_reason r) {
   static const char *const names[] = {
-      "joined",   "probe-failed", "suspected", "refuted", "timeout",
-      "declared", "left",         "rejoined",  "updated", "restored",
-      "revoked"};
+      "joined", "probe-failed", "suspected", "refuted",  "timeout", "declared",
+      "left",   "rejoined",     "updated",   "restored", "revoked"};
   _Static_assert(sizeof(names) / sizeof(names[0]) == SWIM_R_REVOKED + 1,
                  "a name for every reason");
   return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "unknown";
