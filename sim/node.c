@@ -29,20 +29,22 @@ int sim_node_new_core(struct sim *s, uint32_t i, uint64_t incarnation,
   struct mb_identity id;
   uint8_t cert[MB_CERT_MAX_LEN];
   size_t cert_len = 0;
-  char name[MB_NAME_MAX + 1], domain[MB_DOMAIN_MAX + 1];
+  struct mb_cert c;
   sim_node_identity(s, i, &id);
   int rc = sim_node_cert(s, i, id.pk, cert, sizeof(cert), &cert_len);
+  if (rc == 0)
+    rc = mb_cert_decode(cert, cert_len, &c);
   if (rc != 0) {
     mb_identity_wipe(&id);
     return sim_fail(s, "node %u: certificate: %s", i, mb_strerror(rc));
   }
-  snprintf(name, sizeof(name), "node-%u", i);
-  snprintf(domain, sizeof(domain), "d%u", i % s->scn->domains);
+  /* Name and domain as certified, as the agent takes them: peers refuse
+   * records that name anything else. */
   struct swim_self self = {.id = &id,
                            .cert = cert,
                            .cert_len = cert_len,
-                           .name = name,
-                           .domain = domain,
+                           .name = c.name,
+                           .domain = c.domain,
                            .incarnation = incarnation,
                            .first_seq = first_seq};
   sim_node_addr(i, &self.addr);

@@ -46,6 +46,7 @@
   X(MB_EAUTHORITY, -2106, "certificate is signed by another authority")        \
   X(MB_ENOCERT, -2107, "sender has no valid admission certificate")            \
   X(MB_ECERTNODE, -2108, "certificate belongs to another node")                \
+  X(MB_ECERTNAME, -2112, "name or failure domain contradicts the certificate") \
   X(MB_EREPLAY, -2201, "sequence number already seen")                         \
   X(MB_ESTALE, -2202, "sequence number is older than the replay window")       \
   X(MB_EKEYPERM, -2301, "key file is readable by group or others")             \

@@ -150,3 +150,21 @@ void swim_stranger_check_failed(struct swim *s, const struct mb_addr *from) {
     f->since = s->now;
   f->count++;
 }
+
+/*
+ * A certificate binds a node id to a name and a failure domain, and the
+ * record a node signs about itself carries both again: every member shows
+ * the record's, and placement spreads copies across its domains.  So a
+ * record that names its author or domain otherwise than its certificate
+ * is refused, whoever built it (a node certified as s1 in r1 ran as notS1
+ * in r9 and was shown so everywhere).  cert is the author's certificate,
+ * admitted already; none (an open mesh) binds nothing.
+ */
+bool swim_identity_ok(const struct mb_heartbeat *hb, const struct bytes *cert) {
+  struct mb_cert c;
+  if (cert == NULL || cert->p == NULL)
+    return true;
+  if (mb_cert_decode(cert->p, cert->len, &c) != MB_OK)
+    return false;
+  return strcmp(c.name, hb->name) == 0 && strcmp(c.domain, hb->domain) == 0;
+}

@@ -84,6 +84,21 @@ void swim_bcast_add(struct swim *s, const uint8_t *subject,
   s->n_bq++;
 }
 
+/* A record re-signed for a renewed certificate is the same record to
+ * every member but for its sequence number: one that got it bare would
+ * see no news in any later copy, nor a difference in any view compared,
+ * and keep the old certificate until it expired.  So the certificate goes
+ * with every copy; renewals are rare. */
+void swim_bcast_add_renewal(struct swim *s, const uint8_t *subject,
+                            const struct bytes *rec, const struct bytes *cert) {
+  swim_bcast_add(s, subject, rec, cert);
+  if (s->n_bq == 0)
+    return;
+  struct bcast *b = &s->bq[s->n_bq - 1];
+  if (memcmp(b->subject, subject, MB_NODE_ID_LEN) == 0)
+    b->cert_always = true;
+}
+
 /* Least transmitted first; among equals, the newest. */
 static int bcast_cmp(const void *a, const void *b) {
   const struct bcast *x = a, *y = b;
@@ -118,7 +133,8 @@ void swim_bcast_fill(struct swim *s, struct mb_dgram_builder *b) {
     mb_dgram_save(b, &mark);
     /* A record whose author the receiver cannot admit is wasted bytes:
      * record and certificate go together or not at all. */
-    bool cert = q->cert.p != NULL && q->transmits < CERT_TRANSMITS;
+    bool cert =
+        q->cert.p != NULL && (q->transmits < CERT_TRANSMITS || q->cert_always);
     if (mb_dgram_add_record(b, q->rec.p, q->rec.len) != MB_OK ||
         (cert && mb_dgram_add_cert(b, q->cert.p, q->cert.len) != MB_OK)) {
       mb_dgram_restore(b, &mark);

@@ -77,7 +77,7 @@ static enum swim_state next_state(const struct swim *s, const struct member *m,
  * no news to anyone and is not relayed at all.
  */
 static void relay(struct swim *s, struct member *m, enum swim_state to,
-                  enum swim_reason why, bool is_new) {
+                  enum swim_reason why, bool is_new, bool renewed) {
   if (s->intake_quiet && !swim_pulled_lately(s, m->id))
     return; /* a joiner's first view; but news it pulled is still news */
   if (to == SWIM_ALIVE && (why == SWIM_R_JOINED || why == SWIM_R_RESTORED)) {
@@ -86,7 +86,10 @@ static void relay(struct swim *s, struct member *m, enum swim_state to,
   }
   struct bytes rec = swim_blob_bytes(m->record);
   struct bytes cert = swim_blob_bytes(m->cert);
-  swim_bcast_add(s, m->id, &rec, is_new ? &cert : NULL);
+  if (renewed)
+    swim_bcast_add_renewal(s, m->id, &rec, &cert);
+  else
+    swim_bcast_add(s, m->id, &rec, is_new ? &cert : NULL);
 }
 
 /*
@@ -100,13 +103,29 @@ static void relay(struct swim *s, struct member *m, enum swim_state to,
  * last ones that life signed: then the epoch flips back until the new
  * life re-signs its record or refutes, which it does within seconds.
  */
-static void note_new_life(struct member *m, const struct mb_heartbeat *hb) {
+static bool new_life(const struct member *m, const struct mb_heartbeat *hb) {
   struct mb_heartbeat held;
-  if (hb->epoch == 0 || hb->epoch == m->epoch ||
-      swim_member_hb(m, &held) != MB_OK || hb->time_ms <= held.time_ms)
-    return;
-  m->epoch = hb->epoch;
-  m->knows_us = false;
+  return hb->epoch != 0 && hb->epoch != m->epoch &&
+         swim_member_hb(m, &held) == MB_OK && hb->time_ms > held.time_ms;
+}
+
+/*
+ * A renewed certificate (swim_set_cert) travels with the record re-signed
+ * for it and is relayed with it; a member that got the record first, bare,
+ * takes the certificate from any later copy, or from a view compared
+ * (push-pull pages carry every member's), so that all hold it before the
+ * old one expires.  Only one that expires later replaces the held one: a
+ * replayed older certificate never does.
+ */
+static bool renews(const struct member *m, const struct bytes *cert,
+                   int64_t cert_expires) {
+  return cert != NULL && (m->cert.p == NULL || cert_expires > m->cert_expires);
+}
+
+static void take_cert(struct swim *s, struct member *m,
+                      const struct bytes *cert, int64_t cert_expires) {
+  if (cert != NULL && swim_blob_set(s, &m->cert, cert->p, cert->len) == MB_OK)
+    m->cert_expires = cert_expires;
 }
 
 int swim_apply_heartbeat(struct swim *s, const struct mb_record *rec,
@@ -124,18 +143,31 @@ int swim_apply_heartbeat(struct swim *s, const struct mb_record *rec,
   }
   struct member *m = swim_member_by_id(s, hb->node_id);
   bool is_new = m == NULL;
-  if (is_new && (m = swim_member_add(s, hb->node_id)) == NULL)
-    return -ENOMEM;
-  if (!newer(m, hb)) {
-    note_new_life(m, hb);
+  bool fresh = is_new || newer(m, hb);
+  bool renewed = !is_new && renews(m, cert, cert_expires);
+  bool later_life = !fresh && new_life(m, hb);
+  if (!fresh && !renewed && !later_life)
+    return MB_OK;
+  struct bytes held = is_new ? (struct bytes){0} : swim_blob_bytes(m->cert);
+  if (!swim_identity_ok(hb, cert != NULL ? cert : &held))
+    return MB_ECERTNAME;
+  if (!fresh) {
+    if (renewed)
+      take_cert(s, m, cert, cert_expires);
+    if (later_life) {
+      m->epoch = hb->epoch;
+      m->knows_us = false;
+    }
     return MB_OK;
   }
+  if (is_new && (m = swim_member_add(s, hb->node_id)) == NULL)
+    return -ENOMEM;
   enum swim_reason why;
   enum swim_state to = next_state(s, m, hb, is_new, &why);
   bool bumped = !is_new && hb->incarnation > m->incarnation;
   /* A member re-signs its record now and then with nothing new in it;
    * only what others would act on is worth relaying. */
-  bool worth = is_new || bumped || to != m->state ||
+  bool worth = is_new || bumped || renewed || to != m->state ||
                memcmp(&hb->addr, &m->addr, sizeof(hb->addr)) != 0 ||
                offer_changed(m, hb);
   /* Back too often: held out for now (flap.c).  Its refutation is still
@@ -151,8 +183,7 @@ int swim_apply_heartbeat(struct swim *s, const struct mb_record *rec,
     m->incarnation = hb->incarnation;
   take_record(s, m, hb, raw, len);
   swim_view_in(s, m);
-  if (cert != NULL && swim_blob_set(s, &m->cert, cert->p, cert->len) == MB_OK)
-    m->cert_expires = cert_expires;
+  take_cert(s, m, cert, cert_expires);
   if (to != m->state)
     swim_set_state(s, m, to, why);
   if (is_new && swim_is_live(m)) {
@@ -160,7 +191,7 @@ int swim_apply_heartbeat(struct swim *s, const struct mb_record *rec,
     swim_push_pull_soon(s);
   }
   if (worth)
-    relay(s, m, to, why, is_new);
+    relay(s, m, to, why, is_new, renewed);
   return MB_OK;
 }
 

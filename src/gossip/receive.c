@@ -56,8 +56,9 @@ static void apply_record(struct swim *s, const struct mb_bytes *raw,
     struct bytes cert = {0};
     if (ct != NULL)
       cert = (struct bytes){(uint8_t *)c->raw[i].p, c->raw[i].len};
-    swim_apply_heartbeat(s, &rec, raw->p, raw->len, ct ? &cert : NULL,
-                         ct ? ct->expires_at : 0);
+    if (swim_apply_heartbeat(s, &rec, raw->p, raw->len, ct ? &cert : NULL,
+                             ct ? ct->expires_at : 0) == MB_ECERTNAME)
+      s->stats.rejected[SWIM_REJ_IDENTITY]++;
   } else if (rec.kind == MB_REC_SUSPECT || rec.kind == MB_REC_DEAD) {
     if (swim_apply_claim(s, &rec, raw->p, raw->len) != MB_OK)
       s->stats.rejected[SWIM_REJ_CLAIM]++;
@@ -74,11 +75,14 @@ int swim_restore(struct swim *s, uint64_t now, const uint8_t *record,
   swim_carried_init(&c, &d);
   uint64_t rejected = s->stats.rejected[SWIM_REJ_RECORD];
   uint64_t revoked = s->stats.rejected[SWIM_REJ_REVOKED];
+  uint64_t contradicted = s->stats.rejected[SWIM_REJ_IDENTITY];
   s->intake_quiet = s->intake_stored = true;
   apply_record(s, &d.records[0], &c);
   s->intake_quiet = s->intake_stored = false;
   if (s->stats.rejected[SWIM_REJ_REVOKED] != revoked)
     return MB_EREVOKED;
+  if (s->stats.rejected[SWIM_REJ_IDENTITY] != contradicted)
+    return MB_ECERTNAME;
   return s->stats.rejected[SWIM_REJ_RECORD] == rejected ? MB_OK : MB_EBADSIG;
 }
 

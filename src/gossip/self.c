@@ -88,3 +88,49 @@ void swim_self_tick(struct swim *s) {
 uint64_t swim_self_deadline(const struct swim *s) {
   return s->refute_due ? s->refuted_at + REFUTE_GAP_MS : SWIM_NEVER;
 }
+
+static int check_new_cert(struct swim *s, const uint8_t *cert, size_t len,
+                          struct mb_cert *c) {
+  int rc = s->cfg.require_cert ? swim_admit_cert(s, cert, len, c)
+                               : mb_cert_decode(cert, len, c);
+  if (rc != MB_OK)
+    return rc;
+  if (memcmp(c->node_id, s->id.pk, MB_NODE_ID_LEN) != 0)
+    return MB_ECERTNODE;
+  /* Our records keep naming us as before: a new name or domain is a new
+   * start, not a renewal. */
+  if (strcmp(c->name, s->name) != 0 || strcmp(c->domain, s->domain) != 0)
+    return MB_ECERTNAME;
+  return MB_OK;
+}
+
+int swim_set_cert(struct swim *s, uint64_t now, int64_t wall_ms,
+                  const uint8_t *cert, size_t len) {
+  s->now = now;
+  s->wall_offset = wall_ms - (int64_t)now;
+  struct mb_cert c;
+  if (s->leaving || cert == NULL)
+    return MB_EINVAL;
+  int rc = check_new_cert(s, cert, len, &c);
+  if (rc != MB_OK)
+    return rc;
+  struct member *me = &s->m[s->self_idx];
+  rc = swim_blob_set(s, &me->cert, cert, len);
+  if (rc != MB_OK)
+    return rc;
+  me->cert_expires = c.expires_at;
+  /* Peers hold the old certificate and would stop admitting us when it
+   * expires: the record re-signed now carries the new one to every
+   * member by gossip, and our own datagrams carry it to each member until
+   * it answers. */
+  for (size_t i = 0; i < s->n; i++)
+    s->m[i].knows_us = false;
+  rc = swim_self_sign(s, MB_HB_ALIVE);
+  if (rc != MB_OK)
+    return rc;
+  struct bytes rec = swim_blob_bytes(me->record);
+  struct bytes own = swim_blob_bytes(me->cert);
+  swim_bcast_add_renewal(s, me->id, &rec, &own);
+  s->self_news_at = s->now;
+  return MB_OK;
+}

@@ -2,8 +2,9 @@
  * The SWIM + Lifeguard membership core: a pure state machine.
  *
  *   inputs:  swim_receive (a datagram and its source), swim_tick (time has
- *            passed), swim_join / swim_leave / swim_set_payload (commands),
- *            swim_record_offer (a signed channel record from outside)
+ *            passed), swim_join / swim_leave / swim_set_payload /
+ *            swim_set_cert (commands), swim_record_offer (a signed channel
+ *            record from outside)
  *   outputs: swim_poll yields datagrams to send, membership events and
  *            channel records taken (to persist and act on);
  *            swim_next_deadline says when swim_tick is next due.
@@ -205,6 +206,17 @@ int swim_record_restore(struct swim *s, uint64_t now, const uint8_t *bytes,
                         size_t len);
 /* Signs a "left" record and gossips it; the core then stays quiet. */
 void swim_leave(struct swim *s, uint64_t now);
+/*
+ * A renewed certificate of ours (the old one is kept on any error): it
+ * must name our node id, name and failure domain, and be admitted as
+ * peers admit certificates (the configured authority, valid at wall_ms
+ * within cert_skew_s).  Our record is re-signed and goes out with the new
+ * certificate attached, and every member gets it with our next datagrams
+ * until it answers, so peers replace the one they hold.  0, or
+ * MB_ECERTNODE, MB_ECERTNAME, MB_EINVAL (leaving), or why it was refused.
+ */
+int swim_set_cert(struct swim *s, uint64_t now, int64_t wall_ms,
+                  const uint8_t *cert, size_t len);
 /* New self payload (re-signed, disseminated when `announce`). */
 void swim_set_payload(struct swim *s, uint64_t now, int64_t wall_ms,
                       uint64_t capacity, uint64_t available,
@@ -366,6 +378,8 @@ enum swim_reject {
                          budget of signature checks */
   SWIM_REJ_REVOKED,   /* from (or a record by) a node the cluster
                          authority revoked */
+  SWIM_REJ_IDENTITY,  /* a heartbeat record whose name or failure domain
+                         is not its author's certificate's */
   SWIM_REJ_COUNT_,
 };
 

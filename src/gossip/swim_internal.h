@@ -127,7 +127,8 @@ struct bcast {
   struct bytes rec;
   struct bytes cert; /* rides along when the receiver may not know subject */
   uint32_t transmits;
-  uint32_t order; /* insertion order: ties go to the newest */
+  uint32_t order;   /* insertion order: ties go to the newest */
+  bool cert_always; /* a renewal: the certificate goes with every copy */
 };
 
 /* News of one member, in the list of its send count's bucket. */
@@ -351,6 +352,9 @@ int64_t swim_wall(const struct swim *s);
 /* broadcast.c: records to piggyback; queuing one drops the subject's news */
 void swim_bcast_add(struct swim *s, const uint8_t *subject,
                     const struct bytes *rec, const struct bytes *cert);
+/* The same for a record re-signed for a renewed certificate. */
+void swim_bcast_add_renewal(struct swim *s, const uint8_t *subject,
+                            const struct bytes *rec, const struct bytes *cert);
 void swim_bcast_forget(struct swim *s, const uint8_t *subject);
 uint32_t swim_retransmit_limit(const struct swim *s);
 /* How long a piece of news keeps being relayed: λ·log(n) gossip rounds. */
@@ -435,6 +439,9 @@ bool swim_admitted(struct swim *s, const uint8_t *id, struct swim_carried *c);
 bool swim_stranger_check_allowed(struct swim *s, const struct mb_addr *from,
                                  struct swim_carried *c, const uint8_t *kid);
 void swim_stranger_check_failed(struct swim *s, const struct mb_addr *from);
+/* Do the record's name and domain match the author's certificate (NULL or
+ * empty: no certificate, nothing to match)? */
+bool swim_identity_ok(const struct mb_heartbeat *hb, const struct bytes *cert);
 
 /* probe.c */
 void swim_probe_tick(struct swim *s);

@@ -21,6 +21,18 @@ static int node_of(const struct fixture *fx, const struct mb_addr *a) {
   return -1;
 }
 
+/* Node i's certificate, naming it as fx_start_node runs it: n<i> in the
+ * given failure domain (a record naming anything else is refused). */
+static void issue_cert(struct fixture *fx, int i, const char *domain) {
+  struct mb_cert c = {.issued_at = 1700000000, .expires_at = 4000000000};
+  memcpy(c.node_id, fx->id[i].pk, MB_NODE_ID_LEN);
+  snprintf(c.name, sizeof(c.name), "n%d", i);
+  snprintf(c.domain, sizeof(c.domain), "%s", domain);
+  if (mb_cert_issue(&fx->authority, &c, fx->cert[i], MB_CERT_MAX_LEN,
+                    &fx->cert_len[i]) != MB_OK)
+    abort();
+}
+
 void fx_init(struct fixture *fx, int n) {
   memset(fx, 0, sizeof(*fx));
   fx->n = n;
@@ -33,12 +45,7 @@ void fx_init(struct fixture *fx, int n) {
   for (int i = 0; i < FX_MAX_NODES; i++) {
     memset(seed, i + 1, sizeof(seed));
     mb_identity_from_seed(&fx->id[i], seed);
-    struct mb_cert c = {.issued_at = 1700000000, .expires_at = 4000000000};
-    memcpy(c.node_id, fx->id[i].pk, MB_NODE_ID_LEN);
-    snprintf(c.name, sizeof(c.name), "n%d", i);
-    snprintf(c.domain, sizeof(c.domain), "rack%d", i % 3);
-    mb_cert_issue(&fx->authority, &c, fx->cert[i], MB_CERT_MAX_LEN,
-                  &fx->cert_len[i]);
+    issue_cert(fx, i, "");
   }
   fx->vc = mb_vcache_new(4096);
   swim_config_default(&fx->cfg);
@@ -151,6 +158,7 @@ void fx_start_node(struct fixture *fx, int i, uint64_t incarnation) {
   snprintf(name, sizeof(name), "n%d", i);
   if (fx->domains > 0)
     snprintf(domain, sizeof(domain), "rack%d", i % fx->domains);
+  issue_cert(fx, i, domain);
   struct swim_self self = {.id = &fx->id[i],
                            .cert = fx->cert[i],
                            .cert_len = fx->cert_len[i],

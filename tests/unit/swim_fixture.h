@@ -58,7 +58,9 @@ struct fixture {
   bool revoked_out[FX_MAX_NODES];
 };
 
-/* n nodes with certificates, default config (tweak fx->cfg before start). */
+/* n nodes with certificates, default config (tweak fx->cfg before start).
+ * Node i is certified as n<i>, in rack<i % domains> when domains > 0
+ * (reissued as it starts): its records must say the same. */
 void fx_init(struct fixture *fx, int n);
 void fx_start_node(struct fixture *fx, int i, uint64_t incarnation);
 /* Starts all, every node joining through node 0. */
