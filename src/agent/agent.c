@@ -13,7 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 /* Long enough for the leave datagrams to go out and be relayed once. */
 #define LEAVE_LINGER_MS 300
@@ -78,18 +77,7 @@ static int load_cert(struct agent *a) {
               mb_strerror(rc));
     return rc;
   }
-  uint8_t auth[MB_NODE_ID_LEN];
-  struct mb_cert c;
-  rc = mb_node_id_parse(auth, a->cfg->authority);
-  if (rc == MB_OK)
-    rc = mb_cert_verify(a->cert, a->cert_len, auth, time(NULL),
-                        a->cfg->swim.cert_skew_s, &c);
-  if (rc == MB_OK && memcmp(c.node_id, a->id.pk, MB_NODE_ID_LEN) != 0)
-    rc = MB_ECERTNODE;
-  if (rc != MB_OK)
-    agent_log(MB_LOG_ERROR, NULL, "certificate %s refused: %s", path,
-              mb_strerror(rc));
-  return rc;
+  return agent_cert_accept(a, path); /* name and domain from it */
 }
 
 /* ---- the core --------------------------------------------------------------
@@ -105,8 +93,8 @@ static int core_open(struct agent *a, uint64_t incarnation) {
   struct swim_self self = {.id = &a->id,
                            .cert = a->cert_len ? a->cert : NULL,
                            .cert_len = a->cert_len,
-                           .name = a->cfg->name,
-                           .domain = a->cfg->domain,
+                           .name = a->name,
+                           .domain = a->domain,
                            .addr = a->advertise,
                            .incarnation = incarnation};
   a->vc = mb_vcache_new(4096);
@@ -214,6 +202,7 @@ static void on_signal(uv_signal_t *s, int signum) {
     } else {
       agent_log(MB_LOG_ERROR, NULL, "reload refused: %s", err);
     }
+    agent_cert_reload(a);
     return;
   }
   if (a->stopping) { /* a second signal: no more waiting */
@@ -277,6 +266,7 @@ static int start(struct agent *a) {
   if (rc != MB_OK)
     return rc;
   start_handles(a);
+  agent_cert_start(a);
   join_mesh(a);
   agent_flush(a);
   char hex[MB_NODE_ID_HEX_LEN + 1], addr[MB_ADDR_TEXT_MAX];
@@ -286,7 +276,7 @@ static int start(struct agent *a) {
             json_pack("{s:s, s:s, s:I, s:s}", "id", hex, "addr", addr,
                       "incarnation", (json_int_t)incarnation, "admin",
                       a->admin_path),
-            "agent %s started", a->cfg->name);
+            "agent %s started", a->name);
   agent_notify("READY=1");
   return MB_OK;
 }
@@ -316,6 +306,8 @@ int mb_agent_run(const struct mb_agent_config *cfg) {
   a->cfg = cfg;
   snprintf(a->data_dir, sizeof(a->data_dir), "%s", cfg->data_dir);
   cfg_admin_socket_path(cfg, a->admin_path, sizeof(a->admin_path));
+  snprintf(a->name, sizeof(a->name), "%s", cfg->name);
+  snprintf(a->domain, sizeof(a->domain), "%s", cfg->domain);
   signal(SIGPIPE, SIG_IGN);
   int rc = uv_loop_init(&a->loop);
   if (rc != 0) {
@@ -342,6 +334,17 @@ int mb_agent_run(const struct mb_agent_config *cfg) {
   agent_log_writer_flush(LOG_FLUSH_MS);
   free(a);
   return rc;
+}
+
+/* 0 ok, 1 failed to start or died, 3 the authority no longer admits us:
+ * revoked (records.c) or our certificate expired (cert_life.c), and we
+ * left the mesh; the operator, or a unit's RestartPreventExitStatus,
+ * knows that restarting will not help until the authority acts.  (2, a
+ * usage or configuration error, is found before the agent runs.) */
+static int exit_code(int rc) {
+  return rc == MB_OK                              ? 0
+         : rc == MB_EREVOKED || rc == MB_EEXPIRED ? AGENT_EXIT_REVOKED
+                                                  : 1;
 }
 
 /* Each line of a report, said as ours; its indented lines as they are. */
@@ -385,6 +388,5 @@ int mb_agent_main(int argc, char **argv) {
   }
   saved_argc = argc;
   saved_argv = argv;
-  rc = mb_agent_run(&cfg);
-  return rc == MB_OK ? 0 : rc == MB_EREVOKED ? AGENT_EXIT_REVOKED : 1;
+  return exit_code(mb_agent_run(&cfg));
 }

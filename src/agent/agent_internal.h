@@ -61,6 +61,17 @@ struct agent_refusals {
   uint64_t quiet_until[SWIM_REJ_COUNT_];
 };
 
+/* Our certificate over its life (cert_life.c). */
+struct agent_cert {
+  bool held;           /* verified against the authority: info is valid */
+  bool expired;        /* we left the mesh at its expiry */
+  struct mb_cert info; /* decoded */
+  char path[PATH_MAX];
+  int64_t warned_s; /* the last warning's milestone: seconds before expiry
+                       (0: none yet) */
+  uv_timer_t timer; /* the next warning, or the expiry */
+};
+
 struct agent {
   const struct mb_agent_config *cfg;
   uv_loop_t loop;
@@ -77,6 +88,9 @@ struct agent {
   struct mb_identity id;
   uint8_t cert[MB_CERT_MAX_LEN];
   size_t cert_len;
+  struct agent_cert certlife;
+  /* Ours as the certificate says, or as configured in an open mesh. */
+  char name[MB_NAME_MAX + 1], domain[MB_DOMAIN_MAX + 1];
   struct mb_addr advertise;
   char data_dir[PATH_MAX];
   char admin_path[PATH_MAX];
@@ -90,7 +104,8 @@ struct agent {
   struct agent_refusals refusals;
   bool stopping;
   int exit_rc;   /* what mb_agent_run returns after a stop: MB_EREVOKED when
-                    the authority revoked us (records.c) */
+                    the authority revoked us (records.c), MB_EEXPIRED when
+                    our certificate expired (cert_life.c) */
   bool store_ok; /* the last commit succeeded */
   uint64_t stored_incarnation; /* ours, durably: never reused */
   /* fsync runs in libuv's thread pool, one at a time (see persist.c) */
@@ -178,6 +193,20 @@ bool agent_join_trouble(struct agent *a, char *message, size_t cap);
 
 /* refusals.c: refused datagrams by reason, at debug level, rate-limited. */
 void agent_refusals_watch(struct agent *a);
+
+/* cert_life.c: our certificate from start to expiry or renewal.
+ * agent_cert_accept: the certificate read from path (with an authority)
+ * is verified and adopted: ours, valid now, its name and domain taken
+ * (MB_EEXPIRED, logged, when it has expired). */
+int agent_cert_accept(struct agent *a, const char *path);
+/* Arms the warnings and the leave at expiry (once the loop runs). */
+void agent_cert_start(struct agent *a);
+/* SIGHUP: a renewed certificate at the same path replaces ours, or is
+ * refused with a log line and ours kept. */
+void agent_cert_reload(struct agent *a);
+/* Time left (ms, <= 0: expired) and whether warnings are due (less than
+ * the warning window left); false for both without a certificate. */
+bool agent_cert_expiring(const struct agent *a, int64_t *left_ms);
 
 /* health.c: {status, checks: {NAME: {status, message}}}, worst wins. */
 json_t *agent_health_json(struct agent *a);

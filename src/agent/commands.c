@@ -9,6 +9,17 @@
 #include <string.h>
 #include <unistd.h>
 
+/* When the certificate we hold of member i expires (Unix s), or null:
+ * a renewal shows here at every peer. */
+static json_t *cert_expiry(struct agent *a, size_t i) {
+  struct mb_bytes rec, cert;
+  struct mb_cert c;
+  if (swim_member_raw(a->swim, i, &rec, &cert) != MB_OK || cert.len == 0 ||
+      mb_cert_decode(cert.p, cert.len, &c) != MB_OK)
+    return json_null();
+  return json_integer(c.expires_at);
+}
+
 json_t *agent_member_json(struct agent *a, size_t i) {
   struct swim_member_info m;
   if (swim_member_get(a->swim, i, &m) != MB_OK)
@@ -35,6 +46,7 @@ json_t *agent_member_json(struct agent *a, size_t i) {
     json_object_set_new(j, "reason", json_string(swim_reason_name(m.reason)));
   if (m.revoked)
     json_object_set_new(j, "revoked", json_true());
+  json_object_set_new(j, "cert_expires_at", cert_expiry(a, i));
   return j;
 }
 
@@ -106,14 +118,19 @@ static int cmd_info(void *ctx, const json_t *req, json_t **result,
   mb_addr_format(addr, sizeof(addr), &a->advertise);
   char epoch[17];
   snprintf(epoch, sizeof(epoch), "%016" PRIx64, swim_self_epoch(a->swim));
-  *result = json_pack(
-      "{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:s, s:o, s:i, s:b}", "id", hex,
-      "name", a->cfg->name, "cluster", a->cfg->cluster, "addr", addr,
-      "incarnation", (json_int_t)swim_self_incarnation(a->swim), "epoch", epoch,
-      "version", MESHBEAT_VERSION, "uptime_s",
-      (json_int_t)((agent_now(a) - a->started_ms) / 1000), "data_dir",
-      a->data_dir, "members", state_counts(a), "awareness",
-      (int)swim_awareness(a->swim), "admission", !agent_open_mesh(a));
+  *result =
+      json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:s, s:o, s:i, s:b}",
+                "id", hex, "name", a->name, "cluster", a->cfg->cluster, "addr",
+                addr, "incarnation", (json_int_t)swim_self_incarnation(a->swim),
+                "epoch", epoch, "version", MESHBEAT_VERSION, "uptime_s",
+                (json_int_t)((agent_now(a) - a->started_ms) / 1000), "data_dir",
+                a->data_dir, "members", state_counts(a), "awareness",
+                (int)swim_awareness(a->swim), "admission", !agent_open_mesh(a));
+  json_object_set_new(*result, "domain", json_string(a->domain));
+  json_object_set_new(*result, "cert_expires_at",
+                      a->certlife.held
+                          ? json_integer(a->certlife.info.expires_at)
+                          : json_null());
   return 0;
 }
 

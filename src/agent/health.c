@@ -52,6 +52,32 @@ static void check_join(struct agent *a, struct health_result *r) {
     r->status = HEALTH_DEGRADED;
 }
 
+/* Degraded from the first expiry warning on (cert_life.c): the node leaves
+ * the mesh when its certificate expires. */
+static void check_certificate(struct agent *a, struct health_result *r) {
+  char until[MB_ADMIN_TIME_LEN];
+  int64_t left;
+  bool due = agent_cert_expiring(a, &left);
+  if (!a->certlife.held) {
+    snprintf(r->message, sizeof(r->message), "none: open mesh");
+    return;
+  }
+  mb_admin_format_time(until, sizeof(until),
+                       a->certlife.info.expires_at * 1000);
+  if (left <= 0) {
+    r->status = HEALTH_FAILING;
+    snprintf(r->message, sizeof(r->message), "expired at %s: leaving the mesh",
+             until);
+  } else if (due) {
+    r->status = HEALTH_DEGRADED;
+    snprintf(r->message, sizeof(r->message),
+             "expires at %s, in %lld s: renew it and send SIGHUP", until,
+             (long long)(left / 1000));
+  } else {
+    snprintf(r->message, sizeof(r->message), "valid until %s", until);
+  }
+}
+
 static const struct {
   const char *name;
   health_fn fn;
@@ -60,6 +86,7 @@ static const struct {
     {"gossip", check_gossip},
     {"leaving", check_leaving},
     {"join", check_join},
+    {"certificate", check_certificate},
 };
 
 json_t *agent_health_json(struct agent *a) {

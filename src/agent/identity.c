@@ -218,6 +218,27 @@ static void cert_without_authority(const struct mb_agent_config *c,
                  path, kid);
 }
 
+/* With an authority the node runs under its certificate's name and domain
+ * (cert_life.c), and peers refuse records that say otherwise: a setting
+ * that differs is a mistake to name, not a value to use. */
+static void check_certified(const struct mb_agent_config *c, const char *path,
+                            const struct mb_cert *cert, struct cfg_report *r) {
+  const char *keys[] = {"name", "domain"};
+  const char *set[] = {c->name, c->domain},
+             *said[] = {cert->name, cert->domain};
+  char source[PATH_MAX + 16];
+  for (int i = 0; i < 2; i++) {
+    mb_agent_config_source(c, keys[i], source, sizeof(source));
+    if (strcmp(source, "default") == 0 || strcmp(set[i], said[i]) == 0)
+      continue;
+    cfg_report_add(r, c, keys[i],
+                   "'%s' contradicts the certificate %s, which says %s "
+                   "'%s': remove the setting (the certificate's %s is used) "
+                   "or have the authority certify '%s'",
+                   set[i], path, keys[i], said[i], keys[i], set[i]);
+  }
+}
+
 static void verify_cert(const struct mb_agent_config *c, const char *path,
                         const uint8_t *buf, size_t len,
                         const struct mb_identity *id, enum key_state key,
@@ -230,6 +251,10 @@ static void verify_cert(const struct mb_agent_config *c, const char *path,
   int rc = mb_cert_decode(buf, len, &cert);
   if (rc == MB_OK)
     rc = mb_cert_verify(buf, len, auth, time(NULL), c->swim.cert_skew_s, &cert);
+  /* Peers allow for skew; the node leaves at its own expiry, so it does
+   * not start past it either (cert_life.c). */
+  if (rc == MB_OK && cert.expires_at <= time(NULL))
+    rc = MB_EEXPIRED;
   if (rc == MB_EAUTHORITY) {
     mb_node_id_hex(a, cert.authority);
     cfg_report_add(r, c, "cert",
@@ -259,6 +284,8 @@ static void verify_cert(const struct mb_agent_config *c, const char *path,
     cfg_report_add(r, c, "cert",
                    "%s was issued for node %s, but the key %s is node %s", path,
                    a, key_path, b);
+  } else {
+    check_certified(c, path, &cert, r);
   }
 }
 

@@ -20,6 +20,8 @@
  *   clock.c     monotonic time for the core, wall-clock time for display
  *   metrics.c   the Prometheus exposition
  *   http.c      the optional HTTP listener: /metrics and /health
+ *   cert_life.c our certificate: name and domain from it, expiry warnings,
+ *               renewal on SIGHUP, leaving at expiry
  *   log.c       text or JSON lines on stderr
  *   notify.c    systemd's notification protocol (READY, WATCHDOG, STOPPING)
  *
@@ -115,15 +117,19 @@ void mb_agent_config_source(const struct mb_agent_config *c, const char *key,
                             char *out, size_t cap);
 void mb_agent_config_usage(void);
 
-/* Runs the agent until SIGTERM/SIGINT or an admin "leave"; 0 on a clean
- * exit, a negative code when it could not start; MB_EREVOKED when the
- * cluster authority revoked this node (at start, from the store, or
- * while running). */
+/* Runs the agent until SIGTERM/SIGINT, an admin "leave" or the expiry of
+ * its certificate; 0 on a clean exit, a negative code when it could not
+ * start; MB_EREVOKED when the cluster authority revoked this node (at
+ * start, from the store, or while running), MB_EEXPIRED when it left at
+ * its certificate's expiry.  With an authority, the node's name and
+ * domain are its certificate's (the configuration check refuses settings
+ * that differ). */
 int mb_agent_run(const struct mb_agent_config *c);
 
 /* `meshbeat agent ...`: config, run, exit status (0 ok, 1 failed to start
  * or died, 2 usage or configuration error, which includes a node that
- * still needs its certificate, 3 revoked by the cluster authority). */
+ * still needs its certificate, 3 no longer admitted: revoked by the
+ * cluster authority, or its certificate expired; it left the mesh). */
 int mb_agent_main(int argc, char **argv);
 
 #endif

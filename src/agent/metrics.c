@@ -157,6 +157,16 @@ static void store(struct agent *a, struct mb_prom *p) {
                  st.sum_commit_us);
 }
 
+/* Absent in an open mesh, where no certificate is held. */
+static void certificate(struct agent *a, struct mb_prom *p) {
+  if (!a->certlife.held || a->certlife.info.expires_at < 0)
+    return;
+  gauge(p, "meshbeat_cert_expiry_timestamp_seconds",
+        "When our admission certificate expires (Unix time): the agent "
+        "leaves the mesh then unless a renewed one is loaded (SIGHUP).",
+        (uint64_t)a->certlife.info.expires_at);
+}
+
 char *agent_metrics_text(struct agent *a) {
   struct mb_prom p;
   mb_prom_init(&p);
@@ -165,6 +175,7 @@ char *agent_metrics_text(struct agent *a) {
   protocol(a, &p);
   loop_lag(a, &p);
   store(a, &p);
+  certificate(a, &p);
   struct mb_admin_stats as;
   mb_admin_get_stats(a->admin, &as);
   mb_admin_stats_prom(&as, &p);
