@@ -10,19 +10,26 @@ static void info_usage(FILE *f) {
           "Shows the local agent: node id, name, cluster, address,\n"
           "incarnation, epoch (drawn at each start: datagrams to this agent\n"
           "are bound to it), version, uptime, data directory, member\n"
-          "counts by state and its Lifeguard awareness score.\n\n");
+          "counts by state, its Lifeguard awareness score, failure domain\n"
+          "and when its certificate expires.\n\n");
   cli_admin_usage_common(f);
 }
 
 static int render_info(const json_t *r, bool json) {
   if (json || !json_is_object(r))
     return cli_admin_print_json(r);
-  char b[8][64], uptime[32], members[128];
+  char b[8][64], uptime[32], members[128], cert[64] = "none (open mesh)";
   const json_t *up = json_object_get(r, "uptime_s"), *m;
   if (json_is_integer(up))
     cli_human_duration(uptime, sizeof(uptime), json_integer_value(up));
   else
     snprintf(uptime, sizeof(uptime), "-");
+  const json_t *exp = json_object_get(r, "cert_expires_at");
+  if (json_is_integer(exp)) {
+    char until[32];
+    cli_format_time(until, sizeof(until), json_integer_value(exp));
+    snprintf(cert, sizeof(cert), "valid until %s", until);
+  }
   m = json_object_get(r, "members");
   snprintf(members, sizeof(members), "%s alive, %s suspect, %s dead, %s left",
            cli_json_text(m, "alive", b[0], sizeof(b[0])),
@@ -31,6 +38,7 @@ static int render_info(const json_t *r, bool json) {
            cli_json_text(m, "left", b[3], sizeof(b[3])));
   const char *const rows[][2] = {
       {"name", json_string_value(json_object_get(r, "name"))},
+      {"domain", json_string_value(json_object_get(r, "domain"))},
       {"id", json_string_value(json_object_get(r, "id"))},
       {"cluster", json_string_value(json_object_get(r, "cluster"))},
       {"addr", json_string_value(json_object_get(r, "addr"))},
@@ -41,6 +49,7 @@ static int render_info(const json_t *r, bool json) {
       {"data dir", json_string_value(json_object_get(r, "data_dir"))},
       {"members", members},
       {"awareness", cli_json_text(r, "awareness", b[5], sizeof(b[5]))},
+      {"certificate", cert},
   };
   cli_print_pairs(rows, sizeof(rows) / sizeof(rows[0]));
   return CLI_EXIT_OK;

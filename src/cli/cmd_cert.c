@@ -17,7 +17,10 @@ static void cert_usage(FILE *f) {
              "                           [--issued-at UNIX] --out FILE\n\n"
              "Signs an admission certificate (a CWT, RFC 8392) binding a node\n"
              "id to its name and failure domain, valid for DURATION (default\n"
-             "365d; units s m h d y).  Prints one line describing it.\n");
+             "365d; units s m h d y, a bare number is seconds).  Prints one\n"
+             "line describing it.  To renew, issue one for the same node id,\n"
+             "name and domain, install it over the old file and send the\n"
+             "agent SIGHUP before the old one expires.\n");
 }
 
 struct cert_args {

@@ -116,6 +116,8 @@ static int h_info(void *ctx, const json_t *req, json_t **result,
       3, "version", "0.1.0", "uptime_s", 93784, "data_dir", "/var/lib/meshbeat",
       "members", "alive", 1, "suspect", 1, "dead", 1, "left", 0, "awareness",
       0);
+  json_object_set_new(*result, "domain", json_string("rack1"));
+  json_object_set_new(*result, "cert_expires_at", json_integer(1827000000));
   return 0;
 }
 

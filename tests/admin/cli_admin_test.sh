@@ -218,6 +218,9 @@ case_info() {
   grep -Eq '^name +nas1$' out.txt || fail "info name: $OUT"
   grep -Eq '^uptime +1d 2h$' out.txt || fail "info uptime: $OUT"
   grep -Eq '^members +1 alive, 1 suspect, 1 dead, 0 left$' out.txt || fail "info members: $OUT"
+  grep -Eq '^domain +rack1$' out.txt || fail "info domain: $OUT"
+  grep -Eq '^certificate +valid until 2027-11-23T20:00:00Z$' out.txt ||
+    fail "info certificate: $OUT"
   run info --json
   expect_rc 0
   "$PYTHON" -c 'import json; assert json.load(open("out.txt"))["cluster"] == "home"' ||

@@ -120,6 +120,29 @@ case_certs() {
     fail "expired certificate accepted"
   grep -q "expired" out.txt || fail "no reason for expired cert"
   expect_fail $VERIFY --cluster x --authority "$AUTH" old.cert
+  # --ttl: a bare number is seconds (short certificates for tests of
+  # expiry), units s m h d y, default 365 days; nothing else.
+  local t0=1800000000 spec want rc
+  for spec in 30:30 30s:30 90m:5400 2h:7200 1d:86400 1y:31536000 \
+    default:31536000; do
+    set -- --ttl "${spec%%:*}"
+    [ "${spec%%:*}" != default ] || set --
+    $MB cert issue --authority auth.key --node-id "$NODE" --name node1 \
+      --issued-at $t0 "$@" --out ttl.cert >/dev/null
+    want=$(date -u -d "@$((t0 + ${spec##*:}))" +%Y-%m-%dT%H:%M:%SZ)
+    $MB inspect ttl.cert | grep -q "expires $want" ||
+      fail "--ttl ${spec%%:*}: want expiry $want: $($MB inspect ttl.cert)"
+    rm ttl.cert
+  done
+  for spec in 0 30x 1.5h -5 ""; do
+    set +e
+    $MB cert issue --authority auth.key --node-id "$NODE" --name node1 \
+      --ttl "$spec" --out ttl.cert >/dev/null 2>&1
+    rc=$?
+    set -e
+    [ $rc -eq 2 ] || fail "--ttl '$spec': exit $rc, want 2"
+    [ ! -e ttl.cert ] || fail "--ttl '$spec' wrote a certificate"
+  done
   # A datagram whose carried certificate is foreign fails inspect too.
   $MB wire sample ping --key node.key --cert foreign.cert --cluster prod >p.bin
   expect_fail $MB inspect --cluster prod --authority "$AUTH" p.bin
