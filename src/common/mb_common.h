@@ -56,6 +56,9 @@
   X(MB_EINVAL, -2403, "invalid argument")                                      \
   X(MB_ENOTSTORE, -2501, "directory does not hold a meshbeat store")           \
   X(MB_ESCHEMA, -2502, "store schema is newer than this program")              \
+  X(MB_ECORRUPT, -2503, "store is damaged or unreadable")                      \
+  X(MB_ESTOREEMPTY, -2504,                                                     \
+    "store has lost its data (empty or missing data file)")                    \
   X(MB_ESIGNER, -2701, "record is not signed by the signer its kind needs")    \
   X(MB_EHELD, -2702, "this record is already held")                            \
   X(MB_EOLDER, -2703, "a newer record of this kind and subject is held")       \

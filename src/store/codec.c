@@ -31,9 +31,13 @@ int mb_store__get_uint(MDB_txn *txn, MDB_dbi dbi, const char *key,
   int rc = mdb_get(txn, dbi, &k, &val);
   if (rc)
     return rc;
+  return mb_store__uint_decode(val.mv_data, val.mv_size, v);
+}
+
+int mb_store__uint_decode(const uint8_t *p, size_t n, uint64_t *v) {
   struct mb_cbor_reader r;
-  mb_cr_init(&r, val.mv_data, val.mv_size);
-  rc = mb_cr_uint(&r, v);
+  mb_cr_init(&r, p, n);
+  int rc = mb_cr_uint(&r, v);
   return rc == MB_OK && !mb_cr_done(&r) ? MB_ETRAILING : rc;
 }
 

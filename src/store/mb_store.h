@@ -18,10 +18,16 @@
  *
  * Errors: 0 (or a non-negative count) on success, a negative MB_E* or
  * -errno code on failure (see mb_common.h).  Codes particular to the store:
- *   -EBUSY       another process holds the data directory;
- *   MB_ENOTSTORE the directory holds something that is not a meshbeat store;
- *   MB_ESCHEMA   the store's schema is newer than this code;
- *   -ENOSPC      the map could not grow enough for a batch.
+ *   -EBUSY         another process holds the data directory;
+ *   MB_ENOTSTORE   the directory holds something that is not a meshbeat
+ *                  store;
+ *   MB_ESCHEMA     the store's schema is newer than this code;
+ *   MB_ECORRUPT    data.mdb is damaged, truncated or unreadable (at open),
+ *                  or LMDB reported damage (MDB_CORRUPTED, _PAGE_NOTFOUND,
+ *                  _PANIC, _VERSION_MISMATCH) later;
+ *   MB_ESTOREEMPTY the store lost its data: data.mdb is empty, or missing
+ *                  from a directory that held a store;
+ *   -ENOSPC        the map could not grow enough for a batch.
  * mb_store_errmsg() (or opt->errbuf for mb_store_open) says more.
  *
  * Ownership: mb_store_open() allocates and mb_store_close() frees.  Staging
@@ -51,6 +57,8 @@ struct mb_store_options {
   int64_t max_event_age_ms; /* older events dropped; 0 = no limit */
   bool nosync;              /* commits reach the OS at once and the disk
                                at the next mb_store_sync (see below) */
+  bool allow_empty;         /* a store that lost its data (see below) is
+                               opened as a new one, not refused */
   char *errbuf;             /* optional: why mb_store_open failed */
   size_t errbuf_len;
 };
@@ -62,8 +70,11 @@ struct mb_store;
 /*
  * Opens (creating when needed) the store in directory dir: creates dir with
  * mode 0700 if it is missing (not its parents), locks dir/meshbeat.lock,
- * opens LMDB and brings the schema up to date in one transaction.  opt may
- * be NULL for the defaults.  *out is NULL on failure.
+ * checks data.mdb without mapping it (its meta pages, every page of its
+ * trees, then every entry and value read in a child process: a damaged
+ * file is refused, never faulted on), opens LMDB and brings the schema up
+ * to date in one transaction.  opt may be NULL for the defaults.  *out is
+ * NULL on failure.  Nothing is written to a store that is refused.
  */
 int mb_store_open(struct mb_store **out, const char *dir,
                   const struct mb_store_options *opt);
@@ -117,6 +128,11 @@ int mb_store_members_foreach(struct mb_store *s, mb_store_member_fn fn,
 
 /* Our incarnation as stored; 0 when it was never bumped. */
 int mb_store_self_incarnation(struct mb_store *s, uint64_t *out);
+/* Stores max(stored, value) and commits it alone; with sync, also on disk
+ * (mb_store_sync) before returning.  The stored value goes to *out.
+ * Staged writes are left staged. */
+int mb_store_self_incarnation_raise(struct mb_store *s, uint64_t value,
+                                    bool sync, uint64_t *out);
 /* Stores max(stored + 1, floor) and commits it (alone, durably) before
  * returning it in *out.  Staged writes are left staged. */
 int mb_store_self_incarnation_bump(struct mb_store *s, uint64_t floor,
@@ -208,6 +224,9 @@ struct mb_store_stats {
   uint64_t map_grows;
   uint64_t map_size;      /* current map size in bytes */
   uint64_t decode_errors; /* stored values that did not decode */
+  uint64_t check_us;      /* the checks of mb_store_open took this long */
+  uint64_t pages_checked; /* pages of data.mdb they walked */
+  uint64_t pages_leaked;  /* neither in use nor free: wasted, harmless */
   uint64_t last_commit_us, max_commit_us, sum_commit_us;
   /* Bucket i counts commits of at most 2^(i+6) us (64 us .. 2 s); the last
    * bucket also takes everything slower. */

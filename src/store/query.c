@@ -110,6 +110,7 @@ int mb_store_self_incarnation(struct mb_store *s, uint64_t *out) {
 
 struct bump {
   uint64_t floor, value;
+  bool keep; /* raise: the stored value may stay as it is */
 };
 
 static int bump_incarnation(struct mb_store *s, MDB_txn *txn, void *ctx) {
@@ -120,6 +121,10 @@ static int bump_incarnation(struct mb_store *s, MDB_txn *txn, void *ctx) {
     stored = 0;
   else if (rc)
     return rc;
+  if (b->keep && stored >= b->floor) {
+    b->value = stored;
+    return MDB_SUCCESS; /* nothing to write */
+  }
   if (stored == UINT64_MAX)
     return MB_ERANGE;
   b->value = stored + 1 > b->floor ? stored + 1 : b->floor;
@@ -132,6 +137,17 @@ int mb_store_self_incarnation_bump(struct mb_store *s, uint64_t floor,
   int rc = mb_store__write(s, bump_incarnation, &b);
   if (rc == 0 && s->opt.nosync)
     rc = mb_store_sync(s); /* never reuse an incarnation after a crash */
+  if (rc == 0)
+    *out = b.value;
+  return rc;
+}
+
+int mb_store_self_incarnation_raise(struct mb_store *s, uint64_t value,
+                                    bool sync, uint64_t *out) {
+  struct bump b = {.floor = value, .keep = true};
+  int rc = mb_store__write(s, bump_incarnation, &b);
+  if (rc == 0 && sync && s->opt.nosync)
+    rc = mb_store_sync(s);
   if (rc == 0)
     *out = b.value;
   return rc;

@@ -52,10 +52,24 @@ static int not_a_store(struct mb_store *s, const char *why) {
   return MB_ENOTSTORE;
 }
 
+bool mb_store__is_magic(const void *p, size_t n) {
+  return n == strlen(MAGIC) && memcmp(p, MAGIC, n) == 0;
+}
+
 static bool has_magic(MDB_txn *txn, MDB_dbi meta) {
   MDB_val k = {strlen("magic"), "magic"}, v;
   return mdb_get(txn, meta, &k, &v) == MDB_SUCCESS &&
-         v.mv_size == strlen(MAGIC) && memcmp(v.mv_data, MAGIC, v.mv_size) == 0;
+         mb_store__is_magic(v.mv_data, v.mv_size);
+}
+
+/* Every database of schema 1 is there: a store of ours, whatever its meta
+ * database says. */
+static bool has_our_databases(MDB_txn *txn) {
+  MDB_dbi dbi;
+  for (int i = 0; i < DB_COUNT_; i++)
+    if (mdb_dbi_open(txn, mb_store__db_names[i], 0, &dbi) != MDB_SUCCESS)
+      return false;
+  return true;
 }
 
 /* The version on disk: 0 for an empty environment. */
@@ -74,11 +88,17 @@ static int read_version(struct mb_store *s, MDB_txn *txn, uint64_t *version) {
   }
   if (rc)
     return rc;
-  if (!has_magic(txn, meta) ||
-      mb_store__get_uint(txn, meta, "schema", version) != MB_OK ||
-      *version == 0)
-    return not_a_store(s, "no meshbeat schema in its meta database");
-  return MDB_SUCCESS;
+  if (has_magic(txn, meta) &&
+      mb_store__get_uint(txn, meta, "schema", version) == MB_OK &&
+      *version != 0)
+    return MDB_SUCCESS;
+  if (has_our_databases(txn)) {
+    snprintf(s->err, sizeof s->err,
+             "the store's meta database is damaged: its magic or schema "
+             "version does not read");
+    return MB_ECORRUPT;
+  }
+  return not_a_store(s, "no meshbeat schema in its meta database");
 }
 
 static int last_event_seq(struct mb_store *s, MDB_txn *txn, uint64_t *seq) {

@@ -12,6 +12,10 @@
  * A directory is taken for a store when it is empty, holds data.mdb, or
  * holds nothing but our own files; anything else is refused rather than
  * filled, so a mistyped --data-dir never scatters files into $HOME.
+ *
+ * Between the lock and LMDB, check.c reads data.mdb without mapping it and
+ * refuses a file that is empty, truncated or damaged: LMDB would fault on
+ * it (SIGBUS, SIGSEGV) or, given an empty file, silently start afresh.
  */
 #include "store_internal.h"
 
@@ -29,9 +33,6 @@
 #define LOCK_FILE "meshbeat.lock"
 #define DEFAULT_MAP_SIZE ((size_t)64 << 20)
 #define DEFAULT_MAX_EVENTS 100000
-/* Room for more named sub-databases than schema 1 has, so a later schema
- * can add some without anyone remembering to raise this. */
-#define MAX_DBS 32
 
 void mb_store_options_default(struct mb_store_options *opt) {
   *opt = (struct mb_store_options){.map_size = DEFAULT_MAP_SIZE,
@@ -69,6 +70,8 @@ static int prepare_dir(struct mb_store *s, const char *dir) {
       has_data = true;
     else if (!is_store_file(e->d_name))
       foreign = true;
+    else if (e->d_name[0] != '.')
+      s->had_files = true; /* the lock files: a store lived here */
   }
   closedir(d);
   if (has_data || !foreign)
@@ -116,7 +119,7 @@ static int open_env(struct mb_store *s, const char *dir) {
   unsigned flags = MDB_NOTLS | (s->opt.nosync ? MDB_NOSYNC : 0);
   int rc = mdb_env_create(&s->env);
   if (rc == MDB_SUCCESS)
-    rc = mdb_env_set_maxdbs(s->env, MAX_DBS);
+    rc = mdb_env_set_maxdbs(s->env, MB_STORE__MAX_DBS);
   if (rc == MDB_SUCCESS)
     rc = mdb_env_set_mapsize(s->env, s->opt.map_size);
   if (rc == MDB_SUCCESS)
@@ -163,6 +166,8 @@ int mb_store_open(struct mb_store **out, const char *dir,
   int rc = prepare_dir(s, dir);
   if (rc == 0)
     rc = lock_dir(s, dir);
+  if (rc == 0)
+    rc = mb_store__check(s, dir);
   if (rc == 0)
     rc = open_env(s, dir);
   if (rc == 0)

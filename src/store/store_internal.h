@@ -2,9 +2,11 @@
 #ifndef MESHBEAT_STORE_INTERNAL_H
 #define MESHBEAT_STORE_INTERNAL_H
 
+#include "lmdb_format.h"
 #include "mb_store.h"
 
 #include <lmdb.h>
+#include <stdbool.h>
 
 /* Sub-databases in the order of mb_store__db_names. */
 enum mb_store__db {
@@ -35,6 +37,7 @@ struct mb_store__op {
 
 struct mb_store {
   MDB_env *env;
+  bool had_files; /* the directory held store files before this open */
   MDB_dbi dbi[DB_COUNT_];
   int lock_fd;
   struct mb_store_options opt;
@@ -44,7 +47,7 @@ struct mb_store {
   uint8_t *arena;
   size_t arena_len, arena_cap;
   struct mb_store_stats stats;
-  char err[256];
+  char err[512];
 };
 
 /* Turns an LMDB code (or a meshbeat one, passed through) into the store's
@@ -83,5 +86,62 @@ size_t mb_store__event_encode(uint8_t *buf, size_t cap,
                               const struct mb_store_event *ev);
 int mb_store__event_decode(const uint8_t *p, size_t n,
                            struct mb_store_event *ev);
+
+/* Formats a message into why and returns rc. */
+int mb_store__explain(char *why, size_t len, int rc, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* ---- checks before LMDB maps data.mdb (check.c) ------------------------ */
+
+/* A last page this far past the end of the file is a damaged meta page,
+ * not free pages LMDB never wrote (4 GiB of them at 4 KiB pages). */
+#define MB_STORE__MAX_UNWRITTEN_PAGES ((uint64_t)1 << 20)
+#define MB_STORE__NAME_MAX 63 /* of a named database, in messages */
+/* Room for more named sub-databases than schema 1 has, so a later schema
+ * can add some without anyone remembering to raise this. */
+#define MB_STORE__MAX_DBS 32
+
+/* What the meta page LMDB will use says (meta.c). */
+struct mb_store__meta {
+  uint32_t psize;
+  uint64_t last_pg, txnid, file_size;
+  struct lmdb_db dbs[2]; /* free pages, main */
+  int used;              /* which meta page: 0 or 1 */
+};
+
+/* Reads and checks both meta pages of the file fd of file_size bytes.
+ * 0, MB_ECORRUPT or -errno, with why filled on failure. */
+int mb_store__meta_read(int fd, uint64_t file_size, struct mb_store__meta *m,
+                        char *why, size_t len);
+
+struct mb_store__page_report {
+  uint64_t pages;        /* last_pg + 1 */
+  uint64_t used_pages;   /* in some database's tree */
+  uint64_t free_pages;   /* listed in the free list */
+  uint64_t leaked_pages; /* neither: wasted, harmless */
+};
+
+/* Walks every tree of the snapshot m describes (pages.c).  0, MB_ECORRUPT,
+ * -ENOMEM or -errno, with why filled on failure. */
+int mb_store__pages_verify(int fd, const struct mb_store__meta *m,
+                           struct mb_store__page_report *report, char *why,
+                           size_t len);
+
+/* Reads every entry of every database through LMDB and decodes the values
+ * of ours (scan.c), writing "@NAME\n" to progress_fd (when >= 0) before
+ * each database.  0, MB_ECORRUPT or another negative code, why filled. */
+int mb_store__scan(const char *dir, int progress_fd, char *why, size_t len);
+/* The same in a forked child, so that a fault inside LMDB becomes
+ * MB_ECORRUPT with a message naming the database it was reading. */
+int mb_store__scan_in_child(const char *dir, char *why, size_t len);
+
+/* Everything above, in order, on dir/data.mdb, before open_env (check.c).
+ * 0 when LMDB may open the directory. */
+int mb_store__check(struct mb_store *s, const char *dir);
+
+/* The bytes of meta's "magic" (schema.c). */
+bool mb_store__is_magic(const void *p, size_t n);
+/* A CBOR unsigned integer filling exactly [p, p + n) (codec.c). */
+int mb_store__uint_decode(const uint8_t *p, size_t n, uint64_t *v);
 
 #endif

@@ -27,8 +27,11 @@ static int map_code(int rc) {
     return -ENOSPC;
   case MDB_INVALID:
     return MB_ENOTSTORE;
-  case MDB_VERSION_MISMATCH:
-    return MB_ENOTSTORE; /* written by an incompatible LMDB */
+  case MDB_VERSION_MISMATCH: /* written by an incompatible LMDB */
+  case MDB_CORRUPTED:
+  case MDB_PAGE_NOTFOUND:
+  case MDB_PANIC: /* a fatal error before: the environment is unusable */
+    return MB_ECORRUPT;
   case MDB_READERS_FULL:
     return -EAGAIN;
   case MDB_NOTFOUND:
@@ -39,7 +42,7 @@ static int map_code(int rc) {
   if (rc > 0)
     return -rc; /* LMDB passes errno values through, positive */
   if (is_lmdb_code(rc))
-    return -EIO; /* corrupted, panic, bad transaction: all fatal I/O */
+    return -EIO; /* a bad transaction and the like: fatal I/O */
   return rc;
 }
 

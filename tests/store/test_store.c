@@ -245,7 +245,7 @@ static void test_non_store_dir_refused(void **state) {
   for (int i = 0; i < 8192; i++)
     fputc('x', fp);
   fclose(fp);
-  assert_rc(mb_store_open(&s, path, &f->opt), MB_ENOTSTORE);
+  assert_rc(mb_store_open(&s, path, &f->opt), MB_ECORRUPT);
 
   /* A regular file. */
   assert_rc(mb_store_open(&s, file, &f->opt), -ENOTDIR);
