@@ -241,6 +241,8 @@ static void start_handles(struct agent *a) {
 /* ---- run
  * ------------------------------------------------------------------------ */
 
+/* Incarnations are reserved last, once nothing can fail any more: a start
+ * that fails uses none. */
 static int start(struct agent *a) {
   uint64_t incarnation = 0;
   warn_open_mesh(a);
@@ -248,7 +250,6 @@ static int start(struct agent *a) {
   int rc = agent_advertise_choose(a);
   if (rc == MB_OK)
     rc = agent_store_open(a, &incarnation);
-  a->stored_incarnation = incarnation;
   if (rc == MB_OK)
     rc = load_key(a);
   if (rc == MB_OK)
@@ -263,6 +264,8 @@ static int start(struct agent *a) {
     rc = agent_admin_open(a);
   if (rc == MB_OK)
     rc = agent_http_open(a);
+  if (rc == MB_OK)
+    rc = agent_reserve_incarnations(a);
   if (rc != MB_OK)
     return rc;
   start_handles(a);

@@ -107,11 +107,14 @@ struct agent {
                     the authority revoked us (records.c), MB_EEXPIRED when
                     our certificate expired (cert_life.c) */
   bool store_ok; /* the last commit succeeded */
-  uint64_t stored_incarnation; /* ours, durably: never reused */
+  /* Incarnations reserved in the store (persist.c): durably, and
+   * committed (a kill loses it not, a power cut may). */
+  uint64_t stored_incarnation, incarnation_committed;
   /* fsync runs in libuv's thread pool, one at a time (see persist.c) */
   uv_work_t sync_work;
   bool sync_running, sync_again;
   int sync_rc;
+  uint64_t sync_covers; /* the reservation the running sync makes durable */
   /* recvmmsg: libuv hands out one 64 KiB slot per datagram of a batch */
   uint8_t rxbuf[8 * 64 * 1024] __attribute__((aligned(16)));
 };
@@ -168,7 +171,15 @@ void agent_seed_resolve(struct agent *a, const char *seed);
 void agent_seeds_stop(struct agent *a);
 
 /* persist.c */
+/* Incarnations reserved ahead of use (see persist.c). */
+#define AGENT_INCARNATION_BLOCK 8
+/* Opens the store, refusing one that is damaged or lost its data unless
+ * --reset-store; *incarnation is the first one this start may use. */
 int agent_store_open(struct agent *a, uint64_t *incarnation);
+/* Reserves a block of incarnations, synced: the last step of a start. */
+int agent_reserve_incarnations(struct agent *a);
+/* Before anything is sent: keeps the reservation ahead of the core. */
+void agent_persist_incarnation(struct agent *a);
 void agent_store_restore(struct agent *a, struct mb_addr *seeds,
                          size_t *n_seeds, size_t max_seeds);
 void agent_on_event(struct agent *a, const struct swim_event *ev);

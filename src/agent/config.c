@@ -68,6 +68,9 @@ static const struct setting top[] = {
         "debug|info|warn|error (info)"),
     TOP("log_format", "MESHBEAT_LOG_FORMAT", "--log-format", K_FORMAT, log_json,
         "text|json (text)"),
+    TOP("reset_store", "MESHBEAT_RESET_STORE", "--reset-store", K_BOOL,
+        reset_store,
+        "start afresh if the store is damaged or lost (set aside)"),
     NUM("payload_interval_ms", K_U32, payload_interval_ms, 100, 86400000,
         "disk and health refresh period (10000)"),
     NUM("commit_interval_ms", K_U32, commit_interval_ms, 1, 60000,
@@ -302,6 +305,17 @@ static int apply_enum(struct mb_agent_config *c, const struct setting *s,
   return MB_OK;
 }
 
+static int apply_bool(struct mb_agent_config *c, const struct setting *s,
+                      const char *key, const char *v, struct cfg_report *r) {
+  bool yes = strcmp(v, "true") == 0 || strcmp(v, "1") == 0;
+  if (!yes && strcmp(v, "false") != 0 && strcmp(v, "0") != 0) {
+    cfg_report_add(r, c, key, "'%s' is not true or false", v);
+    return MB_EINVAL;
+  }
+  memcpy((char *)c + s->off, &yes, sizeof(yes));
+  return MB_OK;
+}
+
 int cfg_apply(struct mb_agent_config *c, size_t i, const char *v,
               struct mb_config_origin from, struct cfg_report *r) {
   struct setting s = cfg_setting(i);
@@ -322,6 +336,8 @@ int cfg_apply(struct mb_agent_config *c, size_t i, const char *v,
   case K_LEVEL:
   case K_FORMAT:
     return apply_enum(c, &s, key, v, r);
+  case K_BOOL:
+    return apply_bool(c, &s, key, v, r);
   case K_U32:
   case K_U64:
   case K_PARAM:
@@ -399,6 +415,8 @@ static int load_flags(struct mb_agent_config *c, int argc, char **argv,
       continue;
     }
     long s = flag_setting(a, &v);
+    if (s >= 0 && top[s].kind == K_BOOL && v == NULL)
+      v = "true"; /* --reset-store: the flag alone */
     if (s < 0 || (v == NULL && i + 1 >= argc)) {
       /* a command line we cannot read: that alone is the message */
       cfg_report_init(r, r->buf, r->cap);

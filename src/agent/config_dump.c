@@ -18,8 +18,13 @@ void mb_agent_config_usage(void) {
          "libconfuse file (docs/operations.md)");
   for (size_t i = 0; i < cfg_n_settings(); i++) {
     struct setting s = cfg_setting(i);
+    char env[64];
+    /* A flag without a value: its variable shown set, so that nothing
+     * reads the variable's name as the flag's value. */
+    snprintf(env, sizeof(env), "%s%s", s.env ? s.env : "",
+             s.kind == K_BOOL ? "=1" : "");
     if (s.flag)
-      printf("  %-16s %-24s %s\n", s.flag, s.env, s.help);
+      printf("  %-16s %-24s %s\n", s.flag, env, s.help);
   }
   printf("  %-16s %-24s %s\n", "--check", "",
          "check every setting, print the effective ones as JSON, exit 0;");
@@ -89,6 +94,8 @@ static json_t *value_json(const struct mb_agent_config *c,
     return json_integer((json_int_t) * (const uint64_t *)field);
   case K_PARAM:
     return json_integer((json_int_t)swim_param_get(&c->swim, s->param));
+  case K_BOOL:
+    return json_boolean(*(const bool *)field);
   }
   return json_null();
 }

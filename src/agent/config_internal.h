@@ -18,6 +18,7 @@ enum setting_kind {
   K_U32,
   K_U64,
   K_PARAM, /* a protocol parameter: swim_params' row */
+  K_BOOL,  /* a flag without a value; true|false|1|0 elsewhere */
 };
 
 struct setting {

@@ -82,6 +82,7 @@ struct mb_agent_config {
   uint64_t event_retention;     /* 100000 events kept */
   struct swim_config swim;      /* protocol parameters ([gossip] section) */
   bool check_only;              /* --check: print the settings, do not run */
+  bool reset_store; /* an empty or damaged store is set aside, not refused */
   /* Where each value came from: by setting, in config.c's order; the
    * seeds one by one (a file's list spans lines). */
   struct mb_config_origin origin[MB_AGENT_MAX_SETTINGS];

@@ -70,27 +70,9 @@ static void send_datagram(struct agent *a, const struct swim_output *o) {
 
 static void on_core_timer(uv_timer_t *t);
 
-/* A refutation raised our incarnation: it is on disk before the record
- * that carries it leaves, so a restart never starts below it (a refuted
- * incarnation of 1032 came back as 32 after kill -9).  The core refutes at
- * most twice a second, so this fsync on the loop is rare. */
-static void persist_incarnation(struct agent *a) {
-  uint64_t inc = swim_self_incarnation(a->swim), stored;
-  if (inc <= a->stored_incarnation)
-    return;
-  int rc = mb_store_self_incarnation_bump(a->store, inc, &stored);
-  if (rc != MB_OK) {
-    agent_log(MB_LOG_ERROR, NULL, "cannot store our incarnation %llu: %s (%s)",
-              (unsigned long long)inc, mb_strerror(rc),
-              mb_store_errmsg(a->store));
-    return;
-  }
-  a->stored_incarnation = stored;
-}
-
 void agent_flush(struct agent *a) {
   struct swim_output o;
-  persist_incarnation(a);
+  agent_persist_incarnation(a); /* before a record that carries it leaves */
   while (swim_poll(a->swim, &o))
     if (o.kind == SWIM_OUT_SEND)
       send_datagram(a, &o);

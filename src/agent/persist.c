@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 /* The store keeps its own copies of the gossip layer's enums and sizes (it
  * sits below gossip); they must agree, or stored members and events would
@@ -26,36 +27,164 @@ _Static_assert(MB_STORE_NAME_MAX == MB_NAME_MAX, "member name length");
 _Static_assert(MB_STORE_CERT_MAX >= MB_CERT_MAX_LEN, "certificate fits");
 _Static_assert(SWIM_R_REVOKED < 256, "reasons fit the event's byte");
 
-/* The store keeps a directory of its own inside the data directory, next
- * to the key and certificate. */
-int agent_store_open(struct agent *a, uint64_t *incarnation) {
-  char why[256] = "", dir[PATH_MAX + 8];
-  if (mkdir(a->data_dir, 0700) != 0 && errno != EEXIST) {
-    int rc = -errno;
-    agent_log(MB_LOG_ERROR, NULL, "cannot create the data directory %s: %s",
-              a->data_dir, mb_strerror(rc));
-    return rc;
-  }
-  snprintf(dir, sizeof(dir), "%s/store", a->data_dir);
+/* A store that lost its data or is damaged is never opened as a new one
+ * in silence: the node would come back at incarnation 1, with no view and
+ * no event log, as if it had never run.  The operator decides, with
+ * --reset-store, which sets the old store aside (kept for a post-mortem,
+ * under a name that says when) and starts with an empty one. */
+static bool resettable(int rc) {
+  return rc == MB_ECORRUPT || rc == MB_ESTOREEMPTY;
+}
+
+static int set_aside(const char *dir, char *aside, size_t cap) {
+  char when[32];
+  time_t now = time(NULL);
+  struct tm tm;
+  strftime(when, sizeof(when), "%Y%m%dT%H%M%SZ", gmtime_r(&now, &tm));
+  if (snprintf(aside, cap, "%s.damaged-%s", dir, when) >= (int)cap)
+    return -ENAMETOOLONG;
+  return rename(dir, aside) == 0 ? MB_OK : -errno;
+}
+
+static void explain_refusal(const char *dir, int rc, const char *why) {
+  if (rc == MB_ESTOREEMPTY)
+    agent_log(MB_LOG_ERROR, NULL,
+              "refusing to start: the store has lost its data (%s), and this "
+              "node has run before (its key exists): it would come back as "
+              "new, at incarnation 1, with no view and no event log. To "
+              "start over with an empty store, start once with --reset-store",
+              why);
+  else if (rc == MB_ECORRUPT)
+    agent_log(MB_LOG_ERROR, NULL,
+              "refusing to start: the store is damaged (%s). Copy %s away "
+              "if you want to know why; to start over with an empty store, "
+              "start once with --reset-store (it moves the damaged store "
+              "aside)",
+              why, dir);
+  else
+    agent_log(MB_LOG_ERROR, NULL, "cannot open the store in %s: %s (%s)", dir,
+              mb_strerror(rc), why);
+}
+
+static int open_store(struct agent *a, const char *dir, bool allow_empty,
+                      char *why, size_t why_len) {
   struct mb_store_options opt;
   mb_store_options_default(&opt);
   opt.max_events = a->cfg->event_retention;
   opt.nosync = true; /* commits reach the OS; fsync runs off the loop */
+  opt.allow_empty = allow_empty;
   opt.errbuf = why;
-  opt.errbuf_len = sizeof(why);
-  int rc = mb_store_open(&a->store, dir, &opt);
+  opt.errbuf_len = why_len;
+  return mb_store_open(&a->store, dir, &opt);
+}
+
+/* The store keeps a directory of its own inside the data directory, next
+ * to the key and certificate.  The key exists by now (the start's checks
+ * made it when missing), so a store that lost its data belongs to a node
+ * that has run: a new node's store is absent, not empty. */
+int agent_store_open(struct agent *a, uint64_t *incarnation) {
+  char why[512] = "", dir[PATH_MAX + 8], aside[PATH_MAX + 40];
+  snprintf(dir, sizeof(dir), "%s/store", a->data_dir);
+  int rc = open_store(a, dir, false, why, sizeof(why));
+  if (resettable(rc) && a->cfg->reset_store) {
+    int moved = set_aside(dir, aside, sizeof(aside));
+    if (moved == MB_OK)
+      agent_log(MB_LOG_WARN, NULL,
+                "--reset-store: the store (%s) was moved to %s; starting "
+                "with an empty one",
+                why, aside);
+    rc = moved == MB_OK ? open_store(a, dir, true, why, sizeof(why)) : moved;
+  }
   if (rc != MB_OK) {
-    agent_log(MB_LOG_ERROR, NULL, "cannot open the store in %s: %s (%s)", dir,
-              mb_strerror(rc), why);
+    explain_refusal(dir, rc, why);
     return rc;
   }
-  /* Above every incarnation this node ever used, durably, before use. */
-  rc = mb_store_self_incarnation_bump(a->store, 1, incarnation);
-  if (rc != MB_OK)
+  struct mb_store_stats st;
+  mb_store_get_stats(a->store, &st);
+  agent_log(MB_LOG_DEBUG,
+            json_pack("{s:I, s:I, s:f}", "pages", (json_int_t)st.pages_checked,
+                      "leaked", (json_int_t)st.pages_leaked, "seconds",
+                      (double)st.check_us / 1e6),
+            "store %s checked", dir);
+  /* Whatever is stored may have been used: start above it. */
+  uint64_t stored;
+  rc = mb_store_self_incarnation(a->store, &stored);
+  if (rc == MB_OK && stored > UINT64_MAX - AGENT_INCARNATION_BLOCK)
+    rc = MB_ERANGE;
+  if (rc != MB_OK) {
+    agent_log(MB_LOG_ERROR, NULL, "cannot read our incarnation: %s (%s)",
+              mb_strerror(rc), mb_store_errmsg(a->store));
+    return rc;
+  }
+  a->stored_incarnation = stored;
+  *incarnation = stored + 1;
+  return MB_OK;
+}
+
+/*
+ * Our incarnation on disk.  The store holds a reservation R: the core has
+ * never signed a record with an incarnation above R, so a restart starts
+ * at R + 1 and never reuses one, whatever it used before a kill -9 or a
+ * power cut.  R must therefore be durable (synced) before the core's
+ * incarnation passes it, and the core raises it without asking when it
+ * refutes a suspicion (SWIM's answer to being suspected is to sign a
+ * higher incarnation and gossip it at once).
+ *
+ * Writing R on each refutation, before the refutation leaves, would put an
+ * fsync on the loop at the worst moment: a node is suspected because it
+ * answers late, often because its disk is busy, and an fsync then can
+ * take seconds; the refutation would leave even later.  So R is reserved
+ * ahead, in blocks: each start reserves AGENT_INCARNATION_BLOCK
+ * incarnations (one fsync, before anything is sent), and once the core
+ * has used half a block a new block is committed from the loop (a few
+ * microseconds; a killed process loses nothing the kernel has) and synced
+ * in the thread pool.  Refutations come at most twice a second, so the
+ * sync lands long before the block runs out.  Only a jump past R (the
+ * mesh holding a much higher incarnation of ours, after --reset-store)
+ * waits for the disk before its record leaves.  The price: each restart
+ * skips up to one block of incarnations, of 2^64.
+ */
+int agent_reserve_incarnations(struct agent *a) {
+  uint64_t first = a->stored_incarnation + 1, stored;
+  int rc = mb_store_self_incarnation_raise(
+      a->store, first + AGENT_INCARNATION_BLOCK - 1, true, &stored);
+  if (rc != MB_OK) {
     agent_log(MB_LOG_ERROR, NULL, "cannot store our incarnation: %s (%s)",
               mb_strerror(rc), mb_store_errmsg(a->store));
-  a->store_ok = rc == MB_OK;
-  return rc;
+    return rc;
+  }
+  a->stored_incarnation = stored;
+  a->incarnation_committed = stored;
+  return MB_OK;
+}
+
+static void start_sync(struct agent *a);
+
+void agent_persist_incarnation(struct agent *a) {
+  uint64_t inc = swim_self_incarnation(a->swim), stored;
+  uint64_t want = inc > UINT64_MAX - AGENT_INCARNATION_BLOCK
+                      ? UINT64_MAX
+                      : inc + AGENT_INCARNATION_BLOCK - 1;
+  bool past = inc > a->stored_incarnation;
+  if (!past && inc + AGENT_INCARNATION_BLOCK / 2 <= a->incarnation_committed)
+    return;
+  int rc = mb_store_self_incarnation_raise(a->store, want, past, &stored);
+  if (rc != MB_OK) {
+    a->counters.store_errors++;
+    if (a->store_ok)
+      agent_log(MB_LOG_ERROR, NULL,
+                "cannot store our incarnation %llu: %s (%s); a restart may "
+                "start below it",
+                (unsigned long long)inc, mb_strerror(rc),
+                mb_store_errmsg(a->store));
+    a->store_ok = false;
+    return;
+  }
+  a->incarnation_committed = stored;
+  if (past)
+    a->stored_incarnation = stored;
+  else
+    start_sync(a);
 }
 
 struct restore_ctx {
@@ -161,11 +290,12 @@ static void sync_in_pool(uv_work_t *w) {
   a->sync_rc = mb_store_sync(a->store);
 }
 
-static void start_sync(struct agent *a);
-
 static void sync_done(uv_work_t *w, int status) {
   struct agent *a = w->data;
   a->sync_running = false;
+  if (status == 0 && a->sync_rc == MB_OK &&
+      a->sync_covers > a->stored_incarnation)
+    a->stored_incarnation = a->sync_covers;
   if (status == 0 && a->sync_rc != MB_OK) {
     a->counters.store_errors++;
     agent_log(MB_LOG_ERROR, NULL, "store sync failed: %s",
@@ -181,6 +311,7 @@ static void start_sync(struct agent *a) {
     return;
   }
   a->sync_again = false;
+  a->sync_covers = a->incarnation_committed; /* committed before this sync */
   a->sync_work.data = a;
   if (uv_queue_work(&a->loop, &a->sync_work, sync_in_pool, sync_done) == 0)
     a->sync_running = true;
