@@ -22,6 +22,7 @@ static void wire_usage(FILE *f) {
       "  heartbeat  a push-pull page carrying the signer's own heartbeat\n"
       "  join/leave carry the signer's heartbeat (status left for leave)\n"
       "  suspect/dead  a ping carrying the signer's claim about --target\n"
+      "             at --incarnation\n"
       "  gossip     a pure dissemination datagram carrying a suspect claim\n\n"
       "options: --seq N --time MS --incarnation N --name NAME --addr H:P\n"
       "         --domain D --capacity BYTES --available BYTES --cpu PERMILLE\n"
@@ -269,7 +270,9 @@ static int sign_record(struct sample *s, const uint8_t *aad, size_t aad_len,
                        int kind, uint8_t *out, size_t cap, size_t *len) {
   if (kind == MB_REC_HEARTBEAT)
     return mb_wire_heartbeat_sign(&s->id, aad, aad_len, &s->hb, out, cap, len);
-  struct mb_claim claim = {.incarnation = 1, .time_ms = s->hb.time_ms};
+  /* A claim is about its target's incarnation, --incarnation (1). */
+  struct mb_claim claim = {.incarnation = s->hb.incarnation,
+                           .time_ms = s->hb.time_ms};
   memcpy(claim.subject, s->target, MB_NODE_ID_LEN);
   return mb_wire_claim_sign(&s->id, aad, aad_len, (enum mb_record_kind)kind,
                             &claim, out, cap, len);
