@@ -10,6 +10,7 @@
  *
  * Usage: make_fuzz_corpus OUTDIR    writes OUTDIR/<target>/<name>
  */
+#include "corpus_store.h"
 #include "fuzz_common.h"
 #include "mb_wire.h"
 
@@ -71,6 +72,12 @@ static void put(struct gen *g, unsigned targets, const char *name,
   for (size_t i = 0; i < N_TARGETS; i++)
     if (targets & (1u << i))
       write_one(g, target_dirs[i], name, p, len);
+}
+
+/* corpus_store.c writes through this. */
+static void put_store_seed(void *ctx, const char *dir, const char *name,
+                           const uint8_t *p, size_t len) {
+  write_one(ctx, dir, name, p, len);
 }
 
 static void expect(struct gen *g, const char *name, int rc, int want) {
@@ -646,6 +653,7 @@ int main(int argc, char **argv) {
   broken_record_and_cert_seeds(&g, &r);
   cbor_seeds(&g);
   channel_seeds(&g); /* last: the sequence numbers above stay as they were */
+  g.errors += corpus_store_seeds(put_store_seed, &g);
   if (g.errors > 0) {
     fprintf(stderr, "make_corpus: %d problems\n", g.errors);
     return 1;

@@ -1,0 +1,173 @@
+/*
+ * Seeds of the store's fuzz targets.  Values come from the store's own
+ * encoders; files are real stores made in a temporary directory with fixed
+ * contents (times, incarnations, a fixed map size), which LMDB lays out the
+ * same way on every run, so fuzz_corpus_current can compare them with the
+ * committed ones.  Each file seed is checked against mb_store__pages_verify
+ * before it is written: valid ones must pass, broken ones must not.
+ */
+#include "corpus_store.h"
+#include "store_internal.h"
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const uint8_t record_bytes[3000] = {0xd2, 0x84};
+static const uint8_t cert_bytes[1500] = {0xd2, 0x84, 0x43};
+
+static struct mb_store_member member(int i, bool with_cert) {
+  struct mb_store_member m = {.state = (uint8_t)(i % 4),
+                              .since_ms = 1767225600000 + i,
+                              .incarnation = (uint64_t)i * 3,
+                              .record = record_bytes,
+                              .record_len = 64 + (size_t)i * 97 % 2900,
+                              .cert = with_cert ? cert_bytes : NULL,
+                              .cert_len = with_cert ? sizeof cert_bytes : 0};
+  memset(m.id, 0xa0 + i, sizeof m.id);
+  return m;
+}
+
+static struct mb_store_event event(int i) {
+  struct mb_store_event ev = {.time_ms = 1767225600000 + i * 10,
+                              .from = (uint8_t)(i % 4),
+                              .to = (uint8_t)((i + 1) % 4),
+                              .reason = (uint8_t)(i % 9),
+                              .incarnation = (uint64_t)i};
+  memset(ev.id, 0xa0 + i % 7, sizeof ev.id);
+  if (i % 5 == 0)
+    memset(ev.name, 'n', MB_STORE_NAME_MAX); /* the longest name */
+  else if (i % 5 != 1)
+    snprintf(ev.name, sizeof ev.name, "store-%02d", i);
+  return ev;
+}
+
+static int value_seeds(corpus_put_fn put, void *ctx) {
+  uint8_t buf[8192];
+  struct mb_store_member m = member(5, true), back;
+  size_t n = mb_store__member_encode(buf, sizeof buf, &m);
+  int bad = n == 0 || mb_store__member_decode(buf, n, &back) != MB_OK;
+  put(ctx, "store_value", "member-cert", buf, n);
+  put(ctx, "store_value", "broken-member-truncated", buf, n / 2);
+  m = member(2, false);
+  n = mb_store__member_encode(buf, sizeof buf, &m);
+  bad += n == 0 || mb_store__member_decode(buf, n, &back) != MB_OK;
+  put(ctx, "store_value", "member-plain", buf, n);
+  for (int i = 0; i < 2; i++) {
+    struct mb_store_event ev = event(i), evb;
+    n = mb_store__event_encode(buf, sizeof buf, &ev);
+    bad += n == 0 || mb_store__event_decode(buf, n, &evb) != MB_OK;
+    put(ctx, "store_value", i ? "event-no-name" : "event-long-name", buf, n);
+  }
+  static const uint8_t incarnation[] = {0x1b, 0, 0, 0, 1, 0, 0, 0, 0};
+  put(ctx, "store_value", "uint-incarnation", incarnation, sizeof incarnation);
+  return bad;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag,
+                  struct FTW *ftw) {
+  (void)st, (void)flag, (void)ftw;
+  return remove(path);
+}
+
+/* A store in a fresh directory with members members and events events, of
+ * which retention keeps keep (0: all); its data.mdb into *out. */
+static int make_store(int members, int events, uint64_t keep, uint8_t **out,
+                      size_t *len) {
+  char root[] = "/tmp/mbcorpus.XXXXXX", dir[64], path[80];
+  if (mkdtemp(root) == NULL)
+    return -1;
+  snprintf(dir, sizeof dir, "%s/store", root);
+  struct mb_store_options opt;
+  mb_store_options_default(&opt);
+  opt.map_size = 1 << 20;
+  opt.max_events = keep;
+  opt.nosync = true;
+  struct mb_store *s;
+  int rc = mb_store_open(&s, dir, &opt);
+  for (int i = 0; i < members && rc == MB_OK; i++) {
+    struct mb_store_member m = member(i, i % 2);
+    rc = mb_store_member_put(s, &m);
+  }
+  for (int i = 0; i < events && rc == MB_OK; i++) {
+    struct mb_store_event ev = event(i);
+    rc = mb_store_event_append(s, &ev, NULL);
+    if (rc == MB_OK && i % 16 == 15)
+      rc = mb_store_commit(s) < 0 ? -1 : MB_OK;
+  }
+  uint64_t inc;
+  if (rc == MB_OK)
+    rc = mb_store_commit(s) < 0 ? -1 : MB_OK;
+  if (rc == MB_OK)
+    rc = mb_store_self_incarnation_raise(s, 17, false, &inc);
+  if (s != NULL)
+    mb_store_close(s);
+  snprintf(path, sizeof path, "%s/data.mdb", dir);
+  FILE *f = fopen(path, "rb");
+  struct stat st;
+  *out = NULL;
+  if (rc == MB_OK && f != NULL && fstat(fileno(f), &st) == 0) {
+    *len = (size_t)st.st_size;
+    *out = malloc(*len);
+    if (*out == NULL || fread(*out, 1, *len, f) != *len)
+      rc = -1;
+  }
+  if (f != NULL)
+    fclose(f);
+  nftw(root, rm_one, 8, FTW_DEPTH | FTW_PHYS);
+  return *out != NULL && rc == MB_OK ? 0 : -1;
+}
+
+/* What fuzz_store_file does with an input: 0 when the file passes. */
+static int verify(const uint8_t *p, size_t len) {
+  int fd = memfd_create("seed", MFD_CLOEXEC);
+  struct mb_store__meta m;
+  struct mb_store__page_report r;
+  char why[200];
+  int rc = fd >= 0 && write(fd, p, len) == (ssize_t)len ? MB_OK : -1;
+  if (rc == MB_OK)
+    rc = mb_store__meta_read(fd, len, &m, why, sizeof why);
+  if (rc == MB_OK)
+    rc = mb_store__pages_verify(fd, &m, &r, why, sizeof why);
+  if (fd >= 0)
+    close(fd);
+  return rc;
+}
+
+static int file_seed(corpus_put_fn put, void *ctx, const char *name,
+                     const uint8_t *p, size_t len, bool valid) {
+  int bad = (verify(p, len) == MB_OK) != valid;
+  if (bad)
+    fprintf(stderr, "make_corpus: store_file/%s: the check disagrees\n", name);
+  put(ctx, "store_file", name, p, len);
+  return bad;
+}
+
+static int file_seeds(corpus_put_fn put, void *ctx) {
+  uint8_t *small, *big;
+  size_t small_len, big_len;
+  if (make_store(3, 20, 0, &small, &small_len) != 0 ||
+      make_store(10, 200, 80, &big, &big_len) != 0) {
+    fprintf(stderr, "make_corpus: cannot make the store seeds\n");
+    return 1;
+  }
+  int bad = file_seed(put, ctx, "store-small", small, small_len, true);
+  /* Overflow pages (records with certificates), pruned events: a free
+   * list with pages on it, and a branch level in the events tree. */
+  bad += file_seed(put, ctx, "store-overflow", big, big_len, true);
+  bad += file_seed(put, ctx, "broken-truncated", big, big_len / 2, false);
+  small[16] ^= 0xff; /* the magic of meta page 0 */
+  bad += file_seed(put, ctx, "broken-meta", small, small_len, false);
+  free(small);
+  free(big);
+  return bad;
+}
+
+int corpus_store_seeds(corpus_put_fn put, void *ctx) {
+  return value_seeds(put, ctx) + file_seeds(put, ctx);
+}
