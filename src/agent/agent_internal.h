@@ -105,8 +105,10 @@ struct agent {
   bool stopping;
   int exit_rc;   /* what mb_agent_run returns after a stop: MB_EREVOKED when
                     the authority revoked us (records.c), MB_EEXPIRED when
-                    our certificate expired (cert_life.c) */
+                    our certificate expired (cert_life.c), MB_ECORRUPT when
+                    the store turned out damaged (persist.c) */
   bool store_ok; /* the last commit succeeded */
+  bool store_damaged; /* LMDB said so while running: no more writes */
   /* Incarnations reserved in the store (persist.c): durably, and
    * committed (a kill loses it not, a power cut may). */
   uint64_t stored_incarnation, incarnation_committed;
@@ -186,6 +188,9 @@ void agent_on_event(struct agent *a, const struct swim_event *ev);
 void agent_commit(struct agent *a);
 /* An fsync in the thread pool after a write outside the batch. */
 void agent_sync_soon(struct agent *a);
+/* A store error while running: damage (MB_ECORRUPT) makes the agent leave
+ * and exit with 1; anything else is the caller's to report. */
+void agent_store_failed(struct agent *a, int rc, const char *what);
 /* Blocking fsync, for shutdown only. */
 void agent_store_sync_now(struct agent *a);
 /* The event as the admin API and the log show it. */

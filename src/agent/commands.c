@@ -168,6 +168,7 @@ static int cmd_events(void *ctx, const json_t *req, json_t **result,
   struct events_ctx e = {.list = json_array()};
   int rc = mb_store_events_since(a->store, from, n, add_event, &e);
   if (rc < 0) {
+    agent_store_failed(a, rc, "reading the event log");
     json_decref(e.list);
     return mb_admin_error_set(err, rc, "store_error", "event log: %s",
                               mb_strerror(rc));

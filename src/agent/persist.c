@@ -61,6 +61,14 @@ static void explain_refusal(const char *dir, int rc, const char *why) {
               "start once with --reset-store (it moves the damaged store "
               "aside)",
               why, dir);
+  else if (rc == MB_ESCHEMA)
+    agent_log(MB_LOG_ERROR, NULL,
+              "refusing to start: the store was written by a newer meshbeat "
+              "(%s): run that version, or move %s aside to start afresh",
+              why, dir);
+  else if (rc == -EBUSY)
+    agent_log(MB_LOG_ERROR, NULL,
+              "refusing to start: %s; one agent per data directory", why);
   else
     agent_log(MB_LOG_ERROR, NULL, "cannot open the store in %s: %s (%s)", dir,
               mb_strerror(rc), why);
@@ -168,8 +176,11 @@ void agent_persist_incarnation(struct agent *a) {
   bool past = inc > a->stored_incarnation;
   if (!past && inc + AGENT_INCARNATION_BLOCK / 2 <= a->incarnation_committed)
     return;
+  if (a->store_damaged)
+    return;
   int rc = mb_store_self_incarnation_raise(a->store, want, past, &stored);
   if (rc != MB_OK) {
+    agent_store_failed(a, rc, "storing our incarnation");
     a->counters.store_errors++;
     if (a->store_ok)
       agent_log(MB_LOG_ERROR, NULL,
@@ -214,7 +225,9 @@ static int restore_one(const struct mb_store_member *m, void *arg) {
 void agent_store_restore(struct agent *a, struct mb_addr *seeds,
                          size_t *n_seeds, size_t max_seeds) {
   struct restore_ctx r = {.a = a, .seeds = seeds, .max = max_seeds};
-  mb_store_members_foreach(a->store, restore_one, &r);
+  int rc = mb_store_members_foreach(a->store, restore_one, &r);
+  if (rc < 0)
+    agent_store_failed(a, rc, "reading the members");
   *n_seeds = r.n;
   if (r.restored || r.refused)
     agent_log(MB_LOG_INFO,
@@ -327,17 +340,36 @@ void agent_store_sync_now(struct agent *a) {
     agent_log(MB_LOG_ERROR, NULL, "final store sync failed");
 }
 
+/* LMDB found damage while running (MDB_CORRUPTED, MDB_PAGE_NOTFOUND,
+ * MDB_PANIC): the file changed under it, as the checks at start make sure
+ * it did not before.  Nothing read from it can be trusted and writing on
+ * may spread the damage, so the agent leaves the mesh and exits with 1;
+ * the next start checks the whole file and says what to do. */
+void agent_store_failed(struct agent *a, int rc, const char *what) {
+  if (rc != MB_ECORRUPT || a->store_damaged)
+    return;
+  a->store_damaged = true;
+  if (a->exit_rc == MB_OK) /* a revocation's exit status goes first */
+    a->exit_rc = rc;
+  agent_log(MB_LOG_ERROR, NULL,
+            "the store is damaged (%s: %s): leaving the mesh; the next start "
+            "checks it and says what to do",
+            what, mb_store_errmsg(a->store));
+  agent_begin_stop(a, "the store is damaged");
+}
+
 void agent_commit(struct agent *a) {
-  if (mb_store_staged(a->store) == 0)
+  if (mb_store_staged(a->store) == 0 || a->store_damaged)
     return;
   int rc = mb_store_commit(a->store);
   if (rc > 0 && !a->stopping)
     start_sync(a);
   if (rc < 0) {
     a->counters.store_errors++;
-    if (a->store_ok)
+    if (a->store_ok && rc != MB_ECORRUPT)
       agent_log(MB_LOG_ERROR, NULL, "store commit failed: %s (%s); retrying",
                 mb_strerror(rc), mb_store_errmsg(a->store));
+    agent_store_failed(a, rc, "commit");
   }
   a->store_ok = rc >= 0;
 }

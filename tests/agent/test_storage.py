@@ -3,7 +3,8 @@
 
 usage: test_storage.py MESHBEAT TEST BASE_PORT
 TEST: truncate_half | truncate_zero | flipped_bytes | corrupt_meta |
-      unreadable | refutation_kill9 | failed_starts
+      unreadable | refutation_kill9 | failed_starts | schema_newer |
+      runtime_damage
 
 Each fault is made on the data.mdb of a stopped agent that has run in a
 mesh; the agent must then refuse to start with a message saying what is
@@ -22,7 +23,7 @@ import subprocess
 import sys
 import time
 
-from meshlib import Mesh, MeshError, run_test
+from meshlib import Mesh, MeshError, admin_call, run_test
 
 DETECT_S = 30
 PSIZE_OFFSET = 16 + 24  # page header, then MDB_meta up to mm_dbs[0].md_pad
@@ -348,13 +349,91 @@ def test_failed_starts(mesh):
         raise MeshError(f"--reset-store touched a healthy store: {i3} -> {i4}")
 
 
+def named_roots(data):
+    """Root page of each named database, from the meta page LMDB uses and
+    the main database's leaf (a store's main tree is one leaf)."""
+    psize = struct.unpack_from("<I", data, PSIZE_OFFSET)[0]
+    metas = [pg * psize + 16 for pg in (0, 1)]
+    meta = max(metas, key=lambda m: struct.unpack_from("<Q", data, m + 128))
+    root = struct.unpack_from("<Q", data, meta + 72 + 40)[0]
+    base = root * psize
+    _, _, flags, lower, _ = struct.unpack_from("<QHHHH", data, base)
+    if flags & 0x02 == 0:
+        raise MeshError("the main database is not a single leaf")
+    roots = {}
+    for i in range((lower - 16) // 2):
+        off = struct.unpack_from("<H", data, base + 16 + 2 * i)[0]
+        _, _, nflags, ksize = struct.unpack_from("<HHHH", data, base + off)
+        key = data[base + off + 8:base + off + 8 + ksize].decode()
+        if nflags & 0x02:  # F_SUBDATA: an MDB_db record follows the key
+            rec = base + off + 8 + ksize
+            roots[key] = struct.unpack_from("<Q", data, rec + 40)[0]
+    return psize, roots
+
+
+def test_schema_newer(mesh):
+    """A store written by a newer meshbeat is refused, not migrated down."""
+    victim = mesh.agents[2]
+    settle(mesh, victim)
+    path = store_file(victim)
+    with open(path, "rb") as f:
+        data = f.read()
+    # The "schema" leaf node: data size 1, no flags, key size 6, the key,
+    # the CBOR value 1.  Stale copies in free pages change too: no matter.
+    node = struct.pack("<HHHH", 1, 0, 0, 6) + b"schema\x01"
+    if node not in data:
+        raise MeshError("no schema value found")
+    with open(path, "wb") as f:
+        f.write(data.replace(node, node[:-1] + b"\x02"))
+    start_expecting_refusal(victim, "refusing to start: the store was "
+                            "written by a newer meshbeat (store schema 2 is "
+                            "newer than this meshbeat's 1)", "move")
+
+
+def test_runtime_damage(mesh):
+    """LMDB finding damage while the agent runs (here: a page header
+    zeroed under it) makes the agent leave and exit with 1, and the next
+    start refuses the store; never a signal."""
+    mesh.start_all()
+    mesh.wait(mesh.converged, "the mesh to converge", DETECT_S)
+    victim = mesh.agents[2]
+    victim.call("events")  # everything staged is committed: a quiet store
+    path = store_file(victim)
+    with open(path, "rb") as f:
+        psize, roots = named_roots(f.read())
+    fd = os.open(path, os.O_WRONLY)
+    os.pwrite(fd, b"\0\0", roots["events"] * psize + 10)  # mp_flags
+    os.close(fd)
+    r = socket_call(victim, {"cmd": "events"})
+    print(f"events on the damaged store: {r}")
+    rc = victim.proc.wait(timeout=DETECT_S)
+    with open(os.path.join(mesh.root, f"{victim.name}.log")) as f:
+        text = f.read()
+    if rc != 1 or "the store is damaged (reading the event log" not in text:
+        raise MeshError(f"exit code {rc}, log:\n{text[-2000:]}")
+    mesh.wait(lambda: mesh.all_see(victim.name, "left",
+                                   observers=mesh.running()),
+              "the damaged agent's leave everywhere", DETECT_S)
+    start_expecting_refusal(victim, "refusing to start: the store is damaged",
+                            "events database: page", "broken header")
+
+
+def socket_call(agent, request):
+    try:
+        return admin_call(agent.admin, request)
+    except (OSError, MeshError) as e:
+        return f"no answer ({e})"
+
+
 TESTS = {"truncate_half": test_truncate_half,
          "truncate_zero": test_truncate_zero,
          "flipped_bytes": test_flipped_bytes,
          "corrupt_meta": test_corrupt_meta,
          "unreadable": test_unreadable,
          "refutation_kill9": test_refutation_kill9,
-         "failed_starts": test_failed_starts}
+         "failed_starts": test_failed_starts,
+         "schema_newer": test_schema_newer,
+         "runtime_damage": test_runtime_damage}
 
 
 def main():
