@@ -112,6 +112,7 @@ struct agent {
   /* Incarnations reserved in the store (persist.c): durably, and
    * committed (a kill loses it not, a power cut may). */
   uint64_t stored_incarnation, incarnation_committed;
+  uint64_t incarnation_retry_at; /* after a failed write (monotonic ms) */
   /* fsync runs in libuv's thread pool, one at a time (see persist.c) */
   uv_work_t sync_work;
   bool sync_running, sync_again;

@@ -168,6 +168,10 @@ int agent_reserve_incarnations(struct agent *a) {
 
 static void start_sync(struct agent *a);
 
+/* A disk that refuses the write (full, read-only) is not asked again for
+ * every datagram. */
+#define INCARNATION_RETRY_MS 1000
+
 void agent_persist_incarnation(struct agent *a) {
   uint64_t inc = swim_self_incarnation(a->swim), stored;
   uint64_t want = inc > UINT64_MAX - AGENT_INCARNATION_BLOCK
@@ -176,11 +180,12 @@ void agent_persist_incarnation(struct agent *a) {
   bool past = inc > a->stored_incarnation;
   if (!past && inc + AGENT_INCARNATION_BLOCK / 2 <= a->incarnation_committed)
     return;
-  if (a->store_damaged)
+  if (a->store_damaged || agent_now(a) < a->incarnation_retry_at)
     return;
   int rc = mb_store_self_incarnation_raise(a->store, want, past, &stored);
   if (rc != MB_OK) {
     agent_store_failed(a, rc, "storing our incarnation");
+    a->incarnation_retry_at = agent_now(a) + INCARNATION_RETRY_MS;
     a->counters.store_errors++;
     if (a->store_ok)
       agent_log(MB_LOG_ERROR, NULL,
