@@ -163,6 +163,7 @@ int agent_reserve_incarnations(struct agent *a) {
   }
   a->stored_incarnation = stored;
   a->incarnation_committed = stored;
+  a->store_ok = true; /* until a write fails */
   return MB_OK;
 }
 

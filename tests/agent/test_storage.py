@@ -337,6 +337,9 @@ def test_failed_starts(mesh):
             start_expecting_refusal(victim, "cannot bind UDP")
     victim.start(join=())
     i3 = victim.call("info")["incarnation"]
+    store = victim.call("health")["checks"]["store"]
+    if store["status"] != "ok":
+        raise MeshError(f"health after a good start: store {store}")
     print(f"incarnations: {i1}, {i2} (a start takes {step}), three failed "
           f"starts, then {i3}")
     if i3 - i2 != step:
