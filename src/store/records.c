@@ -3,8 +3,9 @@
  * keyed by the record's kind (one byte) and subject, each value a CBOR map
  * {1: the signed record}.  Written at once, one transaction each: a
  * revocation is rare and must not wait for the next batch.  Values are
- * decoded strictly, like network input; one that does not decode is
- * skipped and counted, never trusted.
+ * decoded strictly, like network input: one that does not decode refuses
+ * the store at open (scan.c), and is skipped and counted if it appears
+ * later; it is never trusted.
  */
 #include "store_internal.h"
 
@@ -90,8 +91,8 @@ static int read_record_field(struct mb_cbor_reader *r, int64_t key, void *ctx) {
 }
 
 /* One stored entry, decoded like network input. */
-static int decode(const MDB_val *k, const MDB_val *v,
-                  struct mb_store_record *out) {
+int mb_store__record_decode(const MDB_val *k, const MDB_val *v,
+                            struct mb_store_record *out) {
   memset(out, 0, sizeof(*out));
   if (k->mv_size < 2 || k->mv_size > KEY_MAX)
     return MB_ERANGE;
@@ -124,7 +125,7 @@ int mb_store_records_foreach(struct mb_store *s, mb_store_record_fn fn,
   for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == MDB_SUCCESS;
        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
     struct mb_store_record r;
-    if (decode(&k, &v, &r) != MB_OK) {
+    if (mb_store__record_decode(&k, &v, &r) != MB_OK) {
       s->stats.decode_errors++;
       continue;
     }

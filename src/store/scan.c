@@ -70,6 +70,7 @@ static int decode_meta(const MDB_val *k, const MDB_val *v) {
 static int decode(int db, const MDB_val *k, const MDB_val *v) {
   struct mb_store_member m;
   struct mb_store_event ev;
+  struct mb_store_record rec;
   switch (db) {
   case DB_META:
   case DB_SELF:
@@ -82,6 +83,8 @@ static int decode(int db, const MDB_val *k, const MDB_val *v) {
     if (k->mv_size != 8)
       return MB_ERANGE;
     return mb_store__event_decode(v->mv_data, v->mv_size, &ev);
+  case DB_RECORDS:
+    return mb_store__record_decode(k, v, &rec);
   default:
     return MB_OK; /* reserved for later layers: only read */
   }

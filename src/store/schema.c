@@ -62,11 +62,11 @@ static bool has_magic(MDB_txn *txn, MDB_dbi meta) {
          mb_store__is_magic(v.mv_data, v.mv_size);
 }
 
-/* Every database of schema 1 is there: a store of ours, whatever its meta
- * database says. */
+/* Every database schema 1 made is there: a store of ours, whatever its
+ * meta database says. */
 static bool has_our_databases(MDB_txn *txn) {
   MDB_dbi dbi;
-  for (int i = 0; i < DB_COUNT_; i++)
+  for (int i = 0; i <= DB_OUTBOX; i++)
     if (mdb_dbi_open(txn, mb_store__db_names[i], 0, &dbi) != MDB_SUCCESS)
       return false;
   return true;

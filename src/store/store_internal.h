@@ -63,6 +63,10 @@ int mb_store__read_begin(struct mb_store *s, MDB_txn **txn);
 
 /* records.c: schema 1 -> 2 creates the records sub-database. */
 int mb_store__migrate_records(struct mb_store *s, MDB_txn *txn);
+/* records.c: one entry of the records sub-database, decoded like network
+ * input (also by the checks at open, scan.c). */
+int mb_store__record_decode(const MDB_val *k, const MDB_val *v,
+                            struct mb_store_record *out);
 
 /* Checks the environment is ours and brings its schema up to date (an
  * mb_store__txn_fn, run once by mb_store_open). */

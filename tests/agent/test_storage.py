@@ -382,15 +382,19 @@ def test_schema_newer(mesh):
     with open(path, "rb") as f:
         data = f.read()
     # The "schema" leaf node: data size 1, no flags, key size 6, the key,
-    # the CBOR value 1.  Stale copies in free pages change too: no matter.
-    node = struct.pack("<HHHH", 1, 0, 0, 6) + b"schema\x01"
-    if node not in data:
+    # the CBOR value (a small uint, one byte).  Stale copies in free pages
+    # change too: no matter.
+    head = struct.pack("<HHHH", 1, 0, 0, 6) + b"schema"
+    at = data.find(head)
+    if at < 0 or data[at + len(head)] > 0x16:
         raise MeshError("no schema value found")
+    ours = data[at + len(head)]
     with open(path, "wb") as f:
-        f.write(data.replace(node, node[:-1] + b"\x02"))
+        f.write(data.replace(head + bytes([ours]), head + bytes([ours + 1])))
     start_expecting_refusal(victim, "refusing to start: the store was "
-                            "written by a newer meshbeat (store schema 2 is "
-                            "newer than this meshbeat's 1)", "move")
+                            "written by a newer meshbeat (store schema "
+                            f"{ours + 1} is newer than this meshbeat's "
+                            f"{ours})", "move")
 
 
 def test_runtime_damage(mesh):
