@@ -1,6 +1,7 @@
 /*
  * libFuzzer target: a stored value, as LMDB hands it to the store, decoded
- * as a member, as an event and as an unsigned integer (self, meta).  What
+ * as a member, as an event, as a channel record and as an unsigned integer
+ * (self, meta).  What
  * decodes must stay inside its input and within the store's limits, and
  * must encode and decode again to the same thing.
  */
@@ -53,10 +54,22 @@ static void check_event(const uint8_t *data, size_t size) {
              strcmp(again.name, ev.name) == 0);
 }
 
+/* A channel record (schema 2) under a revocation's key. */
+static void check_record(const uint8_t *data, size_t size) {
+  uint8_t key[1 + MB_STORE_ID_LEN] = {1};
+  MDB_val k = {sizeof key, key}, v = {size, (void *)data};
+  struct mb_store_record r;
+  if (mb_store__record_decode(&k, &v, &r) != MB_OK)
+    return;
+  FUZZ_CHECK(r.record_len > 0 && r.record_len <= MB_STORE_CHANNEL_MAX);
+  FUZZ_CHECK(fuzz_within(r.record, r.record_len, data, size));
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   uint64_t v;
   check_member(data, size);
   check_event(data, size);
+  check_record(data, size);
   (void)mb_store__uint_decode(data, size, &v);
   return 0;
 }
