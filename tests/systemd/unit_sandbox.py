@@ -15,6 +15,7 @@ systemd's semantics (systemd.exec(5), SystemCallFilter=):
 import errno
 import functools
 import json
+import os
 import re
 import shutil
 import socket
@@ -126,7 +127,14 @@ def sandbox_argv(unit, sandbox, allow_file, writable, user=None, bind_ro=(),
         argv.append("--read-only")
         for w in writable:
             argv += ["--writable", w]
-    if service_values(unit, "PrivateTmp")[-1:] == ["yes"]:
+    # PrivateTmp=: an empty /tmp of its own -- unless the build tree or the
+    # test's files live under /tmp (a checkout in /tmp), which the fresh
+    # tmpfs would hide from the sandbox itself.  The agent writes nothing
+    # to /tmp either way.
+    needed = [sandbox, allow_file, *writable,
+              *(b.split(":")[0] for b in bind_ro)]
+    if service_values(unit, "PrivateTmp")[-1:] == ["yes"] and not any(
+            os.path.realpath(p).startswith("/tmp/") for p in needed):
         argv += ["--tmpfs", "/tmp"]
     umask = service_values(unit, "UMask")
     if umask:
