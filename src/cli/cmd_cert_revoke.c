@@ -50,8 +50,8 @@ static int parse_revoke_args(int argc, char **argv, struct revoke_args *a) {
                                        {"help", no_argument, 0, 'h'},
                                        {0, 0, 0, 0}};
   int c;
-  optind = 1;
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+  cli_getopt_begin();
+  while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
     switch (c) {
     case 'a':
       a->authority = optarg;
@@ -83,7 +83,7 @@ static int parse_revoke_args(int argc, char **argv, struct revoke_args *a) {
       cert_revoke_usage(stdout);
       return -1;
     default:
-      return cli_usage_error("cert", "unknown option");
+      return cli_option_error("cert", c, argv, opts);
     }
   }
   if (optind != argc)

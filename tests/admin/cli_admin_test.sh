@@ -168,7 +168,8 @@ case_badopts() {
     [ "$(grep -c "^meshbeat" err.txt)" -eq 1 ] || fail "$2: not one message: $ERR"
   }
   for cmd in members member info events metrics health join leave keygen id \
-             inspect "cert issue" "wire sample ping"; do
+             inspect "cert issue" "cert revoke" revoke records \
+             "wire sample ping"; do
     # shellcheck disable=SC2086
     run $cmd --bogus
     expect_rc 2
