@@ -45,23 +45,27 @@ void swim_summary_entry(uint8_t *e, const struct member *m) {
   e[MB_NODE_REF_LEN + 8] = (uint8_t)m->state;
 }
 
-/* Entries per page: what is left of the budget after envelope, our
- * certificate and the message's other fields. */
-static size_t entries_per_page(const struct swim *s) {
+/* Bytes a summary or pull page may fill: what is left of the budget after
+ * envelope, our certificate and the message's other fields. */
+size_t swim_page_room(const struct swim *s) {
   size_t room = s->cfg.budget > 500 ? s->cfg.budget - 500 : 0;
   if (room > MB_WIRE_MSG_MAX - 100)
     room = MB_WIRE_MSG_MAX - 100;
-  return room / MB_SUMMARY_ENTRY_LEN;
+  return room;
 }
 
-static void send_summary_page(struct swim *s, const struct mb_addr *to,
-                              struct mb_msg *msg, struct member *peer) {
+void swim_send_page(struct swim *s, const struct mb_addr *to,
+                    struct mb_msg *msg, struct member *peer) {
   struct mb_dgram_builder b;
   swim_dgram_begin(s, &b, msg, peer);
   struct bytes cert = swim_blob_bytes(s->m[s->self_idx].cert);
   if (swim_needs_cert(s, peer) && cert.p != NULL)
     mb_dgram_add_cert(&b, cert.p, cert.len);
   swim_send_built(s, to, &b);
+}
+
+static size_t entries_per_page(const struct swim *s) {
+  return swim_page_room(s) / MB_SUMMARY_ENTRY_LEN;
 }
 
 void swim_send_summary(struct swim *s, const struct mb_addr *to,
@@ -89,7 +93,7 @@ void swim_send_summary(struct swim *s, const struct mb_addr *to,
       memcpy(msg.range_hi, s->m[idx[first + k]].id, MB_NODE_REF_LEN);
     else
       memset(msg.range_hi, 0xff, MB_NODE_REF_LEN);
-    send_summary_page(s, to, &msg, peer);
+    swim_send_page(s, to, &msg, peer);
     msg.part++;
   }
   free(idx);
@@ -144,7 +148,7 @@ static void send_pull(struct swim *s, const struct mb_addr *to,
                          .parts = 1,
                          .pull = l->pull + first * MB_NODE_REF_LEN,
                          .pull_len = k * MB_NODE_REF_LEN};
-    send_summary_page(s, to, &msg, peer);
+    swim_send_page(s, to, &msg, peer);
   }
 }
 

@@ -30,22 +30,9 @@ void swim_records_digest_into(const struct swim *s, struct mb_msg *msg) {
     swim_records_digest(s, msg->rdigest);
 }
 
-/* Entries per summary page, as for the view's (reconcile.c). */
+/* Entries per summary page, in the same room as the view's. */
 static size_t entries_per_page(const struct swim *s) {
-  size_t room = s->cfg.budget > 500 ? s->cfg.budget - 500 : 0;
-  if (room > MB_WIRE_MSG_MAX - 100)
-    room = MB_WIRE_MSG_MAX - 100;
-  return room / MB_RECORD_ENTRY_LEN;
-}
-
-static void send_page(struct swim *s, const struct mb_addr *to,
-                      struct mb_msg *msg, struct member *peer) {
-  struct mb_dgram_builder b;
-  swim_dgram_begin(s, &b, msg, peer);
-  struct bytes cert = swim_blob_bytes(s->m[s->self_idx].cert);
-  if (swim_needs_cert(s, peer) && cert.p != NULL)
-    mb_dgram_add_cert(&b, cert.p, cert.len);
-  swim_send_built(s, to, &b);
+  return swim_page_room(s) / MB_RECORD_ENTRY_LEN;
 }
 
 static int cmp_ref(const void *a, const void *b, void *ctx) {
@@ -97,7 +84,7 @@ static void send_summary(struct swim *s, const struct mb_addr *to,
              MB_RECORD_REF_LEN);
     else
       memset(msg.range_hi, 0xff, MB_RECORD_REF_LEN);
-    send_page(s, to, &msg, peer);
+    swim_send_page(s, to, &msg, peer);
     msg.part++;
     first += k;
   } while (first < n);
@@ -181,7 +168,7 @@ static void send_pull(struct swim *s, const struct mb_addr *to,
                          .parts = 1,
                          .rpull = refs + first * MB_RECORD_REF_LEN,
                          .rpull_len = k * MB_RECORD_REF_LEN};
-    send_page(s, to, &msg, peer);
+    swim_send_page(s, to, &msg, peer);
   }
 }
 

@@ -539,6 +539,12 @@ void swim_view_out(struct swim *s, const struct member *m);
 void swim_view_in(struct swim *s, const struct member *m);
 
 /* reconcile.c */
+/* Summary and pull pages (the view's and the records'): the bytes of
+ * entries one may carry, and sending one with our certificate when the
+ * peer may lack it. */
+size_t swim_page_room(const struct swim *s);
+void swim_send_page(struct swim *s, const struct mb_addr *to,
+                    struct mb_msg *msg, struct member *peer);
 void swim_send_summary(struct swim *s, const struct mb_addr *to,
                        struct member *peer);
 void swim_summary_entry(uint8_t *e, const struct member *m);
