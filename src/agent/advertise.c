@@ -186,8 +186,9 @@ static bool from_only_interface(struct mb_addr *m, char *how,
   return false;
 }
 
-static int refuse(const char *what, const char *text, const char *why) {
-  agent_log(MB_LOG_ERROR, NULL,
+static int refuse(struct agent_logger *log, const char *what, const char *text,
+                  const char *why) {
+  agent_log(log, MB_LOG_ERROR, NULL,
             "%s %s is %s: the other members cannot reach it; set advertise "
             "(--advertise, MESHBEAT_ADVERTISE) to the HOST:PORT they should "
             "use",
@@ -195,13 +196,13 @@ static int refuse(const char *what, const char *text, const char *why) {
   return MB_EINVAL;
 }
 
-static int choose(const struct mb_agent_config *c, struct mb_addr *m,
-                  char *how) {
+static int choose(const struct mb_agent_config *c, struct agent_logger *log,
+                  struct mb_addr *m, char *how) {
   const char *text = c->advertise[0] ? c->advertise : c->bind;
   const char *what = c->advertise[0] ? "advertise" : "bind";
   if (mb_addr_parse(text, m) != MB_OK) {
-    agent_log(MB_LOG_ERROR, NULL, "%s address '%s' is not a numeric HOST:PORT",
-              what, text);
+    agent_log(log, MB_LOG_ERROR, NULL,
+              "%s address '%s' is not a numeric HOST:PORT", what, text);
     return MB_EINVAL;
   }
   const char *why = unusable(m);
@@ -210,12 +211,12 @@ static int choose(const struct mb_agent_config *c, struct mb_addr *m,
     return MB_OK;
   }
   if (c->advertise[0] || strcmp(why, "unspecified") != 0)
-    return refuse(what, text, why);
+    return refuse(log, what, text, why);
   struct advertise_trail t = {""};
   if (from_seeds(c, m, how, &t) || from_default_route(m, how, &t) ||
       from_only_interface(m, how, &t))
     return MB_OK;
-  agent_log(MB_LOG_ERROR, NULL,
+  agent_log(log, MB_LOG_ERROR, NULL,
             "bound to %s and no address to advertise can be told: %s; set "
             "advertise (--advertise, MESHBEAT_ADVERTISE) to the HOST:PORT the "
             "other members should use",
@@ -225,11 +226,12 @@ static int choose(const struct mb_agent_config *c, struct mb_addr *m,
 
 int agent_advertise_choose(struct agent *a) {
   char how[HOW_MAX] = "", text[MB_ADDR_TEXT_MAX];
-  int rc = choose(a->cfg, &a->advertise, how);
+  int rc = choose(a->cfg, a->log, &a->advertise, how);
   if (rc != MB_OK)
     return rc;
   mb_addr_format(text, sizeof(text), &a->advertise);
-  agent_log(MB_LOG_INFO, json_pack("{s:s, s:s}", "addr", text, "how", how),
+  agent_log(a->log, MB_LOG_INFO,
+            json_pack("{s:s, s:s}", "addr", text, "how", how),
             "advertising %s (%s)", text, how);
   return MB_OK;
 }

@@ -19,9 +19,6 @@
 /* At exit, how long the log may take to write out what it queued. */
 #define LOG_FLUSH_MS 2000
 
-static char **saved_argv;
-static int saved_argc;
-
 /* ---- identity ------------------------------------------------------------ */
 
 /* The key exists: the start's checks made it (identity.c). */
@@ -30,7 +27,7 @@ static int load_key(struct agent *a) {
   cfg_key_path(a->cfg, path, sizeof(path));
   int rc = mb_identity_load(&a->id, path);
   if (rc != MB_OK)
-    agent_log(MB_LOG_ERROR, NULL, "cannot load node key %s: %s", path,
+    agent_log(a->log, MB_LOG_ERROR, NULL, "cannot load node key %s: %s", path,
               mb_strerror(rc));
   return rc;
 }
@@ -56,7 +53,7 @@ bool agent_open_mesh(const struct agent *a) {
 static void warn_open_mesh(struct agent *a) {
   if (!agent_open_mesh(a))
     return;
-  agent_log(MB_LOG_WARN, NULL,
+  agent_log(a->log, MB_LOG_WARN, NULL,
             "no authority: open mesh, any node that knows the cluster name "
             "is admitted%s",
             a->cfg->cert_file[0] ? " (the certificate is not used)" : "");
@@ -73,8 +70,8 @@ static int load_cert(struct agent *a) {
   cfg_cert_path(a->cfg, path, sizeof(path));
   int rc = read_file(path, a->cert, sizeof(a->cert), &a->cert_len);
   if (rc != MB_OK) {
-    agent_log(MB_LOG_ERROR, NULL, "cannot read certificate %s: %s", path,
-              mb_strerror(rc));
+    agent_log(a->log, MB_LOG_ERROR, NULL, "cannot read certificate %s: %s",
+              path, mb_strerror(rc));
     return rc;
   }
   return agent_cert_accept(a, path); /* name and domain from it */
@@ -100,7 +97,7 @@ static int core_open(struct agent *a, uint64_t incarnation) {
   a->vc = mb_vcache_new(4096);
   a->swim = swim_new(&sc, &self, a->vc, agent_now(a), agent_wall_ms());
   if (a->swim == NULL) {
-    agent_log(MB_LOG_ERROR, NULL,
+    agent_log(a->log, MB_LOG_ERROR, NULL,
               "the membership core refused the "
               "configuration (see docs/protocol.md)");
     return MB_EINVAL;
@@ -180,7 +177,7 @@ void agent_begin_stop(struct agent *a, const char *why) {
     return;
   a->stopping = true;
   agent_notify("STOPPING=1");
-  agent_log(MB_LOG_INFO, NULL, "leaving the mesh (%s)", why);
+  agent_log(a->log, MB_LOG_INFO, NULL, "leaving the mesh (%s)", why);
   swim_leave(a->swim, agent_now(a));
   agent_flush(a);
   uv_timer_stop(&a->core_timer);
@@ -195,12 +192,12 @@ static void on_signal(uv_signal_t *s, int signum) {
     struct mb_agent_config fresh;
     bool help;
     char err[256];
-    if (mb_agent_config_load(&fresh, saved_argc, saved_argv, &help, err,
+    if (mb_agent_config_load(&fresh, a->cfg->argc, a->cfg->argv, &help, err,
                              sizeof(err)) == MB_OK) {
-      agent_log_setup(fresh.log_level, fresh.log_json);
-      agent_log(MB_LOG_INFO, NULL, "reloaded: log level and format");
+      agent_logger_set(a->log, fresh.log_level, fresh.log_json);
+      agent_log(a->log, MB_LOG_INFO, NULL, "reloaded: log level and format");
     } else {
-      agent_log(MB_LOG_ERROR, NULL, "reload refused: %s", err);
+      agent_log(a->log, MB_LOG_ERROR, NULL, "reload refused: %s", err);
     }
     agent_cert_reload(a);
     return;
@@ -275,7 +272,7 @@ static int start(struct agent *a) {
   char hex[MB_NODE_ID_HEX_LEN + 1], addr[MB_ADDR_TEXT_MAX];
   mb_node_id_hex(hex, a->id.pk);
   mb_addr_format(addr, sizeof(addr), &a->advertise);
-  agent_log(MB_LOG_INFO,
+  agent_log(a->log, MB_LOG_INFO,
             json_pack("{s:s, s:s, s:I, s:s}", "id", hex, "addr", addr,
                       "incarnation", (json_int_t)incarnation, "admin",
                       a->admin_path),
@@ -302,11 +299,15 @@ static void cleanup(struct agent *a) {
   mb_identity_wipe(&a->id);
 }
 
-int mb_agent_run(const struct mb_agent_config *cfg) {
+/* The loop runs with the log given; the writer thread is started here and
+ * let go of at the end. */
+static int run_logged(const struct mb_agent_config *cfg,
+                      struct agent_logger *log) {
   struct agent *a = calloc(1, sizeof(*a));
   if (a == NULL)
     return -ENOMEM;
   a->cfg = cfg;
+  a->log = log;
   snprintf(a->data_dir, sizeof(a->data_dir), "%s", cfg->data_dir);
   cfg_admin_socket_path(cfg, a->admin_path, sizeof(a->admin_path));
   snprintf(a->name, sizeof(a->name), "%s", cfg->name);
@@ -322,8 +323,8 @@ int mb_agent_run(const struct mb_agent_config *cfg) {
   uv_update_time(&a->loop);
   a->started_ms = uv_now(&a->loop);
   a->started_wall_ms = agent_wall_ms();
-  if (agent_log_writer_start() != MB_OK)
-    agent_log(MB_LOG_WARN, NULL,
+  if (agent_log_writer_start(log) != MB_OK)
+    agent_log(a->log, MB_LOG_WARN, NULL,
               "log lines are written from the loop: a slow "
               "reader of stderr will stall it");
   rc = start(a);
@@ -331,12 +332,18 @@ int mb_agent_run(const struct mb_agent_config *cfg) {
     uv_run(&a->loop, UV_RUN_DEFAULT);
   cleanup(a);
   if (rc == MB_OK)
-    agent_log(MB_LOG_INFO, NULL, "agent stopped");
+    agent_log(a->log, MB_LOG_INFO, NULL, "agent stopped");
   if (rc == MB_OK)
     rc = a->exit_rc;
-  agent_log_writer_flush(LOG_FLUSH_MS);
+  agent_log_writer_stop(log, LOG_FLUSH_MS);
   free(a);
   return rc;
+}
+
+int mb_agent_run(const struct mb_agent_config *cfg) {
+  struct agent_logger log;
+  agent_logger_init(&log, cfg->log_level, cfg->log_json);
+  return run_logged(cfg, &log);
 }
 
 /* 0 ok, 1 failed to start or died, 3 the authority no longer admits us:
@@ -360,36 +367,49 @@ static void print_report(const char *text) {
   }
 }
 
-int mb_agent_main(int argc, char **argv) {
-  static struct mb_agent_config cfg;
-  bool help;
-  char err[8192], more[8192];
-  int rc = mb_agent_config_load(&cfg, argc, argv, &help, err, sizeof(err));
-  if (rc == MB_EINVAL) {
-    print_report(err);
-    return 2;
-  }
-  if (help) {
-    mb_agent_config_usage();
-    return 0;
-  }
-  agent_log_setup(cfg.log_level, cfg.log_json);
+/* Checks the settings (making what a first start needs) and runs. */
+static int check_and_run(struct mb_agent_config *cfg, int loaded,
+                         const char *err) {
+  char more[8192];
+  struct agent_logger log;
+  agent_logger_init(&log, cfg->log_level, cfg->log_json);
   /* Every problem at once; nothing made for a refused configuration. */
   struct cfg_report r;
   cfg_report_init(&r, more, sizeof(more));
-  if (cfg_validate(&cfg, rc == MB_OK && !cfg.check_only, &r) != MB_OK ||
-      rc != MB_OK) {
-    print_report(rc != MB_OK ? err : "");
+  if (cfg_validate(cfg, loaded == MB_OK && !cfg->check_only, &log, &r) !=
+          MB_OK ||
+      loaded != MB_OK) {
+    print_report(loaded != MB_OK ? err : "");
     print_report(more);
     return 2;
   }
-  if (cfg.check_only) {
-    char *text = mb_agent_config_dump(&cfg);
+  if (cfg->check_only) {
+    char *text = mb_agent_config_dump(cfg);
     printf("%s\n", text ? text : "{}");
     free(text);
     return text ? 0 : 1;
   }
-  saved_argc = argc;
-  saved_argv = argv;
-  return exit_code(mb_agent_run(&cfg));
+  return exit_code(run_logged(cfg, &log));
+}
+
+int mb_agent_main(int argc, char **argv) {
+  struct mb_agent_config *cfg = calloc(1, sizeof(*cfg));
+  if (cfg == NULL) {
+    fprintf(stderr, "meshbeat agent: out of memory\n");
+    return 1;
+  }
+  bool help;
+  char err[8192];
+  int rc = mb_agent_config_load(cfg, argc, argv, &help, err, sizeof(err));
+  if (rc == MB_EINVAL) {
+    print_report(err);
+    rc = 2;
+  } else if (help) {
+    mb_agent_config_usage();
+    rc = 0;
+  } else {
+    rc = check_and_run(cfg, rc, err);
+  }
+  free(cfg);
+  return rc;
 }

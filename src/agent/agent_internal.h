@@ -10,6 +10,16 @@
 #include <jansson.h>
 #include <uv.h>
 
+/* The log's settings and its writer (log.c, log_writer.c). */
+struct agent_log_queue;
+struct agent_logger {
+  enum mb_log_level threshold;
+  bool as_json;
+  uint64_t dropped_told;         /* how many drops a line has told of */
+  uint64_t dropped_before_stop;  /* the queue's count when it was let go */
+  struct agent_log_queue *queue; /* NULL: lines are written at once */
+};
+
 struct agent_payload {
   uint64_t capacity, available;
   struct mb_health health;
@@ -74,6 +84,7 @@ struct agent_cert {
 
 struct agent {
   const struct mb_agent_config *cfg;
+  struct agent_logger *log; /* the runner's (mb_agent_main) */
   uv_loop_t loop;
   uv_udp_t udp;
   uint64_t core_due; /* when the core's timer should run (monotonic ms) */
@@ -127,19 +138,25 @@ uint64_t agent_now(struct agent *a);
 int64_t agent_wall_ms(void);
 int64_t agent_mono_to_wall(struct agent *a, uint64_t mono_ms);
 
-/* log.c */
-void agent_log_setup(enum mb_log_level level, bool json);
-bool agent_log_enabled(enum mb_log_level level);
-void agent_log(enum mb_log_level level, json_t *fields, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+/* log.c: the agent's log, owned by whoever runs the agent (mb_agent_main)
+ * from before the settings are checked until after the loop ends. */
+void agent_logger_init(struct agent_logger *lg, enum mb_log_level level,
+                       bool json);
+/* A reload (SIGHUP) changes the level and format in place. */
+void agent_logger_set(struct agent_logger *lg, enum mb_log_level level,
+                      bool json);
+bool agent_log_enabled(const struct agent_logger *lg, enum mb_log_level level);
+void agent_log(struct agent_logger *lg, enum mb_log_level level, json_t *fields,
+               const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 /* log_writer.c: once started, lines queue for a thread of their own; a
  * line that finds no room is dropped (false) and counted. */
-int agent_log_writer_start(void);
-bool agent_log_write(const char *line, size_t len);
-/* Waits until the queue is written out, at most timeout_ms. */
-void agent_log_writer_flush(unsigned timeout_ms);
-uint64_t agent_log_dropped(void);
+int agent_log_writer_start(struct agent_logger *lg);
+bool agent_log_write(struct agent_logger *lg, const char *line, size_t len);
+/* Waits until the queue is written out (at most timeout_ms), then lets go
+ * of it: later lines are written at once. */
+void agent_log_writer_stop(struct agent_logger *lg, unsigned timeout_ms);
+uint64_t agent_log_dropped(const struct agent_logger *lg);
 
 /* notify.c */
 int agent_notify(const char *state);

@@ -103,7 +103,7 @@ static int refuse_expired(struct agent *a, const char *path) {
   char until[MB_ADMIN_TIME_LEN], cmd[512];
   format_expiry(&a->certlife.info, until, sizeof(until));
   renew_command(a, cmd, sizeof(cmd));
-  agent_log(MB_LOG_ERROR, NULL,
+  agent_log(a->log, MB_LOG_ERROR, NULL,
             "certificate %s expired at %s: renew it with `%s` on the "
             "authority host, install it as %s and start the agent again",
             path, until, cmd, path);
@@ -123,7 +123,7 @@ int agent_cert_accept(struct agent *a, const char *path) {
                                MB_OK) /* expired beyond the skew */
     return refuse_expired(a, path);
   if (rc != MB_OK) {
-    agent_log(MB_LOG_ERROR, NULL, "certificate %s refused: %s", path,
+    agent_log(a->log, MB_LOG_ERROR, NULL, "certificate %s refused: %s", path,
               mb_strerror(rc));
     return rc;
   }
@@ -147,7 +147,7 @@ static void expire(struct agent *a) {
   format_expiry(&a->certlife.info, until, sizeof(until));
   renew_command(a, cmd, sizeof(cmd));
   agent_log(
-      MB_LOG_ERROR,
+      a->log, MB_LOG_ERROR,
       json_pack("{s:I}", "expires_at", (json_int_t)a->certlife.info.expires_at),
       "certificate expired at %s: leaving the mesh; renew it with "
       "`%s`, install it as %s and start the agent again (renewed "
@@ -162,7 +162,7 @@ static void warn(struct agent *a, int64_t left) {
   char until[MB_ADMIN_TIME_LEN], cmd[512];
   format_expiry(&a->certlife.info, until, sizeof(until));
   renew_command(a, cmd, sizeof(cmd));
-  agent_log(MB_LOG_WARN,
+  agent_log(a->log, MB_LOG_WARN,
             json_pack("{s:I, s:I}", "expires_at",
                       (json_int_t)a->certlife.info.expires_at, "left_s",
                       (json_int_t)(left / 1000)),
@@ -242,13 +242,13 @@ static void refuse_renewal(struct agent *a, int rc, const struct mb_cert *c) {
   char until[MB_ADMIN_TIME_LEN];
   format_expiry(&a->certlife.info, until, sizeof(until));
   if (rc == MB_ECERTNAME)
-    agent_log(MB_LOG_ERROR, NULL,
+    agent_log(a->log, MB_LOG_ERROR, NULL,
               "certificate %s not loaded: it names '%s' in domain '%s', "
               "this node runs as '%s' in domain '%s' (a new name or domain "
               "needs a restart); keeping the one valid until %s",
               a->certlife.path, c->name, c->domain, a->name, a->domain, until);
   else
-    agent_log(MB_LOG_ERROR, NULL,
+    agent_log(a->log, MB_LOG_ERROR, NULL,
               "certificate %s not loaded: %s; keeping the one valid until %s",
               a->certlife.path, mb_strerror(rc), until);
 }
@@ -263,7 +263,7 @@ void agent_cert_reload(struct agent *a) {
   memset(&c, 0, sizeof(c));
   int rc = read_cert(cl->path, buf, &len);
   if (rc == MB_OK && len == a->cert_len && memcmp(buf, a->cert, len) == 0) {
-    agent_log(MB_LOG_INFO, NULL, "certificate %s unchanged", cl->path);
+    agent_log(a->log, MB_LOG_INFO, NULL, "certificate %s unchanged", cl->path);
     return;
   }
   if (rc == MB_OK)
@@ -279,9 +279,10 @@ void agent_cert_reload(struct agent *a) {
   a->cert_len = len;
   cl->info = c;
   cl->warned_s = 0;
-  agent_log(
-      MB_LOG_INFO, json_pack("{s:I}", "expires_at", (json_int_t)c.expires_at),
-      "certificate %s renewed: valid until %s (was %s)", cl->path, until, was);
+  agent_log(a->log, MB_LOG_INFO,
+            json_pack("{s:I}", "expires_at", (json_int_t)c.expires_at),
+            "certificate %s renewed: valid until %s (was %s)", cl->path, until,
+            was);
   agent_flush(a);
   cert_check(a);
 }

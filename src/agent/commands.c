@@ -255,7 +255,7 @@ static const struct mb_admin_command commands[] = {
  */
 static int open_without_group(struct agent *a, struct mb_admin_options *opt) {
   agent_log(
-      MB_LOG_WARN,
+      a->log, MB_LOG_WARN,
       json_pack("{s:s, s:s}", "admin_group", opt->group, "socket", opt->path),
       "cannot give the admin socket to group %s: chown() was refused "
       "(%s); only uid %u and root may use the CLI.  Is the agent's "
@@ -282,7 +282,7 @@ int agent_admin_open(struct agent *a) {
       .n_commands = sizeof(commands) / sizeof(commands[0]),
       .ctx = a};
   if (opt.group != NULL && !group_exists(opt.group)) {
-    agent_log(MB_LOG_ERROR, NULL,
+    agent_log(a->log, MB_LOG_ERROR, NULL,
               "admin_group '%s' is not a group on this host (getent group "
               "%s)",
               opt.group, opt.group);
@@ -292,7 +292,7 @@ int agent_admin_open(struct agent *a) {
   if (rc == -EPERM && opt.group != NULL)
     rc = open_without_group(a, &opt);
   if (rc != MB_OK)
-    agent_log(MB_LOG_ERROR, NULL, "cannot open the admin socket %s: %s",
+    agent_log(a->log, MB_LOG_ERROR, NULL, "cannot open the admin socket %s: %s",
               a->admin_path, mb_strerror(rc));
   return rc;
 }

@@ -444,6 +444,8 @@ int mb_agent_config_load(struct mb_agent_config *c, int argc, char **argv,
   cfg_report_init(&r, err, errlen);
   *help = false;
   defaults(c);
+  c->argc = argc;
+  c->argv = argv;
   const char *path;
   enum mb_config_source source;
   if (!config_path(argc, argv, &path, &source)) {

@@ -312,12 +312,12 @@ static void check_settings(const struct mb_agent_config *c,
 }
 
 int cfg_validate(const struct mb_agent_config *c, bool create,
-                 struct cfg_report *r) {
+                 struct agent_logger *log, struct cfg_report *r) {
   check_settings(c, r);
   /* A bad configuration leaves no trace: the key is made only for one
    * that is otherwise right. */
   if (r->n == 0 || !create)
-    agent_identity_check(c, create && r->n == 0, r);
+    agent_identity_check(c, create && r->n == 0, log, r);
   return r->n ? MB_EINVAL : MB_OK;
 }
 
@@ -325,5 +325,5 @@ int mb_agent_config_check(const struct mb_agent_config *c, char *err,
                           size_t errlen) {
   struct cfg_report r;
   cfg_report_init(&r, err, errlen);
-  return cfg_validate(c, false, &r);
+  return cfg_validate(c, false, NULL, &r);
 }

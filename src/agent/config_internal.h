@@ -89,15 +89,16 @@ bool cfg_open_mesh(const struct mb_agent_config *c);
 
 /* config_check.c: what mb_agent_config_check reports; with create (a
  * start), a configuration that is otherwise right gets its key and
- * directories made. */
+ * directories made, and says so in log (which may be NULL without create). */
+struct agent_logger;
 int cfg_validate(const struct mb_agent_config *c, bool create,
-                 struct cfg_report *r);
+                 struct agent_logger *log, struct cfg_report *r);
 
 /* identity.c: checks the key (create: makes it, and its directories, when
  * missing) and the certificate against the key and the authority; problems go
  * to r.  With an authority and no certificate yet, the problem is the node id
  * and the command that issues its certificate. */
 void agent_identity_check(const struct mb_agent_config *c, bool create,
-                          struct cfg_report *r);
+                          struct agent_logger *log, struct cfg_report *r);
 
 #endif

@@ -59,13 +59,14 @@ int agent_http_open(struct agent *a) {
                               .ctx = a};
   int rc = mb_http_open(&a->http, &a->loop, &o);
   if (rc != MB_OK) {
-    agent_log(
-        MB_LOG_ERROR, NULL, "cannot serve HTTP on '%s' (http.listen): %s%s",
-        a->cfg->http_addr, mb_strerror(rc),
-        rc == MB_EINVAL ? " (want a numeric HOST:PORT or [V6]:PORT)" : "");
+    agent_log(a->log, MB_LOG_ERROR, NULL,
+              "cannot serve HTTP on '%s' (http.listen): %s%s",
+              a->cfg->http_addr, mb_strerror(rc),
+              rc == MB_EINVAL ? " (want a numeric HOST:PORT or [V6]:PORT)"
+                              : "");
     return rc;
   }
-  agent_log(MB_LOG_INFO,
+  agent_log(a->log, MB_LOG_INFO,
             json_pack("{s:s, s:i}", "http", a->cfg->http_addr, "port",
                       (int)mb_http_port(a->http)),
             "serving /metrics and /health over HTTP on %s, without "

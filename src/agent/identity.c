@@ -98,7 +98,8 @@ static void issue_command(const struct mb_agent_config *c, const char *id_hex,
 
 /* ---- the key ------------------------------------------------------------- */
 
-static int make_key(const char *path, struct mb_identity *id) {
+static int make_key(const char *path, struct mb_identity *id,
+                    struct agent_logger *log) {
   char dir[PATH_MAX];
   dir_of(path, dir, sizeof(dir));
   int rc = make_dirs(dir, 0700);
@@ -109,7 +110,7 @@ static int make_key(const char *path, struct mb_identity *id) {
   if (rc == MB_OK) {
     char hex[MB_NODE_ID_HEX_LEN + 1];
     mb_node_id_hex(hex, id->pk);
-    agent_log(MB_LOG_INFO, json_pack("{s:s, s:s}", "key", path, "id", hex),
+    agent_log(log, MB_LOG_INFO, json_pack("{s:s, s:s}", "key", path, "id", hex),
               "created node key %s", path);
   }
   return rc;
@@ -342,7 +343,7 @@ static void make_start_dirs(const struct mb_agent_config *c,
 }
 
 void agent_identity_check(const struct mb_agent_config *c, bool create,
-                          struct cfg_report *r) {
+                          struct agent_logger *log, struct cfg_report *r) {
   char key_path[PATH_MAX], cert_path[PATH_MAX];
   struct mb_identity id;
   unsigned before = r->n;
@@ -354,7 +355,7 @@ void agent_identity_check(const struct mb_agent_config *c, bool create,
   if (create && r->n == before) {
     make_start_dirs(c, r);
     if (r->n == before && key == KEY_ABSENT) {
-      int rc = make_key(key_path, &id);
+      int rc = make_key(key_path, &id, log);
       if (rc == MB_OK)
         key = KEY_OK;
       else

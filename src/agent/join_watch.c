@@ -66,8 +66,9 @@ static void report_seed(struct agent *a, const struct swim_join_info *ji,
     return;
   mb_addr_format(addr, sizeof(addr), &si.addr);
   if (si.requests > w->requests[i]) {
-    agent_log(MB_LOG_DEBUG, NULL, "join request %u of at most %u sent to %s",
-              ji->attempts, SWIM_JOIN_MAX_ATTEMPTS, addr);
+    agent_log(a->log, MB_LOG_DEBUG, NULL,
+              "join request %u of at most %u sent to %s", ji->attempts,
+              SWIM_JOIN_MAX_ATTEMPTS, addr);
     bool new_round =
         ji->attempts > ji->n_seeds && (ji->attempts - 1) % ji->n_seeds == 0;
     uint64_t now = agent_now(a);
@@ -75,7 +76,7 @@ static void report_seed(struct agent *a, const struct swim_join_info *ji,
       char all[400];
       seed_list(a, false, all, sizeof(all));
       uint64_t wait = ji->next_attempt_at > now ? ji->next_attempt_at - now : 0;
-      agent_log(MB_LOG_DEBUG, NULL,
+      agent_log(a->log, MB_LOG_DEBUG, NULL,
                 "no answer from any seed after round %zu (tried %s); "
                 "backing off %.1f s",
                 (size_t)((ji->attempts - 1) / ji->n_seeds), all,
@@ -83,7 +84,7 @@ static void report_seed(struct agent *a, const struct swim_join_info *ji,
     }
   }
   if (si.answers > w->answers[i])
-    agent_log(MB_LOG_DEBUG, NULL, "join answered by %s", addr);
+    agent_log(a->log, MB_LOG_DEBUG, NULL, "join answered by %s", addr);
   w->requests[i] = si.requests;
   w->answers[i] = si.answers;
 }
@@ -93,12 +94,13 @@ static void report_end(struct agent *a, const struct swim_join_info *ji) {
   char list[400];
   if (ji->joined && !w->joined) {
     seed_list(a, true, list, sizeof(list));
-    agent_log(MB_LOG_INFO, NULL, "joined the mesh through %s (%zu members)",
+    agent_log(a->log, MB_LOG_INFO, NULL,
+              "joined the mesh through %s (%zu members)",
               list[0] ? list : "a seed", swim_member_count(a->swim));
   }
   if (ji->gave_up && !w->gave_up) {
     seed_list(a, false, list, sizeof(list));
-    agent_log(MB_LOG_WARN, NULL,
+    agent_log(a->log, MB_LOG_WARN, NULL,
               "gave up joining after %u requests: no seed answered (tried "
               "%s); `meshbeat join HOST:PORT` tries again",
               ji->attempts, list);

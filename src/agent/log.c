@@ -11,18 +11,21 @@
 /* Longer lines lose their extra fields (JSON) or are cut (text). */
 #define LOG_LINE_MAX 4095
 
-static enum mb_log_level threshold = MB_LOG_INFO;
-static bool as_json;
-
 static const char *level_names[] = {"debug", "info", "warn", "error"};
 
-void agent_log_setup(enum mb_log_level level, bool json) {
-  threshold = level;
-  as_json = json;
+void agent_logger_init(struct agent_logger *lg, enum mb_log_level level,
+                       bool json) {
+  *lg = (struct agent_logger){.threshold = level, .as_json = json};
 }
 
-bool agent_log_enabled(enum mb_log_level level) {
-  return level >= threshold;
+void agent_logger_set(struct agent_logger *lg, enum mb_log_level level,
+                      bool json) {
+  lg->threshold = level;
+  lg->as_json = json;
+}
+
+bool agent_log_enabled(const struct agent_logger *lg, enum mb_log_level level) {
+  return level >= lg->threshold;
 }
 
 /* The line as text for people: the message, then key=value pairs. */
@@ -55,22 +58,22 @@ static size_t format_json(char *out, size_t cap, const char *when,
 }
 
 /* One whole line, newline included, to the writer (log_writer.c). */
-static bool emit(enum mb_log_level level, const char *msg, json_t *fields) {
+static bool emit(struct agent_logger *lg, enum mb_log_level level,
+                 const char *msg, json_t *fields) {
   char when[MB_ADMIN_TIME_LEN], line[LOG_LINE_MAX + 1];
   mb_admin_format_time(when, sizeof(when), agent_wall_ms());
-  size_t n = as_json
+  size_t n = lg->as_json
                  ? format_json(line, LOG_LINE_MAX, when, level, msg, fields)
                  : format_text(line, LOG_LINE_MAX, when, level, msg, fields);
   if (n == 0 && fields != NULL)
     n = format_json(line, LOG_LINE_MAX, when, level, msg, NULL);
   line[n++] = '\n';
-  return agent_log_write(line, n);
+  return agent_log_write(lg, line, n);
 }
 
 /* Lines the writer had no room for are told of once room comes back. */
-static void tell_dropped(void) {
-  static uint64_t told;
-  uint64_t dropped = agent_log_dropped();
+static void tell_dropped(struct agent_logger *lg) {
+  uint64_t dropped = agent_log_dropped(lg), told = lg->dropped_told;
   if (dropped == told)
     return;
   char msg[160];
@@ -79,15 +82,16 @@ static void tell_dropped(void) {
            "events stay in the store: meshbeat events)",
            (unsigned long long)(dropped - told));
   json_t *fields = json_pack("{s:I}", "dropped", (json_int_t)(dropped - told));
-  if (emit(MB_LOG_WARN, msg, fields))
-    told = dropped;
+  if (emit(lg, MB_LOG_WARN, msg, fields))
+    lg->dropped_told = dropped;
   json_decref(fields);
 }
 
 /* Takes a reference to fields (may be NULL): extra keys of a JSON line,
  * appended as key=value in text. */
-void agent_log(enum mb_log_level level, json_t *fields, const char *fmt, ...) {
-  if (!agent_log_enabled(level)) {
+void agent_log(struct agent_logger *lg, enum mb_log_level level, json_t *fields,
+               const char *fmt, ...) {
+  if (!agent_log_enabled(lg, level)) {
     json_decref(fields);
     return;
   }
@@ -96,7 +100,7 @@ void agent_log(enum mb_log_level level, json_t *fields, const char *fmt, ...) {
   va_start(ap, fmt);
   vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);
-  tell_dropped();
-  emit(level, msg, fields);
+  tell_dropped(lg);
+  emit(lg, level, msg, fields);
   json_decref(fields);
 }

@@ -12,6 +12,8 @@
  * (admin `events`), so a dropped line loses no event.
  *
  * Before agent_log_writer_start and if it fails, lines are written at once.
+ * At agent_log_writer_stop the logger lets go of the queue; the thread frees
+ * it once written out, so a stderr that never drains costs no hang at exit.
  */
 #include "agent_internal.h"
 
@@ -24,16 +26,14 @@
 
 #define LOG_QUEUE_BYTES (256u * 1024u)
 
-static struct {
+struct agent_log_queue {
   pthread_mutex_t lock;
   pthread_cond_t wake, drained;
   char *filling, *writing;
   size_t filled;
-  bool running, busy;
+  bool busy, closing;
   uint64_t dropped;
-} q = {.lock = PTHREAD_MUTEX_INITIALIZER,
-       .wake = PTHREAD_COND_INITIALIZER,
-       .drained = PTHREAD_COND_INITIALIZER};
+};
 
 /* Blocking, whole: what the thread (or the loop before it runs) does. */
 static void write_all(const char *p, size_t n) {
@@ -48,75 +48,100 @@ static void write_all(const char *p, size_t n) {
   }
 }
 
-static void *writer(void *unused) {
-  (void)unused;
-  pthread_mutex_lock(&q.lock);
+static void queue_free(struct agent_log_queue *q) {
+  pthread_mutex_destroy(&q->lock);
+  pthread_cond_destroy(&q->wake);
+  pthread_cond_destroy(&q->drained);
+  free(q->filling);
+  free(q->writing);
+  free(q);
+}
+
+/* Swaps the buffers and writes one out, until the logger lets go. */
+static void *writer(void *arg) {
+  struct agent_log_queue *q = arg;
+  pthread_mutex_lock(&q->lock);
   for (;;) {
-    while (q.filled == 0) {
-      q.busy = false;
-      pthread_cond_broadcast(&q.drained);
-      pthread_cond_wait(&q.wake, &q.lock);
+    while (q->filled == 0 && !q->closing) {
+      q->busy = false;
+      pthread_cond_broadcast(&q->drained);
+      pthread_cond_wait(&q->wake, &q->lock);
     }
-    char *out = q.filling;
-    size_t n = q.filled;
-    q.filling = q.writing;
-    q.writing = out;
-    q.filled = 0;
-    q.busy = true;
-    pthread_mutex_unlock(&q.lock);
+    if (q->filled == 0)
+      break; /* closing, and all written */
+    char *out = q->filling;
+    size_t n = q->filled;
+    q->filling = q->writing;
+    q->writing = out;
+    q->filled = 0;
+    q->busy = true;
+    pthread_mutex_unlock(&q->lock);
     write_all(out, n);
-    pthread_mutex_lock(&q.lock);
+    pthread_mutex_lock(&q->lock);
   }
+  pthread_mutex_unlock(&q->lock);
+  queue_free(q);
   return NULL;
 }
 
-int agent_log_writer_start(void) {
-  pthread_mutex_lock(&q.lock);
-  bool running = q.running;
-  pthread_mutex_unlock(&q.lock);
-  if (running)
+static struct agent_log_queue *queue_new(void) {
+  struct agent_log_queue *q = calloc(1, sizeof(*q));
+  if (q == NULL)
+    return NULL;
+  q->filling = malloc(LOG_QUEUE_BYTES);
+  q->writing = malloc(LOG_QUEUE_BYTES);
+  if (q->filling == NULL || q->writing == NULL) {
+    free(q->filling);
+    free(q->writing);
+    free(q);
+    return NULL;
+  }
+  pthread_mutex_init(&q->lock, NULL);
+  pthread_cond_init(&q->wake, NULL);
+  pthread_cond_init(&q->drained, NULL);
+  return q;
+}
+
+int agent_log_writer_start(struct agent_logger *lg) {
+  if (lg->queue != NULL)
     return MB_OK;
-  q.filling = malloc(LOG_QUEUE_BYTES);
-  q.writing = malloc(LOG_QUEUE_BYTES);
+  struct agent_log_queue *q = queue_new();
+  if (q == NULL)
+    return -ENOMEM;
   pthread_t t;
   pthread_attr_t attr;
   pthread_attr_init(&attr);
   pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
-  int rc =
-      q.filling && q.writing ? pthread_create(&t, &attr, writer, NULL) : ENOMEM;
+  int rc = pthread_create(&t, &attr, writer, q);
   pthread_attr_destroy(&attr);
   if (rc != 0) {
-    free(q.filling);
-    free(q.writing);
-    q.filling = q.writing = NULL;
+    queue_free(q);
     return -rc;
   }
-  pthread_mutex_lock(&q.lock);
-  q.running = true;
-  pthread_mutex_unlock(&q.lock);
+  lg->queue = q;
   return MB_OK;
 }
 
-bool agent_log_write(const char *line, size_t len) {
-  pthread_mutex_lock(&q.lock);
-  if (!q.running) {
-    pthread_mutex_unlock(&q.lock);
+bool agent_log_write(struct agent_logger *lg, const char *line, size_t len) {
+  struct agent_log_queue *q = lg->queue;
+  if (q == NULL) {
     write_all(line, len);
     return true;
   }
-  bool fits = len <= LOG_QUEUE_BYTES - q.filled;
+  pthread_mutex_lock(&q->lock);
+  bool fits = len <= LOG_QUEUE_BYTES - q->filled;
   if (fits) {
-    memcpy(q.filling + q.filled, line, len);
-    q.filled += len;
-    pthread_cond_signal(&q.wake);
+    memcpy(q->filling + q->filled, line, len);
+    q->filled += len;
+    pthread_cond_signal(&q->wake);
   } else {
-    q.dropped++;
+    q->dropped++;
   }
-  pthread_mutex_unlock(&q.lock);
+  pthread_mutex_unlock(&q->lock);
   return fits;
 }
 
-void agent_log_writer_flush(unsigned timeout_ms) {
+static struct timespec deadline_after(unsigned timeout_ms) {
   struct timespec until;
   clock_gettime(CLOCK_REALTIME, &until);
   until.tv_sec += timeout_ms / 1000;
@@ -125,16 +150,31 @@ void agent_log_writer_flush(unsigned timeout_ms) {
     until.tv_sec++;
     until.tv_nsec -= 1000000000L;
   }
-  pthread_mutex_lock(&q.lock);
-  while (q.running && (q.filled > 0 || q.busy))
-    if (pthread_cond_timedwait(&q.drained, &q.lock, &until) == ETIMEDOUT)
-      break;
-  pthread_mutex_unlock(&q.lock);
+  return until;
 }
 
-uint64_t agent_log_dropped(void) {
-  pthread_mutex_lock(&q.lock);
-  uint64_t n = q.dropped;
-  pthread_mutex_unlock(&q.lock);
+void agent_log_writer_stop(struct agent_logger *lg, unsigned timeout_ms) {
+  struct agent_log_queue *q = lg->queue;
+  if (q == NULL)
+    return;
+  struct timespec until = deadline_after(timeout_ms);
+  pthread_mutex_lock(&q->lock);
+  while (q->filled > 0 || q->busy)
+    if (pthread_cond_timedwait(&q->drained, &q->lock, &until) == ETIMEDOUT)
+      break;
+  lg->dropped_before_stop = q->dropped;
+  q->closing = true; /* the thread frees q once it has written the rest */
+  pthread_cond_signal(&q->wake);
+  pthread_mutex_unlock(&q->lock);
+  lg->queue = NULL;
+}
+
+uint64_t agent_log_dropped(const struct agent_logger *lg) {
+  struct agent_log_queue *q = lg->queue;
+  if (q == NULL)
+    return lg->dropped_before_stop;
+  pthread_mutex_lock(&q->lock);
+  uint64_t n = q->dropped;
+  pthread_mutex_unlock(&q->lock);
   return n;
 }

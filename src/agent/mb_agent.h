@@ -83,6 +83,10 @@ struct mb_agent_config {
   struct swim_config swim;      /* protocol parameters ([gossip] section) */
   bool check_only;              /* --check: print the settings, do not run */
   bool reset_store; /* an empty or damaged store is set aside, not refused */
+  /* The command line it was loaded from: a reload (SIGHUP) reads the
+   * file, the environment and these again.  Borrowed, not copied. */
+  int argc;
+  char **argv;
   /* Where each value came from: by setting, in config.c's order; the
    * seeds one by one (a file's list spans lines). */
   struct mb_config_origin origin[MB_AGENT_MAX_SETTINGS];

@@ -101,7 +101,7 @@ static void protocol(struct agent *a, struct mb_prom *p) {
           st.unproven_acks);
   counter(p, "meshbeat_log_lines_dropped_total",
           "Log lines dropped because stderr's reader was too slow.",
-          agent_log_dropped());
+          agent_log_dropped(a->log));
   counter(p, "meshbeat_send_errors_total",
           "Datagrams the kernel refused to send.", a->counters.send_errors);
   counter(p, "meshbeat_receive_errors_total",

@@ -189,7 +189,7 @@ int agent_net_open(struct agent *a) {
   struct sockaddr_storage ss;
   struct mb_addr bind;
   if (bind_addr(a->cfg->bind, &ss, &bind) != MB_OK) {
-    agent_log(MB_LOG_ERROR, NULL, "bind address '%s' is not HOST:PORT",
+    agent_log(a->log, MB_LOG_ERROR, NULL, "bind address '%s' is not HOST:PORT",
               a->cfg->bind);
     return MB_EINVAL;
   }
@@ -208,8 +208,8 @@ int agent_net_open(struct agent *a) {
     rc = uv_udp_recv_start(&a->udp, on_alloc, on_recv);
   }
   if (rc != 0) {
-    agent_log(MB_LOG_ERROR, NULL, "cannot bind UDP %s: %s", a->cfg->bind,
-              uv_strerror(rc));
+    agent_log(a->log, MB_LOG_ERROR, NULL, "cannot bind UDP %s: %s",
+              a->cfg->bind, uv_strerror(rc));
     return rc;
   }
   uv_timer_init(&a->loop, &a->core_timer);

@@ -46,32 +46,34 @@ static int set_aside(const char *dir, char *aside, size_t cap) {
   return rename(dir, aside) == 0 ? MB_OK : -errno;
 }
 
-static void explain_refusal(const char *dir, int rc, const char *why) {
+static void explain_refusal(struct agent *a, const char *dir, int rc,
+                            const char *why) {
   if (rc == MB_ESTOREEMPTY)
-    agent_log(MB_LOG_ERROR, NULL,
+    agent_log(a->log, MB_LOG_ERROR, NULL,
               "refusing to start: the store has lost its data (%s), and this "
               "node has run before (its key exists): it would come back as "
               "new, at incarnation 1, with no view and no event log. To "
               "start over with an empty store, start once with --reset-store",
               why);
   else if (rc == MB_ECORRUPT)
-    agent_log(MB_LOG_ERROR, NULL,
+    agent_log(a->log, MB_LOG_ERROR, NULL,
               "refusing to start: the store is damaged (%s). Copy %s away "
               "if you want to know why; to start over with an empty store, "
               "start once with --reset-store (it moves the damaged store "
               "aside)",
               why, dir);
   else if (rc == MB_ESCHEMA)
-    agent_log(MB_LOG_ERROR, NULL,
+    agent_log(a->log, MB_LOG_ERROR, NULL,
               "refusing to start: the store was written by a newer meshbeat "
               "(%s): run that version, or move %s aside to start afresh",
               why, dir);
   else if (rc == -EBUSY)
-    agent_log(MB_LOG_ERROR, NULL,
+    agent_log(a->log, MB_LOG_ERROR, NULL,
               "refusing to start: %s; one agent per data directory", why);
   else
-    agent_log(MB_LOG_ERROR, NULL, "cannot open the store in %s: %s (%s)", dir,
-              mb_strerror(rc), why);
+    agent_log(a->log, MB_LOG_ERROR, NULL,
+              "cannot open the store in %s: %s (%s)", dir, mb_strerror(rc),
+              why);
 }
 
 static int open_store(struct agent *a, const char *dir, bool allow_empty,
@@ -97,19 +99,19 @@ int agent_store_open(struct agent *a, uint64_t *incarnation) {
   if (resettable(rc) && a->cfg->reset_store) {
     int moved = set_aside(dir, aside, sizeof(aside));
     if (moved == MB_OK)
-      agent_log(MB_LOG_WARN, NULL,
+      agent_log(a->log, MB_LOG_WARN, NULL,
                 "--reset-store: the store (%s) was moved to %s; starting "
                 "with an empty one",
                 why, aside);
     rc = moved == MB_OK ? open_store(a, dir, true, why, sizeof(why)) : moved;
   }
   if (rc != MB_OK) {
-    explain_refusal(dir, rc, why);
+    explain_refusal(a, dir, rc, why);
     return rc;
   }
   struct mb_store_stats st;
   mb_store_get_stats(a->store, &st);
-  agent_log(MB_LOG_DEBUG,
+  agent_log(a->log, MB_LOG_DEBUG,
             json_pack("{s:I, s:I, s:f}", "pages", (json_int_t)st.pages_checked,
                       "leaked", (json_int_t)st.pages_leaked, "seconds",
                       (double)st.check_us / 1e6),
@@ -120,8 +122,9 @@ int agent_store_open(struct agent *a, uint64_t *incarnation) {
   if (rc == MB_OK && stored > UINT64_MAX - AGENT_INCARNATION_BLOCK)
     rc = MB_ERANGE;
   if (rc != MB_OK) {
-    agent_log(MB_LOG_ERROR, NULL, "cannot read our incarnation: %s (%s)",
-              mb_strerror(rc), mb_store_errmsg(a->store));
+    agent_log(a->log, MB_LOG_ERROR, NULL,
+              "cannot read our incarnation: %s (%s)", mb_strerror(rc),
+              mb_store_errmsg(a->store));
     return rc;
   }
   a->stored_incarnation = stored;
@@ -157,8 +160,9 @@ int agent_reserve_incarnations(struct agent *a) {
   int rc = mb_store_self_incarnation_raise(
       a->store, first + AGENT_INCARNATION_BLOCK - 1, true, &stored);
   if (rc != MB_OK) {
-    agent_log(MB_LOG_ERROR, NULL, "cannot store our incarnation: %s (%s)",
-              mb_strerror(rc), mb_store_errmsg(a->store));
+    agent_log(a->log, MB_LOG_ERROR, NULL,
+              "cannot store our incarnation: %s (%s)", mb_strerror(rc),
+              mb_store_errmsg(a->store));
     return rc;
   }
   a->stored_incarnation = stored;
@@ -189,7 +193,7 @@ void agent_persist_incarnation(struct agent *a) {
     a->incarnation_retry_at = agent_now(a) + INCARNATION_RETRY_MS;
     a->counters.store_errors++;
     if (a->store_ok)
-      agent_log(MB_LOG_ERROR, NULL,
+      agent_log(a->log, MB_LOG_ERROR, NULL,
                 "cannot store our incarnation %llu: %s (%s); a restart may "
                 "start below it",
                 (unsigned long long)inc, mb_strerror(rc),
@@ -236,7 +240,7 @@ void agent_store_restore(struct agent *a, struct mb_addr *seeds,
     agent_store_failed(a, rc, "reading the members");
   *n_seeds = r.n;
   if (r.restored || r.refused)
-    agent_log(MB_LOG_INFO,
+    agent_log(a->log, MB_LOG_INFO,
               json_pack("{s:I, s:I}", "restored", (json_int_t)r.restored,
                         "refused", (json_int_t)r.refused),
               "view restored from the store");
@@ -289,7 +293,7 @@ void agent_on_event(struct agent *a, const struct swim_event *ev) {
                                ev->to, ev->reason, ev->incarnation);
   enum mb_log_level level =
       ev->to == SWIM_ALIVE || ev->to == SWIM_LEFT ? MB_LOG_INFO : MB_LOG_WARN;
-  agent_log(level, json_incref(j), "member %s %s -> %s (%s)", ev->name,
+  agent_log(a->log, level, json_incref(j), "member %s %s -> %s (%s)", ev->name,
             swim_state_name(ev->from), swim_state_name(ev->to),
             swim_reason_name(ev->reason));
   if (a->admin != NULL)
@@ -317,7 +321,7 @@ static void sync_done(uv_work_t *w, int status) {
     a->stored_incarnation = a->sync_covers;
   if (status == 0 && a->sync_rc != MB_OK) {
     a->counters.store_errors++;
-    agent_log(MB_LOG_ERROR, NULL, "store sync failed: %s",
+    agent_log(a->log, MB_LOG_ERROR, NULL, "store sync failed: %s",
               mb_strerror(a->sync_rc));
   }
   if (a->sync_again && !a->stopping)
@@ -343,7 +347,7 @@ void agent_sync_soon(struct agent *a) {
 
 void agent_store_sync_now(struct agent *a) {
   if (a->store != NULL && mb_store_sync(a->store) != MB_OK)
-    agent_log(MB_LOG_ERROR, NULL, "final store sync failed");
+    agent_log(a->log, MB_LOG_ERROR, NULL, "final store sync failed");
 }
 
 /* LMDB found damage while running (MDB_CORRUPTED, MDB_PAGE_NOTFOUND,
@@ -357,7 +361,7 @@ void agent_store_failed(struct agent *a, int rc, const char *what) {
   a->store_damaged = true;
   if (a->exit_rc == MB_OK) /* a revocation's exit status goes first */
     a->exit_rc = rc;
-  agent_log(MB_LOG_ERROR, NULL,
+  agent_log(a->log, MB_LOG_ERROR, NULL,
             "the store is damaged (%s: %s): leaving the mesh; the next start "
             "checks it and says what to do",
             what, mb_store_errmsg(a->store));
@@ -373,8 +377,9 @@ void agent_commit(struct agent *a) {
   if (rc < 0) {
     a->counters.store_errors++;
     if (a->store_ok && rc != MB_ECORRUPT)
-      agent_log(MB_LOG_ERROR, NULL, "store commit failed: %s (%s); retrying",
-                mb_strerror(rc), mb_store_errmsg(a->store));
+      agent_log(a->log, MB_LOG_ERROR, NULL,
+                "store commit failed: %s (%s); retrying", mb_strerror(rc),
+                mb_store_errmsg(a->store));
     agent_store_failed(a, rc, "commit");
   }
   a->store_ok = rc >= 0;

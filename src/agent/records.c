@@ -52,7 +52,7 @@ void agent_on_record(struct agent *a, const struct swim_output *o) {
   int rc = mb_store_record_put(a->store, &sr);
   if (rc != MB_OK) {
     a->counters.store_errors++;
-    agent_log(MB_LOG_ERROR, NULL, "cannot store a %s record: %s (%s)",
+    agent_log(a->log, MB_LOG_ERROR, NULL, "cannot store a %s record: %s (%s)",
               mb_record_kind_name(r->kind), mb_strerror(rc),
               mb_store_errmsg(a->store));
   } else {
@@ -62,12 +62,13 @@ void agent_on_record(struct agent *a, const struct swim_output *o) {
   subject_text(a, r, who, sizeof(who));
   reason_of(o->buf, o->len, why, sizeof(why));
   if (r->kind == MB_REC_REVOCATION && !r->about_self)
-    agent_log(MB_LOG_WARN, NULL,
+    agent_log(a->log, MB_LOG_WARN, NULL,
               "node %s revoked by the cluster authority%s%s: refused from "
               "now on",
               who, why[0] ? ": " : "", why);
   else if (!r->about_self)
-    agent_log(MB_LOG_INFO, NULL, "%s record for %s taken (version %" PRIu64 ")",
+    agent_log(a->log, MB_LOG_INFO, NULL,
+              "%s record for %s taken (version %" PRIu64 ")",
               mb_record_kind_name(r->kind), who, r->version);
 }
 
@@ -81,7 +82,7 @@ static void say_revoked(struct agent *a) {
     if (swim_record_get(a->swim, i, &r, &raw) == MB_OK && r.about_self)
       reason_of(raw.p, raw.len, why, sizeof(why));
   }
-  agent_log(MB_LOG_ERROR, NULL,
+  agent_log(a->log, MB_LOG_ERROR, NULL,
             "this node (%s) has been revoked by the cluster authority%s%s; "
             "every member refuses it, and it will not be admitted again with "
             "this key: stopping (exit status %d)",
@@ -126,7 +127,7 @@ static int restore_one(const struct mb_store_record *r, void *arg) {
     return 0;
   }
   c->refused++;
-  agent_log(MB_LOG_WARN, NULL, "stored %s record refused: %s",
+  agent_log(c->a->log, MB_LOG_WARN, NULL, "stored %s record refused: %s",
             mb_record_kind_name((enum mb_record_kind)r->kind), mb_strerror(rc));
   if (refused_for_good(rc) &&
       c->n_doomed < sizeof(c->doomed) / sizeof(c->doomed[0])) {
@@ -142,13 +143,13 @@ int agent_records_restore(struct agent *a) {
   struct restore_ctx c = {.a = a};
   int rc = mb_store_records_foreach(a->store, restore_one, &c);
   if (rc < 0)
-    agent_log(MB_LOG_ERROR, NULL, "cannot read stored records: %s (%s)",
+    agent_log(a->log, MB_LOG_ERROR, NULL, "cannot read stored records: %s (%s)",
               mb_strerror(rc), mb_store_errmsg(a->store));
   for (size_t i = 0; i < c.n_doomed; i++)
     mb_store_record_delete(a->store, c.doomed[i].kind, c.doomed[i].subject,
                            c.doomed[i].subject_len);
   if (c.restored || c.refused)
-    agent_log(MB_LOG_INFO,
+    agent_log(a->log, MB_LOG_INFO,
               json_pack("{s:I, s:I}", "restored", (json_int_t)c.restored,
                         "refused", (json_int_t)c.refused),
               "channel records restored from the store");

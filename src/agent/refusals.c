@@ -48,7 +48,7 @@ void agent_refusals_watch(struct agent *a) {
   r->next_check_at = now + REFUSALS_CHECK_MS;
   struct swim_stats st;
   swim_get_stats(a->swim, &st);
-  bool debug = agent_log_enabled(MB_LOG_DEBUG);
+  bool debug = agent_log_enabled(a->log, MB_LOG_DEBUG);
   for (int k = 0; k < SWIM_REJ_COUNT_; k++) {
     uint64_t more = st.rejected[k] - r->seen[k];
     if (more == 0 || (debug && now < r->quiet_until[k]))
@@ -57,7 +57,7 @@ void agent_refusals_watch(struct agent *a) {
     if (!debug)
       continue;
     r->quiet_until[k] = now + REFUSALS_LOG_MS;
-    agent_log(MB_LOG_DEBUG,
+    agent_log(a->log, MB_LOG_DEBUG,
               json_pack("{s:s, s:I}", "reason",
                         swim_reject_name((enum swim_reject)k), "count",
                         (json_int_t)more),

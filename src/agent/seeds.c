@@ -60,7 +60,7 @@ static void retry_later(struct agent_seed *s, const char *why) {
   if (delay > RETRY_MAX_MS)
     delay = RETRY_MAX_MS;
   s->failures++;
-  agent_log(MB_LOG_WARN,
+  agent_log(s->a->log, MB_LOG_WARN,
             json_pack("{s:s, s:s, s:I}", "seed", s->text, "error", why,
                       "retry_ms", (json_int_t)delay),
             "seed %s does not resolve: %s; retrying in %.0f s", s->text, why,
@@ -86,7 +86,7 @@ static void on_resolved(uv_getaddrinfo_t *req, int status,
                                : "no address of the bound family");
     return;
   }
-  agent_log(MB_LOG_DEBUG,
+  agent_log(a->log, MB_LOG_DEBUG,
             json_pack("{s:s, s:s}", "seed", s->text, "addrs", text),
             "seed %s resolved to %s", s->text, text);
   s->failures = 0;
