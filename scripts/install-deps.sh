@@ -19,6 +19,9 @@ packages=(
   systemd man-db util-linux
   # make run's test: the job in an 80x24 pane.
   tmux
+  # docs/operations.md's revocation block (run by doc_setup_certlife) picks
+  # the node id out of `meshbeat members --json`; pkill (procps) reloads.
+  jq procps
 )
 
 missing=()
