@@ -64,7 +64,14 @@
   X(MB_EOLDER, -2703, "a newer record of this kind and subject is held")       \
   X(MB_EFULL, -2704, "no room for another record of this kind")                \
   X(MB_ELAPSED, -2705, "the record has lapsed")                                \
-  X(MB_EREVOKED, -2706, "the node is revoked by the cluster authority")
+  X(MB_EREVOKED, -2706, "the node is revoked by the cluster authority")        \
+  X(MB_EHTTP_DNS, -2901, "the endpoint's host name did not resolve")           \
+  X(MB_EHTTP_CONNECT, -2902, "could not connect to the endpoint")              \
+  X(MB_EHTTP_TLS, -2903, "the TLS handshake or certificate check failed")      \
+  X(MB_EHTTP_TIMEOUT, -2904, "the HTTP request timed out")                     \
+  X(MB_EHTTP_EXCHANGE, -2905,                                                  \
+    "the connection failed during the exchange (reset, no or bad reply)")      \
+  X(MB_EHTTP_CANCELLED, -2906, "the HTTP request was cancelled")
 
 enum mb_err {
   MB_OK = 0,
