@@ -47,7 +47,8 @@ static void on_done(void *user, const struct mb_http_client_result *r) {
   o->status = r->status;
   o->retry_after = r->retry_after != NULL ? strdup(r->retry_after) : NULL;
   o->body_len = r->body_len;
-  memcpy(o->body, r->body, r->body_len < 15 ? r->body_len : 15);
+  if (r->body_len > 0)
+    memcpy(o->body, r->body, r->body_len < 15 ? r->body_len : 15);
   o->truncated = r->body_truncated;
   o->elapsed_ms = r->elapsed_ms;
   o->error = strdup(r->error);
