@@ -63,6 +63,8 @@ struct mb_http_client_header {
 
 struct mb_http_client_request {
   const char *url; /* http:// or https:// */
+  /* Sent as given, Host and Content-Length aside: name the body's
+   * Content-Type (curl would call it application/x-www-form-urlencoded). */
   const struct mb_http_client_header *headers;
   size_t n_headers;
   const void *body; /* may be NULL when body_len is 0 */
