@@ -322,6 +322,10 @@ static void expect_timeout_keeps_loop_going(struct fx *x, const char *scheme,
   post_wait(x, &req, &o);
   uv_close((uv_handle_t *)&p.timer, NULL);
   uv_run(&x->loop, UV_RUN_NOWAIT); /* p is on this stack: see it closed */
+  print_message("%s: \"%s\" after %llu ms; the loop's longest gap %.1f ms "
+                "over %u ticks\n",
+                scheme, o.error, (unsigned long long)o.elapsed_ms,
+                (double)p.max_gap_ns / 1e6, p.ticks);
   assert_rc(o.rc, expected);
   assert_true(o.elapsed_ms >= 690);
   assert_true(o.elapsed_ms < 2500);
