@@ -89,7 +89,7 @@ bool swim_holds_cert(struct swim *s, const uint8_t *id) {
 bool swim_admitted(struct swim *s, const uint8_t *id, struct swim_carried *c) {
   size_t i;
   if (swim_id_revoked(s, id))
-    return false; /* whatever certificate it holds (revocation.c) */
+    return false; /* whatever certificate it holds (channel/revocation.c) */
   return !s->cfg.require_cert || swim_holds_cert(s, id) ||
          swim_carried_admit(s, c, id, &i) != NULL;
 }

@@ -18,7 +18,7 @@
 
 #include <string.h>
 
-/* A channel record (records.c): refusals that say something about its
+/* A channel record (channel/take.c): refusals that say something about its
  * sender are counted; a copy we hold, an older one, one lapsed or of a
  * kind we do not keep are what gossip brings, and are not. */
 static void take_channel_record(struct swim *s, const struct mb_bytes *raw,
@@ -320,7 +320,7 @@ static int check_datagram(struct swim *s, const struct mb_addr *from,
  * older than or equal to what is held, and the datagram's own signature
  * has verified.  So a node that restarted, or lost its store, and whose
  * datagrams every member refuses still learns of its own revocation
- * (revocation.c).
+ * (channel/revocation.c).
  */
 static void take_unbound_channel_records(struct swim *s,
                                          const struct mb_datagram *d,

@@ -6,7 +6,7 @@
  *   1. the message itself (failure detection: ping, ack, ping-req, nack),
  *   2. buddy system: our suspect claim about the receiver, if we hold one
  *      (Lifeguard §IV-C: a suspected member learns it on the next probe),
- *   3. channel records still being relayed (records.c): few, and a
+ *   3. channel records still being relayed (channel/relay.c): few, and a
  *      revocation matters more than anything below,
  *   4. queued news, least-sent first: in a gossip message up to NEWS_MAX
  *      summary entries (joins and updates, pulled by who lacks them), then

@@ -18,10 +18,9 @@
  *   join.c         the join handshake, its cookies, a joiner's retries
  *   antientropy.c  view pages and digest, push-pull, reconnect to dead
  *                  members
- *   records.c      the record channel: signed records that are not
- *                  heartbeats, the latest per (kind, subject)
- *   records_sync.c the channel's anti-entropy: digest, summary, pull
- *   revocation.c   what a revocation does: refused everywhere, told
+ *   channel/       the record channel: signed records that are not
+ *                  heartbeats, the latest per (kind, subject), and
+ *                  revocation, its first user (channel_internal.h)
  */
 #ifndef MESHBEAT_SWIM_INTERNAL_H
 #define MESHBEAT_SWIM_INTERNAL_H
@@ -229,7 +228,7 @@ struct swim {
   uint8_t scratch_key[MB_PAIR_KEY_LEN];
   bool leaving, left;
   bool self_revoked;            /* the authority revoked us: quiet */
-  struct swim_records *records; /* the record channel (records.c) */
+  struct swim_records *records; /* the record channel (channel/) */
   bool accused_us; /* the datagram being handled carried a claim about us */
 
   /* member table: dense array + open-addressing index on the id */
@@ -566,7 +565,8 @@ int swim_apply_heartbeat(struct swim *s, const struct mb_record *rec,
                          const uint8_t *raw, size_t len,
                          const struct bytes *cert, int64_t cert_expires);
 
-/* records.c: the record channel's table. */
+/* channel/: the record channel (channel/channel_internal.h lists its
+ * files). */
 int swim_records_init(struct swim *s);
 void swim_records_free(struct swim *s);
 /* How a channel record reached the core. */
@@ -575,25 +575,25 @@ enum swim_record_origin {
   SWIM_FROM_OFFER, /* swim_record_offer: reported and relayed */
   SWIM_FROM_STORE, /* swim_record_restore: neither */
 };
-/* Checks (cheapest first), keeps and acts on a channel record; the codes
- * of swim_record_offer.  c, when not NULL, holds certificates carried
- * with it (a member signer's). */
+/* channel/take.c: checks (cheapest first), keeps and acts on a channel
+ * record; the codes of swim_record_offer.  c, when not NULL, holds
+ * certificates carried with it (a member signer's). */
 int swim_record_take(struct swim *s, const uint8_t *raw, size_t len,
                      struct swim_carried *c, enum swim_record_origin o);
-/* Is this node id revoked?  O(1): a member's flag, else the table. */
+/* channel/revoked.c: is this node id revoked?  O(1): a member's flag,
+ * else the table. */
 bool swim_id_revoked(struct swim *s, const uint8_t *id);
 /* The revocation of id we hold (NULL: none). */
 const uint8_t *swim_revocation_bytes(struct swim *s, const uint8_t *id,
                                      size_t *len);
-/* Channel records still being relayed go into a datagram being built. */
+/* channel/relay.c: channel records still being relayed go into a
+ * datagram being built. */
 bool swim_records_pending(const struct swim *s);
 void swim_records_fill(struct swim *s, struct mb_dgram_builder *b);
-/* Drops records that lapsed (their `until` passed). */
+/* channel/keep.c: drops records that lapsed (their `until` passed). */
 void swim_records_tick(struct swim *s);
-/* The budget of answers to revoked nodes (revocation.c). */
-struct swim_budget *swim_records_told_budget(struct swim *s);
 
-/* records_sync.c: the channel's anti-entropy. */
+/* channel/sync.c: the channel's anti-entropy. */
 /* Our channel digest into a push-pull (none when we hold no records). */
 void swim_records_digest_into(const struct swim *s, struct mb_msg *msg);
 /* A digest came: our summary goes back if the two differ. */
@@ -606,17 +606,8 @@ void swim_on_record_pull(struct swim *s, const struct mb_addr *from,
 /* Every channel record we hold, in pages (a joiner's view). */
 void swim_send_records(struct swim *s, const struct mb_addr *to,
                        struct member *peer);
-/* For records.c: the record table as the sync sees it. */
-size_t swim_records_n(const struct swim *s);
-const uint8_t *swim_records_ref(const struct swim *s, size_t i,
-                                uint64_t *version);
-struct bytes swim_records_raw(const struct swim *s, size_t i);
-long swim_records_find_ref(const struct swim *s, const uint8_t *ref);
-void swim_records_digest(const struct swim *s, uint8_t out[MB_VIEW_DIGEST_LEN]);
-/* The certificate a member-signed record needs to be admitted (NULL). */
-struct bytes swim_records_signer_cert(struct swim *s, size_t i);
 
-/* revocation.c */
+/* channel/revocation.c */
 /* A revocation of id was taken: out of the view for good, and told. */
 void swim_revocation_apply(struct swim *s, const uint8_t *id, bool tell);
 /* A datagram from a revoked node was refused: tell it, within a budget,

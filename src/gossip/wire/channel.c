@@ -9,7 +9,7 @@
  *   revocation body = {?1: reason}
  *
  * The signer is the record's kid; which signer a kind needs is the core's
- * business (src/gossip/records.c).  The body is a byte string so that the
+ * business (src/gossip/channel/).  The body is a byte string so that the
  * channel carries a kind it cannot read as it is.
  */
 #include "wire_internal.h"

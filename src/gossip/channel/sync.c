@@ -13,10 +13,10 @@
  *   B -> A  reply pages of the pulled records
  *
  * The digest is a sum of BLAKE2b-128 of (ref, version) per record
- * (records.c keeps it as records change).  A joiner gets every record
+ * (digest.c keeps it as records change).  A joiner gets every record
  * before the members in its seed's view (swim_send_view).
  */
-#include "swim_internal.h"
+#include "channel_internal.h"
 
 #include <stdlib.h>
 #include <string.h>

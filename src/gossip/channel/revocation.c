@@ -1,6 +1,6 @@
 /*
  * What a revocation does, once the authority's signed record is held
- * (records.c): the revoked node id is out of the view for good (dead,
+ * (take.c): the revoked node id is out of the view for good (dead,
  * reason `revoked`, never admitted again), and everything it sends or
  * signs is refused, counted as `revoked` (receive.c, admission of record
  * authors).  A revocation of ourselves silences the core, as a leave
@@ -17,7 +17,7 @@
  * no larger than what came from there: never a way to make us send more
  * than we were sent to an address of someone else's choosing.
  */
-#include "swim_internal.h"
+#include "channel_internal.h"
 
 #include <string.h>
 
@@ -29,7 +29,7 @@ static void tell(struct swim *s, const uint8_t *id, const struct mb_addr *to,
   size_t len;
   const uint8_t *rev = swim_revocation_bytes(s, id, &len);
   if (rev == NULL || s->left ||
-      !swim_budget_take(s, swim_records_told_budget(s), REVOKED_ANSWERS_PER_S))
+      !swim_budget_take(s, &s->records->told, REVOKED_ANSWERS_PER_S))
     return;
   struct mb_msg msg = {.kind = MB_MSG_JOIN, .parts = JOIN_INTRODUCTION};
   struct mb_dgram_builder b;
