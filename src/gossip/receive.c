@@ -19,8 +19,9 @@
 #include <string.h>
 
 /* A channel record (channel/take.c): refusals that say something about its
- * sender are counted; a copy we hold, an older one, one lapsed or of a
- * kind we do not keep are what gossip brings, and are not. */
+ * sender are counted, and so is one the table has no room for; a copy
+ * we hold, an older one, one lapsed or of a kind we do not keep are what
+ * gossip brings, and are not. */
 static void take_channel_record(struct swim *s, const struct mb_bytes *raw,
                                 struct swim_carried *c) {
   int rc = swim_record_take(s, raw->p, raw->len, c, SWIM_FROM_PEER);
@@ -28,6 +29,8 @@ static void take_channel_record(struct swim *s, const struct mb_bytes *raw,
     s->stats.rejected[SWIM_REJ_REVOKED]++;
   else if (rc == MB_EBADSIG || rc == MB_ESIGNER || rc == MB_ERANGE)
     s->stats.rejected[SWIM_REJ_RECORD]++;
+  else if (rc == MB_EFULL) /* a revocation the table cannot hold */
+    s->stats.rejected[SWIM_REJ_CHANNEL_FULL]++;
 }
 
 static void apply_record(struct swim *s, const struct mb_bytes *raw,

@@ -322,9 +322,10 @@ const char *swim_reason_name(enum swim_reason r) {
 }
 
 const char *swim_reject_name(enum swim_reject r) {
-  static const char *const names[] = {
-      "malformed", "signature", "admission", "replay",  "self",    "record",
-      "claim",     "binding",   "budget",    "revoked", "identity"};
+  static const char *const names[] = {"malformed", "signature", "admission",
+                                      "replay",    "self",      "record",
+                                      "claim",     "binding",   "budget",
+                                      "revoked",   "identity",  "channel-full"};
   _Static_assert(sizeof(((struct swim_stats *)0)->rejected) /
                          sizeof(uint64_t) >=
                      SWIM_REJ_COUNT_,

@@ -365,21 +365,24 @@ struct swim_stats {
 };
 
 enum swim_reject {
-  SWIM_REJ_MALFORMED, /* did not parse */
-  SWIM_REJ_SIGNATURE, /* bad signature (or other cluster) */
-  SWIM_REJ_ADMISSION, /* no valid certificate for the sender */
-  SWIM_REJ_REPLAY,    /* sequence number replayed or too old */
-  SWIM_REJ_SELF,      /* claims to come from us */
-  SWIM_REJ_RECORD,    /* a carried record was refused */
-  SWIM_REJ_CLAIM,     /* a claim above its subject's signed incarnation */
-  SWIM_REJ_BINDING,   /* bound to another receiver, or unbound and not a
-                         join */
-  SWIM_REJ_BUDGET,    /* a member's signed datagram past this second's
-                         budget of signature checks */
-  SWIM_REJ_REVOKED,   /* from (or a record by) a node the cluster
-                         authority revoked */
-  SWIM_REJ_IDENTITY,  /* a heartbeat record whose name or failure domain
-                         is not its author's certificate's */
+  SWIM_REJ_MALFORMED,    /* did not parse */
+  SWIM_REJ_SIGNATURE,    /* bad signature (or other cluster) */
+  SWIM_REJ_ADMISSION,    /* no valid certificate for the sender */
+  SWIM_REJ_REPLAY,       /* sequence number replayed or too old */
+  SWIM_REJ_SELF,         /* claims to come from us */
+  SWIM_REJ_RECORD,       /* a carried record was refused */
+  SWIM_REJ_CLAIM,        /* a claim above its subject's signed incarnation */
+  SWIM_REJ_BINDING,      /* bound to another receiver, or unbound and not a
+                            join */
+  SWIM_REJ_BUDGET,       /* a member's signed datagram past this second's
+                            budget of signature checks */
+  SWIM_REJ_REVOKED,      /* from (or a record by) a node the cluster
+                            authority revoked */
+  SWIM_REJ_IDENTITY,     /* a heartbeat record whose name or failure domain
+                            is not its author's certificate's */
+  SWIM_REJ_CHANNEL_FULL, /* a channel record of a kind whose table is
+                            full of records that may not give way
+                            (revocations in force) */
   SWIM_REJ_COUNT_,
 };
 

@@ -1,6 +1,6 @@
 /*
- * Unit tests for the record channel (src/gossip/records.c,
- * records_sync.c) and its first user, revocation (revocation.c): a
+ * Unit tests for the record channel (src/gossip/channel/) and its first
+ * user, revocation (channel/revocation.c): a
  * revocation the authority signed is taken, spread and acted on by every
  * member; forged, unsigned, wrongly signed, replayed and lapsed records
  * change nothing; the revoked node's datagrams, records and claims are
@@ -9,6 +9,8 @@
  */
 #include "test_util.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "swim_fixture.h"
@@ -408,6 +410,147 @@ static void test_member_signed_records(void **state) {
   fx_free(&fx);
 }
 
+/* A revocation of an arbitrary node id (not a fixture member). */
+static size_t revoke_id(struct fixture *fx, const uint8_t *id, uint64_t version,
+                        int64_t until_s, uint8_t *out, size_t cap) {
+  struct mb_channel_record c = {.subject_len = MB_NODE_ID_LEN,
+                                .version = version,
+                                .issued_ms = 1790000000000,
+                                .until_s = until_s};
+  memcpy(c.subject, id, MB_NODE_ID_LEN);
+  size_t len;
+  assert_ok(mb_wire_channel_sign(&fx->authority, AAD, MB_REC_REVOCATION, &c,
+                                 out, cap, &len));
+  return len;
+}
+
+/* A member-signed record (a bridge cursor) by `by`, offered to s: what
+ * a revoked signer gets is MB_EREVOKED, before any signature check. */
+static int offer_cursor(struct fixture *fx, struct swim *s,
+                        const struct mb_identity *by, enum mb_record_kind kind,
+                        unsigned subject, uint64_t version) {
+  struct mb_channel_record c = {.version = version,
+                                .issued_ms = 1790000000000 + version};
+  c.subject_len = (size_t)snprintf((char *)c.subject, sizeof c.subject,
+                                   "subject-%u", subject);
+  uint8_t rec[512];
+  size_t n;
+  assert_ok(mb_wire_channel_sign(by, AAD, kind, &c, rec, sizeof rec, &n));
+  return swim_record_offer(s, fx->now, rec, n);
+}
+
+static size_t held_of_kind(struct swim *s, enum mb_record_kind kind) {
+  size_t n = 0;
+  for (size_t k = 0; k < swim_record_count(s); k++) {
+    struct swim_record_info info;
+    assert_ok(swim_record_get(s, k, &info, NULL));
+    n += info.kind == kind;
+  }
+  return n;
+}
+
+#define REVOCATIONS_HELD 1024 /* the revocation policy's limit */
+#define REVOKED_IDS (REVOCATIONS_HELD + 24)
+
+/* Node 2 and REVOCATIONS_HELD - 1 other ids (the last one until soon). */
+static void fill_revocations(struct fixture *fx, struct swim *s,
+                             struct mb_identity *ids, int64_t soon_s) {
+  uint8_t rec[512], seed[MB_SEED_LEN];
+  size_t n = fx_revocation(fx, &fx->authority, 2, 1, 0, rec, sizeof rec);
+  assert_ok(swim_record_offer(s, fx->now, rec, n));
+  for (size_t i = 0; i < REVOKED_IDS; i++) {
+    memset(seed, 0, sizeof seed);
+    memcpy(seed, &i, sizeof i);
+    seed[MB_SEED_LEN - 1] = 0xa5;
+    mb_identity_from_seed(&ids[i], seed);
+  }
+  for (size_t i = 0; i + 1 < REVOCATIONS_HELD; i++) {
+    bool last = i + 2 == REVOCATIONS_HELD;
+    n = revoke_id(fx, ids[i].pk, 1, last ? soon_s : 0, rec, sizeof rec);
+    assert_ok(swim_record_offer(s, fx->now, rec, n));
+  }
+}
+
+/* Every id revoked so far is still refused at s. */
+static void assert_all_refused(struct fixture *fx, struct swim *s,
+                               const struct mb_identity *ids, size_t n) {
+  for (size_t i = 0; i < n; i++)
+    assert_rc(offer_cursor(fx, s, &ids[i], MB_REC_BRIDGE_CURSOR, 0, 1),
+              MB_EREVOKED);
+  assert_rc(offer_cursor(fx, s, &fx->id[2], MB_REC_BRIDGE_CURSOR, 0, 1),
+            MB_EREVOKED);
+  assert_true(member(fx, 0, 2).revoked);
+  assert_int_equal(fx_state(fx, 0, 2), SWIM_DEAD);
+}
+
+/* A revocation is never evicted while in force (evicting one would admit
+ * the revoked node again): the table holds REVOCATIONS_HELD of them, and
+ * a further one is refused (MB_EFULL; counted as `channel-full` when it
+ * comes in gossip) rather than pushing one out, however many records of
+ * other kinds come and go (those evict their own oldest).  Only a
+ * revocation whose `until` passed leaves, and makes room. */
+static void test_revocations_never_evicted(void **state) {
+  (void)state;
+  struct fixture fx;
+  fx_start_converged(&fx, 3);
+  struct swim *s = fx.node[0];
+  struct mb_identity *ids = calloc(REVOKED_IDS, sizeof(*ids));
+  assert_non_null(ids);
+  int64_t soon_s = 1790000000 + (int64_t)(fx.now / 1000) + 60;
+  fill_revocations(&fx, s, ids, soon_s);
+  assert_int_equal(held_of_kind(s, MB_REC_REVOCATION), REVOCATIONS_HELD);
+
+  /* More revocations than the table holds: each refused, none evicted. */
+  uint8_t rec[512], dg[1400];
+  for (size_t i = REVOCATIONS_HELD; i < REVOKED_IDS; i++) {
+    size_t n = revoke_id(&fx, ids[i].pk, 1, 0, rec, sizeof rec);
+    assert_rc(swim_record_offer(s, fx.now, rec, n), MB_EFULL);
+  }
+  /* The same from a peer, in gossip: counted. */
+  size_t n = revoke_id(&fx, ids[REVOCATIONS_HELD].pk, 1, 0, rec, sizeof rec);
+  struct mb_msg msg = {.kind = MB_MSG_GOSSIP};
+  struct mb_dgram_builder b;
+  size_t len;
+  assert_ok(
+      mb_dgram_init(&b, &fx.id[1], AAD, 1400, swim_take_seq(fx.node[1]), &msg));
+  fx_bind(&fx, &b, 0);
+  assert_ok(mb_dgram_add_record(&b, rec, n));
+  assert_ok(mb_dgram_finish(&b, dg, sizeof dg, &len));
+  uint64_t full = rejected(&fx, 0, SWIM_REJ_CHANNEL_FULL);
+  fx_inject(&fx, 0, 1, dg, len);
+  assert_int_equal(rejected(&fx, 0, SWIM_REJ_CHANNEL_FULL) - full, 1);
+
+  /* Other kinds past their own limits: they evict their own oldest. */
+  for (unsigned k = 0; k < 100; k++) {
+    assert_ok(offer_cursor(&fx, s, &fx.id[1], MB_REC_BRIDGE_CURSOR, k, 1));
+    assert_ok(offer_cursor(&fx, s, &fx.id[1], MB_REC_RAID_STATE, k, 1));
+  }
+  assert_int_equal(held_of_kind(s, MB_REC_BRIDGE_CURSOR), 64);
+  assert_int_equal(held_of_kind(s, MB_REC_REVOCATION), REVOCATIONS_HELD);
+  assert_all_refused(&fx, s, ids, REVOCATIONS_HELD - 1);
+
+  /* Time passes, the mesh gossips them: still every one in force. */
+  fx_run_until(&fx, fx.now + 30000);
+  assert_all_refused(&fx, s, ids, REVOCATIONS_HELD - 1);
+  assert_all_refused(&fx, fx.node[1], ids, REVOCATIONS_HELD - 1);
+
+  /* Past the one `until` (and the clock skew allowed for): that one
+   * lapsed, and only then is there room for another. */
+  fx_run_until(&fx, fx.now + (60 + 300 + 20) * 1000);
+  assert_int_equal(held_of_kind(s, MB_REC_REVOCATION), REVOCATIONS_HELD - 1);
+  assert_int_equal(offer_cursor(&fx, s, &ids[REVOCATIONS_HELD - 2],
+                                MB_REC_BRIDGE_CURSOR, 0, 1),
+                   MB_ESIGNER); /* no longer revoked: merely uncertified */
+  n = revoke_id(&fx, ids[REVOCATIONS_HELD].pk, 1, 0, rec, sizeof rec);
+  assert_ok(swim_record_offer(s, fx.now, rec, n));
+  assert_all_refused(&fx, s, ids, REVOCATIONS_HELD - 2);
+  assert_rc(
+      offer_cursor(&fx, s, &ids[REVOCATIONS_HELD], MB_REC_BRIDGE_CURSOR, 0, 1),
+      MB_EREVOKED);
+  free(ids);
+  fx_free(&fx);
+}
+
 /* At rest the channel costs a 16-byte digest per comparison of views and
  * nothing else: no summary while the digests agree. */
 static void test_quiet_at_rest(void **state) {
@@ -440,6 +583,7 @@ int main(void) {
       cmocka_unit_test(test_restored_revocation_refuses_member),
       cmocka_unit_test(test_member_signed_records),
       cmocka_unit_test(test_quiet_at_rest),
+      cmocka_unit_test(test_revocations_never_evicted),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
