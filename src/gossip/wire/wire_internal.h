@@ -13,6 +13,16 @@ int wire_read_msg(struct mb_cbor_reader *r, struct mb_msg *m);
 int wire_sign_payload(const struct mb_identity *signer, const uint8_t *aad,
                       size_t aad_len, const struct mb_cbor_writer *payload,
                       uint8_t *out, size_t cap, size_t *out_len);
+/* heartbeat.c: one field of a heartbeat record, and the keys it must
+ * have. */
+int wire_read_heartbeat_field(struct mb_cbor_reader *r, int64_t key,
+                              struct mb_heartbeat *hb);
+#define WIRE_HEARTBEAT_REQUIRED 0xffu
+/* claim.c: one field of a suspect or dead claim, and the keys it must
+ * have. */
+int wire_read_claim_field(struct mb_cbor_reader *r, int64_t key,
+                          struct mb_claim *c);
+#define WIRE_CLAIM_REQUIRED 0xfu
 /* ack.c: one field of a probe ack, and the keys it must have. */
 int wire_read_ack_field(struct mb_cbor_reader *r, int64_t key,
                         struct mb_probe_ack *a);
