@@ -1,5 +1,6 @@
 /*
- * The core's lifecycle, its clock-free timer dispatch, and its queries.
+ * The core's lifecycle and its clock-free timer dispatch (what the
+ * driver may ask of a running core is in queries.c).
  * Every input sets s->now first; nothing in src/gossip reads a clock.
  */
 #include "swim_internal.h"
@@ -237,100 +238,6 @@ void swim_set_payload(struct swim *s, uint64_t now, int64_t wall_ms,
   }
 }
 
-/* ---- queries ----------------------------------------------------------- */
-
-size_t swim_member_count(const struct swim *s) {
-  return s->n;
-}
-
-int swim_member_get(const struct swim *s, size_t i,
-                    struct swim_member_info *out) {
-  if (i >= s->n)
-    return MB_ERANGE;
-  const struct member *m = &s->m[i];
-  struct mb_heartbeat hb;
-  swim_member_hb(m, &hb); /* what the member says of itself */
-  memset(out, 0, sizeof(*out));
-  memcpy(out->id, m->id, MB_NODE_ID_LEN);
-  memcpy(out->name, hb.name, sizeof(out->name));
-  memcpy(out->domain, hb.domain, sizeof(out->domain));
-  out->addr = m->addr;
-  out->state = m->state;
-  out->incarnation = m->incarnation;
-  out->state_since = m->state_since;
-  /* Ours as last set, even when not signed yet (leaving). */
-  out->capacity = m->is_self ? s->capacity : hb.capacity;
-  out->available = m->is_self ? s->available : hb.available;
-  out->record_time_ms = hb.time_ms;
-  out->confirmations = m->n_accusers > 0 ? m->n_accusers - 1 : 0;
-  out->reason = (enum swim_reason)m->reason;
-  out->is_self = m->is_self;
-  out->revoked = m->revoked;
-  return MB_OK;
-}
-
-int swim_member_raw(const struct swim *s, size_t i, struct mb_bytes *record,
-                    struct mb_bytes *cert) {
-  if (i >= s->n)
-    return MB_ERANGE;
-  const struct member *m = &s->m[i];
-  struct bytes r = swim_blob_bytes(m->record), c = swim_blob_bytes(m->cert);
-  *record = (struct mb_bytes){r.p, r.len};
-  *cert = (struct mb_bytes){c.p, c.len};
-  return MB_OK;
-}
-
-long swim_member_find(const struct swim *s, const uint8_t id[MB_NODE_ID_LEN]) {
-  struct member *m = swim_member_by_id((struct swim *)s, id);
-  return m ? (long)swim_member_index(s, m) : -1;
-}
-
-uint64_t swim_self_incarnation(const struct swim *s) {
-  return s->m[s->self_idx].incarnation;
-}
-
-uint64_t swim_self_epoch(const struct swim *s) {
-  return s->epoch;
-}
-
 uint64_t swim_take_seq(struct swim *s) {
   return s->next_seq++;
-}
-
-uint32_t swim_awareness(const struct swim *s) {
-  return s->awareness;
-}
-
-void swim_get_stats(const struct swim *s, struct swim_stats *out) {
-  *out = s->stats;
-}
-
-const char *swim_state_name(enum swim_state st) {
-  static const char *const names[] = {"alive", "suspect", "dead", "left",
-                                      "none"};
-  return (unsigned)st < sizeof(names) / sizeof(names[0]) ? names[st]
-                                                         : "unknown";
-}
-
-const char *swim_reason_name(enum swim_reason r) {
-  static const char *const names[] = {
-      "joined", "probe-failed", "suspected", "refuted",  "timeout", "declared",
-      "left",   "rejoined",     "updated",   "restored", "revoked"};
-  _Static_assert(sizeof(names) / sizeof(names[0]) == SWIM_R_REVOKED + 1,
-                 "a name for every reason");
-  return (unsigned)r < sizeof(names) / sizeof(names[0]) ? names[r] : "unknown";
-}
-
-const char *swim_reject_name(enum swim_reject r) {
-  static const char *const names[] = {"malformed", "signature", "admission",
-                                      "replay",    "self",      "record",
-                                      "claim",     "binding",   "budget",
-                                      "revoked",   "identity",  "channel-full"};
-  _Static_assert(sizeof(((struct swim_stats *)0)->rejected) /
-                         sizeof(uint64_t) >=
-                     SWIM_REJ_COUNT_,
-                 "a counter for every rejection reason");
-  _Static_assert(sizeof(names) / sizeof(names[0]) == SWIM_REJ_COUNT_,
-                 "a name for every rejection reason");
-  return (unsigned)r < SWIM_REJ_COUNT_ ? names[r] : "unknown";
 }

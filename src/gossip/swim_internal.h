@@ -1,7 +1,9 @@
 /*
  * Internals of the SWIM core shared by its files; not part of the API.
  *
- *   swim.c         lifecycle, timers dispatch, outputs, queries
+ *   swim.c         lifecycle, timers dispatch
+ *   queries.c      what the driver may ask: members, self, counters
+ *   names.c        names of the core's enums for operators
  *   members.c      the member table and its state transitions (events)
  *   self.c         our own heartbeat record, refutation
  *   broadcast.c    the dissemination queue (piggyback order, retransmits)
@@ -16,6 +18,9 @@
  *   flap.c         holding out members that keep dying and coming back
  *   heartbeat.c    applying a member's heartbeat record
  *   join.c         the join handshake, its cookies, a joiner's retries
+ *   reconcile.c    summary entries and pages: the view by difference
+ *   reconcile_answer.c  pushing and pulling what a summary page says
+ *   news_pull.c    pulling what news in gossip says we lack
  *   antientropy.c  view pages and digest, push-pull, reconnect to dead
  *                  members
  *   channel/       the record channel: signed records that are not
@@ -112,7 +117,7 @@ struct swim_census {
 };
 
 /* A member we did something for lately (a ring: the oldest entry goes):
- * asked a news sender for its records (reconcile.c), sent it our whole
+ * asked a news sender for its records (news_pull.c), sent it our whole
  * view (join.c). */
 #define SWIM_RECENT_PULLS 32
 #define SWIM_RECENT_VIEWS 16
@@ -546,16 +551,30 @@ void swim_send_page(struct swim *s, const struct mb_addr *to,
                     struct mb_msg *msg, struct member *peer);
 void swim_send_summary(struct swim *s, const struct mb_addr *to,
                        struct member *peer);
+/* A summary entry: written for m; read (its state returned). */
 void swim_summary_entry(uint8_t *e, const struct member *m);
-/* News in a gossip message: pull from its sender what we lack. */
-void swim_on_news(struct swim *s, const struct mb_addr *from,
-                  struct member *sender, const struct mb_msg *msg);
-/* Were this member's records pulled by us lately? */
-bool swim_pulled_lately(const struct swim *s, const uint8_t *ref);
+uint8_t swim_summary_read(const uint8_t *e, uint64_t *incarnation);
+/* Within one incarnation, later states win: alive < suspect < dead <
+ * left.  Is (inc_a, st_a) newer than (inc_b, st_b)? */
+bool swim_summary_newer(uint64_t inc_a, uint8_t st_a, uint64_t inc_b,
+                        uint8_t st_b);
+/* Summary entries a page holds. */
+size_t swim_summary_per_page(const struct swim *s);
+/* Pull pages asking for the n node refs at refs. */
+void swim_send_pulls(struct swim *s, const struct mb_addr *to,
+                     struct member *peer, const uint8_t *refs, size_t n);
+/* reconcile_answer.c */
 void swim_on_summary(struct swim *s, const struct mb_addr *from,
                      struct member *peer, const struct mb_msg *msg);
 void swim_on_pull(struct swim *s, const struct mb_addr *from,
                   const uint8_t *sender_id, const struct mb_msg *msg);
+/* news_pull.c: news in a gossip message: pull from its sender what we
+ * lack. */
+void swim_on_news(struct swim *s, const struct mb_addr *from,
+                  struct member *sender, const struct mb_msg *msg);
+/* Were this member's records pulled by us lately? */
+bool swim_pulled_lately(const struct swim *s, const uint8_t *ref);
+/* antientropy.c */
 void swim_antientropy_tick(struct swim *s);
 uint64_t swim_antientropy_deadline(const struct swim *s);
 void swim_on_push_pull(struct swim *s, const struct mb_addr *from,
