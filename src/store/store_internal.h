@@ -135,8 +135,8 @@ int mb_store__pages_verify(int fd, const struct mb_store__meta *m,
  * of ours (scan.c), writing "@NAME\n" to progress_fd (when >= 0) before
  * each database.  0, MB_ECORRUPT or another negative code, why filled. */
 int mb_store__scan(const char *dir, int progress_fd, char *why, size_t len);
-/* The same in a forked child, so that a fault inside LMDB becomes
- * MB_ECORRUPT with a message naming the database it was reading. */
+/* The same in a forked child (scan_child.c), so that a fault inside LMDB
+ * becomes MB_ECORRUPT with a message naming the database it was reading. */
 int mb_store__scan_in_child(const char *dir, char *why, size_t len);
 
 /* Everything above, in order, on dir/data.mdb, before open_env (check.c).
