@@ -287,6 +287,65 @@ case_revoke() {
   set -e
   $MB cert revoke --help | grep -q "usage: meshbeat cert revoke" ||
     fail "cert revoke --help"
+  revoke_cert
+}
+
+# One field of a signed record's or certificate's payload, read with cbor2
+# (bytes as hex), so that what cert revoke wrote is checked independently.
+payload_field() {
+  $PYTHON - "$1" "$2" <<'EOF'
+import sys
+import cbor2
+v = cbor2.loads(open(sys.argv[1], "rb").read())
+while isinstance(v, cbor2.CBORTag):
+    v = v.value
+x = cbor2.loads(v[2]).get(int(sys.argv[2]))
+print(x.hex() if isinstance(x, bytes) else x)
+EOF
+}
+
+# cert revoke --cert: the node id is the certificate's and the revocation
+# lapses when the certificate expires; --node-id, when given too, must
+# agree; a certificate of another authority, or an --until before the
+# expiry (which would admit the node again), is refused.  --node-id alone
+# still never lapses.
+revoke_cert() {
+  local out exp
+  out=$($MB cert revoke --authority auth.key --cert node.cert \
+    --cluster prod --out crev.bin)
+  [[ $out == *"meshbeat revoke crev.bin"* ]] || fail "no next step: $out"
+  $VERIFY --cluster prod --authority "$AUTH" crev.bin >/dev/null ||
+    fail "certificate revocation does not verify independently"
+  exp=$(payload_field node.cert 4)
+  [[ $exp =~ ^[0-9]+$ ]] || fail "no expiry in the certificate: $exp"
+  [ "$(payload_field crev.bin 4)" = "$exp" ] ||
+    fail "until is not the certificate's expiry $exp"
+  [ "$(payload_field crev.bin 1)" = "$NODE" ] ||
+    fail "subject is not the certificate's node"
+  [ "$(payload_field rev.bin 4)" = None ] || fail "--node-id must not lapse"
+  $MB cert revoke --authority auth.key --cert node.cert --node-id "$NODE" \
+    --until $((exp + 86400)) --out both.bin >/dev/null ||
+    fail "--cert with the same --node-id and a later --until refused"
+  [ "$(payload_field both.bin 4)" = $((exp + 86400)) ] ||
+    fail "an explicit --until is not kept"
+  local other
+  other=$($MB keygen --out other.key)
+  set +e
+  $MB cert revoke --authority auth.key --cert node.cert --node-id "$other" \
+    --out x.bin 2>/dev/null
+  [ $? -eq 2 ] || fail "--cert and another --node-id must exit 2"
+  $MB cert revoke --authority auth.key --cert node.cert \
+    --until $((exp - 60)) --out x.bin 2>/dev/null
+  [ $? -eq 2 ] || fail "an --until before the expiry must exit 2"
+  $MB cert revoke --authority other.key --cert node.cert --out x.bin \
+    2>err.txt
+  [ $? -eq 1 ] || fail "another authority's certificate must exit 1"
+  grep -q "not issued by this authority" err.txt || fail "$(cat err.txt)"
+  $MB cert revoke --authority auth.key --cert nosuch.cert --out x.bin \
+    2>/dev/null
+  [ $? -eq 1 ] || fail "a missing certificate must exit 1"
+  set -e
+  [ ! -e x.bin ] || fail "a refused revocation was written"
 }
 
 "case_$CASE"
