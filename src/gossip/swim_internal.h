@@ -580,6 +580,7 @@ uint64_t swim_antientropy_deadline(const struct swim *s);
 void swim_on_push_pull(struct swim *s, const struct mb_addr *from,
                        const uint8_t *sender_id, const struct mb_msg *msg);
 void swim_push_pull_soon(struct swim *s);
+/* heartbeat.c */
 int swim_apply_heartbeat(struct swim *s, const struct mb_record *rec,
                          const uint8_t *raw, size_t len,
                          const struct bytes *cert, int64_t cert_expires);
