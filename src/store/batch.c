@@ -5,8 +5,10 @@
  * encoded value sits in one growable arena, and the commit applies them all
  * in one transaction, so one fsync covers the whole burst.  Before applying,
  * the ops are sorted by (members first by id, then events by sequence,
- * staging order last): LMDB is fastest fed in key order, and the last write
- * to each member id is then simply the last of its run.
+ * then the outbox's in staging order, staging order last): LMDB is fastest
+ * fed in key order, the last write to each member id is then simply the
+ * last of its run, and outbox ops depend on each other (an append, then
+ * an acknowledgement through it) so they keep the caller's order.
  */
 #include "store_internal.h"
 
@@ -21,10 +23,11 @@
 struct tally {
   size_t applied;
   uint64_t bytes, pruned;
+  int64_t outbox_delta; /* change of the outbox's committed size */
 };
 
-static int reserve(struct mb_store *s, size_t value_cap,
-                   struct mb_store__op **op) {
+int mb_store__reserve(struct mb_store *s, size_t value_cap,
+                      struct mb_store__op **op) {
   if (s->n_ops == s->cap_ops) {
     size_t cap = s->cap_ops ? 2 * s->cap_ops : 64;
     void *p = realloc(s->ops, cap * sizeof *s->ops);
@@ -48,8 +51,7 @@ static int reserve(struct mb_store *s, size_t value_cap,
   return 0;
 }
 
-/* Makes the op reserved last count, with len bytes of value. */
-static void push(struct mb_store *s, struct mb_store__op *op, size_t len) {
+void mb_store__push(struct mb_store *s, struct mb_store__op *op, size_t len) {
   op->len = len;
   s->arena_len += len;
   s->n_ops++;
@@ -63,24 +65,24 @@ int mb_store_member_put(struct mb_store *s, const struct mb_store_member *m) {
     return MB_ETOOBIG;
   size_t cap = m->record_len + m->cert_len + VALUE_OVERHEAD;
   struct mb_store__op *op;
-  int rc = reserve(s, cap, &op);
+  int rc = mb_store__reserve(s, cap, &op);
   if (rc)
     return rc;
   op->kind = OP_MEMBER_PUT;
   memcpy(op->id, m->id, MB_STORE_ID_LEN);
-  push(s, op, mb_store__member_encode(s->arena + op->off, cap, m));
+  mb_store__push(s, op, mb_store__member_encode(s->arena + op->off, cap, m));
   return 0;
 }
 
 int mb_store_member_delete(struct mb_store *s,
                            const uint8_t id[MB_STORE_ID_LEN]) {
   struct mb_store__op *op;
-  int rc = reserve(s, 0, &op);
+  int rc = mb_store__reserve(s, 0, &op);
   if (rc)
     return rc;
   op->kind = OP_MEMBER_DEL;
   memcpy(op->id, id, MB_STORE_ID_LEN);
-  push(s, op, 0);
+  mb_store__push(s, op, 0);
   return 0;
 }
 
@@ -92,12 +94,12 @@ int mb_store_event_append(struct mb_store *s, const struct mb_store_event *ev,
     return MB_ERANGE;
   size_t cap = sizeof *ev + VALUE_OVERHEAD;
   struct mb_store__op *op;
-  int rc = reserve(s, cap, &op);
+  int rc = mb_store__reserve(s, cap, &op);
   if (rc)
     return rc;
   op->kind = OP_EVENT;
   op->seq = ++s->last_seq;
-  push(s, op, mb_store__event_encode(s->arena + op->off, cap, ev));
+  mb_store__push(s, op, mb_store__event_encode(s->arena + op->off, cap, ev));
   if (seq != NULL)
     *seq = op->seq;
   return 0;
@@ -107,20 +109,33 @@ static int cmp_size(size_t a, size_t b) {
   return (a > b) - (a < b);
 }
 
+/* Members, then events, then the outbox. */
+static int rank(uint8_t kind) {
+  switch (kind) {
+  case OP_MEMBER_PUT:
+  case OP_MEMBER_DEL:
+    return 0;
+  case OP_EVENT:
+    return 1;
+  default:
+    return 2;
+  }
+}
+
 static int op_order(const void *pa, const void *pb) {
   const struct mb_store__op *a = pa, *b = pb;
-  bool ea = a->kind == OP_EVENT, eb = b->kind == OP_EVENT;
-  if (ea != eb)
-    return ea ? 1 : -1;
-  if (ea)
+  int ra = rank(a->kind), rb = rank(b->kind);
+  if (ra != rb)
+    return ra < rb ? -1 : 1;
+  if (ra == 1)
     return a->seq < b->seq ? -1 : a->seq > b->seq;
-  int c = memcmp(a->id, b->id, MB_STORE_ID_LEN);
+  int c = ra == 0 ? memcmp(a->id, b->id, MB_STORE_ID_LEN) : 0;
   return c ? c : cmp_size(a->order, b->order);
 }
 
 static bool superseded(const struct mb_store *s, size_t i) {
   const struct mb_store__op *op = &s->ops[i], *next = op + 1;
-  return op->kind != OP_EVENT && i + 1 < s->n_ops && next->kind != OP_EVENT &&
+  return rank(op->kind) == 0 && i + 1 < s->n_ops && rank(next->kind) == 0 &&
          memcmp(op->id, next->id, MB_STORE_ID_LEN) == 0;
 }
 
@@ -137,13 +152,15 @@ static int apply_op(struct mb_store *s, MDB_txn *txn,
   case OP_MEMBER_PUT:
     rc = mdb_put(txn, s->dbi[DB_MEMBERS], &k, &v, 0);
     break;
-  default:
+  case OP_EVENT:
     mb_store__seq_key(seq_key, op->seq);
     k = (MDB_val){sizeof seq_key, seq_key};
     /* Sequences only grow, so every event goes at the end of the tree;
      * MDB_APPEND also refuses a reused number. */
     rc = mdb_put(txn, s->dbi[DB_EVENTS], &k, &v, MDB_APPEND);
     break;
+  default:
+    return mb_store__outbox_apply(s, txn, op, &t->outbox_delta);
   }
   t->bytes += k.mv_size + v.mv_size;
   return rc;
@@ -249,6 +266,7 @@ int mb_store_commit(struct mb_store *s) {
     return rc;
   }
   count_commit(&s->stats, &t, mono_us() - start);
+  s->outbox_bytes = (uint64_t)((int64_t)s->outbox_bytes + t.outbox_delta);
   mb_store_discard(s);
   return t.applied > INT32_MAX ? INT32_MAX : (int)t.applied;
 }
@@ -256,6 +274,7 @@ int mb_store_commit(struct mb_store *s) {
 void mb_store_discard(struct mb_store *s) {
   s->n_ops = 0;
   s->arena_len = 0;
+  s->outbox_staged_bytes = 0;
 }
 
 size_t mb_store_staged(const struct mb_store *s) {

@@ -3,8 +3,11 @@
  * directory (an exclusive lock file, the schema version and its migrations)
  * and one sub-database per kind of record: members (the latest verified
  * heartbeat record of each member), self (our own incarnation) and events
- * (an append-only, numbered log of membership transitions).  arrays, ledger,
- * tasks and outbox exist from schema 1 on, empty, for the layers to come.
+ * (an append-only, numbered log of membership transitions), records (the
+ * gossip layer's channel records, schema 2) and the bridge's outbox
+ * (schema 3: deliveries waiting to leave, in order per destination).
+ * arrays, ledger and tasks exist from schema 1 on, empty, for the layers
+ * to come.
  * Values are CBOR maps; their CDDL is in docs/store.md.
  *
  * Writes are staged in memory and applied by mb_store_commit() in one LMDB
@@ -27,7 +30,8 @@
  *                  _PANIC, _VERSION_MISMATCH) later;
  *   MB_ESTOREEMPTY the store lost its data: data.mdb is empty, or missing
  *                  from a directory that held a store;
- *   -ENOSPC        the map could not grow enough for a batch.
+ *   -ENOSPC        the map could not grow enough for a batch;
+ *   MB_EOUTBOXFULL an outbox append would pass outbox_max_bytes.
  * mb_store_errmsg() (or opt->errbuf for mb_store_open) says more.
  *
  * Ownership: mb_store_open() allocates and mb_store_close() frees.  Staging
@@ -52,14 +56,16 @@
 #define MB_STORE_LAT_BUCKETS 16  /* commit latency histogram */
 
 struct mb_store_options {
-  size_t map_size;          /* initial map bytes; 64 MiB; grows when full */
-  uint64_t max_events;      /* events kept; 0 = no limit; 100000 */
-  int64_t max_event_age_ms; /* older events dropped; 0 = no limit */
-  bool nosync;              /* commits reach the OS at once and the disk
-                               at the next mb_store_sync (see below) */
-  bool allow_empty;         /* a store that lost its data (see below) is
-                               opened as a new one, not refused */
-  char *errbuf;             /* optional: why mb_store_open failed */
+  size_t map_size;           /* initial map bytes; 64 MiB; grows when full */
+  uint64_t max_events;       /* events kept; 0 = no limit; 100000 */
+  int64_t max_event_age_ms;  /* older events dropped; 0 = no limit */
+  bool nosync;               /* commits reach the OS at once and the disk
+                                at the next mb_store_sync (see below) */
+  bool allow_empty;          /* a store that lost its data (see below) is
+                                opened as a new one, not refused */
+  uint64_t outbox_max_bytes; /* the outbox's keys and values, all
+                                destinations; 64 MiB; 0 = no limit */
+  char *errbuf;              /* optional: why mb_store_open failed */
   size_t errbuf_len;
 };
 
@@ -200,6 +206,111 @@ typedef int (*mb_store_record_fn)(const struct mb_store_record *r, void *ctx);
 int mb_store_records_foreach(struct mb_store *s, mb_store_record_fn fn,
                              void *ctx);
 
+/* ---- outbox ------------------------------------------------------------ */
+
+/*
+ * The bridge's deliveries, kept until they are confirmed: per destination
+ * (a short name the bridge chooses, e.g. "view" or "webhook"), numbered
+ * 1, 2, 3, ... in append order and read back in that order.  Numbers are
+ * never reused for a destination, even once everything was acknowledged.
+ * Appends, attempts, parking and acknowledgements are staged like the
+ * rest and applied, in staging order, by mb_store_commit; reads see what
+ * is committed.  The whole outbox is bounded by opt.outbox_max_bytes: an
+ * append past it is refused with MB_EOUTBOXFULL, and nothing is ever
+ * evicted to make room (the caller counts and logs the refusal).
+ * docs/store.md has the layout and the guarantees.
+ */
+#define MB_STORE_DEST_MAX 32           /* destination name bytes */
+#define MB_STORE_DELIVERY_ID_MAX 64    /* delivery id (Idempotency-Key) */
+#define MB_STORE_PARK_REASON_MAX 127   /* why an entry was parked */
+#define MB_STORE_BODY_MAX (256 * 1024) /* body bytes of one delivery */
+
+enum mb_store_outbox_state {
+  MB_STORE_OUTBOX_PENDING = 0, /* to be sent (again) */
+  MB_STORE_OUTBOX_PARKED = 1,  /* given up on; kept for the operator */
+};
+
+struct mb_store_outbox_entry {
+  char dest[MB_STORE_DEST_MAX + 1]; /* 1..32 printable ASCII bytes */
+  uint64_t seq;                     /* set by the store: 1, 2, 3, ... */
+  /* The delivery id, sent as Idempotency-Key and webhook-id: 1..64
+   * printable ASCII bytes (no space, it goes into HTTP headers). */
+  char id[MB_STORE_DELIVERY_ID_MAX + 1];
+  int64_t created_ms;                        /* wall clock */
+  uint32_t attempts;                         /* made so far */
+  int64_t next_attempt_ms;                   /* wall clock; 0 = at once */
+  uint8_t state;                             /* enum mb_store_outbox_state */
+  char reason[MB_STORE_PARK_REASON_MAX + 1]; /* parked: why; else "" */
+  const uint8_t *body;                       /* may be NULL when empty */
+  size_t body_len;                           /* 0..MB_STORE_BODY_MAX */
+};
+
+/*
+ * Stages an append of e (its seq, attempts, state and reason are ignored:
+ * a new entry is pending with no attempt).  Idempotent by id: when dest
+ * already holds an entry with e->id (committed, or staged in this batch)
+ * nothing is staged, its number goes to *seq and 1 is returned; else 0,
+ * with the new entry's number in *seq (may be NULL).  An acknowledged
+ * entry's id is forgotten with it (the receiver de-duplicates by id).
+ * MB_EINVAL for a bad dest or id, MB_ETOOBIG for a body over
+ * MB_STORE_BODY_MAX, MB_EOUTBOXFULL when the outbox (committed plus
+ * staged appends) would pass opt.outbox_max_bytes.  The numbers of a
+ * discarded batch are handed out again.
+ */
+int mb_store_outbox_append(struct mb_store *s,
+                           const struct mb_store_outbox_entry *e,
+                           uint64_t *seq);
+/* Stage: attempts + 1 and the next attempt's time.  An entry that is gone
+ * by commit time (acknowledged) is passed over. */
+int mb_store_outbox_attempted(struct mb_store *s, const char *dest,
+                              uint64_t seq, int64_t next_attempt_ms);
+/* Stage: the entry is parked with reason (1..127 bytes of text); it stays
+ * in the outbox, out of the pending ones, until deleted. */
+int mb_store_outbox_park(struct mb_store *s, const char *dest, uint64_t seq,
+                         const char *reason);
+/* Stage: removes one entry (delivered, or a parked one dropped). */
+int mb_store_outbox_delete(struct mb_store *s, const char *dest, uint64_t seq);
+/* Stage: removes every pending entry of dest numbered <= seq: the
+ * delivery cursor of dest, confirmed by this node or announced by the
+ * active bridge.  Parked entries stay (delete them one by one). */
+int mb_store_outbox_ack_through(struct mb_store *s, const char *dest,
+                                uint64_t seq);
+
+typedef int (*mb_store_outbox_fn)(const struct mb_store_outbox_entry *e,
+                                  void *ctx);
+
+/* Calls fn for the oldest pending entries of dest, in order, at most limit
+ * of them (0 = all).  Returns how many fn saw, fn's non-zero value, or a
+ * negative code. */
+int mb_store_outbox_peek(struct mb_store *s, const char *dest, size_t limit,
+                         mb_store_outbox_fn fn, void *ctx);
+/* Calls fn for every parked entry, of dest (NULL: of all destinations), by
+ * destination then number.  Same returns as peek. */
+int mb_store_outbox_parked(struct mb_store *s, const char *dest,
+                           mb_store_outbox_fn fn, void *ctx);
+/* The committed number of dest's entry with this id: 0, or -ENOENT. */
+int mb_store_outbox_find(struct mb_store *s, const char *dest, const char *id,
+                         uint64_t *seq);
+
+struct mb_store_outbox_depth {
+  char dest[MB_STORE_DEST_MAX + 1];
+  uint64_t last_seq;         /* the highest number handed out, committed */
+  uint64_t pending, parked;  /* entries */
+  uint64_t bytes;            /* keys and values, as counted for the bound */
+  int64_t oldest_pending_ms; /* created_ms of the first pending; 0: none */
+};
+
+/* dest's figures (all zero, dest set, for a destination never used). */
+int mb_store_outbox_depth(struct mb_store *s, const char *dest,
+                          struct mb_store_outbox_depth *out);
+typedef int (*mb_store_outbox_depth_fn)(const struct mb_store_outbox_depth *d,
+                                        void *ctx);
+/* The same for every destination ever used, by name. */
+int mb_store_outbox_depths(struct mb_store *s, mb_store_outbox_depth_fn fn,
+                           void *ctx);
+/* Committed bytes of the whole outbox, as counted for the bound. */
+uint64_t mb_store_outbox_bytes(const struct mb_store *s);
+
 /* ---- batches ----------------------------------------------------------- */
 
 /*
@@ -224,6 +335,7 @@ struct mb_store_stats {
   uint64_t map_grows;
   uint64_t map_size;      /* current map size in bytes */
   uint64_t decode_errors; /* stored values that did not decode */
+  uint64_t outbox_full;   /* appends refused with MB_EOUTBOXFULL */
   uint64_t check_us;      /* the checks of mb_store_open took this long */
   uint64_t pages_checked; /* pages of data.mdb they walked */
   uint64_t pages_leaked;  /* neither in use nor free: wasted, harmless */

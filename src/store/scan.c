@@ -5,7 +5,8 @@
  *
  * pages.c has by then checked each page the way LMDB will follow it, so
  * this pass should find the file sound.  It runs anyway, for two reasons:
- * it decodes our values (members, events, self, meta) with the same
+ * it decodes our values (members, events, self, meta, channel records, the
+ * outbox's entries and indexes) with the same
  * bounds-checked decoders the store uses at run time, so a value that does
  * not decode is refused at start rather than skipped in silence later; and
  * it reads the file through LMDB's own code, so damage of a kind pages.c
@@ -63,6 +64,8 @@ static int decode(int db, const MDB_val *k, const MDB_val *v) {
   struct mb_store_member m;
   struct mb_store_event ev;
   struct mb_store_record rec;
+  struct mb_store_outbox_entry out;
+  uint64_t seq;
   switch (db) {
   case DB_META:
   case DB_SELF:
@@ -77,6 +80,12 @@ static int decode(int db, const MDB_val *k, const MDB_val *v) {
     return mb_store__event_decode(v->mv_data, v->mv_size, &ev);
   case DB_RECORDS:
     return mb_store__record_decode(k, v, &rec);
+  case DB_OUTBOX:
+    return mb_store__outbox_decode(k, v, &out);
+  case DB_OUTBOX_IDS:
+    return mb_store__outbox_id_decode(k, v, &seq);
+  case DB_OUTBOX_SEQ:
+    return mb_store__outbox_seq_decode(k, v, &seq);
   default:
     return MB_OK; /* reserved for later layers: only read */
   }

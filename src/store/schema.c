@@ -21,16 +21,16 @@
 #define MAGIC "meshbeat-store"
 
 const char *const mb_store__db_names[DB_COUNT_] = {
-    "meta",   "members", "self",   "events",  "arrays",
-    "ledger", "tasks",   "outbox", "records",
+    "meta",  "members", "self",    "events",     "arrays",     "ledger",
+    "tasks", "outbox",  "records", "outbox_ids", "outbox_seq",
 };
 
-/* Schema 1 creates every sub-database, including the ones later layers
- * fill (arrays, ledger, tasks, outbox), so adding their records needs no
+/* Schema 1 creates every sub-database of its time, including the ones later
+ * layers fill (arrays, ledger, tasks, outbox), so adding their records needs no
  * migration. */
 static int migrate_0_to_1(struct mb_store *s, MDB_txn *txn) {
   int rc = MDB_SUCCESS;
-  for (int i = 0; i < DB_COUNT_ && rc == MDB_SUCCESS; i++)
+  for (int i = 0; i <= DB_OUTBOX && rc == MDB_SUCCESS; i++)
     rc = mdb_dbi_open(txn, mb_store__db_names[i], MDB_CREATE, &s->dbi[i]);
   if (rc)
     return rc;
@@ -39,8 +39,8 @@ static int migrate_0_to_1(struct mb_store *s, MDB_txn *txn) {
 }
 
 typedef int (*migration_fn)(struct mb_store *s, MDB_txn *txn);
-static const migration_fn migrations[] = {migrate_0_to_1,
-                                          mb_store__migrate_records};
+static const migration_fn migrations[] = {
+    migrate_0_to_1, mb_store__migrate_records, mb_store__migrate_outbox};
 #define SCHEMA_VERSION (sizeof migrations / sizeof migrations[0])
 
 unsigned mb_store_schema_version(void) {
@@ -150,5 +150,7 @@ int mb_store__prepare(struct mb_store *s, MDB_txn *txn, void *ctx) {
     rc = mb_store__put_uint(txn, s->dbi[DB_META], "schema", SCHEMA_VERSION);
   if (rc == MDB_SUCCESS)
     rc = last_event_seq(s, txn, &s->last_seq);
+  if (rc == MDB_SUCCESS)
+    rc = mb_store__outbox_count(s, txn, &s->outbox_bytes);
   return rc;
 }

@@ -33,10 +33,13 @@
 #define LOCK_FILE "meshbeat.lock"
 #define DEFAULT_MAP_SIZE ((size_t)64 << 20)
 #define DEFAULT_MAX_EVENTS 100000
+#define DEFAULT_OUTBOX_MAX_BYTES ((uint64_t)64 << 20)
 
 void mb_store_options_default(struct mb_store_options *opt) {
-  *opt = (struct mb_store_options){.map_size = DEFAULT_MAP_SIZE,
-                                   .max_events = DEFAULT_MAX_EVENTS};
+  *opt =
+      (struct mb_store_options){.map_size = DEFAULT_MAP_SIZE,
+                                .max_events = DEFAULT_MAX_EVENTS,
+                                .outbox_max_bytes = DEFAULT_OUTBOX_MAX_BYTES};
 }
 
 /* errno, explained as "what dir/file: reason". */

@@ -18,21 +18,36 @@ enum mb_store__db {
   DB_LEDGER,
   DB_TASKS,
   DB_OUTBOX,
-  DB_RECORDS, /* schema 2: channel records (records.c) */
+  DB_RECORDS,    /* schema 2: channel records (records.c) */
+  DB_OUTBOX_IDS, /* schema 3: (dest, delivery id) -> seq (outbox.c) */
+  DB_OUTBOX_SEQ, /* schema 3: dest -> the last seq handed out */
   DB_COUNT_,
 };
 
 extern const char *const mb_store__db_names[DB_COUNT_];
 
-enum mb_store__op_kind { OP_MEMBER_PUT, OP_MEMBER_DEL, OP_EVENT };
+enum mb_store__op_kind {
+  OP_MEMBER_PUT,
+  OP_MEMBER_DEL,
+  OP_EVENT,
+  OP_OUTBOX_APPEND, /* value: the encoded entry */
+  OP_OUTBOX_ATTEMPT,
+  OP_OUTBOX_PARK, /* value: the reason */
+  OP_OUTBOX_DELETE,
+  OP_OUTBOX_ACK,
+};
 
 /* One staged write; its value lives in the arena at [off, off + len). */
 struct mb_store__op {
   uint8_t kind;
   uint8_t id[MB_STORE_ID_LEN]; /* members */
-  uint64_t seq;                /* events */
+  uint64_t seq;                /* events; outbox: the entry, or the cursor */
   size_t order;                /* staging order: the last write wins */
   size_t off, len;
+  /* outbox */
+  char dest[MB_STORE_DEST_MAX + 1];
+  char delivery_id[MB_STORE_DELIVERY_ID_MAX + 1]; /* appends */
+  int64_t when;                                   /* attempts: the next */
 };
 
 struct mb_store {
@@ -46,9 +61,17 @@ struct mb_store {
   size_t n_ops, cap_ops;
   uint8_t *arena;
   size_t arena_len, arena_cap;
+  uint64_t outbox_bytes;        /* committed, as counted for the bound */
+  uint64_t outbox_staged_bytes; /* appends staged, not yet committed */
   struct mb_store_stats stats;
   char err[512];
 };
+
+/* batch.c: a new op with room for value_cap bytes of value in the arena
+ * at (*op)->off; mb_store__push makes it count, with len bytes. */
+int mb_store__reserve(struct mb_store *s, size_t value_cap,
+                      struct mb_store__op **op);
+void mb_store__push(struct mb_store *s, struct mb_store__op *op, size_t len);
 
 /* Turns an LMDB code (or a meshbeat one, passed through) into the store's
  * error convention and records "what: reason" in s->err. */
@@ -67,6 +90,44 @@ int mb_store__migrate_records(struct mb_store *s, MDB_txn *txn);
  * input (also by the checks at open, scan.c). */
 int mb_store__record_decode(const MDB_val *k, const MDB_val *v,
                             struct mb_store_record *out);
+
+/* outbox.c: schema 2 -> 3 adds the outbox's index databases. */
+int mb_store__migrate_outbox(struct mb_store *s, MDB_txn *txn);
+/* outbox.c: applies one staged outbox op inside the batch's transaction,
+ * adding the change of the outbox's size to *delta. */
+int mb_store__outbox_apply(struct mb_store *s, MDB_txn *txn,
+                           const struct mb_store__op *op, int64_t *delta);
+/* outbox_query.c: the committed size of the outbox, at open. */
+int mb_store__outbox_count(struct mb_store *s, MDB_txn *txn, uint64_t *bytes);
+
+/* outbox_codec.c: keys and values of the outbox (docs/store.md). */
+#define MB_STORE__OUTBOX_KEY_MAX (1 + MB_STORE_DEST_MAX + 8)
+#define MB_STORE__OUTBOX_ID_KEY_MAX                                            \
+  (1 + MB_STORE_DEST_MAX + MB_STORE_DELIVERY_ID_MAX)
+/* A destination name or a delivery id: 1..max printable ASCII bytes. */
+bool mb_store__outbox_name_ok(const char *p, size_t n, size_t max);
+/* len(dest) || dest || seq (8 bytes big-endian). */
+void mb_store__outbox_key(uint8_t key[MB_STORE__OUTBOX_KEY_MAX],
+                          const char *dest, uint64_t seq, MDB_val *k);
+/* len(dest) || dest || delivery id. */
+void mb_store__outbox_id_key(uint8_t key[MB_STORE__OUTBOX_ID_KEY_MAX],
+                             const char *dest, const char *id, MDB_val *k);
+/* The value of an entry (its dest and seq live in the key); the encoded
+ * length, or 0 when cap is too small. */
+size_t mb_store__outbox_encode(uint8_t *buf, size_t cap,
+                               const struct mb_store_outbox_entry *e);
+/* An upper bound of that length for a body of body_len bytes. */
+size_t mb_store__outbox_value_cap(size_t body_len);
+/* One entry of the outbox database, key and value, bounds-checked (also by
+ * the checks at open, scan.c); out->body points into v. */
+int mb_store__outbox_decode(const MDB_val *k, const MDB_val *v,
+                            struct mb_store_outbox_entry *out);
+/* One entry of outbox_ids: its dest and id, and the seq it names. */
+int mb_store__outbox_id_decode(const MDB_val *k, const MDB_val *v,
+                               uint64_t *seq);
+/* One entry of outbox_seq: the dest, and the last seq handed out. */
+int mb_store__outbox_seq_decode(const MDB_val *k, const MDB_val *v,
+                                uint64_t *seq);
 
 /* Checks the environment is ours and brings its schema up to date (an
  * mb_store__txn_fn, run once by mb_store_open). */

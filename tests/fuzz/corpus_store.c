@@ -47,6 +47,46 @@ static struct mb_store_event event(int i) {
   return ev;
 }
 
+static const uint8_t body_bytes[2000] = "{\"type\":\"machine.offline\"}";
+
+static struct mb_store_outbox_entry delivery(int i, bool parked) {
+  struct mb_store_outbox_entry e = {
+      .created_ms = 1767225600000 + i,
+      .attempts = (uint32_t)i % 5,
+      .next_attempt_ms = i % 2 ? 1767225660000 + i : 0,
+      .state = parked ? MB_STORE_OUTBOX_PARKED : MB_STORE_OUTBOX_PENDING,
+      .body = body_bytes,
+      .body_len = 30 + (size_t)i * 131 % 1900};
+  snprintf(e.dest, sizeof e.dest, i % 3 ? "webhook" : "view");
+  snprintf(e.id, sizeof e.id, "msg_%08x", 0x5eed0000u + (unsigned)i);
+  if (parked)
+    snprintf(e.reason, sizeof e.reason, "HTTP 410 Gone");
+  return e;
+}
+
+/* Outbox entries, a plain one and a parked one, as values; a key of each
+ * outbox database, for the key decoders. */
+static int outbox_seeds(corpus_put_fn put, void *ctx) {
+  static uint8_t buf[4096];
+  uint8_t key[MB_STORE__OUTBOX_KEY_MAX];
+  MDB_val k, v;
+  int bad = 0;
+  for (int i = 0; i < 2; i++) {
+    struct mb_store_outbox_entry e = delivery(4 + i, i == 1), back;
+    size_t n = mb_store__outbox_encode(buf, sizeof buf, &e);
+    mb_store__outbox_key(key, "webhook", 7, &k);
+    v = (MDB_val){n, buf};
+    bad += n == 0 || mb_store__outbox_decode(&k, &v, &back) != MB_OK;
+    put(ctx, "store_value", i ? "outbox-parked" : "outbox-pending", buf, n);
+  }
+  mb_store__outbox_key(key, "webhook", 7, &k);
+  put(ctx, "store_value", "outbox-key", k.mv_data, k.mv_size);
+  uint8_t id_key[MB_STORE__OUTBOX_ID_KEY_MAX];
+  mb_store__outbox_id_key(id_key, "webhook", "msg_5eed0004", &k);
+  put(ctx, "store_value", "outbox-id-key", k.mv_data, k.mv_size);
+  return bad;
+}
+
 static int value_seeds(corpus_put_fn put, void *ctx) {
   uint8_t buf[8192];
   struct mb_store_member m = member(5, true), back;
@@ -64,6 +104,7 @@ static int value_seeds(corpus_put_fn put, void *ctx) {
     bad += n == 0 || mb_store__event_decode(buf, n, &evb) != MB_OK;
     put(ctx, "store_value", i ? "event-no-name" : "event-long-name", buf, n);
   }
+  bad += outbox_seeds(put, ctx);
   static const uint8_t incarnation[] = {0x1b, 0, 0, 0, 1, 0, 0, 0, 0};
   put(ctx, "store_value", "uint-incarnation", incarnation, sizeof incarnation);
   return bad;
@@ -99,6 +140,12 @@ static int make_store(int members, int events, uint64_t keep, uint8_t **out,
     rc = mb_store_event_append(s, &ev, NULL);
     if (rc == MB_OK && i % 16 == 15)
       rc = mb_store_commit(s) < 0 ? -1 : MB_OK;
+  }
+  for (int i = 0; i < events / 4 && rc == MB_OK; i++) {
+    struct mb_store_outbox_entry e = delivery(i, false);
+    rc = mb_store_outbox_append(s, &e, NULL) == 0 ? MB_OK : -1;
+    if (rc == MB_OK && i % 7 == 3)
+      rc = mb_store_outbox_park(s, e.dest, (uint64_t)i / 2 + 1, "HTTP 400");
   }
   uint64_t inc;
   if (rc == MB_OK)

@@ -1,7 +1,8 @@
 /*
  * libFuzzer target: a stored value, as LMDB hands it to the store, decoded
- * as a member, as an event, as a channel record and as an unsigned integer
- * (self, meta).  What
+ * as a member, as an event, as a channel record, as an outbox entry and as
+ * an unsigned integer (self, meta, the outbox's indexes); and as the key
+ * of each outbox database.  What
  * decodes must stay inside its input and within the store's limits, and
  * must encode and decode again to the same thing.
  */
@@ -65,11 +66,74 @@ static void check_record(const uint8_t *data, size_t size) {
   FUZZ_CHECK(fuzz_within(r.record, r.record_len, data, size));
 }
 
+static void outbox_round_trip(const struct mb_store_outbox_entry *e) {
+  static uint8_t buf[MB_STORE_BODY_MAX + 512];
+  uint8_t key[MB_STORE__OUTBOX_KEY_MAX];
+  MDB_val k, v;
+  size_t n = mb_store__outbox_encode(buf, sizeof buf, e);
+  FUZZ_CHECK(n > 0 && n <= mb_store__outbox_value_cap(e->body_len));
+  mb_store__outbox_key(key, e->dest, e->seq, &k);
+  v = (MDB_val){n, buf};
+  struct mb_store_outbox_entry again;
+  FUZZ_CHECK(mb_store__outbox_decode(&k, &v, &again) == MB_OK);
+  FUZZ_CHECK(strcmp(again.dest, e->dest) == 0 && again.seq == e->seq &&
+             strcmp(again.id, e->id) == 0 &&
+             again.created_ms == e->created_ms &&
+             again.attempts == e->attempts &&
+             again.next_attempt_ms == e->next_attempt_ms &&
+             again.state == e->state && again.body_len == e->body_len &&
+             memcmp(again.body, e->body, e->body_len) == 0);
+  /* Only a parked entry keeps its reason. */
+  FUZZ_CHECK(e->state != MB_STORE_OUTBOX_PARKED ||
+             strcmp(again.reason, e->reason) == 0);
+}
+
+/* An outbox entry: the input as its value under a good key. */
+static void check_outbox_value(const uint8_t *data, size_t size) {
+  uint8_t key[MB_STORE__OUTBOX_KEY_MAX];
+  MDB_val k, v = {size, (void *)data};
+  mb_store__outbox_key(key, "webhook", 7, &k);
+  struct mb_store_outbox_entry e;
+  if (mb_store__outbox_decode(&k, &v, &e) != MB_OK)
+    return;
+  FUZZ_CHECK(e.seq == 7 && strcmp(e.dest, "webhook") == 0);
+  FUZZ_CHECK(
+      mb_store__outbox_name_ok(e.id, strlen(e.id), MB_STORE_DELIVERY_ID_MAX));
+  FUZZ_CHECK(e.state <= MB_STORE_OUTBOX_PARKED);
+  FUZZ_CHECK(strlen(e.reason) <= MB_STORE_PARK_REASON_MAX);
+  FUZZ_CHECK(e.body_len <= MB_STORE_BODY_MAX);
+  FUZZ_CHECK(e.body_len == 0 || fuzz_within(e.body, e.body_len, data, size));
+  outbox_round_trip(&e);
+}
+
+/* The input as the key of each outbox database, with good values. */
+static void check_outbox_keys(const uint8_t *data, size_t size) {
+  static const uint8_t entry[] = {0xa6, 0x01, 0x61, 'a',  0x02, 0x00, 0x03,
+                                  0x00, 0x04, 0x00, 0x05, 0x00, 0x07, 0x40};
+  static const uint8_t one = 0x01;
+  MDB_val k = {size, (void *)data}, v = {sizeof entry, (void *)entry};
+  MDB_val u = {1, (void *)&one};
+  struct mb_store_outbox_entry e;
+  uint64_t seq;
+  if (mb_store__outbox_decode(&k, &v, &e) == MB_OK) {
+    FUZZ_CHECK(size == 1 + strlen(e.dest) + 8 && e.seq > 0);
+    FUZZ_CHECK(
+        mb_store__outbox_name_ok(e.dest, strlen(e.dest), MB_STORE_DEST_MAX));
+  }
+  if (mb_store__outbox_id_decode(&k, &u, &seq) == MB_OK)
+    FUZZ_CHECK(seq == 1 && size >= 3 &&
+               size <= 1 + MB_STORE_DEST_MAX + MB_STORE_DELIVERY_ID_MAX);
+  if (mb_store__outbox_seq_decode(&k, &u, &seq) == MB_OK)
+    FUZZ_CHECK(size >= 1 && size <= MB_STORE_DEST_MAX);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   uint64_t v;
   check_member(data, size);
   check_event(data, size);
   check_record(data, size);
+  check_outbox_value(data, size);
+  check_outbox_keys(data, size);
   (void)mb_store__uint_decode(data, size, &v);
   return 0;
 }
