@@ -5,7 +5,7 @@
  * (stop.c) ends it, and closes what is left.  The parts are in files of
  * their own (docs/design.md, "The agent's layout").
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 #include "config_internal.h"
 
 #include <errno.h>

@@ -4,7 +4,7 @@
  * already); and whether the mesh is open, which decides if the
  * certificate is used at all.
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 #include "config_internal.h"
 
 #include <errno.h>

@@ -2,7 +2,7 @@
  * A membership event as people and tools see it: the same JSON object in
  * the log line, on the admin "events" stream and in the `events` listing.
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 
 json_t *agent_event_json(uint64_t seq, int64_t wall_ms, const uint8_t *id,
                          const char *name, int from, int to, int reason,

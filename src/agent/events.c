@@ -7,7 +7,7 @@
  * bridge's transitions, the RAID coordinator's failure input) is one file
  * and one line here.
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 
 static const struct agent_sink *const sinks[] = {
     &agent_sink_store, /* first: gives the event its seq */

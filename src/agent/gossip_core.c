@@ -1,12 +1,11 @@
 /*
  * The gossip core (src/gossip) as one core of the pump (pump.h): made
  * from the settings, ticked at its deadline, and its outputs routed:
- * datagrams to the socket (net.c), membership events to the event sinks
- * (events.c), channel records to the record sinks (records_out.c).  The
- * watchers that read the core's state after each batch of outputs (join,
- * refusals, our own revocation) run last.
+ * datagrams to the socket (net.c), membership events and channel records
+ * to the sinks (events.c).  The watchers that read the core's state after
+ * each batch of outputs (join, refusals, our own revocation) run last.
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 
 #include <sodium.h>
 

@@ -3,7 +3,7 @@
  * members at once; seeds given by host name join as they resolve
  * (seeds.c).  A restarted agent finds its mesh with no --join at all.
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 
 void agent_join_mesh(struct agent *a) {
   struct mb_addr seeds[AGENT_MAX_SEEDS];

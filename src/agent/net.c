@@ -4,7 +4,7 @@
  * once with a non-blocking send (a full socket buffer drops the datagram,
  * as the network may).  The core's timer is the pump's (gossip_core.c).
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 
 #include <string.h>
 #include <sys/socket.h>

@@ -4,7 +4,7 @@
  * $NOTIFY_SOCKET ('@' for the abstract namespace).  Done by hand, as the
  * protocol is documented and stable, to keep libsystemd off the link.
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 
 #include <errno.h>
 #include <stddef.h>

@@ -5,7 +5,7 @@
  * enough to matter (agent_payload_changed); otherwise it rides on the next
  * heartbeat.
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 
 void agent_payload_first(struct agent *a) {
   agent_sample_payload(&a->payload, a->data_dir);

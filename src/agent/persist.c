@@ -6,7 +6,7 @@
  * addresses serve as join seeds, so a restarted agent finds its mesh with no
  * --join at all.
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 
 #include <errno.h>
 #include <stdio.h>

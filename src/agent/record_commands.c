@@ -3,7 +3,7 @@
  * the records held, `revoke` hands the core a signed revocation, which it
  * checks exactly as one from the network before it spreads.
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 
 #include <sodium.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  * A channel record told to people: what a revocation says, and whom a
  * record is about (records.c's listings, the log's sink).
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 
 #include <stdio.h>
 

@@ -9,7 +9,7 @@
  * with exit status 3 (AGENT_EXIT_REVOKED), said plainly, at once or at the
  * next start.
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 
 #include <errno.h>
 #include <string.h>

@@ -3,7 +3,7 @@
  * loop at once); SIGHUP reloads what can change without a restart (the
  * log's level and format, a renewed certificate).
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 
 #include <signal.h>
 

@@ -2,7 +2,7 @@
  * The admin socket's sink (events.c): each membership event goes out on
  * the "events" stream that `meshbeat events --follow` reads.
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 
 static void publish_event(struct agent *a, struct agent_event_view *v) {
   if (a->admin != NULL) /* the stream takes the reference given */

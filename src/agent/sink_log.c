@@ -3,7 +3,7 @@
  * member comes or leaves, warn when it is suspected or dead) carrying the
  * event as JSON, and one per channel record taken from another node.
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 
 #include <inttypes.h>
 

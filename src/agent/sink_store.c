@@ -4,7 +4,7 @@
  * writes the batch, persist.c); a channel record is written at once and
  * synced off the loop, since a revocation must survive a crash.
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 
 #include <stdio.h>
 #include <string.h>

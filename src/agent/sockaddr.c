@@ -3,7 +3,7 @@
  * for the socket (net.c) and the choice of the advertised address
  * (advertise.c).
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 
 #include <arpa/inet.h>
 #include <string.h>

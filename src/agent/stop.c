@@ -7,7 +7,7 @@
  * them, which ends the loop.  What is left (the last commit and sync,
  * freeing) is the runner's, after the loop (agent.c).
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 
 /* Long enough for the leave datagrams to go out and be relayed once. */
 #define LEAVE_LINGER_MS 300

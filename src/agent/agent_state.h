@@ -1,6 +1,13 @@
-/* The agent's shared state, for its own files only (see mb_agent.h). */
-#ifndef MESHBEAT_AGENT_INTERNAL_H
-#define MESHBEAT_AGENT_INTERNAL_H
+/*
+ * What the agent's files share, for them alone (the agent's face is
+ * mb_agent.h): the agent object, owned by the runner (agent.c), and each
+ * part's functions, under the name of the file that defines them.  Named
+ * for what it holds, not after agent.c: the parts include it, and agent.c
+ * is the top that only starts and stops them (docs/design.md, "The
+ * agent's layout").
+ */
+#ifndef MESHBEAT_AGENT_STATE_H
+#define MESHBEAT_AGENT_STATE_H
 
 #include "mb_admin.h"
 #include "mb_agent.h"
