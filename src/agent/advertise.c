@@ -14,7 +14,7 @@
  * right on one host (the first interface: docker0, tailscale0) was wrong on
  * the next.
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 
 #include <errno.h>
 #include <ifaddrs.h>

@@ -21,7 +21,7 @@
  *            expiry (clocks differ), so they still hear the leave: the
  *            node shows as left, not dead.
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -6,7 +6,7 @@
  * sampled together at start, so a wall-clock step (NTP) never moves a
  * deadline.
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 
 #include <time.h>
 

@@ -1,6 +1,6 @@
 /* The admin socket's commands (docs/admin-api.md): the agent's state as
  * JSON, and join/leave as core commands. */
-#include "agent_internal.h"
+#include "agent_state.h"
 #include <inttypes.h>
 
 #include <errno.h>

@@ -5,7 +5,7 @@
  * listener's /health both show this.  A new check is one function and one
  * line in `checks`.
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 
 #include <stdio.h>
 

@@ -8,7 +8,7 @@
  * authentication; docs/operations.md says to keep it on loopback or a
  * management network.
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 
 #include <errno.h>
 #include <stdlib.h>

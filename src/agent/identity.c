@@ -11,7 +11,7 @@
  *         node ends there, exit 2).  Without an authority a certificate is
  *         an error: it means the operator forgot `authority`.
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 #include "config_internal.h"
 
 #include <errno.h>

@@ -6,7 +6,7 @@
  * which seed answered.  The core keeps the facts (swim_join_get and
  * swim_join_seed); this file only watches them change.
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 
 #include <stdio.h>
 #include <string.h>

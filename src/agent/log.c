@@ -1,6 +1,6 @@
 /* Log lines on stderr: text for people, JSON lines (jansson) for tools.
  * Each line leaves whole through log_writer.c, which never blocks the loop. */
-#include "agent_internal.h"
+#include "agent_state.h"
 
 #include <stdarg.h>
 #include <stdio.h>

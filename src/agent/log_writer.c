@@ -15,7 +15,7 @@
  * At agent_log_writer_stop the logger lets go of the queue; the thread frees
  * it once written out, so a stderr that never drains costs no hang at exit.
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -7,13 +7,19 @@
  *   config_check.c  what a start refuses, for --check and the start alike
  *   config_dump.c   --check's JSON and --help
  *   identity.c  the key (made when missing) and certificate; first start
- *   agent.c     lifecycle: identity, store, core, loop, signals, shutdown
+ *   agent.c     the top: starts the parts in order, runs, closes
+ *   (the rest, one idea a file: docs/design.md, "The agent's layout")
+ *   pump.c      the cores' one timer, at the nearest deadline of all
+ *   gossip_core.c  the gossip core as one core of the pump
+ *   events.c    membership events and records to the sinks (sink_*.c)
+ *   stop.c      the stop sequence; signals.c: SIGTERM, SIGINT, SIGHUP
+ *   credentials.c  key and certificate loaded at start
  *   advertise.c the address others reach us at, and why (always logged)
  *   seeds.c     seeds given by host name, resolved off the loop
- *   net.c       the UDP socket (libuv, recvmmsg) and the core's timer
+ *   net.c       the UDP socket (libuv, recvmmsg); sockaddr.c converts
  *   persist.c   the view and the event log into the store, batched
- *   records.c   channel records (revocations): persisted, restored, the
- *               admin commands revoke and records; our own revocation
+ *   records.c   channel records (revocations): restored, our own
+ *               revocation; record_commands.c: revoke and records
  *   sysinfo.c   the heartbeat payload: disk, cpu, memory, load, temperature
  *   commands.c  the admin socket's commands
  *   health.c    the health checks (status and message each)

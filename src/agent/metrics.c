@@ -1,6 +1,6 @@
 /* The Prometheus exposition of the agent (docs/operations.md lists every
  * family). */
-#include "agent_internal.h"
+#include "agent_state.h"
 
 #include <string.h>
 

@@ -2,47 +2,12 @@
  * The agent's only socket: one UDP socket, read in batches (recvmmsg), each
  * datagram handed to the core as it comes; the core's outputs are sent at
  * once with a non-blocking send (a full socket buffer drops the datagram,
- * as the network may), and one timer follows the core's next deadline.
+ * as the network may).  The core's timer is the pump's (gossip_core.c).
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 
-#include <arpa/inet.h>
 #include <string.h>
 #include <sys/socket.h>
-
-void agent_to_sockaddr(const struct mb_addr *m, struct sockaddr_storage *ss) {
-  memset(ss, 0, sizeof(*ss));
-  if (m->family == 6) {
-    struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)ss;
-    s6->sin6_family = AF_INET6;
-    s6->sin6_port = htons(m->port);
-    memcpy(&s6->sin6_addr, m->ip, 16);
-  } else {
-    struct sockaddr_in *s4 = (struct sockaddr_in *)ss;
-    s4->sin_family = AF_INET;
-    s4->sin_port = htons(m->port);
-    memcpy(&s4->sin_addr, m->ip, 4);
-  }
-}
-
-bool agent_from_sockaddr(const struct sockaddr *sa, struct mb_addr *m) {
-  memset(m, 0, sizeof(*m));
-  if (sa->sa_family == AF_INET) {
-    const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
-    m->family = 4;
-    m->port = ntohs(s4->sin_port);
-    memcpy(m->ip, &s4->sin_addr, 4);
-    return true;
-  }
-  if (sa->sa_family == AF_INET6) {
-    const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
-    m->family = 6;
-    m->port = ntohs(s6->sin6_port);
-    memcpy(m->ip, &s6->sin6_addr, 16);
-    return true;
-  }
-  return false;
-}
 
 /* Counted by kind for the metrics: a parse without any signature check is
  * well under a microsecond. */
@@ -59,45 +24,13 @@ static void count_sent(struct agent *a, const struct swim_output *o) {
     a->counters.sent_news += d.msg.summary_len / MB_SUMMARY_ENTRY_LEN;
 }
 
-static void send_datagram(struct agent *a, const struct swim_output *o) {
+void agent_net_send(struct agent *a, const struct swim_output *o) {
   count_sent(a, o);
   struct sockaddr_storage ss;
   agent_to_sockaddr(&o->to, &ss);
   uv_buf_t buf = uv_buf_init((char *)o->buf, (unsigned)o->len);
   if (uv_udp_try_send(&a->udp, &buf, 1, (const struct sockaddr *)&ss) < 0)
     a->counters.send_errors++;
-}
-
-static void on_core_timer(uv_timer_t *t);
-
-void agent_flush(struct agent *a) {
-  struct swim_output o;
-  agent_persist_incarnation(a); /* before a record that carries it leaves */
-  while (swim_poll(a->swim, &o))
-    if (o.kind == SWIM_OUT_SEND)
-      send_datagram(a, &o);
-    else if (o.kind == SWIM_OUT_RECORD)
-      agent_on_record(a, &o);
-    else
-      agent_on_event(a, &o.ev);
-  agent_join_watch(a);
-  agent_refusals_watch(a);
-  agent_check_revoked(a);
-  if (a->stopping && uv_is_active((uv_handle_t *)&a->stop_timer))
-    return; /* leaving: the core is quiet, no more ticks */
-  uint64_t now = agent_now(a), at = swim_next_deadline(a->swim);
-  a->core_due = at > now ? at : now;
-  uv_timer_start(&a->core_timer, on_core_timer, at > now ? at - now : 0, 0);
-}
-
-static void count_lag(struct agent *a, uint64_t now) {
-  uint64_t lag = now > a->core_due ? now - a->core_due : 0;
-  swim_note_lateness(a->swim, now, lag);
-  int b = 0;
-  while (b + 1 < AGENT_LAG_BUCKETS && lag > (uint64_t)1 << b)
-    b++;
-  a->counters.lag_hist[b]++;
-  a->counters.lag_sum_ms += lag;
 }
 
 /*
@@ -111,7 +44,7 @@ static void count_lag(struct agent *a, uint64_t now) {
 #define DRAIN_BATCH 8
 #define DRAIN_MAX 256
 
-static void drain_socket(struct agent *a) {
+void agent_net_drain(struct agent *a) {
   int fd;
   if (uv_fileno((uv_handle_t *)&a->udp, &fd) != 0)
     return;
@@ -144,15 +77,6 @@ static void drain_socket(struct agent *a) {
     total += n;
     agent_flush(a); /* the answers leave before the next batch */
   }
-}
-
-static void on_core_timer(uv_timer_t *t) {
-  struct agent *a = t->data;
-  uv_update_time(&a->loop); /* the loop's time is from before its timers */
-  count_lag(a, agent_now(a));
-  drain_socket(a);
-  swim_tick(a->swim, agent_now(a));
-  agent_flush(a);
 }
 
 static void on_alloc(uv_handle_t *h, size_t hint, uv_buf_t *buf) {
@@ -212,12 +136,5 @@ int agent_net_open(struct agent *a) {
               a->cfg->bind, uv_strerror(rc));
     return rc;
   }
-  uv_timer_init(&a->loop, &a->core_timer);
-  a->core_timer.data = a;
   return MB_OK;
-}
-
-void agent_net_close(struct agent *a) {
-  uv_udp_recv_stop(&a->udp);
-  uv_timer_stop(&a->core_timer);
 }

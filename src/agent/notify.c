@@ -4,7 +4,7 @@
  * $NOTIFY_SOCKET ('@' for the abstract namespace).  Done by hand, as the
  * protocol is documented and stable, to keep libsystemd off the link.
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 
 #include <errno.h>
 #include <stddef.h>
@@ -43,4 +43,19 @@ uint64_t agent_watchdog_interval_ms(void) {
     return 0;
   unsigned long long us = strtoull(usec, NULL, 10);
   return us / 2000; /* ping at half the timeout, as sd_watchdog_enabled says */
+}
+
+static void on_watchdog_timer(uv_timer_t *t) {
+  (void)t;
+  agent_notify("WATCHDOG=1");
+}
+
+/* Pinged from the loop: a loop that hangs stops the pings, and systemd
+ * restarts the agent. */
+void agent_watchdog_start(struct agent *a) {
+  uint64_t every = agent_watchdog_interval_ms();
+  uv_timer_init(&a->loop, &a->watchdog_timer);
+  a->watchdog_timer.data = a;
+  if (every > 0)
+    uv_timer_start(&a->watchdog_timer, on_watchdog_timer, every, every);
 }

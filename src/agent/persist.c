@@ -1,11 +1,12 @@
 /*
  * The view and the event log, kept in the store.  Every membership event
- * stages the member's latest record and one log entry; the commit timer
- * writes a whole batch in one transaction.  At start the stored members go
- * back into the core (re-verified there) and their addresses serve as join
- * seeds, so a restarted agent finds its mesh with no --join at all.
+ * stages the member's latest record and one log entry (the store's sink,
+ * sink_store.c); the commit timer writes a whole batch in one transaction.  At
+ * start the stored members go back into the core (re-verified there) and their
+ * addresses serve as join seeds, so a restarted agent finds its mesh with no
+ * --join at all.
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -246,62 +247,6 @@ void agent_store_restore(struct agent *a, struct mb_addr *seeds,
               "view restored from the store");
 }
 
-json_t *agent_event_json(uint64_t seq, int64_t wall_ms, const uint8_t *id,
-                         const char *name, int from, int to, int reason,
-                         uint64_t incarnation) {
-  char hex[MB_NODE_ID_HEX_LEN + 1], when[MB_ADMIN_TIME_LEN];
-  mb_node_id_hex(hex, id);
-  mb_admin_format_time(when, sizeof(when), wall_ms);
-  return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "seq",
-                   (json_int_t)seq, "time", when, "id", hex, "name", name,
-                   "from", swim_state_name((enum swim_state)from), "to",
-                   swim_state_name((enum swim_state)to), "reason",
-                   swim_reason_name((enum swim_reason)reason), "incarnation",
-                   (json_int_t)incarnation);
-}
-
-static void stage_member(struct agent *a, const struct swim_event *ev) {
-  long i = swim_member_find(a->swim, ev->id);
-  struct mb_bytes rec, cert;
-  if (i < 0 || swim_member_raw(a->swim, (size_t)i, &rec, &cert) != MB_OK ||
-      rec.len == 0)
-    return;
-  struct mb_store_member m = {.state = (uint8_t)ev->to,
-                              .since_ms = agent_mono_to_wall(a, ev->at),
-                              .incarnation = ev->incarnation,
-                              .record = rec.p,
-                              .record_len = rec.len,
-                              .cert = cert.len ? cert.p : NULL,
-                              .cert_len = cert.len};
-  memcpy(m.id, ev->id, MB_NODE_ID_LEN);
-  mb_store_member_put(a->store, &m);
-}
-
-void agent_on_event(struct agent *a, const struct swim_event *ev) {
-  a->counters.events++;
-  stage_member(a, ev);
-  struct mb_store_event se = {.time_ms = agent_mono_to_wall(a, ev->at),
-                              .from = (uint8_t)ev->from,
-                              .to = (uint8_t)ev->to,
-                              .reason = (uint8_t)ev->reason,
-                              .incarnation = ev->incarnation};
-  memcpy(se.id, ev->id, MB_NODE_ID_LEN);
-  snprintf(se.name, sizeof(se.name), "%s", ev->name);
-  uint64_t seq = 0;
-  mb_store_event_append(a->store, &se, &seq);
-  json_t *j = agent_event_json(seq, se.time_ms, ev->id, ev->name, ev->from,
-                               ev->to, ev->reason, ev->incarnation);
-  enum mb_log_level level =
-      ev->to == SWIM_ALIVE || ev->to == SWIM_LEFT ? MB_LOG_INFO : MB_LOG_WARN;
-  agent_log(a->log, level, json_incref(j), "member %s %s -> %s (%s)", ev->name,
-            swim_state_name(ev->from), swim_state_name(ev->to),
-            swim_reason_name(ev->reason));
-  if (a->admin != NULL)
-    mb_admin_publish(a->admin, "events", j);
-  else
-    json_decref(j);
-}
-
 /*
  * Durability without waiting on the disk: a commit hands its pages to the
  * kernel (a killed agent loses nothing committed), and the fsync that
@@ -383,4 +328,16 @@ void agent_commit(struct agent *a) {
     agent_store_failed(a, rc, "commit");
   }
   a->store_ok = rc >= 0;
+}
+
+static void on_commit_timer(uv_timer_t *t) {
+  agent_commit(t->data);
+}
+
+void agent_commit_timer_start(struct agent *a) {
+  uv_timer_init(&a->loop, &a->commit_timer);
+  a->commit_timer.data = a;
+  if (a->cfg->commit_interval_ms > 0)
+    uv_timer_start(&a->commit_timer, on_commit_timer,
+                   a->cfg->commit_interval_ms, a->cfg->commit_interval_ms);
 }

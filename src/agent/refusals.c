@@ -5,7 +5,7 @@
  * file logs how many more there were, at most one line per reason every
  * REFUSALS_LOG_MS, so that a flood cannot flood the log.
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 
 /* How often the counters are read, and the least time between two lines
  * about one reason. */

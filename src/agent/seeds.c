@@ -6,7 +6,7 @@
  * failure logged at warn, each resolution at debug.  The syntax was
  * checked with the configuration: a bad seed never gets here.
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 
 #include <netdb.h>
 #include <stdio.h>

@@ -4,7 +4,7 @@
  * filesystem, cpu busy since the last sample, memory used, load, and the
  * first thermal zone when there is one.
  */
-#include "agent_internal.h"
+#include "agent_state.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,10 +1,18 @@
-/* The agent's shared state, for its own files only (see mb_agent.h). */
-#ifndef MESHBEAT_AGENT_INTERNAL_H
-#define MESHBEAT_AGENT_INTERNAL_H
+/*
+ * What the agent's files share, for them alone (the agent's face is
+ * mb_agent.h): the agent object, owned by the runner (agent.c), and each
+ * part's functions, under the name of the file that defines them.  Named
+ * for what it holds, not after agent.c: the parts include it, and agent.c
+ * is the top that only starts and stops them (docs/design.md, "The
+ * agent's layout").
+ */
+#ifndef MESHBEAT_AGENT_STATE_H
+#define MESHBEAT_AGENT_STATE_H
 
 #include "mb_admin.h"
 #include "mb_agent.h"
 #include "mb_store.h"
+#include "pump.h"
 #include "swim.h"
 
 #include <jansson.h>
@@ -87,9 +95,9 @@ struct agent {
   struct agent_logger *log; /* the runner's (mb_agent_main) */
   uv_loop_t loop;
   uv_udp_t udp;
-  uint64_t core_due; /* when the core's timer should run (monotonic ms) */
-  uv_timer_t core_timer, payload_timer, commit_timer, watchdog_timer,
-      stop_timer;
+  struct agent_pump pump;   /* the cores' one timer (pump.c) */
+  struct agent_core gossip; /* the gossip core, as the pump drives it */
+  uv_timer_t payload_timer, commit_timer, watchdog_timer, stop_timer;
   uv_signal_t sigint, sigterm, sighup;
   struct swim *swim;
   struct mb_vcache *vc;
@@ -161,24 +169,79 @@ uint64_t agent_log_dropped(const struct agent_logger *lg);
 /* notify.c */
 int agent_notify(const char *state);
 uint64_t agent_watchdog_interval_ms(void);
+void agent_watchdog_start(struct agent *a);
 
 /* sysinfo.c */
 void agent_sample_payload(struct agent_payload *p, const char *data_dir);
 bool agent_payload_changed(const struct agent_payload *now,
                            const struct agent_payload *told);
 
-/* net.c */
-int agent_net_open(struct agent *a);
-void agent_net_close(struct agent *a);
-/* No authority, or authority = "none": anyone may join. */
-bool agent_open_mesh(const struct agent *a);
-/* Sends what the core has queued, applies its events, re-arms its timer. */
-void agent_flush(struct agent *a);
-
-/* net.c's conversions between the wire's addresses and the socket API's;
- * from fails (false) for a family other than IPv4/IPv6. */
+/* sockaddr.c: between the wire's addresses and the socket API's; from
+ * fails (false) for a family other than IPv4/IPv6. */
 void agent_to_sockaddr(const struct mb_addr *m, struct sockaddr_storage *ss);
 bool agent_from_sockaddr(const struct sockaddr *sa, struct mb_addr *m);
+
+/* net.c: the UDP socket.  send: one datagram of the core's, at once
+ * (dropped when the socket buffer is full); drain: hands the core what
+ * already waits in the socket (at most a bounded batch). */
+int agent_net_open(struct agent *a);
+void agent_net_send(struct agent *a, const struct swim_output *o);
+void agent_net_drain(struct agent *a);
+
+/* gossip_core.c: makes the gossip core and registers it with the pump. */
+int agent_gossip_open(struct agent *a, uint64_t incarnation);
+/* After an input to the gossip core: its outputs are routed (datagrams,
+ * events, records) and the pump re-armed at the nearest deadline. */
+static inline void agent_flush(struct agent *a) {
+  agent_pump_flush(&a->pump, &a->gossip);
+}
+
+/* credentials.c: the key and the certificate, loaded at start.
+ * agent_open_mesh: no authority, or authority = "none": anyone may join. */
+bool agent_open_mesh(const struct agent *a);
+void agent_warn_open_mesh(struct agent *a);
+int agent_credentials_load(struct agent *a);
+
+/* payload.c: the heartbeat's payload, sampled at start and on a timer. */
+void agent_payload_first(struct agent *a);
+void agent_payload_start(struct agent *a);
+
+/* join.c: the start's join (numeric seeds and the stored view). */
+void agent_join_mesh(struct agent *a);
+
+/* signals.c: SIGTERM/SIGINT leave, SIGHUP reloads. */
+void agent_signals_start(struct agent *a);
+
+/* stop.c: the stop sequence (leave, linger, close); begin_stop is
+ * idempotent and may be called from anywhere in the loop. */
+void agent_stop_init(struct agent *a);
+void agent_begin_stop(struct agent *a, const char *why);
+void agent_close_handles(struct agent *a);
+
+/* events.c: the gossip core's events and records, to every sink in
+ * order.  A sink is one file (sink_*.c); its functions may be NULL. */
+struct agent_event_view {
+  const struct swim_event *ev;
+  int64_t wall_ms; /* when, on the wall clock */
+  uint64_t seq;    /* in the store's event log; set by the store's sink */
+  json_t *shown;   /* built once by agent_event_shown, freed by events.c */
+};
+struct agent_sink {
+  const char *name;
+  void (*on_event)(struct agent *a, struct agent_event_view *v);
+  void (*on_record)(struct agent *a, const struct swim_output *o);
+};
+extern const struct agent_sink agent_sink_store, agent_sink_log,
+    agent_sink_admin;
+void agent_events_out(struct agent *a, const struct swim_event *ev);
+void agent_records_out(struct agent *a, const struct swim_output *o);
+
+/* event_json.c: the event as the admin API and the log show it; shown:
+ * the view's, built once (borrowed: take a reference to keep it). */
+json_t *agent_event_json(uint64_t seq, int64_t wall_ms, const uint8_t *id,
+                         const char *name, int from, int to, int reason,
+                         uint64_t incarnation);
+json_t *agent_event_shown(struct agent_event_view *v);
 
 /* advertise.c: fills a->advertise from the settings and the routing table
  * and logs how it was chosen; MB_EINVAL, with the reason logged, when no
@@ -202,8 +265,9 @@ int agent_reserve_incarnations(struct agent *a);
 void agent_persist_incarnation(struct agent *a);
 void agent_store_restore(struct agent *a, struct mb_addr *seeds,
                          size_t *n_seeds, size_t max_seeds);
-void agent_on_event(struct agent *a, const struct swim_event *ev);
 void agent_commit(struct agent *a);
+/* Commits the staged batch every commit_interval_ms. */
+void agent_commit_timer_start(struct agent *a);
 /* An fsync in the thread pool after a write outside the batch. */
 void agent_sync_soon(struct agent *a);
 /* A store error while running: damage (MB_ECORRUPT) makes the agent leave
@@ -211,10 +275,6 @@ void agent_sync_soon(struct agent *a);
 void agent_store_failed(struct agent *a, int rc, const char *what);
 /* Blocking fsync, for shutdown only. */
 void agent_store_sync_now(struct agent *a);
-/* The event as the admin API and the log show it. */
-json_t *agent_event_json(uint64_t seq, int64_t wall_ms, const uint8_t *id,
-                         const char *name, int from, int to, int reason,
-                         uint64_t incarnation);
 
 /* join_watch.c: logs and publishes (stream "join") what became of the
  * latest join; call agent_join_started after each swim_join. */
@@ -257,20 +317,22 @@ char *agent_metrics_text(struct agent *a);
 int agent_http_open(struct agent *a);
 void agent_http_close(struct agent *a);
 
-/* records.c: the record channel (persisted, restored, admin commands).
+/* records.c: the record channel (restored at start, our revocation).
  * The exit status of an agent the cluster authority revoked: */
 #define AGENT_EXIT_REVOKED 3
-void agent_on_record(struct agent *a, const struct swim_output *o);
 /* Before the stored members: MB_EREVOKED when one is our revocation. */
 int agent_records_restore(struct agent *a);
 /* After the core's outputs: if we are revoked, say so and stop. */
 void agent_check_revoked(struct agent *a);
+/* record_text.c: what a revocation says ("" if none), whom a record is
+ * about (a member's name, else hex). */
+void agent_record_reason(const uint8_t *raw, size_t len, char *out, size_t cap);
+void agent_record_subject(struct agent *a, const struct swim_record_info *r,
+                          char *out, size_t cap);
+/* record_commands.c: the admin commands `records` and `revoke`. */
 int agent_cmd_records(void *ctx, const json_t *req, json_t **result,
                       struct mb_admin_error *err);
 int agent_cmd_revoke(void *ctx, const json_t *req, json_t **result,
                      struct mb_admin_error *err);
-
-/* agent.c */
-void agent_begin_stop(struct agent *a, const char *why);
 
 #endif
