@@ -180,8 +180,8 @@ void agent_flush(struct agent *a);
 void agent_to_sockaddr(const struct mb_addr *m, struct sockaddr_storage *ss);
 bool agent_from_sockaddr(const struct sockaddr *sa, struct mb_addr *m);
 
-/* advertise.c: fills a->advertise from the settings and the routing table
- * and logs how it was chosen; MB_EINVAL, with the reason logged, when no
+/* advertise.c: fills a->advertise as cfg_advertise_choose does and logs
+ * how it was chosen; MB_ECONFIG (exit 2), with the reason logged, when no
  * address the others can reach can be told. */
 int agent_advertise_choose(struct agent *a);
 

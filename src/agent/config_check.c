@@ -9,6 +9,7 @@
 #include "config_internal.h"
 
 #include <errno.h>
+#include <grp.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -187,6 +188,14 @@ static void check_seed(const struct mb_agent_config *c, size_t j,
                     seed);
 }
 
+/* The address a start would advertise can be told (advertise.c). */
+static void check_reachable(const struct mb_agent_config *c,
+                            struct cfg_report *r) {
+  struct mb_addr chosen;
+  char how[160];
+  cfg_advertise_choose(c, &chosen, how, sizeof(how), r);
+}
+
 /* ---- authority ----------------------------------------------------------- */
 
 static void check_authority(const struct mb_agent_config *c,
@@ -262,6 +271,31 @@ static void parent_of(const char *path, char *out, size_t cap) {
     *slash = '\0';
 }
 
+/* Under the systemd unit, DynamicUser= uses a group of that name that
+ * exists (it makes one, known only while the unit runs, when none does;
+ * nobody else can be in that one): the group to name here is one made with
+ * groupadd, with the CLI's users in it. */
+static bool group_exists(const char *name) {
+  char buf[4096];
+  struct group gr, *found = NULL;
+  return getgrnam_r(name, &gr, buf, sizeof(buf), &found) == 0 && found != NULL;
+}
+
+static void check_admin_group(const struct mb_agent_config *c,
+                              struct cfg_report *r) {
+  const char *g = c->admin_group;
+  if (g[0] == '\0')
+    return;
+  if (!printable(g))
+    cfg_report_add(r, c, "admin_group", "is not a group name");
+  else if (!group_exists(g))
+    cfg_report_add(r, c, "admin_group",
+                   "'%s' is not a group on this host (getent group %s): "
+                   "create it (groupadd --system %s) and add the users of "
+                   "the CLI to it, or change admin_group",
+                   g, g, g);
+}
+
 static void check_paths(const struct mb_agent_config *c, struct cfg_report *r) {
   char path[PATH_MAX], dir[PATH_MAX];
   if (c->data_dir[0] == '\0')
@@ -277,8 +311,7 @@ static void check_paths(const struct mb_agent_config *c, struct cfg_report *r) {
     parent_of(path, dir, sizeof(dir));
     check_dir(c, "admin_socket", dir, r);
   }
-  if (c->admin_group[0] != '\0' && !printable(c->admin_group))
-    cfg_report_add(r, c, "admin_group", "is not a group name");
+  check_admin_group(c, r);
 }
 
 /* ---- everything ---------------------------------------------------------- */
@@ -301,8 +334,11 @@ static void check_settings(const struct mb_agent_config *c,
   check_text(c, "name", c->name, MB_NAME_MAX, false, r);
   check_text(c, "domain", c->domain, MB_DOMAIN_MAX, true, r);
   check_text(c, "cluster", c->cluster, MB_NAME_MAX, false, r);
+  unsigned before = r->n;
   check_bind(c, &bind, r);
   check_advertise(c, &bind, r);
+  if (r->n == before)
+    check_reachable(c, r);
   check_http(c, r);
   for (size_t j = 0; j < c->n_join; j++)
     check_seed(c, j, &bind, r);

@@ -290,6 +290,18 @@ static void verify_cert(const struct mb_agent_config *c, const char *path,
   }
 }
 
+bool cfg_certified(const struct mb_agent_config *c, struct mb_cert *out) {
+  char path[PATH_MAX];
+  uint8_t auth[MB_NODE_ID_LEN], buf[MB_CERT_MAX_LEN];
+  size_t len = 0;
+  if (cfg_open_mesh(c) || mb_node_id_parse(auth, c->authority) != MB_OK)
+    return false;
+  cfg_cert_path(c, path, sizeof(path));
+  return path[0] != '\0' && read_cert(path, buf, sizeof(buf), &len) == MB_OK &&
+         mb_cert_verify(buf, len, auth, time(NULL), c->swim.cert_skew_s, out) ==
+             MB_OK;
+}
+
 /* An authority id that parses, or none at all (config_check.c says what
  * is wrong with any other value, and the certificate waits for it). */
 static bool authority_usable(const struct mb_agent_config *c) {
