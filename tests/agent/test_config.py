@@ -450,10 +450,39 @@ def test_host_name_seeds():
             assert p.wait(timeout=20) == 0
 
 
+def test_seeds_kept():
+    """A host-name seed that resolves adds its addresses to the join: the
+    numeric seed given beside it is still asked.  (The seed is down while
+    the name resolves, to a port where nobody listens; it comes up after,
+    and only the numeric seed can bring the two together.)"""
+    seed_port, dead_port = PORT + 4, PORT + 7
+    b, sock_b, log_b = start_open(
+        "kept-b", PORT + 5, ["--join", f"127.0.0.1:{seed_port}", "--join",
+                             f"localhost:{dead_port}"])
+    procs = [b]
+    try:
+        wait_for(lambda: any(l["msg"].startswith(f"seed localhost:{dead_port} "
+                                                 "resolved")
+                             for l in log_lines(log_b)),
+                 "the host name to resolve")
+        a, sock_a, _ = start_open("kept-a", seed_port)
+        procs.append(a)
+        names = lambda s: {m["name"] for m in call_ok(s, "members") or []
+                           if m["state"] == "alive"}
+        wait_for(lambda: names(sock_b) >= {"kept-a", "kept-b"} and
+                 names(sock_a) >= {"kept-a", "kept-b"},
+                 "kept-b to join through its numeric seed", 30)
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+        for p in procs:
+            assert p.wait(timeout=20) == 0
+
+
 TESTS = [test_defaults, test_precedence, test_http_listen, test_bad_values,
          test_data_dir_env_only, test_unknown_flag, test_example_placeholders,
          test_cert_without_authority, test_first_start,
-         test_first_start_unnamed, test_host_name_seeds]
+         test_first_start_unnamed, test_host_name_seeds, test_seeds_kept]
 
 if __name__ == "__main__":
     only = sys.argv[4:]
