@@ -97,6 +97,20 @@ bool cfg_open_mesh(const struct mb_agent_config *c);
 int cfg_advertise_choose(const struct mb_agent_config *c, struct mb_addr *m,
                          char *how, size_t how_cap, struct cfg_report *r);
 
+/* config_check.c: no control characters (a value shown in messages). */
+bool cfg_printable(const char *s);
+/* config_check_addr.c: bind (parsed into *bind; family 0 when it does not
+ * parse), advertise and that an address to advertise can be told, the
+ * HTTP listener, the seeds. */
+void cfg_check_addresses(const struct mb_agent_config *c, struct mb_addr *bind,
+                         struct cfg_report *r);
+/* config_check_authority.c: the authority's id, "none", or unset on
+ * loopback only. */
+void cfg_check_authority(const struct mb_agent_config *c,
+                         const struct mb_addr *bind, struct cfg_report *r);
+/* config_check_paths.c: data_dir, the admin socket's path, admin_group. */
+void cfg_check_paths(const struct mb_agent_config *c, struct cfg_report *r);
+
 /* config_check.c: what mb_agent_config_check reports; with create (a
  * start), a configuration that is otherwise right gets its key and
  * directories made, and says so in log (which may be NULL without create). */
