@@ -9,12 +9,15 @@
  * forbidden, as under the unit's RestrictAddressFamilies); else the one
  * address of the one interface that has one.  An unspecified, link-local
  * (no scope id travels on the wire), multicast or broadcast address is
- * never advertised: the agent refuses to start and asks for `advertise`.
+ * never advertised: the configuration check refuses it (exit 2, from
+ * --check and a start alike, naming the setting and its source) and asks
+ * for `advertise`.
  * The choice and its reason are always logged, since a guess that looked
  * right on one host (the first interface: docker0, tailscale0) was wrong on
  * the next.
  */
 #include "agent_state.h"
+#include "config_internal.h"
 
 #include <errno.h>
 #include <ifaddrs.h>
@@ -186,49 +189,61 @@ static bool from_only_interface(struct mb_addr *m, char *how,
   return false;
 }
 
-static int refuse(struct agent_logger *log, const char *what, const char *text,
-                  const char *why) {
-  agent_log(log, MB_LOG_ERROR, NULL,
-            "%s %s is %s: the other members cannot reach it; set advertise "
-            "(--advertise, MESHBEAT_ADVERTISE) to the HOST:PORT they should "
-            "use",
-            what, text, why);
+/* advertise, or bind when it is unset, cannot be told to the others. */
+static int refuse(const struct mb_agent_config *c, const char *key,
+                  const char *text, const char *why, struct cfg_report *r) {
+  cfg_report_add(r, c, key,
+                 "%s is %s: the other members cannot reach it; set advertise "
+                 "(--advertise, MESHBEAT_ADVERTISE) to the HOST:PORT they "
+                 "should use",
+                 text, why);
   return MB_EINVAL;
 }
 
-static int choose(const struct mb_agent_config *c, struct agent_logger *log,
-                  struct mb_addr *m, char *how) {
+int cfg_advertise_choose(const struct mb_agent_config *c, struct mb_addr *m,
+                         char *how, size_t how_cap, struct cfg_report *r) {
   const char *text = c->advertise[0] ? c->advertise : c->bind;
-  const char *what = c->advertise[0] ? "advertise" : "bind";
+  const char *key = c->advertise[0] ? "advertise" : "bind";
+  char chosen_how[HOW_MAX] = "";
   if (mb_addr_parse(text, m) != MB_OK) {
-    agent_log(log, MB_LOG_ERROR, NULL,
-              "%s address '%s' is not a numeric HOST:PORT", what, text);
+    cfg_report_add(r, c, key, "'%s' is not a numeric HOST:PORT", text);
     return MB_EINVAL;
   }
   const char *why = unusable(m);
   if (why == NULL) {
-    snprintf(how, HOW_MAX, "from %s", what);
+    snprintf(how, how_cap, "from %s", key);
     return MB_OK;
   }
   if (c->advertise[0] || strcmp(why, "unspecified") != 0)
-    return refuse(log, what, text, why);
+    return refuse(c, key, text, why, r);
   struct advertise_trail t = {""};
-  if (from_seeds(c, m, how, &t) || from_default_route(m, how, &t) ||
-      from_only_interface(m, how, &t))
+  if (from_seeds(c, m, chosen_how, &t) ||
+      from_default_route(m, chosen_how, &t) ||
+      from_only_interface(m, chosen_how, &t)) {
+    snprintf(how, how_cap, "%s", chosen_how);
     return MB_OK;
-  agent_log(log, MB_LOG_ERROR, NULL,
-            "bound to %s and no address to advertise can be told: %s; set "
-            "advertise (--advertise, MESHBEAT_ADVERTISE) to the HOST:PORT the "
-            "other members should use",
-            text, t.text);
+  }
+  cfg_report_add(r, c, "advertise",
+                 "not set, bound to %s, and no address to advertise can be "
+                 "told: %s; set advertise (--advertise, MESHBEAT_ADVERTISE) "
+                 "to the HOST:PORT the other members should use",
+                 text, t.text);
   return MB_EINVAL;
 }
 
 int agent_advertise_choose(struct agent *a) {
-  char how[HOW_MAX] = "", text[MB_ADDR_TEXT_MAX];
-  int rc = choose(a->cfg, a->log, &a->advertise, how);
-  if (rc != MB_OK)
-    return rc;
+  char how[HOW_MAX] = "", text[MB_ADDR_TEXT_MAX], problem[1024];
+  struct cfg_report r;
+  cfg_report_init(&r, problem, sizeof(problem));
+  if (cfg_advertise_choose(a->cfg, &a->advertise, how, sizeof(how), &r) !=
+      MB_OK) {
+    /* The configuration check that ran just before chose the same way and
+     * passed: only a route or an interface that changed since gets here.
+     * It is still the configuration that asks for what the network cannot
+     * give, so the exit says so (2), not a failure to start (1). */
+    agent_log(a->log, MB_LOG_ERROR, NULL, "%s", problem);
+    return MB_ECONFIG;
+  }
   mb_addr_format(text, sizeof(text), &a->advertise);
   agent_log(a->log, MB_LOG_INFO,
             json_pack("{s:s, s:s}", "addr", text, "how", how),

@@ -140,6 +140,7 @@ int mb_agent_run(const struct mb_agent_config *cfg) {
 static int exit_code(int rc) {
   return rc == MB_OK                              ? 0
          : rc == MB_EREVOKED || rc == MB_EEXPIRED ? AGENT_EXIT_REVOKED
+         : rc == MB_ECONFIG                       ? 2
                                                   : 1;
 }
 

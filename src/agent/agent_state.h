@@ -243,8 +243,8 @@ json_t *agent_event_json(uint64_t seq, int64_t wall_ms, const uint8_t *id,
                          uint64_t incarnation);
 json_t *agent_event_shown(struct agent_event_view *v);
 
-/* advertise.c: fills a->advertise from the settings and the routing table
- * and logs how it was chosen; MB_EINVAL, with the reason logged, when no
+/* advertise.c: fills a->advertise as cfg_advertise_choose does and logs
+ * how it was chosen; MB_ECONFIG (exit 2), with the reason logged, when no
  * address the others can reach can be told. */
 int agent_advertise_choose(struct agent *a);
 

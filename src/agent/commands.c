@@ -4,7 +4,6 @@
 #include <inttypes.h>
 
 #include <errno.h>
-#include <grp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -266,14 +265,6 @@ static int open_without_group(struct agent *a, struct mb_admin_options *opt) {
   return mb_admin_open(&a->admin, &a->loop, opt);
 }
 
-/* Under systemd the group is the unit's DynamicUser= group, named by
- * nss-systemd; elsewhere it must exist in /etc/group (or NSS). */
-static bool group_exists(const char *name) {
-  char buf[4096];
-  struct group gr, *found = NULL;
-  return getgrnam_r(name, &gr, buf, sizeof(buf), &found) == 0 && found != NULL;
-}
-
 int agent_admin_open(struct agent *a) {
   struct mb_admin_options opt = {
       .path = a->admin_path,
@@ -281,13 +272,8 @@ int agent_admin_open(struct agent *a) {
       .commands = commands,
       .n_commands = sizeof(commands) / sizeof(commands[0]),
       .ctx = a};
-  if (opt.group != NULL && !group_exists(opt.group)) {
-    agent_log(a->log, MB_LOG_ERROR, NULL,
-              "admin_group '%s' is not a group on this host (getent group "
-              "%s)",
-              opt.group, opt.group);
-    return MB_EINVAL;
-  }
+  /* An admin_group that names no group was refused with the
+   * configuration (config_check.c, exit 2). */
   int rc = mb_admin_open(&a->admin, &a->loop, &opt);
   if (rc == -EPERM && opt.group != NULL)
     rc = open_without_group(a, &opt);

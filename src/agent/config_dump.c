@@ -1,9 +1,12 @@
 /*
  * The settings shown to people: --help from the table, and --check's JSON
  * of the values a start would use (paths derived from data_dir filled in,
+ * the advertised address as a start chooses it, with how, in
+ * advertise_how; with an authority, the certificate's name and domain;
  * settings left unset shown as null rather than "").
  */
 #include "config_internal.h"
+#include "mb_crypto.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -37,27 +40,43 @@ void mb_agent_config_usage(void) {
   printf("\n(docs/protocol.md, Parameters).\n");
 }
 
-static bool unspecified_host(const struct mb_addr *m) {
-  static const uint8_t zero[16];
-  return memcmp(m->ip, zero, m->family == 6 ? 16 : 4) == 0;
+/* What a start would take from elsewhere than the settings: the address it
+ * advertises, and with an authority the certificate's name and domain. */
+struct effective {
+  char advertise[MB_ADDR_TEXT_MAX]; /* "" when none can be told */
+  char how[160];
+  bool certified;
+  struct mb_cert cert;
+};
+
+static void effective_find(const struct mb_agent_config *c,
+                           struct effective *e) {
+  struct mb_addr m;
+  char ignored[8];
+  struct cfg_report r;
+  cfg_report_init(&r, ignored, sizeof(ignored));
+  memset(e, 0, sizeof(*e));
+  if (cfg_advertise_choose(c, &m, e->how, sizeof(e->how), &r) == MB_OK)
+    mb_addr_format(e->advertise, sizeof(e->advertise), &m);
+  else
+    e->how[0] = '\0';
+  e->certified = cfg_certified(c, &e->cert);
 }
 
-/* What a start advertises when advertise is unset: the bound address, or,
- * bound to every interface, one chosen at start (null here). */
-static json_t *advertise_json(const struct mb_agent_config *c) {
-  struct mb_addr b;
-  if (c->advertise[0])
-    return json_string(c->advertise);
-  if (mb_addr_parse(c->bind, &b) == MB_OK && !unspecified_host(&b))
-    return json_string(c->bind);
-  return json_null();
+static json_t *text_or_null(const char *s) {
+  return s[0] ? json_string(s) : json_null();
 }
 
-static json_t *text_json(const struct mb_agent_config *c, const char *key,
+static json_t *text_json(const struct mb_agent_config *c,
+                         const struct effective *e, const char *key,
                          const char *value) {
   char path[PATH_MAX];
   if (strcmp(key, "advertise") == 0)
-    return advertise_json(c);
+    return text_or_null(e->advertise);
+  if (e->certified && strcmp(key, "name") == 0)
+    return json_string(e->cert.name);
+  if (e->certified && strcmp(key, "domain") == 0)
+    return json_string(e->cert.domain);
   if (strcmp(key, "key") == 0)
     cfg_key_path(c, path, sizeof(path));
   else if (strcmp(key, "cert") == 0)
@@ -72,13 +91,14 @@ static json_t *text_json(const struct mb_agent_config *c, const char *key,
 }
 
 static json_t *value_json(const struct mb_agent_config *c,
-                          const struct setting *s, const char *key) {
+                          const struct effective *e, const struct setting *s,
+                          const char *key) {
   static const char *levels[] = {"debug", "info", "warn", "error"};
   const void *field = cfg_field(c, s);
   json_t *v;
   switch (s->kind) {
   case K_STR:
-    return text_json(c, key, field);
+    return text_json(c, e, key, field);
   case K_JOIN:
     v = json_array();
     for (size_t j = 0; j < c->n_join; j++)
@@ -102,6 +122,8 @@ static json_t *value_json(const struct mb_agent_config *c,
 
 char *mb_agent_config_dump(const struct mb_agent_config *c) {
   json_t *o = json_object();
+  struct effective e;
+  effective_find(c, &e);
   json_object_set_new(o, "config",
                       c->config_file[0] ? json_string(c->config_file)
                                         : json_null());
@@ -109,7 +131,9 @@ char *mb_agent_config_dump(const struct mb_agent_config *c) {
     struct setting s = cfg_setting(i);
     char key[96];
     cfg_setting_key(&s, key, sizeof(key));
-    json_object_set_new(o, key, value_json(c, &s, key));
+    json_object_set_new(o, key, value_json(c, &e, &s, key));
+    if (strcmp(key, "advertise") == 0) /* why that address: as logged */
+      json_object_set_new(o, "advertise_how", text_or_null(e.how));
   }
   char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
   json_decref(o);

@@ -87,6 +87,30 @@ void cfg_admin_socket_path(const struct mb_agent_config *c, char *out,
 /* No authority, or "none": anyone who knows the cluster name may join. */
 bool cfg_open_mesh(const struct mb_agent_config *c);
 
+/* advertise.c: the address a start advertises (advertise; else bind; else,
+ * bound to 0.0.0.0 or [::], the route's source address to a seed or the
+ * default route, or the only interface's address), into *m, and how it was
+ * chosen, into how ("from advertise", "default route", ...).  Asks the
+ * routing table and lists the interfaces: sends nothing.  MB_EINVAL, the
+ * problem in r naming advertise or bind, when no address the others can
+ * reach can be told. */
+int cfg_advertise_choose(const struct mb_agent_config *c, struct mb_addr *m,
+                         char *how, size_t how_cap, struct cfg_report *r);
+
+/* config_check.c: no control characters (a value shown in messages). */
+bool cfg_printable(const char *s);
+/* config_check_addr.c: bind (parsed into *bind; family 0 when it does not
+ * parse), advertise and that an address to advertise can be told, the
+ * HTTP listener, the seeds. */
+void cfg_check_addresses(const struct mb_agent_config *c, struct mb_addr *bind,
+                         struct cfg_report *r);
+/* config_check_authority.c: the authority's id, "none", or unset on
+ * loopback only. */
+void cfg_check_authority(const struct mb_agent_config *c,
+                         const struct mb_addr *bind, struct cfg_report *r);
+/* config_check_paths.c: data_dir, the admin socket's path, admin_group. */
+void cfg_check_paths(const struct mb_agent_config *c, struct cfg_report *r);
+
 /* config_check.c: what mb_agent_config_check reports; with create (a
  * start), a configuration that is otherwise right gets its key and
  * directories made, and says so in log (which may be NULL without create). */
@@ -100,5 +124,10 @@ int cfg_validate(const struct mb_agent_config *c, bool create,
  * and the command that issues its certificate. */
 void agent_identity_check(const struct mb_agent_config *c, bool create,
                           struct agent_logger *log, struct cfg_report *r);
+/* identity.c: with an authority, the certificate a start would run under
+ * (signed by it and valid now) into *out: its name and domain are the
+ * node's.  False in an open mesh, or when there is none such. */
+struct mb_cert;
+bool cfg_certified(const struct mb_agent_config *c, struct mb_cert *out);
 
 #endif

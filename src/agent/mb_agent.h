@@ -2,11 +2,19 @@
  * meshbeat agent: the driver that runs the membership core on real sockets.
  * It wires the layers below together and owns no protocol logic:
  *
- *   config.c    defaults < config file < MESHBEAT_* < flags, each value
- *               with its source; config_file.c reads the file (libconfuse)
+ *   config.c    the settings' table: file key, variable, flag, source;
+ *               config_load.c defaults < config file < MESHBEAT_* <
+ *               flags (config_file.c reads the file, libconfuse),
+ *               config_apply.c text to value, config_report.c the
+ *               messages, config_paths.c the derived paths
  *   config_check.c  what a start refuses, for --check and the start alike
- *   config_dump.c   --check's JSON and --help
- *   identity.c  the key (made when missing) and certificate; first start
+ *               (exit 2): config_check_addr.c (with the address to
+ *               advertise), config_check_authority.c, config_check_paths.c
+ *               (with admin_group)
+ *   config_dump.c   --check's JSON (the address to advertise and how, the
+ *               certificate's name and domain) and --help
+ *   identity.c  the key (identity_key.c, made when missing) and certificate
+ *               (identity_cert.c); identity_first_start.c the first start
  *   agent.c     the top: starts the parts in order, runs, closes
  *   (the rest, one idea a file: docs/design.md, "The agent's layout")
  *   pump.c      the cores' one timer, at the nearest deadline of all
@@ -14,7 +22,8 @@
  *   events.c    membership events and records to the sinks (sink_*.c)
  *   stop.c      the stop sequence; signals.c: SIGTERM, SIGINT, SIGHUP
  *   credentials.c  key and certificate loaded at start
- *   advertise.c the address others reach us at, and why (always logged)
+ *   advertise.c the address others reach us at, and why (checked with the
+ *               configuration, logged at start)
  *   seeds.c     seeds given by host name, resolved off the loop
  *   net.c       the UDP socket (libuv, recvmmsg); sockaddr.c converts
  *   persist.c   the view and the event log into the store, batched
@@ -26,8 +35,9 @@
  *   clock.c     monotonic time for the core, wall-clock time for display
  *   metrics.c   the Prometheus exposition
  *   http.c      the optional HTTP listener: /metrics and /health
- *   cert_life.c our certificate: name and domain from it, expiry warnings,
- *               renewal on SIGHUP, leaving at expiry
+ *   cert_life.c our certificate: name and domain from it (cert_accept.c),
+ *               expiry warnings and leaving at expiry (cert_expiry.c),
+ *               renewal on SIGHUP (cert_renewal.c)
  *   log.c       text or JSON lines on stderr
  *   notify.c    systemd's notification protocol (READY, WATCHDOG, STOPPING)
  *

@@ -1,8 +1,9 @@
 /*
  * Seeds given by host name ("nas2.lan:7946"): resolved in libuv's thread
  * pool (uv_getaddrinfo), never on the loop, in the bound address family;
- * each address found is joined once.  A name that does not resolve (DNS
- * not up yet at boot, a typo) is retried with a doubling delay, each
+ * the addresses found are added to the join (swim_join_add), beside the
+ * numeric seeds and the names resolved before.  A name that does not resolve
+ * (DNS not up yet at boot, a typo) is retried with a doubling delay, each
  * failure logged at warn, each resolution at debug.  The syntax was
  * checked with the configuration: a bad seed never gets here.
  */
@@ -90,7 +91,9 @@ static void on_resolved(uv_getaddrinfo_t *req, int status,
             json_pack("{s:s, s:s}", "seed", s->text, "addrs", text),
             "seed %s resolved to %s", s->text, text);
   s->failures = 0;
-  swim_join(a->swim, agent_now(a), addrs, n);
+  /* added to the join, not replacing it: the numeric seeds and the names
+   * resolved before are still asked */
+  swim_join_add(a->swim, agent_now(a), addrs, n);
   agent_join_started(a);
   agent_flush(a);
 }

@@ -54,6 +54,7 @@
   X(MB_EVERSION, -2401, "unsupported protocol version")                        \
   X(MB_EKIND, -2402, "unknown message or record kind")                         \
   X(MB_EINVAL, -2403, "invalid argument")                                      \
+  X(MB_ECONFIG, -2404, "the configuration asks for what cannot be")            \
   X(MB_ENOTSTORE, -2501, "directory does not hold a meshbeat store")           \
   X(MB_ESCHEMA, -2502, "store schema is newer than this program")              \
   X(MB_ECORRUPT, -2503, "store is damaged or unreadable")                      \

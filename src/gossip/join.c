@@ -281,6 +281,53 @@ int swim_join_begin(struct swim *s, const struct mb_addr *seeds, size_t n) {
   return MB_OK;
 }
 
+static bool seed_known(const struct mb_addr *list, size_t n,
+                       const struct mb_addr *a) {
+  for (size_t i = 0; i < n; i++)
+    if (same_addr(&list[i], a))
+      return true;
+  return false;
+}
+
+/* Room for n seeds in all (what is there stays as it is on failure). */
+static int seeds_reserve(struct swim *s, size_t n) {
+  struct mb_addr *copy = realloc(s->seeds, n * sizeof(*copy));
+  if (copy == NULL)
+    return -ENOMEM;
+  s->seeds = copy;
+  struct swim_seed_info *info = realloc(s->seed_info, n * sizeof(*info));
+  if (info == NULL)
+    return -ENOMEM;
+  s->seed_info = info;
+  return MB_OK;
+}
+
+/* The new seeds go to the end, and the round restarts from the first of
+ * them: the seeds asked before keep their place and their counts, and are
+ * asked again in turn (the join that replaced them forgot a numeric seed
+ * the moment a host name resolved). */
+int swim_join_extend(struct swim *s, const struct mb_addr *seeds, size_t n) {
+  size_t first_new = s->n_seeds;
+  int rc = n == 0 ? MB_OK : seeds_reserve(s, s->n_seeds + n);
+  if (rc != MB_OK)
+    return rc;
+  for (size_t i = 0; i < n; i++)
+    if (!seed_known(s->seeds, s->n_seeds, &seeds[i])) {
+      s->seeds[s->n_seeds] = seeds[i];
+      s->seed_info[s->n_seeds++] = (struct swim_seed_info){.addr = seeds[i]};
+    }
+  if (s->n_seeds == first_new)
+    return MB_OK; /* nothing new: the join goes on as it was */
+  if (first_new == 0 || s->joined || s->join_gave_up)
+    s->join_started_at = s->now;
+  s->joined = s->join_gave_up = false;
+  s->join_attempts = 0;
+  s->join_first_seed = first_new;
+  s->next_join_at = s->now;
+  s->join_changes++;
+  return MB_OK;
+}
+
 void swim_seed_answered(struct swim *s, const struct mb_addr *from,
                         const struct member *peer) {
   for (size_t i = 0; i < s->n_seeds; i++)

@@ -191,6 +191,13 @@ void swim_join(struct swim *s, uint64_t now, const struct mb_addr *seeds,
     swim_antientropy_tick(s);
 }
 
+void swim_join_add(struct swim *s, uint64_t now, const struct mb_addr *seeds,
+                   size_t n) {
+  s->now = now;
+  if (swim_join_extend(s, seeds, n) == MB_OK)
+    swim_antientropy_tick(s);
+}
+
 void swim_leave(struct swim *s, uint64_t now) {
   s->now = now;
   if (s->leaving || s->left) /* left, or silenced by our revocation */

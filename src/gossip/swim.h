@@ -171,9 +171,17 @@ void swim_free(struct swim *s);
 void swim_receive(struct swim *s, uint64_t now, const struct mb_addr *from,
                   const uint8_t *buf, size_t len);
 void swim_tick(struct swim *s, uint64_t now);
-/* Sends join requests (push-pull with our state) to the seeds. */
+/* Sends join requests (push-pull with our state) to the seeds: a new join,
+ * through these seeds only. */
 void swim_join(struct swim *s, uint64_t now, const struct mb_addr *seeds,
                size_t n);
+/* Adds seeds to the join (those it has are skipped), keeping the others
+ * and what was heard from them: for a driver that learns its seeds one at a
+ * time (host names resolving at different moments).  The next request goes
+ * to the first new seed, at once; a join that had ended (joined, or given
+ * up) starts again through it. */
+void swim_join_add(struct swim *s, uint64_t now, const struct mb_addr *seeds,
+                   size_t n);
 /*
  * A member persisted by an earlier run: its record and certificate are
  * checked exactly as if they had arrived in a datagram (a stale or forged
@@ -320,7 +328,8 @@ uint64_t swim_take_seq(struct swim *s);
  * request sent, answer heard and end of the join: a driver compares it
  * to skip work when nothing happened. */
 struct swim_join_info {
-  size_t n_seeds;           /* given to the latest swim_join (0: none) */
+  size_t n_seeds;           /* given to the latest swim_join, and
+                               swim_join_add since (0: none) */
   uint64_t started_at;      /* monotonic ms of that call */
   uint32_t attempts;        /* requests sent, one seed each, in turn */
   uint64_t next_attempt_at; /* when the next one goes, while trying */

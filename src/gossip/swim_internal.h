@@ -521,6 +521,8 @@ void swim_view_digest(const struct swim *s, uint8_t out[MB_VIEW_DIGEST_LEN]);
 void swim_cookie_key_init(struct swim *s);
 /* swim_join's work: takes the seeds, forgets the last join's progress. */
 int swim_join_begin(struct swim *s, const struct mb_addr *seeds, size_t n);
+/* swim_join_add's work: appends the seeds not yet known, keeps the rest. */
+int swim_join_extend(struct swim *s, const struct mb_addr *seeds, size_t n);
 /* A seed we join through answered (for swim_join_seed). */
 void swim_seed_answered(struct swim *s, const struct mb_addr *from,
                         const struct member *peer);

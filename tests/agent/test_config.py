@@ -11,10 +11,12 @@ and exits 2; running that command admits it.  Seeds may be host names.
 
 usage: test_config.py MESHBEAT EXAMPLE_CONF PORT_BASE
 """
+import grp
 import json
 import os
 import re
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -80,7 +82,13 @@ def test_defaults():
     assert got["admin_socket"] == "meshbeat-data/admin.sock", got
     assert got["key"] == "meshbeat-data/node.key", got
     assert got["cert"] == "meshbeat-data/node.cert", got
-    assert got["advertise"] is None and got["admin_group"] is None, got
+    assert got["admin_group"] is None, got
+    # bound to 0.0.0.0: the address a start would advertise, chosen as a
+    # start chooses it (here, with no seed, the default route's source)
+    route = default_route_source()
+    if route is not None:
+        assert (got["advertise"], got["advertise_how"]) == \
+            (f"{route}:7946", "default route"), got
     assert got["authority"] == "none" and got["config"] is None
     assert got["name"] == os.uname().nodename[:63], got
     assert got["gossip.probe_interval_ms"] == 1000
@@ -90,6 +98,18 @@ def test_defaults():
     assert os.listdir(d) == [], "--check created files"
     got = check(LOOP)
     assert got["advertise"] == f"127.0.0.1:{PORT}" and got["authority"] is None
+    assert got["advertise_how"] == "from bind", got
+
+
+def default_route_source():
+    """The source address of the default route, as the agent asks for it
+    (a connected UDP socket sends nothing); None without one."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.1", 9))
+        except OSError:
+            return None
+        return s.getsockname()[0]
 
 
 def test_precedence():
@@ -142,6 +162,15 @@ def test_bad_values():
     refused(none, "bind", "MESHBEAT_BIND", env={"MESHBEAT_BIND": "1.2.3:x"})
     refused(["--advertise", "0.0.0.0:7946"] + none, "advertise",
             "--advertise", why="unspecified")
+    # addresses the other members cannot reach: refused before the start
+    refused(["--bind", f"[::1]:{PORT}", "--advertise", f"[fe80::1]:{PORT}"] +
+            none, "advertise", "--advertise", why="is link-local: the other "
+            "members cannot reach it; set advertise")
+    refused(none, "bind", "MESHBEAT_BIND", why="169.254.1.1:7946 is "
+            "link-local", env={"MESHBEAT_BIND": "169.254.1.1:7946"})
+    conf = write("group.conf", f'admin_group = "mb-no-group-{os.getpid()}"\n')
+    refused(["--config", conf] + LOOP, "admin_group", f"{conf}:1",
+            why="is not a group on this host")
     refused(["--join", "bad host:1"] + none, "join", "--join")
     refused(none, "join", "MESHBEAT_JOIN", env={"MESHBEAT_JOIN": "h:99999"})
     refused(["--log-level", "loud"] + none, "log_level", "--log-level",
@@ -234,7 +263,9 @@ def test_example_placeholders():
         ('{"seed1.invalid:7946", "seed2.invalid:7946"}',
          '{"nas2.lan:7946", "10.0.0.2:7946"}'),
         ("0" * 64, AUTH_ID), ("/var/lib/meshbeat", d + "/state"),
-        ("/etc/meshbeat", d + "/etc"), ("/run/meshbeat", d + "/run")])
+        ("/etc/meshbeat", d + "/etc"), ("/run/meshbeat", d + "/run"),
+        ('admin_group = "meshbeat"',  # a group that exists here
+         f'admin_group = "{grp.getgrgid(os.getgid()).gr_name}"')])
     key = os.path.join(d, "state", "node.key")
     os.makedirs(os.path.dirname(key), mode=0o700)
     node_id = cli("keygen", "--out", key).split()[0]
@@ -295,6 +326,12 @@ def test_first_start():
     subprocess.run(f"{MB} {cmd}", shell=True, check=True, cwd=d,
                    capture_output=True)
     check(args[1:], cwd=d)
+    # without the settings, the name and domain a start uses: the
+    # certificate's (not the host name)
+    unnamed = [a for i, a in enumerate(args[1:]) if a not in (
+        "--name", "first-01", "--domain", "rack b")]
+    got = check(unnamed, cwd=d)
+    assert (got["name"], got["domain"]) == ("first-01", "rack b"), got
     admin = os.path.join(d, "data", "admin.sock")
     agent = subprocess.Popen([MB, *args], cwd=d, env=clean_env(),
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -302,6 +339,35 @@ def test_first_start():
     try:
         info = wait_for(lambda: call_ok(admin, "info"), "the admitted node")
         assert info["id"] == node_id and info["name"] == "first-01", info
+    finally:
+        agent.send_signal(signal.SIGTERM)
+        assert agent.wait(timeout=20) == 0, agent.stderr.read()
+
+
+def test_first_start_unnamed():
+    """No name set: the printed command names the host, which the node
+    then runs under; run exactly as printed, it admits the node."""
+    d = tempfile.mkdtemp(dir=ROOT)
+    args = ["agent", "--authority", AUTH_ID, "--bind", f"127.0.0.1:{PORT + 6}",
+            "--data-dir", os.path.join(d, "data")]
+    p = run(args, cwd=d)
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    m = re.search(r"^ +(meshbeat cert issue .*)$", p.stderr, re.M)
+    assert m, p.stderr
+    host = os.uname().nodename[:63]
+    assert f" --name {host} " in m.group(1), (host, m.group(1))
+    cmd = m.group(1).replace("AUTHORITY.key", AUTH_KEY).replace(
+        "meshbeat ", "", 1)
+    subprocess.run(f"{MB} {cmd}", shell=True, check=True, cwd=d,
+                   capture_output=True)
+    assert check(args[1:], cwd=d)["name"] == host
+    admin = os.path.join(d, "data", "admin.sock")
+    agent = subprocess.Popen([MB, *args], cwd=d, env=clean_env(),
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                             text=True)
+    try:
+        info = wait_for(lambda: call_ok(admin, "info"), "the admitted node")
+        assert info["name"] == host, info
     finally:
         agent.send_signal(signal.SIGTERM)
         assert agent.wait(timeout=20) == 0, agent.stderr.read()
@@ -384,9 +450,39 @@ def test_host_name_seeds():
             assert p.wait(timeout=20) == 0
 
 
+def test_seeds_kept():
+    """A host-name seed that resolves adds its addresses to the join: the
+    numeric seed given beside it is still asked.  (The seed is down while
+    the name resolves, to a port where nobody listens; it comes up after,
+    and only the numeric seed can bring the two together.)"""
+    seed_port, dead_port = PORT + 4, PORT + 7
+    b, sock_b, log_b = start_open(
+        "kept-b", PORT + 5, ["--join", f"127.0.0.1:{seed_port}", "--join",
+                             f"localhost:{dead_port}"])
+    procs = [b]
+    try:
+        wait_for(lambda: any(l["msg"].startswith(f"seed localhost:{dead_port} "
+                                                 "resolved")
+                             for l in log_lines(log_b)),
+                 "the host name to resolve")
+        a, sock_a, _ = start_open("kept-a", seed_port)
+        procs.append(a)
+        names = lambda s: {m["name"] for m in call_ok(s, "members") or []
+                           if m["state"] == "alive"}
+        wait_for(lambda: names(sock_b) >= {"kept-a", "kept-b"} and
+                 names(sock_a) >= {"kept-a", "kept-b"},
+                 "kept-b to join through its numeric seed", 30)
+    finally:
+        for p in procs:
+            p.send_signal(signal.SIGTERM)
+        for p in procs:
+            assert p.wait(timeout=20) == 0
+
+
 TESTS = [test_defaults, test_precedence, test_http_listen, test_bad_values,
          test_data_dir_env_only, test_unknown_flag, test_example_placeholders,
-         test_cert_without_authority, test_first_start, test_host_name_seeds]
+         test_cert_without_authority, test_first_start,
+         test_first_start_unnamed, test_host_name_seeds, test_seeds_kept]
 
 if __name__ == "__main__":
     only = sys.argv[4:]

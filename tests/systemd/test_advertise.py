@@ -14,6 +14,9 @@ usage: test_advertise.py MESHBEAT SANDBOX UNIT PORT CASE
             to [::] with only a link-local address it refuses, with a global
             address and a route it takes that (needs root: exits 77 without)
 
+--check says what the start then does: the same address and reason, or the
+same refusal, exit 2, naming the setting and its source.
+
 Never 0.0.0.0, :: or fe80::.  MESHBEAT_KEEP=1 keeps the work directory.
 """
 import json
@@ -73,6 +76,11 @@ class Run:
             MB, "agent", "--name", label, "--authority", "none",
             "--data-dir", self.dir, "--admin-socket", self.sock,
             "--log-format", "json"] + args
+        # --check first, in the same place: it must say what the start
+        # then does (and make nothing)
+        self.check = subprocess.run(argv + ["--check"], capture_output=True,
+                                    text=True, stdin=subprocess.DEVNULL,
+                                    timeout=20)
         with open(self.log, "wb") as log:
             self.proc = subprocess.Popen(argv, stdout=log, stderr=log,
                                          stdin=subprocess.DEVNULL)
@@ -127,19 +135,34 @@ def expect(run, addr, how):
              f"{run.text()}")
     if f"advertising {addr} ({how})" not in run.messages():
         fail(f"{run.dir}: no info line saying how:\n{run.text()}")
+    if run.check.returncode != 0:
+        fail(f"{run.dir}: --check exit {run.check.returncode}: "
+             f"{run.check.stderr}")
+    said = json.loads(run.check.stdout)
+    if (said["advertise"], said["advertise_how"]) != (addr, how):
+        fail(f"{run.dir}: --check says {said['advertise']} "
+             f"({said['advertise_how']}), the start {addr} ({how})")
     if run.stop() != 0:
         fail(f"{run.dir}: SIGTERM did not end it with 0")
 
 
-def expect_refusal(run, *words):
+def expect_refusal(run, setting, *words):
+    """A configuration error: exit 2 naming the setting and its source
+    ("advertise (--advertise)"), from the start and from --check alike,
+    before anything is made."""
     rc = run.stop()
-    if rc in (0, None) or rc < 0:
-        fail(f"{run.dir}: exit {rc}; expected a refusal:\n{run.text()}")
+    if rc != 2:
+        fail(f"{run.dir}: exit {rc}; expected a refusal (2):\n{run.text()}")
     text = run.text()
-    for w in ("set advertise",) + words:
+    for w in (f"meshbeat agent: {setting}: ", "set advertise") + words:
         if w not in text:
             fail(f"{run.dir}: refusal does not say '{w}':\n{text}")
-    if "started" in text:
+        if w not in run.check.stderr:
+            fail(f"{run.dir}: --check does not say '{w}' (exit "
+                 f"{run.check.returncode}):\n{run.check.stderr}")
+    if run.check.returncode != 2:
+        fail(f"{run.dir}: --check exit {run.check.returncode}, not 2")
+    if "started" in text or os.path.exists(os.path.join(run.dir, "store")):
         fail(f"{run.dir}: started before refusing:\n{text}")
 
 
@@ -157,10 +180,10 @@ def case_loopback(work):
         expect(run, f"127.0.0.1:{PORT}", f"route to seed {seed}")
     run = Run(work, "unspecified", [], ["--bind", f"127.0.0.1:{PORT}",
                                        "--advertise", f"0.0.0.0:{PORT}"])
-    expect_refusal(run, "unspecified")
+    expect_refusal(run, "advertise (--advertise)", "unspecified")
     run = Run(work, "link-local", [], ["--bind", f"[::1]:{PORT}",
                                       "--advertise", f"[fe80::1]:{PORT}"])
-    expect_refusal(run, "link-local")
+    expect_refusal(run, "advertise (--advertise)", "link-local")
 
 
 def ns(*args):
@@ -199,14 +222,16 @@ def case_netns(work):
             expect(run, f"10.0.0.11:{PORT}", "default route")
         ns("route", "del", "default")
         run = Run(work, "no-route", enter, ["--bind", f"0.0.0.0:{PORT}"])
-        expect_refusal(run, "2 interfaces have one (dock0, eth0)")
+        expect_refusal(run, "advertise (default)",
+                       "2 interfaces have one (dock0, eth0)")
         run = Run(work, "no-route-no-netlink", enter + no_netlink(),
                   ["--bind", f"0.0.0.0:{PORT}"])
-        expect_refusal(run, "the interfaces cannot be listed")
+        expect_refusal(run, "advertise (default)",
+                       "the interfaces cannot be listed")
         # IPv6: only link-local addresses (the links' own) and no route.
         run = Run(work, "v6-link-local", enter + no_netlink(),
                   ["--bind", f"[::]:{PORT}"])
-        expect_refusal(run, "[::]")
+        expect_refusal(run, "advertise (default)", "bound to [::]")
         ns("addr", "add", "fd00::11/64", "dev", "eth0", "nodad")
         ns("-6", "route", "add", "default", "via", "fd00::1")
         run = Run(work, "v6-global", enter + no_netlink(),

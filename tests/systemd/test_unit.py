@@ -16,7 +16,9 @@ usage: test_unit.py MESHBEAT SANDBOX UNIT EXAMPLE_CONF PORT CASE
   systemd_run    the real unit under systemd: where systemd is not PID 1,
                  this case runs itself again inside systemd booted as PID
                  1 of a throwaway container (systemd_container.py)
-  unknown_group  an admin_group that names no group is refused by name
+  unknown_group  an admin_group that names no group is a configuration
+                 error (exit 2, naming the setting and its source), from
+                 a start and --check alike
 
 Needs root, mount and network namespaces and systemd-analyze (for systemd's
 own syscall sets); otherwise it says why and exits 77 (skipped).
@@ -382,13 +384,17 @@ def test_unknown_group():
     root needed)."""
     with tempfile.TemporaryDirectory() as d:
         group = f"mb-no-such-group-{os.getpid()}"
-        p = subprocess.run(
-            [MB, "agent", "--bind", f"127.0.0.1:{PORT}", "--authority", "none",
-             "--data-dir", d, "--admin-group", group],
-            capture_output=True, text=True, timeout=20)
-        if p.returncode != 1 or \
-                f"admin_group '{group}' is not a group" not in p.stderr:
-            fail(f"unknown admin_group: exit {p.returncode}\n{p.stderr}")
+        for extra in ([], ["--check"]):
+            p = subprocess.run(
+                [MB, "agent", "--bind", f"127.0.0.1:{PORT}", "--authority",
+                 "none", "--data-dir", d, "--admin-group", group, *extra],
+                capture_output=True, text=True, timeout=20)
+            if p.returncode != 2 or f"admin_group (--admin-group): " \
+                    f"'{group}' is not a group" not in p.stderr:
+                fail(f"unknown admin_group {extra}: exit {p.returncode}\n"
+                     f"{p.stderr}")
+            if os.listdir(d):
+                fail(f"a refused configuration made {os.listdir(d)}")
     print("unknown_group: PASS")
 
 

@@ -545,6 +545,51 @@ static void test_join_progress_reported(void **state) {
   fx_free(&fx);
 }
 
+/* Seeds learnt one at a time (host names resolving late) are added to the
+ * join: the seed given first is still asked, and it is the one that
+ * answers here. */
+static void test_join_add_keeps_seeds(void **state) {
+  (void)state;
+  struct fixture fx;
+  fx_init(&fx, 3);
+  fx_start_node(&fx, 1, 1);
+  struct mb_addr seed0 = fx_addr(0), nobody = fx_addr(40);
+  swim_join(fx.node[1], fx.now, &seed0, 1); /* node 0 is not up yet */
+  fx_drain(&fx, 1);
+  fx_run_until(&fx, fx.now + 500);
+  swim_join_add(fx.node[1], fx.now, &nobody, 1);
+  swim_join_add(fx.node[1], fx.now, &nobody, 1); /* known: no change */
+  fx_drain(&fx, 1);
+  struct swim_join_info ji;
+  swim_join_get(fx.node[1], &ji);
+  assert_int_equal(ji.n_seeds, 2);
+  assert_int_equal(seed_of(&fx, 1, 1).requests, 1); /* the new one, at once */
+  uint32_t asked = seed_of(&fx, 1, 0).requests;
+  assert_true(asked >= 1);
+  fx_start_node(&fx, 0, 1);
+  fx_run_until(&fx, fx.now + 10000);
+  assert_true(seed_of(&fx, 1, 0).requests > asked);
+  assert_true(seed_of(&fx, 1, 0).answers >= 1);
+  swim_join_get(fx.node[1], &ji);
+  assert_true(ji.joined);
+  assert_int_equal(fx_state(&fx, 1, 0), SWIM_ALIVE);
+  assert_int_equal(fx_state(&fx, 0, 1), SWIM_ALIVE);
+
+  /* Joined: a seed added later is asked, and the join ends again. */
+  uint64_t changes = ji.changes;
+  fx_start_node(&fx, 2, 1);
+  struct mb_addr seed2 = fx_addr(2);
+  swim_join_add(fx.node[1], fx.now, &seed2, 1);
+  fx_drain(&fx, 1);
+  fx_run_until(&fx, fx.now + 5000);
+  swim_join_get(fx.node[1], &ji);
+  assert_true(ji.joined && ji.changes > changes);
+  assert_int_equal(ji.n_seeds, 3);
+  assert_true(seed_of(&fx, 1, 2).answers >= 1);
+  assert_int_equal(fx_state(&fx, 2, 1), SWIM_ALIVE);
+  fx_free(&fx);
+}
+
 static uint64_t available_seen(struct fixture *fx, int observer, int subject) {
   long i = swim_member_find(fx->node[observer], fx->id[subject].pk);
   struct swim_member_info info;
@@ -639,6 +684,7 @@ int main(void) {
       cmocka_unit_test(test_first_heard_and_restored_events),
       cmocka_unit_test(test_confirmations_reset_when_alive_again),
       cmocka_unit_test(test_join_progress_reported),
+      cmocka_unit_test(test_join_add_keeps_seeds),
       cmocka_unit_test(test_payload_updates),
       cmocka_unit_test(test_late_timer_stretches_probes),
   };

@@ -1,0 +1,134 @@
+/*
+ * A setting's textual value, from whichever source, into its field: the
+ * conversions by kind (text, seeds, log level and format, numbers in
+ * their range, protocol parameters, booleans), each refusal reported
+ * naming the setting and its source.  What the values mean together is
+ * config_check.c's to judge.
+ */
+#include "config_internal.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool parse_u64(const char *text, uint64_t *out) {
+  char *end;
+  errno = 0;
+  unsigned long long v = strtoull(text, &end, 10);
+  if (errno != 0 || end == text || *end != '\0' || text[0] == '-' ||
+      text[0] == '+' || text[0] == ' ')
+    return false;
+  *out = v;
+  return true;
+}
+
+static int add_join(struct mb_agent_config *c, const char *list,
+                    struct mb_config_origin from, struct cfg_report *r) {
+  char buf[MB_AGENT_MAX_JOIN * MB_AGENT_TEXT];
+  if (strlen(list) >= sizeof(buf)) {
+    cfg_report_add(r, c, "join", "the list is too long");
+    return MB_EINVAL;
+  }
+  memcpy(buf, list, strlen(list) + 1);
+  for (char *save, *t = strtok_r(buf, ",", &save); t != NULL;
+       t = strtok_r(NULL, ",", &save)) {
+    if (c->n_join == MB_AGENT_MAX_JOIN) {
+      cfg_report_add(r, c, "join", "at most %d seeds", MB_AGENT_MAX_JOIN);
+      return MB_EINVAL;
+    }
+    if (strlen(t) >= sizeof(c->join[0])) {
+      cfg_report_add(r, c, "join", "'%.40s...' is too long", t);
+      return MB_EINVAL;
+    }
+    c->join_origin[c->n_join] = from;
+    snprintf(c->join[c->n_join++], sizeof(c->join[0]), "%s", t);
+  }
+  return MB_OK;
+}
+
+static int apply_number(struct mb_agent_config *c, const struct setting *s,
+                        const char *key, const char *v, struct cfg_report *r) {
+  uint64_t u;
+  if (!parse_u64(v, &u)) {
+    cfg_report_add(r, c, key, "'%s' is not a whole number", v);
+    return MB_EINVAL;
+  }
+  if (u < s->min || u > s->max) {
+    cfg_report_add(r, c, key, "%llu is out of range %llu..%llu",
+                   (unsigned long long)u, (unsigned long long)s->min,
+                   (unsigned long long)s->max);
+    return MB_EINVAL;
+  }
+  char *field = (char *)c + s->off;
+  if (s->kind == K_PARAM)
+    return swim_param_set(&c->swim, s->param, u);
+  if (s->kind == K_U32) {
+    uint32_t x = (uint32_t)u;
+    memcpy(field, &x, sizeof(x));
+  } else {
+    memcpy(field, &u, sizeof(u));
+  }
+  return MB_OK;
+}
+
+static int apply_enum(struct mb_agent_config *c, const struct setting *s,
+                      const char *key, const char *v, struct cfg_report *r) {
+  static const char *levels[] = {"debug", "info", "warn", "error"};
+  if (s->kind == K_LEVEL) {
+    for (int i = 0; i < 4; i++)
+      if (strcmp(v, levels[i]) == 0) {
+        c->log_level = (enum mb_log_level)i;
+        return MB_OK;
+      }
+    cfg_report_add(r, c, key, "'%s' is not debug, info, warn or error", v);
+    return MB_EINVAL;
+  }
+  if (strcmp(v, "text") != 0 && strcmp(v, "json") != 0) {
+    cfg_report_add(r, c, key, "'%s' is not text or json", v);
+    return MB_EINVAL;
+  }
+  c->log_json = strcmp(v, "json") == 0;
+  return MB_OK;
+}
+
+static int apply_bool(struct mb_agent_config *c, const struct setting *s,
+                      const char *key, const char *v, struct cfg_report *r) {
+  bool yes = strcmp(v, "true") == 0 || strcmp(v, "1") == 0;
+  if (!yes && strcmp(v, "false") != 0 && strcmp(v, "0") != 0) {
+    cfg_report_add(r, c, key, "'%s' is not true or false", v);
+    return MB_EINVAL;
+  }
+  memcpy((char *)c + s->off, &yes, sizeof(yes));
+  return MB_OK;
+}
+
+int cfg_apply(struct mb_agent_config *c, size_t i, const char *v,
+              struct mb_config_origin from, struct cfg_report *r) {
+  struct setting s = cfg_setting(i);
+  char key[96];
+  cfg_setting_key(&s, key, sizeof(key));
+  c->origin[i] = from;
+  switch (s.kind) {
+  case K_STR:
+    if (strlen(v) >= s.size) {
+      cfg_report_add(r, c, key, "'%.40s...' is longer than %zu bytes", v,
+                     s.size - 1);
+      return MB_EINVAL;
+    }
+    memcpy((char *)c + s.off, v, strlen(v) + 1);
+    return MB_OK;
+  case K_JOIN:
+    return add_join(c, v, from, r);
+  case K_LEVEL:
+  case K_FORMAT:
+    return apply_enum(c, &s, key, v, r);
+  case K_BOOL:
+    return apply_bool(c, &s, key, v, r);
+  case K_U32:
+  case K_U64:
+  case K_PARAM:
+    return apply_number(c, &s, key, v, r);
+  }
+  return MB_EINVAL;
+}
