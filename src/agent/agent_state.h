@@ -218,6 +218,10 @@ void agent_stop_init(struct agent *a);
 void agent_begin_stop(struct agent *a, const char *why);
 void agent_close_handles(struct agent *a);
 
+/* shell_word.c: s as one word the shell reads back as is (quoted when it
+ * needs to be); cut short when cap is too small. */
+void agent_shell_word(char *out, size_t cap, const char *s);
+
 /* events.c: the gossip core's events and records, to every sink in
  * order.  A sink is one file (sink_*.c); its functions may be NULL. */
 struct agent_event_view {

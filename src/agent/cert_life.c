@@ -87,10 +87,14 @@ void cert_renew_command(const struct agent *a, char *out, size_t cap) {
   char hex[MB_NODE_ID_HEX_LEN + 1];
   mb_node_id_hex(hex, a->id.pk);
   const struct mb_cert *c = &a->certlife.info;
+  char name[2 * MB_NAME_MAX + 8], domain[2 * MB_DOMAIN_MAX + 8];
+  agent_shell_word(name, sizeof(name), c->name);
+  agent_shell_word(domain, sizeof(domain), c->domain);
   snprintf(out, cap,
            "meshbeat cert issue --authority AUTHORITY.key --node-id %s "
            "--name %s%s%s --out node.cert",
-           hex, c->name, c->domain[0] ? " --domain " : "", c->domain);
+           hex, name, c->domain[0] ? " --domain " : "",
+           c->domain[0] ? domain : "");
 }
 
 void cert_format_expiry(const struct mb_cert *c, char *out, size_t cap) {

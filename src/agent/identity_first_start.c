@@ -11,25 +11,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* A word the shell reads back as is: quoted when it needs to be. */
-static void shell_word(char *out, size_t cap, const char *s) {
-  if (s[0] != '\0' &&
-      strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
-                "0123456789-_./:+@%,=") == strlen(s)) {
-    snprintf(out, cap, "%s", s);
-    return;
-  }
-  size_t n = 0;
-  out[n++] = '\'';
-  for (; *s && n + 5 < cap; s++)
-    if (*s == '\'')
-      n += (size_t)snprintf(out + n, cap - n, "'\\''");
-    else
-      out[n++] = *s;
-  out[n++] = '\'';
-  out[n] = '\0';
-}
-
 /* The path as the operator should see it from anywhere (a path too long
  * for that stays as given). */
 static void absolute(char *out, size_t cap, const char *path) {
@@ -48,9 +29,9 @@ static void issue_command(const struct mb_agent_config *c, const char *id_hex,
                           const char *cert_path, char *out, size_t cap) {
   char name[2 * MB_NAME_MAX + 8], domain[2 * MB_DOMAIN_MAX + 8];
   char where[2 * PATH_MAX];
-  shell_word(name, sizeof(name), c->name);
-  shell_word(domain, sizeof(domain), c->domain);
-  shell_word(where, sizeof(where), cert_path);
+  agent_shell_word(name, sizeof(name), c->name);
+  agent_shell_word(domain, sizeof(domain), c->domain);
+  agent_shell_word(where, sizeof(where), cert_path);
   snprintf(out, cap,
            "meshbeat cert issue --authority AUTHORITY.key --node-id %s "
            "--name %s%s%s --out %s",

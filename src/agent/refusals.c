@@ -35,6 +35,10 @@ static const char *hint(enum swim_reject r) {
     return "past this second's budget of signature checks";
   case SWIM_REJ_REVOKED:
     return "from a node the cluster authority revoked (meshbeat records)";
+  case SWIM_REJ_IDENTITY:
+    return "a name or failure domain other than its certificate's";
+  case SWIM_REJ_CHANNEL_FULL:
+    return "a signed record of a kind whose table is full (meshbeat records)";
   default:
     return "";
   }

@@ -17,6 +17,7 @@ Set MESHBEAT_KEEP=1 to keep the agents' logs and data directories.
 """
 import json
 import os
+import shlex
 import re
 import signal
 import subprocess
@@ -186,9 +187,12 @@ def test_expiry(mesh):
     # Lifetime 200 s, so warnings start 20 s before the end (10 %), which
     # is 40 s from now.
     now = int(time.time())
-    mesh.certify(doomed, ttl="200s", issued_at=now - 160)
+    # A domain with a space: the renewal command printed must still be
+    # one the shell reads back as the certificate's.
+    mesh.certify(doomed, domain="rack 2", ttl="200s", issued_at=now - 160)
     expires, window_opens = now + 40, now + 20
     name_explicitly(mesh)
+    doomed.extra = ["--name", doomed.name, "--domain", "rack 2"]
     mesh.start_all()
     mesh.wait(mesh.converged, "3 agents to converge", DETECT_S)
     if doomed.metric("meshbeat_cert_expiry_timestamp_seconds") != expires:
@@ -219,6 +223,9 @@ def test_expiry(mesh):
                          r"renew it with `meshbeat cert issue")
     if not said:
         raise MeshError("no plain message at expiry")
+    command = shlex.split(said[0]["msg"].split("`")[1])
+    if command[command.index("--domain") + 1] != "rack 2":
+        raise MeshError(f"the renewal command names another domain: {command}")
     print(f"left {gone - expires:.2f} s after expiry, exit 3: "
           f"{said[0]['msg'][:80]}...")
     survivors = mesh.agents[:2]
