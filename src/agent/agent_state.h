@@ -16,6 +16,7 @@
 #include "swim.h"
 
 #include <jansson.h>
+#include <sys/types.h>
 #include <uv.h>
 
 /* The log's settings and its writer (log.c, log_writer.c). */
@@ -217,6 +218,11 @@ void agent_signals_start(struct agent *a);
 void agent_stop_init(struct agent *a);
 void agent_begin_stop(struct agent *a, const char *why);
 void agent_close_handles(struct agent *a);
+
+/* dirs.c: makes every missing directory of path (mode for those it
+ * makes); the directory part of path ("." when none). */
+int agent_make_dirs(const char *path, mode_t mode);
+void agent_dir_of(const char *path, char *out, size_t cap);
 
 /* shell_word.c: s as one word the shell reads back as is (quoted when it
  * needs to be); cut short when cap is too small. */

@@ -132,3 +132,10 @@ int cfg_apply(struct mb_agent_config *c, size_t i, const char *v,
   }
   return MB_EINVAL;
 }
+
+bool cfg_printable(const char *s) {
+  for (; *s; s++)
+    if ((unsigned char)*s < 0x20 || *s == 0x7f)
+      return false;
+  return true;
+}

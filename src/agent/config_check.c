@@ -12,13 +12,6 @@
 #include <stdio.h>
 #include <string.h>
 
-bool cfg_printable(const char *s) {
-  for (; *s; s++)
-    if ((unsigned char)*s < 0x20 || *s == 0x7f)
-      return false;
-  return true;
-}
-
 static void check_text(const struct mb_agent_config *c, const char *key,
                        const char *v, size_t max, bool may_be_empty,
                        struct cfg_report *r) {

@@ -97,7 +97,7 @@ bool cfg_open_mesh(const struct mb_agent_config *c);
 int cfg_advertise_choose(const struct mb_agent_config *c, struct mb_addr *m,
                          char *how, size_t how_cap, struct cfg_report *r);
 
-/* config_check.c: no control characters (a value shown in messages). */
+/* config_apply.c: no control characters (a value shown in messages). */
 bool cfg_printable(const char *s);
 /* config_check_addr.c: bind (parsed into *bind; family 0 when it does not
  * parse), advertise and that an address to advertise can be told, the

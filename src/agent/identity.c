@@ -14,53 +14,25 @@
  * The key is identity_key.c's, the certificate identity_cert.c's, the
  * first start's message identity_first_start.c's; here the order.
  */
-#include "identity_internal.h"
+#include "identity_parts.h"
 
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 
-/* Makes every missing directory of path (mode for those it makes). */
-int identity_make_dirs(const char *path, mode_t mode) {
-  char p[PATH_MAX];
-  if ((size_t)snprintf(p, sizeof(p), "%s", path) >= sizeof(p))
-    return -ENAMETOOLONG;
-  for (char *s = p + 1;; s++) {
-    if (*s != '/' && *s != '\0')
-      continue;
-    char was = *s;
-    *s = '\0';
-    if (mkdir(p, mode) != 0 && errno != EEXIST)
-      return -errno;
-    *s = was;
-    if (was == '\0')
-      return MB_OK;
-  }
-}
-
-void identity_dir_of(const char *path, char *out, size_t cap) {
-  const char *slash = strrchr(path, '/');
-  if (slash == NULL)
-    snprintf(out, cap, ".");
-  else if (slash == path)
-    snprintf(out, cap, "/");
-  else
-    snprintf(out, cap, "%.*s", (int)(slash - path), path);
-}
-
 /* The directories a start writes in: made if missing (the admin socket's
  * 0755: who may connect is the socket's own mode). */
 static void make_start_dirs(const struct mb_agent_config *c,
                             struct cfg_report *r) {
   char sock[PATH_MAX], dir[PATH_MAX];
-  int rc = identity_make_dirs(c->data_dir, 0700);
+  int rc = agent_make_dirs(c->data_dir, 0700);
   if (rc != MB_OK)
     cfg_report_add(r, c, "data_dir", "cannot create %s: %s", c->data_dir,
                    mb_strerror(rc));
   cfg_admin_socket_path(c, sock, sizeof(sock));
-  identity_dir_of(sock, dir, sizeof(dir));
-  rc = identity_make_dirs(dir, 0755);
+  agent_dir_of(sock, dir, sizeof(dir));
+  rc = agent_make_dirs(dir, 0755);
   if (rc != MB_OK)
     cfg_report_add(r, c, "admin_socket", "cannot create %s: %s", dir,
                    mb_strerror(rc));

@@ -5,7 +5,7 @@
  * `authority`).  And the certificate a start would run under, for
  * --check's JSON.
  */
-#include "identity_internal.h"
+#include "identity_parts.h"
 
 #include <errno.h>
 #include <stdio.h>

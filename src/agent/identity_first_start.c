@@ -5,7 +5,7 @@
  * (the certificate's name and domain become the node's: here the ones
  * set, or the host name), and where to install the file.
  */
-#include "identity_internal.h"
+#include "identity_parts.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -3,15 +3,15 @@
  * missing (a start only; --check reads, never writes), and what is wrong
  * with one that cannot be used, in words that say what to do.
  */
-#include "identity_internal.h"
+#include "identity_parts.h"
 
 #include <errno.h>
 
 int identity_make_key(const char *path, struct mb_identity *id,
                       struct agent_logger *log) {
   char dir[PATH_MAX];
-  identity_dir_of(path, dir, sizeof(dir));
-  int rc = identity_make_dirs(dir, 0700);
+  agent_dir_of(path, dir, sizeof(dir));
+  int rc = agent_make_dirs(dir, 0700);
   if (rc == MB_OK) {
     mb_identity_generate(id);
     rc = mb_identity_save(id, path);

@@ -3,8 +3,8 @@
  * identity_key.c the key, identity_cert.c the certificate,
  * identity_first_start.c the first start's message.
  */
-#ifndef MESHBEAT_AGENT_IDENTITY_INTERNAL_H
-#define MESHBEAT_AGENT_IDENTITY_INTERNAL_H
+#ifndef MESHBEAT_AGENT_IDENTITY_PARTS_H
+#define MESHBEAT_AGENT_IDENTITY_PARTS_H
 
 #include "agent_state.h"
 #include "config_internal.h"
@@ -12,11 +12,6 @@
 #include <sys/types.h>
 
 enum key_state { KEY_ABSENT, KEY_OK, KEY_BROKEN };
-
-/* identity.c: makes every missing directory of path (mode for those it
- * makes); the directory part of path ("." when none). */
-int identity_make_dirs(const char *path, mode_t mode);
-void identity_dir_of(const char *path, char *out, size_t cap);
 
 /* identity_key.c: the key at path into *id; a missing key is no problem
  * (a start makes it, --check says nothing), any other goes to r. */
