@@ -133,7 +133,8 @@ struct mb_bridge_event {
 struct mb_bridge_transitions;
 
 /* offline_after_ms: how long a member must have been dead before its
- * offline is reported (0: at once).  The cluster name is copied. */
+ * offline is reported (0: at once).  The cluster name is copied.  NULL
+ * when out of memory or cluster is NULL. */
 struct mb_bridge_transitions *
 mb_bridge_transitions_new(const char *cluster, uint64_t offline_after_ms);
 void mb_bridge_transitions_free(struct mb_bridge_transitions *t);

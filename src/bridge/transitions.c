@@ -22,6 +22,8 @@ struct mb_bridge_transitions {
 
 struct mb_bridge_transitions *
 mb_bridge_transitions_new(const char *cluster, uint64_t offline_after_ms) {
+  if (cluster == NULL)
+    return NULL;
   struct mb_bridge_transitions *t = calloc(1, sizeof(*t));
   if (t == NULL || (t->cluster = strdup(cluster)) == NULL) {
     free(t);
