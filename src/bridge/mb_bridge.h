@@ -139,8 +139,11 @@ struct mb_bridge_transitions *
 mb_bridge_transitions_new(const char *cluster, uint64_t offline_after_ms);
 void mb_bridge_transitions_free(struct mb_bridge_transitions *t);
 
-/* Puts back the episodes persisted before a restart (before any step);
- * duplicates are merged.  MB_EFULL past MB_BRIDGE_MAX_EPISODES. */
+/* Puts back the episodes persisted before a restart, or merges those
+ * another member announced (the active bridge's, at a handover): any time,
+ * duplicates merged, the later incarnation of a member kept.  A merged
+ * episode is never reported offline again, and its online follows when
+ * the member is back.  MB_EFULL past MB_BRIDGE_MAX_EPISODES. */
 int mb_bridge_transitions_restore(struct mb_bridge_transitions *t,
                                   const struct mb_bridge_episode *eps,
                                   size_t n);

@@ -364,6 +364,25 @@ static void restore_merges_duplicates(void **state) {
   mb_bridge_transitions_free(t);
 }
 
+/* At a handover the new bridge merges the old one's episodes: it does not
+ * repeat the offline, and it sends the online its own view would not have
+ * (the death was shorter than offline_after as it measured it). */
+static void an_announced_episode_is_ended_by_the_next_bridge(void **state) {
+  (void)state;
+  struct mb_bridge_transitions *t = tracker(120000);
+  struct mb_bridge_member m = fix_member(4, SWIM_DEAD, 6, 1000);
+  struct mb_bridge_event ev[MAX_EVENTS];
+  assert_int_equal(step(t, 2000, &m, 1, ev), 0);
+  struct mb_bridge_episode announced;
+  fix_id(announced.member, 4), announced.incarnation = 6;
+  assert_ok(mb_bridge_transitions_restore(t, &announced, 1));
+  assert_int_equal(step(t, 1000 + 120000, &m, 1, ev), 0);
+  m.state = SWIM_ALIVE, m.incarnation = 7;
+  assert_int_equal(step(t, 200000, &m, 1, ev), 1);
+  expect_id(&ev[0], MB_BRIDGE_EV_ONLINE, 4, 6);
+  mb_bridge_transitions_free(t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(a_death_is_reported_once),
@@ -378,6 +397,7 @@ int main(void) {
       cmocka_unit_test(a_restart_without_its_state_would_repeat),
       cmocka_unit_test(ids_name_cluster_member_type_and_incarnation),
       cmocka_unit_test(restore_merges_duplicates),
+      cmocka_unit_test(an_announced_episode_is_ended_by_the_next_bridge),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
