@@ -12,6 +12,7 @@
  */
 #include "corpus_store.h"
 #include "fuzz_common.h"
+#include "mb_bridge.h"
 #include "mb_wire.h"
 
 #include <errno.h>
@@ -628,6 +629,45 @@ static void cbor_seeds(struct gen *g) {
   }
 }
 
+/* ---- Retry-After header values ---------------------------------------- */
+
+/* Each seed is checked against the parser: the valid ones must parse (so
+ * the fuzzer starts from both branches' deepest code), the broken ones
+ * must not. */
+static void retry_after_seeds(struct gen *g) {
+  static const struct {
+    const char *file, *value;
+    bool valid;
+  } seeds[] = {
+      {"delta-zero", "0", true},
+      {"delta-120", "120", true},
+      {"delta-ows", " \t30\t ", true},
+      {"delta-huge", "184467440737095516160000", true},
+      {"date-past", "Sun, 06 Nov 1994 08:49:37 GMT", true},
+      {"date-soon", "Thu, 01 Jan 2026 00:10:00 GMT", true},
+      {"date-far", "Fri, 31 Dec 9999 23:59:59 GMT", true},
+      {"date-leap-second", "Sat, 31 Dec 2016 23:59:60 GMT", true},
+      {"date-leap-day", "Thu, 29 Feb 2024 00:00:00 GMT", true},
+      {"bad-weekday", "Mon, 06 Nov 1994 08:49:37 GMT", false},
+      {"bad-rfc850", "Sunday, 06-Nov-94 08:49:37 GMT", false},
+      {"bad-asctime", "Sun Nov  6 08:49:37 1994", false},
+      {"bad-day", "Wed, 31 Feb 2024 00:00:00 GMT", false},
+      {"bad-negative", "-5", false},
+      {"bad-fraction", "1.5", false},
+      {"bad-empty", "", false},
+  };
+  for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+    const char *v = seeds[i].value;
+    uint64_t delay;
+    int rc = mb_retry_after_parse(v, strlen(v), FUZZ_NOW_S * 1000,
+                                  UINT64_C(3600000), &delay);
+    if ((rc == 0) != seeds[i].valid)
+      fail(g, seeds[i].file, "parses otherwise than the seed says", rc);
+    else
+      write_one(g, "retry_after", seeds[i].file, (const uint8_t *)v, strlen(v));
+  }
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: %s OUTDIR\n", argv[0]);
@@ -653,6 +693,7 @@ int main(int argc, char **argv) {
   broken_record_and_cert_seeds(&g, &r);
   cbor_seeds(&g);
   channel_seeds(&g); /* last: the sequence numbers above stay as they were */
+  retry_after_seeds(&g);
   g.errors += corpus_store_seeds(put_store_seed, &g);
   if (g.errors > 0) {
     fprintf(stderr, "make_corpus: %d problems\n", g.errors);
