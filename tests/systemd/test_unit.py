@@ -338,13 +338,19 @@ def test_systemd_run():
     with open(conf, "w") as f:
         f.write("\n".join(lines) + "\n")
     os.chmod(conf, 0o644)
+    # The unit hides /tmp (PrivateTmp=) and /root, /home (ProtectHome=),
+    # where a build tree may well be: the service runs a copy from /run,
+    # which it sees, under the unit's restrictions unchanged.
+    binary = f"/run/{name}.meshbeat"
+    shutil.copy2(os.path.realpath(MB), binary)
+    os.chmod(binary, 0o755)
     out, skipping = [], False
     for line in open(UNIT).read().splitlines():
         if skipping:
             skipping = line.endswith("\\")
             continue
         if line.startswith("ExecStart="):
-            out.append(f"ExecStart={os.path.realpath(MB)} agent --config "
+            out.append(f"ExecStart={binary} agent --config "
                        f"{conf} --data-dir /var/lib/{name} --admin-socket "
                        f"{sock}")
             skipping = line.endswith("\\")
@@ -376,6 +382,7 @@ def test_systemd_run():
         sh("systemctl", "stop", name, check=False)
         os.unlink(unit_path)
         os.unlink(conf)
+        os.unlink(binary)
         sh("systemctl", "daemon-reload", check=False)
 
 
