@@ -17,6 +17,8 @@
 #include "mb_bridge.h"
 #include "sim.h"
 
+#include <jansson.h>
+
 /* One event id as the mesh derived it. */
 struct sim_bridge_rec {
   char id[MB_BRIDGE_EVENT_ID_LEN + 1];
@@ -115,6 +117,9 @@ void sim_bridge_one_id(const struct sim *s, const struct scn_expect *e,
 void sim_bridge_single_active(const struct sim *s,
                               struct sim_bridge_measure *m);
 void sim_bridge_events(const struct sim *s, struct sim_bridge_measure *m);
+/* The figures for --report's `bridge` object; NULL when the bridge did not
+ * run or out of memory. */
+json_t *sim_bridge_json(const struct sim *s);
 /* The figures, for the run's summary. */
 void sim_bridge_summary(const struct sim *s, FILE *out);
 

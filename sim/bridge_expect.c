@@ -10,6 +10,7 @@
  * two ids) is a violation.
  */
 #include "bridge.h"
+#include "results.h"
 
 #include <string.h>
 
@@ -163,6 +164,37 @@ void sim_bridge_events(const struct sim *s, struct sim_bridge_measure *m) {
   m->v = (double)b->n_recs;
   snprintf(m->note, sizeof(m->note), "%llu derivations",
            (unsigned long long)b->derivations);
+}
+
+json_t *sim_bridge_json(const struct sim *s) {
+  const struct sim_bridge *b = s->bridge;
+  if (b == NULL)
+    return NULL;
+  json_t *ids = json_array(), *settle = json_array();
+  for (size_t k = 0; ids && k < b->n_recs; k++) {
+    const struct sim_bridge_rec *r = &b->recs[k];
+    json_array_append_new(
+        ids,
+        json_pack("{s:s, s:s, s:i, s:I, s:o, s:i, s:i}", "id", r->id, "type",
+                  mb_bridge_event_type_name(r->type), "member", (int)r->member,
+                  "incarnation", (json_int_t)r->incarnation, "first",
+                  sim_json_seconds(r->first), "derived", (int)r->derivations,
+                  "other_bodies", (int)r->conflicts));
+  }
+  for (size_t k = 0; settle && k < b->n_settle; k++) {
+    const struct sim_bridge_settle *st = &b->settle[k];
+    json_array_append_new(
+        settle, json_pack("{s:s, s:o, s:o}", "after", cause_name(st->cause),
+                          "at", sim_json_seconds(st->at), "single_at",
+                          st->done == SIM_NEVER ? json_null()
+                                                : sim_json_seconds(st->done)));
+  }
+  return json_pack("{s:I, s:I, s:I, s:o, s:o, s:o}", "offline_after_ms",
+                   (json_int_t)b->offline_after_ms, "steps",
+                   (json_int_t)b->steps, "derivations",
+                   (json_int_t)b->derivations, "ids", ids, "single_active",
+                   settle, "active_at_end",
+                   b->agreed ? json_integer(b->agreed_on) : json_null());
 }
 
 void sim_bridge_summary(const struct sim *s, FILE *out) {
