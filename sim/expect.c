@@ -3,6 +3,7 @@
  * finds it missing: a failure never detected, a convergence never reached,
  * which always fails) and compares it with its bound.
  */
+#include "bridge.h"
 #include "results.h"
 
 #include <stdlib.h>
@@ -147,6 +148,20 @@ static void partition_detected(const struct sim *s, struct measure *m) {
   }
 }
 
+static void bridge(const struct sim *s, const struct scn_expect *e,
+                   struct measure *m) {
+  struct sim_bridge_measure bm = {0};
+  if (e->metric == SCN_M_BRIDGE_ONE_ID)
+    sim_bridge_one_id(s, e, &bm);
+  else if (e->metric == SCN_M_BRIDGE_SINGLE_ACTIVE)
+    sim_bridge_single_active(s, &bm);
+  else
+    sim_bridge_events(s, &bm);
+  m->have = bm.have;
+  m->v = bm.v;
+  snprintf(m->note, sizeof(m->note), "%s", bm.note);
+}
+
 static double stat_of(const struct sim_rate *r, enum scn_stat st) {
   return st == SCN_MEAN ? r->mean : st == SCN_P99 ? r->p99 : r->max;
 }
@@ -185,6 +200,11 @@ static void measure(const struct sim *s, const struct sim_results *r, size_t k,
     return;
   case SCN_M_DATAGRAMS:
     m->v = stat_of(&r->dgrams, e->stat);
+    return;
+  case SCN_M_BRIDGE_ONE_ID:
+  case SCN_M_BRIDGE_SINGLE_ACTIVE:
+  case SCN_M_BRIDGE_EVENTS:
+    bridge(s, e, m);
     return;
   case SCN_M_TRACE_STABLE:
     m->v = r->have_second && strcmp(r->trace_hex, r->second_hex) == 0;

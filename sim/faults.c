@@ -27,6 +27,7 @@
  *                 from then on the node is no member to the truth (as
  *                 after a leave) and its core runs on until it is told.
  */
+#include "bridge.h"
 #include "sim.h"
 
 #include <stdlib.h>
@@ -55,6 +56,7 @@ static int crash(struct sim *s, const struct scn_action *a, uint32_t i) {
     return -1;
   sim_truth_failure(s, i, false);
   n->status = SIM_DOWN;
+  sim_bridge_crash(s, i);
   n->life++; /* what a slow node had queued is lost with it */
   n->up_since = s->now;
   n->frozen = n->slow = n->armed_delayed = false;
@@ -105,6 +107,7 @@ static int restart(struct sim *s, const struct scn_action *a, uint32_t i) {
     sim_node_join(s, i);
   sim_node_drain(s, i);
   sim_node_arm(s, i);
+  sim_bridge_back(s, i);
   return 0;
 }
 
@@ -149,6 +152,7 @@ static int leave(struct sim *s, const struct scn_action *a, uint32_t i) {
   swim_leave(n->core, sim_core_now(s, n));
   sim_node_drain(s, i);
   sim_node_arm(s, i);
+  sim_bridge_left(s, i);
   return 0;
 }
 
@@ -215,6 +219,20 @@ static int each_node(struct sim *s, const struct scn_action *a,
       rc = fn(s, a, i);
   free(bits);
   return rc;
+}
+
+/* `crash bridge`: the node every up node names active; `restart bridge`:
+ * the last node crashed so. */
+static int on_bridge(struct sim *s, const struct scn_action *a,
+                     int (*fn)(struct sim *, const struct scn_action *,
+                               uint32_t)) {
+  uint32_t i = sim_bridge_target(s, a->kind == SCN_CRASH);
+  if (i == SIM_NONE)
+    return sim_fail(s, "%s:%d: %s bridge: %s", s->scn->path, a->line,
+                    scn_act_name(a->kind),
+                    a->kind == SCN_CRASH ? "no single active bridge now"
+                                         : "no bridge was crashed");
+  return fn(s, a, i);
 }
 
 static bool in_set(const uint64_t *bits, uint32_t i) {
@@ -311,6 +329,7 @@ static int partition(struct sim *s, const struct scn_action *a) {
   s->net.partition_gen++;
   if (sim_history_note(s) != 0 || sim_truth_partition(s, true) != 0)
     return -1;
+  sim_bridge_partition(s, true);
   if (a->has_dur)
     return sim_schedule(s, s->now + a->dur_us, SIM_EV_HEAL, 0,
                         s->net.partition_gen, 0);
@@ -322,6 +341,7 @@ void sim_heal(struct sim *s) {
   s->net.partition_gen++; /* a pending `for D` heal has nothing to do */
   if (sim_history_note(s) == 0 && sim_truth_partition(s, false) == 0)
     sim_truth_conv(s, SCN_CONV_HEAL, 0, 0);
+  sim_bridge_partition(s, false);
 }
 
 static int link(struct sim *s, const struct scn_action *a) {
@@ -348,9 +368,10 @@ int sim_apply_action(struct sim *s, uint32_t idx) {
   case SCN_START:
     return start(s, a, idx);
   case SCN_CRASH:
-    return each_node(s, a, crash);
+    return a->on_bridge ? on_bridge(s, a, crash) : each_node(s, a, crash);
   case SCN_RESTART:
-    return each_node(s, a, restart) ||
+    return (a->on_bridge ? on_bridge(s, a, restart)
+                         : each_node(s, a, restart)) ||
                    sim_truth_conv(s, SCN_CONV_RESTART, idx, 0)
                ? -1
                : 0;

@@ -9,6 +9,7 @@
  * an expectation failed, 2 on a usage, scenario or run error.  A failing
  * run prints its seed, so the failure can be replayed exactly.
  */
+#include "bridge.h"
 #include "results.h"
 
 #include <stdlib.h>
@@ -111,8 +112,10 @@ static int finish(struct sim *s, const struct cli *c, double wall,
                   struct sim_results *r) {
   FILE *out = c->quiet ? NULL : stdout;
   json_t *verdicts = json_array();
-  if (out)
+  if (out) {
     sim_summary(s, r, out);
+    sim_bridge_summary(s, out);
+  }
   size_t failed = sim_expect_all(s, r, out ? out : stderr, verdicts);
   int rc = failed ? EXIT_FAILED : 0;
   if (c->report && sim_report_write(s, r, verdicts, c->report) != 0)

@@ -10,6 +10,7 @@
  * is later the live one is kept, and on firing finds the deadline not yet
  * due and re-arms.  So swim_tick runs exactly at the deadline, never early.
  */
+#include "bridge.h"
 #include "sim.h"
 
 #include <stdlib.h>
@@ -122,6 +123,7 @@ int sim_node_start(struct sim *s, uint32_t i, uint32_t action) {
 void sim_node_drain(struct sim *s, uint32_t i) {
   struct sim_node *n = &s->nodes[i];
   struct swim_output o;
+  bool changed = false; /* the view, for the bridge */
   while (swim_poll(n->core, &o) == 1) {
     if (o.kind == SWIM_OUT_SEND) {
       n->sent_bytes += o.len;
@@ -129,8 +131,11 @@ void sim_node_drain(struct sim *s, uint32_t i) {
       sim_net_send(s, i, &o); /* copies o.buf before the next poll */
     } else if (o.kind == SWIM_OUT_EVENT) {
       sim_truth_event(s, i, &o.ev);
+      changed = true;
     } /* channel records: nothing to persist in a simulation */
   }
+  if (changed)
+    sim_bridge_step(s, i);
 }
 
 static bool runs(const struct sim_node *n) {
@@ -287,6 +292,7 @@ void sim_node_thaw(struct sim *s, uint32_t i) {
     n->queued_bytes -= s->pool.d[it.dgram].len;
     receive(s, i, it.from, it.dgram);
   }
+  sim_bridge_step(s, i);   /* offlines that fell due while it was frozen */
   n->armed_at = SIM_NEVER; /* whatever was armed before the freeze is gone */
   n->armed_delayed = false;
   n->arm_gen++;

@@ -3,6 +3,7 @@
  * are virtual seconds, detection and convergence times are seconds after
  * the fault or event, null when it never happened.
  */
+#include "bridge.h"
 #include "results.h"
 
 #include <stdio.h>
@@ -191,7 +192,9 @@ int sim_report_write(const struct sim *s, const struct sim_results *r,
        json_object_set_new(root, "false_deaths_by_subject",
                            false_by_subject_json(s)) ||
        json_object_set_new(root, "partitions", partitions_json(s)) ||
-       json_object_set_new(root, "adversary", adversary_json(s)))) {
+       json_object_set_new(root, "adversary", adversary_json(s)) ||
+       (s->bridge != NULL &&
+        json_object_set_new(root, "bridge", sim_bridge_json(s))))) {
     json_decref(root);
     root = NULL;
   }

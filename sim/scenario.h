@@ -135,8 +135,9 @@ struct scn_action {
   uint8_t n_groups; /* partition */
   struct scn_set *groups;
   enum scn_attack attack;
-  bool inc_max; /* suspect claim at incarnation UINT64_MAX ... */
-  bool has_inc; /* ... or at inc_value */
+  bool on_bridge; /* crash, restart: `bridge` instead of a node set */
+  bool inc_max;   /* suspect claim at incarnation UINT64_MAX ... */
+  bool has_inc;   /* ... or at inc_value */
 };
 
 /* ---- expectations ----------------------------------------------------------
@@ -157,6 +158,10 @@ enum scn_metric {
   SCN_M_TRACE_STABLE,       /* a second run gives the same trace hash */
   SCN_M_DEATHS_OF_HEALTHY,  /* [about set] [by set], count */
   SCN_M_PARTITION_DETECTED, /* seconds, worst over the partitions */
+  /* The bridge (sim/bridge.h); these come last: sim_bridge_wanted. */
+  SCN_M_BRIDGE_ONE_ID,        /* [within D]: violations, must be 0 */
+  SCN_M_BRIDGE_SINGLE_ACTIVE, /* within D: seconds, worst */
+  SCN_M_BRIDGE_EVENTS,        /* count of distinct event ids */
 };
 
 enum scn_op { SCN_LE, SCN_LT, SCN_EQ, SCN_NE, SCN_GE, SCN_GT };
@@ -181,7 +186,9 @@ struct scn_expect {
   enum scn_conv conv;
   enum scn_stat stat;
   enum scn_op op;
-  double value; /* seconds for durations, plain number otherwise */
+  double value;    /* seconds for durations, plain number otherwise */
+  double within_s; /* bridge_one_id_per_transition: how long a witness
+                      may take after offline_after */
 };
 
 /* ---- the whole scenario ----------------------------------------------------
@@ -223,6 +230,12 @@ struct scenario {
   size_t n_skews;
   struct scn_skew skews[16];
   bool standin; /* `crypto standin` */
+  /* `bridge [offline_after D] [eligible SET]`: every node runs the
+   * bridge's tracker and election (sim/bridge.h). */
+  bool bridge;
+  uint64_t bridge_offline_after_us;
+  bool has_bridge_eligible;
+  struct scn_set bridge_eligible;
   size_t n_adversaries;
   struct scn_decl adversaries[16]; /* `adversary node SET` */
   size_t n_actions, cap_actions;

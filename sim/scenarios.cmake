@@ -84,3 +84,11 @@ add_test(NAME sim_scenario_errors
                  -DDIR=${CMAKE_CURRENT_SOURCE_DIR}/tests/errors
                  -P ${CMAKE_CURRENT_SOURCE_DIR}/tests/errors.cmake)
 set_tests_properties(sim_scenario_errors PROPERTIES TIMEOUT 30 LABELS sim)
+
+# The bridge's election and event derivation run by every node over its
+# own view (sim/bridge.c, docs/sim.md "The bridge"): a crash of the active
+# bridge, a flapping member under offline_after, a partition and its heal.
+# Under a second of wall time each.
+meshbeat_sim_seeds(bridge_crash 60 SEEDS 61 1 2)
+meshbeat_sim_seeds(bridge_flap 60 SEEDS 67 1 2)
+meshbeat_sim_seeds(bridge_partition 60 SEEDS 71 1 2)

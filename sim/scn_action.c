@@ -72,8 +72,16 @@ int scn_start_parse(struct scn_cur *c, uint64_t at_us, bool at_given) {
   return 0;
 }
 
+/* "node SET", or "bridge": the node every up node names active (crash),
+ * or the last one crashed so (restart); decided when the action runs. */
+static int get_nodes_or_bridge(struct scn_cur *c, struct scn_action *a) {
+  if (scn_accept(c, "bridge"))
+    return a->on_bridge = true, 0;
+  return get_nodes(c, &a->set);
+}
+
 static int parse_restart(struct scn_cur *c, struct scn_action *a) {
-  if (get_nodes(c, &a->set) != 0)
+  if (get_nodes_or_bridge(c, a) != 0)
     return -1;
   if (scn_accept(c, "wipe"))
     a->wipe = true;
@@ -217,6 +225,7 @@ int scn_action_parse(struct scn_cur *c, uint64_t at_us) {
       return -1;
     switch (a->kind) {
     case SCN_CRASH:
+      return get_nodes_or_bridge(c, a);
     case SCN_LEAVE:
       return get_nodes(c, &a->set);
     case SCN_RESTART:

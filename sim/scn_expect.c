@@ -95,6 +95,25 @@ static int about_by(struct scn_cur *c, struct scn_expect *e) {
   return 0;
 }
 
+/* bridge_one_id_per_transition [within D]: D (default 10 s) is how long
+ * after offline_after a death must be reported by every witness;
+ * bridge_single_active within D; bridge_events OP N. */
+static int parse_bridge(struct scn_cur *c, struct scn_expect *e, int which) {
+  uint64_t us = 10ull * SCN_US_PER_S;
+  e->metric = (enum scn_metric)(SCN_M_BRIDGE_ONE_ID + which);
+  if (which == 2)
+    return op_number(c, e);
+  if (which == 1 && scn_want(c, "within") != 0)
+    return -1;
+  if ((which == 1 || scn_accept(c, "within")) &&
+      scn_get_duration(c, &us, "within") != 0)
+    return -1;
+  e->op = which == 1 ? SCN_LE : SCN_EQ;
+  e->value = which == 1 ? (double)us / SCN_US_PER_S : 0;
+  e->within_s = (double)us / SCN_US_PER_S;
+  return 0;
+}
+
 int scn_expect_parse(struct scn_cur *c) {
   static const char *const metrics[] = {"failure",
                                         "false_suspicions",
@@ -108,13 +127,16 @@ int scn_expect_parse(struct scn_cur *c) {
                                         "datagrams_per_node_per_s",
                                         "trace_hash",
                                         "deaths_of_healthy",
-                                        "partition"};
+                                        "partition",
+                                        "bridge_one_id_per_transition",
+                                        "bridge_single_active",
+                                        "bridge_events"};
   static const char *const convs[] = {"start", "join", "heal", "restart",
                                       "all"};
   struct scn_expect *e = new_expect(c);
   if (e == NULL)
     return -1;
-  int m = word_index(c, metrics, 13, "expect");
+  int m = word_index(c, metrics, 16, "expect");
   switch (m) {
   case 0:
     return parse_failure(c, e);
@@ -164,6 +186,10 @@ int scn_expect_parse(struct scn_cur *c) {
   case 10:
     e->metric = SCN_M_TRACE_STABLE;
     return scn_want(c, "stable");
+  case 13:
+  case 14:
+  case 15:
+    return parse_bridge(c, e, m - 13);
   default:
     return -1;
   }

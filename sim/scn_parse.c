@@ -202,6 +202,22 @@ static int parse_adversary(struct scn_cur *c) {
   return 0;
 }
 
+/* "bridge [offline_after D] [eligible SET]" */
+static int parse_bridge(struct scn_cur *c, uint32_t *seen) {
+  struct scenario *s = c->s;
+  if (once(c, seen, 256, "bridge"))
+    return -1;
+  s->bridge = true;
+  if (scn_accept(c, "offline_after") &&
+      scn_get_duration(c, &s->bridge_offline_after_us, "offline_after") != 0)
+    return -1;
+  if (scn_accept(c, "eligible")) {
+    s->has_bridge_eligible = true;
+    return scn_get_set(c, &s->bridge_eligible);
+  }
+  return 0;
+}
+
 static int parse_statement(struct scn_cur *c, uint32_t *seen) {
   const char *kw = scn_next(c);
   int rc = parse_scalar(c, kw, seen);
@@ -219,6 +235,8 @@ static int parse_statement(struct scn_cur *c, uint32_t *seen) {
     return scn_start_parse(c, 0, false);
   if (strcmp(kw, "adversary") == 0)
     return parse_adversary(c);
+  if (strcmp(kw, "bridge") == 0)
+    return parse_bridge(c, seen);
   if (strcmp(kw, "at") == 0)
     return parse_at(c);
   return scn_fail(c, "unknown directive '%s'", kw);

@@ -10,6 +10,7 @@
  * in the same order, to the byte.
  */
 #include "sim.h"
+#include "bridge.h"
 #include "standin_scheme.h"
 
 #include <stdarg.h>
@@ -120,6 +121,8 @@ static int init_world(struct sim *s, const struct sim_opts *o) {
   apply_skews(s);
   if (init_crypto(s) != 0 || sim_ids_init(s) != 0 || sim_truth_init(s) != 0)
     return -1;
+  if (sim_bridge_wanted(scn) && sim_bridge_new(s) != 0)
+    return -1;
   crypto_generichash_init(&s->trace, NULL, 0, sizeof(s->trace_hash));
   sim_trace_u64(s, s->seed);
   sim_trace_u64(s, s->n);
@@ -209,6 +212,9 @@ static void dispatch(struct sim *s, const struct sim_event *e) {
   case SIM_EV_RULE_END:
     sim_rule_end(s, e->ref);
     break;
+  case SIM_EV_BRIDGE_DUE:
+    sim_bridge_due(s, e->node, e->ref);
+    break;
   case SIM_EV_HEAL:
     if (e->ref == s->net.partition_gen && s->net.partitioned)
       sim_heal(s);
@@ -244,6 +250,7 @@ void sim_free(struct sim *s) {
   free(s->net.rules);
   free(s->net.seconds);
   sim_truth_free(s);
+  sim_bridge_free(s);
   sim_adversary_free(s);
   sim_pool_free(&s->pool);
   sim_heap_free(&s->heap);

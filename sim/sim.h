@@ -40,17 +40,18 @@
  */
 
 enum sim_ev {
-  SIM_EV_ACTION,   /* ref: scenario action index */
-  SIM_EV_START,    /* node starts; ref: its start action */
-  SIM_EV_DELIVER,  /* a datagram reaches node; ref: pool id, aux: sender */
-  SIM_EV_PROCESS,  /* a slow node gets to a queued input; ref: pool id,
-                      aux: sender | life << 24 */
-  SIM_EV_TICK,     /* node's timer; ref: arm generation, aux: 1 if delayed */
-  SIM_EV_THAW,     /* a frozen node resumes; ref: freeze_gen */
-  SIM_EV_SLOW_END, /* a slow node is fast again; ref: slow_gen */
-  SIM_EV_WINDOW,   /* the measurement window opens (aux 0) or closes */
-  SIM_EV_RULE_END, /* a link rule's `for D` is over; ref: rule id */
-  SIM_EV_HEAL,     /* a partition's `for D` is over; ref: partition_gen */
+  SIM_EV_ACTION,     /* ref: scenario action index */
+  SIM_EV_START,      /* node starts; ref: its start action */
+  SIM_EV_DELIVER,    /* a datagram reaches node; ref: pool id, aux: sender */
+  SIM_EV_PROCESS,    /* a slow node gets to a queued input; ref: pool id,
+                        aux: sender | life << 24 */
+  SIM_EV_TICK,       /* node's timer; ref: arm generation, aux: 1 if delayed */
+  SIM_EV_THAW,       /* a frozen node resumes; ref: freeze_gen */
+  SIM_EV_SLOW_END,   /* a slow node is fast again; ref: slow_gen */
+  SIM_EV_WINDOW,     /* the measurement window opens (aux 0) or closes */
+  SIM_EV_RULE_END,   /* a link rule's `for D` is over; ref: rule id */
+  SIM_EV_HEAL,       /* a partition's `for D` is over; ref: partition_gen */
+  SIM_EV_BRIDGE_DUE, /* an offline falls due in node's view; ref: due_gen */
 };
 
 struct sim_event {
@@ -355,6 +356,7 @@ struct sim {
   struct sim_net net;
   struct sim_truth truth;
   struct sim_adversary adv;
+  struct sim_bridge *bridge; /* NULL unless the scenario runs the bridge */
   crypto_generichash_state trace;
   uint8_t trace_hash[32];
   FILE *timeline;
