@@ -74,13 +74,9 @@ static int apply_number(struct mb_agent_config *c, const struct setting *s,
 
 static int apply_enum(struct mb_agent_config *c, const struct setting *s,
                       const char *key, const char *v, struct cfg_report *r) {
-  static const char *levels[] = {"debug", "info", "warn", "error"};
   if (s->kind == K_LEVEL) {
-    for (int i = 0; i < 4; i++)
-      if (strcmp(v, levels[i]) == 0) {
-        c->log_level = (enum mb_log_level)i;
-        return MB_OK;
-      }
+    if (mb_log_level_parse(v, &c->log_level) == MB_OK)
+      return MB_OK;
     cfg_report_add(r, c, key, "'%s' is not debug, info, warn or error", v);
     return MB_EINVAL;
   }

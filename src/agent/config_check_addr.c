@@ -27,8 +27,8 @@ static bool ends_with(const char *s, const char *tail) {
  * placeholder.  (Documentation addresses are not refused: test rigs and
  * some virtual machines really use 192.0.2.0/24.) */
 static bool placeholder_name(const char *host) {
-  static const char *names[] = {"invalid", "example", "example.com",
-                                "example.net", "example.org"};
+  static const char *const names[] = {"invalid", "example", "example.com",
+                                      "example.net", "example.org"};
   for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
     if (ends_with(host, names[i]))
       return true;

@@ -93,7 +93,6 @@ static json_t *text_json(const struct mb_agent_config *c,
 static json_t *value_json(const struct mb_agent_config *c,
                           const struct effective *e, const struct setting *s,
                           const char *key) {
-  static const char *levels[] = {"debug", "info", "warn", "error"};
   const void *field = cfg_field(c, s);
   json_t *v;
   switch (s->kind) {
@@ -105,7 +104,7 @@ static json_t *value_json(const struct mb_agent_config *c,
       json_array_append_new(v, json_string(c->join[j]));
     return v;
   case K_LEVEL:
-    return json_string(levels[c->log_level]);
+    return json_string(mb_log_level_name(c->log_level));
   case K_FORMAT:
     return json_string(c->log_json ? "json" : "text");
   case K_U32:

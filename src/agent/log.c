@@ -11,7 +11,21 @@
 /* Longer lines lose their extra fields (JSON) or are cut (text). */
 #define LOG_LINE_MAX 4095
 
-static const char *level_names[] = {"debug", "info", "warn", "error"};
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
+#define N_LEVELS (sizeof(level_names) / sizeof(level_names[0]))
+
+const char *mb_log_level_name(enum mb_log_level level) {
+  return (size_t)level < N_LEVELS ? level_names[level] : "?";
+}
+
+int mb_log_level_parse(const char *text, enum mb_log_level *level) {
+  for (size_t i = 0; i < N_LEVELS; i++)
+    if (strcmp(text, level_names[i]) == 0) {
+      *level = (enum mb_log_level)i;
+      return MB_OK;
+    }
+  return MB_EINVAL;
+}
 
 void agent_logger_init(struct agent_logger *lg, enum mb_log_level level,
                        bool json) {

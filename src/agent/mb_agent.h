@@ -74,6 +74,10 @@ struct mb_config_origin {
 };
 
 enum mb_log_level { MB_LOG_DEBUG, MB_LOG_INFO, MB_LOG_WARN, MB_LOG_ERROR };
+/* "debug", "info", "warn", "error": as the log shows a level and the
+ * settings name it; parse gives MB_EINVAL for any other text. */
+const char *mb_log_level_name(enum mb_log_level level);
+int mb_log_level_parse(const char *text, enum mb_log_level *level);
 
 struct mb_agent_config {
   char config_file[PATH_MAX]; /* "" when none */

@@ -4,13 +4,15 @@
 # runs thousands of cores) and nothing is shared by accident.  A static
 # that is written lands in .data or .bss; tables that are only read land
 # in .rodata or .data.rel.ro.  Given the libraries built from src/, prints
-# every object in a writable section and fails if there is one.
+# every object in a writable section and fails if there is one; what a
+# sanitizer adds (__odr_asan.*, __asan_*) is the instrumentation's, not ours.
 set -euo pipefail
 found=0
 for lib in "$@"; do
   out=$(objdump -t "$lib" | awk '
     /^[^ ]+\.o:/ { unit = $1 }
-    $3 == "O" && $4 ~ /^\.(data|bss)(\.|$)/ && $4 !~ /rel\.ro/ {
+    $3 == "O" && $4 ~ /^\.(data|bss)(\.|$)/ && $4 !~ /rel\.ro/ &&
+    $NF !~ /^(__odr_asan|__asan|___asan|__ubsan|__sancov)/ {
       print unit, $4, $NF
     }')
   if [ -n "$out" ]; then
