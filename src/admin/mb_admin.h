@@ -300,19 +300,6 @@ typedef int (*mb_admin_line_cb)(void *arg, const json_t *line);
 int mb_admin_follow(int fd, int idle_timeout_ms, mb_admin_line_cb cb,
                     void *arg);
 
-/* ---- RFC 3339 times ---------------------------------------------------- */
-
-/* "2026-11-22T18:00:00.123Z" plus NUL. */
-#define MB_ADMIN_TIME_LEN 25
-
-/* Formats a wall-clock time in ms since the Unix epoch as RFC 3339 UTC with
- * milliseconds.  0, or MB_ERANGE outside years 0000-9999 (out is then
- * "invalid"), MB_ENOSPACE when cap < MB_ADMIN_TIME_LEN. */
-int mb_admin_format_time(char *out, size_t cap, int64_t unix_ms);
-/* Parses an RFC 3339 date-time ("Z" or +hh:mm offset, optional fraction,
- * truncated to ms) into ms since the epoch.  0 or MB_EINVAL. */
-int mb_admin_parse_time(const char *s, int64_t *unix_ms);
-
 /* ---- Prometheus text exposition (version 0.0.4) ------------------------- */
 
 /*

@@ -78,10 +78,10 @@ int mb_admin_publish(struct mb_admin *a, const char *stream, json_t *data) {
 void admin_heartbeat_cb(uv_timer_t *t) {
   struct mb_admin *a = t->data;
   uv_timeval64_t tv;
-  char when[MB_ADMIN_TIME_LEN];
+  char when[MB_TIME_LEN];
   if (uv_gettimeofday(&tv) != 0 ||
-      mb_admin_format_time(when, sizeof(when),
-                           tv.tv_sec * 1000 + tv.tv_usec / 1000) != 0)
+      mb_time_format(when, sizeof(when),
+                     tv.tv_sec * 1000 + tv.tv_usec / 1000) != 0)
     return;
   json_t *msg = json_pack("{s:s, s:s}", "stream", "heartbeat", "time", when);
   struct admin_line *line = admin_line_from_json(msg);

@@ -11,7 +11,7 @@
 #include <string.h>
 
 static int refuse_expired(struct agent *a, const char *path) {
-  char until[MB_ADMIN_TIME_LEN], cmd[512];
+  char until[MB_TIME_LEN], cmd[512];
   cert_format_expiry(&a->certlife.info, until, sizeof(until));
   cert_renew_command(a, cmd, sizeof(cmd));
   agent_log(a->log, MB_LOG_ERROR, NULL,

@@ -17,7 +17,7 @@
 static void on_cert_timer(uv_timer_t *t);
 
 static void expire(struct agent *a) {
-  char until[MB_ADMIN_TIME_LEN], cmd[512];
+  char until[MB_TIME_LEN], cmd[512];
   cert_format_expiry(&a->certlife.info, until, sizeof(until));
   cert_renew_command(a, cmd, sizeof(cmd));
   agent_log(
@@ -33,7 +33,7 @@ static void expire(struct agent *a) {
 }
 
 static void warn(struct agent *a, int64_t left) {
-  char until[MB_ADMIN_TIME_LEN], cmd[512];
+  char until[MB_TIME_LEN], cmd[512];
   cert_format_expiry(&a->certlife.info, until, sizeof(until));
   cert_renew_command(a, cmd, sizeof(cmd));
   agent_log(a->log, MB_LOG_WARN,

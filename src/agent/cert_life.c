@@ -98,5 +98,5 @@ void cert_renew_command(const struct agent *a, char *out, size_t cap) {
 }
 
 void cert_format_expiry(const struct mb_cert *c, char *out, size_t cap) {
-  mb_admin_format_time(out, cap, c->expires_at * 1000);
+  mb_time_format(out, cap, c->expires_at * 1000);
 }

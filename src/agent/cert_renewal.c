@@ -42,7 +42,7 @@ static int check_renewal(struct agent *a, const uint8_t *buf, size_t len,
 }
 
 static void refuse_renewal(struct agent *a, int rc, const struct mb_cert *c) {
-  char until[MB_ADMIN_TIME_LEN];
+  char until[MB_TIME_LEN];
   cert_format_expiry(&a->certlife.info, until, sizeof(until));
   if (rc == MB_ECERTNAME)
     agent_log(a->log, MB_LOG_ERROR, NULL,
@@ -75,7 +75,7 @@ void agent_cert_reload(struct agent *a) {
     refuse_renewal(a, rc, &c);
     return;
   }
-  char was[MB_ADMIN_TIME_LEN], until[MB_ADMIN_TIME_LEN];
+  char was[MB_TIME_LEN], until[MB_TIME_LEN];
   cert_format_expiry(&cl->info, was, sizeof(was));
   cert_format_expiry(&c, until, sizeof(until));
   memcpy(a->cert, buf, len);

@@ -24,7 +24,7 @@ json_t *agent_member_json(struct agent *a, size_t i) {
   if (swim_member_get(a->swim, i, &m) != MB_OK)
     return NULL;
   char hex[MB_NODE_ID_HEX_LEN + 1], addr[MB_ADDR_TEXT_MAX];
-  char seen[MB_ADMIN_TIME_LEN], since[MB_ADMIN_TIME_LEN];
+  char seen[MB_TIME_LEN], since[MB_TIME_LEN];
   mb_node_id_hex(hex, m.id);
   mb_addr_format(addr, sizeof(addr), &m.addr);
   int64_t since_ms = agent_mono_to_wall(a, m.state_since);
@@ -32,8 +32,8 @@ json_t *agent_member_json(struct agent *a, size_t i) {
    * Otherwise it was last seen when it stopped being alive. */
   int64_t seen_ms =
       m.state == SWIM_ALIVE || m.is_self ? agent_wall_ms() : since_ms;
-  mb_admin_format_time(seen, sizeof(seen), seen_ms);
-  mb_admin_format_time(since, sizeof(since), since_ms);
+  mb_time_format(seen, sizeof(seen), seen_ms);
+  mb_time_format(since, sizeof(since), since_ms);
   json_t *j = json_pack(
       "{s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:i, s:b}", "id", hex,
       "name", m.name, "addr", addr, "domain", m.domain, "state",

@@ -7,9 +7,9 @@
 json_t *agent_event_json(uint64_t seq, int64_t wall_ms, const uint8_t *id,
                          const char *name, int from, int to, int reason,
                          uint64_t incarnation) {
-  char hex[MB_NODE_ID_HEX_LEN + 1], when[MB_ADMIN_TIME_LEN];
+  char hex[MB_NODE_ID_HEX_LEN + 1], when[MB_TIME_LEN];
   mb_node_id_hex(hex, id);
-  mb_admin_format_time(when, sizeof(when), wall_ms);
+  mb_time_format(when, sizeof(when), wall_ms);
   return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "seq",
                    (json_int_t)seq, "time", when, "id", hex, "name", name,
                    "from", swim_state_name((enum swim_state)from), "to",

@@ -55,15 +55,14 @@ static void check_join(struct agent *a, struct health_result *r) {
 /* Degraded from the first expiry warning on (cert_life.c): the node leaves
  * the mesh when its certificate expires. */
 static void check_certificate(struct agent *a, struct health_result *r) {
-  char until[MB_ADMIN_TIME_LEN];
+  char until[MB_TIME_LEN];
   int64_t left;
   bool due = agent_cert_expiring(a, &left);
   if (!a->certlife.held) {
     snprintf(r->message, sizeof(r->message), "none: open mesh");
     return;
   }
-  mb_admin_format_time(until, sizeof(until),
-                       a->certlife.info.expires_at * 1000);
+  mb_time_format(until, sizeof(until), a->certlife.info.expires_at * 1000);
   if (left <= 0) {
     r->status = HEALTH_FAILING;
     snprintf(r->message, sizeof(r->message), "expired at %s: leaving the mesh",

@@ -130,7 +130,7 @@ json_t *agent_join_json(struct agent *a) {
   json_t *seeds = json_array();
   for (size_t i = 0; i < ji.n_seeds; i++) {
     struct swim_seed_info si;
-    char addr[MB_ADDR_TEXT_MAX], when[MB_ADMIN_TIME_LEN];
+    char addr[MB_ADDR_TEXT_MAX], when[MB_TIME_LEN];
     if (swim_join_seed(a->swim, i, &si) != MB_OK)
       continue;
     mb_addr_format(addr, sizeof(addr), &si.addr);
@@ -138,8 +138,8 @@ json_t *agent_join_json(struct agent *a) {
         json_pack("{s:s, s:I, s:I}", "addr", addr, "requests",
                   (json_int_t)si.requests, "answers", (json_int_t)si.answers);
     if (si.answers > 0) {
-      mb_admin_format_time(when, sizeof(when),
-                           agent_mono_to_wall(a, si.last_answer_at));
+      mb_time_format(when, sizeof(when),
+                     agent_mono_to_wall(a, si.last_answer_at));
       json_object_set_new(s, "last_answer", json_string(when));
     }
     json_array_append_new(seeds, s);

@@ -74,8 +74,8 @@ static size_t format_json(char *out, size_t cap, const char *when,
 /* One whole line, newline included, to the writer (log_writer.c). */
 static bool emit(struct agent_logger *lg, enum mb_log_level level,
                  const char *msg, json_t *fields) {
-  char when[MB_ADMIN_TIME_LEN], line[LOG_LINE_MAX + 1];
-  mb_admin_format_time(when, sizeof(when), agent_wall_ms());
+  char when[MB_TIME_LEN], line[LOG_LINE_MAX + 1];
+  mb_time_format(when, sizeof(when), agent_wall_ms());
   size_t n = lg->as_json
                  ? format_json(line, LOG_LINE_MAX, when, level, msg, fields)
                  : format_text(line, LOG_LINE_MAX, when, level, msg, fields);

@@ -28,12 +28,12 @@ static int decode_record(const char *text, uint8_t *out, size_t cap,
 static json_t *record_json(struct agent *a, const struct swim_record_info *r,
                            const struct mb_bytes *raw) {
   char subject[2 * MB_CHANNEL_SUBJECT_MAX + 1], signer[MB_NODE_ID_HEX_LEN + 1];
-  char issued[MB_ADMIN_TIME_LEN], until[MB_ADMIN_TIME_LEN];
+  char issued[MB_TIME_LEN], until[MB_TIME_LEN];
   char why[MB_REVOCATION_REASON_MAX + 1];
   mb_hex_encode(subject, r->subject, r->subject_len);
   mb_node_id_hex(signer, r->signer);
-  mb_admin_format_time(issued, sizeof(issued), r->issued_ms);
-  mb_admin_format_time(until, sizeof(until), r->until_s * 1000);
+  mb_time_format(issued, sizeof(issued), r->issued_ms);
+  mb_time_format(until, sizeof(until), r->until_s * 1000);
   json_t *j = json_pack("{s:s, s:s, s:I, s:s, s:s, s:b}", "kind",
                         mb_record_kind_name(r->kind), "subject", subject,
                         "version", (json_int_t)r->version, "issued", issued,

@@ -180,7 +180,7 @@ size_t mb_bridge_transitions_episodes(const struct mb_bridge_transitions *t,
 /* ---- bodies (view_body.c, flynas_body.c, event_body.c) ----------------- */
 
 /* RFC 3339 in UTC with milliseconds, "2025-12-02T10:30:00.000Z". */
-#define MB_BRIDGE_TIME_LEN 25
+#define MB_BRIDGE_TIME_LEN MB_TIME_LEN
 int mb_bridge_format_time(char out[MB_BRIDGE_TIME_LEN], int64_t unix_ms);
 
 /* online, suspect, offline (dead) or left. */

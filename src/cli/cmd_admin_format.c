@@ -98,7 +98,7 @@ void cli_short_time(char *out, size_t cap, const char *rfc3339) {
   int64_t ms;
   if (rfc3339 == NULL)
     snprintf(out, cap, "-");
-  else if (mb_admin_parse_time(rfc3339, &ms) != 0)
+  else if (mb_time_parse(rfc3339, &ms) != 0)
     snprintf(out, cap, "%s", rfc3339);
   else /* floor to whole seconds, also before 1970 */
     cli_format_time(out, cap, ms / 1000 - (ms % 1000 < 0));
@@ -106,7 +106,7 @@ void cli_short_time(char *out, size_t cap, const char *rfc3339) {
 
 void cli_age(char *out, size_t cap, const char *rfc3339) {
   int64_t ms;
-  if (rfc3339 == NULL || mb_admin_parse_time(rfc3339, &ms) != 0) {
+  if (rfc3339 == NULL || mb_time_parse(rfc3339, &ms) != 0) {
     snprintf(out, cap, "%s", rfc3339 ? rfc3339 : "-");
     return;
   }

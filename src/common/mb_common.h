@@ -249,4 +249,17 @@ int mb_cr_map_walk(struct mb_cbor_reader *r, uint64_t max_pairs,
 int mb_cr_map_walk_all(const uint8_t *p, size_t n, uint64_t max_pairs,
                        mb_cr_field_fn field, void *ctx, uint32_t *seen);
 
+/* ---- RFC 3339 times (timefmt.c) --------------------------------------- */
+
+/* "2026-11-22T18:00:00.123Z" plus NUL. */
+#define MB_TIME_LEN 25
+
+/* Formats a wall-clock time in ms since the Unix epoch as RFC 3339 UTC with
+ * milliseconds.  0, or MB_ERANGE outside years 0000-9999 (out is then
+ * "invalid"), MB_ENOSPACE when cap < MB_TIME_LEN. */
+int mb_time_format(char *out, size_t cap, int64_t unix_ms);
+/* Parses an RFC 3339 date-time ("Z" or +hh:mm offset, optional fraction,
+ * truncated to ms) into ms since the epoch.  0 or MB_EINVAL. */
+int mb_time_parse(const char *s, int64_t *unix_ms);
+
 #endif

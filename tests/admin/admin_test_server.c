@@ -29,18 +29,18 @@ struct world {
   json_t *join_addrs; /* of the last join, answered at the next tick */
 };
 
-static void rfc3339_ago(char out[MB_ADMIN_TIME_LEN], int64_t ago_ms) {
+static void rfc3339_ago(char out[MB_TIME_LEN], int64_t ago_ms) {
   uv_timeval64_t tv;
   uv_gettimeofday(&tv);
-  mb_admin_format_time(out, MB_ADMIN_TIME_LEN,
-                       tv.tv_sec * 1000 + tv.tv_usec / 1000 - ago_ms);
+  mb_time_format(out, MB_TIME_LEN,
+                 tv.tv_sec * 1000 + tv.tv_usec / 1000 - ago_ms);
 }
 
 static json_t *member(const char *id, const char *name, const char *addr,
                       const char *domain, const char *state, int inc,
                       json_int_t capacity, json_int_t available,
                       int64_t seen_ago_ms, bool self) {
-  char seen[MB_ADMIN_TIME_LEN], since[MB_ADMIN_TIME_LEN];
+  char seen[MB_TIME_LEN], since[MB_TIME_LEN];
   rfc3339_ago(seen, seen_ago_ms);
   rfc3339_ago(since, 3600 * 1000);
   return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:I, s:I, s:s, s:s, s:i, "
@@ -123,7 +123,7 @@ static int h_info(void *ctx, const json_t *req, json_t **result,
 
 static json_t *event(int seq, const char *name, const char *from,
                      const char *to, const char *reason, int inc) {
-  char when[MB_ADMIN_TIME_LEN];
+  char when[MB_TIME_LEN];
   rfc3339_ago(when, 0);
   return json_pack("{s:i, s:s, s:s, s:s, s:s, s:s, s:s, s:i}", "seq", seq,
                    "time", when, "id", "a1b2c3", "name", name, "from", from,

@@ -5,11 +5,11 @@
 #include <math.h>
 
 static void expect_time(int64_t ms, const char *want) {
-  char out[MB_ADMIN_TIME_LEN];
-  assert_ok(mb_admin_format_time(out, sizeof(out), ms));
+  char out[MB_TIME_LEN];
+  assert_ok(mb_time_format(out, sizeof(out), ms));
   assert_string_equal(out, want);
   int64_t back;
-  assert_ok(mb_admin_parse_time(out, &back));
+  assert_ok(mb_time_parse(out, &back));
   assert_int_equal(back, ms);
 }
 
@@ -21,11 +21,11 @@ void test_time_format(void **state) {
   expect_time(951782400000, "2000-02-29T00:00:00.000Z");
   expect_time(253402300799999, "9999-12-31T23:59:59.999Z");
   expect_time(-62167219200000, "0000-01-01T00:00:00.000Z");
-  char out[MB_ADMIN_TIME_LEN];
-  assert_rc(mb_admin_format_time(out, sizeof(out), 253402300800000), MB_ERANGE);
+  char out[MB_TIME_LEN];
+  assert_rc(mb_time_format(out, sizeof(out), 253402300800000), MB_ERANGE);
   assert_string_equal(out, "invalid");
-  assert_rc(mb_admin_format_time(out, sizeof(out), INT64_MIN), MB_ERANGE);
-  assert_rc(mb_admin_format_time(out, MB_ADMIN_TIME_LEN - 1, 0), MB_ENOSPACE);
+  assert_rc(mb_time_format(out, sizeof(out), INT64_MIN), MB_ERANGE);
+  assert_rc(mb_time_format(out, MB_TIME_LEN - 1, 0), MB_ENOSPACE);
 }
 
 void test_time_parse(void **state) {
@@ -43,7 +43,7 @@ void test_time_parse(void **state) {
   };
   for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
     int64_t ms = -1;
-    assert_ok(mb_admin_parse_time(good[i].text, &ms));
+    assert_ok(mb_time_parse(good[i].text, &ms));
     assert_int_equal(ms, good[i].ms);
   }
   static const char *const bad[] = {
@@ -61,7 +61,7 @@ void test_time_parse(void **state) {
   };
   for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     int64_t ms;
-    if (mb_admin_parse_time(bad[i], &ms) != MB_EINVAL)
+    if (mb_time_parse(bad[i], &ms) != MB_EINVAL)
       fail_msg("accepted \"%s\"", bad[i]);
   }
 }

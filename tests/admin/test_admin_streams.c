@@ -88,8 +88,8 @@ void test_stream_heartbeat(void **state) {
     assert_string_equal(json_string_value(json_object_get(j, "stream")),
                         "heartbeat");
     int64_t ms;
-    assert_ok(mb_admin_parse_time(json_string_value(json_object_get(j, "time")),
-                                  &ms));
+    assert_ok(
+        mb_time_parse(json_string_value(json_object_get(j, "time")), &ms));
     int64_t skew = ms / 1000 - (int64_t)now.tv_sec;
     assert_true(skew >= -60 && skew <= 60);
     json_decref(j);

@@ -4,7 +4,7 @@
  * days_from_civil / civil_from_days, exact over the whole 0000-9999 range
  * and independent of the C library's time_t and time zone handling.
  */
-#include "mb_admin.h"
+#include "mb_common.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -35,8 +35,8 @@ static void civil_from_days(int64_t z, int *y, int *m, int *d) {
   *y = (int)(yoe + era * 400 + (*m <= 2));
 }
 
-int mb_admin_format_time(char *out, size_t cap, int64_t unix_ms) {
-  if (cap < MB_ADMIN_TIME_LEN) {
+int mb_time_format(char *out, size_t cap, int64_t unix_ms) {
+  if (cap < MB_TIME_LEN) {
     if (cap > 0)
       out[0] = '\0';
     return MB_ENOSPACE;
@@ -99,7 +99,7 @@ static int field(const char **p, int n, char sep) {
   return v;
 }
 
-int mb_admin_parse_time(const char *s, int64_t *unix_ms) {
+int mb_time_parse(const char *s, int64_t *unix_ms) {
   const char *p = s;
   int y, mo, d, h, mi, sec;
   if ((y = field(&p, 4, '-')) < 0 || (mo = field(&p, 2, '-')) < 1 || mo > 12 ||
