@@ -79,6 +79,31 @@ enum mb_log_level { MB_LOG_DEBUG, MB_LOG_INFO, MB_LOG_WARN, MB_LOG_ERROR };
 const char *mb_log_level_name(enum mb_log_level level);
 int mb_log_level_parse(const char *text, enum mb_log_level *level);
 
+/* The bridge (docs/bridge.md): what the active bridge posts and where.
+ * Every destination is optional; with none set the node still runs the
+ * election and keeps the events in its outbox when eligible, so it can
+ * take over from a bridge that dies. */
+#define MB_AGENT_MAX_BRIDGE_ELIGIBLE 16
+struct mb_agent_bridge_config {
+  char endpoint[MB_AGENT_TEXT]; /* consolidated view: http(s) URL; "" off */
+  char token_file[PATH_MAX];    /* its Bearer token (one line); "" none */
+  char ca_file[PATH_MAX];       /* PEM CAs for https; "" system's */
+  uint32_t interval_ms;         /* view posted every (30000) */
+  uint32_t debounce_ms;         /* and this soon after a change (1000) */
+  uint64_t offline_after_ms;    /* dead this long: machine.offline (0) */
+  uint32_t connect_timeout_ms;  /* per request (5000) */
+  uint32_t timeout_ms;          /* whole request (10000) */
+  uint64_t outbox_max_bytes;    /* the store's bound (64 MiB) */
+  char flynas_endpoint[MB_AGENT_TEXT]; /* POST /api/raid/heartbeat URL */
+  char flynas_token_file[PATH_MAX];    /* lines "DEVICE-NAME TOKEN" */
+  char webhook_url[MB_AGENT_TEXT];     /* machine.offline/online; "" off */
+  char webhook_secret_file[PATH_MAX];  /* whsec_... (several: rotation) */
+  /* Names that may be the bridge, besides certificates with the `bridge`
+   * role; every member must be given the same list. */
+  char eligible[MB_AGENT_MAX_BRIDGE_ELIGIBLE][MB_NAME_MAX + 1];
+  size_t n_eligible;
+};
+
 struct mb_agent_config {
   char config_file[PATH_MAX]; /* "" when none */
   char name[MB_NAME_MAX + 1];
@@ -101,7 +126,8 @@ struct mb_agent_config {
   uint32_t commit_interval_ms;  /* 200: store batch period */
   uint64_t event_retention;     /* 100000 events kept */
   struct swim_config swim;      /* protocol parameters ([gossip] section) */
-  bool check_only;              /* --check: print the settings, do not run */
+  struct mb_agent_bridge_config bridge; /* [bridge] section */
+  bool check_only;  /* --check: print the settings, do not run */
   bool reset_store; /* an empty or damaged store is set aside, not refused */
   /* The command line it was loaded from: a reload (SIGHUP) reads the
    * file, the environment and these again.  Borrowed, not copied. */
