@@ -5,10 +5,12 @@
  * encoded value sits in one growable arena, and the commit applies them all
  * in one transaction, so one fsync covers the whole burst.  Before applying,
  * the ops are sorted by (members first by id, then events by sequence,
- * then the outbox's in staging order, staging order last): LMDB is fastest
- * fed in key order, the last write to each member id is then simply the
- * last of its run, and outbox ops depend on each other (an append, then
- * an acknowledgement through it) so they keep the caller's order.
+ * then the outbox's and the bridge episodes' in staging order, staging
+ * order last): LMDB is fastest fed in key order, the last write to each
+ * member id is then simply the last of its run, and outbox ops depend on
+ * each other (an append, then an acknowledgement through it) so they keep
+ * the caller's order, as do episodes (the last put or delete of a member
+ * wins by being applied last).
  */
 #include "store_internal.h"
 
@@ -109,7 +111,7 @@ static int cmp_size(size_t a, size_t b) {
   return (a > b) - (a < b);
 }
 
-/* Members, then events, then the outbox. */
+/* Members, then events, then the outbox and the episodes. */
 static int rank(uint8_t kind) {
   switch (kind) {
   case OP_MEMBER_PUT:
@@ -159,6 +161,9 @@ static int apply_op(struct mb_store *s, MDB_txn *txn,
      * MDB_APPEND also refuses a reused number. */
     rc = mdb_put(txn, s->dbi[DB_EVENTS], &k, &v, MDB_APPEND);
     break;
+  case OP_EPISODE_PUT:
+  case OP_EPISODE_DEL:
+    return mb_store__episode_apply(s, txn, op, &t->bytes);
   default:
     return mb_store__outbox_apply(s, txn, op, &t->outbox_delta);
   }

@@ -4,8 +4,9 @@
  * and one sub-database per kind of record: members (the latest verified
  * heartbeat record of each member), self (our own incarnation) and events
  * (an append-only, numbered log of membership transitions), records (the
- * gossip layer's channel records, schema 2) and the bridge's outbox
- * (schema 3: deliveries waiting to leave, in order per destination).
+ * gossip layer's channel records, schema 2), the bridge's outbox
+ * (schema 3: deliveries waiting to leave, in order per destination) and
+ * the bridge's open episodes (schema 4, committed with the outbox).
  * arrays, ledger and tasks exist from schema 1 on, empty, for the layers
  * to come.
  * Values are CBOR maps; their CDDL is in docs/store.md.
@@ -310,6 +311,38 @@ int mb_store_outbox_depths(struct mb_store *s, mb_store_outbox_depth_fn fn,
                            void *ctx);
 /* Committed bytes of the whole outbox, as counted for the bound. */
 uint64_t mb_store_outbox_bytes(const struct mb_store *s);
+
+/* ---- bridge episodes ---------------------------------------------------- */
+
+/*
+ * The bridge's open episodes (docs/bridge.md, "Exactly once"): a member
+ * reported offline whose online has not been reported yet, and the
+ * incarnation at which it was dead; at most one per member.  They are the
+ * bridge tracker's whole durable state and must change together with the
+ * events that imply them, so puts and deletes are staged like everything
+ * else and applied by mb_store_commit in staging order, in the same
+ * transaction as the outbox appends of the same batch: a batch lands
+ * whole or not at all.  Within one batch the last put or delete of a
+ * member wins.
+ */
+struct mb_store_episode {
+  uint8_t member[MB_STORE_ID_LEN];
+  uint64_t incarnation; /* at which the member was dead */
+};
+
+/* Stage: the member's episode is (member, incarnation), replacing any. */
+int mb_store_episode_put(struct mb_store *s,
+                         const uint8_t member[MB_STORE_ID_LEN],
+                         uint64_t incarnation);
+/* Stage: the member has no open episode (none is fine). */
+int mb_store_episode_delete(struct mb_store *s,
+                            const uint8_t member[MB_STORE_ID_LEN]);
+typedef int (*mb_store_episode_fn)(const struct mb_store_episode *e, void *ctx);
+/* Every committed episode, by member id: 0, fn's non-zero value, or a
+ * negative code.  Entries that do not decode are skipped and counted in
+ * stats.decode_errors (the checks at open refuse a store holding one). */
+int mb_store_episodes_foreach(struct mb_store *s, mb_store_episode_fn fn,
+                              void *ctx);
 
 /* ---- batches ----------------------------------------------------------- */
 

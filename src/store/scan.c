@@ -6,7 +6,7 @@
  * pages.c has by then checked each page the way LMDB will follow it, so
  * this pass should find the file sound.  It runs anyway, for two reasons:
  * it decodes our values (members, events, self, meta, channel records, the
- * outbox's entries and indexes) with the same
+ * outbox's entries and indexes, the bridge's episodes) with the same
  * bounds-checked decoders the store uses at run time, so a value that does
  * not decode is refused at start rather than skipped in silence later; and
  * it reads the file through LMDB's own code, so damage of a kind pages.c
@@ -65,6 +65,7 @@ static int decode(int db, const MDB_val *k, const MDB_val *v) {
   struct mb_store_event ev;
   struct mb_store_record rec;
   struct mb_store_outbox_entry out;
+  struct mb_store_episode ep;
   uint64_t seq;
   switch (db) {
   case DB_META:
@@ -86,6 +87,8 @@ static int decode(int db, const MDB_val *k, const MDB_val *v) {
     return mb_store__outbox_id_decode(k, v, &seq);
   case DB_OUTBOX_SEQ:
     return mb_store__outbox_seq_decode(k, v, &seq);
+  case DB_EPISODES:
+    return mb_store__episode_decode(k, v, &ep);
   default:
     return MB_OK; /* reserved for later layers: only read */
   }

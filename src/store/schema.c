@@ -21,8 +21,9 @@
 #define MAGIC "meshbeat-store"
 
 const char *const mb_store__db_names[DB_COUNT_] = {
-    "meta",  "members", "self",    "events",     "arrays",     "ledger",
-    "tasks", "outbox",  "records", "outbox_ids", "outbox_seq",
+    "meta",    "members",    "self",       "events",
+    "arrays",  "ledger",     "tasks",      "outbox",
+    "records", "outbox_ids", "outbox_seq", "bridge_episodes",
 };
 
 /* Schema 1 creates every sub-database of its time, including the ones later
@@ -40,7 +41,8 @@ static int migrate_0_to_1(struct mb_store *s, MDB_txn *txn) {
 
 typedef int (*migration_fn)(struct mb_store *s, MDB_txn *txn);
 static const migration_fn migrations[] = {
-    migrate_0_to_1, mb_store__migrate_records, mb_store__migrate_outbox};
+    migrate_0_to_1, mb_store__migrate_records, mb_store__migrate_outbox,
+    mb_store__migrate_episodes};
 #define SCHEMA_VERSION (sizeof migrations / sizeof migrations[0])
 
 unsigned mb_store_schema_version(void) {

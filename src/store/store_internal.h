@@ -21,6 +21,7 @@ enum mb_store__db {
   DB_RECORDS,    /* schema 2: channel records (records.c) */
   DB_OUTBOX_IDS, /* schema 3: (dest, delivery id) -> seq (outbox.c) */
   DB_OUTBOX_SEQ, /* schema 3: dest -> the last seq handed out */
+  DB_EPISODES,   /* schema 4: member id -> the bridge's open episode */
   DB_COUNT_,
 };
 
@@ -35,12 +36,14 @@ enum mb_store__op_kind {
   OP_OUTBOX_PARK, /* value: the reason */
   OP_OUTBOX_DELETE,
   OP_OUTBOX_ACK,
+  OP_EPISODE_PUT, /* id: the member; value: the encoded episode */
+  OP_EPISODE_DEL,
 };
 
 /* One staged write; its value lives in the arena at [off, off + len). */
 struct mb_store__op {
   uint8_t kind;
-  uint8_t id[MB_STORE_ID_LEN]; /* members */
+  uint8_t id[MB_STORE_ID_LEN]; /* members; episodes: the member */
   uint64_t seq;                /* events; outbox: the entry, or the cursor */
   size_t order;                /* staging order: the last write wins */
   size_t off, len;
@@ -128,6 +131,22 @@ int mb_store__outbox_id_decode(const MDB_val *k, const MDB_val *v,
 /* One entry of outbox_seq: the dest, and the last seq handed out. */
 int mb_store__outbox_seq_decode(const MDB_val *k, const MDB_val *v,
                                 uint64_t *seq);
+
+/* episodes.c: schema 3 -> 4 creates the bridge's episodes database. */
+int mb_store__migrate_episodes(struct mb_store *s, MDB_txn *txn);
+/* episodes.c: applies one staged episode put or delete inside the batch's
+ * transaction, adding the bytes written to *bytes. */
+int mb_store__episode_apply(struct mb_store *s, MDB_txn *txn,
+                            const struct mb_store__op *op, uint64_t *bytes);
+/* episode_codec.c: the value of an episode (its member is the key); the
+ * encoded length, or 0 when cap is too small. */
+#define MB_STORE__EPISODE_VALUE_MAX 16
+size_t mb_store__episode_encode(uint8_t *buf, size_t cap,
+                                const struct mb_store_episode *e);
+/* One entry of bridge_episodes, key and value, bounds-checked (also by the
+ * checks at open, scan.c). */
+int mb_store__episode_decode(const MDB_val *k, const MDB_val *v,
+                             struct mb_store_episode *out);
 
 /* Checks the environment is ours and brings its schema up to date (an
  * mb_store__txn_fn, run once by mb_store_open). */

@@ -87,6 +87,49 @@ static int outbox_seeds(corpus_put_fn put, void *ctx) {
   return bad;
 }
 
+/* Bridge episodes (fuzz_store_episode): values at the integers' widths,
+ * one with a key of a later minor version, broken ones, and a member id
+ * as a key. */
+static int episode_seeds(corpus_put_fn put, void *ctx) {
+  static const struct {
+    const char *name;
+    uint64_t incarnation;
+  } values[] = {{"episode-zero", 0},
+                {"episode-small", 23},
+                {"episode-two-bytes", 300},
+                {"episode-four-bytes", 70000},
+                {"episode-max", UINT64_MAX}};
+  uint8_t buf[MB_STORE__EPISODE_VALUE_MAX + 2], id[MB_STORE_ID_LEN];
+  memset(id, 0x5a, sizeof id);
+  MDB_val k = {sizeof id, id}, v;
+  struct mb_store_episode back;
+  int bad = 0;
+  size_t n = 0;
+  for (size_t i = 0; i < sizeof values / sizeof values[0]; i++) {
+    struct mb_store_episode e = {.incarnation = values[i].incarnation};
+    n = mb_store__episode_encode(buf, sizeof buf, &e);
+    v = (MDB_val){n, buf};
+    bad += n == 0 || mb_store__episode_decode(&k, &v, &back) != MB_OK ||
+           back.incarnation != e.incarnation;
+    put(ctx, "store_episode", values[i].name, buf, n);
+  }
+  /* {1: 300, 2: "x"}: a later key is skipped. */
+  static const uint8_t later[] = {0xa2, 0x01, 0x19, 0x01,
+                                  0x2c, 0x02, 0x61, 'x'};
+  v = (MDB_val){sizeof later, (void *)later};
+  bad += mb_store__episode_decode(&k, &v, &back) != MB_OK;
+  put(ctx, "store_episode", "episode-later-key", later, sizeof later);
+  v = (MDB_val){n - 1, buf}; /* the last value, cut short */
+  bad += mb_store__episode_decode(&k, &v, &back) == MB_OK;
+  put(ctx, "store_episode", "broken-episode-truncated", buf, n - 1);
+  static const uint8_t missing[] = {0xa1, 0x02, 0x01};
+  v = (MDB_val){sizeof missing, (void *)missing};
+  bad += mb_store__episode_decode(&k, &v, &back) == MB_OK;
+  put(ctx, "store_episode", "broken-episode-missing", missing, sizeof missing);
+  put(ctx, "store_episode", "episode-key", id, sizeof id);
+  return bad;
+}
+
 static int value_seeds(corpus_put_fn put, void *ctx) {
   uint8_t buf[8192];
   struct mb_store_member m = member(5, true), back;
@@ -105,6 +148,7 @@ static int value_seeds(corpus_put_fn put, void *ctx) {
     put(ctx, "store_value", i ? "event-no-name" : "event-long-name", buf, n);
   }
   bad += outbox_seeds(put, ctx);
+  bad += episode_seeds(put, ctx);
   static const uint8_t incarnation[] = {0x1b, 0, 0, 0, 1, 0, 0, 0, 0};
   put(ctx, "store_value", "uint-incarnation", incarnation, sizeof incarnation);
   return bad;
@@ -146,6 +190,10 @@ static int make_store(int members, int events, uint64_t keep, uint8_t **out,
     rc = mb_store_outbox_append(s, &e, NULL) == 0 ? MB_OK : -1;
     if (rc == MB_OK && i % 7 == 3)
       rc = mb_store_outbox_park(s, e.dest, (uint64_t)i / 2 + 1, "HTTP 400");
+  }
+  for (int i = 0; i < members && rc == MB_OK; i += 2) {
+    struct mb_store_member m = member(i, false);
+    rc = mb_store_episode_put(s, m.id, m.incarnation);
   }
   uint64_t inc;
   if (rc == MB_OK)

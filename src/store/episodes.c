@@ -1,0 +1,91 @@
+/*
+ * The bridge's open episodes in the store: the sub-database
+ * `bridge_episodes` (schema 4), member id -> {1: incarnation}.
+ *
+ * The bridge's exactly-once contract (docs/bridge.md) needs each event
+ * and the episode change it implies to land in one transaction, so,
+ * unlike channel records, puts and deletes are staged in the batch beside
+ * the outbox's appends and applied by mb_store_commit in staging order
+ * (batch.c ranks them with the outbox): the last put or delete of a
+ * member in a batch is applied last and wins, and a discarded batch
+ * leaves neither the events nor the episodes.
+ */
+#include "store_internal.h"
+
+#include <string.h>
+
+int mb_store__migrate_episodes(struct mb_store *s, MDB_txn *txn) {
+  return mdb_dbi_open(txn, mb_store__db_names[DB_EPISODES], MDB_CREATE,
+                      &s->dbi[DB_EPISODES]);
+}
+
+static int stage(struct mb_store *s, uint8_t kind,
+                 const uint8_t member[MB_STORE_ID_LEN], uint64_t incarnation) {
+  if (member == NULL)
+    return MB_EINVAL;
+  struct mb_store_episode e = {.incarnation = incarnation};
+  size_t cap = kind == OP_EPISODE_PUT ? MB_STORE__EPISODE_VALUE_MAX : 0;
+  struct mb_store__op *op;
+  int rc = mb_store__reserve(s, cap, &op);
+  if (rc)
+    return rc;
+  op->kind = kind;
+  memcpy(op->id, member, MB_STORE_ID_LEN);
+  size_t len = cap ? mb_store__episode_encode(s->arena + op->off, cap, &e) : 0;
+  mb_store__push(s, op, len);
+  return MB_OK;
+}
+
+int mb_store_episode_put(struct mb_store *s,
+                         const uint8_t member[MB_STORE_ID_LEN],
+                         uint64_t incarnation) {
+  return stage(s, OP_EPISODE_PUT, member, incarnation);
+}
+
+int mb_store_episode_delete(struct mb_store *s,
+                            const uint8_t member[MB_STORE_ID_LEN]) {
+  return stage(s, OP_EPISODE_DEL, member, 0);
+}
+
+int mb_store__episode_apply(struct mb_store *s, MDB_txn *txn,
+                            const struct mb_store__op *op, uint64_t *bytes) {
+  MDB_val k = {MB_STORE_ID_LEN, (void *)op->id};
+  MDB_val v = {op->len, s->arena + op->off};
+  if (op->kind == OP_EPISODE_DEL) {
+    int rc = mdb_del(txn, s->dbi[DB_EPISODES], &k, NULL);
+    return rc == MDB_NOTFOUND ? MDB_SUCCESS : rc;
+  }
+  *bytes += k.mv_size + v.mv_size;
+  return mdb_put(txn, s->dbi[DB_EPISODES], &k, &v, 0);
+}
+
+int mb_store_episodes_foreach(struct mb_store *s, mb_store_episode_fn fn,
+                              void *ctx) {
+  MDB_txn *txn;
+  MDB_cursor *cur;
+  MDB_val k, v;
+  int rc = mb_store__read_begin(s, &txn);
+  if (rc)
+    return rc;
+  rc = mdb_cursor_open(txn, s->dbi[DB_EPISODES], &cur);
+  if (rc) {
+    mdb_txn_abort(txn);
+    return mb_store__fail(s, rc, "episodes cursor");
+  }
+  int out = 0;
+  for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == MDB_SUCCESS;
+       rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+    struct mb_store_episode e;
+    if (mb_store__episode_decode(&k, &v, &e) != MB_OK) {
+      s->stats.decode_errors++;
+      continue;
+    }
+    if ((out = fn(&e, ctx)) != 0)
+      break;
+  }
+  mdb_cursor_close(cur);
+  mdb_txn_abort(txn);
+  if (out == 0 && rc != MDB_NOTFOUND && rc != MDB_SUCCESS)
+    out = mb_store__fail(s, rc, "reading episodes");
+  return out;
+}
