@@ -134,9 +134,11 @@ struct mb_agent_config {
   int argc;
   char **argv;
   /* Where each value came from: by setting, in config.c's order; the
-   * seeds one by one (a file's list spans lines). */
+   * seeds and the bridge's eligible names one by one (a file's list spans
+   * lines). */
   struct mb_config_origin origin[MB_AGENT_MAX_SETTINGS];
   struct mb_config_origin join_origin[MB_AGENT_MAX_JOIN];
+  struct mb_config_origin eligible_origin[MB_AGENT_MAX_BRIDGE_ELIGIBLE];
 };
 
 /* The effective settings as JSON text (caller frees), for --check: the
