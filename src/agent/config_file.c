@@ -200,14 +200,28 @@ static void apply_values(struct mb_agent_config *c, cfg_t *cfg, size_t i,
   }
 }
 
+/* Names the file in cfg and its sections: libconfuse made the sections at
+ * cfg_init, before there was a file, and its messages about a line inside
+ * one would say ":3:" rather than "FILE:3:". */
+static bool name_file(cfg_t *cfg, const char *path) {
+  for (size_t i = 0; i <= N_SECTIONS; i++) {
+    cfg_t *sec = i < N_SECTIONS ? section_at(cfg, sections[i]) : cfg;
+    if (sec == NULL)
+      continue;
+    free(sec->filename);
+    sec->filename = strdup(path);
+    if (sec->filename == NULL)
+      return false;
+  }
+  return true;
+}
+
 /* libconfuse parses a stream; the stream is our cleaned text. */
 static int parse(cfg_t *cfg, const char *path, char *text) {
   FILE *f = fmemopen(text, strlen(text), "r");
   if (f == NULL)
     return CFG_FILE_ERROR;
-  free(cfg->filename);
-  cfg->filename = strdup(path);
-  int rc = cfg->filename ? cfg_parse_fp(cfg, f) : CFG_FILE_ERROR;
+  int rc = name_file(cfg, path) ? cfg_parse_fp(cfg, f) : CFG_FILE_ERROR;
   fclose(f);
   return rc;
 }

@@ -565,6 +565,13 @@ def test_bridge_file_sections():
     line = line_of(bad, "ftp://")
     refused(["--config", bad] + NONE, "bridge.webhook.url", f"{bad}:{line}",
             why="not an http:// or https:// URL: the scheme is 'ftp'")
+    # libconfuse's own message about a line inside a section names the
+    # file too (its sections were made before the file was named)
+    typo = bridge_conf("bridge-typo.conf", token, flynas, hook,
+                       "  flynas { end_point = \"https://x.example.com/\" }\n")
+    err = check(["--config", typo] + NONE, code=2)
+    assert f"{typo}:{line_of(typo, 'end_point')}: no such option " \
+        "'end_point'" in err, err
 
 
 def test_bridge_precedence():
