@@ -43,7 +43,8 @@ void mb_agent_config_usage(void) {
   printf("\nThe bridge's settings are bridge { ... } in the file, with its\n"
          "flynas { endpoint, token_file } and webhook { url, secret_file }\n"
          "sections; secrets are read from their files at start and on\n"
-         "SIGHUP, and never logged (docs/operations.md, Bridge).\n");
+         "SIGHUP, and never logged (docs/operations.md, The bridge's\n"
+         "settings).\n");
   printf("\nFile-only settings: payload_interval_ms, commit_interval_ms,\n"
          "event_retention, and the gossip { ... } section:");
   for (size_t i = 0; i < SWIM_N_PARAMS; i++)

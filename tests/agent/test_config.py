@@ -685,13 +685,46 @@ def test_bridge_secret_files():
         assert agent.wait(timeout=20) == 0
 
 
+def test_bridge_shown_blocks():
+    """The example's bridge { } block (commented out) and operations.md's,
+    with their secret files made here: both check clean, the example's
+    numbers being the defaults."""
+    lines = open(EXAMPLE).read().splitlines()
+    start = lines.index("#bridge {")
+    block = [l[1:] for l in lines[start:lines.index("#}", start) + 1]]
+    docs = os.path.join(os.path.dirname(EXAMPLE), "..", "docs",
+                        "operations.md")
+    text = open(docs).read().split("### The bridge's settings", 1)[1]
+    doc_block = text.split("```\n", 2)[1]
+    d = tempfile.mkdtemp(dir=ROOT)
+    files = {"view.token": "tok\n", "flynas.tokens": "nas-1 t1\nnas-2 t2\n",
+             "webhook.secret": whsec() + "\n", "central-ca.pem": ""}
+    for name, body in files.items():
+        secret(os.path.join(d, name), body)
+    for n, conf_text in enumerate(["\n".join(block), doc_block]):
+        conf = write(f"shown-{n}.conf",
+                     conf_text.replace("/etc/meshbeat/", d + "/"))
+        p = run(["agent", *NONE, *LOOP, "--config", conf, "--check"])
+        assert p.returncode == 0 and p.stderr == "", (conf_text, p.stderr)
+        got = json.loads(p.stdout)
+        assert got["bridge.eligible"] == ["nas-1", "nas-2"], got
+        assert got["bridge.webhook.secret_file"] == d + "/webhook.secret"
+        if n == 0:
+            example = got
+    defaults = check(NONE + LOOP)
+    for key in ("interval_ms", "debounce_ms", "offline_after_ms",
+                "connect_timeout_ms", "timeout_ms", "outbox_max_bytes"):
+        assert example["bridge." + key] == defaults["bridge." + key], key
+    assert example["bridge.ca_file"] == d + "/central-ca.pem", example
+
+
 TESTS = [test_defaults, test_precedence, test_http_listen, test_bad_values,
          test_data_dir_env_only, test_unknown_flag, test_example_placeholders,
          test_cert_without_authority, test_first_start,
          test_first_start_unnamed, test_host_name_seeds, test_seeds_kept,
          test_bridge_defaults, test_bridge_file_sections,
          test_bridge_precedence, test_bridge_refusals,
-         test_bridge_secret_files]
+         test_bridge_secret_files, test_bridge_shown_blocks]
 
 if __name__ == "__main__":
     only = sys.argv[4:]
