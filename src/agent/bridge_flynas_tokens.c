@@ -137,6 +137,11 @@ int secrets_flynas_parse(struct secrets_report *r, const char *text,
     }
     p = *end ? end + 1 : end;
   }
+  /* a file of comments alone is a mistake: Flynas would get nothing */
+  if (bad == 0 && out->n_flynas == 0) {
+    secrets_problem(r, "names no device (lines DEVICE-NAME TOKEN)");
+    bad = 1;
+  }
   if (bad > LINES_TOLD)
     secrets_problem(r, "and %u more lines like those", bad - LINES_TOLD);
   free(lines);

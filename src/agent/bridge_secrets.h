@@ -14,8 +14,8 @@
  * Token file: one line (a trailing newline allowed), 1..1024 bytes, no
  * white space, control character or NUL in it.  Flynas token file: lines
  * `DEVICE-NAME TOKEN` (separated by spaces or tabs), `#` comments and
- * blank lines allowed, each device named once; names are node names
- * (1..63 bytes of printable UTF-8), tokens as in a token file.  Webhook
+ * blank lines allowed, each device named once, at least one; names are node
+ * names (1..63 bytes of printable UTF-8), tokens as in a token file.  Webhook
  * secret file: what mb_webhook_secrets_parse accepts (`whsec_<base64>`,
  * several separated by white space during a rotation).
  */

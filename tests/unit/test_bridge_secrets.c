@@ -204,6 +204,11 @@ static void a_device_named_twice_is_refused(void **state) {
            sizeof(c.flynas_token_file));
   assert_rc(load(&c, &s, err, sizeof(err)), MB_EINVAL);
   assert_non_null(strstr(err, "line 4 names the same device as line 1"));
+  /* comments alone: no device, which Flynas could not be told about */
+  put_text(f, "# nothing yet\n\n", c.flynas_token_file,
+           sizeof(c.flynas_token_file));
+  assert_rc(load(&c, &s, err, sizeof(err)), MB_EINVAL);
+  assert_non_null(strstr(err, "names no device"));
 }
 
 /* whsec_ and the base64 of len bytes of fill. */
