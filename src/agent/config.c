@@ -9,6 +9,7 @@
  *   name = "store-01"
  *   join = {"10.0.0.1:7946", "nas2.lan:7946"}
  *   gossip { probe_interval_ms = 1000 }
+ *   bridge { endpoint = "https://..."  webhook { url = "https://..." } }
  *
  * Every value remembers where it came from (flag, variable, file and
  * line), so that any message about it can say where to fix it.  This file
@@ -31,6 +32,12 @@
   { NULL, name, env, flag, kind, CFG(field), 0, 0, help, NULL }
 #define NUM(name, kind, field, min, max, help)                                 \
   { NULL, name, NULL, NULL, kind, CFG(field), min, max, help, NULL }
+/* bridge { ... }, and its flynas { } and webhook { } sections. */
+#define BRIDGE(section, name, env, flag, kind, field, min, max, help)          \
+  {                                                                            \
+    section, name, "MESHBEAT_BRIDGE_" env, "--bridge-" flag, kind,             \
+        CFG(bridge.field), min, max, help, NULL                                \
+  }
 
 static const struct setting top[] = {
     TOP("name", "MESHBEAT_NAME", "--name", K_STR, name,
@@ -77,6 +84,44 @@ static const struct setting top[] = {
         "store batch period (200)"),
     NUM("event_retention", K_U64, event_retention, 1, 100000000,
         "events kept in the log (100000)"),
+    BRIDGE("bridge", "endpoint", "ENDPOINT", "endpoint", K_STR, endpoint, 0, 0,
+           "http(s) URL the active bridge posts the mesh's view to (off)"),
+    BRIDGE("bridge", "token_file", "TOKEN_FILE", "token-file", K_STR,
+           token_file, 0, 0, "file holding the endpoint's Bearer token (none)"),
+    BRIDGE("bridge", "ca_file", "CA_FILE", "ca-file", K_STR, ca_file, 0, 0,
+           "PEM CA certificates for https (the system's)"),
+    BRIDGE("bridge", "interval_ms", "INTERVAL_MS", "interval-ms", K_U32,
+           interval_ms, 1000, 86400000,
+           "the view posted at least every (30000)"),
+    BRIDGE("bridge", "debounce_ms", "DEBOUNCE_MS", "debounce-ms", K_U32,
+           debounce_ms, 0, 60000,
+           "the view posted this soon after a change (1000)"),
+    BRIDGE("bridge", "offline_after_ms", "OFFLINE_AFTER_MS", "offline-after-ms",
+           K_U64, offline_after_ms, 0, 604800000,
+           "dead this long before machine.offline is sent (0)"),
+    BRIDGE("bridge", "connect_timeout_ms", "CONNECT_TIMEOUT_MS",
+           "connect-timeout-ms", K_U32, connect_timeout_ms, 100, 600000,
+           "connection timeout of a post (5000)"),
+    BRIDGE("bridge", "timeout_ms", "TIMEOUT_MS", "timeout-ms", K_U32,
+           timeout_ms, 100, 600000, "whole-request timeout of a post (10000)"),
+    BRIDGE("bridge", "outbox_max_bytes", "OUTBOX_MAX_BYTES", "outbox-max-bytes",
+           K_U64, outbox_max_bytes, 1048576, 68719476736ull,
+           "bound of the undelivered posts kept on disk (67108864)"),
+    BRIDGE("bridge", "eligible", "ELIGIBLE", "eligible", K_NAMES, eligible, 0,
+           0,
+           "node name that may be the bridge (repeatable; comma-separated in "
+           "the environment)"),
+    BRIDGE("bridge.flynas", "endpoint", "FLYNAS_ENDPOINT", "flynas-endpoint",
+           K_STR, flynas_endpoint, 0, 0,
+           "Flynas' POST /api/raid/heartbeat URL, one post per device (off)"),
+    BRIDGE("bridge.flynas", "token_file", "FLYNAS_TOKEN_FILE",
+           "flynas-token-file", K_STR, flynas_token_file, 0, 0,
+           "file of lines DEVICE-NAME TOKEN for Flynas"),
+    BRIDGE("bridge.webhook", "url", "WEBHOOK_URL", "webhook-url", K_STR,
+           webhook_url, 0, 0, "URL for machine.offline/online webhooks (off)"),
+    BRIDGE("bridge.webhook", "secret_file", "WEBHOOK_SECRET_FILE",
+           "webhook-secret-file", K_STR, webhook_secret_file, 0, 0,
+           "file of whsec_ secrets signing the webhooks"),
 };
 
 #define N_TOP (sizeof(top) / sizeof(top[0]))

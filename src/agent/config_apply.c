@@ -23,26 +23,60 @@ static bool parse_u64(const char *text, uint64_t *out) {
   return true;
 }
 
-static int add_join(struct mb_agent_config *c, const char *list,
-                    struct mb_config_origin from, struct cfg_report *r) {
+/* A list setting's items, count, origins and limits in c. */
+struct list_field {
+  char *items;
+  size_t item_size, max, *n;
+  struct mb_config_origin *origin;
+  const char *key, *noun;
+};
+
+static struct list_field list_of(struct mb_agent_config *c,
+                                 enum setting_kind k) {
+  if (k == K_NAMES)
+    return (struct list_field){(char *)c->bridge.eligible,
+                               sizeof(c->bridge.eligible[0]),
+                               MB_AGENT_MAX_BRIDGE_ELIGIBLE,
+                               &c->bridge.n_eligible,
+                               c->eligible_origin,
+                               "bridge.eligible",
+                               "names"};
+  return (struct list_field){
+      (char *)c->join, sizeof(c->join[0]), MB_AGENT_MAX_JOIN,
+      &c->n_join,      c->join_origin,     "join",
+      "seeds"};
+}
+
+void cfg_list_clear(struct mb_agent_config *c, size_t i) {
+  *list_of(c, cfg_setting(i).kind).n = 0;
+}
+
+/* Appends the comma-separated items of list (a file's list gives them one
+ * by one; a variable or flag may give several at once). */
+static int add_list(struct mb_agent_config *c, enum setting_kind k,
+                    const char *list, struct mb_config_origin from,
+                    struct cfg_report *r) {
+  struct list_field l = list_of(c, k);
   char buf[MB_AGENT_MAX_JOIN * MB_AGENT_TEXT];
   if (strlen(list) >= sizeof(buf)) {
-    cfg_report_add(r, c, "join", "the list is too long");
+    cfg_report_add(r, c, l.key, "the list is too long");
     return MB_EINVAL;
   }
   memcpy(buf, list, strlen(list) + 1);
   for (char *save, *t = strtok_r(buf, ",", &save); t != NULL;
        t = strtok_r(NULL, ",", &save)) {
-    if (c->n_join == MB_AGENT_MAX_JOIN) {
-      cfg_report_add(r, c, "join", "at most %d seeds", MB_AGENT_MAX_JOIN);
+    if (*l.n == l.max) {
+      cfg_report_add(r, c, l.key, "at most %zu %s", l.max, l.noun);
       return MB_EINVAL;
     }
-    if (strlen(t) >= sizeof(c->join[0])) {
-      cfg_report_add(r, c, "join", "'%.40s...' is too long", t);
+    if (strlen(t) >= l.item_size) {
+      cfg_report_add(r, c, l.key, "'%.40s...' is longer than %zu bytes", t,
+                     l.item_size - 1);
       return MB_EINVAL;
     }
-    c->join_origin[c->n_join] = from;
-    snprintf(c->join[c->n_join++], sizeof(c->join[0]), "%s", t);
+    l.origin[*l.n] = from;
+    snprintf(l.items + *l.n * l.item_size, l.item_size, "%s", t);
+    (*l.n)++;
   }
   return MB_OK;
 }
@@ -115,7 +149,8 @@ int cfg_apply(struct mb_agent_config *c, size_t i, const char *v,
     memcpy((char *)c + s.off, v, strlen(v) + 1);
     return MB_OK;
   case K_JOIN:
-    return add_join(c, v, from, r);
+  case K_NAMES:
+    return add_list(c, s.kind, v, from, r);
   case K_LEVEL:
   case K_FORMAT:
     return apply_enum(c, &s, key, v, r);

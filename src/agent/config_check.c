@@ -5,7 +5,7 @@
  * parameters checked by the gossip layer's own rules (swim_config_check),
  * the key and certificate by identity.c, so --check and a start can never
  * disagree.  Each kind of setting has its file: config_check_addr.c,
- * config_check_authority.c, config_check_paths.c.
+ * config_check_authority.c, config_check_paths.c, config_check_bridge.c.
  */
 #include "config_internal.h"
 
@@ -35,7 +35,7 @@ static void check_gossip(const struct mb_agent_config *c,
 
 /* Everything but the key and certificate. */
 static void check_settings(const struct mb_agent_config *c,
-                           struct cfg_report *r) {
+                           struct agent_logger *log, struct cfg_report *r) {
   struct mb_addr bind = {0};
   check_text(c, "name", c->name, MB_NAME_MAX, false, r);
   check_text(c, "domain", c->domain, MB_DOMAIN_MAX, true, r);
@@ -44,11 +44,12 @@ static void check_settings(const struct mb_agent_config *c,
   cfg_check_authority(c, &bind, r);
   cfg_check_paths(c, r);
   check_gossip(c, r);
+  cfg_check_bridge(c, log, r);
 }
 
 int cfg_validate(const struct mb_agent_config *c, bool create,
                  struct agent_logger *log, struct cfg_report *r) {
-  check_settings(c, r);
+  check_settings(c, log, r);
   /* A bad configuration leaves no trace: the key is made only for one
    * that is otherwise right. */
   if (r->n == 0 || !create)

@@ -26,13 +26,25 @@ void mb_agent_config_usage(void) {
      * reads the variable's name as the flag's value. */
     snprintf(env, sizeof(env), "%s%s", s.env ? s.env : "",
              s.kind == K_BOOL ? "=1" : "");
-    if (s.flag)
+    if (s.flag == NULL)
+      continue;
+    /* A flag or variable wider than its column: the help on a line of
+     * its own, so the columns (and gen_cli_docs.py's reading of a flag's
+     * VALUE from them) hold. */
+    if (strlen(s.flag) > 16 || strlen(env) > 24)
+      printf("  %s %s\n  %-16s %-24s %s\n", s.flag, env, "", "", s.help);
+    else
       printf("  %-16s %-24s %s\n", s.flag, env, s.help);
   }
   printf("  %-16s %-24s %s\n", "--check", "",
          "check every setting, print the effective ones as JSON, exit 0;");
   printf("  %-16s %-24s %s\n", "", "",
          "or exit 2 naming each bad setting and its source");
+  printf("\nThe bridge's settings are bridge { ... } in the file, with its\n"
+         "flynas { endpoint, token_file } and webhook { url, secret_file }\n"
+         "sections; secrets are read from their files at start and on\n"
+         "SIGHUP, and never logged (docs/operations.md, The bridge's\n"
+         "settings).\n");
   printf("\nFile-only settings: payload_interval_ms, commit_interval_ms,\n"
          "event_retention, and the gossip { ... } section:");
   for (size_t i = 0; i < SWIM_N_PARAMS; i++)
@@ -102,6 +114,11 @@ static json_t *value_json(const struct mb_agent_config *c,
     v = json_array();
     for (size_t j = 0; j < c->n_join; j++)
       json_array_append_new(v, json_string(c->join[j]));
+    return v;
+  case K_NAMES:
+    v = json_array();
+    for (size_t j = 0; j < c->bridge.n_eligible; j++)
+      json_array_append_new(v, json_string(c->bridge.eligible[j]));
     return v;
   case K_LEVEL:
     return json_string(mb_log_level_name(c->log_level));

@@ -107,9 +107,14 @@ static int keep_value(cfg_t *cfg, cfg_opt_t *opt, const char *value,
   return 0;
 }
 
-/* A setting with a section lives in the file as SECTION { name = ... }. */
-static const char *const sections[] = {"gossip", "http"};
+/* A setting with a section lives in the file as SECTION { name = ... };
+ * a section's path names the sections it is inside ("bridge.flynas" is
+ * bridge { flynas { ... } }), each listed after its parent. */
+static const char *const sections[] = {"gossip", "http", "bridge",
+                                       "bridge.flynas", "bridge.webhook"};
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
+/* Room in one section's options: its settings, its sections, the end. */
+#define SECTION_OPTS (MB_AGENT_MAX_SETTINGS + N_SECTIONS + 1)
 
 static int section_index(const char *section) {
   for (size_t i = 0; section != NULL && i < N_SECTIONS; i++)
@@ -118,26 +123,49 @@ static int section_index(const char *section) {
   return -1;
 }
 
-static void file_schema(cfg_opt_t *opts,
-                        cfg_opt_t sec[][MB_AGENT_MAX_SETTINGS + 1]) {
+/* The section a section is inside, or -1 at the top; its own name. */
+static int section_parent(size_t i, const char **name) {
+  const char *dot = strrchr(sections[i], '.');
+  *name = dot ? dot + 1 : sections[i];
+  if (dot == NULL)
+    return -1;
+  char parent[64];
+  snprintf(parent, sizeof(parent), "%.*s", (int)(dot - sections[i]),
+           sections[i]);
+  return section_index(parent);
+}
+
+static cfg_opt_t file_option(const struct setting *s) {
+  return cfg_is_list(s->kind)
+             ? (cfg_opt_t)CFG_PTR_LIST_CB(s->name, NULL, CFGF_NODEFAULT,
+                                          keep_value, free)
+             : (cfg_opt_t)CFG_PTR_CB(s->name, NULL, CFGF_NODEFAULT, keep_value,
+                                     free);
+}
+
+static void file_schema(cfg_opt_t *opts, cfg_opt_t sec[][SECTION_OPTS]) {
   size_t nt = 0, ns[N_SECTIONS] = {0};
   for (size_t i = 0; i < cfg_n_settings(); i++) {
     struct setting s = cfg_setting(i);
-    cfg_opt_t o = s.kind == K_JOIN
-                      ? (cfg_opt_t)CFG_PTR_LIST_CB(s.name, NULL, CFGF_NODEFAULT,
-                                                   keep_value, free)
-                      : (cfg_opt_t)CFG_PTR_CB(s.name, NULL, CFGF_NODEFAULT,
-                                              keep_value, free);
     int si = section_index(s.section);
     if (si >= 0)
-      sec[si][ns[si]++] = o;
+      sec[si][ns[si]++] = file_option(&s);
+    else
+      opts[nt++] = file_option(&s);
+  }
+  /* libconfuse copies the options at cfg_init: a section's array is
+   * referenced here and ended below, before that. */
+  for (size_t i = 0; i < N_SECTIONS; i++) {
+    const char *name;
+    int parent = section_parent(i, &name);
+    cfg_opt_t o = CFG_SEC(name, sec[i], CFGF_NONE);
+    if (parent >= 0)
+      sec[parent][ns[parent]++] = o;
     else
       opts[nt++] = o;
   }
-  for (size_t i = 0; i < N_SECTIONS; i++) {
+  for (size_t i = 0; i < N_SECTIONS; i++)
     sec[i][ns[i]] = (cfg_opt_t)CFG_END();
-    opts[nt++] = (cfg_opt_t)CFG_SEC(sections[i], sec[i], CFGF_NONE);
-  }
   opts[nt] = (cfg_opt_t)CFG_END();
 }
 
@@ -149,10 +177,21 @@ static void file_error(cfg_t *cfg, const char *fmt, va_list ap) {
   fputc('\n', stderr);
 }
 
+/* The section at path ("bridge.flynas"), or NULL. */
+static cfg_t *section_at(cfg_t *cfg, const char *path) {
+  char buf[64];
+  snprintf(buf, sizeof(buf), "%s", path);
+  cfg_t *sec = cfg;
+  for (char *save, *t = strtok_r(buf, ".", &save); t != NULL && sec != NULL;
+       t = strtok_r(NULL, ".", &save))
+    sec = cfg_getsec(sec, t);
+  return sec;
+}
+
 static void apply_values(struct mb_agent_config *c, cfg_t *cfg, size_t i,
                          struct cfg_report *r) {
   struct setting s = cfg_setting(i);
-  cfg_t *sec = s.section ? cfg_getsec(cfg, s.section) : cfg;
+  cfg_t *sec = s.section ? section_at(cfg, s.section) : cfg;
   unsigned n = sec ? cfg_size(sec, s.name) : 0;
   for (unsigned j = 0; j < n; j++) {
     const struct file_value *fv = cfg_getnptr(sec, s.name, j);
@@ -161,14 +200,28 @@ static void apply_values(struct mb_agent_config *c, cfg_t *cfg, size_t i,
   }
 }
 
+/* Names the file in cfg and its sections: libconfuse made the sections at
+ * cfg_init, before there was a file, and its messages about a line inside
+ * one would say ":3:" rather than "FILE:3:". */
+static bool name_file(cfg_t *cfg, const char *path) {
+  for (size_t i = 0; i <= N_SECTIONS; i++) {
+    cfg_t *sec = i < N_SECTIONS ? section_at(cfg, sections[i]) : cfg;
+    if (sec == NULL)
+      continue;
+    free(sec->filename);
+    sec->filename = strdup(path);
+    if (sec->filename == NULL)
+      return false;
+  }
+  return true;
+}
+
 /* libconfuse parses a stream; the stream is our cleaned text. */
 static int parse(cfg_t *cfg, const char *path, char *text) {
   FILE *f = fmemopen(text, strlen(text), "r");
   if (f == NULL)
     return CFG_FILE_ERROR;
-  free(cfg->filename);
-  cfg->filename = strdup(path);
-  int rc = cfg->filename ? cfg_parse_fp(cfg, f) : CFG_FILE_ERROR;
+  int rc = name_file(cfg, path) ? cfg_parse_fp(cfg, f) : CFG_FILE_ERROR;
   fclose(f);
   return rc;
 }
@@ -184,8 +237,8 @@ int cfg_load_file(struct mb_agent_config *c, const char *source,
   }
   blank_comments(text);
   size_t n = cfg_n_settings();
-  cfg_opt_t opts[MB_AGENT_MAX_SETTINGS + N_SECTIONS + 1];
-  cfg_opt_t sec[N_SECTIONS][MB_AGENT_MAX_SETTINGS + 1];
+  cfg_opt_t opts[SECTION_OPTS];
+  cfg_opt_t sec[N_SECTIONS][SECTION_OPTS];
   file_schema(opts, sec);
   cfg_t *cfg = cfg_init(opts, CFGF_NONE);
   if (cfg == NULL) {

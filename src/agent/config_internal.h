@@ -10,6 +10,8 @@
 
 #include <stdarg.h>
 
+struct agent_logger;
+
 enum setting_kind {
   K_STR,
   K_JOIN,   /* the list of seeds */
@@ -19,7 +21,14 @@ enum setting_kind {
   K_U64,
   K_PARAM, /* a protocol parameter: swim_params' row */
   K_BOOL,  /* a flag without a value; true|false|1|0 elsewhere */
+  K_NAMES, /* a list of node names: the bridge's eligible */
 };
+
+/* A list setting (K_JOIN, K_NAMES): given by a higher source, it replaces
+ * the lower one's list; each item keeps its own origin. */
+static inline bool cfg_is_list(enum setting_kind k) {
+  return k == K_JOIN || k == K_NAMES;
+}
 
 struct setting {
   const char *section; /* NULL: top level of the file; else its section */
@@ -66,6 +75,13 @@ __attribute__((format(printf, 4, 5))) void cfg_report_raw(struct cfg_report *r,
 __attribute__((format(printf, 4, 5))) void
 cfg_report_seed(struct cfg_report *r, const struct mb_agent_config *c, size_t j,
                 const char *fmt, ...);
+/* The same for name number j of bridge.eligible. */
+__attribute__((format(printf, 4, 5))) void
+cfg_report_eligible(struct cfg_report *r, const struct mb_agent_config *c,
+                    size_t j, const char *fmt, ...);
+
+/* config_apply.c: empties list setting i (a higher source replaces it). */
+void cfg_list_clear(struct mb_agent_config *c, size_t i);
 
 /* config.c: applies setting i's textual value, which came from `from`;
  * problems go to r. */
@@ -110,11 +126,16 @@ void cfg_check_authority(const struct mb_agent_config *c,
                          const struct mb_addr *bind, struct cfg_report *r);
 /* config_check_paths.c: data_dir, the admin socket's path, admin_group. */
 void cfg_check_paths(const struct mb_agent_config *c, struct cfg_report *r);
+/* config_check_bridge.c: the bridge's URLs, timeouts, eligible names and
+ * files (its secrets read to validate them, then wiped); a secret file
+ * readable by group or others is a warning in log (when not NULL), not a
+ * refusal. */
+void cfg_check_bridge(const struct mb_agent_config *c, struct agent_logger *log,
+                      struct cfg_report *r);
 
 /* config_check.c: what mb_agent_config_check reports; with create (a
  * start), a configuration that is otherwise right gets its key and
  * directories made, and says so in log (which may be NULL without create). */
-struct agent_logger;
 int cfg_validate(const struct mb_agent_config *c, bool create,
                  struct agent_logger *log, struct cfg_report *r);
 

@@ -22,6 +22,11 @@ static void defaults(struct mb_agent_config *c) {
   c->payload_interval_ms = 10000;
   c->commit_interval_ms = 200;
   c->event_retention = 100000;
+  c->bridge.interval_ms = 30000;
+  c->bridge.debounce_ms = 1000;
+  c->bridge.connect_timeout_ms = 5000;
+  c->bridge.timeout_ms = 10000;
+  c->bridge.outbox_max_bytes = 64ull << 20;
   swim_config_default(&c->swim);
 }
 
@@ -31,8 +36,8 @@ static void load_env(struct mb_agent_config *c, struct cfg_report *r) {
     const char *v = s.env ? getenv(s.env) : NULL;
     if (v == NULL || v[0] == '\0')
       continue;
-    if (s.kind == K_JOIN)
-      c->n_join = 0; /* the environment replaces the file's list */
+    if (cfg_is_list(s.kind))
+      cfg_list_clear(c, i); /* the environment replaces the file's list */
     cfg_apply(c, i, v, (struct mb_config_origin){.source = MB_SOURCE_ENV}, r);
   }
 }
@@ -78,7 +83,7 @@ static bool is_config_flag(const char *a) {
 
 static int load_flags(struct mb_agent_config *c, int argc, char **argv,
                       bool *help, struct cfg_report *r) {
-  bool join_from_flags = false;
+  bool list_from_flags[MB_AGENT_MAX_SETTINGS] = {false};
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i], *v;
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
@@ -108,9 +113,10 @@ static int load_flags(struct mb_agent_config *c, int argc, char **argv,
         cfg_report_raw(r, NULL, NULL, "%s needs a value", a);
       return MB_EINVAL;
     }
-    if (kind == K_JOIN && !join_from_flags) {
-      c->n_join = 0; /* flags replace the file's and environment's list */
-      join_from_flags = true;
+    if (cfg_is_list(kind) && !list_from_flags[s]) {
+      /* flags replace the file's and environment's list */
+      cfg_list_clear(c, (size_t)s);
+      list_from_flags[s] = true;
     }
     cfg_apply(c, (size_t)s, v ? v : argv[++i],
               (struct mb_config_origin){.source = MB_SOURCE_FLAG}, r);

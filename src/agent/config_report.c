@@ -49,13 +49,29 @@ void cfg_report_add(struct cfg_report *r, const struct mb_agent_config *c,
   va_end(ap);
 }
 
+/* A line about item j of a list setting, naming where that item came
+ * from (a file's list spans lines). */
+static void report_item(struct cfg_report *r, const struct mb_agent_config *c,
+                        const char *key, const struct mb_config_origin *o,
+                        const char *fmt, va_list ap) {
+  char source[PATH_MAX + 16];
+  struct setting s = cfg_setting((size_t)cfg_setting_index(key));
+  cfg_origin_text(c, o, &s, source, sizeof(source));
+  report_line(r, key, source, fmt, ap);
+}
+
 void cfg_report_seed(struct cfg_report *r, const struct mb_agent_config *c,
                      size_t j, const char *fmt, ...) {
-  char source[PATH_MAX + 16];
-  struct setting s = cfg_setting((size_t)cfg_setting_index("join"));
-  cfg_origin_text(c, &c->join_origin[j], &s, source, sizeof(source));
   va_list ap;
   va_start(ap, fmt);
-  report_line(r, "join", source, fmt, ap);
+  report_item(r, c, "join", &c->join_origin[j], fmt, ap);
+  va_end(ap);
+}
+
+void cfg_report_eligible(struct cfg_report *r, const struct mb_agent_config *c,
+                         size_t j, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  report_item(r, c, "bridge.eligible", &c->eligible_origin[j], fmt, ap);
   va_end(ap);
 }

@@ -10,7 +10,8 @@
  *   config_check.c  what a start refuses, for --check and the start alike
  *               (exit 2): config_check_addr.c (with the address to
  *               advertise), config_check_authority.c, config_check_paths.c
- *               (with admin_group)
+ *               (with admin_group), config_check_bridge.c (the bridge's
+ *               URLs and secret files: bridge_secrets.c reads them)
  *   config_dump.c   --check's JSON (the address to advertise and how, the
  *               certificate's name and domain) and --help
  *   identity.c  the key (identity_key.c, made when missing) and certificate
@@ -134,9 +135,11 @@ struct mb_agent_config {
   int argc;
   char **argv;
   /* Where each value came from: by setting, in config.c's order; the
-   * seeds one by one (a file's list spans lines). */
+   * seeds and the bridge's eligible names one by one (a file's list spans
+   * lines). */
   struct mb_config_origin origin[MB_AGENT_MAX_SETTINGS];
   struct mb_config_origin join_origin[MB_AGENT_MAX_JOIN];
+  struct mb_config_origin eligible_origin[MB_AGENT_MAX_BRIDGE_ELIGIBLE];
 };
 
 /* The effective settings as JSON text (caller frees), for --check: the

@@ -11,6 +11,7 @@ and exits 2; running that command admits it.  Seeds may be host names.
 
 usage: test_config.py MESHBEAT EXAMPLE_CONF PORT_BASE
 """
+import base64
 import grp
 import json
 import os
@@ -479,10 +480,251 @@ def test_seeds_kept():
             assert p.wait(timeout=20) == 0
 
 
+# ---- the bridge's settings (bridge { }, --bridge-*, MESHBEAT_BRIDGE_*) ----
+
+def whsec(fill=0x11, n=32):
+    return "whsec_" + base64.b64encode(bytes([fill]) * n).decode()
+
+
+def secret(name, text, mode=0o600):
+    path = write(name, text)
+    os.chmod(path, mode)
+    return path
+
+
+NONE = ["--authority", "none"]
+
+
+def test_bridge_defaults():
+    """The plan's defaults, files null (never their contents), no list."""
+    got = check(NONE + LOOP)
+    want = {"bridge.endpoint": None, "bridge.token_file": None,
+            "bridge.ca_file": None, "bridge.interval_ms": 30000,
+            "bridge.debounce_ms": 1000, "bridge.offline_after_ms": 0,
+            "bridge.connect_timeout_ms": 5000, "bridge.timeout_ms": 10000,
+            "bridge.outbox_max_bytes": 64 << 20, "bridge.eligible": [],
+            "bridge.flynas.endpoint": None, "bridge.flynas.token_file": None,
+            "bridge.webhook.url": None, "bridge.webhook.secret_file": None}
+    assert {k: v for k, v in got.items() if k.startswith("bridge.")} == want, \
+        got
+    text = run(["agent", "--help"]).stdout
+    for flag in ("--bridge-endpoint", "--bridge-eligible",
+                 "--bridge-flynas-token-file", "--bridge-webhook-secret-file",
+                 "MESHBEAT_BRIDGE_OUTBOX_MAX_BYTES"):
+        assert flag in text, (flag, text)
+
+
+def bridge_conf(name, token, flynas, hook, extra=""):
+    return write(name, f"""# the bridge, with sections inside its section
+bridge {{
+  endpoint = "https://central.example.com/api/view"
+  token_file = "{token}"
+  interval_ms = 5000   # every 5 s
+  eligible = {{"nas-1",
+              "nas-2"}}
+  flynas {{
+    endpoint = "https://flynas.example.com/api/raid/heartbeat"
+    token_file = "{flynas}"
+  }}
+  webhook {{
+    url = "http://hooks.example.com/meshbeat"
+    secret_file = "{hook}"
+  }}
+{extra}}}
+""")
+
+
+def bridge_files():
+    return (secret("view.token", "tok-SEKRIT-view\n"),
+            secret("flynas.tokens", "# device token\nnas-1 tok-SEKRIT-1\n"
+                   "nas-2 tok-SEKRIT-2\n"),
+            secret("hook.secret", whsec() + "\n"))
+
+
+def test_bridge_file_sections():
+    """bridge { flynas { } webhook { } } in the file; --check shows the
+    values and the files' paths, never what is in them."""
+    token, flynas, hook = bridge_files()
+    conf = bridge_conf("bridge.conf", token, flynas, hook)
+    p = run(["agent", *NONE, *LOOP, "--config", conf, "--check"])
+    assert p.returncode == 0, p.stderr
+    got = json.loads(p.stdout)
+    assert got["bridge.endpoint"] == "https://central.example.com/api/view"
+    assert got["bridge.interval_ms"] == 5000, got
+    assert got["bridge.eligible"] == ["nas-1", "nas-2"], got
+    assert got["bridge.flynas.endpoint"] == \
+        "https://flynas.example.com/api/raid/heartbeat", got
+    assert (got["bridge.token_file"], got["bridge.flynas.token_file"],
+            got["bridge.webhook.secret_file"]) == (token, flynas, hook), got
+    assert got["bridge.webhook.url"] == "http://hooks.example.com/meshbeat"
+    assert "SEKRIT" not in p.stdout + p.stderr and "whsec_" not in p.stdout
+    assert p.stderr == "", p.stderr  # 0600 files: no warning
+    # a bad value in a section inside a section: its own line named
+    bad = bridge_conf("bridge-bad.conf", token, flynas, hook,
+                      '  webhook { url = "ftp://hooks.example.com/x" }\n')
+    line = line_of(bad, "ftp://")
+    refused(["--config", bad] + NONE, "bridge.webhook.url", f"{bad}:{line}",
+            why="not an http:// or https:// URL: the scheme is 'ftp'")
+    # libconfuse's own message about a line inside a section names the
+    # file too (its sections were made before the file was named)
+    typo = bridge_conf("bridge-typo.conf", token, flynas, hook,
+                       "  flynas { end_point = \"https://x.example.com/\" }\n")
+    err = check(["--config", typo] + NONE, code=2)
+    assert f"{typo}:{line_of(typo, 'end_point')}: no such option " \
+        "'end_point'" in err, err
+
+
+def test_bridge_precedence():
+    """flag > variable > file, for one value and for the eligible list
+    (a higher source's list replaces the lower one's)."""
+    token, flynas, hook = bridge_files()
+    conf = bridge_conf("prec-bridge.conf", token, flynas, hook)
+    base = NONE + LOOP + ["--config", conf]
+    env = {"MESHBEAT_BRIDGE_ENDPOINT": "https://env.example.com/v",
+           "MESHBEAT_BRIDGE_ELIGIBLE": "env-1,env-2,env-3"}
+    got = check(base)
+    assert got["bridge.endpoint"] == "https://central.example.com/api/view"
+    got = check(base, env=env)
+    assert got["bridge.endpoint"] == "https://env.example.com/v", got
+    assert got["bridge.eligible"] == ["env-1", "env-2", "env-3"], got
+    got = check(base + ["--bridge-endpoint", "https://flag.example.com/v",
+                        "--bridge-eligible", "flag-1",
+                        "--bridge-eligible=flag-2,flag-3"], env=env)
+    assert got["bridge.endpoint"] == "https://flag.example.com/v", got
+    assert got["bridge.eligible"] == ["flag-1", "flag-2", "flag-3"], got
+    assert got["bridge.interval_ms"] == 5000  # still the file's
+    got = check(base + ["--bridge-interval-ms", "7000"],
+                env={"MESHBEAT_BRIDGE_INTERVAL_MS": "6000"})
+    assert got["bridge.interval_ms"] == 7000, got
+
+
+def test_bridge_refusals():
+    """Exit 2 from --check and a start, naming the setting and where it
+    came from; a secret's text never in the output."""
+    refused(NONE + ["--bridge-endpoint", "ftp://central.example.com/x"],
+            "bridge.endpoint", "--bridge-endpoint", why="the scheme is 'ftp'")
+    refused(NONE, "bridge.flynas.endpoint", "MESHBEAT_BRIDGE_FLYNAS_ENDPOINT",
+            env={"MESHBEAT_BRIDGE_FLYNAS_ENDPOINT": "central/api"},
+            why="is not a URL")
+    err = refused(NONE + ["--bridge-endpoint",
+                          "https://ops:pw-SEKRIT@central.example.com/x"],
+                  "bridge.endpoint", "--bridge-endpoint",
+                  why="has credentials in it")
+    assert "SEKRIT" not in err, err
+    refused(NONE + ["--bridge-webhook-url", "https://h.example.com/x"],
+            "bridge.webhook.url", "--bridge-webhook-url",
+            why="bridge.webhook.secret_file is not")
+    refused(NONE + ["--bridge-interval-ms", "10"], "bridge.interval_ms",
+            "--bridge-interval-ms", why="out of range 1000..86400000")
+    refused(NONE + ["--bridge-connect-timeout-ms", "20000"],
+            "bridge.connect_timeout_ms", "--bridge-connect-timeout-ms",
+            why=r"must not exceed bridge.timeout_ms \(10000\)")
+    refused(NONE + ["--bridge-eligible", "ok," + "x" * 64],
+            "bridge.eligible", "--bridge-eligible", why="longer than 63")
+    absent = os.path.join(ROOT, "absent.token")
+    refused(NONE + ["--bridge-token-file", absent], "bridge.token_file",
+            "--bridge-token-file", why=f"{absent}: cannot read it")
+    refused(NONE + ["--bridge-ca-file", absent], "bridge.ca_file",
+            "--bridge-ca-file", why="cannot read it")
+    if os.getuid() != 0:  # root reads a mode-000 file
+        locked = secret("locked.token", "tok\n", 0)
+        refused(NONE + ["--bridge-token-file", locked], "bridge.token_file",
+                "--bridge-token-file", why="Permission denied")
+    spaced = secret("spaced.token", "tok SEKRIT\n")
+    err = refused(NONE, "bridge.token_file", "MESHBEAT_BRIDGE_TOKEN_FILE",
+                  env={"MESHBEAT_BRIDGE_TOKEN_FILE": spaced},
+                  why="white space")
+    assert "SEKRIT" not in err, err
+
+
+def test_bridge_secret_files():
+    """A malformed webhook secret and a Flynas file naming a device twice
+    are refused (file and line named, never their text); a secret others
+    can read is a warning at start, not a refusal."""
+    bad = secret("bad-hook.secret", "whsec_SEKRIT%%%\n")
+    conf = write("hook.conf", "bridge {\n  webhook {\n"
+                 '    url = "https://hooks.example.com/x"\n'
+                 f'    secret_file = "{bad}"\n  }}\n}}\n')
+    err = refused(["--config", conf] + NONE, "bridge.webhook.secret_file",
+                  f"{conf}:4", why=f"{bad}: is not one or more whsec_")
+    assert "SEKRIT" not in err, err
+    short = secret("short-hook.secret", whsec(0x22, 16))
+    err = refused(NONE + ["--bridge-webhook-secret-file", short],
+                  "bridge.webhook.secret_file",
+                  "--bridge-webhook-secret-file", why="not 24..64 bytes")
+    assert whsec(0x22, 16)[6:] not in err, err
+    dup = secret("dup.tokens", "nas-1 tok-SEKRIT-a\n# b\nnas-2 tok-SEKRIT-b\n"
+                 "nas-1 tok-SEKRIT-c\n")
+    err = refused(NONE + ["--bridge-flynas-endpoint",
+                          "https://flynas.example.com/api/raid/heartbeat",
+                          "--bridge-flynas-token-file", dup],
+                  "bridge.flynas.token_file", "--bridge-flynas-token-file",
+                  why=f"{dup}: line 4 names the same device as line 1")
+    assert "SEKRIT" not in err, err
+    refused(NONE + ["--bridge-flynas-endpoint",
+                    "https://flynas.example.com/api/raid/heartbeat"],
+            "bridge.flynas.endpoint", "--bridge-flynas-endpoint",
+            why="bridge.flynas.token_file is not")
+
+    shared = secret("shared.token", "tok-SEKRIT\n", 0o640)
+    p = run(["agent", *NONE, *LOOP, "--bridge-token-file", shared, "--check"])
+    assert p.returncode == 0, p.stderr
+    assert f"bridge.token_file (--bridge-token-file): {shared} is readable " \
+        "by group or others (mode 0640)" in p.stderr, p.stderr
+    agent, sock, log = start_open("bridge-warn", PORT + 8,
+                                  ["--bridge-token-file", shared])
+    try:
+        wait_for(lambda: call_ok(sock, "info"), "the agent to start")
+        warned = [l for l in log_lines(log) if "is readable by group" in
+                  l["msg"]]
+        assert warned and warned[0]["level"] == "warn", log_lines(log)
+        assert warned[0]["setting"] == "bridge.token_file", warned
+        assert not any("SEKRIT" in json.dumps(l) for l in log_lines(log))
+    finally:
+        agent.send_signal(signal.SIGTERM)
+        assert agent.wait(timeout=20) == 0
+
+
+def test_bridge_shown_blocks():
+    """The example's bridge { } block (commented out) and operations.md's,
+    with their secret files made here: both check clean, the example's
+    numbers being the defaults."""
+    lines = open(EXAMPLE).read().splitlines()
+    start = lines.index("#bridge {")
+    block = [l[1:] for l in lines[start:lines.index("#}", start) + 1]]
+    docs = os.path.join(os.path.dirname(EXAMPLE), "..", "docs",
+                        "operations.md")
+    text = open(docs).read().split("### The bridge's settings", 1)[1]
+    doc_block = text.split("```\n", 2)[1]
+    d = tempfile.mkdtemp(dir=ROOT)
+    files = {"view.token": "tok\n", "flynas.tokens": "nas-1 t1\nnas-2 t2\n",
+             "webhook.secret": whsec() + "\n", "central-ca.pem": ""}
+    for name, body in files.items():
+        secret(os.path.join(d, name), body)
+    for n, conf_text in enumerate(["\n".join(block), doc_block]):
+        conf = write(f"shown-{n}.conf",
+                     conf_text.replace("/etc/meshbeat/", d + "/"))
+        p = run(["agent", *NONE, *LOOP, "--config", conf, "--check"])
+        assert p.returncode == 0 and p.stderr == "", (conf_text, p.stderr)
+        got = json.loads(p.stdout)
+        assert got["bridge.eligible"] == ["nas-1", "nas-2"], got
+        assert got["bridge.webhook.secret_file"] == d + "/webhook.secret"
+        if n == 0:
+            example = got
+    defaults = check(NONE + LOOP)
+    for key in ("interval_ms", "debounce_ms", "offline_after_ms",
+                "connect_timeout_ms", "timeout_ms", "outbox_max_bytes"):
+        assert example["bridge." + key] == defaults["bridge." + key], key
+    assert example["bridge.ca_file"] == d + "/central-ca.pem", example
+
+
 TESTS = [test_defaults, test_precedence, test_http_listen, test_bad_values,
          test_data_dir_env_only, test_unknown_flag, test_example_placeholders,
          test_cert_without_authority, test_first_start,
-         test_first_start_unnamed, test_host_name_seeds, test_seeds_kept]
+         test_first_start_unnamed, test_host_name_seeds, test_seeds_kept,
+         test_bridge_defaults, test_bridge_file_sections,
+         test_bridge_precedence, test_bridge_refusals,
+         test_bridge_secret_files, test_bridge_shown_blocks]
 
 if __name__ == "__main__":
     only = sys.argv[4:]
