@@ -147,6 +147,21 @@ def make_examples(mb, tmp):
         mb, key("revocation.bin"),
         "Revocation of the target by the authority (`meshbeat cert revoke`)",
         ["--authority", auth_id])
+    # The bridge's records: node1's cursor (about itself), and the
+    # authority's instruction to drain the target.
+    run(mb, "wire", "sample", "cursor", "--key", key("node.key"), "--cluster",
+        CLUSTER, "--target", target, "--out", key("cursor.bin"), *FIELDS)
+    examples["cursor"] = example_text(
+        mb, key("cursor.bin"),
+        "Bridge cursor of node1 (`meshbeat wire sample cursor`)")
+    run(mb, "wire", "sample", "instruction", "--key", key("auth.key"),
+        "--cluster", CLUSTER, "--target", target, "--op", "drain",
+        "--instruction-id", "ins-1", "--out", key("instruction.bin"),
+        *FIELDS)
+    examples["instruction"] = example_text(
+        mb, key("instruction.bin"),
+        "Instruction to drain the target, by the authority "
+        "(`meshbeat wire sample instruction`)", ["--authority", auth_id])
     return examples
 
 

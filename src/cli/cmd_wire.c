@@ -1,7 +1,9 @@
 /*
  * meshbeat wire sample KIND: one complete signed datagram as raw bytes, for
  * docs, tests and other implementations.  The same builder as the daemon
- * makes it, so a sample is exactly what the mesh sends.
+ * makes it, so a sample is exactly what the mesh sends.  The bridge's
+ * channel records (cursor, instruction) come by themselves, as a record
+ * rides in a datagram.
  */
 #include "cli_addr.h"
 
@@ -18,12 +20,17 @@ static void wire_usage(FILE *f) {
       "usage: meshbeat wire sample KIND --key FILE [--cert FILE]\n"
       "                            --cluster NAME [options] [--out FILE]\n\n"
       "KIND: ping ack ping-req nack push-pull push-pull-reply join leave\n"
-      "      gossip heartbeat suspect dead\n"
+      "      gossip heartbeat suspect dead cursor instruction\n"
       "  heartbeat  a push-pull page carrying the signer's own heartbeat\n"
       "  join/leave carry the signer's heartbeat (status left for leave)\n"
       "  suspect/dead  a ping carrying the signer's claim about --target\n"
       "             at --incarnation\n"
-      "  gossip     a pure dissemination datagram carrying a suspect claim\n\n"
+      "  gossip     a pure dissemination datagram carrying a suspect claim\n"
+      "  cursor     a bridge cursor record by itself: about the signer, two\n"
+      "             event ids, --target's episode at --incarnation\n"
+      "  instruction  an instruction record by itself about --target:\n"
+      "             --op drain|undrain [--instruction-id ID]\n"
+      "  (records: version and issued time are --time)\n\n"
       "options: --seq N --time MS --incarnation N --name NAME --addr H:P\n"
       "         --domain D --capacity BYTES --available BYTES --cpu PERMILLE\n"
       "         --mem PERMILLE --load X100 --temp MILLI_C --target HEX\n"
@@ -50,6 +57,7 @@ struct sample {
   uint8_t to[MB_NODE_ID_LEN];
   uint64_t to_epoch;
   uint8_t pair_key[MB_PAIR_KEY_LEN];
+  struct mb_instruction instruction; /* --op, --instruction-id */
 };
 
 static const struct option wire_opts[] = {
@@ -76,6 +84,8 @@ static const struct option wire_opts[] = {
     {"to", required_argument, 0, 5},
     {"to-epoch", required_argument, 0, 6},
     {"mac", no_argument, 0, 7},
+    {"op", required_argument, 0, 8},
+    {"instruction-id", required_argument, 0, 9},
     {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0}};
 
@@ -118,6 +128,10 @@ static bool apply_option(struct sample *s, int c, const char *v) {
   case 7:
     s->mac = true;
     return true;
+  case 8:
+    return set_text(s->instruction.name, MB_INSTRUCTION_OP_MAX, v);
+  case 9:
+    return set_text(s->instruction.id, MB_INSTRUCTION_ID_MAX, v);
   case 'c':
     s->cert_path = v;
     return true;
@@ -245,6 +259,8 @@ static const struct kind_map kinds[] = {
     {"heartbeat", MB_MSG_PUSH_PULL, MB_REC_HEARTBEAT},
     {"suspect", MB_MSG_PING, MB_REC_SUSPECT},
     {"dead", MB_MSG_PING, MB_REC_DEAD},
+    {"cursor", 0, MB_REC_BRIDGE_CURSOR},
+    {"instruction", 0, MB_REC_INSTRUCTION},
 };
 
 static const struct kind_map *find_kind(const char *name) {
@@ -278,8 +294,51 @@ static int sign_record(struct sample *s, const uint8_t *aad, size_t aad_len,
                             &claim, out, cap, len);
 }
 
+/* A sample cursor: two delivered events, one open episode (--target's,
+ * at --incarnation). */
+static int cursor_body(const struct sample *s, uint8_t *out, size_t cap,
+                       size_t *len) {
+  struct mb_bridge_cursor c = {.n_events = 2, .delivered = 42, .pending = 1};
+  for (size_t i = 0; i < c.n_events; i++)
+    for (size_t b = 0; b < MB_CURSOR_EVENT_ID_LEN; b++)
+      c.events[i][b] = (uint8_t)(0x10 * (i + 1) + b);
+  c.n_episodes = 1;
+  memcpy(c.episodes[0].member, s->target, MB_NODE_REF_LEN);
+  c.episodes[0].incarnation = s->hb.incarnation;
+  return mb_wire_cursor_body(&c, out, cap, len);
+}
+
+/* A bridge channel record by itself: a cursor about its signer, or an
+ * instruction about --target (op drain unless --op says otherwise). */
+static int build_channel(struct sample *s, const struct kind_map *k,
+                         uint8_t *out, size_t cap, size_t *len) {
+  uint8_t body[MB_CHANNEL_BODY_MAX];
+  struct mb_channel_record c = {.subject_len = MB_NODE_ID_LEN,
+                                .version = (uint64_t)s->hb.time_ms,
+                                .issued_ms = s->hb.time_ms,
+                                .body = body};
+  int rc;
+  if (k->record == MB_REC_BRIDGE_CURSOR) {
+    memcpy(c.subject, s->id.pk, MB_NODE_ID_LEN);
+    rc = cursor_body(s, body, sizeof(body), &c.body_len);
+  } else {
+    memcpy(c.subject, s->target, MB_NODE_ID_LEN);
+    if (s->instruction.name[0] == '\0')
+      s->instruction.op = MB_INSTR_DRAIN;
+    rc = mb_wire_instruction_body(&s->instruction, body, sizeof(body),
+                                  &c.body_len);
+  }
+  if (rc == MB_OK)
+    rc = mb_wire_channel_sign(
+        &s->id, (const uint8_t *)s->cluster, strlen(s->cluster),
+        (enum mb_record_kind)k->record, &c, out, cap, len);
+  return rc;
+}
+
 static int build(struct sample *s, const struct kind_map *k, uint8_t *out,
                  size_t cap, size_t *len) {
+  if (mb_record_kind_is_channel((enum mb_record_kind)k->record))
+    return build_channel(s, k, out, cap, len);
   const uint8_t *aad = (const uint8_t *)s->cluster;
   size_t aad_len = strlen(s->cluster);
   struct mb_msg msg;

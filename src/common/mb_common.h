@@ -67,6 +67,7 @@
   X(MB_EFULL, -2704, "no room for another record of this kind")                \
   X(MB_ELAPSED, -2705, "the record has lapsed")                                \
   X(MB_EREVOKED, -2706, "the node is revoked by the cluster authority")        \
+  X(MB_ESUBJECT, -2707, "the record's subject is not the one its kind needs")  \
   X(MB_EHTTP_DNS, -2901, "the endpoint's host name did not resolve")           \
   X(MB_EHTTP_CONNECT, -2902, "could not connect to the endpoint")              \
   X(MB_EHTTP_TLS, -2903, "the TLS handshake or certificate check failed")      \

@@ -32,13 +32,15 @@ static void take_record(struct swim *s, struct member *m,
     swim_census_in(s, m);
 }
 
-/* Does hb change what the member offers (capacity, available) from the
- * record we hold?  Read from that record: rare enough not to keep. */
+/* Does hb change what the member offers (capacity, available, whether
+ * it is draining) from the record we hold?  Read from that record: rare
+ * enough not to keep. */
 static bool offer_changed(const struct member *m,
                           const struct mb_heartbeat *hb) {
   struct mb_heartbeat old;
   swim_member_hb(m, &old);
-  return hb->capacity != old.capacity || hb->available != old.available;
+  return hb->capacity != old.capacity || hb->available != old.available ||
+         hb->draining != old.draining;
 }
 
 /* Which state and reason a newer record brings.  A member new to the view
@@ -124,8 +126,10 @@ static bool renews(const struct member *m, const struct bytes *cert,
 
 static void take_cert(struct swim *s, struct member *m,
                       const struct bytes *cert, int64_t cert_expires) {
-  if (cert != NULL && swim_blob_set(s, &m->cert, cert->p, cert->len) == MB_OK)
+  if (cert != NULL && swim_blob_set(s, &m->cert, cert->p, cert->len) == MB_OK) {
     m->cert_expires = cert_expires;
+    swim_member_cert_taken(m);
+  }
 }
 
 int swim_apply_heartbeat(struct swim *s, const struct mb_record *rec,

@@ -16,21 +16,24 @@
  */
 #include "swim_internal.h"
 
+#include <errno.h>
 #include <string.h>
 
 /* A channel record (channel/take.c): refusals that say something about its
- * sender are counted, and so is one the table has no room for; a copy
- * we hold, an older one, one lapsed or of a kind we do not keep are what
- * gossip brings, and are not. */
+ * sender are counted (a bad signature, a signer or subject its kind does
+ * not take, a body that does not decode), and so is one the table has no
+ * room for; a copy we hold, an older one, one lapsed or of a kind we do
+ * not keep are what gossip brings, and are not. */
 static void take_channel_record(struct swim *s, const struct mb_bytes *raw,
                                 struct swim_carried *c) {
   int rc = swim_record_take(s, raw->p, raw->len, c, SWIM_FROM_PEER);
   if (rc == MB_EREVOKED)
     s->stats.rejected[SWIM_REJ_REVOKED]++;
-  else if (rc == MB_EBADSIG || rc == MB_ESIGNER || rc == MB_ERANGE)
-    s->stats.rejected[SWIM_REJ_RECORD]++;
   else if (rc == MB_EFULL) /* a revocation the table cannot hold */
     s->stats.rejected[SWIM_REJ_CHANNEL_FULL]++;
+  else if (rc != MB_OK && rc != MB_EHELD && rc != MB_EOLDER &&
+           rc != MB_ELAPSED && rc != MB_EKIND && rc != -ENOMEM)
+    s->stats.rejected[SWIM_REJ_RECORD]++;
 }
 
 static void apply_record(struct swim *s, const struct mb_bytes *raw,
@@ -102,8 +105,10 @@ static void note_sender(struct swim *s, struct member *m,
   size_t i;
   const struct mb_cert *ct = swim_carried_admit(s, c, m->id, &i);
   if (ct != NULL &&
-      swim_blob_set(s, &m->cert, c->raw[i].p, c->raw[i].len) == MB_OK)
+      swim_blob_set(s, &m->cert, c->raw[i].p, c->raw[i].len) == MB_OK) {
     m->cert_expires = ct->expires_at;
+    swim_member_cert_taken(m);
+  }
   /* A join request that reaches here is bound to us: its sender took our
    * record and certificate from our introduction (the view we answer with
    * is MACed then: signing its pages was 43 % of a join storm's seed).

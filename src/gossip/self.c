@@ -25,6 +25,7 @@ static void fill_heartbeat(const struct swim *s, const struct member *me,
   hb->status = status;
   hb->health = s->health;
   hb->epoch = s->epoch;
+  hb->draining = s->draining;
 }
 
 int swim_self_sign(struct swim *s, enum mb_hb_status status) {
@@ -119,6 +120,7 @@ int swim_set_cert(struct swim *s, uint64_t now, int64_t wall_ms,
   if (rc != MB_OK)
     return rc;
   me->cert_expires = c.expires_at;
+  swim_member_cert_taken(me);
   /* Peers hold the old certificate and would stop admitting us when it
    * expires: the record re-signed now carries the new one to every
    * member by gossip, and our own datagrams carry it to each member until

@@ -45,6 +45,7 @@ static int add_self(struct swim *s, const struct swim_self *self) {
     if (swim_blob_set(s, &me->cert, self->cert, self->cert_len) != MB_OK)
       return -ENOMEM;
     me->cert_expires = c.expires_at;
+    swim_member_cert_taken(me);
   }
   int rc = swim_self_sign(s, MB_HB_ALIVE);
   swim_view_in(s, me); /* the digest's first share: ours */

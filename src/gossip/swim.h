@@ -63,6 +63,11 @@ enum swim_reason {
   SWIM_R_REVOKED = 10,
 };
 
+/* Names that may act as the bridge besides certificates with the role
+ * "bridge" (swim_config.bridge_eligible). */
+#define MB_SWIM_MAX_BRIDGE_ELIGIBLE 16
+#define SWIM_BRIDGE_ROLE "bridge"
+
 struct swim_config {
   const char *cluster;            /* external AAD; must outlive the core */
   uint32_t probe_interval_ms;     /* 1000: one probe per period */
@@ -93,6 +98,12 @@ struct swim_config {
   struct mb_blobs *blobs; /* NULL: the core interns records alone;
                              the simulator shares one pool among
                              all its cores (borrowed) */
+  /* Who may be the bridge and sign its cursors and instructions: a
+   * member whose certificate has the role "bridge", or whose certified
+   * name is listed here; in an open mesh (no require_cert) with an empty
+   * list, every member.  Every member must be given the same list. */
+  char bridge_eligible[MB_SWIM_MAX_BRIDGE_ELIGIBLE][MB_NAME_MAX + 1];
+  size_t n_bridge_eligible;
 };
 
 /* The smallest budget that still carries a datagram with a certificate, a
@@ -206,7 +217,13 @@ int swim_restore(struct swim *s, uint64_t now, const uint8_t *record,
  * was refused: MB_EOLDER (a newer one is held), MB_ESIGNER (not signed by
  * the signer its kind needs, or no authority configured), MB_EBADSIG,
  * MB_ELAPSED, MB_EFULL, MB_EREVOKED (its signer is revoked), MB_EKIND
- * (not a channel record), or a decoding error.
+ * (not a channel record), MB_ESUBJECT (a bridge cursor about another
+ * node than its signer), MB_ERANGE (a subject of the wrong length), or a
+ * decoding error (of the record, or of a cursor's or instruction's body).
+ * Cursors need a bridge-eligible signer; instructions the authority or
+ * a bridge-eligible member (in an open mesh, anyone): MB_ESIGNER else.
+ * An instruction about this node sets (drain) or clears (undrain) the
+ * draining flag of our heartbeat, which is re-signed and announced.
  */
 int swim_record_offer(struct swim *s, uint64_t now, const uint8_t *bytes,
                       size_t len);
@@ -292,6 +309,13 @@ struct swim_member_info {
   enum swim_reason reason; /* of its latest change of state */
   bool is_self;
   bool revoked; /* by the cluster authority: never admitted again */
+  /* May be the bridge: its certificate has the role "bridge", or its
+   * certified name is in swim_config.bridge_eligible, or an open mesh
+   * with an empty list. */
+  bool bridge_eligible;
+  /* The latest instruction held about it says drain, or its own
+   * heartbeat says it is draining. */
+  bool draining;
 };
 
 /* Members including self, in a stable order (index valid until the table

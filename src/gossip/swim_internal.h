@@ -23,6 +23,7 @@
  *   news_pull.c    pulling what news in gossip says we lack
  *   antientropy.c  view pages and digest, push-pull, reconnect to dead
  *                  members
+ *   eligible.c     who may be the bridge (certificate role, names)
  *   channel/       the record channel: signed records that are not
  *                  heartbeats, the latest per (kind, subject), and
  *                  revocation, its first user (channel_internal.h)
@@ -81,6 +82,7 @@ struct member {
   bool has_key : 1;     /* s->pair_keys[its index] is derived (keys.c) */
   bool key_refused : 1; /* its id admits no key agreement */
   bool revoked : 1;     /* by the authority: out of the view for good */
+  bool bridge_role : 1; /* its certificate has the role "bridge" */
   uint8_t reason;       /* enum swim_reason of its latest state change */
   uint32_t news;        /* 1 + its item in the news queue; 0: not queued */
 };
@@ -232,7 +234,8 @@ struct swim {
   size_t pair_keys_cap;
   uint8_t scratch_key[MB_PAIR_KEY_LEN];
   bool leaving, left;
-  bool self_revoked;            /* the authority revoked us: quiet */
+  bool self_revoked; /* the authority revoked us: quiet */
+  bool draining;     /* an instruction about us said drain: in our record */
   struct swim_records *records; /* the record channel (channel/) */
   bool accused_us; /* the datagram being handled carried a claim about us */
 
@@ -497,6 +500,17 @@ void swim_flap_tick(struct swim *s);
 bool swim_flap_holding(struct swim *s, const struct member *m);
 uint64_t swim_flap_deadline(const struct swim *s);
 
+/* eligible.c: who may be the bridge (swim_config.bridge_eligible). */
+/* A certificate for m was taken (m->cert set): note what it says. */
+void swim_member_cert_taken(struct member *m);
+/* Its certificate's role, or its certified name listed, or an open mesh
+ * with an empty list. */
+bool swim_member_eligible(const struct swim *s, const struct member *m);
+/* The same for a record's signer: a member, or a node admitted by a
+ * certificate carried with the record (c may be NULL). */
+bool swim_signer_eligible(struct swim *s, const uint8_t *kid,
+                          struct swim_carried *c);
+
 /* heartbeat.c */
 /* A held-out member whose hold ended, alive by its record: back in. */
 void swim_member_readmit(struct swim *s, struct member *m);
@@ -639,5 +653,13 @@ void swim_revoked_answer(struct swim *s, const uint8_t *id,
                          const struct mb_addr *from, size_t rx_len);
 /* The revocation of id lapsed: it may be admitted again. */
 void swim_revocation_lapsed(struct swim *s, const uint8_t *id);
+
+/* channel/instruction.c */
+/* An instruction about us was taken (body already checked): drain or
+ * undrain sets or clears our draining flag, re-signs our record and
+ * announces it. */
+void swim_instruction_apply(struct swim *s, const uint8_t *body, size_t len);
+/* Does the latest instruction held about id say drain? */
+bool swim_instructed_drain(const struct swim *s, const uint8_t *id);
 
 #endif

@@ -76,6 +76,33 @@ case_samples() {
     fail "heartbeat sample carries no heartbeat record"
   $MB inspect --cluster prod leave.bin | grep -q "status left" ||
     fail "leave sample does not say left"
+  # The bridge's records by themselves: a cursor about its signer, an
+  # instruction by the authority and one by a member (inspect shows who,
+  # and judges neither bad for it).
+  local out
+  $MB wire sample cursor --key node.key --cluster prod --target "$NODE" \
+    >cursor.bin
+  $MB wire sample instruction --key auth.key --cluster prod --target "$NODE" \
+    --op undrain --instruction-id ins-9 >ins.bin
+  $MB wire sample instruction --key node.key --cluster prod --target "$NODE" \
+    >ins-member.bin
+  for f in cursor ins ins-member; do
+    $VERIFY --cluster prod "$f.bin" >/dev/null ||
+      fail "independent verifier rejects $f"
+    expect_fail $MB inspect --cluster other "$f.bin"
+  done
+  out=$($MB inspect --cluster prod --authority "$AUTH" cursor.bin) ||
+    fail "inspect rejects the cursor: $out"
+  [[ $out == *"bridge-cursor"* && $out == *"delivered 42, pending 1"* ]] ||
+    fail "inspect: $out"
+  out=$($MB inspect --cluster prod --authority "$AUTH" ins.bin) ||
+    fail "inspect rejects the instruction: $out"
+  [[ $out == *'op "undrain" (id "ins-9")'* &&
+    $out == *"signer is the authority: yes"* ]] || fail "inspect: $out"
+  out=$($MB inspect --cluster prod --authority "$AUTH" ins-member.bin) ||
+    fail "inspect rejects a member's instruction: $out"
+  [[ $out == *'op "drain"'* && $out == *"signer is the authority: no"* ]] ||
+    fail "inspect: $out"
 }
 
 # Changing any single byte of a datagram makes inspect fail.

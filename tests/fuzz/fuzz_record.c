@@ -17,7 +17,8 @@ static void check_heartbeat(const struct mb_heartbeat *hb, const uint8_t *kid) {
 }
 
 /* A channel record's fields stay in bounds, its body inside the input;
- * a revocation's body decodes or is refused, never overruns. */
+ * a revocation's, cursor's or instruction's body decodes or is refused,
+ * never overruns. */
 static void check_channel(const struct mb_record *rec, const uint8_t *buf,
                           size_t len) {
   const struct mb_channel_record *c = &rec->u.ch;
@@ -33,6 +34,15 @@ static void check_channel(const struct mb_record *rec, const uint8_t *buf,
       mb_wire_revocation_parse(c->body, c->body_len, &rev) == MB_OK)
     FUZZ_CHECK(strnlen(rev.reason, sizeof(rev.reason)) <=
                MB_REVOCATION_REASON_MAX);
+  struct mb_bridge_cursor cur;
+  if (rec->kind == MB_REC_BRIDGE_CURSOR &&
+      mb_wire_cursor_parse(c->body, c->body_len, &cur) == MB_OK)
+    FUZZ_CHECK(cur.n_events <= MB_CURSOR_MAX_EVENTS &&
+               cur.n_episodes <= MB_CURSOR_MAX_EPISODES);
+  struct mb_instruction in;
+  if (rec->kind == MB_REC_INSTRUCTION &&
+      mb_wire_instruction_parse(c->body, c->body_len, &in) == MB_OK)
+    FUZZ_CHECK(strnlen(in.id, sizeof(in.id)) <= MB_INSTRUCTION_ID_MAX);
   uint8_t ref[MB_RECORD_REF_LEN];
   mb_wire_record_ref(rec->kind, c->subject, c->subject_len, ref);
   FUZZ_CHECK(ref[0] == (uint8_t)rec->kind);

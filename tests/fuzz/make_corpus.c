@@ -533,6 +533,126 @@ static void channel_seeds(struct gen *g) {
   put(g, T_DATAGRAM | T_COSE, "dg-records-summary-empty", b.buf, b.len);
 }
 
+/* ---- the bridge's record bodies ---------------------------------------- */
+
+/* A body seed for the cursor or instruction target, checked against its
+ * decoder first. */
+static void body_seed(struct gen *g, const char *dir, const char *name,
+                      const uint8_t *p, size_t len, int want) {
+  struct mb_bridge_cursor cur;
+  struct mb_instruction in;
+  int rc = strcmp(dir, "cursor") == 0 ? mb_wire_cursor_parse(p, len, &cur)
+                                      : mb_wire_instruction_parse(p, len, &in);
+  expect(g, name, rc, want);
+  write_one(g, dir, name, p, len);
+}
+
+static void hex_body_seed(struct gen *g, const char *dir, const char *name,
+                          const char *hex, int want) {
+  uint8_t bin[MB_CHANNEL_BODY_MAX + 8];
+  size_t len = strlen(hex) / 2;
+  int rc = len <= sizeof(bin) ? mb_hex_decode(bin, len, hex) : MB_ETOOBIG;
+  if (rc != MB_OK)
+    fail(g, name, "bad hex", rc);
+  else
+    body_seed(g, dir, name, bin, len, want);
+}
+
+static struct mb_bridge_cursor full_cursor(size_t events, size_t episodes) {
+  struct mb_bridge_cursor c;
+  memset(&c, 0, sizeof(c));
+  c.n_events = events;
+  for (size_t i = 0; i < events; i++)
+    memset(c.events[i], (int)(0x30 + i), MB_CURSOR_EVENT_ID_LEN);
+  c.delivered = 98765;
+  c.pending = 3;
+  c.n_episodes = episodes;
+  for (size_t i = 0; i < episodes; i++) {
+    memset(c.episodes[i].member, (int)(0xc0 + i), MB_NODE_REF_LEN);
+    c.episodes[i].incarnation = 1 + 1000 * i;
+  }
+  return c;
+}
+
+static void cursor_seeds(struct gen *g, struct blob *body) {
+  static const size_t shapes[][2] = {{0, 0}, {16, 0}, {4, 3}, {16, 11}};
+  static const char *const names[] = {"cursor-empty", "cursor-16-ids",
+                                      "cursor-episodes", "cursor-largest"};
+  for (size_t k = 0; k < 4; k++) {
+    struct mb_bridge_cursor c = full_cursor(shapes[k][0], shapes[k][1]);
+    int rc = mb_wire_cursor_body(&c, body->buf, sizeof(body->buf), &body->len);
+    if (rc != MB_OK)
+      fail(g, names[k], "cursor_body", rc);
+    else
+      body_seed(g, "cursor", names[k], body->buf, body->len, MB_OK);
+  }
+  hex_body_seed(g, "cursor", "cursor-unknown-key", "a40180020003000763666f6f",
+                MB_OK);
+  hex_body_seed(g, "cursor", "broken-cursor-short-id",
+                "a301814f000000000000000000000000000000"
+                "02000300",
+                MB_ERANGE);
+  hex_body_seed(g, "cursor", "broken-cursor-episode-3",
+                "a4018002000300048183480000000000000000"
+                "0101",
+                MB_ERANGE);
+  hex_body_seed(g, "cursor", "broken-cursor-17-ids", "a3019100", MB_ETOOBIG);
+  hex_body_seed(g, "cursor", "broken-cursor-missing", "a201800200",
+                MB_EMISSING);
+}
+
+static void instruction_seeds(struct gen *g, struct blob *body) {
+  static const struct {
+    const char *name;
+    struct mb_instruction in;
+  } seeds[] = {
+      {"instruction-drain", {.op = MB_INSTR_DRAIN}},
+      {"instruction-undrain-id", {.op = MB_INSTR_UNDRAIN, .id = "ins-1"}},
+      {"instruction-other-op", {.name = "reboot", .id = "ins-2"}},
+  };
+  for (size_t k = 0; k < sizeof(seeds) / sizeof(seeds[0]); k++) {
+    int rc = mb_wire_instruction_body(&seeds[k].in, body->buf,
+                                      sizeof(body->buf), &body->len);
+    if (rc != MB_OK)
+      fail(g, seeds[k].name, "instruction_body", rc);
+    else
+      body_seed(g, "instruction", seeds[k].name, body->buf, body->len, MB_OK);
+  }
+  hex_body_seed(g, "instruction", "broken-instruction-op-bytes", "a1014178",
+                MB_ETYPE);
+  hex_body_seed(g, "instruction", "broken-instruction-no-op", "a1026178",
+                MB_EMISSING);
+  hex_body_seed(g, "instruction", "broken-instruction-nul", "a101626100",
+                MB_ERANGE);
+}
+
+/* The bodies alone, for their own targets, and whole records: a cursor
+ * by node B about itself, a drain of node C by the authority. */
+static void bridge_seeds(struct gen *g) {
+  struct blob body, rec;
+  cursor_seeds(g, &body); /* leaves the largest cursor in body */
+  struct mb_channel_record c = {.subject_len = MB_NODE_ID_LEN,
+                                .version = 1767225600123,
+                                .issued_ms = 1767225600123,
+                                .body = body.buf,
+                                .body_len = body.len};
+  memcpy(c.subject, g->b.pk, MB_NODE_ID_LEN);
+  channel_record(g, &g->b, MB_REC_BRIDGE_CURSOR, &c, &rec);
+  check_record(g, "rec-cursor", &rec, MB_OK);
+  put(g, T_RECORD | T_COSE, "rec-cursor", rec.buf, rec.len);
+  instruction_seeds(g, &body); /* leaves the unknown op in body */
+  struct mb_instruction drain = {.op = MB_INSTR_DRAIN, .id = "ins-7"};
+  if (mb_wire_instruction_body(&drain, body.buf, sizeof(body.buf), &body.len) !=
+      MB_OK)
+    fail(g, "rec-instruction", "instruction_body", MB_EINVAL);
+  memcpy(c.subject, g->c.pk, MB_NODE_ID_LEN);
+  c.body = body.buf;
+  c.body_len = body.len;
+  channel_record(g, &g->authority, MB_REC_INSTRUCTION, &c, &rec);
+  check_record(g, "rec-instruction", &rec, MB_OK);
+  put(g, T_RECORD | T_COSE, "rec-instruction", rec.buf, rec.len);
+}
+
 /* ---- broken inputs ------------------------------------------------------ */
 
 static void broken_seed(struct gen *g, const char *file, const uint8_t *p,
@@ -693,6 +813,7 @@ int main(int argc, char **argv) {
   broken_record_and_cert_seeds(&g, &r);
   cbor_seeds(&g);
   channel_seeds(&g); /* last: the sequence numbers above stay as they were */
+  bridge_seeds(&g);
   retry_after_seeds(&g);
   g.errors += corpus_store_seeds(put_store_seed, &g);
   if (g.errors > 0) {

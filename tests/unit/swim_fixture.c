@@ -28,6 +28,8 @@ static void issue_cert(struct fixture *fx, int i, const char *domain) {
   memcpy(c.node_id, fx->id[i].pk, MB_NODE_ID_LEN);
   snprintf(c.name, sizeof(c.name), "n%d", i);
   snprintf(c.domain, sizeof(c.domain), "%s", domain);
+  if (fx->bridge_role[i])
+    snprintf(c.roles[c.n_roles++], sizeof(c.roles[0]), "%s", SWIM_BRIDGE_ROLE);
   if (mb_cert_issue(&fx->authority, &c, fx->cert[i], MB_CERT_MAX_LEN,
                     &fx->cert_len[i]) != MB_OK)
     abort();

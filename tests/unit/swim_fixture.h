@@ -56,11 +56,14 @@ struct fixture {
    * whether one was its own revocation. */
   uint32_t records_out[FX_MAX_NODES];
   bool revoked_out[FX_MAX_NODES];
+  /* Certify node i with the role "bridge" (set before it starts). */
+  bool bridge_role[FX_MAX_NODES];
 };
 
 /* n nodes with certificates, default config (tweak fx->cfg before start).
- * Node i is certified as n<i>, in rack<i % domains> when domains > 0
- * (reissued as it starts): its records must say the same. */
+ * Node i is certified as n<i>, in rack<i % domains> when domains > 0, with
+ * the role "bridge" when bridge_role[i] (reissued as it starts): its
+ * records must say the same. */
 void fx_init(struct fixture *fx, int n);
 void fx_start_node(struct fixture *fx, int i, uint64_t incarnation);
 /* Starts all, every node joining through node 0. */

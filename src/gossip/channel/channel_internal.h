@@ -16,6 +16,7 @@
  *   sync.c        the channel's anti-entropy: digest, summary, pull
  *   revoked.c     is a node revoked? (every intake path asks)
  *   revocation.c  what a revocation does: refused everywhere, told
+ *   instruction.c what an instruction does: drain, undrain
  *
  * Private to these files; the rest of the core uses swim_internal.h.
  */
@@ -25,15 +26,22 @@
 #include "swim_internal.h"
 
 /* policy.c */
-enum signer_rule { BY_AUTHORITY, BY_MEMBER };
+enum signer_rule {
+  BY_AUTHORITY, /* the configured cluster authority */
+  BY_MEMBER,    /* any admitted member, not revoked */
+  BY_ELIGIBLE,  /* an admitted member that may be the bridge */
+  /* the authority, or such a member; in an open mesh, anyone */
+  BY_AUTHORITY_OR_ELIGIBLE,
+};
 
 struct policy {
   enum mb_record_kind kind;
   enum signer_rule signer;
-  uint32_t max;        /* held at most */
-  bool evict_oldest;   /* when full, the oldest issued gives way; else a
-                          newcomer is refused (MB_EFULL) */
-  uint8_t subject_len; /* required subject length; 0: any */
+  uint32_t max;           /* held at most */
+  bool evict_oldest;      /* when full, the oldest issued gives way; else a
+                             newcomer is refused (MB_EFULL) */
+  uint8_t subject_len;    /* required subject length; 0: any */
+  bool subject_is_signer; /* about its signer only (MB_ESUBJECT) */
 };
 
 #define CHANNEL_N_POLICIES 4
@@ -52,6 +60,7 @@ struct held {
   uint8_t signer[MB_NODE_ID_LEN];
   uint64_t version;
   int64_t issued_ms, until_s;
+  bool drain;       /* an instruction whose op is drain */
   struct bytes raw; /* interned */
 };
 

@@ -50,6 +50,10 @@ static void copy_fields(struct held *h, const struct mb_record *rec) {
   h->version = c->version;
   h->issued_ms = c->issued_ms;
   h->until_s = c->until_s;
+  struct mb_instruction in;
+  h->drain = rec->kind == MB_REC_INSTRUCTION &&
+             mb_wire_instruction_parse(c->body, c->body_len, &in) == MB_OK &&
+             in.op == MB_INSTR_DRAIN;
 }
 
 /* A member that misses a revocation keeps admitting the node, so records

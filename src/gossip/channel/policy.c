@@ -1,7 +1,15 @@
 /*
  * What a kind of channel record needs, in one table: who signs it (the
- * cluster authority, or any certified member), how many may be held, and
- * whether the oldest gives way when that many are.
+ * cluster authority, any certified member, or one that may be the
+ * bridge: eligible.c), what its subject must be, how many may be held,
+ * and whether the oldest gives way when that many are.
+ *
+ * A bridge cursor is about its signer (the subject is the signer's node
+ * id), so no member can speak for another bridge; an instruction is
+ * about a device's node id and comes from the authority (an operator) or
+ * from a bridge (the central endpoint's answer, signed by the active
+ * bridge).  A certified member that may not be the bridge can sign
+ * neither.
  *
  * A revocation never gives way: evicting one in force would admit the
  * revoked node again.  It leaves the table only when its `until` passes
@@ -13,10 +21,11 @@
 #include "channel_internal.h"
 
 static const struct policy policies[] = {
-    {MB_REC_REVOCATION, BY_AUTHORITY, 1024, false, MB_NODE_ID_LEN},
-    {MB_REC_INSTRUCTION, BY_AUTHORITY, 1024, false, 0},
-    {MB_REC_BRIDGE_CURSOR, BY_MEMBER, 64, true, 0},
-    {MB_REC_RAID_STATE, BY_MEMBER, 64, true, 0},
+    {MB_REC_REVOCATION, BY_AUTHORITY, 1024, false, MB_NODE_ID_LEN, false},
+    {MB_REC_INSTRUCTION, BY_AUTHORITY_OR_ELIGIBLE, 1024, false, MB_NODE_ID_LEN,
+     false},
+    {MB_REC_BRIDGE_CURSOR, BY_ELIGIBLE, 64, true, MB_NODE_ID_LEN, true},
+    {MB_REC_RAID_STATE, BY_MEMBER, 64, true, 0, false},
 };
 _Static_assert(sizeof(policies) / sizeof(policies[0]) == CHANNEL_N_POLICIES,
                "a count for every policy");

@@ -17,7 +17,7 @@ bool swim_records_pending(const struct swim *s) {
 static struct bytes signer_cert(struct swim *s, const struct held *h) {
   const struct policy *p =
       channel_policy_of((enum mb_record_kind)h->kind, NULL);
-  struct member *m = p != NULL && p->signer == BY_MEMBER
+  struct member *m = p != NULL && p->signer != BY_AUTHORITY
                          ? swim_member_by_id(s, h->signer)
                          : NULL;
   return m != NULL ? swim_blob_bytes(m->cert) : (struct bytes){0};

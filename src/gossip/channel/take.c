@@ -38,16 +38,21 @@ static int compare(const struct held *h, const struct mb_record *rec,
              : MB_EOLDER;
 }
 
+static bool by_authority(const struct swim *s, const uint8_t *kid) {
+  return s->cfg.require_cert &&
+         memcmp(kid, s->cfg.authority, MB_NODE_ID_LEN) == 0;
+}
+
 /* The authority's kinds need the configured authority as signer; a
- * member's kinds need a signer admitted and not revoked (checked last:
- * admitting a carried certificate may cost a verify). */
+ * member's kinds need a signer that is not revoked, and admitted (and
+ * for the bridge's kinds eligible), which is checked last: admitting a
+ * carried certificate may cost a verify. */
 static int check_signer(struct swim *s, const struct policy *p,
                         const uint8_t *kid) {
   if (p->signer == BY_AUTHORITY)
-    return s->cfg.require_cert &&
-                   memcmp(kid, s->cfg.authority, MB_NODE_ID_LEN) == 0
-               ? MB_OK
-               : MB_ESIGNER;
+    return by_authority(s, kid) ? MB_OK : MB_ESIGNER;
+  if (p->signer == BY_AUTHORITY_OR_ELIGIBLE && by_authority(s, kid))
+    return MB_OK;
   return swim_id_revoked(s, kid) ? MB_EREVOKED : MB_OK;
 }
 
@@ -58,14 +63,55 @@ static bool member_admitted(struct swim *s, const uint8_t *kid,
   return !s->cfg.require_cert || swim_holds_cert(s, kid);
 }
 
+/* The signer checks that may cost a certificate's verify. */
+static int check_member_signer(struct swim *s, const struct policy *p,
+                               const uint8_t *kid, struct swim_carried *c) {
+  if (p->signer == BY_AUTHORITY ||
+      (p->signer == BY_AUTHORITY_OR_ELIGIBLE && by_authority(s, kid)))
+    return MB_OK;
+  if (!member_admitted(s, kid, c))
+    return MB_ESIGNER;
+  if (p->signer == BY_MEMBER ||
+      (p->signer == BY_AUTHORITY_OR_ELIGIBLE && !s->cfg.require_cert))
+    return MB_OK; /* an open mesh has no authority: anyone instructs */
+  return swim_signer_eligible(s, kid, c) ? MB_OK : MB_ESIGNER;
+}
+
+static int check_subject(const struct policy *p, const struct mb_record *rec) {
+  const struct mb_channel_record *ch = &rec->u.ch;
+  if (p->subject_len != 0 && ch->subject_len != p->subject_len)
+    return MB_ERANGE;
+  if (p->subject_is_signer &&
+      memcmp(ch->subject, rec->envelope.kid, MB_NODE_ID_LEN) != 0)
+    return MB_ESUBJECT;
+  return MB_OK;
+}
+
+/* The bodies the core reads decode, or the record is refused: a member
+ * must not keep (and relay) what no member can act on. */
+static int check_body(const struct mb_record *rec) {
+  const struct mb_channel_record *ch = &rec->u.ch;
+  if (rec->kind == MB_REC_BRIDGE_CURSOR) {
+    struct mb_bridge_cursor cur;
+    return mb_wire_cursor_parse(ch->body, ch->body_len, &cur);
+  }
+  if (rec->kind == MB_REC_INSTRUCTION) {
+    struct mb_instruction in;
+    return mb_wire_instruction_parse(ch->body, ch->body_len, &in);
+  }
+  return MB_OK;
+}
+
 static int check_unverified(struct swim *s, const struct mb_record *rec,
                             const uint8_t *raw, size_t len, struct verdict *v) {
   if ((v->p = channel_policy_of(rec->kind, &v->pi)) == NULL)
     return MB_EKIND;
   const struct mb_channel_record *ch = &rec->u.ch;
-  if (v->p->subject_len != 0 && ch->subject_len != v->p->subject_len)
-    return MB_ERANGE;
-  int rc = check_signer(s, v->p, rec->envelope.kid);
+  int rc = check_subject(v->p, rec);
+  if (rc == MB_OK)
+    rc = check_signer(s, v->p, rec->envelope.kid);
+  if (rc == MB_OK)
+    rc = check_body(rec);
   if (rc != MB_OK)
     return rc;
   if (channel_lapsed(s, ch->until_s))
@@ -94,6 +140,9 @@ static int store(struct swim *s, const struct mb_record *rec,
   int rc = channel_keep(s, v->h, v->pi, rec, raw, len, o);
   if (rc == MB_OK && rec->kind == MB_REC_REVOCATION)
     swim_revocation_apply(s, ch->subject, o != SWIM_FROM_STORE);
+  if (rc == MB_OK && rec->kind == MB_REC_INSTRUCTION &&
+      memcmp(ch->subject, s->id.pk, MB_NODE_ID_LEN) == 0)
+    swim_instruction_apply(s, ch->body, ch->body_len);
   return rc;
 }
 
@@ -107,8 +156,8 @@ int swim_record_take(struct swim *s, const uint8_t *raw, size_t len,
   if (rc != MB_OK)
     return rc;
   const uint8_t *kid = rec.envelope.kid;
-  if (v.p->signer == BY_MEMBER && !member_admitted(s, kid, c))
-    return MB_ESIGNER;
+  if ((rc = check_member_signer(s, v.p, kid, c)) != MB_OK)
+    return rc;
   rc = mb_cose_sign1_verify_cached(s->vc, &rec.envelope, raw, len, s->aad,
                                    s->aad_len, kid);
   return rc == MB_OK ? store(s, &rec, raw, len, &v, o) : rc;

@@ -4,7 +4,9 @@
  *
  *   heartbeat = {0: 1, 1: name, 2: addr, 3: incarnation, 4: seq, 5: time-ms,
  *                6: capacity, 7: available, ?8: domain, ?9: health,
- *                ?10: status, ?11: epoch}  ; status only when not alive
+ *                ?10: status, ?11: epoch, ?12: true}
+ *   ; status only when not alive; 12 (draining) only when draining: a
+ *   ; decoder that predates it skips it, as every unknown key
  *   health    = {?1: cpu, ?2: mem, ?3: load, ?4: temp}
  *
  * Parsing dispatches here on the kind (record.c).
@@ -24,6 +26,7 @@ enum hb_key {
   HB_HEALTH = 9,
   HB_STATUS = 10,
   HB_EPOCH = 11,
+  HB_DRAINING = 12,
 };
 
 _Static_assert(WIRE_HEARTBEAT_REQUIRED ==
@@ -52,8 +55,8 @@ static void write_heartbeat(struct mb_cbor_writer *w,
                             const struct mb_heartbeat *hb) {
   bool dom = hb->domain[0] != '\0', health = health_count(&hb->health) > 0;
   bool status = hb->status != MB_HB_ALIVE, epoch = hb->epoch != 0;
-  mb_cw_map(w,
-            8 + (size_t)dom + (size_t)health + (size_t)status + (size_t)epoch);
+  mb_cw_map(w, 8 + (size_t)dom + (size_t)health + (size_t)status +
+                   (size_t)epoch + (size_t)hb->draining);
   mb_cw_uint(w, HB_KIND), mb_cw_uint(w, MB_REC_HEARTBEAT);
   mb_cw_uint(w, HB_NAME), mb_cw_textz(w, hb->name);
   mb_cw_uint(w, HB_ADDR), wire_write_addr(w, &hb->addr);
@@ -70,6 +73,8 @@ static void write_heartbeat(struct mb_cbor_writer *w,
     mb_cw_uint(w, HB_STATUS), mb_cw_uint(w, (uint64_t)hb->status);
   if (epoch)
     mb_cw_uint(w, HB_EPOCH), mb_cw_uint(w, hb->epoch);
+  if (hb->draining)
+    mb_cw_uint(w, HB_DRAINING), mb_cw_bool(w, true);
 }
 
 int mb_wire_heartbeat_sign(const struct mb_identity *signer, const uint8_t *aad,
@@ -159,6 +164,8 @@ int wire_read_heartbeat_field(struct mb_cbor_reader *r, int64_t key,
     return read_status(r, &hb->status);
   case HB_EPOCH:
     return mb_cr_uint(r, &hb->epoch);
+  case HB_DRAINING:
+    return mb_cr_bool(r, &hb->draining);
   default:
     return mb_cr_skip(r);
   }

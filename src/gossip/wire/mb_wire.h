@@ -212,6 +212,9 @@ struct mb_heartbeat {
   /* Random per start of the agent (0: none).  Datagrams to the node are
    * bound to it, so none sent before a restart is accepted after it. */
   uint64_t epoch;
+  /* The node holds a drain instruction about itself (key 12, written only
+   * when true; decoders that predate it skip it as an unknown key). */
+  bool draining;
 };
 
 /* A suspect or dead claim, signed by its author (the accuser). */
@@ -259,6 +262,58 @@ struct mb_revocation {
   char reason[MB_REVOCATION_REASON_MAX + 1]; /* "" when none given */
 };
 
+/*
+ * A bridge cursor's body (kind 21, signed by the bridge it is about):
+ *
+ *   {1: [* bstr .size 16], 2: delivered, 3: pending,
+ *    ?4: [* [bstr .size 8, incarnation]]}
+ *
+ * 1: ids of the events it delivered lately, oldest first; 2: events it
+ * delivered in total; 3: events pending at it; 4: its open episodes, as
+ * (member's node ref, incarnation).  The whole body must fit in
+ * MB_CHANNEL_BODY_MAX: with 16 ids that leaves room for about 12
+ * episodes, and the encoder refuses more (MB_ETOOBIG) rather than cut.
+ */
+#define MB_CURSOR_EVENT_ID_LEN 16 /* "evt_" + 32 hex: the hex's bytes */
+#define MB_CURSOR_MAX_EVENTS 16
+#define MB_CURSOR_MAX_EPISODES 24
+struct mb_cursor_episode {
+  uint8_t member[MB_NODE_REF_LEN];
+  uint64_t incarnation;
+};
+struct mb_bridge_cursor {
+  size_t n_events; /* 0..MB_CURSOR_MAX_EVENTS */
+  uint8_t events[MB_CURSOR_MAX_EVENTS][MB_CURSOR_EVENT_ID_LEN];
+  uint64_t delivered;
+  uint64_t pending;
+  size_t n_episodes; /* 0..MB_CURSOR_MAX_EPISODES; 0: key 4 absent */
+  struct mb_cursor_episode episodes[MB_CURSOR_MAX_EPISODES];
+};
+
+/*
+ * An instruction's body (kind 22, about a device's node id):
+ *
+ *   {1: op, ?2: id}
+ *
+ * op "drain" or "undrain"; any other op decodes as MB_INSTR_OTHER (kept,
+ * meaning nothing).  id: the central endpoint's instruction id, if it
+ * gave one.
+ */
+#define MB_INSTRUCTION_OP_MAX 32
+#define MB_INSTRUCTION_ID_MAX 64
+enum mb_instruction_op {
+  MB_INSTR_OTHER = 0,
+  MB_INSTR_DRAIN = 1,
+  MB_INSTR_UNDRAIN = 2,
+};
+struct mb_instruction {
+  enum mb_instruction_op op;
+  /* The op as written.  Encoding: "" writes op's own name ("drain",
+   * "undrain"; MB_EINVAL for MB_INSTR_OTHER). */
+  char name[MB_INSTRUCTION_OP_MAX + 1];
+  char id[MB_INSTRUCTION_ID_MAX + 1]; /* "" when none */
+};
+
 struct mb_record {
   enum mb_record_kind kind;
   struct mb_cose_sign1 envelope;
@@ -300,6 +355,27 @@ int mb_wire_revocation_body(const struct mb_revocation *r, uint8_t *out,
 /* Decodes a revocation's body (an absent body is no reason). */
 int mb_wire_revocation_parse(const uint8_t *body, size_t len,
                              struct mb_revocation *out);
+
+/* A bridge cursor's body (*len receives its size): MB_EINVAL for counts
+ * past their bounds, MB_ETOOBIG when it would not fit in
+ * MB_CHANNEL_BODY_MAX. */
+int mb_wire_cursor_body(const struct mb_bridge_cursor *c, uint8_t *out,
+                        size_t cap, size_t *len);
+/* Decodes one, strictly: keys 1-3 required (MB_EMISSING, also for an
+ * absent body), counts past their bounds MB_ETOOBIG, an id or node ref of
+ * another length MB_ERANGE; unknown keys are skipped. */
+int mb_wire_cursor_parse(const uint8_t *body, size_t len,
+                         struct mb_bridge_cursor *out);
+/* An instruction's body: MB_EINVAL for an op that is neither named nor
+ * known, or text that is too long or not UTF-8. */
+int mb_wire_instruction_body(const struct mb_instruction *in, uint8_t *out,
+                             size_t cap, size_t *len);
+/* Decodes one: key 1 required (MB_EMISSING, also for an absent body); an
+ * op or id past its bound MB_ETOOBIG. */
+int mb_wire_instruction_parse(const uint8_t *body, size_t len,
+                              struct mb_instruction *out);
+/* "drain", "undrain", or "other". */
+const char *mb_instruction_op_name(enum mb_instruction_op op);
 
 /* Parses a record's envelope and payload without verifying.  Unknown kinds
  * yield MB_OK with kind MB_REC_OTHER. */
