@@ -266,10 +266,14 @@ def test_receiver(build, run, port):
         if curl.stdout != "401":
             raise Failure(f"HTTPS with the run's CA, no token: want 401: "
                           f"{curl.stdout} {curl.stderr}")
-        close = subprocess.run([os.path.join(run, "receiver.sh"), "close"],
+        # The README's outage: close, open, close (the view shows it).
+        for command, listening in (("close", False), ("open", True),
+                                   ("close", False)):
+            r = subprocess.run([os.path.join(run, "receiver.sh"), command],
                                capture_output=True, text=True)
-        if close.returncode != 0 or json.loads(close.stdout)["listening"]:
-            raise Failure(f"receiver.sh close: {close}")
+            if r.returncode != 0 or \
+                    json.loads(r.stdout)["listening"] != listening:
+                raise Failure(f"receiver.sh {command}: {r}")
         out, err = job.communicate(timeout=TIMEOUT_S)
     finally:
         if job.poll() is None:
