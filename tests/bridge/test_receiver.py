@@ -403,6 +403,8 @@ def test_faults():
                 raise Failure(f"the control command {bad!r} was accepted")
             except ReceiverError:
                 pass
+        status, _, _ = post(r.url, "/v2/heartbeat", view)
+        expect(status == 404, "another path: 404", status)
         got = r.received()
         expect(got["answers"]["view"] == {"500": 1, "429": 1, "200": 4},
                "answers counted by status", got["answers"])
@@ -444,6 +446,9 @@ def test_tls():
         except (OSError, http.client.HTTPException):
             pass
         expect(r.received()["views"]["count"] == 2, "two views over TLS")
+        r.wait_log(lambda l: l.get("kind") == "connection", 10,
+                   "the failed handshake's log line")
+        expect(r.stderr == [], "nothing on stderr", r.stderr)
     print("tls: PASS")
 
 
@@ -491,7 +496,20 @@ def test_options():
         r = run_receiver("--listen", f"127.0.0.1:{port}")
         expect(r.returncode == 1 and "cannot listen" in r.stderr,
                "a port in use: exit 1", (r.returncode, r.stderr))
-    with ReceiverProcess() as rcv:
+    with ReceiverProcess(["--max-body-bytes", "100"]) as rcv:
+        status, _, _ = post(rcv.url, "/v1/heartbeat", b"{" + b" " * 200 + b"}")
+        expect(status == 413, "a body over --max-body-bytes: 413", status)
+        with socket.create_connection(rcv.url[7:].split(":")) as raw:
+            raw.sendall(b"POST /v1/heartbeat HTTP/1.1\r\nHost: x\r\n"
+                        b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+            expect(raw.recv(100).startswith(b"HTTP/1.1 411"),
+                   "no Content-Length: 411")
+        with socket.create_connection(rcv.url[7:].split(":")) as raw:
+            raw.sendall(b"\x16\x03\x01 garbage HTTP/1.1\r\n\r\n")
+            expect(raw.recv(100).startswith(b"HTTP/1.1 501"),
+                   "garbage: 501")
+        status, _, _ = post(rcv.url, "/v1/heartbeat", b"{}")
+        expect(status == 400, "still serving after garbage", status)
         addr = rcv.control_url.split("//")[1]
         r = run_receiver("ctl", addr, "429", "5")
         expect(r.returncode == 0 and json.loads(r.stdout)["modes"]["view"]

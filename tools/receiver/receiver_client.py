@@ -40,9 +40,11 @@ class ReceiverProcess:
                     "--key", os.path.join(tls_dir, "server-key.pem")]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True)
-        self.log = []
+        self.log, self.stderr = [], []
         self.cond = threading.Condition()
         threading.Thread(target=self._read, daemon=True).start()
+        threading.Thread(target=lambda: self.stderr.extend(self.proc.stderr),
+                         daemon=True).start()
         first = self.wait_log(lambda l: l.get("kind") == "listening",
                               start_timeout, "the listening line")
         self.url, self.control_url = first["url"], first["control"]
@@ -68,9 +70,10 @@ class ReceiverProcess:
                         return line
                 left = deadline - time.monotonic()
                 if left <= 0 or self.proc.poll() is not None:
+                    time.sleep(0.2)  # the rest of stderr
                     raise ReceiverError(
                         f"receiver: no {what} (exit {self.proc.poll()}): "
-                        f"{self.proc.stderr.read() if self.proc.poll() is not None else ''}")
+                        f"{''.join(self.stderr)}")
                 self.cond.wait(min(left, 0.2))
 
     def control(self, command):
