@@ -244,11 +244,14 @@ def test_views():
         status, _, _ = post(r.url, "/v1/heartbeat", b"{not json", bearer)
         expect(status == 400, "a body that is not JSON: 400", status)
 
-        # An instruction rides on the next 200, once; a fault's answer
-        # does not consume it.
+        # Instructions ride on every 200 until a later view shows them
+        # applied (or cannot show them); a fault's answer carries none.
+        undrain_id = doc["members"][1]["id"]
         r.control("instruct drain device-3")
-        r.control({"mode": "instruct", "type": "undrain", "device": "ab" * 32,
+        r.control({"mode": "instruct", "type": "undrain", "device": undrain_id,
                    "id": "central-7"})
+        r.control("instruct reboot device-0")
+        r.control("instruct drain device-99")
         r.control("view status 500")
         status, _, answer = post(r.url, "/v1/heartbeat", view, bearer)
         expect(status == 500 and "instructions" not in answer,
@@ -257,34 +260,70 @@ def test_views():
         status, _, answer = post(r.url, "/v1/heartbeat", view, {
             **bearer, "Idempotency-Key": "dlv-2"})
         want = [{"id": "ins-1", "type": "drain", "device": "device-3"},
-                {"id": "central-7", "type": "undrain", "device": "ab" * 32}]
+                {"id": "central-7", "type": "undrain", "device": undrain_id},
+                {"id": "ins-3", "type": "reboot", "device": "device-0"},
+                {"id": "ins-4", "type": "drain", "device": "device-99"}]
         expect(status == 200 and answer == {"instructions": want},
                "the queued instructions in the next answer", answer)
-        status, _, answer = post(r.url, "/v1/heartbeat", view, {
-            **bearer, "Idempotency-Key": "dlv-2"})
-        expect(answer == {}, "each instruction delivered once", answer)
-
+        with open(os.path.join(ROOT, "docs", "bridge-view.schema.json")) as f:
+            shows_draining = "draining" in json.load(f)["$defs"]["member"][
+                "properties"]
+        if shows_draining:
+            not_yet = with_draining(doc, set())
+            status, _, answer = post(r.url, "/v1/heartbeat", not_yet, {
+                **bearer, "Idempotency-Key": "dlv-3"})
+            expect(answer == {"instructions": want[:1]},
+                   "the drain repeated until the view shows it; the undrain "
+                   "shown, the unknown type and device done", answer)
+            status, _, answer = post(r.url, "/v1/heartbeat", with_draining(
+                doc, {"device-3"}), {**bearer, "Idempotency-Key": "dlv-2"})
+            expect(answer == {}, "the drain shown applied: done", answer)
+            outcomes = {"ins-1": "applied", "central-7": "applied",
+                        "ins-3": "unknown type", "ins-4": "unknown device"}
+        else:
+            status, _, answer = post(r.url, "/v1/heartbeat", view, {
+                **bearer, "Idempotency-Key": "dlv-2"})
+            expect(answer == {}, "a view without draining: done after one "
+                   "delivery", answer)
+            outcomes = {"ins-1": "not shown", "central-7": "not shown",
+                        "ins-3": "unknown type", "ins-4": "unknown device"}
         got = r.received()
-        v = got["views"]
-        expect(v["count"] == 3 and v["duplicates"] == 1 and
-               v["latest_key"] == "dlv-2" and v["latest"] == doc,
-               "three views, one repeated Idempotency-Key, the latest kept",
-               {k: v[k] for k in ("count", "duplicates", "latest_key")})
-        expect(v["bridges"] == {doc["bridge"]["name"]: 3},
-               "views counted by bridge", v["bridges"])
         ins = got["instructions"]
         expect(ins["queued"] == [] and
-               [i["id"] for i in ins["delivered"]] == ["ins-1", "central-7"]
-               and ins["delivered"][0]["view"] == "dlv-2",
-               "delivered instructions listed with their view", ins)
+               {i["id"]: i["outcome"] for i in ins["done"]} == outcomes,
+               "every instruction done, with why", ins)
+        expect(next(i["deliveries"] for i in ins["done"]
+                    if i["id"] == "ins-1") == 1 + shows_draining,
+               "deliveries counted", ins["done"])
+        if shows_draining:
+            status, _, answer = post(r.url, "/v1/heartbeat", view, {
+                **bearer, "Idempotency-Key": "dlv-3"})
+        got = r.received()
+        v = got["views"]
+        count = 5 if shows_draining else 3
+        expect(v["count"] == count and v["duplicates"] == 1 + shows_draining and
+               v["latest_key"] == ("dlv-3" if shows_draining else "dlv-2")
+               and v["latest"] == json.loads(view),
+               "the views, repeated Idempotency-Keys, the latest kept",
+               {k: v[k] for k in ("count", "duplicates", "latest_key")})
+        expect(v["bridges"] == {doc["bridge"]["name"]: count},
+               "views counted by bridge", v["bridges"])
         expect(got["rejected"]["view"] == {"token": 3, "schema": 3,
                                            "not JSON": 1},
                "refusals counted", got["rejected"]["view"])
         page = urllib.request.urlopen(r.control_url + "/").read().decode()
-        for text in ("views: 3 received", doc["members"][0]["name"],
-                     "delivered  ins-1 drain device-3"):
+        for text in (f"views: {count} received", doc["members"][0]["name"],
+                     "unknown type ins-3 reboot device-0"):
             expect(text in page, f"the status page shows {text!r}", page)
     print("views: PASS")
+
+
+def with_draining(doc, draining):
+    """The view body with each member's draining flag set."""
+    out = json.loads(json.dumps(doc))
+    for m in out["members"]:
+        m["draining"] = m["name"] in draining
+    return json.dumps(out).encode()
 
 
 def test_flynas():

@@ -27,6 +27,8 @@ def pem(cert):
 
 
 def main(out):
+    """Writes into out (a path or a str)."""
+    out = pathlib.Path(out)
     now = datetime.datetime.now(datetime.timezone.utc)
     start, end = now - datetime.timedelta(hours=1), now + datetime.timedelta(days=7)
     ca_key = ec.generate_private_key(ec.SECP256R1())
