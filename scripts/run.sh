@@ -125,20 +125,28 @@ if [ "$WITH_RECEIVER" = 1 ]; then
   mkdir -m 700 "$R"
   python3 "$RECEIVER/make_certs.py" "$R"
   random_hex() { od -An -N"$1" -tx1 /dev/urandom | tr -d ' \n'; }
-  random_hex 24 >"$R/token"
-  echo "whsec_$(head -c 32 /dev/urandom | base64 -w0)" >"$R/webhook.secret"
-  for i in $(seq 0 $((N - 1))); do
-    echo "n$i $(random_hex 16)"
-  done >"$R/flynas.tokens"
+  (
+    umask 077  # secrets: the agents' user's alone
+    random_hex 24 >"$R/token"
+    echo "whsec_$(head -c 32 /dev/urandom | base64 -w0)" >"$R/webhook.secret"
+    for i in $(seq 0 $((N - 1))); do
+      echo "n$i $(random_hex 16)"
+    done >"$R/flynas.tokens"
+  )
   URL="https://127.0.0.1:$RECEIVER_PORT"
   if [ "$BRIDGE" = 1 ]; then
-    BRIDGE_FLAGS="--bridge-endpoint $URL/v1/heartbeat --bridge-ca-file $R/ca.pem"
-    BRIDGE_FLAGS+=" --bridge-token-file $R/token"
-    BRIDGE_FLAGS+=" --bridge-webhook-url $URL/v1/events --bridge-webhook-secret-file $R/webhook.secret"
+    flags=(--bridge-endpoint "$URL/v1/heartbeat" --bridge-ca-file "$R/ca.pem"
+           --bridge-token-file "$R/token" --bridge-interval-ms 5000
+           --bridge-webhook-url "$URL/v1/events"
+           --bridge-webhook-secret-file "$R/webhook.secret")
+    # Every agent may be the bridge (the certificates carry no role).
+    for i in $(seq 0 $((N - 1))); do flags+=(--bridge-eligible "n$i"); done
     if has_flag --bridge-flynas-endpoint; then
-      BRIDGE_FLAGS+=" --bridge-flynas-endpoint $URL/api/raid/heartbeat"
-      BRIDGE_FLAGS+=" --bridge-flynas-token-file $R/flynas.tokens"
+      flags+=(--bridge-flynas-endpoint "$URL/api/raid/heartbeat"
+              --bridge-flynas-token-file "$R/flynas.tokens")
     fi
+    # Quoted for the start script below.
+    BRIDGE_FLAGS=$(printf ' %q' "${flags[@]}")
   fi
   # RUN/receiver.sh COMMAND: drives the receiver (close, open, status 503,
   # 429 30, hang, ok, received; tools/receiver/meshbeat-receiver --help).
