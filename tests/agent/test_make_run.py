@@ -237,25 +237,23 @@ def test_receiver(build, run, port):
         raise Failure(f"with TCP {receiver_port} taken: exit {r.returncode}"
                       f"\n{r.stderr}")
 
+    # The receiver starts before the agents, and the job shows its one
+    # frame 10 s after the last agent answers: the commands below are done
+    # by then.
     job = subprocess.Popen([RUN_SH, build], cwd=ROOT, text=True,
-                           env=dict(env, MESHBEAT_RUN_SECONDS="6"),
+                           env=dict(env, MESHBEAT_RUN_SECONDS="10"),
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
-        wait_for(lambda: (len(agent_pids(run)) == 5, agent_pids(run)),
-                 "five agents started")
-        bridge = "--bridge-endpoint" in subprocess.run(
-            [os.path.join(build, "src", "cli", "meshbeat"), "agent",
-             "--help"], capture_output=True, text=True).stdout
-        for n, pid in agent_pids(run).items():
-            with open(f"/proc/{pid}/cmdline") as f:
-                cmdline = f.read().split("\0")
-            has = "--bridge-endpoint" in cmdline
-            if has != bridge:
-                raise Failure(f"{n}: bridge flags {has}, the agent has a "
-                              f"bridge: {bridge}: {cmdline}")
-            if has and cmdline[cmdline.index("--bridge-endpoint") + 1] != \
-                    f"https://127.0.0.1:{receiver_port}/v1/heartbeat":
-                raise Failure(f"{n}: bridge endpoint: {cmdline}")
+        log = os.path.join(run, "receiver.log")
+
+        def listening():
+            try:
+                with open(log) as f:
+                    text = f.read()
+            except OSError:
+                text = ""
+            return '"kind": "listening"' in text, text
+        wait_for(listening, "the receiver listening")
         ca = os.path.join(run, "receiver", "ca.pem")
         curl = subprocess.run(
             ["curl", "-sS", "--cacert", ca, "-o", "/dev/null", "-w",
@@ -274,6 +272,21 @@ def test_receiver(build, run, port):
             if r.returncode != 0 or \
                     json.loads(r.stdout)["listening"] != listening:
                 raise Failure(f"receiver.sh {command}: {r}")
+        wait_for(lambda: (len(agent_pids(run)) == 5, agent_pids(run)),
+                 "five agents started")
+        bridge = "--bridge-endpoint" in subprocess.run(
+            [os.path.join(build, "src", "cli", "meshbeat"), "agent",
+             "--help"], capture_output=True, text=True).stdout
+        for n, pid in agent_pids(run).items():
+            with open(f"/proc/{pid}/cmdline") as f:
+                cmdline = f.read().split("\0")
+            has = "--bridge-endpoint" in cmdline
+            if has != bridge:
+                raise Failure(f"{n}: bridge flags {has}, the agent has a "
+                              f"bridge: {bridge}: {cmdline}")
+            if has and cmdline[cmdline.index("--bridge-endpoint") + 1] != \
+                    f"https://127.0.0.1:{receiver_port}/v1/heartbeat":
+                raise Failure(f"{n}: bridge endpoint: {cmdline}")
         out, err = job.communicate(timeout=TIMEOUT_S)
     finally:
         if job.poll() is None:
