@@ -205,6 +205,9 @@ def test_webhooks():
         expect(got["rejected"]["events"] == {"signature": 4, "schema": 1,
                                              "id": 1},
                "refusals counted by reason", got["rejected"]["events"])
+        # A request's log line follows its answer: awaited.
+        r.wait_log(lambda l: l.get("kind") == "events" and
+                   l.get("id") == other_id, 10, "the last request's log line")
         logged = [l for l in r.log if l.get("kind") == "events"]
         expect(len(logged) == 17 and logged[-1]["status"] == 400,
                "one log line per request", logged)
