@@ -1,11 +1,13 @@
 #!/usr/bin/python3
 """The live view of `make run`: what every agent thinks of the mesh.
 
-usage: live_view.py [--hint TEXT]... ADMIN_SOCKET...
+usage: live_view.py [--hint TEXT]... [--receiver CONTROL_URL] ADMIN_SOCKET...
 
 One row per member with one letter per observing agent (A alive, S suspect,
 D dead, L left, . not known to that agent, - that agent is down), then the
-latest transitions, each on one line with the number of observers that
+active bridge and its deliveries (when the agents have a bridge: the admin
+command `bridge`), what the reference receiver got (--receiver, its control
+URL), then the latest transitions, each on one line with the number of observers that
 agree, then the commands to try (--hint).  Fits the terminal: no line is
 longer than its width, the transitions shown are as many as its height
 leaves room for.  Reads only the agents' admin sockets; Ctrl-C ends it.
@@ -18,7 +20,9 @@ import shutil
 import socket
 import sys
 import time
+import urllib.request
 from collections import Counter
+from datetime import datetime
 
 LETTERS = {"alive": "A", "suspect": "S", "dead": "D", "left": "L"}
 COLOURS = {"alive": "32", "suspect": "33", "dead": "31", "left": "36",
@@ -152,7 +156,62 @@ def member_rows(views, names):
     return rows
 
 
-def frame(sockets, transitions, hints, once):
+def clock(rfc3339):
+    """HH:MM:SS in local time, like the header's."""
+    try:
+        return datetime.fromisoformat(rfc3339.replace("Z", "+00:00")) \
+            .astimezone().strftime("%H:%M:%S")
+    except (AttributeError, ValueError):
+        return "?"
+
+
+def destination(d):
+    """One destination of `bridge`, short: ok and when, or what waits."""
+    if d.get("outbox_depth"):
+        age = d.get("oldest_age_s")
+        text = f"{d['name']} {d['outbox_depth']} queued" + \
+            (f" {age:.0f}s" if age is not None else "")
+    elif d.get("last_success"):
+        text = f"{d['name']} ok {clock(d['last_success'])}"
+    else:
+        text = f"{d['name']} idle"
+    return text + (f" {d['parked']} parked" if d.get("parked") else "")
+
+
+def bridge_lines(sockets, receiver):
+    """The active bridge and its deliveries, as the active one tells them
+    (admin `bridge`; nothing when the agents have no such command), and
+    what the receiver got (nothing without --receiver)."""
+    answers = [a for a in (call(p, {"cmd": "bridge"}) for p in sockets)
+               if isinstance(a, dict)]
+    lines = []
+    if answers:
+        mine = [a for a in answers if a.get("self_active")]
+        a = (mine or answers)[0]
+        view = a.get("view") or {}
+        head = (f"bridge {a.get('active_name') or 'none'} "
+                f"{view.get('live', 0)}/{view.get('total', 0)}")
+        lines.append(Line(head + "  " + "  ".join(
+            destination(d) for d in a.get("destinations", []))))
+    if receiver:
+        try:
+            with urllib.request.urlopen(receiver + "/received",
+                                        timeout=1) as r:
+                got = json.load(r)
+            refused = sum(n for kind in got["rejected"].values()
+                          for n in kind.values())
+            lines.append(Line(
+                f"receiver {'open' if got['listening'] else 'CLOSED'}: "
+                f"{got['views']['count']} views  "
+                f"{got['flynas']['count']} flynas  "
+                f"{got['events']['count']} events  "
+                f"({got['events']['duplicates']} dup, {refused} refused)"))
+        except (OSError, ValueError, KeyError):
+            lines.append(Line("receiver: not answering"))
+    return lines
+
+
+def frame(sockets, transitions, hints, once, receiver=None):
     width, height = shutil.get_terminal_size((80, 24))
     views, names, up = [], [], set()
     for i, path in enumerate(sockets):
@@ -172,6 +231,7 @@ def frame(sockets, transitions, hints, once):
                 "- agent down"),
            Line("")]
     top += member_rows(views, names)
+    top += bridge_lines(sockets, receiver)
     top += [Line(""), Line("transitions (observers that agree):")]
     bottom = [Line("")] + [Line(h) for h in hints]
     room = height - 1 - len(top) - len(bottom)
@@ -188,16 +248,19 @@ def frame(sockets, transitions, hints, once):
 
 
 def main():
-    args, hints = sys.argv[1:], []
-    while len(args) >= 2 and args[0] == "--hint":
-        hints.append(args[1])
+    args, hints, receiver = sys.argv[1:], [], None
+    while len(args) >= 2 and args[0] in ("--hint", "--receiver"):
+        if args[0] == "--hint":
+            hints.append(args[1])
+        else:
+            receiver = args[1]
         args = args[2:]
     once = os.environ.get("MESHBEAT_VIEW_ONCE") == "1"
     transitions = Transitions()
     if not once:
         sys.stdout.write("\033[2J")
     while True:
-        frame(args, transitions, hints, once)
+        frame(args, transitions, hints, once, receiver)
         if once:
             return
         time.sleep(1)

@@ -3,7 +3,7 @@
 make_run_*).
 
 usage: test_make_run.py BUILD_DIR TEST BASE_PORT
-TEST: view | port_taken
+TEST: view | port_taken | receiver
 
 view: the job in a tmux pane of 80x24 shows every member with its state
 in every agent's view without a line wider than the pane; a SIGKILLed
@@ -12,8 +12,14 @@ agree on; it comes back with the hint's restart command; Ctrl-C stops
 every agent with a graceful leave.
 port_taken: with the first agent's UDP port held by someone else, the job
 exits non-zero and prints why.
+receiver: the reference receiver beside the agents (MESHBEAT_RUN_RECEIVER=1,
+which an agent with a bridge implies): its TCP port taken, the job exits 1
+and says why; else it serves HTTPS with the run's certificate, the agents
+get the bridge's flags when their --help lists them, the hint's
+`receiver.sh close` closes it, the view says so, and the job stops it.
 Set MESHBEAT_KEEP=1 to keep the run directory.
 """
+import json
 import os
 import re
 import shutil
@@ -207,21 +213,113 @@ def test_port_taken(build, run, port):
         raise Failure(f"agents left running: {left}")
 
 
+def receiver_pid(run):
+    try:
+        with open(os.path.join(run, "receiver.pid")) as f:
+            return int(f.read())
+    except (OSError, ValueError):
+        return None
+
+
+def test_receiver(build, run, port):
+    env = dict(os.environ, MESHBEAT_RUN_PORT=str(port), MESHBEAT_RUN_DIR=run,
+               MESHBEAT_RUN_RECEIVER="1", COLUMNS=str(WIDTH),
+               LINES=str(HEIGHT))
+    receiver_port = port + 30
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", receiver_port))
+        holder.listen()
+        r = subprocess.run([RUN_SH, build], env=env, capture_output=True,
+                           text=True, timeout=TIMEOUT_S, cwd=ROOT)
+    want = [f"the receiver (TCP 127.0.0.1:{receiver_port}", "could not start",
+            "MESHBEAT_RUN_RECEIVER_PORT="]
+    if r.returncode != 1 or any(w not in r.stderr for w in want):
+        raise Failure(f"with TCP {receiver_port} taken: exit {r.returncode}"
+                      f"\n{r.stderr}")
+
+    # The receiver starts before the agents, and the job shows its one
+    # frame 10 s after the last agent answers: the commands below are done
+    # by then.
+    job = subprocess.Popen([RUN_SH, build], cwd=ROOT, text=True,
+                           env=dict(env, MESHBEAT_RUN_SECONDS="10"),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        log = os.path.join(run, "receiver.log")
+
+        def listening():
+            try:
+                with open(log) as f:
+                    text = f.read()
+            except OSError:
+                text = ""
+            return '"kind": "listening"' in text, text
+        wait_for(listening, "the receiver listening")
+        ca = os.path.join(run, "receiver", "ca.pem")
+        curl = subprocess.run(
+            ["curl", "-sS", "--cacert", ca, "-o", "/dev/null", "-w",
+             "%{http_code}", "--data-binary", "{}", "-H",
+             "Content-Type: application/json",
+             f"https://127.0.0.1:{receiver_port}/v1/heartbeat"],
+            capture_output=True, text=True)
+        if curl.stdout != "401":
+            raise Failure(f"HTTPS with the run's CA, no token: want 401: "
+                          f"{curl.stdout} {curl.stderr}")
+        # The README's outage: close, open, close (the view shows it).
+        for command, listening in (("close", False), ("open", True),
+                                   ("close", False)):
+            r = subprocess.run([os.path.join(run, "receiver.sh"), command],
+                               capture_output=True, text=True)
+            if r.returncode != 0 or \
+                    json.loads(r.stdout)["listening"] != listening:
+                raise Failure(f"receiver.sh {command}: {r}")
+        wait_for(lambda: (len(agent_pids(run)) == 5, agent_pids(run)),
+                 "five agents started")
+        bridge = "--bridge-endpoint" in subprocess.run(
+            [os.path.join(build, "src", "cli", "meshbeat"), "agent",
+             "--help"], capture_output=True, text=True).stdout
+        for n, pid in agent_pids(run).items():
+            with open(f"/proc/{pid}/cmdline") as f:
+                cmdline = f.read().split("\0")
+            has = "--bridge-endpoint" in cmdline
+            if has != bridge:
+                raise Failure(f"{n}: bridge flags {has}, the agent has a "
+                              f"bridge: {bridge}: {cmdline}")
+            if has and cmdline[cmdline.index("--bridge-endpoint") + 1] != \
+                    f"https://127.0.0.1:{receiver_port}/v1/heartbeat":
+                raise Failure(f"{n}: bridge endpoint: {cmdline}")
+        out, err = job.communicate(timeout=TIMEOUT_S)
+    finally:
+        if job.poll() is None:
+            job.kill()
+    lines = out.rstrip("\n").split("\n")
+    check_width(lines)
+    text = "\n".join(lines)
+    for want in ("receiver CLOSED: 0 views", "/receiver.sh close"):
+        if want not in text:
+            raise Failure(f"{want!r} not in the view:\n{text}")
+    if job.returncode != 0:
+        raise Failure(f"exit {job.returncode}: {err}")
+    pid = receiver_pid(run)
+    if pid is None or alive(pid):
+        raise Failure(f"the receiver ({pid}) is still running after the job")
+
+
 def main():
     build, name, port = os.path.abspath(sys.argv[1]), sys.argv[2], \
         int(sys.argv[3])
     run = tempfile.mkdtemp(prefix="meshbeat-run-")
     ok = False
     try:
-        {"view": test_view, "port_taken": test_port_taken}[name](
+        {"view": test_view, "port_taken": test_port_taken,
+         "receiver": test_receiver}[name](
             build, run, port)
         ok = True
         print(f"make_run_{name}: PASS")
     finally:
         if not ok:
             print(f"make_run_{name}: FAIL; run directory {run}")
-        for pid in agent_pids(run).values():
-            if alive(pid):
+        for pid in list(agent_pids(run).values()) + [receiver_pid(run)]:
+            if pid is not None and alive(pid):
                 os.kill(pid, signal.SIGKILL)
         if ok and os.environ.get("MESHBEAT_KEEP") != "1":
             shutil.rmtree(run, ignore_errors=True)
