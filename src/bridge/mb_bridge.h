@@ -46,6 +46,7 @@ struct mb_bridge_member {
    * member must be given the same answer, or views elect differently. */
   bool eligible;
   bool is_self;
+  bool draining; /* an instruction to drain it is in force */
 };
 
 /* Copies what the bridge needs from the core's view of one member. */

@@ -1,0 +1,164 @@
+/*
+ * The delivery cursor (docs/bridge.md, "Handover"): the active bridge
+ * announces, as a channel record of kind 21 signed by itself, the ids of
+ * the events it delivered lately, how many it delivered and how many wait,
+ * and its open episodes.  Every other eligible member removes the events
+ * named from its own outbox (by id: outboxes number their entries each
+ * their own way) and merges the episodes, so the next bridge sends exactly
+ * what the first had not confirmed, and ends the offlines it reported.
+ * An event the cursor never named is kept, and sent again at a handover:
+ * the receiver de-duplicates by id.  Kept at most until an active bridge
+ * that is caught up (nothing pending) has had FOLLOWER_GRACE_MS to derive
+ * it too.
+ */
+#include "bridge_state.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define ANNOUNCE_EVERY_MS 1000 /* at most, while delivering */
+#define FOLLOWER_GRACE_MS (10 * 60 * 1000)
+
+void agent_bridge_delivered(struct agent_bridge *b, const char *event_id) {
+  uint8_t raw[16];
+  b->delivered_total++;
+  if (strncmp(event_id, "evt_", 4) != 0 ||
+      mb_hex_decode(raw, sizeof(raw), event_id + 4) != MB_OK)
+    return;
+  if (b->n_delivered == AGENT_CURSOR_IDS) {
+    memmove(b->delivered[0], b->delivered[1],
+            (AGENT_CURSOR_IDS - 1) * sizeof(b->delivered[0]));
+    b->n_delivered--;
+  }
+  memcpy(b->delivered[b->n_delivered++], raw, sizeof(raw));
+  if (b->cursor_due == AGENT_PUMP_NEVER) { /* at most once a second */
+    uint64_t now = agent_bridge_now(b),
+             next = b->cursor_sent_at + ANNOUNCE_EVERY_MS;
+    b->cursor_due = b->cursor_sent_at != 0 && next > now ? next : now;
+  }
+}
+
+static void fill(struct agent_bridge *b, struct mb_bridge_cursor *c) {
+  memset(c, 0, sizeof(*c));
+  memcpy(c->delivered, b->delivered, b->n_delivered * 16);
+  c->n_delivered = b->n_delivered;
+  c->delivered_total = b->delivered_total;
+  struct mb_store_outbox_depth d;
+  if (mb_store_outbox_depth(b->a->store, "webhook", &d) == 0)
+    c->pending = d.pending;
+  const struct mb_bridge_episode *eps;
+  size_t n = mb_bridge_transitions_episodes(b->tr, &eps);
+  for (size_t i = 0; i < n && i < MB_BRIDGE_CURSOR_MAX_EPISODES; i++) {
+    memcpy(c->episodes[i].ref, eps[i].member, MB_NODE_REF_LEN);
+    c->episodes[i].incarnation = eps[i].incarnation;
+    c->n_episodes++;
+  }
+}
+
+static int announce(struct agent_bridge *b) {
+  struct mb_bridge_cursor cur;
+  fill(b, &cur);
+  uint8_t body[MB_CHANNEL_BODY_MAX], rec[MB_WIRE_MSG_MAX];
+  size_t body_len = 0, len = 0;
+  int64_t now_ms = agent_wall_ms();
+  int64_t version = now_ms > b->cursor_version ? now_ms : b->cursor_version + 1;
+  struct mb_channel_record c = {.subject_len = MB_NODE_ID_LEN,
+                                .version = (uint64_t)version,
+                                .issued_ms = now_ms,
+                                .body = body};
+  memcpy(c.subject, b->a->id.pk, MB_NODE_ID_LEN);
+  int rc = mb_wire_cursor_body(&cur, body, sizeof(body), &body_len);
+  c.body_len = body_len;
+  const char *cluster = b->a->cfg->cluster;
+  if (rc == MB_OK)
+    rc = mb_wire_channel_sign(&b->a->id, (const uint8_t *)cluster,
+                              strlen(cluster), MB_REC_BRIDGE_CURSOR, &c, rec,
+                              sizeof(rec), &len);
+  if (rc == MB_OK)
+    rc = swim_record_offer(b->a->swim, agent_now(b->a), rec, len);
+  if (rc == MB_OK)
+    b->cursor_version = version;
+  agent_flush(b->a);
+  return rc;
+}
+
+void agent_bridge_cursor_tick(struct agent_bridge *b, uint64_t now) {
+  if (now < b->cursor_due)
+    return;
+  b->cursor_due = AGENT_PUMP_NEVER;
+  if (!b->election.have || !b->election.self_active)
+    return;
+  int rc = announce(b);
+  b->cursor_sent_at = now;
+  if (rc != MB_OK) {
+    agent_log(b->a->log, MB_LOG_WARN, NULL,
+              "bridge: cannot announce the delivery cursor: %s",
+              mb_strerror(rc));
+    b->cursor_due = now + ANNOUNCE_EVERY_MS;
+  }
+}
+
+struct old_entries {
+  int64_t before_ms;
+  uint64_t seq[256];
+  size_t n;
+};
+
+static int collect_old(const struct mb_store_outbox_entry *e, void *ctx) {
+  struct old_entries *o = ctx;
+  if (e->created_ms < o->before_ms && o->n < 256)
+    o->seq[o->n++] = e->seq;
+  return 0;
+}
+
+/* Ours, older than the grace, while the active bridge has nothing
+ * pending: it derived them too and delivered them, or never will. */
+static void drop_stale(struct agent_bridge *b, int64_t issued_ms) {
+  struct old_entries *o = calloc(1, sizeof(*o));
+  if (o == NULL)
+    return;
+  o->before_ms = issued_ms - FOLLOWER_GRACE_MS;
+  mb_store_outbox_peek(b->a->store, "webhook", 256, collect_old, o);
+  for (size_t i = 0; i < o->n; i++)
+    mb_store_outbox_delete(b->a->store, "webhook", o->seq[i]);
+  free(o);
+}
+
+static void apply(struct agent_bridge *b, const struct mb_bridge_cursor *c,
+                  int64_t issued_ms) {
+  for (size_t i = 0; i < c->n_delivered; i++) {
+    char id[MB_BRIDGE_EVENT_ID_LEN + 1] = "evt_";
+    uint64_t seq;
+    mb_hex_encode(id + 4, c->delivered[i], 16);
+    if (mb_store_outbox_find(b->a->store, "webhook", id, &seq) == 0)
+      mb_store_outbox_delete(b->a->store, "webhook", seq);
+  }
+  if (c->pending == 0)
+    drop_stale(b, issued_ms);
+  for (size_t i = 0; i < c->n_episodes; i++) {
+    const struct mb_bridge_member *m =
+        agent_bridge_view_find(b, c->episodes[i].ref, MB_NODE_REF_LEN);
+    if (m == NULL)
+      continue;
+    struct mb_bridge_episode ep = {.incarnation = c->episodes[i].incarnation};
+    memcpy(ep.member, m->id, MB_NODE_ID_LEN);
+    if (mb_bridge_transitions_restore(b->tr, &ep, 1) == 0)
+      mb_store_episode_put(b->a->store, ep.member, ep.incarnation);
+  }
+  b->cursors_applied++;
+  b->dest[AGENT_DEST_WEBHOOK].head_known = false;
+  agent_commit(b->a);
+}
+
+void agent_bridge_cursor_heard(struct agent_bridge *b,
+                               const struct swim_output *o) {
+  if (o->rec.kind != MB_REC_BRIDGE_CURSOR || !b->eligible ||
+      memcmp(o->rec.signer, b->a->id.pk, MB_NODE_ID_LEN) == 0)
+    return;
+  struct mb_record rec;
+  struct mb_bridge_cursor c;
+  if (mb_wire_record_parse(o->buf, o->len, &rec) != MB_OK ||
+      mb_wire_cursor_parse(rec.u.ch.body, rec.u.ch.body_len, &c) != MB_OK)
+    return; /* the core verified it; a body we cannot read changes nothing */
+  apply(b, &c, rec.u.ch.issued_ms);
+}
