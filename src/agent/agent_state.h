@@ -335,6 +335,8 @@ void agent_http_close(struct agent *a);
 #define AGENT_EXIT_REVOKED 3
 /* Before the stored members: MB_EREVOKED when one is our revocation. */
 int agent_records_restore(struct agent *a);
+/* After the stored members: records their signers' certificates admit. */
+void agent_records_restore_again(struct agent *a);
 /* After the core's outputs: if we are revoked, say so and stop. */
 void agent_check_revoked(struct agent *a);
 /* record_text.c: what a revocation says ("" if none), whom a record is

@@ -38,26 +38,41 @@ void agent_bridge_delivered(struct agent_bridge *b, const char *event_id) {
   }
 }
 
-static void fill(struct agent_bridge *b, struct mb_bridge_cursor *c) {
+/* The latest ids delivered, as many as fit beside the open episodes:
+ * ids_max of them. */
+static void fill(struct agent_bridge *b, struct mb_bridge_cursor *c,
+                 size_t ids_max) {
   memset(c, 0, sizeof(*c));
-  memcpy(c->delivered, b->delivered, b->n_delivered * 16);
-  c->n_delivered = b->n_delivered;
-  c->delivered_total = b->delivered_total;
+  size_t skip = b->n_delivered > ids_max ? b->n_delivered - ids_max : 0;
+  c->n_events = b->n_delivered - skip;
+  memcpy(c->events, b->delivered[skip], c->n_events * MB_CURSOR_EVENT_ID_LEN);
+  c->delivered = b->delivered_total;
   struct mb_store_outbox_depth d;
   if (mb_store_outbox_depth(b->a->store, "webhook", &d) == 0)
     c->pending = d.pending;
   const struct mb_bridge_episode *eps;
   size_t n = mb_bridge_transitions_episodes(b->tr, &eps);
-  for (size_t i = 0; i < n && i < MB_BRIDGE_CURSOR_MAX_EPISODES; i++) {
-    memcpy(c->episodes[i].ref, eps[i].member, MB_NODE_REF_LEN);
+  for (size_t i = 0; i < n && i < MB_CURSOR_MAX_EPISODES; i++) {
+    memcpy(c->episodes[i].member, eps[i].member, MB_NODE_REF_LEN);
     c->episodes[i].incarnation = eps[i].incarnation;
     c->n_episodes++;
   }
 }
 
-static int announce(struct agent_bridge *b) {
+/* Fewer ids when the episodes leave no room for all of them. */
+static int encode(struct agent_bridge *b, uint8_t *body, size_t *len) {
   struct mb_bridge_cursor cur;
-  fill(b, &cur);
+  int rc = MB_ETOOBIG;
+  for (size_t ids = MB_CURSOR_MAX_EVENTS; rc == MB_ETOOBIG; ids--) {
+    fill(b, &cur, ids);
+    rc = mb_wire_cursor_body(&cur, body, MB_CHANNEL_BODY_MAX, len);
+    if (ids == 0)
+      break;
+  }
+  return rc;
+}
+
+static int announce(struct agent_bridge *b) {
   uint8_t body[MB_CHANNEL_BODY_MAX], rec[MB_WIRE_MSG_MAX];
   size_t body_len = 0, len = 0;
   int64_t now_ms = agent_wall_ms();
@@ -67,7 +82,7 @@ static int announce(struct agent_bridge *b) {
                                 .issued_ms = now_ms,
                                 .body = body};
   memcpy(c.subject, b->a->id.pk, MB_NODE_ID_LEN);
-  int rc = mb_wire_cursor_body(&cur, body, sizeof(body), &body_len);
+  int rc = encode(b, body, &body_len);
   c.body_len = body_len;
   const char *cluster = b->a->cfg->cluster;
   if (rc == MB_OK)
@@ -126,10 +141,10 @@ static void drop_stale(struct agent_bridge *b, int64_t issued_ms) {
 
 static void apply(struct agent_bridge *b, const struct mb_bridge_cursor *c,
                   int64_t issued_ms) {
-  for (size_t i = 0; i < c->n_delivered; i++) {
+  for (size_t i = 0; i < c->n_events; i++) {
     char id[MB_BRIDGE_EVENT_ID_LEN + 1] = "evt_";
     uint64_t seq;
-    mb_hex_encode(id + 4, c->delivered[i], 16);
+    mb_hex_encode(id + 4, c->events[i], MB_CURSOR_EVENT_ID_LEN);
     if (mb_store_outbox_find(b->a->store, "webhook", id, &seq) == 0)
       mb_store_outbox_delete(b->a->store, "webhook", seq);
   }
@@ -137,7 +152,7 @@ static void apply(struct agent_bridge *b, const struct mb_bridge_cursor *c,
     drop_stale(b, issued_ms);
   for (size_t i = 0; i < c->n_episodes; i++) {
     const struct mb_bridge_member *m =
-        agent_bridge_view_find(b, c->episodes[i].ref, MB_NODE_REF_LEN);
+        agent_bridge_view_find(b, c->episodes[i].member, MB_NODE_REF_LEN);
     if (m == NULL)
       continue;
     struct mb_bridge_episode ep = {.incarnation = c->episodes[i].incarnation};

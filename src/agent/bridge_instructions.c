@@ -35,8 +35,8 @@ static void ignore(struct agent_bridge *b, const char *why, const char *what) {
 /* Signs and offers the record; 0, or why the core refused it. */
 static int spread(struct agent_bridge *b, const struct mb_bridge_member *m,
                   const char *op, const char *ins_id) {
-  struct mb_instruction ins = {0};
-  snprintf(ins.op, sizeof(ins.op), "%s", op);
+  struct mb_instruction ins = {
+      .op = strcmp(op, "drain") == 0 ? MB_INSTR_DRAIN : MB_INSTR_UNDRAIN};
   snprintf(ins.id, sizeof(ins.id), "%s", ins_id);
   uint8_t body[MB_CHANNEL_BODY_MAX], rec[MB_WIRE_MSG_MAX];
   size_t body_len = 0, len = 0;
