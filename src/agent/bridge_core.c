@@ -53,6 +53,8 @@ static void evaluate(struct agent_bridge *b, uint64_t now) {
   struct mb_bridge_election before = b->election;
   if (agent_bridge_view_refresh(b) != 0)
     return;
+  if (!b->cursors_read && b->eligible)
+    agent_bridge_cursors_read(b);
   log_handover(b, &before);
   bool was = before.have && before.self_active;
   bool is = b->election.have && b->election.self_active;

@@ -1,11 +1,15 @@
 /*
- * The delivery cursor (docs/bridge.md, "Handover"): the active bridge
- * announces, as a channel record of kind 21 signed by itself, the ids of
- * the events it delivered lately, how many it delivered and how many wait,
- * and its open episodes.  Every other eligible member removes the events
- * named from its own outbox (by id: outboxes number their entries each
- * their own way) and merges the episodes, so the next bridge sends exactly
- * what the first had not confirmed, and ends the offlines it reported.
+ * The delivery cursor (docs/bridge.md, "Handover"): every eligible member
+ * announces, as a channel record of kind 21 signed by itself, its open
+ * episodes, and the active bridge also the ids of the events it delivered
+ * lately, how many it delivered and how many wait.  Every other eligible
+ * member removes the events named from its own outbox (by id: outboxes
+ * number their entries each their own way) and merges the episodes, so
+ * the next bridge sends exactly what the first had not confirmed, and
+ * ends the offlines it reported.  The followers' episodes matter for one
+ * event above all: a bridge's own machine.online, which it cannot derive
+ * from its own view (it never saw itself dead) and the others, who now
+ * see it active, do not send.
  * An event the cursor never named is kept, and sent again at a handover:
  * the receiver de-duplicates by id.  Kept at most until an active bridge
  * that is caught up (nothing pending) has had FOLLOWER_GRACE_MS to derive
@@ -19,23 +23,50 @@
 #define ANNOUNCE_EVERY_MS 1000 /* at most, while delivering */
 #define FOLLOWER_GRACE_MS (10 * 60 * 1000)
 
+static bool raw_id(const char *event_id, uint8_t raw[16]) {
+  return strncmp(event_id, "evt_", 4) == 0 &&
+         mb_hex_decode(raw, 16, event_id + 4) == MB_OK;
+}
+
+static void remember(struct agent_bridge *b, const uint8_t raw[16]) {
+  memcpy(b->confirmed[b->next_confirmed], raw, 16);
+  b->next_confirmed = (b->next_confirmed + 1) % AGENT_CONFIRMED_IDS;
+  if (b->n_confirmed < AGENT_CONFIRMED_IDS)
+    b->n_confirmed++;
+}
+
+bool agent_bridge_confirmed(const struct agent_bridge *b,
+                            const char *event_id) {
+  uint8_t raw[16];
+  if (!raw_id(event_id, raw))
+    return false;
+  for (size_t i = 0; i < b->n_confirmed; i++)
+    if (memcmp(b->confirmed[i], raw, 16) == 0)
+      return true;
+  return false;
+}
+
 void agent_bridge_delivered(struct agent_bridge *b, const char *event_id) {
   uint8_t raw[16];
   b->delivered_total++;
-  if (strncmp(event_id, "evt_", 4) != 0 ||
-      mb_hex_decode(raw, sizeof(raw), event_id + 4) != MB_OK)
+  if (!raw_id(event_id, raw))
     return;
+  remember(b, raw);
   if (b->n_delivered == AGENT_CURSOR_IDS) {
     memmove(b->delivered[0], b->delivered[1],
             (AGENT_CURSOR_IDS - 1) * sizeof(b->delivered[0]));
     b->n_delivered--;
   }
   memcpy(b->delivered[b->n_delivered++], raw, sizeof(raw));
-  if (b->cursor_due == AGENT_PUMP_NEVER) { /* at most once a second */
-    uint64_t now = agent_bridge_now(b),
-             next = b->cursor_sent_at + ANNOUNCE_EVERY_MS;
-    b->cursor_due = b->cursor_sent_at != 0 && next > now ? next : now;
-  }
+  agent_bridge_cursor_soon(b);
+}
+
+void agent_bridge_cursor_soon(struct agent_bridge *b) {
+  if (b->cursor_due != AGENT_PUMP_NEVER)
+    return; /* at most once a second */
+  uint64_t now = agent_bridge_now(b);
+  uint64_t next = b->cursor_sent_at + ANNOUNCE_EVERY_MS;
+  b->cursor_due = b->cursor_sent_at != 0 && next > now ? next : now;
 }
 
 /* The latest ids delivered, as many as fit beside the open episodes:
@@ -101,7 +132,7 @@ void agent_bridge_cursor_tick(struct agent_bridge *b, uint64_t now) {
   if (now < b->cursor_due)
     return;
   b->cursor_due = AGENT_PUMP_NEVER;
-  if (!b->election.have || !b->election.self_active)
+  if (!b->eligible)
     return;
   int rc = announce(b);
   b->cursor_sent_at = now;
@@ -139,16 +170,24 @@ static void drop_stale(struct agent_bridge *b, int64_t issued_ms) {
   free(o);
 }
 
+static bool signed_by_active(struct agent_bridge *b,
+                             const struct swim_output *o) {
+  return b->election.have &&
+         memcmp(o->rec.signer, b->election.active, MB_NODE_ID_LEN) == 0;
+}
+
 static void apply(struct agent_bridge *b, const struct mb_bridge_cursor *c,
-                  int64_t issued_ms) {
+                  int64_t issued_ms, bool from_active) {
   for (size_t i = 0; i < c->n_events; i++) {
     char id[MB_BRIDGE_EVENT_ID_LEN + 1] = "evt_";
     uint64_t seq;
     mb_hex_encode(id + 4, c->events[i], MB_CURSOR_EVENT_ID_LEN);
+    if (!agent_bridge_confirmed(b, id))
+      remember(b, c->events[i]);
     if (mb_store_outbox_find(b->a->store, "webhook", id, &seq) == 0)
       mb_store_outbox_delete(b->a->store, "webhook", seq);
   }
-  if (c->pending == 0)
+  if (c->pending == 0 && from_active)
     drop_stale(b, issued_ms);
   for (size_t i = 0; i < c->n_episodes; i++) {
     const struct mb_bridge_member *m =
@@ -163,6 +202,15 @@ static void apply(struct agent_bridge *b, const struct mb_bridge_cursor *c,
   b->cursors_applied++;
   b->dest[AGENT_DEST_WEBHOOK].head_known = false;
   agent_commit(b->a);
+  agent_bridge_poke(b); /* a merged episode may end at once (ours) */
+}
+
+static int read_body(const uint8_t *raw, size_t len, struct mb_record *rec,
+                     struct mb_bridge_cursor *c) {
+  int rc = mb_wire_record_parse(raw, len, rec);
+  return rc == MB_OK
+             ? mb_wire_cursor_parse(rec->u.ch.body, rec->u.ch.body_len, c)
+             : rc;
 }
 
 void agent_bridge_cursor_heard(struct agent_bridge *b,
@@ -172,8 +220,26 @@ void agent_bridge_cursor_heard(struct agent_bridge *b,
     return;
   struct mb_record rec;
   struct mb_bridge_cursor c;
-  if (mb_wire_record_parse(o->buf, o->len, &rec) != MB_OK ||
-      mb_wire_cursor_parse(rec.u.ch.body, rec.u.ch.body_len, &c) != MB_OK)
+  if (read_body(o->buf, o->len, &rec, &c) != MB_OK)
     return; /* the core verified it; a body we cannot read changes nothing */
-  apply(b, &c, rec.u.ch.issued_ms);
+  apply(b, &c, rec.u.ch.issued_ms, signed_by_active(b, o));
+}
+
+/* What the cursors restored with the store say: ids confirmed (deleted
+ * from our outbox, remembered) and episodes; never the stale-drop, which
+ * needs a cursor the active bridge announced since. */
+void agent_bridge_cursors_read(struct agent_bridge *b) {
+  b->cursors_read = true;
+  for (size_t i = 0; i < swim_record_count(b->a->swim); i++) {
+    struct swim_record_info r;
+    struct mb_bytes raw;
+    struct mb_record rec;
+    struct mb_bridge_cursor c;
+    if (swim_record_get(b->a->swim, i, &r, &raw) != MB_OK ||
+        r.kind != MB_REC_BRIDGE_CURSOR ||
+        memcmp(r.signer, b->a->id.pk, MB_NODE_ID_LEN) == 0 ||
+        read_body(raw.p, raw.len, &rec, &c) != MB_OK)
+      continue;
+    apply(b, &c, rec.u.ch.issued_ms, false);
+  }
 }

@@ -76,6 +76,8 @@ static void done_ok(struct agent_bridge *b, struct delivery *q,
     agent_log(b->a->log, MB_LOG_INFO, json_pack("{s:s}", "destination", d->url),
               "bridge: %s delivers again (HTTP %d)", d->name, r->status);
   d->last_success_ms = agent_wall_ms();
+  agent_log(b->a->log, MB_LOG_DEBUG, NULL, "bridge: %s %s delivered (HTTP %d)",
+            d->name, q->id, r->status);
   if (d->which == AGENT_DEST_WEBHOOK)
     agent_bridge_delivered(b, q->id);
   if (d->which == AGENT_DEST_VIEW)

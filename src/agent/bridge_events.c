@@ -46,6 +46,12 @@ static void queue_event(struct agent_bridge *b,
     log_event(b, ev, false);
     return;
   }
+  if (agent_bridge_confirmed(b, ev->id)) {
+    agent_log(b->a->log, MB_LOG_DEBUG, NULL,
+              "bridge: %s %s (%s) was delivered already",
+              mb_bridge_event_type_name(ev->type), ev->name, ev->id);
+    return;
+  }
   char *body = NULL;
   int rc = mb_bridge_event_body(ev, &body);
   struct mb_store_outbox_entry e = {.created_ms = agent_wall_ms(),
@@ -96,5 +102,6 @@ void agent_bridge_step(struct agent_bridge *b, uint64_t now) {
   if (total > 0) {
     agent_commit(b->a); /* the events and their episodes, together */
     b->dest[AGENT_DEST_WEBHOOK].head_known = false;
+    agent_bridge_cursor_soon(b);
   }
 }

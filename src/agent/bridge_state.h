@@ -61,6 +61,7 @@ struct agent_dest_state {
 
 /* Event ids delivered lately, for the cursor (bridge_cursor.c). */
 #define AGENT_CURSOR_IDS 16
+#define AGENT_CONFIRMED_IDS 256
 
 struct agent_bridge {
   struct agent *a;
@@ -89,6 +90,12 @@ struct agent_bridge {
   uint64_t outbox_full;
   uint64_t instructions_taken, instructions_ignored;
   uint64_t cursors_applied;
+  /* Ids some bridge said it delivered (ours and the cursors'), newest
+   * last: an event derived after its id was announced is not queued
+   * again (bridge_cursor.c). */
+  uint8_t confirmed[AGENT_CONFIRMED_IDS][16];
+  size_t n_confirmed, next_confirmed;
+  bool cursors_read; /* the stored cursors, once the members are back */
   bool closing;
 };
 
@@ -137,6 +144,12 @@ void agent_bridge_take_instructions(struct agent_bridge *b, const uint8_t *body,
 
 /* bridge_cursor.c */
 void agent_bridge_delivered(struct agent_bridge *b, const char *event_id);
+/* Did a bridge confirm the delivery of this event id? */
+bool agent_bridge_confirmed(const struct agent_bridge *b, const char *event_id);
+/* The cursors held at start (restored from the store, not reported). */
+void agent_bridge_cursors_read(struct agent_bridge *b);
+/* Our episodes changed: announce them (at most once a second). */
+void agent_bridge_cursor_soon(struct agent_bridge *b);
 void agent_bridge_cursor_tick(struct agent_bridge *b, uint64_t now);
 void agent_bridge_cursor_heard(struct agent_bridge *b,
                                const struct swim_output *o);

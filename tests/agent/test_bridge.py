@@ -35,6 +35,7 @@ import make_certs  # noqa: E402
 
 N = 5
 DETECT_S = 30  # a bound on detection, handover and delivery; not a sleep
+FLAP_HOLD_S = 60  # gossip.flap_hold_ms: a third death's hold
 TOKEN = "test-token-3f9c2a"
 
 
@@ -122,7 +123,9 @@ class BridgeMesh(Mesh):
 
 
 def check_signed_once(got):
-    """Every event once, its signature valid, nothing conflicting."""
+    """Every event once after de-duplication by id (a handover may send
+    one again: the receiver drops it), its signature valid, and never two
+    bodies under one id."""
     for e in got["list"]:
         if e["valid_signature"] is not True:
             raise MeshError(f"event {e['id']} without a valid signature")
@@ -189,9 +192,9 @@ def test_mesh(mesh):
     got = mesh.events()
     check_signed_once(got)
     types = check_pairs(got["list"])
-    if types != {victim.name: ["machine.offline", "machine.online"]} or \
-            got["duplicates"]:
-        raise MeshError(f"events {types}, {got['duplicates']} duplicates")
+    if types != {victim.name: ["machine.offline", "machine.online"]}:
+        raise MeshError(f"events {types}")
+    print(f"{got['duplicates']} repeated deliveries (dropped by id)")
     print(f"offline after kill: {first['list'][0]['received_at']}")
 
 
@@ -246,13 +249,14 @@ def test_outage(mesh):
 def check_retry_after(mesh, event_id, seconds):
     """The first 429 for the event and the next request for it are at
     least Retry-After apart (the receiver's log: one line per answer)."""
-    lines = [ln for ln in mesh.receiver.log
-             if ln.get("kind") == "events" and ln.get("id") == event_id]
-    t429 = next(ln["time"] for ln in lines if ln.get("status") == 429)
-    after = [ln["time"] for ln in lines if ln["time"] > t429]
-    if not after:
-        raise MeshError(f"no request for {event_id} after its 429: {lines}")
-    gap = parse_time(after[0]) - parse_time(t429)
+    def mine(ln, status):
+        return ln.get("kind") == "events" and ln.get("id") == event_id and \
+            ln.get("status") == status
+    t429 = mesh.receiver.wait_log(lambda ln: mine(ln, 429), DETECT_S,
+                                  "the 429's log line")["time"]
+    t200 = mesh.receiver.wait_log(lambda ln: mine(ln, 200), DETECT_S,
+                                  "the 200's log line")["time"]
+    gap = parse_time(t200) - parse_time(t429)
     if gap < seconds - 0.1:
         raise MeshError(f"retried {gap:.2f} s after a 429 asking {seconds} s")
     print(f"retried {gap:.2f} s after 429 with Retry-After: {seconds:g}")
@@ -288,18 +292,31 @@ def test_handover(mesh):
 
 
 def test_kill_loop(mesh):
+    """Each round kills the active bridge with SIGKILL and restarts it once
+    the next one took over; a member dies in the first round and returns in
+    the second, straddling a handover.  The bridge killed a third time in
+    the hour is held out for flapping when it restarts (flap.c): its online
+    follows when the hold ends, and no offline is sent for it meanwhile."""
     mesh.setup_bridge()
     mesh.start_all()
     mesh.wait(mesh.converged, "convergence", DETECT_S)
     kills = {}
-    for round_ in range(4):
+    victim = None
+    for round_ in range(3):
         bridge = mesh.wait_active()
+        if round_ == 0:
+            victim = next(a for a in mesh.agents if a is not bridge)
+            victim.kill()
+            kills[victim.name] = 1
         kills[bridge.name] = kills.get(bridge.name, 0) + 1
         bridge.kill()
         mesh.wait_active(not_name=bridge.name)
-        alive = [a for a in mesh.running()]
-        bridge.start(join=[alive[0].idx])
-        mesh.wait(mesh.converged, "convergence after the restart", DETECT_S)
+        seed = next(a for a in mesh.running()).idx
+        bridge.start(join=[seed])
+        if round_ == 1:
+            victim.start(join=[seed])
+        mesh.wait(mesh.converged, "convergence after the restarts",
+                  DETECT_S + FLAP_HOLD_S)
     want = 2 * sum(kills.values())
     mesh.wait_events(want, f"{want} events")
     wait_drained(mesh)
@@ -309,6 +326,7 @@ def test_kill_loop(mesh):
     counts = {m: len(t) // 2 for m, t in types.items()}
     if counts != kills or got["count"] != want:
         raise MeshError(f"kills {kills}, events {types}")
+    print(f"kills {kills}: {want} events, each once, in order")
 
 
 def test_drain(mesh):
