@@ -192,7 +192,10 @@ static void apply(struct agent_bridge *b, const struct mb_bridge_cursor *c,
   for (size_t i = 0; i < c->n_episodes; i++) {
     const struct mb_bridge_member *m =
         agent_bridge_view_find(b, c->episodes[i].member, MB_NODE_REF_LEN);
-    if (m == NULL)
+    /* The active bridge's episodes are the offlines it reported: ours to
+     * end.  A follower's are only worth our own: an offline of another
+     * member it derived before us must not stop us reporting it. */
+    if (m == NULL || (!from_active && !m->is_self))
       continue;
     struct mb_bridge_episode ep = {.incarnation = c->episodes[i].incarnation};
     memcpy(ep.member, m->id, MB_NODE_ID_LEN);
@@ -226,8 +229,8 @@ void agent_bridge_cursor_heard(struct agent_bridge *b,
 }
 
 /* What the cursors restored with the store say: ids confirmed (deleted
- * from our outbox, remembered) and episodes; never the stale-drop, which
- * needs a cursor the active bridge announced since. */
+ * from our outbox, remembered) and our own episodes; not the others' nor
+ * the stale-drop, which need to know the active bridge. */
 void agent_bridge_cursors_read(struct agent_bridge *b) {
   b->cursors_read = true;
   for (size_t i = 0; i < swim_record_count(b->a->swim); i++) {
