@@ -5,7 +5,7 @@
  * (stop.c) ends it, and closes what is left.  The parts are in files of
  * their own (docs/design.md, "The agent's layout").
  */
-#include "agent_state.h"
+#include "bridge_state.h"
 #include "config_internal.h"
 
 #include <errno.h>
@@ -47,6 +47,8 @@ static int start(struct agent *a) {
   if (rc == MB_OK)
     rc = agent_http_open(a);
   if (rc == MB_OK)
+    rc = agent_bridge_open(a);
+  if (rc == MB_OK)
     rc = agent_reserve_incarnations(a);
   if (rc != MB_OK)
     return rc;
@@ -72,12 +74,14 @@ static void cleanup(struct agent *a) {
     agent_store_sync_now(a);
   }
   agent_http_close(a);
+  agent_bridge_close(a);
   if (a->admin != NULL)
     mb_admin_close(a->admin, NULL, NULL);
   a->admin = NULL;
   agent_close_handles(a);
   uv_run(&a->loop, UV_RUN_DEFAULT); /* let every close callback run */
   uv_loop_close(&a->loop);
+  agent_bridge_free(a);
   swim_free(a->swim);
   mb_vcache_free(a->vc);
   mb_store_close(a->store);

@@ -19,6 +19,8 @@
 #include <sys/types.h>
 #include <uv.h>
 
+struct agent_bridge;
+
 /* The log's settings and its writer (log.c, log_writer.c). */
 struct agent_log_queue;
 struct agent_logger {
@@ -105,6 +107,7 @@ struct agent {
   struct mb_store *store;
   struct mb_admin *admin;
   struct mb_http *http; /* NULL unless http.listen is set */
+  struct agent_bridge *bridge; /* bridge_state.h */
   struct mb_identity id;
   uint8_t cert[MB_CERT_MAX_LEN];
   size_t cert_len;
@@ -242,7 +245,7 @@ struct agent_sink {
   void (*on_record)(struct agent *a, const struct swim_output *o);
 };
 extern const struct agent_sink agent_sink_store, agent_sink_log,
-    agent_sink_admin;
+    agent_sink_admin, agent_sink_bridge;
 void agent_events_out(struct agent *a, const struct swim_event *ev);
 void agent_records_out(struct agent *a, const struct swim_output *o);
 
@@ -332,6 +335,8 @@ void agent_http_close(struct agent *a);
 #define AGENT_EXIT_REVOKED 3
 /* Before the stored members: MB_EREVOKED when one is our revocation. */
 int agent_records_restore(struct agent *a);
+/* After the stored members: records their signers' certificates admit. */
+void agent_records_restore_again(struct agent *a);
 /* After the core's outputs: if we are revoked, say so and stop. */
 void agent_check_revoked(struct agent *a);
 /* record_text.c: what a revocation says ("" if none), whom a record is

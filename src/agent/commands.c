@@ -1,6 +1,6 @@
 /* The admin socket's commands (docs/admin-api.md): the agent's state as
  * JSON, and join/leave as core commands. */
-#include "agent_state.h"
+#include "bridge_state.h"
 #include <inttypes.h>
 
 #include <errno.h>
@@ -45,6 +45,7 @@ json_t *agent_member_json(struct agent *a, size_t i) {
     json_object_set_new(j, "reason", json_string(swim_reason_name(m.reason)));
   if (m.revoked)
     json_object_set_new(j, "revoked", json_true());
+  json_object_set_new(j, "draining", json_boolean(m.draining));
   json_object_set_new(j, "cert_expires_at", cert_expiry(a, i));
   return j;
 }
@@ -242,6 +243,7 @@ static const struct mb_admin_command commands[] = {
     {"leave", cmd_leave, false},
     {"revoke", agent_cmd_revoke, false},
     {"records", agent_cmd_records, false},
+    {"bridge", agent_cmd_bridge, false},
 };
 
 /*

@@ -26,6 +26,7 @@ static void defaults(struct mb_agent_config *c) {
   c->bridge.debounce_ms = 1000;
   c->bridge.connect_timeout_ms = 5000;
   c->bridge.timeout_ms = 10000;
+  c->bridge.retry_max_ms = 300000;
   c->bridge.outbox_max_bytes = 64ull << 20;
   swim_config_default(&c->swim);
 }

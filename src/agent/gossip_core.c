@@ -8,6 +8,7 @@
 #include "agent_state.h"
 
 #include <sodium.h>
+#include <string.h>
 
 static uint64_t gossip_deadline(void *ctx) {
   struct agent *a = ctx;
@@ -63,6 +64,11 @@ int agent_gossip_open(struct agent *a, uint64_t incarnation) {
   sc.cluster = a->cfg->cluster;
   randombytes_buf(&sc.seed, sizeof(sc.seed));
   sc.require_cert = !agent_open_mesh(a);
+  _Static_assert(sizeof(sc.bridge_eligible) == sizeof(a->cfg->bridge.eligible),
+                 "one list, two layers");
+  memcpy(sc.bridge_eligible, a->cfg->bridge.eligible,
+         sizeof(sc.bridge_eligible));
+  sc.n_bridge_eligible = a->cfg->bridge.n_eligible;
   if (sc.require_cert)
     mb_node_id_parse(sc.authority, a->cfg->authority);
   struct swim_self self = {.id = &a->id,

@@ -14,6 +14,7 @@ void agent_join_mesh(struct agent *a) {
     else
       agent_seed_resolve(a, a->cfg->join[i]);
   agent_store_restore(a, seeds + n, &restored, MB_AGENT_MAX_JOIN);
+  agent_records_restore_again(a); /* those signed by restored members */
   n += restored;
   if (n > 0) {
     swim_join(a->swim, agent_now(a), seeds, n);

@@ -94,6 +94,7 @@ struct mb_agent_bridge_config {
   uint64_t offline_after_ms;    /* dead this long: machine.offline (0) */
   uint32_t connect_timeout_ms;  /* per request (5000) */
   uint32_t timeout_ms;          /* whole request (10000) */
+  uint32_t retry_max_ms;        /* longest wait between tries (300000) */
   uint64_t outbox_max_bytes;    /* the store's bound (64 MiB) */
   char flynas_endpoint[MB_AGENT_TEXT]; /* POST /api/raid/heartbeat URL */
   char flynas_token_file[PATH_MAX];    /* lines "DEVICE-NAME TOKEN" */

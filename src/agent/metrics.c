@@ -1,6 +1,6 @@
 /* The Prometheus exposition of the agent (docs/operations.md lists every
  * family). */
-#include "agent_state.h"
+#include "bridge_state.h"
 
 #include <string.h>
 
@@ -176,6 +176,7 @@ char *agent_metrics_text(struct agent *a) {
   loop_lag(a, &p);
   store(a, &p);
   certificate(a, &p);
+  agent_bridge_prom(a, &p);
   struct mb_admin_stats as;
   mb_admin_get_stats(a->admin, &as);
   mb_admin_stats_prom(&as, &p);

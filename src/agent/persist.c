@@ -84,6 +84,8 @@ static int open_store(struct agent *a, const char *dir, bool allow_empty,
   opt.max_events = a->cfg->event_retention;
   opt.nosync = true; /* commits reach the OS; fsync runs off the loop */
   opt.allow_empty = allow_empty;
+  if (a->cfg->bridge.outbox_max_bytes > 0)
+    opt.outbox_max_bytes = a->cfg->bridge.outbox_max_bytes;
   opt.errbuf = why;
   opt.errbuf_len = why_len;
   return mb_store_open(&a->store, dir, &opt);

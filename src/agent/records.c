@@ -81,6 +81,27 @@ static int restore_one(const struct mb_store_record *r, void *arg) {
   return 0;
 }
 
+/* The second pass: a record signed by a member (a bridge's instruction or
+ * cursor) was refused in the first for want of its signer, which the
+ * stored members have brought back since.  Anything else it meets is
+ * held already or was refused and said so in the first pass. */
+static int restore_quietly(const struct mb_store_record *r, void *arg) {
+  struct restore_ctx *c = arg;
+  if (swim_record_restore(c->a->swim, agent_now(c->a), r->record,
+                          r->record_len) == MB_OK)
+    c->restored++;
+  return 0;
+}
+
+void agent_records_restore_again(struct agent *a) {
+  struct restore_ctx c = {.a = a};
+  mb_store_records_foreach(a->store, restore_quietly, &c);
+  if (c.restored)
+    agent_log(a->log, MB_LOG_INFO,
+              json_pack("{s:I}", "restored", (json_int_t)c.restored),
+              "channel records signed by members restored from the store");
+}
+
 int agent_records_restore(struct agent *a) {
   struct restore_ctx c = {.a = a};
   int rc = mb_store_records_foreach(a->store, restore_one, &c);

@@ -7,7 +7,7 @@
  * them, which ends the loop.  What is left (the last commit and sync,
  * freeing) is the runner's, after the loop (agent.c).
  */
-#include "agent_state.h"
+#include "bridge_state.h"
 
 /* Long enough for the leave datagrams to go out and be relayed once. */
 #define LEAVE_LINGER_MS 300
@@ -32,6 +32,7 @@ static void on_admin_closed(void *arg) {
  * of its own to end first. */
 static void finish_stop(uv_timer_t *t) {
   struct agent *a = t->data;
+  agent_bridge_close(a);
   mb_http_close(a->http, NULL, NULL);
   a->http = NULL;
   if (a->admin != NULL)

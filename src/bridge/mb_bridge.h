@@ -46,6 +46,10 @@ struct mb_bridge_member {
    * member must be given the same answer, or views elect differently. */
   bool eligible;
   bool is_self;
+  bool draining; /* an instruction to drain it is in force */
+  /* Held out for flapping: dead in the view while it may be running.  Its
+   * transitions wait for the hold to end (transitions.c). */
+  bool held;
 };
 
 /* Copies what the bridge needs from the core's view of one member. */
@@ -161,6 +165,11 @@ int mb_bridge_transitions_restore(struct mb_bridge_transitions *t,
  *  - a graceful leave is not a failure: it reports nothing and leaves an
  *    open episode open until the member is back; members missing from the
  *    view keep their episodes.
+ *  - a member held out for flapping (held) reports nothing while held:
+ *    dead in the view at its new incarnation while it may be running is
+ *    neither a revival nor a new death; its open episode ends when the
+ *    hold ends and it is let back in (never a machine.offline for a
+ *    member that restarted and is merely held).
  * The episode set changes only with the events returned, so a driver that
  * persists them together (one transaction) can never report one twice.
  * When cap events came back, call again: the rest follow.

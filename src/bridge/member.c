@@ -21,6 +21,8 @@ void mb_bridge_member_from_swim(struct mb_bridge_member *out,
   out->last_seen_ms = in->record_time_ms;
   out->eligible = eligible;
   out->is_self = in->is_self;
+  out->draining = in->draining;
+  out->held = in->flap_held;
 }
 
 bool mb_bridge_member_live(const struct mb_bridge_member *m) {

@@ -136,6 +136,8 @@ static int step_member(struct mb_bridge_transitions *t, uint64_t now,
                        struct mb_bridge_event *out, size_t cap) {
   size_t k = 0;
   bool found;
+  if (m->held)
+    return 0; /* see mb_bridge_transitions_step */
   size_t at = find(t, m->id, &found);
   if (found && ends_episode(m, t->eps[at].incarnation)) {
     if (k == cap)

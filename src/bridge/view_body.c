@@ -47,6 +47,7 @@ static json_t *member_json(const struct mb_bridge_member *m) {
   mb_bridge_json_set(o, "lastSeen", mb_bridge_json_time(m->last_seen_ms),
                      &failed);
   mb_bridge_json_set(o, "health", health_json(&m->health), &failed);
+  mb_bridge_json_set(o, "draining", json_boolean(m->draining), &failed);
   if (failed) {
     json_decref(o);
     return NULL;

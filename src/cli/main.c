@@ -30,6 +30,7 @@ static const struct command commands[] = {
     {"leave", cmd_leave, "leave the mesh gracefully"},
     {"revoke", cmd_revoke, "hand a signed revocation to the agent"},
     {"records", cmd_records, "list the revocations the agent holds"},
+    {"bridge", cmd_bridge, "show the active bridge and its outbox"},
     {"version", cmd_version, "print the version"},
     {"help", cmd_help, "show this help"},
 };

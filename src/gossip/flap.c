@@ -30,12 +30,16 @@
 #define FLAP_HOLD_MAX_MS 3600000ull /* the longest hold */
 #define FLAP_DEATHS 3               /* deaths in the window before a hold */
 
-static struct flap *flap_find(struct swim *s, const uint8_t *id) {
+static const struct flap *flap_lookup(const struct swim *s, const uint8_t *id) {
   for (size_t i = 0; i < SWIM_FLAPS; i++)
     if (s->flaps[i].deaths > 0 &&
         memcmp(s->flaps[i].ref, id, MB_NODE_REF_LEN) == 0)
       return &s->flaps[i];
   return NULL;
+}
+
+static struct flap *flap_find(struct swim *s, const uint8_t *id) {
+  return (struct flap *)flap_lookup(s, id); /* s is ours to change */
 }
 
 /* A free entry, or the one whose last death is oldest. */
@@ -105,8 +109,8 @@ void swim_flap_tick(struct swim *s) {
   }
 }
 
-bool swim_flap_holding(struct swim *s, const struct member *m) {
-  const struct flap *f = flap_find(s, m->id);
+bool swim_flap_holding(const struct swim *s, const struct member *m) {
+  const struct flap *f = flap_lookup(s, m->id);
   return f != NULL && f->held_until > 0 && !f->hold_over;
 }
 

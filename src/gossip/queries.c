@@ -36,6 +36,7 @@ int swim_member_get(const struct swim *s, size_t i,
   out->reason = (enum swim_reason)m->reason;
   out->is_self = m->is_self;
   out->revoked = m->revoked;
+  out->flap_held = swim_flap_holding(s, m);
   out->bridge_eligible = swim_member_eligible(s, m);
   out->draining = (m->is_self ? s->draining : hb.draining) ||
                   swim_instructed_drain(s, m->id);

@@ -309,6 +309,9 @@ struct swim_member_info {
   enum swim_reason reason; /* of its latest change of state */
   bool is_self;
   bool revoked; /* by the cluster authority: never admitted again */
+  /* Held out for flapping (dead in our view while it may be running,
+   * until its hold ends: flap.c). */
+  bool flap_held;
   /* May be the bridge: its certificate has the role "bridge", or its
    * certified name is in swim_config.bridge_eligible, or an open mesh
    * with an empty list. */

@@ -497,7 +497,7 @@ void swim_flap_death(struct swim *s, const struct member *m);
 bool swim_flap_hold(struct swim *s, const struct member *m);
 void swim_flap_tick(struct swim *s);
 /* Is m held out now?  (Not worth a reconnect: we know it is there.) */
-bool swim_flap_holding(struct swim *s, const struct member *m);
+bool swim_flap_holding(const struct swim *s, const struct member *m);
 uint64_t swim_flap_deadline(const struct swim *s);
 
 /* eligible.c: who may be the bridge (swim_config.bridge_eligible). */

@@ -502,6 +502,7 @@ def test_bridge_defaults():
             "bridge.ca_file": None, "bridge.interval_ms": 30000,
             "bridge.debounce_ms": 1000, "bridge.offline_after_ms": 0,
             "bridge.connect_timeout_ms": 5000, "bridge.timeout_ms": 10000,
+            "bridge.retry_max_ms": 300000,
             "bridge.outbox_max_bytes": 64 << 20, "bridge.eligible": [],
             "bridge.flynas.endpoint": None, "bridge.flynas.token_file": None,
             "bridge.webhook.url": None, "bridge.webhook.secret_file": None}

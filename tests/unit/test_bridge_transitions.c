@@ -64,6 +64,29 @@ static void a_death_is_reported_once(void **state) {
   mb_bridge_transitions_free(t);
 }
 
+/* A member held out for flapping is dead in the view at the incarnation
+ * it restarted with: that is no revival (no online) and no new death (no
+ * offline of a running member); when the hold ends and it is let back in,
+ * the online of its last real death follows. */
+static void a_flapping_member_held_out_reports_nothing(void **state) {
+  (void)state;
+  for (int after = 0; after <= 1; after++) {
+    struct mb_bridge_transitions *t = tracker(after ? 120000 : 0);
+    struct mb_bridge_member v[2] = {fix_member(1, SWIM_ALIVE, 1, 0),
+                                    fix_member(2, SWIM_DEAD, 3, 1000)};
+    struct mb_bridge_event ev[MAX_EVENTS];
+    int n = step(t, 1000 + (after ? 120000 : 0), v, 2, ev);
+    assert_int_equal(n, 1);                  /* its third death: reported */
+    v[1].incarnation = 11, v[1].held = true; /* restarted, held out */
+    for (uint64_t now = 200000; now < 400000; now += 50000)
+      assert_int_equal(step(t, now, v, 2, ev), 0);
+    v[1].held = false, v[1].state = SWIM_ALIVE; /* the hold is over */
+    assert_int_equal(step(t, 400000, v, 2, ev), 1);
+    expect_id(&ev[0], MB_BRIDGE_EV_ONLINE, 2, 3);
+    mb_bridge_transitions_free(t);
+  }
+}
+
 static void offline_waits_for_offline_after(void **state) {
   (void)state;
   const uint64_t after = 120000;
@@ -392,6 +415,7 @@ int main(void) {
       cmocka_unit_test(a_missed_revival_still_closes_the_episode),
       cmocka_unit_test(a_leave_is_no_failure_and_no_recovery),
       cmocka_unit_test(a_member_missing_from_the_view_keeps_its_episode),
+      cmocka_unit_test(a_flapping_member_held_out_reports_nothing),
       cmocka_unit_test(two_members_derive_the_same_ids),
       cmocka_unit_test(a_restart_reports_nothing_twice),
       cmocka_unit_test(a_restart_without_its_state_would_repeat),

@@ -1,0 +1,366 @@
+"""The bridge end to end: real agents on loopback post to the reference
+receiver (tools/receiver) over HTTPS, with a CA made for the run.
+
+usage: test_bridge.py MESHBEAT TEST BASE_PORT
+
+Tests (issue 11's "Done when"):
+  mesh      5 agents post their view; a member SIGKILLed gives exactly one
+            machine.offline with a valid signature, its restart exactly one
+            machine.online; Flynas heartbeats carry each device's token
+  outage    the receiver is down for a minute while members die and come
+            back, then answers 500, then 429 with Retry-After, then hangs
+            past the timeout: every event arrives afterwards, once, in
+            order, nothing parked
+  handover  the active bridge is SIGKILLed in the middle of an outage: the
+            next one delivers everything the first had not confirmed
+  kill_loop kill -9 of the active bridge in a loop while a member dies and
+            returns: nothing lost, order kept
+  drain     a drain instruction in a view's answer reaches the device, which
+            every member shows draining within seconds; undrain ends it
+"""
+import base64
+import json
+import os
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
+sys.path.insert(0, os.path.join(ROOT, "tools", "receiver"))
+
+from meshlib import Mesh, MeshError, run_test  # noqa: E402
+from receiver_client import ReceiverProcess  # noqa: E402
+import make_certs  # noqa: E402
+
+N = 5
+DETECT_S = 30  # a bound on detection, handover and delivery; not a sleep
+FLAP_HOLD_S = 60  # gossip.flap_hold_ms: a third death's hold
+TOKEN = "test-token-3f9c2a"
+
+
+class BridgeMesh(Mesh):
+    """N agents, all eligible, posting to one receiver."""
+
+    def setup_bridge(self, extra_receiver=()):
+        tls = os.path.join(self.root, "tls")
+        os.makedirs(tls)
+        make_certs.main(tls)
+        self.secret = os.urandom(32)
+        self.secret_file = self._write("webhook.secret", "whsec_" +
+                                       base64.b64encode(self.secret).decode())
+        self.token_file = self._write("view.token", TOKEN)
+        self.flynas_file = self._write(
+            "flynas.tokens", "".join(f"n{i} flynas-token-{i}\n"
+                                     for i in range(3)))
+        self.receiver = ReceiverProcess(
+            ["--webhook-secret-file", self.secret_file, "--token-file",
+             self.token_file, "--flynas-token-file", self.flynas_file,
+             *extra_receiver], tls_dir=tls)
+        url = self.receiver.url
+        eligible = []
+        for a in self.agents:
+            eligible += ["--bridge-eligible", a.name]
+        for a in self.agents:
+            a.extra = [
+                "--bridge-endpoint", f"{url}/v1/heartbeat",
+                "--bridge-token-file", self.token_file,
+                "--bridge-flynas-endpoint", f"{url}/api/raid/heartbeat",
+                "--bridge-flynas-token-file", self.flynas_file,
+                "--bridge-webhook-url", f"{url}/v1/events",
+                "--bridge-webhook-secret-file", self.secret_file,
+                "--bridge-ca-file", os.path.join(tls, "ca.pem"),
+                "--bridge-interval-ms", "2000",
+                "--bridge-connect-timeout-ms", "1000",
+                "--bridge-timeout-ms", "2000",
+                "--bridge-retry-max-ms", "2000", *eligible]
+
+    def _write(self, name, text):
+        path = os.path.join(self.root, name)
+        with open(path, "w") as f:
+            f.write(text + ("" if text.endswith("\n") else "\n"))
+        os.chmod(path, 0o600)
+        return path
+
+    def cleanup(self, keep):
+        self.receiver.stop()
+        super().cleanup(keep)
+
+    def by_name(self, name):
+        return next(a for a in self.agents if a.name == name)
+
+    def active(self):
+        """The active bridge every running agent names, or None."""
+        names = {a.call("bridge")["active_name"] for a in self.running()}
+        return self.by_name(names.pop()) if len(names) == 1 and \
+            None not in names else None
+
+    def wait_active(self, not_name=None):
+        holder = []
+
+        def agreed():
+            b = self.active()
+            if b is None or b.name == not_name or b.proc.poll() is not None:
+                return False
+            holder.append(b)
+            return True
+        self.wait(agreed, "one active bridge named by every agent",
+                  DETECT_S)
+        return holder[-1]
+
+    def events(self):
+        return self.receiver.received()["events"]
+
+    def wait_events(self, n, what):
+        return self.receiver.wait(lambda g: g["events"]["count"] >= n,
+                                  DETECT_S + 60, what)["events"]
+
+    def outbox(self, agent, dest="webhook"):
+        for d in agent.call("bridge")["destinations"]:
+            if d["name"] == dest:
+                return d
+        raise MeshError(f"{agent.name}: no destination {dest}")
+
+
+def check_signed_once(got):
+    """Every event once after de-duplication by id (a handover may send
+    one again: the receiver drops it), its signature valid, and never two
+    bodies under one id."""
+    for e in got["list"]:
+        if e["valid_signature"] is not True:
+            raise MeshError(f"event {e['id']} without a valid signature")
+        if e["conflicts"]:
+            raise MeshError(f"event {e['id']} came with two bodies")
+
+
+def check_pairs(events):
+    """Per member: offline, online, offline... each online ending the
+    offline before it.  Returns {member: [types]}."""
+    seen = {}
+    last_offline = {}
+    for e in events:
+        kinds = seen.setdefault(e["member"], [])
+        want = "machine.offline" if len(kinds) % 2 == 0 else "machine.online"
+        if e["type"] != want:
+            raise MeshError(f"{e['member']}: {e['type']} after {kinds}")
+        if want == "machine.online" and e["ends"] != last_offline[e["member"]]:
+            raise MeshError(f"{e['id']} ends {e['ends']}, not "
+                            f"{last_offline[e['member']]}")
+        if want == "machine.offline":
+            last_offline[e["member"]] = e["id"]
+        kinds.append(e["type"])
+    return seen
+
+
+def wait_drained(mesh):
+    """Every running agent's webhook outbox is empty, and stays so while
+    the active bridge posts two more views (nothing else was coming)."""
+    def drained():
+        return all(mesh.outbox(a)["outbox_depth"] == 0
+                   for a in mesh.running())
+    mesh.wait(drained, "every outbox drained", DETECT_S + 60)
+    views = mesh.receiver.received()["views"]["count"]
+    mesh.receiver.wait(lambda g: g["views"]["count"] >= views + 2,
+                       DETECT_S, "two more views")
+
+
+def test_mesh(mesh):
+    mesh.setup_bridge()
+    mesh.start_all()
+    mesh.wait(mesh.converged, "convergence", DETECT_S)
+    bridge = mesh.wait_active()
+    got = mesh.receiver.wait(
+        lambda g: g["views"]["latest"] is not None and
+        g["views"]["latest"]["bridge"]["live"] == N, DETECT_S,
+        "a view of all members")
+    view = got["views"]["latest"]
+    if view["bridge"]["name"] != bridge.name or \
+            len(view["members"]) != N:
+        raise MeshError(f"view from {view['bridge']} of "
+                        f"{len(view['members'])} members")
+    if got["rejected"]["view"]:
+        raise MeshError(f"views refused: {got['rejected']['view']}")
+    mesh.receiver.wait(lambda g: set(g["flynas"]["devices"]) ==
+                       {"n0", "n1", "n2"}, DETECT_S,
+                       "Flynas heartbeats of the three devices with tokens")
+    victim = next(a for a in mesh.agents if a is not bridge)
+    victim.kill()
+    first = mesh.wait_events(1, f"{victim.name}'s offline")
+    victim.start(join=[a.idx for a in mesh.running() if a is not victim][:1])
+    mesh.wait_events(2, f"{victim.name}'s online")
+    wait_drained(mesh)
+    got = mesh.events()
+    check_signed_once(got)
+    types = check_pairs(got["list"])
+    if types != {victim.name: ["machine.offline", "machine.online"]}:
+        raise MeshError(f"events {types}")
+    print(f"{got['duplicates']} repeated deliveries (dropped by id)")
+    print(f"offline after kill: {first['list'][0]['received_at']}")
+
+
+def test_outage(mesh):
+    mesh.setup_bridge()
+    mesh.start_all()
+    mesh.wait(mesh.converged, "convergence", DETECT_S)
+    bridge = mesh.wait_active()
+    others = [a for a in mesh.agents if a is not bridge]
+    mesh.receiver.control("close")
+    down_at = time.monotonic()
+    others[0].kill()
+    others[1].kill()
+    mesh.wait(lambda: mesh.outbox(bridge)["outbox_depth"] >= 2,
+              "two offlines queued at the bridge", DETECT_S)
+    others[1].start(join=[bridge.idx])
+    mesh.wait(lambda: mesh.outbox(bridge)["outbox_depth"] >= 3,
+              "the online queued", DETECT_S)
+    ob = mesh.outbox(bridge)
+    if ob["oldest_age_s"] is None or ob["last_error"] is None:
+        raise MeshError(f"outbox during the outage: {ob}")
+    left = 60 - (time.monotonic() - down_at)
+    if left > 0:
+        time.sleep(left)  # the outage itself: a minute, as the issue says
+    mesh.receiver.control("open")
+    mesh.wait_events(3, "the three events after the outage")
+    # Then an endpoint that fails in every other way, one after another,
+    # each while others[0] dies or comes back.
+    victim = others[0]
+    for fault in ("events status 500", "events 429 3", "events hang"):
+        mesh.receiver.control(fault)
+        n, retries = mesh.events()["count"], mesh.outbox(bridge)["retries"]
+        if victim.proc.poll() is None:
+            victim.kill()
+        else:
+            victim.start(join=[bridge.idx])
+        mesh.wait(lambda: mesh.outbox(bridge)["retries"] > retries,
+                  f"a retry under '{fault}'", DETECT_S)
+        mesh.receiver.control("events ok")
+        got = mesh.wait_events(n + 1, f"the event held back by '{fault}'")
+        if fault == "events 429 3":
+            check_retry_after(mesh, got["list"][n]["id"], 3.0)
+    wait_drained(mesh)
+    got = mesh.events()
+    check_signed_once(got)
+    check_pairs(got["list"])
+    parked = [mesh.outbox(a)["parked"] for a in mesh.running()]
+    if got["count"] != 6 or any(parked):
+        raise MeshError(f"{got['count']} events, parked {parked}")
+
+
+def check_retry_after(mesh, event_id, seconds):
+    """The first 429 for the event and the next request for it are at
+    least Retry-After apart (the receiver's log: one line per answer)."""
+    def mine(ln, status):
+        return ln.get("kind") == "events" and ln.get("id") == event_id and \
+            ln.get("status") == status
+    t429 = mesh.receiver.wait_log(lambda ln: mine(ln, 429), DETECT_S,
+                                  "the 429's log line")["time"]
+    t200 = mesh.receiver.wait_log(lambda ln: mine(ln, 200), DETECT_S,
+                                  "the 200's log line")["time"]
+    gap = parse_time(t200) - parse_time(t429)
+    if gap < seconds - 0.1:
+        raise MeshError(f"retried {gap:.2f} s after a 429 asking {seconds} s")
+    print(f"retried {gap:.2f} s after 429 with Retry-After: {seconds:g}")
+
+
+def parse_time(text):
+    from datetime import datetime
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).timestamp()
+
+
+def test_handover(mesh):
+    mesh.setup_bridge()
+    mesh.start_all()
+    mesh.wait(mesh.converged, "convergence", DETECT_S)
+    first = mesh.wait_active()
+    victim = next(a for a in mesh.agents if a is not first)
+    mesh.receiver.control("close")
+    victim.kill()
+    mesh.wait(lambda: all(mesh.outbox(a)["outbox_depth"] >= 1
+                          for a in mesh.running()),
+              "the offline held by every eligible member", DETECT_S)
+    first.kill()
+    second = mesh.wait_active(not_name=first.name)
+    mesh.wait(lambda: mesh.outbox(second)["outbox_depth"] >= 2,
+              "the next bridge holding both offlines", DETECT_S)
+    mesh.receiver.control("open")
+    got = mesh.wait_events(2, "both offlines from the next bridge")
+    members = sorted(e["member"] for e in got["list"])
+    if members != sorted([victim.name, first.name]):
+        raise MeshError(f"offlines of {members}")
+    check_signed_once(mesh.events())
+    check_pairs(mesh.events()["list"])
+
+
+def test_kill_loop(mesh):
+    """Each round kills the active bridge with SIGKILL and restarts it once
+    the next one took over; a member dies in the first round and returns in
+    the second, straddling a handover.  The bridge killed a third time in
+    the hour is held out for flapping when it restarts (flap.c): its online
+    follows when the hold ends, and no offline is sent for it meanwhile."""
+    mesh.setup_bridge()
+    mesh.start_all()
+    mesh.wait(mesh.converged, "convergence", DETECT_S)
+    kills = {}
+    victim = None
+    for round_ in range(3):
+        bridge = mesh.wait_active()
+        if round_ == 0:
+            victim = next(a for a in mesh.agents if a is not bridge)
+            victim.kill()
+            kills[victim.name] = 1
+        kills[bridge.name] = kills.get(bridge.name, 0) + 1
+        bridge.kill()
+        mesh.wait_active(not_name=bridge.name)
+        seed = next(a for a in mesh.running()).idx
+        bridge.start(join=[seed])
+        if round_ == 1:
+            victim.start(join=[seed])
+        mesh.wait(mesh.converged, "convergence after the restarts",
+                  DETECT_S + FLAP_HOLD_S)
+    want = 2 * sum(kills.values())
+    mesh.wait_events(want, f"{want} events")
+    wait_drained(mesh)
+    got = mesh.events()
+    check_signed_once(got)
+    types = check_pairs(got["list"])
+    counts = {m: len(t) // 2 for m, t in types.items()}
+    if counts != kills or got["count"] != want:
+        raise MeshError(f"kills {kills}, events {types}")
+    print(f"kills {kills}: {want} events, each once, in order")
+
+
+def test_drain(mesh):
+    mesh.setup_bridge()
+    mesh.start_all()
+    mesh.wait(mesh.converged, "convergence", DETECT_S)
+    mesh.wait_active()
+    device = mesh.agents[2]
+
+    def shown(flag):
+        return all(next(m for m in a.call("members")
+                        if m["name"] == device.name).get("draining") is flag
+                   for a in mesh.running())
+    mesh.receiver.control(f"instruct drain {device.name} ins-1")
+    t0 = time.monotonic()
+    mesh.wait(lambda: shown(True), "draining shown by every member", 20)
+    print(f"drain shown everywhere after {time.monotonic() - t0:.2f} s")
+    mesh.receiver.wait(
+        lambda g: any(m["name"] == device.name and m["draining"]
+                      for m in (g["views"]["latest"] or {}).get("members", [])),
+        DETECT_S, "the view showing the device draining")
+    mesh.receiver.control(f"instruct undrain {device.node_id} ins-2")
+    mesh.wait(lambda: shown(False), "undrain shown by every member", 20)
+
+
+TESTS = {"mesh": test_mesh, "outage": test_outage, "handover": test_handover,
+         "kill_loop": test_kill_loop, "drain": test_drain}
+
+
+def main():
+    meshbeat, name, port = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    mesh = BridgeMesh(N, meshbeat, port)
+    run_test(mesh, TESTS[name], f"bridge_{name}")
+
+
+if __name__ == "__main__":
+    main()
