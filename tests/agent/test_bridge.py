@@ -21,6 +21,8 @@ Tests (issue 11's "Done when"):
 import base64
 import json
 import os
+import re
+import subprocess
 import sys
 import time
 
@@ -216,6 +218,7 @@ def test_outage(mesh):
     ob = mesh.outbox(bridge)
     if ob["oldest_age_s"] is None or ob["last_error"] is None:
         raise MeshError(f"outbox during the outage: {ob}")
+    check_doc_commands(mesh, bridge)
     left = 60 - (time.monotonic() - down_at)
     if left > 0:
         time.sleep(left)  # the outage itself: a minute, as the issue says
@@ -244,6 +247,28 @@ def test_outage(mesh):
     parked = [mesh.outbox(a)["parked"] for a in mesh.running()]
     if got["count"] != 6 or any(parked):
         raise MeshError(f"{got['count']} events, parked {parked}")
+
+
+def check_doc_commands(mesh, bridge):
+    """operations.md's "Running the bridge" commands, run as written on the
+    active bridge during the outage: its table names the queued webhook
+    deliveries, and the metrics their depth."""
+    text = open(os.path.join(ROOT, "docs", "operations.md")).read()
+    section = text.split("\n### Running the bridge\n", 1)[1] \
+        .split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, re.S)
+    if len(blocks) != 1:
+        raise MeshError(f"{len(blocks)} sh blocks in Running the bridge")
+    env = dict(os.environ, MESHBEAT_ADMIN_SOCKET=bridge.admin,
+               PATH=os.path.dirname(mesh.meshbeat) + ":" + os.environ["PATH"])
+    p = subprocess.run(["bash", "-e", "-o", "pipefail", "-c", blocks[0]],
+                       capture_output=True, text=True, timeout=30, env=env)
+    if p.returncode != 0 or \
+            not re.search(r"^webhook\s+[1-9]", p.stdout, re.M) or \
+            not re.search(r'outbox_depth\{destination="webhook"\} [1-9]',
+                          p.stdout):
+        raise MeshError(f"operations.md's bridge commands: rc {p.returncode}"
+                        f"\n{p.stdout}{p.stderr}")
 
 
 def check_retry_after(mesh, event_id, seconds):
