@@ -404,6 +404,19 @@ def test_drain(mesh):
         DETECT_S, "the view showing the device draining")
     mesh.receiver.control(f"instruct undrain {device.node_id} ins-2")
     mesh.wait(lambda: shown(False), "undrain shown by every member", 20)
+    # An instruction of a type the bridge does not know is logged and
+    # ignored (counted), and changes nothing.
+    bridge = mesh.wait_active()
+    mesh.receiver.control(f"instruct reboot {device.name} ins-3")
+
+    def ignored():
+        m = re.search(r'instructions_total\{result="ignored"\} ([0-9]+)',
+                      bridge.call("metrics"))
+        return m is not None and int(m.group(1)) >= 1
+    mesh.wait(ignored, "the unknown instruction counted as ignored",
+              DETECT_S)
+    if not shown(False):
+        raise MeshError("an unknown instruction changed the device")
 
 
 TESTS = {"mesh": test_mesh, "outage": test_outage, "handover": test_handover,
