@@ -106,7 +106,7 @@ struct agent {
   struct mb_vcache *vc;
   struct mb_store *store;
   struct mb_admin *admin;
-  struct mb_http *http; /* NULL unless http.listen is set */
+  struct mb_http *http;        /* NULL unless http.listen is set */
   struct agent_bridge *bridge; /* bridge_state.h */
   struct mb_identity id;
   uint8_t cert[MB_CERT_MAX_LEN];
@@ -212,6 +212,10 @@ void agent_payload_start(struct agent *a);
 
 /* join.c: the start's join (numeric seeds and the stored view). */
 void agent_join_mesh(struct agent *a);
+
+/* bridge_core.c: SIGHUP reads the bridge's token and secret files again
+ * (a rotation); on any problem the ones in use are kept. */
+void agent_bridge_reload(struct agent *a);
 
 /* signals.c: SIGTERM/SIGINT leave, SIGHUP reloads. */
 void agent_signals_start(struct agent *a);

@@ -144,6 +144,25 @@ static int load_secrets(struct agent_bridge *b) {
   return rc == 0 ? 0 : MB_ECONFIG;
 }
 
+void agent_bridge_reload(struct agent *a) {
+  struct agent_bridge *b = a->bridge;
+  if (b == NULL || b->closing)
+    return;
+  struct agent_bridge_secrets fresh;
+  char err[1024] = "";
+  if (agent_bridge_secrets_load(&a->cfg->bridge, &fresh, err, sizeof(err)) !=
+      0) {
+    agent_log(a->log, MB_LOG_ERROR, NULL,
+              "bridge: reload refused, the secrets in use are kept: %s", err);
+    return;
+  }
+  agent_bridge_secrets_wipe(&b->secrets);
+  b->secrets = fresh; /* the Flynas table moves with it */
+  sodium_memzero(&fresh, sizeof(fresh));
+  agent_log(a->log, MB_LOG_INFO, NULL,
+            "reloaded: the bridge's tokens and secrets");
+}
+
 int agent_bridge_open(struct agent *a) {
   const struct mb_agent_bridge_config *c = &a->cfg->bridge;
   struct agent_bridge *b = calloc(1, sizeof(*b));

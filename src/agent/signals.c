@@ -1,7 +1,8 @@
 /*
  * Signals: SIGTERM and SIGINT make the agent leave (a second one stops the
  * loop at once); SIGHUP reloads what can change without a restart (the
- * log's level and format, a renewed certificate).
+ * log's level and format, a renewed certificate, the bridge's tokens and
+ * secrets).
  */
 #include "agent_state.h"
 
@@ -19,6 +20,7 @@ static void reload(struct agent *a) {
     agent_log(a->log, MB_LOG_ERROR, NULL, "reload refused: %s", err);
   }
   agent_cert_reload(a);
+  agent_bridge_reload(a);
 }
 
 static void on_signal(uv_signal_t *s, int signum) {

@@ -22,6 +22,7 @@ import base64
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -198,6 +199,34 @@ def test_mesh(mesh):
         raise MeshError(f"events {types}")
     print(f"{got['duplicates']} repeated deliveries (dropped by id)")
     print(f"offline after kill: {first['list'][0]['received_at']}")
+    check_rotation_and_parking(mesh, bridge)
+
+
+def check_rotation_and_parking(mesh, bridge):
+    """A token rotated on disk is used after SIGHUP: a wrong one gets 401,
+    which parks the view (retrying cannot help) with a log line and a
+    metric; the right one again, after another SIGHUP, gets views in."""
+    def rotate(token):
+        with open(mesh.token_file, "w") as f:
+            f.write(token + "\n")
+        for a in mesh.running():
+            a.proc.send_signal(signal.SIGHUP)
+    rotate("wrong-token")
+    mesh.wait(lambda: mesh.outbox(bridge, "view")["parked"] >= 1,
+              "a view parked after the 401", DETECT_S)
+    parked = re.search(r'deliveries_total\{destination="view",'
+                       r'result="parked"\} ([0-9]+)',
+                       bridge.call("metrics"))
+    if parked is None or int(parked.group(1)) < 1:
+        raise MeshError("no parked view in the metrics")
+    with open(os.path.join(mesh.root, f"{bridge.name}.log")) as f:
+        if not re.search(r"view .* parked: the endpoint answered HTTP 401",
+                         f.read()):
+            raise MeshError("no log line for the parked view")
+    views = mesh.receiver.received()["views"]["count"]
+    rotate(TOKEN)
+    mesh.receiver.wait(lambda g: g["views"]["count"] > views, DETECT_S,
+                       "a view accepted with the token restored")
 
 
 def test_outage(mesh):
@@ -375,6 +404,19 @@ def test_drain(mesh):
         DETECT_S, "the view showing the device draining")
     mesh.receiver.control(f"instruct undrain {device.node_id} ins-2")
     mesh.wait(lambda: shown(False), "undrain shown by every member", 20)
+    # An instruction of a type the bridge does not know is logged and
+    # ignored (counted), and changes nothing.
+    bridge = mesh.wait_active()
+    mesh.receiver.control(f"instruct reboot {device.name} ins-3")
+
+    def ignored():
+        m = re.search(r'instructions_total\{result="ignored"\} ([0-9]+)',
+                      bridge.call("metrics"))
+        return m is not None and int(m.group(1)) >= 1
+    mesh.wait(ignored, "the unknown instruction counted as ignored",
+              DETECT_S)
+    if not shown(False):
+        raise MeshError("an unknown instruction changed the device")
 
 
 TESTS = {"mesh": test_mesh, "outage": test_outage, "handover": test_handover,
