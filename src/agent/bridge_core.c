@@ -49,10 +49,15 @@ static void log_handover(struct agent_bridge *b,
 
 /* Elects from the current view; the rounds of a bridge that is no longer
  * active are dropped, and a new active bridge posts at once. */
+/* The view is refreshed (and the election with it) by whoever needs it
+ * fresh: a post, an answer's instructions, `meshbeat bridge`.  A handover
+ * is judged against the election this function last acted on, so none is
+ * missed when one of those saw it first. */
 static void evaluate(struct agent_bridge *b, uint64_t now) {
-  struct mb_bridge_election before = b->election;
+  struct mb_bridge_election before = b->acted;
   if (agent_bridge_view_refresh(b) != 0)
     return;
+  b->acted = b->election;
   if (!b->cursors_read && b->eligible)
     agent_bridge_cursors_read(b);
   log_handover(b, &before);

@@ -75,7 +75,8 @@ struct agent_bridge {
   struct mb_bridge_member *view;
   size_t n_view, cap_view;
   struct mb_bridge_election election;
-  bool eligible;       /* this node may be the bridge */
+  struct mb_bridge_election acted; /* the one the core last acted on */
+  bool eligible;                   /* this node may be the bridge */
   bool evaluate;       /* the view changed: elect and step at the next tick */
   uint64_t post_due;   /* next consolidated view (monotonic; NEVER) */
   uint64_t eval_due;   /* transitions' next due, or an evaluation */
