@@ -221,10 +221,12 @@ int mb_store_records_foreach(struct mb_store *s, mb_store_record_fn fn,
  * evicted to make room (the caller counts and logs the refusal).
  * docs/store.md has the layout and the guarantees.
  */
-#define MB_STORE_DEST_MAX 32           /* destination name bytes */
-#define MB_STORE_DELIVERY_ID_MAX 64    /* delivery id (Idempotency-Key) */
-#define MB_STORE_PARK_REASON_MAX 127   /* why an entry was parked */
-#define MB_STORE_BODY_MAX (256 * 1024) /* body bytes of one delivery */
+#define MB_STORE_DEST_MAX 32         /* destination name bytes */
+#define MB_STORE_DELIVERY_ID_MAX 64  /* delivery id (Idempotency-Key) */
+#define MB_STORE_PARK_REASON_MAX 127 /* why an entry was parked */
+/* Body bytes of one delivery: a consolidated view of about 10 000
+ * members (some 380 bytes each). */
+#define MB_STORE_BODY_MAX (4 * 1024 * 1024)
 
 enum mb_store_outbox_state {
   MB_STORE_OUTBOX_PENDING = 0, /* to be sent (again) */
