@@ -289,6 +289,15 @@ def test_receiver(build, run, port):
             if has and cmdline[cmdline.index("--bridge-endpoint") + 1] != \
                     f"https://127.0.0.1:{receiver_port}/v1/heartbeat":
                 raise Failure(f"{n}: bridge endpoint: {cmdline}")
+        if bridge:  # the README's "watch the outbox": mb n0 bridge
+            def bridge_table():
+                r = subprocess.run([os.path.join(run, "mb"), "n0", "bridge"],
+                                   capture_output=True, text=True)
+                return (r.returncode == 0 and
+                        re.search(r"^Active bridge: n\d", r.stdout, re.M)
+                        and re.search(r"^view\s+\d+", r.stdout, re.M),
+                        r.stdout + r.stderr)
+            wait_for(bridge_table, "mb n0 bridge naming the active bridge")
         out, err = job.communicate(timeout=TIMEOUT_S)
     finally:
         if job.poll() is None:
