@@ -23,8 +23,8 @@ static int reserve(struct agent_bridge *b, size_t n) {
   return 0;
 }
 
-/* Our own figures are the freshest there are: the heartbeat's payload as
- * sampled, health included (the core keeps no health of others). */
+/* Our own figures are the freshest there are: the payload as sampled,
+ * which our signed record catches up with at its next announcement. */
 static void fill_self(struct agent_bridge *b, struct mb_bridge_member *m) {
   m->health = b->a->payload.health;
   m->last_seen_ms = agent_wall_ms();

@@ -19,6 +19,7 @@ void mb_bridge_member_from_swim(struct mb_bridge_member *out,
   out->capacity = in->capacity;
   out->available = in->available;
   out->last_seen_ms = in->record_time_ms;
+  out->health = in->health;
   out->eligible = eligible;
   out->is_self = in->is_self;
   out->draining = in->draining;

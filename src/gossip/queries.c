@@ -32,6 +32,7 @@ int swim_member_get(const struct swim *s, size_t i,
   out->capacity = m->is_self ? s->capacity : hb.capacity;
   out->available = m->is_self ? s->available : hb.available;
   out->record_time_ms = hb.time_ms;
+  out->health = hb.health;
   out->confirmations = m->n_accusers > 0 ? m->n_accusers - 1 : 0;
   out->reason = (enum swim_reason)m->reason;
   out->is_self = m->is_self;

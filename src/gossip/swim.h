@@ -305,6 +305,7 @@ struct swim_member_info {
   uint64_t state_since; /* monotonic ms */
   uint64_t capacity, available;
   int64_t record_time_ms;
+  struct mb_health health; /* as its latest record says (have 0: none) */
   uint32_t confirmations;  /* distinct accusers while suspect */
   enum swim_reason reason; /* of its latest change of state */
   bool is_self;

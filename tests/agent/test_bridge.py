@@ -186,6 +186,9 @@ def test_mesh(mesh):
                         f"{len(view['members'])} members")
     if got["rejected"]["view"]:
         raise MeshError(f"views refused: {got['rejected']['view']}")
+    silent = [m["name"] for m in view["members"] if not m["health"]]
+    if silent:  # every member's heartbeat carries memory and load
+        raise MeshError(f"no health figures in the view for {silent}")
     mesh.receiver.wait(lambda g: set(g["flynas"]["devices"]) ==
                        {"n0", "n1", "n2"}, DETECT_S,
                        "Flynas heartbeats of the three devices with tokens")
