@@ -14,10 +14,6 @@
 
 #define EARLIER(x, y) ((x) < (y) ? (x) : (y))
 
-uint64_t agent_bridge_now(struct agent_bridge *b) {
-  return agent_now(b->a);
-}
-
 static uint64_t bridge_deadline(void *ctx) {
   struct agent_bridge *b = ctx;
   if (b->closing)
@@ -104,19 +100,6 @@ static const struct agent_core_ops bridge_ops = {
     .drain = bridge_drain,
 };
 
-/* A change of the view asks for an evaluation, soon but not at once for
- * the consolidated view: debounce_ms gathers a burst of changes into one
- * post. */
-void agent_bridge_poke(struct agent_bridge *b) {
-  if (b == NULL || b->closing)
-    return;
-  b->evaluate = true;
-  uint64_t soon = agent_bridge_now(b) + b->a->cfg->bridge.debounce_ms;
-  if (b->post_due != AGENT_PUMP_NEVER && soon < b->post_due)
-    b->post_due = soon;
-  agent_pump_flush(&b->a->pump, &b->core);
-}
-
 static void dest_init(struct agent_bridge *b, enum agent_dest which,
                       const char *name, const char *url) {
   struct agent_dest_state *d = &b->dest[which];
@@ -199,27 +182,4 @@ int agent_bridge_open(struct agent *a) {
     return rc;
   agent_core_init(&b->core, &bridge_ops, b);
   return agent_pump_add(&a->pump, &b->core);
-}
-
-/* Requests in flight are cancelled: their entries stay in the outbox as
- * they were, for the next start or the next bridge. */
-void agent_bridge_close(struct agent *a) {
-  struct agent_bridge *b = a->bridge;
-  if (b == NULL || b->closing)
-    return;
-  b->closing = true;
-  agent_pump_remove(&a->pump, &b->core);
-  mb_http_client_close(b->http, NULL, NULL);
-  b->http = NULL;
-}
-
-void agent_bridge_free(struct agent *a) {
-  struct agent_bridge *b = a->bridge;
-  if (b == NULL)
-    return;
-  agent_bridge_secrets_wipe(&b->secrets);
-  mb_bridge_transitions_free(b->tr);
-  free(b->view);
-  free(b);
-  a->bridge = NULL;
 }

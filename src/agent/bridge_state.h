@@ -102,11 +102,15 @@ struct agent_bridge {
 
 /* bridge_core.c */
 int agent_bridge_open(struct agent *a);
+/* bridge_close.c */
 void agent_bridge_close(struct agent *a); /* stop sequence: HTTP first */
 void agent_bridge_free(struct agent *a);  /* after the loop */
-/* Something the core depends on changed: evaluate at the next tick. */
+/* bridge_poke.c: something the core depends on changed: evaluate at the
+ * next tick. */
 void agent_bridge_poke(struct agent_bridge *b);
-uint64_t agent_bridge_now(struct agent_bridge *b);
+static inline uint64_t agent_bridge_now(struct agent_bridge *b) {
+  return agent_now(b->a);
+}
 
 /* bridge_view.c: the members from the gossip core and the election. */
 int agent_bridge_view_refresh(struct agent_bridge *b);

@@ -6,9 +6,9 @@
  * and the episode change it implies to land in one transaction, so,
  * unlike channel records, puts and deletes are staged in the batch beside
  * the outbox's appends and applied by mb_store_commit in staging order
- * (batch.c ranks them with the outbox): the last put or delete of a
- * member in a batch is applied last and wins, and a discarded batch
- * leaves neither the events nor the episodes.
+ * (batch.c ranks them with the outbox; episode_apply.c writes them):
+ * the last put or delete of a member in a batch is applied last and wins,
+ * and a discarded batch leaves neither the events nor the episodes.
  */
 #include "store_internal.h"
 
@@ -45,18 +45,6 @@ int mb_store_episode_put(struct mb_store *s,
 int mb_store_episode_delete(struct mb_store *s,
                             const uint8_t member[MB_STORE_ID_LEN]) {
   return stage(s, OP_EPISODE_DEL, member, 0);
-}
-
-int mb_store__episode_apply(struct mb_store *s, MDB_txn *txn,
-                            const struct mb_store__op *op, uint64_t *bytes) {
-  MDB_val k = {MB_STORE_ID_LEN, (void *)op->id};
-  MDB_val v = {op->len, s->arena + op->off};
-  if (op->kind == OP_EPISODE_DEL) {
-    int rc = mdb_del(txn, s->dbi[DB_EPISODES], &k, NULL);
-    return rc == MDB_NOTFOUND ? MDB_SUCCESS : rc;
-  }
-  *bytes += k.mv_size + v.mv_size;
-  return mdb_put(txn, s->dbi[DB_EPISODES], &k, &v, 0);
 }
 
 int mb_store_episodes_foreach(struct mb_store *s, mb_store_episode_fn fn,
