@@ -197,6 +197,12 @@ static void apply(struct agent_bridge *b, const struct mb_bridge_cursor *c,
      * member it derived before us must not stop us reporting it. */
     if (m == NULL || (!from_active && !m->is_self))
       continue;
+    /* Only an episode the member has ended in our view: one that is still
+     * open there we derive ourselves, and merged now it would keep its
+     * offline out of our outbox (a handover during an outage would then
+     * lose it). */
+    if (m->incarnation <= c->episodes[i].incarnation)
+      continue;
     struct mb_bridge_episode ep = {.incarnation = c->episodes[i].incarnation};
     memcpy(ep.member, m->id, MB_NODE_ID_LEN);
     if (mb_bridge_transitions_restore(b->tr, &ep, 1) == 0)
