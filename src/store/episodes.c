@@ -47,33 +47,24 @@ int mb_store_episode_delete(struct mb_store *s,
   return stage(s, OP_EPISODE_DEL, member, 0);
 }
 
+struct episodes_each {
+  mb_store_episode_fn fn;
+  void *ctx;
+};
+
+static int visit_episode(const MDB_val *k, const MDB_val *v, void *arg,
+                         bool *undecoded) {
+  struct episodes_each *e = arg;
+  struct mb_store_episode ep;
+  if (mb_store__episode_decode(k, v, &ep) != MB_OK) {
+    *undecoded = true;
+    return 0;
+  }
+  return e->fn(&ep, e->ctx);
+}
+
 int mb_store_episodes_foreach(struct mb_store *s, mb_store_episode_fn fn,
                               void *ctx) {
-  MDB_txn *txn;
-  MDB_cursor *cur;
-  MDB_val k, v;
-  int rc = mb_store__read_begin(s, &txn);
-  if (rc)
-    return rc;
-  rc = mdb_cursor_open(txn, s->dbi[DB_EPISODES], &cur);
-  if (rc) {
-    mdb_txn_abort(txn);
-    return mb_store__fail(s, rc, "episodes cursor");
-  }
-  int out = 0;
-  for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == MDB_SUCCESS;
-       rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    struct mb_store_episode e;
-    if (mb_store__episode_decode(&k, &v, &e) != MB_OK) {
-      s->stats.decode_errors++;
-      continue;
-    }
-    if ((out = fn(&e, ctx)) != 0)
-      break;
-  }
-  mdb_cursor_close(cur);
-  mdb_txn_abort(txn);
-  if (out == 0 && rc != MDB_NOTFOUND && rc != MDB_SUCCESS)
-    out = mb_store__fail(s, rc, "reading episodes");
-  return out;
+  struct episodes_each e = {fn, ctx};
+  return mb_store__each(s, DB_EPISODES, "reading episodes", visit_episode, &e);
 }

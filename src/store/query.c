@@ -20,32 +20,53 @@ static int read_cursor(struct mb_store *s, int db, const char *what,
   return MB_OK;
 }
 
-int mb_store_members_foreach(struct mb_store *s, mb_store_member_fn fn,
-                             void *ctx) {
+int mb_store__each(struct mb_store *s, int db, const char *what,
+                   mb_store__visit_fn visit, void *ctx) {
   MDB_txn *txn;
   MDB_cursor *cur;
   MDB_val k, v;
-  int rc = read_cursor(s, DB_MEMBERS, "members cursor", &txn, &cur);
+  int rc = read_cursor(s, db, what, &txn, &cur);
   if (rc)
     return rc;
   int out = 0;
   for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == MDB_SUCCESS;
        rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    struct mb_store_member m;
-    if (k.mv_size != MB_STORE_ID_LEN ||
-        mb_store__member_decode(v.mv_data, v.mv_size, &m) != MB_OK) {
+    bool undecoded = false;
+    out = visit(&k, &v, ctx, &undecoded);
+    if (undecoded)
       s->stats.decode_errors++;
-      continue;
-    }
-    memcpy(m.id, k.mv_data, MB_STORE_ID_LEN);
-    if ((out = fn(&m, ctx)) != 0)
+    if (out != 0)
       break;
   }
   mdb_cursor_close(cur);
   mdb_txn_abort(txn);
   if (out == 0 && rc != MDB_NOTFOUND && rc != MDB_SUCCESS)
-    out = mb_store__fail(s, rc, "reading members");
+    out = mb_store__fail(s, rc, what);
   return out;
+}
+
+struct members_each {
+  mb_store_member_fn fn;
+  void *ctx;
+};
+
+static int visit_member(const MDB_val *k, const MDB_val *v, void *arg,
+                        bool *undecoded) {
+  struct members_each *e = arg;
+  struct mb_store_member m;
+  if (k->mv_size != MB_STORE_ID_LEN ||
+      mb_store__member_decode(v->mv_data, v->mv_size, &m) != MB_OK) {
+    *undecoded = true;
+    return 0;
+  }
+  memcpy(m.id, k->mv_data, MB_STORE_ID_LEN);
+  return e->fn(&m, e->ctx);
+}
+
+int mb_store_members_foreach(struct mb_store *s, mb_store_member_fn fn,
+                             void *ctx) {
+  struct members_each e = {fn, ctx};
+  return mb_store__each(s, DB_MEMBERS, "reading members", visit_member, &e);
 }
 
 /* Positions cur on the first event after since. */

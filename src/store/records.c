@@ -108,33 +108,24 @@ int mb_store__record_decode(const MDB_val *k, const MDB_val *v,
   return rc;
 }
 
+struct records_each {
+  mb_store_record_fn fn;
+  void *ctx;
+};
+
+static int visit_record(const MDB_val *k, const MDB_val *v, void *arg,
+                        bool *undecoded) {
+  struct records_each *e = arg;
+  struct mb_store_record r;
+  if (mb_store__record_decode(k, v, &r) != MB_OK) {
+    *undecoded = true;
+    return 0;
+  }
+  return e->fn(&r, e->ctx);
+}
+
 int mb_store_records_foreach(struct mb_store *s, mb_store_record_fn fn,
                              void *ctx) {
-  MDB_txn *txn;
-  MDB_cursor *cur;
-  MDB_val k, v;
-  int rc = mb_store__read_begin(s, &txn);
-  if (rc)
-    return rc;
-  rc = mdb_cursor_open(txn, s->dbi[DB_RECORDS], &cur);
-  if (rc) {
-    mdb_txn_abort(txn);
-    return mb_store__fail(s, rc, "records cursor");
-  }
-  int out = 0;
-  for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == MDB_SUCCESS;
-       rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-    struct mb_store_record r;
-    if (mb_store__record_decode(&k, &v, &r) != MB_OK) {
-      s->stats.decode_errors++;
-      continue;
-    }
-    if ((out = fn(&r, ctx)) != 0)
-      break;
-  }
-  mdb_cursor_close(cur);
-  mdb_txn_abort(txn);
-  if (out == 0 && rc != MDB_NOTFOUND && rc != MDB_SUCCESS)
-    out = mb_store__fail(s, rc, "reading records");
-  return out;
+  struct records_each e = {fn, ctx};
+  return mb_store__each(s, DB_RECORDS, "reading records", visit_record, &e);
 }

@@ -86,6 +86,15 @@ int mb_store__fail(struct mb_store *s, int rc, const char *what);
 typedef int (*mb_store__txn_fn)(struct mb_store *s, MDB_txn *txn, void *ctx);
 int mb_store__write(struct mb_store *s, mb_store__txn_fn fn, void *ctx);
 int mb_store__read_begin(struct mb_store *s, MDB_txn **txn);
+/* Every entry of sub-database db, in key order, in one read transaction
+ * (query.c): visit returns 0 to go on or a non-zero value to stop with,
+ * and sets *undecoded for an entry it skipped (counted in
+ * stats.decode_errors).  Returns 0, visit's value, or a negative code
+ * (what names the reading in the store's message). */
+typedef int (*mb_store__visit_fn)(const MDB_val *k, const MDB_val *v, void *ctx,
+                                  bool *undecoded);
+int mb_store__each(struct mb_store *s, int db, const char *what,
+                   mb_store__visit_fn visit, void *ctx);
 
 /* records.c: schema 1 -> 2 creates the records sub-database. */
 int mb_store__migrate_records(struct mb_store *s, MDB_txn *txn);
