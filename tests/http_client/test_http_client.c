@@ -1,9 +1,9 @@
 /*
  * unit_http_client: the HTTP client on a real libuv loop against real
  * servers over TCP on loopback (test_server.h): plain HTTP and HTTPS with a
- * certificate authority made for the run (make_certs.py; its directory is
- * argv[1]).  Every wait runs the loop until what is awaited happens, with a
- * watchdog deadline.
+ * certificate authority made for the run (tools/receiver/make_certs.py; its
+ * directory is argv[1]).  Every wait runs the loop until what is awaited
+ * happens, with a watchdog deadline.
  */
 #include "test_util.h"
 
