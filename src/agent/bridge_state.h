@@ -5,7 +5,9 @@
  * destination, in order.
  *
  *   bridge_core.c     the core: opened after the gossip core, its deadline
- *                     and tick; the view and the election (bridge_view.c)
+ *                     and tick; the view and the election (bridge_view.c);
+ *                     bridge_poke.c asks it to evaluate, bridge_close.c
+ *                     ends it
  *   bridge_events.c   offline/online transitions into the outbox, with
  *                     the open episodes, in one store batch
  *   bridge_posts.c    the consolidated view and Flynas rounds queued
@@ -13,8 +15,9 @@
  *   bridge_deliver.c  one destination's head of line: sent, retried,
  *                     parked or confirmed (bridge_request.c: its headers)
  *   bridge_instructions.c  drain/undrain in a response, signed and spread
- *   bridge_cursor.c   the active bridge's delivery cursor, announced and
- *                     applied by the other eligible members
+ *   bridge_cursor.c   the delivery cursors every eligible member announces
+ *                     (episodes; the active bridge's also what it
+ *                     delivered), applied by the others
  *   bridge_status.c   `meshbeat bridge` (the admin command) and metrics
  *   sink_bridge.c     membership changes and channel records, in
  *

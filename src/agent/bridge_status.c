@@ -23,13 +23,12 @@ static json_t *dest_json(struct agent_bridge *b, struct agent_dest_state *d) {
   json_t *age = dep.oldest_pending_ms > 0
                     ? json_real((double)(now - dep.oldest_pending_ms) / 1000.0)
                     : json_null();
-  bool failing = d->last_error_ms > d->last_success_ms;
   return json_pack(
       "{s:s, s:s, s:I, s:I, s:o, s:o, s:o, s:o, s:I, s:I, s:I, s:b}", "name",
       d->name, "url", d->url, "outbox_depth", (json_int_t)dep.pending, "parked",
       (json_int_t)dep.parked, "oldest_age_s", age, "last_success",
       time_or_null(d->last_success_ms), "last_error",
-      failing || d->last_error_ms ? json_string(d->last_error) : json_null(),
+      d->last_error_ms ? json_string(d->last_error) : json_null(),
       "last_error_at", time_or_null(d->last_error_ms), "delivered",
       (json_int_t)d->results[AGENT_RESULT_OK], "retries",
       (json_int_t)d->results[AGENT_RESULT_RETRY], "dropped",
