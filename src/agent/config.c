@@ -39,6 +39,13 @@
         CFG(bridge.field), min, max, help, NULL                                \
   }
 
+/* raid { ... } */
+#define RAID(name, env, flag, kind, field, min, max, help)                     \
+  {                                                                            \
+    "raid", name, "MESHBEAT_RAID_" env, "--raid-" flag, kind, CFG(raid.field), \
+        min, max, help, NULL                                                   \
+  }
+
 static const struct setting top[] = {
     TOP("name", "MESHBEAT_NAME", "--name", K_STR, name,
         "node name (default: host name)"),
@@ -125,6 +132,26 @@ static const struct setting top[] = {
     BRIDGE("bridge.webhook", "secret_file", "WEBHOOK_SECRET_FILE",
            "webhook-secret-file", K_STR, webhook_secret_file, 0, 0,
            "file of whsec_ secrets signing the webhooks"),
+    RAID("down_out_interval_ms", "DOWN_OUT_INTERVAL_MS", "down-out-interval-ms",
+         K_U64, down_out_interval_ms, 1000, 2592000000ull,
+         "a dead device's slots are rebuilt elsewhere after (600000)"),
+    RAID("max_backfills", "MAX_BACKFILLS", "max-backfills", K_U32,
+         max_backfills, 1, 64,
+         "reconstructions at once into or out of one device (1)"),
+    RAID("max_backfills_mesh", "MAX_BACKFILLS_MESH", "max-backfills-mesh",
+         K_U32, max_backfills_mesh, 1, 100000,
+         "reconstructions at once in the whole mesh (8)"),
+    RAID("min_up_ratio", "MIN_UP_RATIO", "min-up-ratio", K_RATIO,
+         min_up_permille, 0, 1000,
+         "no automatic out while fewer devices than this share are up (0.3)"),
+    RAID("stall_timeout_ms", "STALL_TIMEOUT_MS", "stall-timeout-ms", K_U32,
+         stall_timeout_ms, 1000, 86400000,
+         "a task without progress this long moves to another target (300000)"),
+    RAID("executor", "EXECUTOR", "executor", K_STR, executor, 0, 0,
+         "\"builtin\", or the command (sh -c) that runs a task (builtin)"),
+    RAID("builtin_rate_bytes", "BUILTIN_RATE_BYTES", "builtin-rate-bytes",
+         K_U64, builtin_rate_bytes, 1, 1ull << 40,
+         "bytes per second the built-in executor copies (104857600)"),
 };
 
 #define N_TOP (sizeof(top) / sizeof(top[0]))

@@ -106,6 +106,39 @@ static int apply_number(struct mb_agent_config *c, const struct setting *s,
   return MB_OK;
 }
 
+/* "0", "1", "0.3", ".25", "1.000": a share, to the thousandth. */
+static bool parse_ratio(const char *v, uint32_t *permille) {
+  uint32_t whole = 0, frac = 0, scale = 100;
+  const char *p = v;
+  if (*p >= '0' && *p <= '9')
+    whole = (uint32_t)(*p++ - '0');
+  if (*p == '.') {
+    for (p++; *p >= '0' && *p <= '9'; p++) {
+      if (scale == 0)
+        return false; /* a fourth decimal */
+      frac += (uint32_t)(*p - '0') * scale;
+      scale /= 10;
+    }
+  }
+  if (*p != '\0' || p == v || (v[0] == '.' && v[1] == '\0'))
+    return false;
+  *permille = whole * 1000 + frac;
+  return true;
+}
+
+static int apply_ratio(struct mb_agent_config *c, const struct setting *s,
+                       const char *key, const char *v, struct cfg_report *r) {
+  uint32_t pm;
+  if (!parse_ratio(v, &pm) || pm > s->max) {
+    cfg_report_add(r, c, key,
+                   "'%s' is not a share from 0 to 1 (three decimals at most)",
+                   v);
+    return MB_EINVAL;
+  }
+  memcpy((char *)c + s->off, &pm, sizeof(pm));
+  return MB_OK;
+}
+
 static int apply_enum(struct mb_agent_config *c, const struct setting *s,
                       const char *key, const char *v, struct cfg_report *r) {
   if (s->kind == K_LEVEL) {
@@ -160,6 +193,8 @@ int cfg_apply(struct mb_agent_config *c, size_t i, const char *v,
   case K_U64:
   case K_PARAM:
     return apply_number(c, &s, key, v, r);
+  case K_RATIO:
+    return apply_ratio(c, &s, key, v, r);
   }
   return MB_EINVAL;
 }

@@ -5,7 +5,8 @@
  * parameters checked by the gossip layer's own rules (swim_config_check),
  * the key and certificate by identity.c, so --check and a start can never
  * disagree.  Each kind of setting has its file: config_check_addr.c,
- * config_check_authority.c, config_check_paths.c, config_check_bridge.c.
+ * config_check_authority.c, config_check_paths.c, config_check_bridge.c,
+ * config_check_raid.c.
  */
 #include "config_internal.h"
 
@@ -45,6 +46,7 @@ static void check_settings(const struct mb_agent_config *c,
   cfg_check_paths(c, r);
   check_gossip(c, r);
   cfg_check_bridge(c, log, r);
+  cfg_check_raid(c, r);
 }
 
 int cfg_validate(const struct mb_agent_config *c, bool create,

@@ -126,6 +126,8 @@ static json_t *value_json(const struct mb_agent_config *c,
     return json_string(c->log_json ? "json" : "text");
   case K_U32:
     return json_integer(*(const uint32_t *)field);
+  case K_RATIO:
+    return json_real(*(const uint32_t *)field / 1000.0);
   case K_U64:
     return json_integer((json_int_t) * (const uint64_t *)field);
   case K_PARAM:

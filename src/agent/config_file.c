@@ -110,8 +110,8 @@ static int keep_value(cfg_t *cfg, cfg_opt_t *opt, const char *value,
 /* A setting with a section lives in the file as SECTION { name = ... };
  * a section's path names the sections it is inside ("bridge.flynas" is
  * bridge { flynas { ... } }), each listed after its parent. */
-static const char *const sections[] = {"gossip", "http", "bridge",
-                                       "bridge.flynas", "bridge.webhook"};
+static const char *const sections[] = {
+    "gossip", "http", "bridge", "bridge.flynas", "bridge.webhook", "raid"};
 #define N_SECTIONS (sizeof(sections) / sizeof(sections[0]))
 /* Room in one section's options: its settings, its sections, the end. */
 #define SECTION_OPTS (MB_AGENT_MAX_SETTINGS + N_SECTIONS + 1)

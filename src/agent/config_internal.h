@@ -22,6 +22,7 @@ enum setting_kind {
   K_PARAM, /* a protocol parameter: swim_params' row */
   K_BOOL,  /* a flag without a value; true|false|1|0 elsewhere */
   K_NAMES, /* a list of node names: the bridge's eligible */
+  K_RATIO, /* a share 0..1 ("0.3", three decimals at most), in permille */
 };
 
 /* A list setting (K_JOIN, K_NAMES): given by a higher source, it replaces
@@ -130,6 +131,7 @@ void cfg_check_paths(const struct mb_agent_config *c, struct cfg_report *r);
  * files (its secrets read to validate them, then wiped); a secret file
  * readable by group or others is a warning in log (when not NULL), not a
  * refusal. */
+void cfg_check_raid(const struct mb_agent_config *c, struct cfg_report *r);
 void cfg_check_bridge(const struct mb_agent_config *c, struct agent_logger *log,
                       struct cfg_report *r);
 

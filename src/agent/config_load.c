@@ -28,6 +28,13 @@ static void defaults(struct mb_agent_config *c) {
   c->bridge.timeout_ms = 10000;
   c->bridge.retry_max_ms = 300000;
   c->bridge.outbox_max_bytes = 64ull << 20;
+  c->raid.down_out_interval_ms = 600000;
+  c->raid.max_backfills = 1;
+  c->raid.max_backfills_mesh = 8;
+  c->raid.min_up_permille = 300;
+  c->raid.stall_timeout_ms = 300000;
+  snprintf(c->raid.executor, sizeof(c->raid.executor), "builtin");
+  c->raid.builtin_rate_bytes = 100ull << 20;
   swim_config_default(&c->swim);
 }
 

@@ -106,6 +106,23 @@ struct mb_agent_bridge_config {
   size_t n_eligible;
 };
 
+/* The RAID coordinator's settings (raid { } in the file; docs/raid.md):
+ * the rules every coordinator applies, and how this device runs the
+ * reconstruction tasks it is given. */
+struct mb_agent_raid_config {
+  uint64_t down_out_interval_ms; /* down this long: out (600000, Ceph's) */
+  uint32_t max_backfills;        /* reconstructions in and out per device
+                                    at once (1, Ceph's osd_max_backfills) */
+  uint32_t max_backfills_mesh;   /* at once in the whole mesh (8) */
+  uint32_t min_up_permille;      /* no automatic out below this share of
+                                    devices up (300: Ceph's 0.3) */
+  uint32_t stall_timeout_ms;     /* a task without progress this long is
+                                    given to another target (300000) */
+  char executor[MB_AGENT_TEXT];  /* "builtin", or a command for sh -c */
+  uint64_t builtin_rate_bytes;   /* the built-in copier's rate per second
+                                    (104857600) */
+};
+
 struct mb_agent_config {
   char config_file[PATH_MAX]; /* "" when none */
   char name[MB_NAME_MAX + 1];
@@ -129,6 +146,7 @@ struct mb_agent_config {
   uint64_t event_retention;     /* 100000 events kept */
   struct swim_config swim;      /* protocol parameters ([gossip] section) */
   struct mb_agent_bridge_config bridge; /* [bridge] section */
+  struct mb_agent_raid_config raid;     /* [raid] section */
   bool check_only;  /* --check: print the settings, do not run */
   bool reset_store; /* an empty or damaged store is set aside, not refused */
   /* The command line it was loaded from: a reload (SIGHUP) reads the

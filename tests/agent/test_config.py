@@ -719,13 +719,66 @@ def test_bridge_shown_blocks():
     assert example["bridge.ca_file"] == d + "/central-ca.pem", example
 
 
+# ---- the RAID coordinator's settings (raid { }, --raid-*, MESHBEAT_RAID_*) ----
+
+def test_raid_settings():
+    """Defaults (Ceph's where Ceph has one), the file's raid { } section,
+    flag > variable > file, and refusals naming setting and source."""
+    got = check(NONE + LOOP)
+    want = {"raid.down_out_interval_ms": 600000, "raid.max_backfills": 1,
+            "raid.max_backfills_mesh": 8, "raid.min_up_ratio": 0.3,
+            "raid.stall_timeout_ms": 300000, "raid.executor": "builtin",
+            "raid.builtin_rate_bytes": 100 << 20}
+    assert {k: v for k, v in got.items() if k.startswith("raid.")} == want, \
+        got
+    hook = os.path.join(ROOT, "rebuild-hook")
+    with open(hook, "w") as f:
+        f.write("#!/bin/sh\necho progress 0\n")
+    os.chmod(hook, 0o755)
+    conf = write("raid.conf", f"""raid {{
+  down_out_interval_ms = 5000
+  min_up_ratio = 0.25
+  max_backfills_mesh = 3
+  executor = "{hook} --verbose"
+}}
+""")
+    got = check(NONE + LOOP + ["--config", conf])
+    assert (got["raid.down_out_interval_ms"], got["raid.min_up_ratio"],
+            got["raid.max_backfills_mesh"], got["raid.executor"]) == \
+        (5000, 0.25, 3, hook + " --verbose"), got
+    got = check(NONE + LOOP + ["--config", conf, "--raid-min-up-ratio", ".5"],
+                env={"MESHBEAT_RAID_MIN_UP_RATIO": "1",
+                     "MESHBEAT_RAID_MAX_BACKFILLS": "2"})
+    assert (got["raid.min_up_ratio"], got["raid.max_backfills"]) == \
+        (0.5, 2), got
+    for bad in ("1.5", "0.3333", "-0.1", "abc", ".", "30%"):
+        refused(NONE + ["--raid-min-up-ratio", bad], "raid.min_up_ratio",
+                "--raid-min-up-ratio", why="is not a share from 0 to 1")
+    refused(NONE + ["--raid-max-backfills", "0"], "raid.max_backfills",
+            "--raid-max-backfills", why="out of range 1..64")
+    refused(NONE, "raid.executor", "MESHBEAT_RAID_EXECUTOR",
+            env={"MESHBEAT_RAID_EXECUTOR": "/nonexistent/rebuild --x"},
+            why="/nonexistent/rebuild: No such file or directory")
+    plain = write("not-executable", "#!/bin/sh\n")
+    line = line_of(conf, "executor")
+    conf2 = write("raid-bad.conf", open(conf).read().replace(hook, plain))
+    refused(["--config", conf2] + NONE, "raid.executor", f"{conf2}:{line}",
+            why="is not an executable file")
+    refused(NONE + ["--raid-executor", "  "], "raid.executor",
+            "--raid-executor", why='must be "builtin" or a command')
+    # a bare name is the shell's to find when a task runs
+    got = check(NONE + LOOP + ["--raid-executor", "rebuild-hook --x"])
+    assert got["raid.executor"] == "rebuild-hook --x", got
+
+
 TESTS = [test_defaults, test_precedence, test_http_listen, test_bad_values,
          test_data_dir_env_only, test_unknown_flag, test_example_placeholders,
          test_cert_without_authority, test_first_start,
          test_first_start_unnamed, test_host_name_seeds, test_seeds_kept,
          test_bridge_defaults, test_bridge_file_sections,
          test_bridge_precedence, test_bridge_refusals,
-         test_bridge_secret_files, test_bridge_shown_blocks]
+         test_bridge_secret_files, test_bridge_shown_blocks,
+         test_raid_settings]
 
 if __name__ == "__main__":
     only = sys.argv[4:]
