@@ -54,11 +54,14 @@ static void fill(uint8_t *p, size_t n, uint8_t salt) {
 
 /* One payload each way between two members: each arrives once, whole,
  * named by its sender and channel; nobody answers one; the counters say
- * so. */
-static void test_app_delivered_once(void **state) {
-  (void)state;
+ * so.  In an admitted mesh and in an open one. */
+static void delivered_once(bool require_cert) {
   struct fixture fx;
-  fx_start_converged(&fx, 2);
+  fx_init(&fx, 2);
+  fx.cfg.require_cert = require_cert;
+  fx_start_all(&fx);
+  fx_run_until(&fx, 4000);
+  assert_true(fx_converged(&fx));
   uint8_t a[300], b[5];
   fill(a, sizeof a, 1);
   fill(b, sizeof b, 2);
@@ -89,6 +92,12 @@ static void test_app_delivered_once(void **state) {
     assert_int_equal(st.app_not_member, 0);
   }
   fx_free(&fx);
+}
+
+static void test_app_delivered_once(void **state) {
+  (void)state;
+  delivered_once(true);
+  delivered_once(false);
 }
 
 /* Refused at the sender: to nobody we know (-ENOENT), to ourselves, on a
