@@ -138,6 +138,30 @@ def make_examples(mb, tmp):
         examples[name] = example_text(mb, out, what, check)
     examples["mac-steps"] = mac_steps(key("node.key"), key("target.key"),
                                       key("ping-mac.bin"))
+    # A heartbeat with its tasks' progress (key 13).
+    out = key("heartbeat-tasks.bin")
+    run(mb, "wire", "sample", "heartbeat", "--key", key("node.key"),
+        "--cluster", CLUSTER, "--target", target, "--out", out,
+        "--cert", key("node.cert"), "--task", "17:1073741824",
+        "--task", "18:0", *FIELDS)
+    examples["heartbeat-tasks"] = example_text(
+        mb, out, "`heartbeat` datagram with two tasks' progress")
+    # An app message (Raft's channel), bound and MACed as between members;
+    # its tag is recomputed without meshbeat, as the MACed ping's.
+    out = key("app-mac.bin")
+    run(mb, "wire", "sample", "app", "--key", key("node.key"), "--cluster",
+        CLUSTER, "--to", target, "--to-epoch", TO_EPOCH, "--mac",
+        "--payload", "00010203040506070809", "--out", out, *FIELDS)
+    body, _, _ = pair_mac.check(open(out, "rb").read(), CLUSTER,
+                                pair_mac.load_identity(key("node.key")),
+                                pair_mac.load_identity(key("target.key")),
+                                int(TO_EPOCH, 16))
+    if body[3] != {0: 10, 1: 1, 2: bytes(range(10))}:
+        raise SystemExit(f"app message is not what was asked: {body[3]}")
+    examples["app-mac"] = example_text(
+        mb, out, f"`app` datagram on channel 1 (Raft), MACed and bound to "
+        f"the target at epoch {TO_EPOCH}",
+        ["--to-epoch", TO_EPOCH, "--peer", target, "--key", key("node.key")])
     # A channel record: the authority's revocation of the target.
     run(mb, "cert", "revoke", "--authority", key("auth.key"), "--node-id",
         target, "--reason", "key lost", "--cluster", CLUSTER, "--issued-at",

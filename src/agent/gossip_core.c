@@ -45,7 +45,7 @@ static void gossip_drain(void *ctx) {
       agent_net_send(a, &o);
     else if (o.kind == SWIM_OUT_RECORD)
       agent_records_out(a, &o);
-    else
+    else if (o.kind == SWIM_OUT_EVENT) /* app payloads: no consumer yet */
       agent_events_out(a, &o.ev);
   agent_join_watch(a);
   agent_refusals_watch(a);

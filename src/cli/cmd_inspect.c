@@ -83,6 +83,11 @@ static void print_heartbeat(const struct mb_heartbeat *hb) {
   printf("      capacity %llu bytes, available %llu bytes\n",
          (unsigned long long)hb->capacity, (unsigned long long)hb->available);
   print_health(&hb->health);
+  for (size_t i = 0; i < hb->n_tasks; i++)
+    printf("%s%llu: %llu bytes done%s", i == 0 ? "      tasks " : ", ",
+           (unsigned long long)hb->tasks[i].id,
+           (unsigned long long)hb->tasks[i].done,
+           i + 1 == hb->n_tasks ? "\n" : "");
 }
 
 static void print_claim(const struct mb_claim *c) {
@@ -215,6 +220,9 @@ static void print_msg(const struct mb_msg *m) {
     cli_format_addr(addr, sizeof(addr), &m->target_addr);
     printf(" target-addr %s%s", addr, m->want_nack ? " want-nack" : "");
   }
+  if (m->kind == MB_MSG_APP)
+    printf(" channel %u%s, payload %zu bytes", m->app_channel,
+           m->app_channel == 1 ? " (raft)" : "", m->app_len);
   printf("\n");
   if (m->kind == MB_MSG_PING || m->kind == MB_MSG_PING_REQ) {
     char ref[2 * MB_NODE_REF_LEN + 1];

@@ -20,8 +20,12 @@ static void wire_usage(FILE *f) {
       "usage: meshbeat wire sample KIND --key FILE [--cert FILE]\n"
       "                            --cluster NAME [options] [--out FILE]\n\n"
       "KIND: ping ack ping-req nack push-pull push-pull-reply join leave\n"
-      "      gossip heartbeat suspect dead cursor instruction\n"
+      "      gossip heartbeat suspect dead cursor instruction app\n"
       "  heartbeat  a push-pull page carrying the signer's own heartbeat\n"
+      "             (--task ID:DONE, up to 8 times: its tasks' progress)\n"
+      "  app        an app channel message: --channel N (default 1, Raft)\n"
+      "             and --payload HEX (default 16 bytes 00..0f); members\n"
+      "             accept it only bound (--to, --to-epoch)\n"
       "  join/leave carry the signer's heartbeat (status left for leave)\n"
       "  suspect/dead  a ping carrying the signer's claim about --target\n"
       "             at --incarnation\n"
@@ -35,6 +39,7 @@ static void wire_usage(FILE *f) {
       "         --domain D --capacity BYTES --available BYTES --cpu PERMILLE\n"
       "         --mem PERMILLE --load X100 --temp MILLI_C --target HEX\n"
       "         --target-addr H:P --probe-id N --budget BYTES\n"
+      "         --task ID:DONE --channel N --payload HEX\n"
       "         --to HEX --to-epoch HEX16   bind to that receiver (a member\n"
       "                                     accepts nothing else but joins)\n"
       "         --mac                       MAC under the pair key (needs "
@@ -58,6 +63,9 @@ struct sample {
   uint64_t to_epoch;
   uint8_t pair_key[MB_PAIR_KEY_LEN];
   struct mb_instruction instruction; /* --op, --instruction-id */
+  uint8_t app_channel;               /* --channel */
+  uint8_t payload[MB_WIRE_MSG_MAX];  /* --payload */
+  size_t payload_len;
 };
 
 static const struct option wire_opts[] = {
@@ -86,6 +94,9 @@ static const struct option wire_opts[] = {
     {"mac", no_argument, 0, 7},
     {"op", required_argument, 0, 8},
     {"instruction-id", required_argument, 0, 9},
+    {"task", required_argument, 0, 10},
+    {"channel", required_argument, 0, 11},
+    {"payload", required_argument, 0, 12},
     {"help", no_argument, 0, 'h'},
     {0, 0, 0, 0}};
 
@@ -113,6 +124,30 @@ static bool set_text(char *dst, size_t max, const char *v) {
   return true;
 }
 
+/* --task ID:DONE, one more of the heartbeat's tasks. */
+static bool add_task(struct mb_heartbeat *hb, const char *v) {
+  char id[32];
+  const char *colon = strchr(v, ':');
+  if (colon == NULL || (size_t)(colon - v) >= sizeof(id) ||
+      hb->n_tasks == MB_HB_TASKS_MAX)
+    return false;
+  memcpy(id, v, (size_t)(colon - v));
+  id[colon - v] = '\0';
+  struct mb_task_progress *t = &hb->tasks[hb->n_tasks];
+  if (!cli_parse_u64(id, &t->id) || !cli_parse_u64(colon + 1, &t->done))
+    return false;
+  hb->n_tasks++;
+  return true;
+}
+
+static bool set_payload(struct sample *s, const char *v) {
+  size_t n = strlen(v);
+  if (n % 2 != 0 || n / 2 > sizeof(s->payload))
+    return false;
+  s->payload_len = n / 2;
+  return mb_hex_decode(s->payload, s->payload_len, v) == MB_OK;
+}
+
 /* One option; false when its value is malformed. */
 static bool apply_option(struct sample *s, int c, const char *v) {
   uint64_t u;
@@ -132,6 +167,13 @@ static bool apply_option(struct sample *s, int c, const char *v) {
     return set_text(s->instruction.name, MB_INSTRUCTION_OP_MAX, v);
   case 9:
     return set_text(s->instruction.id, MB_INSTRUCTION_ID_MAX, v);
+  case 10:
+    return add_task(&s->hb, v);
+  case 11:
+    return cli_parse_u64(v, &u) && u <= UINT8_MAX &&
+           (s->app_channel = (uint8_t)u, true);
+  case 12:
+    return set_payload(s, v);
   case 'c':
     s->cert_path = v;
     return true;
@@ -176,6 +218,10 @@ static void sample_defaults(struct sample *s) {
   s->seq = 1;
   s->probe_id = 1;
   s->budget = MB_WIRE_DEFAULT_BUDGET;
+  s->app_channel = 1; /* Raft's (SWIM_APP_RAFT) */
+  s->payload_len = 16;
+  for (size_t i = 0; i < s->payload_len; i++)
+    s->payload[i] = (uint8_t)i;
   s->hb.incarnation = 1;
   s->hb.seq = 1;
   memset(s->target, 0xaa, sizeof(s->target));
@@ -261,6 +307,7 @@ static const struct kind_map kinds[] = {
     {"dead", MB_MSG_PING, MB_REC_DEAD},
     {"cursor", 0, MB_REC_BRIDGE_CURSOR},
     {"instruction", 0, MB_REC_INSTRUCTION},
+    {"app", MB_MSG_APP, 0},
 };
 
 static const struct kind_map *find_kind(const char *name) {
@@ -280,6 +327,9 @@ static void fill_msg(const struct sample *s, const struct kind_map *k,
   m->want_nack = k->msg == MB_MSG_PING_REQ;
   m->part = 0;
   m->parts = 1;
+  m->app_channel = s->app_channel;
+  m->app_payload = s->payload;
+  m->app_len = s->payload_len;
 }
 
 static int sign_record(struct sample *s, const uint8_t *aad, size_t aad_len,

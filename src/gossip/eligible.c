@@ -1,10 +1,18 @@
 /*
- * Who may be the bridge (docs/bridge.md): a member whose certificate
+ * Who may be the bridge, and who is a coordinator.
+ *
+ * The bridge (docs/bridge.md): a member whose certificate
  * carries the role "bridge", or whose certified name the configuration
  * lists (swim_config.bridge_eligible, the same on every member); in an
  * open mesh with an empty list, every member.  The same answer decides
  * who may sign a bridge cursor or an instruction (channel/policy.c), and
  * is in swim_member_info for the election.
+ *
+ * A coordinator (a Raft voter of the RAID layer, or a candidate to
+ * replace one): the role "coordinator", or a name in
+ * swim_config.coordinator_names.  An open mesh with an empty list has
+ * none: a coordinator holds the mesh's decisions, so it is named, never
+ * presumed.
  *
  * The role is read from the certificate once, when one is taken for a
  * member (a flag in struct member); the name is the one in its heartbeat
@@ -15,9 +23,23 @@
 
 #include <string.h>
 
-static bool has_bridge_role(const struct mb_cert *c) {
+static bool has_role(const struct mb_cert *c, const char *role) {
   for (size_t i = 0; i < c->n_roles && i < MB_CERT_MAX_ROLES; i++)
-    if (strcmp(c->roles[i], SWIM_BRIDGE_ROLE) == 0)
+    if (strcmp(c->roles[i], role) == 0)
+      return true;
+  return false;
+}
+
+static bool has_bridge_role(const struct mb_cert *c) {
+  return has_role(c, SWIM_BRIDGE_ROLE);
+}
+
+static bool listed(const char (*names)[MB_NAME_MAX + 1], size_t n, size_t max,
+                   const char *name) {
+  if (n > max)
+    n = max;
+  for (size_t i = 0; i < n; i++)
+    if (strncmp(names[i], name, MB_NAME_MAX + 1) == 0)
       return true;
   return false;
 }
@@ -28,17 +50,27 @@ static bool name_eligible(const struct swim *s, const char *name) {
     n = MB_SWIM_MAX_BRIDGE_ELIGIBLE;
   if (n == 0)
     return !s->cfg.require_cert; /* an open mesh: every member */
-  for (size_t i = 0; i < n; i++)
-    if (strncmp(s->cfg.bridge_eligible[i], name, MB_NAME_MAX + 1) == 0)
-      return true;
-  return false;
+  return listed(s->cfg.bridge_eligible, n, MB_SWIM_MAX_BRIDGE_ELIGIBLE, name);
 }
 
 void swim_member_cert_taken(struct member *m) {
   struct bytes b = swim_blob_bytes(m->cert);
   struct mb_cert c;
-  m->bridge_role = b.p != NULL && mb_cert_decode(b.p, b.len, &c) == MB_OK &&
-                   has_bridge_role(&c);
+  bool decoded = b.p != NULL && mb_cert_decode(b.p, b.len, &c) == MB_OK;
+  m->bridge_role = decoded && has_bridge_role(&c);
+  m->coordinator_role = decoded && has_role(&c, SWIM_COORDINATOR_ROLE);
+}
+
+bool swim_member_coordinator(const struct swim *s, const struct member *m) {
+  if (m->coordinator_role)
+    return true;
+  struct mb_heartbeat hb;
+  const char *name = m->is_self                        ? s->name
+                     : swim_member_hb(m, &hb) == MB_OK ? hb.name
+                                                       : NULL;
+  return name != NULL &&
+         listed(s->cfg.coordinator_names, s->cfg.n_coordinator_names,
+                MB_SWIM_MAX_COORDINATOR_NAMES, name);
 }
 
 bool swim_member_eligible(const struct swim *s, const struct member *m) {

@@ -33,14 +33,16 @@ static void take_record(struct swim *s, struct member *m,
 }
 
 /* Does hb change what the member offers (capacity, available, whether
- * it is draining) from the record we hold?  Read from that record: rare
+ * it is draining, its tasks' progress, which the RAID coordinator reads
+ * wherever it is) from the record we hold?  Read from that record: rare
  * enough not to keep. */
 static bool offer_changed(const struct member *m,
                           const struct mb_heartbeat *hb) {
   struct mb_heartbeat old;
   swim_member_hb(m, &old);
   return hb->capacity != old.capacity || hb->available != old.available ||
-         hb->draining != old.draining;
+         hb->draining != old.draining || hb->n_tasks != old.n_tasks ||
+         memcmp(hb->tasks, old.tasks, hb->n_tasks * sizeof(hb->tasks[0])) != 0;
 }
 
 /* Which state and reason a newer record brings.  A member new to the view

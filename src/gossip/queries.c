@@ -41,6 +41,10 @@ int swim_member_get(const struct swim *s, size_t i,
   out->bridge_eligible = swim_member_eligible(s, m);
   out->draining = (m->is_self ? s->draining : hb.draining) ||
                   swim_instructed_drain(s, m->id);
+  out->coordinator = swim_member_coordinator(s, m);
+  /* Ours as last set, like the payload above. */
+  out->n_tasks = m->is_self ? s->n_tasks : hb.n_tasks;
+  memcpy(out->tasks, m->is_self ? s->tasks : hb.tasks, sizeof(out->tasks));
   return MB_OK;
 }
 

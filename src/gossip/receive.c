@@ -145,6 +145,9 @@ static void dispatch(struct swim *s, const struct mb_addr *from,
     if (d->msg.summary != NULL)
       swim_on_news(s, from, sender, &d->msg);
     break;
+  case MB_MSG_APP:
+    swim_on_app(s, sender, d);
+    break;
   default: /* leave: its record was the point */
     break;
   }

@@ -26,6 +26,8 @@ static void fill_heartbeat(const struct swim *s, const struct member *me,
   hb->health = s->health;
   hb->epoch = s->epoch;
   hb->draining = s->draining;
+  hb->n_tasks = s->n_tasks;
+  memcpy(hb->tasks, s->tasks, sizeof(hb->tasks));
 }
 
 int swim_self_sign(struct swim *s, enum mb_hb_status status) {
@@ -88,6 +90,28 @@ void swim_self_tick(struct swim *s) {
 
 uint64_t swim_self_deadline(const struct swim *s) {
   return s->refute_due ? s->refuted_at + REFUTE_GAP_MS : SWIM_NEVER;
+}
+
+int swim_set_task_progress(struct swim *s, uint64_t now, int64_t wall_ms,
+                           const struct mb_task_progress *tasks, size_t n) {
+  s->now = now;
+  if (s->leaving || (tasks == NULL && n > 0))
+    return MB_EINVAL;
+  if (n > MB_HB_TASKS_MAX)
+    return MB_ETOOBIG;
+  s->wall_offset = wall_ms - (int64_t)now;
+  s->n_tasks = n;
+  memset(s->tasks, 0, sizeof(s->tasks));
+  if (n > 0)
+    memcpy(s->tasks, tasks, n * sizeof(*tasks));
+  int rc = swim_self_sign(s, MB_HB_ALIVE);
+  if (rc != MB_OK)
+    return rc;
+  struct member *me = &s->m[s->self_idx];
+  struct bytes rec = swim_blob_bytes(me->record);
+  swim_bcast_add(s, me->id, &rec, NULL);
+  s->self_news_at = s->now;
+  return MB_OK;
 }
 
 static int check_new_cert(struct swim *s, const uint8_t *cert, size_t len,

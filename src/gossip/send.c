@@ -100,6 +100,25 @@ void swim_out_record(struct swim *s, const struct swim_record_info *info,
   it->arena_off = off;
 }
 
+int swim_out_app(struct swim *s, const uint8_t *from, uint8_t channel,
+                 const uint8_t *payload, size_t len) {
+  size_t off;
+  int rc = arena_reserve(s, len, &off);
+  if (rc)
+    return rc;
+  if (len > 0)
+    memcpy(s->arena + off, payload, len);
+  struct outq_item *it = outq_push(s);
+  if (it == NULL)
+    return -ENOMEM;
+  it->out.kind = SWIM_OUT_APP;
+  memcpy(it->out.app_from, from, MB_NODE_ID_LEN);
+  it->out.app_channel = channel;
+  it->out.len = len;
+  it->arena_off = off;
+  return MB_OK;
+}
+
 /*
  * A datagram to a member whose epoch we know is bound to it: no other
  * receiver accepts it, nor this one after a restart.  If the member also
@@ -255,7 +274,8 @@ int swim_poll(struct swim *s, struct swim_output *out) {
   }
   struct outq_item *it = &s->outq[s->out_head++];
   *out = it->out;
-  if (out->kind == SWIM_OUT_SEND || out->kind == SWIM_OUT_RECORD)
+  if (out->kind == SWIM_OUT_SEND || out->kind == SWIM_OUT_RECORD ||
+      out->kind == SWIM_OUT_APP)
     out->buf = s->arena + it->arena_off;
   return 1;
 }

@@ -3,10 +3,12 @@
  *
  *   inputs:  swim_receive (a datagram and its source), swim_tick (time has
  *            passed), swim_join / swim_leave / swim_set_payload /
- *            swim_set_cert (commands), swim_record_offer (a signed channel
- *            record from outside)
- *   outputs: swim_poll yields datagrams to send, membership events and
- *            channel records taken (to persist and act on);
+ *            swim_set_cert / swim_set_task_progress (commands),
+ *            swim_record_offer (a signed channel record from outside),
+ *            swim_app_send (a payload for another member's driver)
+ *   outputs: swim_poll yields datagrams to send, membership events,
+ *            channel records taken (to persist and act on) and app
+ *            payloads from other members;
  *            swim_next_deadline says when swim_tick is next due.
  *
  * The core reads no clock (every input carries `now`, monotonic ms), opens
@@ -67,6 +69,11 @@ enum swim_reason {
  * "bridge" (swim_config.bridge_eligible). */
 #define MB_SWIM_MAX_BRIDGE_ELIGIBLE 16
 #define SWIM_BRIDGE_ROLE "bridge"
+/* Names that are coordinators (the RAID layer's Raft voters and their
+ * replacements) besides certificates with the role "coordinator"
+ * (swim_config.coordinator_names). */
+#define MB_SWIM_MAX_COORDINATOR_NAMES 16
+#define SWIM_COORDINATOR_ROLE "coordinator"
 
 struct swim_config {
   const char *cluster;            /* external AAD; must outlive the core */
@@ -104,6 +111,13 @@ struct swim_config {
    * list, every member.  Every member must be given the same list. */
   char bridge_eligible[MB_SWIM_MAX_BRIDGE_ELIGIBLE][MB_NAME_MAX + 1];
   size_t n_bridge_eligible;
+  /* Who is a coordinator: a member whose certificate has the role
+   * "coordinator", or whose name (certified, when admission requires
+   * certificates) is listed here.  Unlike the bridge, an open mesh with
+   * an empty list has none: coordinators are chosen, never presumed.
+   * Every member must be given the same list. */
+  char coordinator_names[MB_SWIM_MAX_COORDINATOR_NAMES][MB_NAME_MAX + 1];
+  size_t n_coordinator_names;
 };
 
 /* The smallest budget that still carries a datagram with a certificate, a
@@ -247,12 +261,60 @@ void swim_set_payload(struct swim *s, uint64_t now, int64_t wall_ms,
                       uint64_t capacity, uint64_t available,
                       const struct mb_health *health, bool announce);
 
+/*
+ * The tasks this node runs and their progress, for its heartbeat (key 13):
+ * at most MB_HB_TASKS_MAX (MB_ETOOBIG, nothing changed), copied.  The
+ * record is re-signed and announced: every call is news the whole mesh
+ * relays, so a driver reports progress every few seconds, not per
+ * block.  n = 0 clears the list.  0, MB_EINVAL (leaving, or tasks NULL
+ * with n > 0), or why signing failed.
+ */
+int swim_set_task_progress(struct swim *s, uint64_t now, int64_t wall_ms,
+                           const struct mb_task_progress *tasks, size_t n);
+
+/*
+ * The application channel: a payload from one member's driver to
+ * another's, for Raft among coordinators (docs/protocol.md, The app
+ * channel).  It travels as a message of its own kind, MB_MSG_APP
+ * {channel, payload}, in the same datagram as every member-to-member
+ * message: bound to the receiver's id and epoch, and MACed under the pair
+ * key (signed, with our certificate, while the receiver may not hold it).
+ * Nothing is piggybacked on it and nothing answers it; the core neither
+ * retries nor orders: the payload's protocol copes with loss.
+ *
+ * swim_app_send queues it as an SWIM_OUT_SEND to the member with node id
+ * `to`: 0; -ENOENT when `to` is not a member, or has no address or epoch
+ * yet (its record is not known); MB_ETOOBIG when len > swim_app_max;
+ * MB_EINVAL when we are leaving or revoked, `to` is ourselves, left or
+ * revoked, or the channel is not one the core knows (SWIM_APP_*).
+ *
+ * The receiver reports it as SWIM_OUT_APP (app_from, app_channel,
+ * buf/len: the payload) only from a member of its view (not left) whose
+ * datagram passed every check any datagram must (bound to us, MAC or
+ * signature, admission, replay window); an unknown channel is counted
+ * (stats.app_unknown_channel) and dropped.
+ */
+#define SWIM_APP_RAFT 1
+int swim_app_send(struct swim *s, uint64_t now,
+                  const uint8_t to[MB_NODE_ID_LEN], uint8_t channel,
+                  const uint8_t *payload, size_t len);
+/* The largest payload one app datagram carries: what fits in cfg.budget
+ * (and one message, MB_WIRE_MSG_MAX) when the datagram is signed, bound
+ * and carries our certificate, its largest form.  Fixed for the core's
+ * life unless swim_set_cert brings a longer certificate. */
+size_t swim_app_max(const struct swim *s);
+
 /* Monotonic ms at which swim_tick must next run. */
 uint64_t swim_next_deadline(const struct swim *s);
 
 /* ---- outputs ----------------------------------------------------------- */
 
-enum swim_output_kind { SWIM_OUT_SEND, SWIM_OUT_EVENT, SWIM_OUT_RECORD };
+enum swim_output_kind {
+  SWIM_OUT_SEND,
+  SWIM_OUT_EVENT,
+  SWIM_OUT_RECORD,
+  SWIM_OUT_APP, /* an app channel payload from a member (swim_app_send) */
+};
 
 /* A member that enters the view is reported as from = SWIM_NONE, to =
  * SWIM_ALIVE (or LEFT, when its first record is its leave), reason
@@ -283,11 +345,13 @@ struct swim_output {
   enum swim_output_kind kind;
   struct mb_addr to;  /* SEND */
   const uint8_t *buf; /* SEND: the datagram; RECORD: the record's bytes,
-                         to persist; valid until the next call into the
-                         core */
+                         to persist; APP: the payload; valid until the
+                         next call into the core */
   size_t len;
-  struct swim_event ev;        /* EVENT */
-  struct swim_record_info rec; /* RECORD: newly taken (not restored) */
+  struct swim_event ev;             /* EVENT */
+  struct swim_record_info rec;      /* RECORD: newly taken (not restored) */
+  uint8_t app_from[MB_NODE_ID_LEN]; /* APP: the sending member */
+  uint8_t app_channel;              /* APP: SWIM_APP_* */
 };
 
 /* 1 with *out filled, 0 when nothing is pending. */
@@ -320,6 +384,12 @@ struct swim_member_info {
   /* The latest instruction held about it says drain, or its own
    * heartbeat says it is draining. */
   bool draining;
+  /* A coordinator: its certificate has the role "coordinator", or its
+   * name is in swim_config.coordinator_names (never by default). */
+  bool coordinator;
+  /* Its tasks' progress, as its latest record says (ours as last set). */
+  size_t n_tasks;
+  struct mb_task_progress tasks[MB_HB_TASKS_MAX];
 };
 
 /* Members including self, in a stable order (index valid until the table
@@ -399,6 +469,11 @@ struct swim_stats {
   uint64_t flap_holds;        /* members held out after dying again */
   uint64_t stranger_checks;   /* strangers' certificates verified */
   uint64_t unproven_acks;     /* relays' acks without the target's proof */
+  uint64_t app_sent;          /* app datagrams sent (swim_app_send) */
+  uint64_t app_received;      /* app payloads delivered (SWIM_OUT_APP) */
+  uint64_t app_unknown_channel; /* authentic, of a channel we do not know */
+  uint64_t app_not_member;      /* authentic, from a node not in our view
+                                   (or left): not delivered */
 };
 
 enum swim_reject {

@@ -23,7 +23,9 @@
  *   news_pull.c    pulling what news in gossip says we lack
  *   antientropy.c  view pages and digest, push-pull, reconnect to dead
  *                  members
- *   eligible.c     who may be the bridge (certificate role, names)
+ *   eligible.c     who may be the bridge, who is a coordinator
+ *                  (certificate roles, names)
+ *   app.c          the app channel: payloads between members' drivers
  *   channel/       the record channel: signed records that are not
  *                  heartbeats, the latest per (kind, subject), and
  *                  revocation, its first user (channel_internal.h)
@@ -79,12 +81,13 @@ struct member {
   bool knows_us : 1;    /* it has answered us: our cert is no longer needed */
   bool unanswered : 1;  /* our last direct probe of it went unanswered */
   bool is_self : 1;
-  bool has_key : 1;     /* s->pair_keys[its index] is derived (keys.c) */
-  bool key_refused : 1; /* its id admits no key agreement */
-  bool revoked : 1;     /* by the authority: out of the view for good */
-  bool bridge_role : 1; /* its certificate has the role "bridge" */
-  uint8_t reason;       /* enum swim_reason of its latest state change */
-  uint32_t news;        /* 1 + its item in the news queue; 0: not queued */
+  bool has_key : 1;          /* s->pair_keys[its index] is derived (keys.c) */
+  bool key_refused : 1;      /* its id admits no key agreement */
+  bool revoked : 1;          /* by the authority: out of the view for good */
+  bool bridge_role : 1;      /* its certificate has the role "bridge" */
+  bool coordinator_role : 1; /* ... the role "coordinator" */
+  uint8_t reason;            /* enum swim_reason of its latest state change */
+  uint32_t news;             /* 1 + its item in the news queue; 0: not queued */
 };
 
 /* Suspicion (Lifeguard) of one member: only while it is SUSPECT. */
@@ -236,6 +239,8 @@ struct swim {
   bool leaving, left;
   bool self_revoked; /* the authority revoked us: quiet */
   bool draining;     /* an instruction about us said drain: in our record */
+  size_t n_tasks;    /* our tasks' progress: in our record (key 13) */
+  struct mb_task_progress tasks[MB_HB_TASKS_MAX];
   struct swim_records *records; /* the record channel (channel/) */
   bool accused_us; /* the datagram being handled carried a claim about us */
 
@@ -398,6 +403,9 @@ void swim_out_event(struct swim *s, const struct swim_event *ev);
 /* A channel record taken, for the driver (its bytes copied). */
 void swim_out_record(struct swim *s, const struct swim_record_info *info,
                      const uint8_t *raw, size_t len);
+/* An app payload from a member, for the driver (its bytes copied). */
+int swim_out_app(struct swim *s, const uint8_t *from, uint8_t channel,
+                 const uint8_t *payload, size_t len);
 /* Must a datagram to peer (NULL: an address, not a member) carry our
  * certificate?  And our record too? */
 bool swim_needs_cert(const struct swim *s, const struct member *peer);
@@ -412,6 +420,11 @@ const uint8_t *swim_pair_key(struct swim *s, struct member *m);
 /* The member table moved the member at `from` to `to`. */
 void swim_pair_key_moved(struct swim *s, size_t from, size_t to);
 void swim_pair_keys_free(struct swim *s);
+
+/* app.c: an authenticated app datagram from sender (NULL: not a member)
+ * is delivered to the driver, or counted and dropped. */
+void swim_on_app(struct swim *s, struct member *sender,
+                 const struct mb_datagram *d);
 
 /* receive.c: see swim_receive in swim.h */
 void swim_stranger_adopt(struct swim *s, struct member *m);
@@ -510,6 +523,9 @@ bool swim_member_eligible(const struct swim *s, const struct member *m);
  * certificate carried with the record (c may be NULL). */
 bool swim_signer_eligible(struct swim *s, const uint8_t *kid,
                           struct swim_carried *c);
+/* Its certificate's role "coordinator", or its name listed (no list, no
+ * coordinators by name). */
+bool swim_member_coordinator(const struct swim *s, const struct member *m);
 
 /* heartbeat.c */
 /* A held-out member whose hold ended, alive by its record: back in. */

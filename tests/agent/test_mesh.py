@@ -222,6 +222,33 @@ def test_bad_datagrams(mesh):
             raise MeshError(f"rejected[{k}] grew by {grew.get(k)}, want {n}")
     if a.states() != view:
         raise MeshError(f"view changed: {view} -> {a.states()}")
+    app_from_member(mesh, a, good_key, cert, epoch)
+
+
+def app_from_member(mesh, a, key, cert, epoch):
+    """An app channel payload from a member is for a consumer the agent
+    does not have yet: it must not turn into a membership event."""
+    out = os.path.join(mesh.root, "sample.bin")
+    target = ("127.0.0.1", a.port)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.bind(("127.0.0.1", 0))
+        # The tester becomes a member: its heartbeat, bound to a.
+        mesh.cli("wire", "sample", "heartbeat", "--key", key, "--cert", cert,
+                 "--cluster", mesh.cluster, "--to", a.node_id, "--to-epoch",
+                 epoch, "--addr", f"127.0.0.1:{s.getsockname()[1]}",
+                 "--seq", "20", "--out", out)
+        with open(out, "rb") as f:
+            s.sendto(f.read(), target)
+        mesh.wait(lambda: "tester" in a.states(), "the tester to be a member",
+                  DETECT_S)
+        mesh.cli("wire", "sample", "app", "--key", key, "--cluster",
+                 mesh.cluster, "--to", a.node_id, "--to-epoch", epoch,
+                 "--seq", "21", "--out", out)
+        with open(out, "rb") as f:
+            send_and_listen(s, target, f.read())
+    bogus = [e for e in events_of(a) if e["name"] == ""]
+    if bogus:
+        raise MeshError(f"an app datagram became events: {bogus}")
 
 
 def test_crash_loop(mesh):

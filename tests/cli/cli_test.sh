@@ -62,7 +62,7 @@ case_help() {
 case_samples() {
   setup_mesh
   for kind in ping ack ping-req nack push-pull push-pull-reply join leave \
-              gossip heartbeat suspect dead; do
+              gossip heartbeat suspect dead app; do
     $MB wire sample "$kind" --key node.key --cert node.cert --cluster prod \
       >"$kind.bin"
     $MB inspect --cluster prod --authority "$AUTH" "$kind.bin" >out.txt ||
@@ -76,6 +76,24 @@ case_samples() {
     fail "heartbeat sample carries no heartbeat record"
   $MB inspect --cluster prod leave.bin | grep -q "status left" ||
     fail "leave sample does not say left"
+  # An app message keeps its channel and payload; a heartbeat its tasks.
+  $MB wire sample app --key node.key --cluster prod --channel 7 \
+    --payload c0ffee >app7.bin
+  $MB inspect --cluster prod app7.bin | grep -q \
+    "message: app channel 7, payload 3 bytes" || fail "app channel 7 not shown"
+  $PYTHON -c 'import cbor2, sys
+m = cbor2.loads(cbor2.loads(open(sys.argv[1], "rb").read()).value[2])[3]
+assert m == {0: 10, 1: 7, 2: bytes.fromhex("c0ffee")}, m' app7.bin ||
+    fail "the app message is not {0: 10, 1: 7, 2: h'c0ffee'}"
+  $MB wire sample heartbeat --key node.key --cluster prod --task 5:4096 \
+    --task 6:0 >tasks.bin
+  $MB inspect --cluster prod tasks.bin |
+    grep -q "tasks 5: 4096 bytes done, 6: 0 bytes done" ||
+    fail "tasks: $($MB inspect --cluster prod tasks.bin)"
+  expect_fail $MB wire sample app --key node.key --cluster prod --channel 256
+  expect_fail $MB wire sample app --key node.key --cluster prod --payload abc
+  expect_fail $MB wire sample heartbeat --key node.key --cluster prod \
+    --task 5
   # The bridge's records by themselves: a cursor about its signer, an
   # instruction by the authority and one by a member (inspect shows who,
   # and judges neither bad for it).
@@ -173,6 +191,43 @@ case_certs() {
   # A datagram whose carried certificate is foreign fails inspect too.
   $MB wire sample ping --key node.key --cert foreign.cert --cluster prod >p.bin
   expect_fail $MB inspect --cluster prod --authority "$AUTH" p.bin
+}
+
+# --role, repeated: the certificate carries every role in order (claim
+# -65538, read back by cbor2 independently of meshbeat), as the RAID
+# layer's coordinators and the bridge need; at most 8 roles of at most 31
+# bytes, else usage (exit 2) and no file.
+case_roles() {
+  setup_mesh
+  $MB cert issue --authority auth.key --node-id "$NODE" --name node1 \
+    --role coordinator --role bridge --out roles.cert >/dev/null
+  $MB inspect --authority "$AUTH" roles.cert >out.txt ||
+    fail "certificate with roles rejected: $(cat out.txt)"
+  grep -q "roles coordinator,bridge" out.txt || fail "inspect: $(cat out.txt)"
+  local claimed
+  claimed=$($PYTHON -c '
+import cbor2, sys
+cert = cbor2.loads(open(sys.argv[1], "rb").read())
+assert cert.tag == 61 and cert.value.tag == 18
+print(",".join(cbor2.loads(cert.value.value[2])[-65538]))' roles.cert)
+  [ "$claimed" = coordinator,bridge ] || fail "claim -65538 is '$claimed'"
+  $MB inspect --authority "$AUTH" node.cert | grep -q roles &&
+    fail "a certificate issued without --role shows roles"
+  local rc nine=() r
+  for r in 1 2 3 4 5 6 7 8 9; do nine+=(--role "r$r"); done
+  for args in "${nine[*]}" "--role $(printf 'x%.0s' {1..32})"; do
+    set +e
+    # shellcheck disable=SC2086  # the roles are words on purpose
+    $MB cert issue --authority auth.key --node-id "$NODE" --name node1 \
+      $args --out bad.cert >/dev/null 2>&1
+    rc=$?
+    set -e
+    [ $rc -eq 2 ] || fail "${args:0:40}...: exit $rc, want 2"
+    [ ! -e bad.cert ] || fail "${args:0:40}... wrote a certificate"
+  done
+  $MB cert issue --authority auth.key --node-id "$NODE" --name node1 \
+    "${nine[@]:0:16}" --out eight.cert >/dev/null ||
+    fail "8 roles refused"
 }
 
 # Datagrams bound to a receiver (body key 6), signed or MACed: inspect

@@ -34,7 +34,10 @@ static void check_datagram(const struct mb_datagram *d, const uint8_t *buf,
                            size_t len) {
   check_channel_fields(&d->msg, buf, len);
   FUZZ_CHECK(d->version == MB_WIRE_VERSION);
-  FUZZ_CHECK(d->msg.kind >= MB_MSG_PING && d->msg.kind <= MB_MSG_GOSSIP);
+  FUZZ_CHECK(d->msg.kind >= MB_MSG_PING && d->msg.kind <= MB_MSG_KIND_LAST);
+  FUZZ_CHECK(d->msg.kind == MB_MSG_APP || d->msg.app_len == 0);
+  FUZZ_CHECK(d->msg.app_len == 0 ||
+             fuzz_within(d->msg.app_payload, d->msg.app_len, buf, len));
   FUZZ_CHECK(d->n_records <= MB_WIRE_MAX_RECORDS);
   FUZZ_CHECK(d->n_certs <= MB_WIRE_MAX_CERTS);
   FUZZ_CHECK(fuzz_within(d->sender_ref, MB_NODE_REF_LEN, buf, len));

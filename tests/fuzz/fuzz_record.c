@@ -14,6 +14,7 @@ static void check_heartbeat(const struct mb_heartbeat *hb, const uint8_t *kid) {
   FUZZ_CHECK(hb->addr.family == 4 || hb->addr.family == 6);
   FUZZ_CHECK(hb->status == MB_HB_ALIVE || hb->status == MB_HB_LEFT);
   FUZZ_CHECK((hb->health.have & ~15u) == 0);
+  FUZZ_CHECK(hb->n_tasks <= MB_HB_TASKS_MAX); /* key 13: never 0 written */
 }
 
 /* A channel record's fields stay in bounds, its body inside the input;

@@ -91,7 +91,7 @@ static void expect(struct gen *g, const char *name, int rc, int want) {
 
 /* ---- records ------------------------------------------------------------ */
 
-enum hb_shape { HB_FULL, HB_MINIMAL, HB_LEAVING };
+enum hb_shape { HB_FULL, HB_MINIMAL, HB_LEAVING, HB_TASKS };
 
 static struct mb_heartbeat heartbeat(const char *name, enum hb_shape shape) {
   static const uint8_t v4[4] = {10, 0, 0, 1};
@@ -120,6 +120,13 @@ static struct mb_heartbeat heartbeat(const char *name, enum hb_shape shape) {
   }
   if (shape == HB_LEAVING)
     hb.status = MB_HB_LEFT;
+  if (shape == HB_TASKS) { /* as many as fit, the largest values too */
+    hb.n_tasks = MB_HB_TASKS_MAX;
+    for (size_t i = 0; i < MB_HB_TASKS_MAX; i++)
+      hb.tasks[i] = (struct mb_task_progress){
+          .id = i == 0 ? UINT64_MAX : 1000 + i,
+          .done = i == 1 ? UINT64_MAX : (uint64_t)i << 28};
+  }
   return hb;
 }
 
@@ -788,6 +795,51 @@ static void retry_after_seeds(struct gen *g) {
   }
 }
 
+/* What the RAID layer added to gossip: a heartbeat with task progress
+ * (key 13), alone and in a ping; app messages, unbound and signed, and
+ * bound and MACed from A to B as members send them. */
+static void raid_gossip_seeds(struct gen *g) {
+  struct blob hb, b;
+  sign_heartbeat(g, &g->a, "node-a", HB_TASKS, &hb);
+  check_record(g, "rec-heartbeat-tasks", &hb, MB_OK);
+  put(g, T_RECORD | T_COSE, "rec-heartbeat-tasks", hb.buf, hb.len);
+  struct piggyback pb = {.records = {&hb}, .n_records = 1};
+  datagram_seed(g, "dg-ping-heartbeat-tasks", MB_MSG_PING, &pb, &b);
+  static const uint8_t payload[] = "a raft fragment, or any bytes";
+  struct mb_msg m = message(MB_MSG_APP, g);
+  m.app_channel = 1;
+  m.app_payload = payload;
+  m.app_len = sizeof(payload) - 1;
+  build(g, FUZZ_AAD, &m, NULL, &b);
+  check_datagram(g, "dg-app", &b);
+  put(g, T_DATAGRAM | T_COSE, "dg-app", b.buf, b.len);
+  uint8_t key[MB_PAIR_KEY_LEN];
+  struct mb_dgram_builder db;
+  expect(g, "pair key", mb_pair_key(key, &g->a, g->b.pk), MB_OK);
+  int rc = mb_dgram_init(&db, &g->a, fuzz_aad(), FUZZ_AAD_LEN,
+                         MB_WIRE_DEFAULT_BUDGET, ++g->seq, &m);
+  mb_dgram_bind(&db, g->b.pk, FUZZ_EPOCH);
+  if (rc == MB_OK)
+    rc = mb_dgram_use_mac(&db, key);
+  if (rc == MB_OK)
+    rc = mb_dgram_finish(&db, b.buf, sizeof(b.buf), &b.len);
+  static struct mb_datagram d;
+  struct mb_dgram_auth auth = {.aad = fuzz_aad(),
+                               .aad_len = FUZZ_AAD_LEN,
+                               .self_id = g->b.pk,
+                               .self_epoch = FUZZ_EPOCH,
+                               .key = key};
+  if (rc == MB_OK)
+    rc = mb_wire_datagram_parse(b.buf, b.len, &d);
+  if (rc == MB_OK)
+    rc = mb_wire_datagram_auth(&d, &auth);
+  expect(g, "dg-app-mac", rc, MB_OK);
+  if (rc == MB_OK && (d.msg.kind != MB_MSG_APP || d.msg.app_len != m.app_len))
+    fail(g, "dg-app-mac", "message changed", MB_EINVAL);
+  if (rc == MB_OK)
+    put(g, T_DATAGRAM | T_COSE, "dg-app-mac", b.buf, b.len);
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) {
     fprintf(stderr, "usage: %s OUTDIR\n", argv[0]);
@@ -814,6 +866,7 @@ int main(int argc, char **argv) {
   cbor_seeds(&g);
   channel_seeds(&g); /* last: the sequence numbers above stay as they were */
   bridge_seeds(&g);
+  raid_gossip_seeds(&g); /* after every seed that takes a seq */
   retry_after_seeds(&g);
   g.errors += corpus_store_seeds(put_store_seed, &g);
   if (g.errors > 0) {

@@ -30,6 +30,9 @@ static void issue_cert(struct fixture *fx, int i, const char *domain) {
   snprintf(c.domain, sizeof(c.domain), "%s", domain);
   if (fx->bridge_role[i])
     snprintf(c.roles[c.n_roles++], sizeof(c.roles[0]), "%s", SWIM_BRIDGE_ROLE);
+  if (fx->coordinator_role[i])
+    snprintf(c.roles[c.n_roles++], sizeof(c.roles[0]), "%s",
+             SWIM_COORDINATOR_ROLE);
   if (mb_cert_issue(&fx->authority, &c, fx->cert[i], MB_CERT_MAX_LEN,
                     &fx->cert_len[i]) != MB_OK)
     abort();
@@ -62,6 +65,22 @@ static void log_event(struct fixture *fx, int i, const struct swim_event *ev) {
     fx->events = realloc(fx->events, fx->cap_events * sizeof(*fx->events));
   }
   fx->events[fx->n_events++] = (struct fx_event){.observer = i, .ev = *ev};
+}
+
+static void log_app(struct fixture *fx, int i, const struct swim_output *o) {
+  if (fx->n_apps == fx->cap_apps) {
+    fx->cap_apps = fx->cap_apps ? 2 * fx->cap_apps : 16;
+    fx->apps = realloc(fx->apps, fx->cap_apps * sizeof(*fx->apps));
+  }
+  struct fx_app *a = &fx->apps[fx->n_apps++];
+  a->to = i;
+  a->from = -1;
+  for (int j = 0; j < FX_MAX_NODES; j++)
+    if (memcmp(o->app_from, fx->id[j].pk, MB_NODE_ID_LEN) == 0)
+      a->from = j;
+  a->channel = o->app_channel;
+  a->len = o->len < sizeof(a->buf) ? o->len : sizeof(a->buf);
+  memcpy(a->buf, o->buf, a->len);
 }
 
 static void count_heartbeats(struct fixture *fx, int from,
@@ -145,6 +164,8 @@ void fx_drain(struct fixture *fx, int i) {
     } else if (o.kind == SWIM_OUT_RECORD) {
       fx->records_out[i]++;
       fx->revoked_out[i] |= o.rec.about_self;
+    } else if (o.kind == SWIM_OUT_APP) {
+      log_app(fx, i, &o);
     } else {
       log_event(fx, i, &o.ev);
     }
@@ -280,6 +301,7 @@ void fx_free(struct fixture *fx) {
   mb_vcache_free(fx->vc);
   free(fx->inflight);
   free(fx->events);
+  free(fx->apps);
 }
 
 void fx_bind(struct fixture *fx, struct mb_dgram_builder *b, int to) {

@@ -24,6 +24,15 @@ struct fx_event {
   struct swim_event ev;
 };
 
+/* An app payload a node reported (SWIM_OUT_APP). */
+struct fx_app {
+  int to;   /* the node that reported it */
+  int from; /* node index of app_from (-1: none of ours) */
+  uint8_t channel;
+  size_t len;
+  uint8_t buf[MB_WIRE_MSG_MAX];
+};
+
 struct fixture {
   int n;
   int domains; /* > 0: node i runs in failure domain rack(i % domains) */
@@ -58,12 +67,17 @@ struct fixture {
   bool revoked_out[FX_MAX_NODES];
   /* Certify node i with the role "bridge" (set before it starts). */
   bool bridge_role[FX_MAX_NODES];
+  /* ... and with the role "coordinator". */
+  bool coordinator_role[FX_MAX_NODES];
+  struct fx_app *apps; /* every app payload reported, in order */
+  size_t n_apps, cap_apps;
 };
 
 /* n nodes with certificates, default config (tweak fx->cfg before start).
  * Node i is certified as n<i>, in rack<i % domains> when domains > 0, with
- * the role "bridge" when bridge_role[i] (reissued as it starts): its
- * records must say the same. */
+ * the role "bridge" when bridge_role[i] and "coordinator" when
+ * coordinator_role[i] (reissued as it starts): its records must say the
+ * same. */
 void fx_init(struct fixture *fx, int n);
 void fx_start_node(struct fixture *fx, int i, uint64_t incarnation);
 /* Starts all, every node joining through node 0. */

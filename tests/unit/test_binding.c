@@ -123,6 +123,94 @@ static void test_forged_signatures_within_budget(void **state) {
   fx_free(&fx);
 }
 
+/* An app datagram from `from` to `to` (bound to it unless to < 0),
+ * MACed under `key` (NULL: signed, carrying `from`'s certificate). */
+static size_t app_dgram(struct fixture *fx, int from, int to, uint64_t seq,
+                        const uint8_t *key, const char *text, uint8_t *out) {
+  struct mb_msg m = {.kind = MB_MSG_APP,
+                     .app_channel = SWIM_APP_RAFT,
+                     .app_payload = (const uint8_t *)text,
+                     .app_len = strlen(text)};
+  struct mb_dgram_builder b;
+  size_t len;
+  assert_ok(mb_dgram_init(&b, &fx->id[from], AAD, 1400, seq, &m));
+  if (to >= 0)
+    fx_bind(fx, &b, to);
+  if (key != NULL)
+    assert_ok(mb_dgram_use_mac(&b, key));
+  else
+    assert_ok(mb_dgram_add_cert(&b, fx->cert[from], fx->cert_len[from]));
+  assert_ok(mb_dgram_finish(&b, out, 1400, &len));
+  return len;
+}
+
+static uint64_t app_stat(const struct fixture *fx, int i, int which) {
+  struct swim_stats st;
+  swim_get_stats(fx->node[i], &st);
+  return which == 0   ? st.app_received
+         : which == 1 ? st.app_not_member
+                      : st.app_unknown_channel;
+}
+
+/* An app datagram is delivered only as every other is accepted: a forged
+ * MAC (signature), one bound to another member (binding), an unbound one
+ * (binding), a replay of a delivered one (replay), a stranger's, though
+ * admitted (not a member), all yield nothing and draw no answer; the
+ * genuine one is delivered once.  A forged MAC costs one HMAC, as a
+ * forged ping does. */
+static void test_app_only_from_members(void **state) {
+  (void)state;
+  struct fixture fx;
+  fx_start_converged(&fx, 4);
+  uint8_t key10[MB_PAIR_KEY_LEN], key12[MB_PAIR_KEY_LEN], dg[1400];
+  uint8_t genuine[1400];
+  assert_ok(mb_pair_key(key10, &fx.id[1], fx.id[0].pk));
+  assert_ok(mb_pair_key(key12, &fx.id[1], fx.id[2].pk));
+  uint64_t seq = UINT64_MAX - 5000;
+  uint64_t sig = rejected(&fx, 0, SWIM_REJ_SIGNATURE);
+  uint64_t bind = rejected(&fx, 0, SWIM_REJ_BINDING);
+  uint64_t replay = rejected(&fx, 0, SWIM_REJ_REPLAY);
+  fx.n_inflight = 0;
+  fx.n_apps = 0;
+  size_t n = app_dgram(&fx, 1, 0, seq++, key10, "forged", dg);
+  dg[n - 1] ^= 0x01; /* inside the tag */
+  fx_inject(&fx, 0, 1, dg, n);
+  n = app_dgram(&fx, 1, 2, seq++, key12, "for node 2", dg);
+  fx_inject(&fx, 0, 1, dg, n);
+  n = app_dgram(&fx, 1, -1, seq++, NULL, "unbound", dg);
+  fx_inject(&fx, 0, 1, dg, n);
+  assert_int_equal(fx.n_apps, 0);
+  assert_int_equal(rejected(&fx, 0, SWIM_REJ_SIGNATURE), sig + 1);
+  assert_int_equal(rejected(&fx, 0, SWIM_REJ_BINDING), bind + 2);
+  /* The genuine one, then its replay. */
+  size_t g = app_dgram(&fx, 1, 0, seq++, key10, "genuine", genuine);
+  fx_inject(&fx, 0, 1, genuine, g);
+  fx_inject(&fx, 0, 1, genuine, g);
+  assert_int_equal(fx.n_apps, 1);
+  assert_int_equal(fx.apps[0].from, 1);
+  assert_memory_equal(fx.apps[0].buf, "genuine", 7);
+  assert_int_equal(rejected(&fx, 0, SWIM_REJ_REPLAY), replay + 1);
+  /* An admitted node that is no member of 0's view. */
+  n = app_dgram(&fx, FX_OUTSIDER, 0, seq++, NULL, "stranger", dg);
+  fx_inject(&fx, 0, FX_OUTSIDER, dg, n);
+  assert_int_equal(fx.n_apps, 1);
+  assert_int_equal(app_stat(&fx, 0, 0), 1);
+  assert_int_equal(app_stat(&fx, 0, 1), 1);
+  assert_int_equal(packets(&fx, 0, 1, NULL), 0);
+  assert_int_equal(packets(&fx, 0, FX_OUTSIDER, NULL), 0);
+  /* A channel the core does not know: counted, not delivered. */
+  struct mb_msg m = {.kind = MB_MSG_APP, .app_channel = 200};
+  struct mb_dgram_builder b;
+  assert_ok(mb_dgram_init(&b, &fx.id[1], AAD, 1400, seq++, &m));
+  fx_bind(&fx, &b, 0);
+  assert_ok(mb_dgram_use_mac(&b, key10));
+  assert_ok(mb_dgram_finish(&b, dg, sizeof dg, &n));
+  fx_inject(&fx, 0, 1, dg, n);
+  assert_int_equal(fx.n_apps, 1);
+  assert_int_equal(app_stat(&fx, 0, 2), 1);
+  fx_free(&fx);
+}
+
 /* A node numbers its datagrams one after the other, whoever receives
  * them. */
 static void test_sequence_counts_datagrams(void **state) {
@@ -302,6 +390,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_forged_mac_refused),
       cmocka_unit_test(test_forged_signatures_within_budget),
+      cmocka_unit_test(test_app_only_from_members),
       cmocka_unit_test(test_sequence_counts_datagrams),
       cmocka_unit_test(test_window_spans_256_datagrams),
       cmocka_unit_test(test_join_answer_no_larger),

@@ -442,6 +442,87 @@ static void test_heartbeat_ignores_unknown_key(void **state) {
   assert_memory_equal(rec.u.hb.node_id, id.pk, MB_NODE_ID_LEN);
 }
 
+/* A heartbeat's tasks (key 13): up to MB_HB_TASKS_MAX pairs, written
+ * only when there are some, every value of a u64 kept. */
+static void test_heartbeat_tasks_round_trip(void **state) {
+  (void)state;
+  struct mb_identity id;
+  struct mb_heartbeat hb;
+  struct mb_record rec;
+  uint8_t buf[MB_WIRE_MAX_RECORD];
+  identity_of(&id, 1);
+  sample_hb(&hb);
+  hb.n_tasks = MB_HB_TASKS_MAX;
+  for (size_t i = 0; i < MB_HB_TASKS_MAX; i++)
+    hb.tasks[i] =
+        (struct mb_task_progress){.id = i == 0 ? UINT64_MAX : i * 7,
+                                  .done = i == 1 ? UINT64_MAX : i << 30};
+  size_t n = sign_hb(&id, &hb, buf, sizeof(buf));
+  assert_ok(mb_wire_record_open(NULL, buf, n, CLUSTER, &rec));
+  assert_hb_equal(&rec.u.hb, &hb);
+  assert_int_equal(rec.u.hb.n_tasks, MB_HB_TASKS_MAX);
+  for (size_t i = 0; i < MB_HB_TASKS_MAX; i++) {
+    assert_int_equal(rec.u.hb.tasks[i].id, hb.tasks[i].id);
+    assert_int_equal(rec.u.hb.tasks[i].done, hb.tasks[i].done);
+  }
+  assert_true(payload_keys(&rec) & 1u << 13);
+  hb.n_tasks = 0;
+  n = sign_hb(&id, &hb, buf, sizeof(buf));
+  assert_ok(mb_wire_record_open(NULL, buf, n, CLUSTER, &rec));
+  assert_int_equal(rec.u.hb.n_tasks, 0);
+  assert_false(payload_keys(&rec) & 1u << 13);
+  hb.n_tasks = MB_HB_TASKS_MAX + 1;
+  assert_rc(mb_wire_heartbeat_sign(&id, CLUSTER, &hb, buf, sizeof(buf), &n),
+            MB_EINVAL);
+}
+
+enum tasks_form { TASKS_ONE, TASKS_EMPTY, TASKS_NINE, TASKS_SHORT_PAIR };
+
+/* A crafted heartbeat with key 13 in the given form, then key 20 (unknown
+ * to this version), as a newer peer may write. */
+static int open_hb_with_tasks(enum tasks_form form, struct mb_record *rec) {
+  struct mb_identity id;
+  uint8_t payload[256], buf[512];
+  struct mb_cbor_writer w;
+  identity_of(&id, 4);
+  mb_cw_init(&w, payload, sizeof(payload));
+  mb_cw_map(&w, 10);
+  mb_cw_uint(&w, 0), mb_cw_uint(&w, MB_REC_HEARTBEAT);
+  mb_cw_uint(&w, 1), mb_cw_textz(&w, "crafted");
+  mb_cw_uint(&w, 2), mb_cw_array(&w, 2);
+  mb_cw_bytes(&w, "\x7f\x00\x00\x01", 4), mb_cw_uint(&w, 7946);
+  for (int key = 3; key <= 7; key++)
+    mb_cw_uint(&w, (uint64_t)key), mb_cw_uint(&w, (uint64_t)key * 100);
+  mb_cw_uint(&w, 13);
+  size_t n = form == TASKS_EMPTY ? 0 : form == TASKS_NINE ? 9 : 1;
+  mb_cw_array(&w, n);
+  for (size_t i = 0; i < n; i++) {
+    mb_cw_array(&w, form == TASKS_SHORT_PAIR ? 1 : 2);
+    mb_cw_uint(&w, 41 + i);
+    if (form != TASKS_SHORT_PAIR)
+      mb_cw_uint(&w, 1000 * (i + 1));
+  }
+  mb_cw_uint(&w, 20), mb_cw_map(&w, 1), mb_cw_uint(&w, 1);
+  mb_cw_textz(&w, "future");
+  size_t len = sign_crafted(&id, &w, buf, sizeof(buf));
+  return mb_wire_record_open(NULL, buf, len, CLUSTER, rec);
+}
+
+/* Key 13 decodes strictly (no empty list: it is left out; at most 8
+ * pairs; pairs of two), and what follows it, unknown, is skipped. */
+static void test_heartbeat_tasks_decoding(void **state) {
+  (void)state;
+  struct mb_record rec;
+  assert_ok(open_hb_with_tasks(TASKS_ONE, &rec));
+  assert_int_equal(rec.u.hb.n_tasks, 1);
+  assert_int_equal(rec.u.hb.tasks[0].id, 41);
+  assert_int_equal(rec.u.hb.tasks[0].done, 1000);
+  assert_int_equal(rec.u.hb.available, 700);
+  assert_rc(open_hb_with_tasks(TASKS_EMPTY, &rec), MB_ERANGE);
+  assert_rc(open_hb_with_tasks(TASKS_NINE, &rec), MB_ETOOBIG);
+  assert_rc(open_hb_with_tasks(TASKS_SHORT_PAIR, &rec), MB_ETYPE);
+}
+
 static void test_heartbeat_missing_each_field(void **state) {
   (void)state;
   struct mb_identity id;
@@ -545,6 +626,33 @@ static size_t build(const struct mb_identity *id, uint64_t seq,
   return n;
 }
 
+/* An app message: its channel and payload, byte for byte, at any length
+ * the message has room for, and an empty one. */
+static void test_datagram_app_round_trip(void **state) {
+  (void)state;
+  struct mb_identity id;
+  struct mb_datagram d;
+  uint8_t payload[1000], buf[MB_WIRE_DEFAULT_BUDGET];
+  identity_of(&id, 5);
+  for (size_t i = 0; i < sizeof(payload); i++)
+    payload[i] = (uint8_t)(i * 31 + 7);
+  static const size_t lens[] = {0, 1, 23, 24, 255, 256, sizeof(payload)};
+  for (size_t k = 0; k < LEN(lens); k++) {
+    struct mb_msg msg = {.kind = MB_MSG_APP,
+                         .app_channel = (uint8_t)(k == 0 ? 255 : 1),
+                         .app_payload = lens[k] ? payload : NULL,
+                         .app_len = lens[k]};
+    size_t n = build(&id, 9, &msg, buf, sizeof(buf));
+    assert_ok(mb_wire_datagram_open(buf, n, CLUSTER, &d));
+    assert_int_equal(d.msg.kind, MB_MSG_APP);
+    assert_int_equal(d.msg.app_channel, msg.app_channel);
+    assert_int_equal(d.msg.app_len, lens[k]);
+    if (lens[k] > 0)
+      assert_memory_equal(d.msg.app_payload, payload, lens[k]);
+  }
+  assert_string_equal(mb_msg_kind_name(MB_MSG_APP), "app");
+}
+
 static void test_datagram_ping(void **state) {
   (void)state;
   struct mb_identity id, target;
@@ -573,7 +681,7 @@ static void test_datagram_init_rejects_unknown_kind(void **state) {
   struct mb_dgram_builder b;
   identity_of(&id, 5);
   struct mb_msg zero = {.kind = (enum mb_msg_kind)0};
-  struct mb_msg nine = {.kind = (enum mb_msg_kind)(MB_MSG_GOSSIP + 1)};
+  struct mb_msg nine = {.kind = (enum mb_msg_kind)(MB_MSG_KIND_LAST + 1)};
   assert_rc(mb_dgram_init(&b, &id, CLUSTER, MB_WIRE_DEFAULT_BUDGET, 1, &zero),
             MB_EINVAL);
   assert_rc(mb_dgram_init(&b, &id, CLUSTER, MB_WIRE_DEFAULT_BUDGET, 1, &nine),
@@ -1097,12 +1205,30 @@ static int open_with_message(const uint8_t *msg, size_t msg_len) {
 
 static void test_datagram_bad_messages(void **state) {
   (void)state;
-  static const uint8_t kind10[] = {0xa1, 0x00, 0x0a}; /* one past gossip */
+  static const uint8_t kind11[] = {0xa1, 0x00, 0x0b}; /* one past app */
   static const uint8_t kind0[] = {0xa1, 0x00, 0x00};
   static const uint8_t no_kind[] = {0xa1, 0x01, 0x05};
   static const uint8_t ack_no_id[] = {0xa1, 0x00, 0x02};
   static const uint8_t leave[] = {0xa1, 0x00, 0x08};
-  assert_rc(open_with_message(kind10, sizeof(kind10)), MB_EKIND);
+  assert_rc(open_with_message(kind11, sizeof(kind11)), MB_EKIND);
+  /* app: channel and payload required, the channel one byte, the
+   * payload bytes. */
+  static const uint8_t app_no_payload[] = {0xa2, 0x00, 0x0a, 0x01, 0x01};
+  static const uint8_t app_no_channel[] = {0xa2, 0x00, 0x0a, 0x02, 0x40};
+  static const uint8_t app_channel256[] = {0xa3, 0x00, 0x0a, 0x01, 0x19,
+                                           0x01, 0x00, 0x02, 0x40};
+  static const uint8_t app_text[] = {0xa3, 0x00, 0x0a, 0x01,
+                                     0x01, 0x02, 0x61, 0x78};
+  static const uint8_t app_ok[] = {0xa3, 0x00, 0x0a, 0x01,
+                                   0x01, 0x02, 0x41, 0x78};
+  assert_rc(open_with_message(app_no_payload, sizeof(app_no_payload)),
+            MB_EMISSING);
+  assert_rc(open_with_message(app_no_channel, sizeof(app_no_channel)),
+            MB_EMISSING);
+  assert_rc(open_with_message(app_channel256, sizeof(app_channel256)),
+            MB_ERANGE);
+  assert_rc(open_with_message(app_text, sizeof(app_text)), MB_ETYPE);
+  assert_ok(open_with_message(app_ok, sizeof(app_ok)));
   assert_rc(open_with_message(kind0, sizeof(kind0)), MB_EKIND);
   assert_rc(open_with_message(no_kind, sizeof(no_kind)), MB_EMISSING);
   assert_rc(open_with_message(ack_no_id, sizeof(ack_no_id)), MB_EMISSING);
@@ -1169,11 +1295,14 @@ int main(void) {
       cmocka_unit_test(test_claim_rejects_other_kinds),
       cmocka_unit_test(test_record_unknown_kind),
       cmocka_unit_test(test_heartbeat_ignores_unknown_key),
+      cmocka_unit_test(test_heartbeat_tasks_round_trip),
+      cmocka_unit_test(test_heartbeat_tasks_decoding),
       cmocka_unit_test(test_heartbeat_missing_each_field),
       cmocka_unit_test(test_claim_missing_field),
       cmocka_unit_test(test_record_rejects_bad_values),
       cmocka_unit_test(test_record_too_big),
       cmocka_unit_test(test_datagram_ping),
+      cmocka_unit_test(test_datagram_app_round_trip),
       cmocka_unit_test(test_datagram_init_rejects_unknown_kind),
       cmocka_unit_test(test_datagram_ping_req),
       cmocka_unit_test(test_datagram_ack_nack_leave),

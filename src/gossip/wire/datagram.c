@@ -94,7 +94,7 @@ int mb_wire_bound_aad(uint8_t out[MB_WIRE_AAD_MAX], const uint8_t *aad,
 int mb_dgram_init(struct mb_dgram_builder *b, const struct mb_identity *self,
                   const uint8_t *aad, size_t aad_len, size_t budget,
                   uint64_t seq, const struct mb_msg *msg) {
-  if (msg->kind < MB_MSG_PING || msg->kind > MB_MSG_GOSSIP)
+  if (msg->kind < MB_MSG_PING || msg->kind > MB_MSG_KIND_LAST)
     return MB_EINVAL;
   memset(b, 0, sizeof(*b));
   b->self = self;

@@ -4,10 +4,12 @@
  *
  *   heartbeat = {0: 1, 1: name, 2: addr, 3: incarnation, 4: seq, 5: time-ms,
  *                6: capacity, 7: available, ?8: domain, ?9: health,
- *                ?10: status, ?11: epoch, ?12: true}
- *   ; status only when not alive; 12 (draining) only when draining: a
- *   ; decoder that predates it skips it, as every unknown key
+ *                ?10: status, ?11: epoch, ?12: true, ?13: tasks}
+ *   ; status only when not alive; 12 (draining) only when draining, 13
+ *   ; only when the node runs tasks: a decoder that predates them skips
+ *   ; them, as every unknown key
  *   health    = {?1: cpu, ?2: mem, ?3: load, ?4: temp}
+ *   tasks     = [1*8 [task-id: uint, bytes-done: uint]]
  *
  * Parsing dispatches here on the kind (record.c).
  */
@@ -27,6 +29,7 @@ enum hb_key {
   HB_STATUS = 10,
   HB_EPOCH = 11,
   HB_DRAINING = 12,
+  HB_TASKS = 13,
 };
 
 _Static_assert(WIRE_HEARTBEAT_REQUIRED ==
@@ -51,12 +54,23 @@ static void write_health(struct mb_cbor_writer *w, const struct mb_health *h) {
     mb_cw_uint(w, 4), mb_cw_int(w, h->temp_mc);
 }
 
+static void write_tasks(struct mb_cbor_writer *w,
+                        const struct mb_heartbeat *hb) {
+  mb_cw_array(w, hb->n_tasks);
+  for (size_t i = 0; i < hb->n_tasks; i++) {
+    mb_cw_array(w, 2);
+    mb_cw_uint(w, hb->tasks[i].id);
+    mb_cw_uint(w, hb->tasks[i].done);
+  }
+}
+
 static void write_heartbeat(struct mb_cbor_writer *w,
                             const struct mb_heartbeat *hb) {
   bool dom = hb->domain[0] != '\0', health = health_count(&hb->health) > 0;
   bool status = hb->status != MB_HB_ALIVE, epoch = hb->epoch != 0;
+  bool tasks = hb->n_tasks > 0;
   mb_cw_map(w, 8 + (size_t)dom + (size_t)health + (size_t)status +
-                   (size_t)epoch + (size_t)hb->draining);
+                   (size_t)epoch + (size_t)hb->draining + (size_t)tasks);
   mb_cw_uint(w, HB_KIND), mb_cw_uint(w, MB_REC_HEARTBEAT);
   mb_cw_uint(w, HB_NAME), mb_cw_textz(w, hb->name);
   mb_cw_uint(w, HB_ADDR), wire_write_addr(w, &hb->addr);
@@ -75,6 +89,8 @@ static void write_heartbeat(struct mb_cbor_writer *w,
     mb_cw_uint(w, HB_EPOCH), mb_cw_uint(w, hb->epoch);
   if (hb->draining)
     mb_cw_uint(w, HB_DRAINING), mb_cw_bool(w, true);
+  if (tasks)
+    mb_cw_uint(w, HB_TASKS), write_tasks(w, hb);
 }
 
 int mb_wire_heartbeat_sign(const struct mb_identity *signer, const uint8_t *aad,
@@ -83,7 +99,7 @@ int mb_wire_heartbeat_sign(const struct mb_identity *signer, const uint8_t *aad,
   if (!mb_text_ok(hb->name, MB_NAME_MAX) ||
       !mb_text_ok(hb->domain, MB_DOMAIN_MAX) ||
       (hb->addr.family != 4 && hb->addr.family != 6) ||
-      (unsigned)hb->status > MB_HB_LEFT)
+      (unsigned)hb->status > MB_HB_LEFT || hb->n_tasks > MB_HB_TASKS_MAX)
     return MB_EINVAL;
   uint8_t scratch[MB_WIRE_MAX_RECORD];
   struct mb_cbor_writer w;
@@ -139,6 +155,32 @@ static int read_status(struct mb_cbor_reader *r, enum mb_hb_status *s) {
   return rc;
 }
 
+/* [1*8 [id, done]]: an empty list is written by leaving the key out. */
+static int read_tasks(struct mb_cbor_reader *r, struct mb_heartbeat *hb) {
+  struct mb_cbor_token t;
+  int rc = mb_cr_expect(r, MB_CBOR_ARRAY, &t);
+  if (rc)
+    return rc;
+  if (t.u > MB_HB_TASKS_MAX)
+    return MB_ETOOBIG;
+  if (t.u == 0)
+    return MB_ERANGE;
+  for (size_t i = 0; i < t.u; i++) {
+    struct mb_cbor_token pair;
+    rc = mb_cr_expect(r, MB_CBOR_ARRAY, &pair);
+    if (rc == MB_OK && pair.u != 2)
+      rc = MB_ETYPE;
+    if (rc == MB_OK)
+      rc = mb_cr_uint(r, &hb->tasks[i].id);
+    if (rc == MB_OK)
+      rc = mb_cr_uint(r, &hb->tasks[i].done);
+    if (rc)
+      return rc;
+  }
+  hb->n_tasks = (size_t)t.u;
+  return MB_OK;
+}
+
 int wire_read_heartbeat_field(struct mb_cbor_reader *r, int64_t key,
                               struct mb_heartbeat *hb) {
   switch (key) {
@@ -166,6 +208,8 @@ int wire_read_heartbeat_field(struct mb_cbor_reader *r, int64_t key,
     return mb_cr_uint(r, &hb->epoch);
   case HB_DRAINING:
     return mb_cr_bool(r, &hb->draining);
+  case HB_TASKS:
+    return read_tasks(r, hb);
   default:
     return mb_cr_skip(r);
   }

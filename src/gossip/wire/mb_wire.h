@@ -59,7 +59,13 @@ enum mb_msg_kind {
   MB_MSG_JOIN = 7,
   MB_MSG_LEAVE = 8,
   MB_MSG_GOSSIP = 9, /* nothing but piggybacked records */
+  /* An application's payload between two members ({0: 10, 1: channel,
+   * 2: payload}), in the same bound, authenticated datagram as the rest:
+   * the SWIM core delivers it to its driver (swim_app_send).  A decoder
+   * that predates it refuses the datagram as an unknown kind. */
+  MB_MSG_APP = 10,
 };
+#define MB_MSG_KIND_LAST MB_MSG_APP
 
 enum mb_record_kind {
   MB_REC_HEARTBEAT = 1,
@@ -155,6 +161,11 @@ struct mb_msg {
   size_t rsummary_len;
   const uint8_t *rpull; /* MB_RECORD_REF_LEN bytes each */
   size_t rpull_len;
+  /* app: the application channel and its payload (points into caller
+   * memory; may be empty, never NULL when len > 0). */
+  uint8_t app_channel;
+  const uint8_t *app_payload;
+  size_t app_len;
 };
 
 struct mb_bytes {
@@ -197,6 +208,13 @@ struct mb_health {
   int32_t temp_mc;
 };
 
+/* A task's progress in its target's heartbeat (key 13): the RAID
+ * coordinator's task id and the bytes done so far. */
+#define MB_HB_TASKS_MAX 8
+struct mb_task_progress {
+  uint64_t id, done;
+};
+
 struct mb_heartbeat {
   uint8_t node_id[MB_NODE_ID_LEN]; /* = the record's signer */
   char name[MB_NAME_MAX + 1];
@@ -215,6 +233,10 @@ struct mb_heartbeat {
   /* The node holds a drain instruction about itself (key 12, written only
    * when true; decoders that predate it skip it as an unknown key). */
   bool draining;
+  /* The tasks the node runs and their progress (key 13, written only
+   * when n_tasks > 0; decoders that predate it skip it). */
+  size_t n_tasks; /* 0..MB_HB_TASKS_MAX */
+  struct mb_task_progress tasks[MB_HB_TASKS_MAX];
 };
 
 /* A suspect or dead claim, signed by its author (the accuser). */

@@ -10,6 +10,8 @@
  *    ?7: records digest, ?8: records summary, ?9: records pull}
  * A relay's ping names the member it probes for (5, a node ref) and that
  * member's probe id (6): the target signs its ack for them (ack.c).
+ * An application's message carries
+ *   {1: channel (0..255), 2: payload (bstr)}
  */
 #include "wire_internal.h"
 
@@ -32,6 +34,8 @@ enum msg_key {
   KEY_RDIGEST = 7,  /* the record channel's digest */
   KEY_RSUMMARY = 8, /* its summary entries, possibly none */
   KEY_RPULL = 9,    /* record refs wanted */
+  KEY_CHANNEL = 1,  /* app */
+  KEY_PAYLOAD = 2,
 };
 
 const char *mb_msg_kind_name(enum mb_msg_kind k) {
@@ -54,6 +58,8 @@ const char *mb_msg_kind_name(enum mb_msg_kind k) {
     return "leave";
   case MB_MSG_GOSSIP:
     return "gossip";
+  case MB_MSG_APP:
+    return "app";
   }
   return "unknown";
 }
@@ -150,6 +156,8 @@ static size_t msg_field_count(const struct mb_msg *m) {
     return 1;
   case MB_MSG_GOSSIP:
     return 1 + (size_t)(m->summary != NULL);
+  case MB_MSG_APP:
+    return 3;
   default:
     return 3 + (size_t)m->has_digest + (size_t)(m->summary != NULL) +
            (size_t)m->has_range + (size_t)(m->pull != NULL) +
@@ -229,6 +237,12 @@ void wire_write_msg(struct mb_cbor_writer *w, const struct mb_msg *m) {
   if (m->kind == MB_MSG_GOSSIP && m->summary != NULL) {
     mb_cw_uint(w, KEY_SUMMARY);
     mb_cw_bytes(w, m->summary, m->summary_len);
+  }
+  if (m->kind == MB_MSG_APP) {
+    mb_cw_uint(w, KEY_CHANNEL);
+    mb_cw_uint(w, m->app_channel);
+    mb_cw_uint(w, KEY_PAYLOAD);
+    mb_cw_bytes(w, m->app_payload, m->app_len);
   }
 }
 
@@ -341,10 +355,29 @@ static int read_msg_kind(struct mb_cbor_reader *r, struct mb_msg *m) {
   int rc = mb_cr_uint(r, &kind);
   if (rc)
     return rc;
-  if (kind < MB_MSG_PING || kind > MB_MSG_GOSSIP)
+  if (kind < MB_MSG_PING || kind > MB_MSG_KIND_LAST)
     return MB_EKIND;
   m->kind = (enum mb_msg_kind)kind;
   return MB_OK;
+}
+
+static int read_app_field(struct mb_cbor_reader *r, int64_t key,
+                          struct mb_msg *m) {
+  uint64_t channel;
+  int rc;
+  switch (key) {
+  case KEY_CHANNEL:
+    rc = mb_cr_uint(r, &channel);
+    if (rc == MB_OK && channel > UINT8_MAX)
+      rc = MB_ERANGE;
+    if (rc == MB_OK)
+      m->app_channel = (uint8_t)channel;
+    return rc;
+  case KEY_PAYLOAD:
+    return mb_cr_bytes(r, &m->app_payload, &m->app_len);
+  default:
+    return mb_cr_skip(r);
+  }
 }
 
 /* Key 0, the kind, sorts first, so later keys can dispatch on it. */
@@ -358,6 +391,8 @@ static int read_msg_field(struct mb_cbor_reader *r, int64_t key, void *ctx) {
     return read_page_field(r, key, m);
   if (m->kind == MB_MSG_GOSSIP && key == KEY_SUMMARY)
     return read_units(r, MB_SUMMARY_ENTRY_LEN, &m->summary, &m->summary_len);
+  if (m->kind == MB_MSG_APP)
+    return read_app_field(r, key, m);
   return mb_cr_skip(r);
 }
 
@@ -374,6 +409,8 @@ static unsigned required_keys(enum mb_msg_kind k) {
   case MB_MSG_LEAVE:
   case MB_MSG_GOSSIP:
     return 0;
+  case MB_MSG_APP:
+    return 1u << KEY_CHANNEL | 1u << KEY_PAYLOAD;
   default:
     return 1u << KEY_PART | 1u << KEY_PARTS;
   }
