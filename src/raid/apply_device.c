@@ -2,7 +2,7 @@
  * Commands about one device: its ledger row, down, up, out, drain.  A
  * device is down when gossip saw it dead (its slots go down at once), up
  * again only with a newer incarnation (a new life, not a stale message),
- * out only from down.
+ * out only from down (its down slots then out, to be rebuilt elsewhere).
  */
 #include "raid_internal.h"
 
@@ -76,9 +76,12 @@ int raid_apply_up(struct mb_raid_state *s, const struct mb_raid_cmd *c) {
     return MB_ERAIDDEVICE;
   if (d->state == MB_RAID_DEV_UP || c->incarnation <= d->incarnation)
     return MB_ERAIDSTATE;
-  /* Its down slots stay down until a resync task has caught them up. */
+  /* Its down slots stay down until a resync task has caught them up; out
+   * slots not yet being rebuilt elsewhere are resynced too, which copies
+   * less than a rebuild and heals a mesh with no other room. */
   d->state = MB_RAID_DEV_UP;
   d->incarnation = c->incarnation;
+  slots_move(s, c->device, MB_RAID_SLOT_OUT, MB_RAID_SLOT_DOWN);
   return MB_OK;
 }
 

@@ -14,6 +14,17 @@ static bool reserves(const struct raid_task *t) {
   return t->kind == MB_RAID_TASK_REBUILD || t->kind == MB_RAID_TASK_MOVE;
 }
 
+bool raid_array_targets(const struct mb_raid_state *s,
+                        const struct raid_array *a, const uint8_t *id) {
+  for (size_t i = 0; i < s->n_task; i++) {
+    const struct raid_task *t = &s->task[i];
+    if (raid_task_live(t) && reserves(t) && raid_id_equal(t->target, id) &&
+        strcmp(t->array, a->name) == 0)
+      return true;
+  }
+  return false;
+}
+
 int raid_task_target_ok(const struct mb_raid_state *s,
                         const struct raid_array *a, const uint8_t *target,
                         uint64_t bytes) {
@@ -21,7 +32,7 @@ int raid_task_target_ok(const struct mb_raid_state *s,
   if (d == NULL)
     return MB_ERAIDDEVICE;
   if (d->state != MB_RAID_DEV_UP || d->draining ||
-      raid_array_slot_of(a, target) >= 0)
+      raid_array_slot_of(a, target) >= 0 || raid_array_targets(s, a, target))
     return MB_ERAIDPLACE;
   return raid_device_fits(d, bytes) ? MB_OK : MB_ERAIDSPACE;
 }

@@ -28,14 +28,17 @@ bool plan_sources(struct plan_ctx *c, const struct raid_array *a,
   return n == need;
 }
 
-/* Devices that may not take a task now: throttled, not alive, `avoid`. */
+/* Devices that may not take a task now: throttled, not alive, `avoid`,
+ * or already the target of another slot of the array. */
 static size_t busy_devices(const struct plan_ctx *c, const uint8_t *avoid,
-                           uint8_t (*busy)[MB_RAID_ID_LEN]) {
+                           uint8_t (*busy)[MB_RAID_ID_LEN],
+                           const struct raid_array *a) {
   size_t n = 0;
   for (size_t i = 0; i < c->s->n_dev; i++) {
     const uint8_t *id = c->s->dev[i].id;
     if (c->in[i] >= c->params->max_backfills || !plan_alive(c, id) ||
-        (avoid != NULL && raid_id_equal(id, avoid)))
+        (avoid != NULL && raid_id_equal(id, avoid)) ||
+        raid_array_targets(c->s, a, id))
       memcpy(busy[n++], id, MB_RAID_ID_LEN);
   }
   return n;
@@ -52,7 +55,7 @@ bool plan_target(struct plan_ctx *c, const struct raid_array *a, unsigned slot,
   for (unsigned k = 0; k < a->n_slots; k++)
     if (k != slot)
       memcpy(holders[n_holders++], a->slots[k].device, MB_RAID_ID_LEN);
-  size_t n_busy = busy_devices(c, avoid, busy);
+  size_t n_busy = busy_devices(c, avoid, busy, a);
   memcpy(busy[n_busy++], a->slots[slot].device, MB_RAID_ID_LEN);
   struct mb_raid_place_req req = {
       .bytes = a->slot_bytes,

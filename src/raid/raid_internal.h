@@ -109,8 +109,13 @@ int raid_apply_done(struct mb_raid_state *s, const struct mb_raid_cmd *c);
 int raid_apply_reassign(struct mb_raid_state *s, const struct mb_raid_cmd *c);
 int raid_apply_cancel(struct mb_raid_state *s, const struct mb_raid_cmd *c);
 
+/* Whether a live rebuild or move of the array is writing to that device
+ * (which will then hold a slot of it). */
+bool raid_array_targets(const struct mb_raid_state *s,
+                        const struct raid_array *a, const uint8_t *id);
 /* Checks a task's target and sources against the array (apply_task.c):
- * target up, not draining, holding no slot of the array, room for bytes;
+ * target up, not draining, holding no slot of the array and not about to,
+ * room for bytes;
  * sources distinct holders of up slots. */
 int raid_task_target_ok(const struct mb_raid_state *s,
                         const struct raid_array *a, const uint8_t *target,
