@@ -53,6 +53,8 @@ int fx_apply(struct fx *f, const struct mb_raid_cmd *c) {
   assert_checked(f);
   if (f->replica != NULL)
     assert_rc(mb_raid_apply(f->replica, f->index + 1, &decoded), rc);
+  if (decoded.kind < 16)
+    (rc == MB_OK ? f->applied : f->refused)[decoded.kind]++;
   if (rc == MB_OK) {
     f->index++;
   } else {

@@ -25,6 +25,8 @@ struct fx {
   uint64_t index, now;
   size_t n_obs;
   struct mb_raid_observation obs[FX_MAX_DEV];
+  /* Commands applied and refused so far, by kind. */
+  uint64_t applied[16], refused[16];
   /* What the last fx_plan_apply proposed, and how many were refused. */
   size_t n_planned, n_refused;
   struct mb_raid_cmd planned[256];

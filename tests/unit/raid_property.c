@@ -126,9 +126,9 @@ static void run_executors(struct fx *f, struct mb_rng *r, bool steady) {
 static void fault(struct fx *f, struct mb_rng *r, unsigned n_dev) {
   unsigned dev = pick(r, n_dev), roll = pick(r, 100);
   struct mb_raid_observation *o = &f->obs[dev];
-  if (roll < 8)
+  if (roll < 5)
     fx_dies(f, dev);
-  else if (roll < 16 && o->gossip != MB_RAID_GOSSIP_ALIVE)
+  else if (roll < 15 && o->gossip != MB_RAID_GOSSIP_ALIVE)
     fx_returns(f, dev);
   else if (roll < 19)
     o->flap_held = !o->flap_held;
@@ -187,7 +187,40 @@ static void assert_replicas_alike(const struct fx *f) {
   free(b);
 }
 
-static void one_run(uint64_t seed) {
+/* What the runs went through, so a change that stops them reaching a
+ * rule shows (printed once). */
+struct tally {
+  uint64_t applied[16], refused[16], failed, arrays;
+};
+
+static void count(struct tally *t, const struct fx *f) {
+  for (int k = 0; k < 16; k++) {
+    t->applied[k] += f->applied[k];
+    t->refused[k] += f->refused[k];
+  }
+  for (size_t i = 0; i < mb_raid_array_count(f->s); i++) {
+    struct mb_raid_array_info a;
+    assert_ok(mb_raid_array_at(f->s, i, &a));
+    t->failed += a.state == MB_RAID_ARRAY_FAILED;
+    t->arrays++;
+  }
+}
+
+static void print_tally(const struct tally *t) {
+  static const char *const kinds[] = {
+      "",       "report", "down",     "up",   "out",      "drain", "create",
+      "remove", "start",  "progress", "done", "reassign", "cancel"};
+  print_message("random runs: %d seeds, %llu arrays at the end (%llu "
+                "failed)\n",
+                SEEDS, (unsigned long long)t->arrays,
+                (unsigned long long)t->failed);
+  for (int k = 1; k <= MB_RAID_CMD_TASK_CANCEL; k++)
+    print_message("  %-9s applied %6llu  refused %6llu\n", kinds[k],
+                  (unsigned long long)t->applied[k],
+                  (unsigned long long)t->refused[k]);
+}
+
+static void one_run(uint64_t seed, struct tally *tally) {
   struct mb_rng r;
   mb_rng_seed(&r, seed);
   struct fx *f = fx_new();
@@ -206,11 +239,14 @@ static void one_run(uint64_t seed) {
   faults_stop(f, &r, n_dev);
   assert_healed(f, seed);
   assert_replicas_alike(f);
+  count(tally, f);
   fx_free(f);
 }
 
 void raid_property_random_runs(void **state) {
   (void)state;
+  struct tally tally = {0};
   for (uint64_t seed = 1; seed <= SEEDS; seed++)
-    one_run(seed);
+    one_run(seed, &tally);
+  print_tally(&tally);
 }
