@@ -126,6 +126,10 @@ static int check_task(const struct mb_raid_state *s, const struct raid_task *t,
   if (!target_ok)
     return broken(why, cap, "task %llu: its target may not hold the slot",
                   (unsigned long long)t->id);
+  for (unsigned i = 0; i < t->n_sources; i++)
+    if (raid_device_find(s, t->sources[i]) == NULL)
+      return broken(why, cap, "task %llu: a source is no device",
+                    (unsigned long long)t->id);
   for (const struct raid_task *u = t + 1; u < s->task + s->n_task; u++)
     if (raid_task_live(u) && !resync && u->kind != MB_RAID_TASK_RESYNC &&
         raid_id_equal(u->target, t->target) && strcmp(u->array, t->array) == 0)
