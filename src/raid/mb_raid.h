@@ -257,7 +257,7 @@ int mb_raid_task_find(const struct mb_raid_state *s, uint64_t id,
 
 /*
  * Chooses n devices for n slots of `bytes` each: up, not draining, not in
- * holders[] nor busy[], with that much free capacity in the ledger
+ * holders[] nor marked busy, with that much free capacity in the ledger
  * (capacity - allocated - reserved).  Each pick prefers a failure domain
  * not yet used by holders[] or earlier picks, then the most free capacity,
  * then the lowest id, so domains stay distinct whenever that is possible.
@@ -268,8 +268,9 @@ struct mb_raid_place_req {
   size_t n;
   const uint8_t (*holders)[MB_RAID_ID_LEN]; /* the array's other devices */
   size_t n_holders;
-  const uint8_t (*busy)[MB_RAID_ID_LEN]; /* throttled: skipped, domain free */
-  size_t n_busy;
+  /* NULL, or one flag per device in mb_raid_device_at order: skipped
+   * (throttled, not alive) without taking its domain. */
+  const bool *busy;
 };
 
 int mb_raid_place(const struct mb_raid_state *s,

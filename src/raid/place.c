@@ -32,13 +32,15 @@ static bool domain_used(const struct mb_raid_state *s,
   return false;
 }
 
-static bool eligible(const struct mb_raid_place_req *req,
+static bool eligible(const struct mb_raid_state *s,
+                     const struct mb_raid_place_req *req,
                      const uint8_t (*picked)[MB_RAID_ID_LEN], size_t n,
                      const struct raid_device *d) {
   return d->state == MB_RAID_DEV_UP && !d->draining &&
          raid_device_fits(d, req->bytes) &&
+         (req->busy == NULL || !req->busy[d - s->dev]) &&
          !listed(req->holders, req->n_holders, d->id) &&
-         !listed(req->busy, req->n_busy, d->id) && !listed(picked, n, d->id);
+         !listed(picked, n, d->id);
 }
 
 /* True when a is a better pick than b: a fresh domain, then more free. */
@@ -56,7 +58,7 @@ pick_one(const struct mb_raid_state *s, const struct mb_raid_place_req *req,
   bool best_fresh = false;
   for (size_t i = 0; i < s->n_dev; i++) {
     const struct raid_device *d = &s->dev[i];
-    if (!eligible(req, picked, n, d))
+    if (!eligible(s, req, picked, n, d))
       continue;
     bool fresh = !domain_used(s, req, picked, n, d->domain);
     if (best == NULL || better(fresh, raid_device_free(d), best_fresh,

@@ -29,24 +29,31 @@ bool plan_sources(struct plan_ctx *c, const struct raid_array *a,
 }
 
 /* Devices that may not take a task now: throttled, not alive, `avoid`,
- * or already the target of another slot of the array. */
-static size_t busy_devices(const struct plan_ctx *c, const uint8_t *avoid,
-                           uint8_t (*busy)[MB_RAID_ID_LEN],
-                           const struct raid_array *a) {
-  size_t n = 0;
-  for (size_t i = 0; i < c->s->n_dev; i++) {
-    const uint8_t *id = c->s->dev[i].id;
-    if (c->in[i] >= c->params->max_backfills || !plan_alive(c, id) ||
-        (avoid != NULL && raid_id_equal(id, avoid)) ||
-        raid_array_targets(c->s, a, id))
-      memcpy(busy[n++], id, MB_RAID_ID_LEN);
+ * the slot's holder, or already the target of another slot of the array.
+ * One flag per device; NULL on ENOMEM. */
+static bool *busy_devices(const struct plan_ctx *c, const struct raid_array *a,
+                          unsigned slot, const uint8_t *avoid) {
+  bool *busy = calloc(c->s->n_dev + 1, sizeof *busy);
+  if (busy == NULL)
+    return NULL;
+  for (size_t i = 0; i < c->s->n_dev; i++)
+    busy[i] =
+        c->in[i] >= c->params->max_backfills || !plan_alive(c, c->s->dev[i].id);
+  for (size_t i = 0; i < c->s->n_task; i++) {
+    const struct raid_task *t = &c->s->task[i];
+    if (raid_task_live(t) && t->kind != MB_RAID_TASK_RESYNC &&
+        strcmp(t->array, a->name) == 0)
+      busy[plan_dev_index(c, t->target)] = true;
   }
-  return n;
+  if (avoid != NULL)
+    busy[plan_dev_index(c, avoid)] = true;
+  busy[plan_dev_index(c, a->slots[slot].device)] = true;
+  return busy;
 }
 
 bool plan_target(struct plan_ctx *c, const struct raid_array *a, unsigned slot,
                  const uint8_t *avoid, uint8_t *target) {
-  uint8_t(*busy)[MB_RAID_ID_LEN] = calloc(c->s->n_dev + 1, sizeof *busy);
+  bool *busy = busy_devices(c, a, slot, avoid);
   if (busy == NULL)
     return false;
   /* The slot's own holder is leaving: its domain is free to take. */
@@ -55,15 +62,12 @@ bool plan_target(struct plan_ctx *c, const struct raid_array *a, unsigned slot,
   for (unsigned k = 0; k < a->n_slots; k++)
     if (k != slot)
       memcpy(holders[n_holders++], a->slots[k].device, MB_RAID_ID_LEN);
-  size_t n_busy = busy_devices(c, avoid, busy, a);
-  memcpy(busy[n_busy++], a->slots[slot].device, MB_RAID_ID_LEN);
-  struct mb_raid_place_req req = {
-      .bytes = a->slot_bytes,
-      .n = 1,
-      .holders = (const uint8_t(*)[MB_RAID_ID_LEN])holders,
-      .n_holders = n_holders,
-      .busy = (const uint8_t(*)[MB_RAID_ID_LEN])busy,
-      .n_busy = n_busy};
+  struct mb_raid_place_req req = {.bytes = a->slot_bytes,
+                                  .n = 1,
+                                  .holders =
+                                      (const uint8_t(*)[MB_RAID_ID_LEN])holders,
+                                  .n_holders = n_holders,
+                                  .busy = busy};
   uint8_t pick[1][MB_RAID_ID_LEN];
   bool ok = mb_raid_place(c->s, &req, pick) == MB_OK;
   if (ok)

@@ -181,15 +181,11 @@ static void placement_spreads_domains_and_prefers_free_space(void **state) {
   req.n = 4;
   assert_ok(mb_raid_place(f->s, &req, out));
   /* Holders' domains are taken; busy devices are skipped. */
-  uint8_t holders[1][MB_RAID_ID_LEN], busy[1][MB_RAID_ID_LEN];
+  uint8_t holders[1][MB_RAID_ID_LEN];
+  bool busy[6] = {true}; /* device 0, in id order */
   memcpy(holders[0], fx_id(4), MB_RAID_ID_LEN);
-  memcpy(busy[0], fx_id(0), MB_RAID_ID_LEN);
-  req = (struct mb_raid_place_req){.bytes = SIZE,
-                                   .n = 2,
-                                   .holders = holders,
-                                   .n_holders = 1,
-                                   .busy = busy,
-                                   .n_busy = 1};
+  req = (struct mb_raid_place_req){
+      .bytes = SIZE, .n = 2, .holders = holders, .n_holders = 1, .busy = busy};
   assert_ok(mb_raid_place(f->s, &req, out));
   assert_int_equal(fx_index_of(out[0]), 2); /* b: 2 has more free than 3 */
   assert_int_equal(fx_index_of(out[1]), 1); /* a, without the busy 0 */
