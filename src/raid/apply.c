@@ -6,6 +6,8 @@
  */
 #include "raid_internal.h"
 
+#include <string.h>
+
 typedef int (*apply_fn)(struct mb_raid_state *s, const struct mb_raid_cmd *c);
 
 static apply_fn handler_of(uint8_t kind) {
@@ -26,6 +28,20 @@ static apply_fn handler_of(uint8_t kind) {
   return kind < sizeof handlers / sizeof handlers[0] ? handlers[kind] : NULL;
 }
 
+/* Commands that can change what a slot or array is: the others leave the
+ * arrays as they are, and settling after them would only cost time. */
+static bool moves_slots(uint8_t kind) {
+  return kind != MB_RAID_CMD_DEVICE_REPORT && kind != MB_RAID_CMD_DRAIN &&
+         kind != MB_RAID_CMD_TASK_PROGRESS;
+}
+
+/* A command built by hand (not decoded) must still end its texts. */
+static bool texts_ended(const struct mb_raid_cmd *c) {
+  return memchr(c->name, '\0', sizeof c->name) != NULL &&
+         memchr(c->domain, '\0', sizeof c->domain) != NULL &&
+         memchr(c->array, '\0', sizeof c->array) != NULL;
+}
+
 int mb_raid_apply(struct mb_raid_state *s, uint64_t index,
                   const struct mb_raid_cmd *c) {
   if (index <= s->applied)
@@ -33,10 +49,13 @@ int mb_raid_apply(struct mb_raid_state *s, uint64_t index,
   apply_fn fn = handler_of(c->kind);
   if (fn == NULL)
     return MB_EKIND;
+  if (!texts_ended(c))
+    return MB_EINVAL;
   int rc = fn(s, c);
   if (rc != MB_OK)
     return rc;
-  raid_arrays_settle(s);
+  if (moves_slots(c->kind))
+    raid_arrays_settle(s);
   raid_task_prune(s);
   s->applied = index;
   return MB_OK;
