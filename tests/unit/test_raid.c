@@ -537,6 +537,47 @@ static void a_draining_device_is_emptied(void **state) {
   fx_free(f);
 }
 
+static void a_new_leader_waits_the_whole_interval_again(void **state) {
+  (void)state;
+  struct fx *f = world_with_mirror();
+  death(f, 0);
+  wait_planning(f, f->params.down_out_interval_ms / 2);
+  /* The leader changes: its timers were its own. */
+  mb_raid_planner_free(f->p);
+  f->p = mb_raid_planner_new();
+  assert_non_null(f->p);
+  fx_plan_apply(f); /* its timer starts now */
+  wait_planning(f, f->params.down_out_interval_ms - 1000);
+  assert_int_equal(fx_dev(f, 0).state, MB_RAID_DEV_DOWN);
+  wait_planning(f, 1000);
+  assert_int_equal(fx_dev(f, 0).state, MB_RAID_DEV_OUT);
+  fx_free(f);
+}
+
+static void a_device_back_after_out_resyncs_what_was_not_rebuilt(void **s) {
+  (void)s;
+  struct fx *f = world();
+  /* Every other device is full: the out slot cannot be rebuilt. */
+  fx_create(f, "m", MB_RAID_LEVEL_RAID1, 1, 1, 100 * FX_GB, (unsigned[]){0, 2});
+  fx_create(f, "f1", MB_RAID_LEVEL_RAID1, 1, 1, 100 * FX_GB,
+            (unsigned[]){1, 3});
+  fx_create(f, "f2", MB_RAID_LEVEL_RAID1, 1, 1, 100 * FX_GB,
+            (unsigned[]){4, 5});
+  death(f, 0);
+  wait_planning(f, f->params.down_out_interval_ms + 1000);
+  assert_int_equal(fx_dev(f, 0).state, MB_RAID_DEV_OUT);
+  assert_int_equal(fx_array(f, "m").slots[0].state, MB_RAID_SLOT_OUT);
+  assert_int_equal(fx_live_tasks(f), 0);
+  fx_returns(f, 0);
+  fx_plan_apply(f);
+  fx_plan_apply(f);
+  assert_int_equal(fx_first_live(f).kind, MB_RAID_TASK_RESYNC);
+  fx_finish_tasks(f);
+  assert_int_equal(fx_array(f, "m").state, MB_RAID_ARRAY_HEALTHY);
+  assert_int_equal(tasks_of_kind(f, MB_RAID_TASK_REBUILD), 0);
+  fx_free(f);
+}
+
 /* ---- snapshots ---------------------------------------------------------- */
 
 static void snapshots_round_trip(void **state) {
@@ -620,6 +661,28 @@ static void an_overcommitted_snapshot_is_refused(void **state) {
   mb_raid_state_free(s);
 }
 
+/* A task that reads from a device the snapshot does not have. */
+static void a_snapshot_naming_an_unknown_device_is_refused(void **state) {
+  (void)state;
+  struct fx *f = world_with_mirror();
+  death(f, 0);
+  wait_planning(f, f->params.down_out_interval_ms + 1000);
+  assert_int_equal(fx_live_tasks(f), 1);
+  uint8_t *buf;
+  size_t len;
+  assert_ok(mb_raid_state_encode(f->s, &buf, &len));
+  /* The task's sources: key 7, an array of one 32-byte id. */
+  static const uint8_t sources[] = {0x07, 0x81, 0x58, 0x20};
+  uint8_t *at = memmem(buf, len, sources, sizeof sources);
+  assert_non_null(at);
+  memset(at + sizeof sources, 0x77, MB_RAID_ID_LEN);
+  struct mb_raid_state *s = NULL;
+  assert_rc(mb_raid_state_decode(buf, len, &s), MB_ERAIDCHECK);
+  assert_null(s);
+  free(buf);
+  fx_free(f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(commands_round_trip_through_the_codec),
@@ -643,8 +706,11 @@ int main(void) {
       cmocka_unit_test(losing_more_than_the_parity_fails_the_array_for_good),
       cmocka_unit_test(the_least_redundant_array_is_repaired_first),
       cmocka_unit_test(a_draining_device_is_emptied),
+      cmocka_unit_test(a_new_leader_waits_the_whole_interval_again),
+      cmocka_unit_test(a_device_back_after_out_resyncs_what_was_not_rebuilt),
       cmocka_unit_test(snapshots_round_trip),
       cmocka_unit_test(an_overcommitted_snapshot_is_refused),
+      cmocka_unit_test(a_snapshot_naming_an_unknown_device_is_refused),
       cmocka_unit_test(raid_property_random_runs),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
