@@ -74,7 +74,20 @@
   X(MB_EHTTP_TIMEOUT, -2904, "the HTTP request timed out")                     \
   X(MB_EHTTP_EXCHANGE, -2905,                                                  \
     "the connection failed during the exchange (reset, no or bad reply)")      \
-  X(MB_EHTTP_CANCELLED, -2906, "the HTTP request was cancelled")
+  X(MB_EHTTP_CANCELLED, -2906, "the HTTP request was cancelled")               \
+  X(MB_ERAIDNAME, -3001, "no array of that name")                              \
+  X(MB_ERAIDEXISTS, -3002, "an array of that name already exists")             \
+  X(MB_ERAIDDEVICE, -3003, "no device of that id in the ledger")               \
+  X(MB_ERAIDSTATE, -3004,                                                      \
+    "the device, slot or task is no longer in the state the command needs")    \
+  X(MB_ERAIDSPACE, -3005, "the device has not that much free capacity")        \
+  X(MB_ERAIDPLACE, -3006,                                                      \
+    "the placement breaks a rule (device not up, draining or used twice)")     \
+  X(MB_ERAIDTASK, -3007, "no live task of that id")                            \
+  X(MB_ERAIDLEVEL, -3008, "the level, data and parity do not fit together")    \
+  X(MB_ERAIDFAILED, -3009, "the array has failed (lost more than its parity)") \
+  X(MB_ERAIDINDEX, -3010, "the log index is not after the last applied one")   \
+  X(MB_ERAIDCHECK, -3011, "the RAID state breaks one of its invariants")
 
 enum mb_err {
   MB_OK = 0,

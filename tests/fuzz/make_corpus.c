@@ -10,6 +10,7 @@
  *
  * Usage: make_fuzz_corpus OUTDIR    writes OUTDIR/<target>/<name>
  */
+#include "corpus_raid.h"
 #include "corpus_store.h"
 #include "fuzz_common.h"
 #include "mb_bridge.h"
@@ -75,7 +76,7 @@ static void put(struct gen *g, unsigned targets, const char *name,
       write_one(g, target_dirs[i], name, p, len);
 }
 
-/* corpus_store.c writes through this. */
+/* corpus_store.c and corpus_raid.c write through this. */
 static void put_store_seed(void *ctx, const char *dir, const char *name,
                            const uint8_t *p, size_t len) {
   write_one(ctx, dir, name, p, len);
@@ -869,6 +870,7 @@ int main(int argc, char **argv) {
   raid_gossip_seeds(&g); /* after every seed that takes a seq */
   retry_after_seeds(&g);
   g.errors += corpus_store_seeds(put_store_seed, &g);
+  g.errors += corpus_raid_seeds(put_store_seed, &g);
   if (g.errors > 0) {
     fprintf(stderr, "make_corpus: %d problems\n", g.errors);
     return 1;
