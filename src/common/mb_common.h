@@ -74,7 +74,12 @@
   X(MB_EHTTP_TIMEOUT, -2904, "the HTTP request timed out")                     \
   X(MB_EHTTP_EXCHANGE, -2905,                                                  \
     "the connection failed during the exchange (reset, no or bad reply)")      \
-  X(MB_EHTTP_CANCELLED, -2906, "the HTTP request was cancelled")
+  X(MB_EHTTP_CANCELLED, -2906, "the HTTP request was cancelled")               \
+  X(MB_ENOTLEADER, -3101, "this server is not the Raft leader")                \
+  X(MB_EBUSY, -3102, "a voter change is already in progress")                  \
+  X(MB_ENOENT, -3103, "no such item is stored")                                \
+  X(MB_ERAFT, -3104, "the Raft library refused the request")                   \
+  X(MB_EFRAGMENT, -3105, "a Raft message fragment contradicts its message")
 
 enum mb_err {
   MB_OK = 0,
