@@ -56,8 +56,8 @@ int mb_consensus__fragment(const uint8_t *msg, size_t len, uint32_t msg_id,
  * messages and REASM_BYTES bytes in progress, at most REASM_SENDERS senders;
  * the oldest message (or sender) makes room. */
 #define MB_CONSENSUS_REASM_MESSAGES 4
-#define MB_CONSENSUS_REASM_BYTES (2 * MB_CONSENSUS_MESSAGE_MAX)
-#define MB_CONSENSUS_REASM_SENDERS 16
+#define MB_CONSENSUS_REASM_BYTES MB_CONSENSUS_MESSAGE_MAX
+#define MB_CONSENSUS_REASM_SENDERS 8
 
 struct mb_consensus__reasm;
 struct mb_consensus__reasm *mb_consensus__reasm_new(void);
