@@ -628,12 +628,67 @@ static void test_bad_config_and_bootstrap(void **state) {
   net_free(&net);
 }
 
+static int no_apply(void *ctx, uint64_t index, const uint8_t *cmd, size_t len) {
+  (void)ctx, (void)index, (void)cmd, (void)len;
+  return 0;
+}
+
+static int no_send(void *ctx, uint64_t to, const uint8_t *frag, size_t len) {
+  (void)ctx, (void)to, (void)frag, (void)len;
+  return 0;
+}
+
+/* A damaged store is an error from mb_consensus_new, not an abort inside
+ * libraft (whose loader asserts what it expects). */
+static void test_damaged_storage_refused(void **state) {
+  (void)state;
+  struct mb_consensus_config cfg;
+  mb_consensus_config_default(&cfg);
+  cfg.id = 7;
+  cfg.fsm.apply = no_apply;
+  cfg.net = (struct mb_consensus_transport){NULL, no_send, 1200};
+  static uint8_t bad_conf[16] = {1, 9}; /* claims 9 servers */
+  static const struct mb_consensus_entry shapes[][2] = {
+      /* a configuration libraft would decode blindly */
+      {{1, RAFT_CHANGE, bad_conf, sizeof bad_conf}, {0}},
+      /* a log that does not start with a configuration */
+      {{1, RAFT_COMMAND, (uint8_t *)"x", 1}, {0}},
+      /* an entry type libraft does not know */
+      {{1, 9, (uint8_t *)"x", 1}, {0}},
+  };
+  for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++) {
+    struct mb_consensus_storage *st = mb_consensus_memory_new();
+    assert_ok(st->ops->append(st->ctx, 1, shapes[i], 1));
+    cfg.storage = *st;
+    int err = 0;
+    assert_null(mb_consensus_new_err(&cfg, 0, &err));
+    assert_rc(err, MB_ECORRUPT);
+    mb_consensus_memory_free(st);
+  }
+  /* And an empty one starts, refuses proposals, and takes a bootstrap. */
+  struct mb_consensus_storage *st = mb_consensus_memory_new();
+  cfg.storage = *st;
+  struct mb_consensus *c = mb_consensus_new(&cfg, 0);
+  assert_non_null(c);
+  assert_rc(mb_consensus_propose(c, 1, (const uint8_t *)"x", 1), MB_ENOTLEADER);
+  uint64_t me = 7;
+  assert_ok(mb_consensus_bootstrap(c, &me, 1));
+  struct mb_consensus_info info;
+  mb_consensus_get_info(c, &info);
+  assert_int_equal(info.role, 2); /* a single voter elects itself */
+  assert_rc(mb_consensus_propose(c, 2, (const uint8_t *)"x", 0), MB_EINVAL);
+  assert_ok(mb_consensus_propose(c, 2, (const uint8_t *)"x", 1));
+  mb_consensus_free(c);
+  mb_consensus_memory_free(st);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_message_codec),
       cmocka_unit_test(test_fragments),
       cmocka_unit_test(test_memory_storage),
       cmocka_unit_test(test_bad_config_and_bootstrap),
+      cmocka_unit_test(test_damaged_storage_refused),
       cmocka_unit_test(test_leader_elected),
       cmocka_unit_test(test_proposals_apply_in_order),
       cmocka_unit_test(test_crashed_server_catches_up),
