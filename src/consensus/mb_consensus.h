@@ -107,6 +107,10 @@ int mb_consensus_lmdb_storage(struct mb_store *st,
 
 struct mb_consensus_fsm {
   void *ctx;
+  /* Each committed command once, in index order (a new object on the same
+   * storage restores the last snapshot and applies from there).  The
+   * return value is the command's own result (a stale RAID command is
+   * refused alike at every replica): the log goes on either way. */
   int (*apply)(void *ctx, uint64_t index, const uint8_t *cmd, size_t len);
   /* malloc'd, consensus frees.  NULL with restore NULL: never snapshot. */
   int (*snapshot)(void *ctx, uint8_t **buf, size_t *len);
