@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "consensus_codec.h"
+#include "consensus_contract.h"
 #include "consensus_net.h"
 #include "mb_consensus.h"
 
@@ -557,49 +558,7 @@ static void test_fragments(void **state) {
 static void test_memory_storage(void **state) {
   (void)state;
   struct mb_consensus_storage *st = mb_consensus_memory_new();
-  const struct mb_consensus_storage_ops *o = st->ops;
-  struct mb_consensus_durable d;
-  assert_ok(o->load(st->ctx, &d));
-  assert_int_equal(d.term, 0);
-  assert_int_equal(d.n_entries, 0);
-  assert_null(d.snapshot);
-  assert_ok(o->set_vote(st->ctx, 3));
-  assert_ok(o->set_term(st->ctx, 4));
-  struct mb_consensus_entry e[5];
-  for (int i = 0; i < 5; i++)
-    e[i] = (struct mb_consensus_entry){.term = 1,
-                                       .type = RAFT_COMMAND,
-                                       .data = (uint8_t *)"abcde" + i,
-                                       .len = 1};
-  assert_ok(o->append(st->ctx, 1, e, 5));
-  assert_rc(o->append(st->ctx, 7, e, 1), MB_EINVAL); /* a gap */
-  assert_ok(o->truncate(st->ctx, 4));
-  assert_ok(o->append(st->ctx, 4, &e[4], 1));
-  struct mb_consensus_snapshot s = {.index = 3,
-                                    .term = 1,
-                                    .conf_index = 1,
-                                    .conf = (uint8_t *)"c",
-                                    .conf_len = 1,
-                                    .data = (uint8_t *)"xyz",
-                                    .data_len = 3};
-  assert_ok(o->snapshot_put(st->ctx, &s, 1));
-  assert_ok(o->load(st->ctx, &d));
-  assert_int_equal(d.term, 4);
-  assert_int_equal(d.vote, 0); /* set_term cleared it */
-  assert_non_null(d.snapshot);
-  assert_int_equal(d.snapshot->index, 3);
-  assert_int_equal(d.start_index, 3); /* entries <= 3 - 1 deleted */
-  assert_int_equal(d.n_entries, 2);
-  assert_memory_equal(d.entries[0].data, "c", 1);
-  assert_memory_equal(d.entries[1].data, "e", 1);
-  mb_consensus_durable_clear(&d);
-  struct mb_consensus_snapshot got;
-  assert_ok(o->snapshot_get(st->ctx, &got));
-  assert_memory_equal(got.data, "xyz", 3);
-  mb_consensus_snapshot_clear(&got);
-  mb_consensus_memory_free(st);
-  st = mb_consensus_memory_new();
-  assert_rc(st->ops->snapshot_get(st->ctx, &got), MB_ENOENT);
+  consensus_storage_contract(st);
   mb_consensus_memory_free(st);
 }
 
@@ -682,6 +641,35 @@ static void test_damaged_storage_refused(void **state) {
   mb_consensus_memory_free(st);
 }
 
+/* The leader replaces its own voter: it completes the change, steps down,
+ * and the remaining voters with the new one go on. */
+static void test_replace_leader_itself(void **state) {
+  (void)state;
+  struct net net;
+  net_init(&net, 4, 19);
+  net_boot(&net, 3);
+  commit_many(&net, "first", 3);
+  int l = net_leader(&net);
+  assert_ok(mb_consensus_replace_voter(net.s[l].c, net.now, net.s[l].id,
+                                       net.s[3].id));
+  net_run_until(&net, net.now + 20000);
+  struct mb_consensus_info info;
+  mb_consensus_get_info(net.s[l].c, &info);
+  assert_int_equal(info.replacements_done, 1);
+  assert_int_not_equal(info.role, 2);
+  int l2 = net_wait_leader(&net, 20000);
+  assert_true(l2 >= 0 && l2 != l);
+  mb_consensus_get_info(net.s[l2].c, &info);
+  assert_int_equal(info.n_voters, 3);
+  for (size_t i = 0; i < info.n_voters; i++)
+    assert_true(info.voters[i] != net.s[l].id);
+  uint64_t last = commit_many(&net, "after", 3);
+  assert_true(net_wait_applied(&net, 1u << 3, last, 20000));
+  assert_int_equal(net.s[3].applied.n, 6);
+  assert_false(net.violated);
+  net_free(&net);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_message_codec),
@@ -697,6 +685,7 @@ int main(void) {
       cmocka_unit_test(test_entry_larger_than_a_fragment),
       cmocka_unit_test(test_replace_voter),
       cmocka_unit_test(test_safety_campaign),
+      cmocka_unit_test(test_replace_leader_itself),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
