@@ -56,7 +56,7 @@ int mb_consensus__frag_header_get(const uint8_t *p, size_t len,
 int mb_consensus__fragment(const uint8_t *msg, size_t len, uint32_t msg_id,
                            size_t max_fragment, mb_consensus_frag_fn emit,
                            void *ctx) {
-  if (max_fragment < MB_CONSENSUS_FRAGMENT_MIN || len == 0 ||
+  if (max_fragment <= MB_CONSENSUS_FRAG_HEADER || len == 0 ||
       len > MB_CONSENSUS_MESSAGE_MAX)
     return MB_EINVAL;
   size_t room = max_fragment - MB_CONSENSUS_FRAG_HEADER;

@@ -127,8 +127,9 @@ struct mb_consensus_transport {
 /* Largest message (an AppendEntries batch or a snapshot, encoded) sent or
  * reassembled; a larger one is refused to libraft as RAFT_TOOBIG. */
 #define MB_CONSENSUS_MESSAGE_MAX (8u << 20)
-/* Smallest max_fragment that leaves room for a header and some payload. */
-#define MB_CONSENSUS_FRAGMENT_MIN 64
+/* Smallest max_fragment: a header and enough payload that the largest
+ * message needs at most 65535 fragments. */
+#define MB_CONSENSUS_FRAGMENT_MIN 256
 /* Voters reported by mb_consensus_get_info. */
 #define MB_CONSENSUS_VOTERS_MAX 7
 

@@ -271,7 +271,7 @@ static void campaign(uint64_t seed, int n) {
   net.loss_permille = (uint32_t)mb_rng_below(&r, 150);
   net.snapshot_threshold = 16 + (uint32_t)mb_rng_below(&r, 32);
   net.snapshot_trailing = (uint32_t)mb_rng_below(&r, 8);
-  net.max_fragment = 128 + mb_rng_below(&r, 1200);
+  net.max_fragment = 256 + mb_rng_below(&r, 1100);
   net_boot(&net, n);
   int proposed = 0;
   for (int step = 0; step < 120; step++) {
