@@ -7,6 +7,9 @@ packages=(
   build-essential cmake pkg-config clang libclang-rt-14-dev clang-format
   libsodium-dev libuv1-dev liblmdb-dev libcbor-dev libcurl4-openssl-dev
   libjansson-dev libconfuse-dev libcmocka-dev libmicrohttpd-dev libseccomp-dev
+  # Raft for the RAID coordinators (src/consensus): libraft 0.15, with its
+  # deterministic fixture.
+  libraft-dev
   python3 python3-cbor2 python3-cryptography python3-nacl python3-jsonschema
   iproute2 nftables
   # The HTTP listener's test: curl fetches /metrics, promtool (only packaged

@@ -87,7 +87,12 @@
   X(MB_ERAIDLEVEL, -3008, "the level, data and parity do not fit together")    \
   X(MB_ERAIDFAILED, -3009, "the array has failed (lost more than its parity)") \
   X(MB_ERAIDINDEX, -3010, "the log index is not after the last applied one")   \
-  X(MB_ERAIDCHECK, -3011, "the RAID state breaks one of its invariants")
+  X(MB_ERAIDCHECK, -3011, "the RAID state breaks one of its invariants")       \
+  X(MB_ENOTLEADER, -3101, "this server is not the Raft leader")                \
+  X(MB_EBUSY, -3102, "a voter change is already in progress")                  \
+  X(MB_ENOENT, -3103, "no such item is stored")                                \
+  X(MB_ERAFT, -3104, "the Raft library refused the request")                   \
+  X(MB_EFRAGMENT, -3105, "a Raft message fragment contradicts its message")
 
 enum mb_err {
   MB_OK = 0,

@@ -11,6 +11,7 @@
  * Usage: make_fuzz_corpus OUTDIR    writes OUTDIR/<target>/<name>
  */
 #include "corpus_raid.h"
+#include "corpus_consensus.h"
 #include "corpus_store.h"
 #include "fuzz_common.h"
 #include "mb_bridge.h"
@@ -871,6 +872,7 @@ int main(int argc, char **argv) {
   retry_after_seeds(&g);
   g.errors += corpus_store_seeds(put_store_seed, &g);
   g.errors += corpus_raid_seeds(put_store_seed, &g);
+  g.errors += corpus_consensus_seeds(put_store_seed, &g);
   if (g.errors > 0) {
     fprintf(stderr, "make_corpus: %d problems\n", g.errors);
     return 1;
