@@ -42,6 +42,13 @@ static size_t bytes_field_size(size_t n) {
   return 1 + head_size(n) + n;
 }
 
+/* The value fills the space reserved for it, or a reader would find
+ * trailing bytes (the sizes above and the writer disagree: a bug). */
+static int exactly(const struct mb_cbor_writer *w, size_t cap) {
+  int rc = mb_cw_status(w);
+  return rc == MB_OK && w->len != cap ? MB_ERANGE : rc;
+}
+
 size_t mb_store__raft_entry_size(const struct mb_store_raft_entry *e) {
   return 1 + uint_field_size(e->term) + uint_field_size(e->type) +
          bytes_field_size(e->len);
@@ -58,7 +65,7 @@ int mb_store__raft_entry_encode(uint8_t *buf, size_t cap,
   mb_cw_uint(&w, e->type);
   mb_cw_uint(&w, RE_DATA);
   mb_cw_bytes(&w, e->data, e->len);
-  return mb_cw_status(&w);
+  return exactly(&w, cap);
 }
 
 size_t mb_store__raft_snapshot_size(const struct mb_store_raft_snapshot *sn) {
@@ -82,7 +89,7 @@ int mb_store__raft_snapshot_encode(uint8_t *buf, size_t cap,
   mb_cw_bytes(&w, sn->conf, sn->conf_len);
   mb_cw_uint(&w, RS_DATA);
   mb_cw_bytes(&w, sn->data, sn->data_len);
-  return mb_cw_status(&w);
+  return exactly(&w, cap);
 }
 
 static int read_bytes_max(struct mb_cbor_reader *r, size_t max,
