@@ -61,6 +61,7 @@
   X(MB_ESTOREEMPTY, -2504,                                                     \
     "store has lost its data (empty or missing data file)")                    \
   X(MB_EOUTBOXFULL, -2505, "the outbox is full: delivery not queued")          \
+  X(MB_ERAFTGAP, -2506, "the Raft log has no entry before that index")         \
   X(MB_ESIGNER, -2701, "record is not signed by the signer its kind needs")    \
   X(MB_EHELD, -2702, "this record is already held")                            \
   X(MB_EOLDER, -2703, "a newer record of this kind and subject is held")       \

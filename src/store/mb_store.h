@@ -6,7 +6,8 @@
  * (an append-only, numbered log of membership transitions), records (the
  * gossip layer's channel records, schema 2), the bridge's outbox
  * (schema 3: deliveries waiting to leave, in order per destination) and
- * the bridge's open episodes (schema 4, committed with the outbox).
+ * the bridge's open episodes (schema 4, committed with the outbox), and
+ * Raft's term, vote, log and snapshot (schema 5, each write synced).
  * arrays, ledger and tasks exist from schema 1 on, empty, for the layers
  * to come.
  * Values are CBOR maps; their CDDL is in docs/store.md.
@@ -32,7 +33,8 @@
  *   MB_ESTOREEMPTY the store lost its data: data.mdb is empty, or missing
  *                  from a directory that held a store;
  *   -ENOSPC        the map could not grow enough for a batch;
- *   MB_EOUTBOXFULL an outbox append would pass outbox_max_bytes.
+ *   MB_EOUTBOXFULL an outbox append would pass outbox_max_bytes;
+ *   MB_ERAFTGAP    a Raft append would leave a gap in the log.
  * mb_store_errmsg() (or opt->errbuf for mb_store_open) says more.
  *
  * Ownership: mb_store_open() allocates and mb_store_close() frees.  Staging
@@ -345,6 +347,87 @@ typedef int (*mb_store_episode_fn)(const struct mb_store_episode *e, void *ctx);
  * stats.decode_errors (the checks at open refuse a store holding one). */
 int mb_store_episodes_foreach(struct mb_store *s, mb_store_episode_fn fn,
                               void *ctx);
+
+/* ---- Raft's durable state ---------------------------------------------- */
+
+/*
+ * What a Raft server must not forget (schema 5): its current term and
+ * vote (raft_meta), its log (raft_log: index -> {term, type, data}) and
+ * its latest snapshot (raft_snapshot).  Raft's contract is that each of
+ * these writes is on disk before the call returns, so unlike the staged
+ * membership data every mb_store_raft_* write is its own transaction,
+ * committed and synced (fsync) before it returns, even with the nosync
+ * option; a failed one leaves nothing of itself behind.  Staged writes
+ * are left staged.  No libraft types: src/consensus adapts these.
+ *
+ * Reads decode every value bounds-checked; a value that does not decode,
+ * or a log that skips an index, is MB_ECORRUPT with a message naming the
+ * entry (mb_store_errmsg), never skipped: a Raft server that forgot part
+ * of its log could vote for a stale candidate.  The checks at open decode
+ * them too.  Pointers handed to callbacks point into LMDB's map, valid
+ * during the callback only (see Ownership above).
+ */
+#define MB_STORE_RAFT_DATA_MAX ((size_t)16 << 20)    /* bytes of one entry */
+#define MB_STORE_RAFT_CONF_MAX ((size_t)64 << 10)    /* encoded config */
+#define MB_STORE_RAFT_SNAPSHOT_MAX ((size_t)1 << 30) /* snapshot data */
+
+/* The stored term and vote (a server id); 0, 0 when never set. */
+int mb_store_raft_meta(struct mb_store *s, uint64_t *term, uint64_t *vote);
+/* Stores term and clears the vote, in one transaction. */
+int mb_store_raft_set_term(struct mb_store *s, uint64_t term);
+/* Stores the vote, keeping the term. */
+int mb_store_raft_set_vote(struct mb_store *s, uint64_t vote);
+
+struct mb_store_raft_entry {
+  uint64_t term;
+  uint8_t type; /* the consensus layer's entry type; stored as given */
+  const uint8_t *data;
+  size_t len; /* 0..MB_STORE_RAFT_DATA_MAX */
+};
+
+/*
+ * Appends n entries with indexes first_index, first_index + 1, ...
+ * replacing whatever the log held from first_index on.  first_index must
+ * be at least 1 and at most the next index: the last entry's + 1, or with
+ * an empty log the snapshot's index + 1 (1 without a snapshot); otherwise
+ * MB_ERAFTGAP and nothing is written.  MB_ETOOBIG for an entry's data over
+ * MB_STORE_RAFT_DATA_MAX, MB_EINVAL for a NULL data with a length.  n = 0
+ * writes nothing.
+ */
+int mb_store_raft_append(struct mb_store *s, uint64_t first_index,
+                         const struct mb_store_raft_entry *e, size_t n);
+/* Deletes every entry with an index >= from_index (none is fine). */
+int mb_store_raft_truncate(struct mb_store *s, uint64_t from_index);
+typedef int (*mb_store_raft_entry_fn)(void *arg, uint64_t index,
+                                      const struct mb_store_raft_entry *e);
+/* Calls cb for every entry in index order: 0, cb's non-zero value (the
+ * walk stops), or a negative code (MB_ECORRUPT as above). */
+int mb_store_raft_each(struct mb_store *s, mb_store_raft_entry_fn cb,
+                       void *arg);
+
+struct mb_store_raft_snapshot {
+  uint64_t index, term, conf_index;
+  const uint8_t *conf; /* the encoded configuration at conf_index */
+  size_t conf_len;     /* 0..MB_STORE_RAFT_CONF_MAX */
+  const uint8_t *data; /* the state machine's snapshot */
+  size_t data_len;     /* 0..MB_STORE_RAFT_SNAPSHOT_MAX */
+};
+
+/*
+ * Keeps snap as the snapshot (replacing any) and, in the same
+ * transaction, deletes the entries with an index <= snap->index -
+ * trailing (none when trailing >= snap->index): Raft keeps a few entries
+ * behind a snapshot for followers that lag a little.  snap->index >= 1.
+ */
+int mb_store_raft_snapshot_put(struct mb_store *s,
+                               const struct mb_store_raft_snapshot *snap,
+                               uint64_t trailing);
+typedef int (*mb_store_raft_snapshot_fn)(
+    void *arg, const struct mb_store_raft_snapshot *snap);
+/* Calls cb with the stored snapshot: cb's value, -ENOENT when there is
+ * none, or a negative code (MB_ECORRUPT as above). */
+int mb_store_raft_snapshot_get(struct mb_store *s, mb_store_raft_snapshot_fn cb,
+                               void *arg);
 
 /* ---- batches ----------------------------------------------------------- */
 

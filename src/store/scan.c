@@ -6,7 +6,8 @@
  * pages.c has by then checked each page the way LMDB will follow it, so
  * this pass should find the file sound.  It runs anyway, for two reasons:
  * it decodes our values (members, events, self, meta, channel records, the
- * outbox's entries and indexes, the bridge's episodes) with the same
+ * outbox's entries and indexes, the bridge's episodes, Raft's term, vote,
+ * log entries and snapshot) with the same
  * bounds-checked decoders the store uses at run time, so a value that does
  * not decode is refused at start rather than skipped in silence later; and
  * it reads the file through LMDB's own code, so damage of a kind pages.c
@@ -66,6 +67,8 @@ static int decode(int db, const MDB_val *k, const MDB_val *v) {
   struct mb_store_record rec;
   struct mb_store_outbox_entry out;
   struct mb_store_episode ep;
+  struct mb_store_raft_entry re;
+  struct mb_store_raft_snapshot sn;
   uint64_t seq;
   switch (db) {
   case DB_META:
@@ -89,6 +92,12 @@ static int decode(int db, const MDB_val *k, const MDB_val *v) {
     return mb_store__outbox_seq_decode(k, v, &seq);
   case DB_EPISODES:
     return mb_store__episode_decode(k, v, &ep);
+  case DB_RAFT_META:
+    return mb_store__raft_meta_decode(k, v, &seq);
+  case DB_RAFT_LOG:
+    return mb_store__raft_entry_decode(k, v, &seq, &re);
+  case DB_RAFT_SNAP:
+    return mb_store__raft_snapshot_decode(k, v, &sn);
   default:
     return MB_OK; /* reserved for later layers: only read */
   }

@@ -21,9 +21,9 @@
 #define MAGIC "meshbeat-store"
 
 const char *const mb_store__db_names[DB_COUNT_] = {
-    "meta",    "members",    "self",       "events",
-    "arrays",  "ledger",     "tasks",      "outbox",
-    "records", "outbox_ids", "outbox_seq", "bridge_episodes",
+    "meta",       "members",         "self",      "events",   "arrays",
+    "ledger",     "tasks",           "outbox",    "records",  "outbox_ids",
+    "outbox_seq", "bridge_episodes", "raft_meta", "raft_log", "raft_snapshot",
 };
 
 /* Schema 1 creates every sub-database of its time, including the ones later
@@ -42,7 +42,7 @@ static int migrate_0_to_1(struct mb_store *s, MDB_txn *txn) {
 typedef int (*migration_fn)(struct mb_store *s, MDB_txn *txn);
 static const migration_fn migrations[] = {
     migrate_0_to_1, mb_store__migrate_records, mb_store__migrate_outbox,
-    mb_store__migrate_episodes};
+    mb_store__migrate_episodes, mb_store__migrate_raft};
 #define SCHEMA_VERSION (sizeof migrations / sizeof migrations[0])
 
 unsigned mb_store_schema_version(void) {

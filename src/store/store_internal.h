@@ -22,6 +22,9 @@ enum mb_store__db {
   DB_OUTBOX_IDS, /* schema 3: (dest, delivery id) -> seq (outbox.c) */
   DB_OUTBOX_SEQ, /* schema 3: dest -> the last seq handed out */
   DB_EPISODES,   /* schema 4: member id -> the bridge's open episode */
+  DB_RAFT_META,  /* schema 5: "term", "vote" -> uint (raft_meta.c) */
+  DB_RAFT_LOG,   /* schema 5: index -> Raft log entry (raft_log.c) */
+  DB_RAFT_SNAP,  /* schema 5: "snapshot" -> Raft snapshot (raft_snapshot.c) */
   DB_COUNT_,
 };
 
@@ -156,6 +159,40 @@ size_t mb_store__episode_encode(uint8_t *buf, size_t cap,
  * checks at open, scan.c). */
 int mb_store__episode_decode(const MDB_val *k, const MDB_val *v,
                              struct mb_store_episode *out);
+
+/* raft_meta.c: schema 4 -> 5 creates Raft's three databases. */
+int mb_store__migrate_raft(struct mb_store *s, MDB_txn *txn);
+/* raft_meta.c: runs fn in one write transaction and, with the nosync
+ * option, syncs before returning: Raft's writes are durable on return. */
+int mb_store__raft_write(struct mb_store *s, mb_store__txn_fn fn, void *ctx);
+/* raft_meta.c: decodes one entry of raft_meta (key "term" or "vote"). */
+int mb_store__raft_meta_decode(const MDB_val *k, const MDB_val *v,
+                               uint64_t *out);
+
+/* raft_snapshot.c: the stored snapshot's index inside txn, 0 when there
+ * is none; MB_ECORRUPT (with s->err) when it does not decode. */
+int mb_store__raft_snapshot_index(struct mb_store *s, MDB_txn *txn,
+                                  uint64_t *index);
+/* raft_log.c: deletes the log entries with an index <= last. */
+int mb_store__raft_log_drop_through(struct mb_store *s, MDB_txn *txn,
+                                    uint64_t last);
+
+/* raft_codec.c: values of raft_log and raft_snapshot (docs/store.md).
+ * The encoded length of a value, then the encoding into exactly that
+ * many bytes (0, or MB_ENOSPACE when cap is short).  Decoders check every
+ * bound; data and conf point into v. */
+#define MB_STORE__RAFT_SNAPSHOT_KEY "snapshot"
+size_t mb_store__raft_entry_size(const struct mb_store_raft_entry *e);
+int mb_store__raft_entry_encode(uint8_t *buf, size_t cap,
+                                const struct mb_store_raft_entry *e);
+int mb_store__raft_entry_decode(const MDB_val *k, const MDB_val *v,
+                                uint64_t *index,
+                                struct mb_store_raft_entry *out);
+size_t mb_store__raft_snapshot_size(const struct mb_store_raft_snapshot *sn);
+int mb_store__raft_snapshot_encode(uint8_t *buf, size_t cap,
+                                   const struct mb_store_raft_snapshot *sn);
+int mb_store__raft_snapshot_decode(const MDB_val *k, const MDB_val *v,
+                                   struct mb_store_raft_snapshot *out);
 
 /* Checks the environment is ours and brings its schema up to date (an
  * mb_store__txn_fn, run once by mb_store_open). */

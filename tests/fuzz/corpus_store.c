@@ -130,6 +130,72 @@ static int episode_seeds(corpus_put_fn put, void *ctx) {
   return bad;
 }
 
+/* Raft's values (fuzz_store_raft): log entries small and large, at the
+ * integers' widths, a snapshot, a later key, broken ones, and a log key. */
+static int raft_seeds(corpus_put_fn put, void *ctx) {
+  static uint8_t buf[4096], blob[3000];
+  for (size_t i = 0; i < sizeof blob; i++)
+    blob[i] = (uint8_t)(i * 31);
+  static const struct {
+    const char *name;
+    uint64_t term;
+    uint8_t type;
+    size_t len;
+  } entries[] = {{"raft-entry-empty", 1, 2, 0},
+                 {"raft-entry-small", 23, 1, 20},
+                 {"raft-entry-wide", 70000, 255, 300},
+                 {"raft-entry-max-term", UINT64_MAX, 3, 3000}};
+  uint8_t key[8];
+  mb_store__seq_key(key, 42);
+  MDB_val k = {sizeof key, key}, v;
+  struct mb_store_raft_entry back;
+  uint64_t index;
+  int bad = 0;
+  size_t n = 0;
+  for (size_t i = 0; i < sizeof entries / sizeof entries[0]; i++) {
+    struct mb_store_raft_entry e = {entries[i].term, entries[i].type, blob,
+                                    entries[i].len};
+    n = mb_store__raft_entry_size(&e);
+    bad += n > sizeof buf || mb_store__raft_entry_encode(buf, n, &e) != MB_OK;
+    v = (MDB_val){n, buf};
+    bad += mb_store__raft_entry_decode(&k, &v, &index, &back) != MB_OK ||
+           back.term != e.term || back.len != e.len;
+    put(ctx, "store_raft", entries[i].name, buf, n);
+  }
+  v = (MDB_val){n - 1, buf}; /* the last entry, cut short */
+  bad += mb_store__raft_entry_decode(&k, &v, &index, &back) == MB_OK;
+  put(ctx, "store_raft", "broken-raft-entry-truncated", buf, n - 1);
+  /* {1: 2, 2: 1, 3: h'', 4: "x"}: a later key is skipped. */
+  static const uint8_t later[] = {0xa4, 0x01, 0x02, 0x02, 0x01,
+                                  0x03, 0x40, 0x04, 0x61, 'x'};
+  v = (MDB_val){sizeof later, (void *)later};
+  bad += mb_store__raft_entry_decode(&k, &v, &index, &back) != MB_OK;
+  put(ctx, "store_raft", "raft-entry-later-key", later, sizeof later);
+  static const uint8_t no_type[] = {0xa2, 0x01, 0x02, 0x03, 0x40};
+  v = (MDB_val){sizeof no_type, (void *)no_type};
+  bad += mb_store__raft_entry_decode(&k, &v, &index, &back) == MB_OK;
+  put(ctx, "store_raft", "broken-raft-entry-missing", no_type, sizeof no_type);
+  put(ctx, "store_raft", "raft-key", key, sizeof key);
+  struct mb_store_raft_snapshot sn = {.index = 1000,
+                                      .term = 7,
+                                      .conf_index = 990,
+                                      .conf = blob,
+                                      .conf_len = 40,
+                                      .data = blob,
+                                      .data_len = 2000},
+                                sback;
+  n = mb_store__raft_snapshot_size(&sn);
+  bad += n > sizeof buf || mb_store__raft_snapshot_encode(buf, n, &sn) != MB_OK;
+  k = (MDB_val){8, "snapshot"};
+  v = (MDB_val){n, buf};
+  bad += mb_store__raft_snapshot_decode(&k, &v, &sback) != MB_OK;
+  put(ctx, "store_raft", "raft-snapshot", buf, n);
+  v = (MDB_val){n / 2, buf};
+  bad += mb_store__raft_snapshot_decode(&k, &v, &sback) == MB_OK;
+  put(ctx, "store_raft", "broken-raft-snapshot-truncated", buf, n / 2);
+  return bad;
+}
+
 static int value_seeds(corpus_put_fn put, void *ctx) {
   uint8_t buf[8192];
   struct mb_store_member m = member(5, true), back;
@@ -149,6 +215,7 @@ static int value_seeds(corpus_put_fn put, void *ctx) {
   }
   bad += outbox_seeds(put, ctx);
   bad += episode_seeds(put, ctx);
+  bad += raft_seeds(put, ctx);
   static const uint8_t incarnation[] = {0x1b, 0, 0, 0, 1, 0, 0, 0, 0};
   put(ctx, "store_value", "uint-incarnation", incarnation, sizeof incarnation);
   return bad;
@@ -158,6 +225,28 @@ static int rm_one(const char *path, const struct stat *st, int flag,
                   struct FTW *ftw) {
   (void)st, (void)flag, (void)ftw;
   return remove(path);
+}
+
+/* Raft's term, vote, a log of n entries and a snapshot in the middle. */
+static int raft_state(struct mb_store *s, int n) {
+  int rc = mb_store_raft_set_term(s, 3);
+  if (rc == MB_OK)
+    rc = mb_store_raft_set_vote(s, 0x0102030405060708u);
+  for (int i = 0; i < n && rc == MB_OK; i++) {
+    struct mb_store_raft_entry e = {.term = 1 + (uint64_t)i / 4,
+                                    .type = 1,
+                                    .data = body_bytes,
+                                    .len = 40 + (size_t)i * 53 % 1500};
+    rc = mb_store_raft_append(s, (uint64_t)i + 1, &e, 1);
+  }
+  struct mb_store_raft_snapshot sn = {.index = (uint64_t)n / 2 + 1,
+                                      .term = 1,
+                                      .conf_index = 1,
+                                      .conf = cert_bytes,
+                                      .conf_len = 30,
+                                      .data = body_bytes,
+                                      .data_len = 700};
+  return rc == MB_OK ? mb_store_raft_snapshot_put(s, &sn, 1) : rc;
 }
 
 /* A store in a fresh directory with members members and events events, of
@@ -198,6 +287,8 @@ static int make_store(int members, int events, uint64_t keep, uint8_t **out,
   uint64_t inc;
   if (rc == MB_OK)
     rc = mb_store_commit(s) < 0 ? -1 : MB_OK;
+  if (rc == MB_OK)
+    rc = raft_state(s, members);
   if (rc == MB_OK)
     rc = mb_store_self_incarnation_raise(s, 17, false, &inc);
   if (s != NULL)

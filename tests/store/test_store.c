@@ -149,8 +149,8 @@ static void raw_put(const char *dir, const char *db, const char *key,
 static void test_open_creates_schema_1(void **state) {
   struct store_fixture *f = *state;
   struct mb_store *s = fixture_open(f);
-  /* 2: records, 3: outbox, 4: the bridge's episodes */
-  assert_int_equal(mb_store_schema_version(), 4);
+  /* 2: records, 3: outbox, 4: the bridge's episodes, 5: Raft */
+  assert_int_equal(mb_store_schema_version(), 5);
   mb_store_close(s);
 
   struct stat st;
@@ -163,15 +163,16 @@ static void test_open_creates_schema_1(void **state) {
   MDB_val k = {6, "schema"}, v;
   assert_int_equal(mdb_txn_begin(env, NULL, MDB_RDONLY, &txn), 0);
   static const char *const dbs[] = {
-      "meta",    "members",    "self",       "events",
-      "arrays",  "ledger",     "tasks",      "outbox",
-      "records", "outbox_ids", "outbox_seq", "bridge_episodes"};
+      "meta",      "members",    "self",         "events",
+      "arrays",    "ledger",     "tasks",        "outbox",
+      "records",   "outbox_ids", "outbox_seq",   "bridge_episodes",
+      "raft_meta", "raft_log",   "raft_snapshot"};
   for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++)
     assert_int_equal(mdb_dbi_open(txn, dbs[i], 0, &dbi), 0);
   assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
   assert_int_equal(mdb_get(txn, dbi, &k, &v), 0);
   assert_int_equal(v.mv_size, 1);
-  assert_int_equal(((const uint8_t *)v.mv_data)[0], 0x04); /* CBOR 4 */
+  assert_int_equal(((const uint8_t *)v.mv_data)[0], 0x05); /* CBOR 5 */
   mdb_txn_abort(txn);
   mdb_env_close(env);
 }
