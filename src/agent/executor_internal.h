@@ -1,6 +1,7 @@
 /*
- * The executor's parts (executor.h): the task table (executor.c), hooks
- * (executor_hook.c) and the built-in copier (executor_builtin.c).
+ * The executor's parts (executor.h): its face (executor.c), the slots of
+ * its table (executor_slot.c), hooks (executor_hook.c) and the built-in
+ * copier (executor_builtin.c).
  */
 #ifndef MESHBEAT_AGENT_EXECUTOR_INTERNAL_H
 #define MESHBEAT_AGENT_EXECUTOR_INTERNAL_H
@@ -61,5 +62,9 @@ void exec_slot_progress(struct exec_slot *t, uint64_t done);
 void exec_slot_end(struct exec_slot *t);
 /* A handle of the slot closed. */
 void exec_slot_handle_closed(uv_handle_t *h);
+/* Slots not free. */
+size_t exec_slots_busy(const struct agent_executor *x);
+/* Frees x once it is closing and idle, outside our callbacks. */
+void exec_maybe_closed(struct agent_executor *x);
 
 #endif
