@@ -49,7 +49,7 @@ struct planner_down *planner_down_of(const struct mb_raid_planner *p,
 struct planner_task *planner_task_of(const struct mb_raid_planner *p,
                                      uint64_t id);
 
-/* plan.c */
+/* plan_ctx.c */
 const struct mb_raid_observation *plan_obs(const struct plan_ctx *c,
                                            const uint8_t *id);
 /* Adds a command; false when the output is full. */

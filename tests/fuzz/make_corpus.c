@@ -10,8 +10,8 @@
  *
  * Usage: make_fuzz_corpus OUTDIR    writes OUTDIR/<target>/<name>
  */
-#include "corpus_raid.h"
 #include "corpus_consensus.h"
+#include "corpus_raid.h"
 #include "corpus_store.h"
 #include "fuzz_common.h"
 #include "mb_bridge.h"
