@@ -84,6 +84,14 @@ add_test(NAME sim_scenario_errors
                  -DDIR=${CMAKE_CURRENT_SOURCE_DIR}/tests/errors
                  -P ${CMAKE_CURRENT_SOURCE_DIR}/tests/errors.cmake)
 set_tests_properties(sim_scenario_errors PROPERTIES TIMEOUT 30 LABELS sim)
+# A scenario with raid lines is refused by `run` (exit 2, naming its first
+# raid line) until the coordinators are driven: never run as if they were
+# absent.
+add_test(NAME sim_raid_run_refused
+         COMMAND ${CMAKE_COMMAND} -DSIM=$<TARGET_FILE:meshbeat-sim>
+                 -DDIR=${CMAKE_CURRENT_SOURCE_DIR}/tests/run_refused -DCMD=run
+                 -P ${CMAKE_CURRENT_SOURCE_DIR}/tests/errors.cmake)
+set_tests_properties(sim_raid_run_refused PROPERTIES TIMEOUT 30 LABELS sim)
 
 # The bridge's election and event derivation run by every node over its
 # own view (sim/bridge.c, docs/sim.md "The bridge"): a crash of the active

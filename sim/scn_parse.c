@@ -239,6 +239,10 @@ static int parse_statement(struct scn_cur *c, uint32_t *seen) {
     return parse_bridge(c, seen);
   if (strcmp(kw, "at") == 0)
     return parse_at(c);
+  if (strcmp(kw, "raid") == 0)
+    return scn_raid_parse(c);
+  if (strcmp(kw, "capacity") == 0)
+    return scn_capacity_parse(c);
   return scn_fail(c, "unknown directive '%s'", kw);
 }
 
