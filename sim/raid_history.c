@@ -250,6 +250,14 @@ void raid_history_exec_stop(struct raid_history *h, uint64_t t_us,
     }
 }
 
+void raid_history_exec_stop_node(struct raid_history *h, uint64_t t_us,
+                                 uint32_t node) {
+  (void)t_us;
+  for (size_t i = h->n_exec; i-- > 0;)
+    if (h->exec[i].node == node)
+      h->exec[i] = h->exec[--h->n_exec];
+}
+
 void raid_history_fault(struct raid_history *h, uint64_t t_us, bool begins) {
   h->any_fault = true;
   if (begins) {
@@ -282,6 +290,21 @@ void raid_history_finish(struct raid_history *h, uint64_t t_us,
                    "array %s healthy only at %.3fs, after %.3fs", a->name,
                    (double)a->healthy_since_us / 1e6, (double)deadline / 1e6);
   }
+}
+
+void raid_history_counts(const struct raid_history *h,
+                         struct raid_history_counts *out) {
+  *out = h->m.counts;
+}
+
+int raid_history_array_state(const struct raid_history *h, const char *name,
+                             uint64_t *since_us) {
+  for (size_t i = 0; i < h->m.n_arr; i++)
+    if (!h->m.arr[i].removed && strcmp(h->m.arr[i].name, name) == 0) {
+      *since_us = h->m.arr[i].array_state_since_us;
+      return h->m.arr[i].array_state;
+    }
+  return -1;
 }
 
 size_t raid_history_violation_count(const struct raid_history *h) {

@@ -87,6 +87,9 @@ void raid_history_exec_start(struct raid_history *h, uint64_t t_us,
                              unsigned slot);
 void raid_history_exec_stop(struct raid_history *h, uint64_t t_us,
                             uint32_t node, uint64_t task);
+/* Node crashed: every task it executed stopped. */
+void raid_history_exec_stop_node(struct raid_history *h, uint64_t t_us,
+                                 uint32_t node);
 
 /* Injected faults (crash, partition, loss ...): healing is judged from the
  * end of the last one. */
@@ -95,6 +98,23 @@ void raid_history_fault(struct raid_history *h, uint64_t t_us, bool begins);
 /* End of the run: judges healing, within_us after the last fault ended. */
 void raid_history_finish(struct raid_history *h, uint64_t t_us,
                          uint64_t within_us);
+
+/* What the committed log did, for the raid_* counting expectations.
+ * domain_misses: rebuild or move targets placed in a failure domain another
+ * slot of the array holds while a device the model knows as up, not
+ * draining, holding nothing of the array and with room sat in a domain the
+ * array does not use (a throttled device counts as such a candidate: judge
+ * it in scenarios with one reconstruction at a time). */
+struct raid_history_counts {
+  uint64_t rebuilds, resyncs, moves, outs, domain_misses;
+};
+void raid_history_counts(const struct raid_history *h,
+                         struct raid_history_counts *out);
+/* The array's state (enum mb_raid_array_state: healthy, degraded = a lost
+ * slot without a task, rebuilding = every lost slot has one, failed) in the
+ * model, and since when; -1 when no array has that name now. */
+int raid_history_array_state(const struct raid_history *h, const char *name,
+                             uint64_t *since_us);
 
 size_t raid_history_violation_count(const struct raid_history *h);
 /* The i-th kept violation (i < min(count, RAID_HISTORY_KEEP)), or NULL. */

@@ -15,6 +15,9 @@ enum rh_dev { RH_DEV_UP, RH_DEV_DOWN, RH_DEV_OUT };
 struct rh_device {
   uint8_t id[RAID_HISTORY_ID_LEN];
   int state; /* enum rh_dev */
+  char domain[MB_RAID_DOMAIN_MAX + 1];
+  bool draining;
+  bool over; /* over-committed: reported once until it is not */
   uint64_t capacity, allocated, reserved;
 };
 
@@ -27,6 +30,8 @@ struct rh_array {
   bool failed, removed;
   bool healthy;
   uint64_t healthy_since_us;
+  int array_state; /* enum mb_raid_array_state */
+  uint64_t array_state_since_us;
 };
 
 struct rh_task {
@@ -46,6 +51,7 @@ struct rh_model {
   struct rh_task *task; /* live tasks only */
   size_t n_task, cap_task;
   uint64_t next_task_id;
+  struct raid_history_counts counts;
 };
 
 struct rh_index {

@@ -101,6 +101,8 @@ static void create(struct rh_ctx *x, const struct mb_raid_cmd *c) {
   a->n_slots = c->n_devices;
   a->slot_bytes = c->size / c->data + (c->size % c->data != 0);
   a->healthy = true; /* healthy from birth: it never needed healing */
+  a->array_state = MB_RAID_ARRAY_HEALTHY;
+  a->array_state_since_us = x->t_us;
   for (unsigned i = 0; i < a->n_slots; i++) {
     size_t d = device(x, c->devices[i]);
     if (d == SIZE_MAX)
@@ -147,6 +149,10 @@ static void device_cmd(struct rh_ctx *x, const struct mb_raid_cmd *c) {
   switch (c->kind) {
   case MB_RAID_CMD_DEVICE_REPORT:
     m->dev[d].capacity = c->capacity;
+    snprintf(m->dev[d].domain, sizeof m->dev[d].domain, "%s", c->domain);
+    break;
+  case MB_RAID_CMD_DRAIN:
+    m->dev[d].draining = c->on;
     break;
   case MB_RAID_CMD_DEVICE_DOWN:
     m->dev[d].state = RH_DEV_DOWN;
@@ -164,11 +170,50 @@ static void device_cmd(struct rh_ctx *x, const struct mb_raid_cmd *c) {
     slots_move(m, d, RH_OUT, RH_DOWN);
     break;
   case MB_RAID_CMD_DEVICE_OUT:
+    m->counts.outs++;
     m->dev[d].state = RH_DEV_OUT;
     slots_move(m, d, RH_DOWN, RH_OUT);
     break;
-  default: /* DRAIN moves nothing by itself */
+  default:
     break;
+  }
+}
+
+static bool domain_used(const struct rh_model *m, const struct rh_array *a,
+                        unsigned except, const char *domain) {
+  for (unsigned k = 0; k < a->n_slots; k++)
+    if (k != except && strcmp(m->dev[a->holder[k]].domain, domain) == 0)
+      return true;
+  return false;
+}
+
+static bool holds_or_targets(const struct rh_model *m, size_t ai, size_t d) {
+  for (unsigned k = 0; k < m->arr[ai].n_slots; k++)
+    if (m->arr[ai].holder[k] == d)
+      return true;
+  for (size_t i = 0; i < m->n_task; i++)
+    if (m->task[i].array == ai && m->task[i].target == d)
+      return true;
+  return false;
+}
+
+/* A target in a domain the array's other slots use, while a device with
+ * room waited in a domain they do not. */
+static void check_domain(struct rh_ctx *x, size_t ai, unsigned slot,
+                         size_t target) {
+  struct rh_model *m = &x->h->m;
+  const struct rh_array *a = &m->arr[ai];
+  if (!domain_used(m, a, slot, m->dev[target].domain))
+    return;
+  for (size_t d = 0; d < m->n_dev; d++) {
+    const struct rh_device *v = &m->dev[d];
+    uint64_t used = v->allocated + v->reserved;
+    if (v->state == RH_DEV_UP && !v->draining && used <= v->capacity &&
+        v->capacity - used >= a->slot_bytes && !holds_or_targets(m, ai, d) &&
+        !domain_used(m, a, slot, v->domain)) {
+      m->counts.domain_misses++;
+      return;
+    }
   }
 }
 
@@ -188,6 +233,11 @@ static void start(struct rh_ctx *x, const struct mb_raid_cmd *c) {
               (unsigned long long)id, a->name, c->slot,
               (unsigned long long)other->id);
   size_t target = device(x, c->target);
+  if (target != SIZE_MAX && reserves(c->task_kind))
+    check_domain(x, ai, c->slot, target);
+  m->counts.rebuilds += c->task_kind == MB_RAID_TASK_REBUILD;
+  m->counts.resyncs += c->task_kind == MB_RAID_TASK_RESYNC;
+  m->counts.moves += c->task_kind == MB_RAID_TASK_MOVE;
   if (target == SIZE_MAX ||
       !rh_grow((void **)&m->task, &m->cap_task, m->n_task + 1, sizeof *m->task))
     return;
@@ -258,6 +308,20 @@ static void reassign(struct rh_ctx *x, const struct mb_raid_cmd *c) {
   t->target = to;
 }
 
+/* Failed; degraded while a lost slot waits for a task; rebuilding while
+ * every lost slot has one. */
+static int array_state(const struct rh_array *a) {
+  bool waiting = false, working = false;
+  for (unsigned k = 0; k < a->n_slots; k++) {
+    waiting |= a->state[k] == RH_DOWN || a->state[k] == RH_OUT;
+    working |= a->state[k] == RH_REBUILDING || a->state[k] == RH_RESYNC;
+  }
+  return a->failed ? MB_RAID_ARRAY_FAILED
+         : waiting ? MB_RAID_ARRAY_DEGRADED
+         : working ? MB_RAID_ARRAY_REBUILDING
+                   : MB_RAID_ARRAY_HEALTHY;
+}
+
 /* An array that lost more slots than its parity is failed for good, its
  * tasks cancelled (the contract: never rebuilt from nothing). */
 static void settle(struct rh_ctx *x) {
@@ -279,14 +343,22 @@ static void settle(struct rh_ctx *x) {
       a->healthy = lost == 0;
       a->healthy_since_us = x->t_us;
     }
+    int state = array_state(a);
+    if (state != a->array_state) {
+      a->array_state = state;
+      a->array_state_since_us = x->t_us;
+    }
   }
 }
 
 static void check_ledger(struct rh_ctx *x) {
-  const struct rh_model *m = &x->h->m;
+  struct rh_model *m = &x->h->m;
   for (size_t i = 0; i < m->n_dev; i++) {
-    const struct rh_device *d = &m->dev[i];
-    if (d->allocated + d->reserved > d->capacity)
+    struct rh_device *d = &m->dev[i];
+    bool over = d->allocated + d->reserved > d->capacity;
+    bool news = over && !d->over;
+    d->over = over;
+    if (news)
       VIOLATION(x,
                 "device %02x%02x%02x%02x over-committed: %llu held + %llu "
                 "reserved > %llu",

@@ -322,6 +322,8 @@ static void an_over_committed_ledger_is_caught(void **state) {
   assert_clean(x.h);
   start(&x, "a", 2, MB_RAID_TASK_REBUILD, 3);
   assert_caught(x.h, "over-committed: 100 held + 100 reserved > 150");
+  device_cmd(&x, MB_RAID_CMD_DRAIN, 4, 0); /* still over: said once */
+  assert_int_equal(raid_history_violation_count(x.h), 1);
   raid_history_free(x.h);
 }
 
@@ -365,6 +367,75 @@ static void a_failed_array_is_excused_and_open_faults_reported(void **state) {
   raid_history_free(x.h);
 }
 
+static int array_state(struct hist *x, const char *name, uint64_t *since) {
+  return raid_history_array_state(x->h, name, since);
+}
+
+/* The model's own array states and counts through a crash and rebuild. */
+static void states_and_counts_follow_the_log(void **state) {
+  (void)state;
+  struct hist x;
+  uint64_t since;
+  setup(&x);
+  assert_int_equal(array_state(&x, "a", &since), MB_RAID_ARRAY_HEALTHY);
+  assert_int_equal(array_state(&x, "b", &since), -1);
+  device_cmd(&x, MB_RAID_CMD_DEVICE_DOWN, 2, 1);
+  assert_int_equal(array_state(&x, "a", &since), MB_RAID_ARRAY_DEGRADED);
+  assert_int_equal(since, x.t);
+  uint64_t degraded_at = x.t;
+  device_cmd(&x, MB_RAID_CMD_DEVICE_OUT, 2, 0);
+  assert_int_equal(array_state(&x, "a", &since), MB_RAID_ARRAY_DEGRADED);
+  assert_int_equal(since, degraded_at);
+  start(&x, "a", 2, MB_RAID_TASK_REBUILD, 5);
+  assert_int_equal(array_state(&x, "a", &since), MB_RAID_ARRAY_REBUILDING);
+  done(&x, 1, 5);
+  assert_int_equal(array_state(&x, "a", &since), MB_RAID_ARRAY_HEALTHY);
+  device_cmd(&x, MB_RAID_CMD_DEVICE_DOWN, 0, 1);
+  device_cmd(&x, MB_RAID_CMD_DEVICE_UP, 0, 2);
+  start(&x, "a", 0, MB_RAID_TASK_RESYNC, 0);
+  done(&x, 2, 0);
+  device_cmd(&x, MB_RAID_CMD_DEVICE_DOWN, 1, 1);
+  device_cmd(&x, MB_RAID_CMD_DEVICE_DOWN, 5, 1);
+  assert_int_equal(array_state(&x, "a", &since), MB_RAID_ARRAY_FAILED);
+  struct raid_history_counts n;
+  raid_history_counts(x.h, &n);
+  assert_int_equal(n.rebuilds, 1);
+  assert_int_equal(n.resyncs, 1);
+  assert_int_equal(n.outs, 1);
+  assert_int_equal(n.moves, 0);
+  assert_int_equal(n.domain_misses, 0);
+  assert_clean(x.h);
+  raid_history_free(x.h);
+}
+
+/* Node 2 (domain d2) is lost; node 3 is in d0, which slot 0 uses, while
+ * node 5 in d2 has room: a miss.  Node 5 itself: none. */
+static void a_target_in_a_used_domain_is_counted(void **state) {
+  (void)state;
+  for (uint32_t target = 3; target <= 5; target += 2) {
+    struct hist x;
+    setup(&x);
+    device_cmd(&x, MB_RAID_CMD_DEVICE_DOWN, 2, 1);
+    device_cmd(&x, MB_RAID_CMD_DEVICE_OUT, 2, 0);
+    start(&x, "a", 2, MB_RAID_TASK_REBUILD, target);
+    struct raid_history_counts n;
+    raid_history_counts(x.h, &n);
+    assert_int_equal(n.domain_misses, target == 3 ? 1 : 0);
+    raid_history_free(x.h);
+  }
+}
+
+static void a_crash_stops_the_node_s_executors(void **state) {
+  (void)state;
+  struct hist x;
+  setup(&x);
+  raid_history_exec_start(x.h, x.t, 3, 1, "a", 2);
+  raid_history_exec_stop_node(x.h, x.t + 1, 3);
+  raid_history_exec_start(x.h, x.t + 2, 4, 2, "a", 2);
+  assert_clean(x.h);
+  raid_history_free(x.h);
+}
+
 static void violations_beyond_the_kept_ones_are_counted(void **state) {
   (void)state;
   struct hist x;
@@ -396,6 +467,9 @@ int main(void) {
       cmocka_unit_test(an_array_not_healed_after_faults_is_caught),
       cmocka_unit_test(an_array_healed_too_late_is_caught),
       cmocka_unit_test(a_failed_array_is_excused_and_open_faults_reported),
+      cmocka_unit_test(states_and_counts_follow_the_log),
+      cmocka_unit_test(a_target_in_a_used_domain_is_counted),
+      cmocka_unit_test(a_crash_stops_the_node_s_executors),
       cmocka_unit_test(violations_beyond_the_kept_ones_are_counted),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
