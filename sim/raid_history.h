@@ -60,7 +60,8 @@ void raid_history_free(struct raid_history *h);
  * hash the same way, so the two can be matched. */
 uint64_t raid_history_hash(const uint8_t *buf, size_t len);
 
-/* Node `node` is the device with this id (the commands name ids). */
+/* Node `node` is the device with this id (the commands name ids; the
+ * violations name nodes where they can). */
 void raid_history_node_id(struct raid_history *h, uint32_t node,
                           const uint8_t id[RAID_HISTORY_ID_LEN]);
 

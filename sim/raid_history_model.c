@@ -351,6 +351,19 @@ static void settle(struct rh_ctx *x) {
   }
 }
 
+/* "node N" when the driver said which node the device is, else the first
+ * bytes of its id in hex. */
+static const char *device_name(const struct raid_history *h, const uint8_t *id,
+                               char *buf, size_t cap) {
+  for (uint32_t n = 0; n < h->n_nodes; n++)
+    if (h->has_id[n] && memcmp(h->ids[n], id, RAID_HISTORY_ID_LEN) == 0) {
+      snprintf(buf, cap, "node %u", n);
+      return buf;
+    }
+  snprintf(buf, cap, "%02x%02x%02x%02x..", id[0], id[1], id[2], id[3]);
+  return buf;
+}
+
 static void check_ledger(struct rh_ctx *x) {
   struct rh_model *m = &x->h->m;
   for (size_t i = 0; i < m->n_dev; i++) {
@@ -358,11 +371,10 @@ static void check_ledger(struct rh_ctx *x) {
     bool over = d->allocated + d->reserved > d->capacity;
     bool news = over && !d->over;
     d->over = over;
+    char name[24];
     if (news)
-      VIOLATION(x,
-                "device %02x%02x%02x%02x over-committed: %llu held + %llu "
-                "reserved > %llu",
-                d->id[0], d->id[1], d->id[2], d->id[3],
+      VIOLATION(x, "device %s over-committed: %llu held + %llu reserved > %llu",
+                device_name(x->h, d->id, name, sizeof name),
                 (unsigned long long)d->allocated,
                 (unsigned long long)d->reserved,
                 (unsigned long long)d->capacity);

@@ -96,7 +96,8 @@ enum scn_act {
   SCN_ATTACK,    /* set: adversaries, set2: victims, attack, dur */
   SCN_REVOKE,    /* set: revoked by the authority; set2: handed to */
   /* RAID operators' requests (struct scn_raid_req), made through a
-   * coordinator as `meshbeat raid ...` would. */
+   * coordinator as `meshbeat raid ...` would.  These come last: parse_at
+   * refuses `every` for them. */
   SCN_RAID_CREATE,  /* raid: name level data parity size */
   SCN_RAID_REMOVE,  /* raid: name */
   SCN_RAID_DRAIN,   /* set: the devices to drain */

@@ -222,6 +222,10 @@ static int check_uses(const struct scenario *s, char *err) {
   }
   for (size_t i = 0; i < s->n_expects; i++) {
     const struct scn_expect *e = &s->expects[i];
+    if (e->metric == SCN_M_RAID_STATE && e->raid_at &&
+        e->raid_at_us > s->duration_us)
+      return fail_at(s, e->line, err, "raid_state: at is after the end of ",
+                     "the run");
     if (e->metric == SCN_M_RAID_STATE &&
         !created(s, e->raid_array, e->raid_at ? e->raid_at_us : UINT64_MAX))
       return fail_at(s, e->line, err,

@@ -321,7 +321,7 @@ static void an_over_committed_ledger_is_caught(void **state) {
   device_cmd(&x, MB_RAID_CMD_DEVICE_OUT, 2, 0);
   assert_clean(x.h);
   start(&x, "a", 2, MB_RAID_TASK_REBUILD, 3);
-  assert_caught(x.h, "over-committed: 100 held + 100 reserved > 150");
+  assert_caught(x.h, "node 3 over-committed: 100 held + 100 reserved > 150");
   device_cmd(&x, MB_RAID_CMD_DRAIN, 4, 0); /* still over: said once */
   assert_int_equal(raid_history_violation_count(x.h), 1);
   raid_history_free(x.h);
