@@ -41,7 +41,8 @@ bool sim_bridge_wanted(const struct scenario *scn) {
   if (scn->bridge)
     return true;
   for (size_t k = 0; k < scn->n_expects; k++)
-    if (scn->expects[k].metric >= SCN_M_BRIDGE_ONE_ID)
+    if (scn->expects[k].metric >= SCN_M_BRIDGE_ONE_ID &&
+        scn->expects[k].metric <= SCN_M_BRIDGE_EVENTS)
       return true;
   return false;
 }

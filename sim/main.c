@@ -3,6 +3,8 @@
  *
  *   meshbeat-sim run SCENARIO [--seed N] [--nodes N] [--report FILE]
  *                             [--timeline FILE] [--standin-crypto] [--quiet]
+ *   meshbeat-sim run SCENARIO --seeds A..B [--nodes N] [--standin-crypto]
+ *                             every seed of A..B, one line per failing one
  *   meshbeat-sim check SCENARIO...     parse only, report the first error
  *
  * Exit status: 0 when the run finished and every expectation held, 1 when
@@ -11,6 +13,7 @@
  */
 #include "bridge.h"
 #include "results.h"
+#include "seeds.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -21,8 +24,8 @@
 
 struct cli {
   const char *scenario, *report, *timeline;
-  bool seed_set, nodes_set, standin, quiet;
-  uint64_t seed, nodes;
+  bool seed_set, nodes_set, standin, quiet, seeds_set;
+  uint64_t seed, nodes, seeds_first, seeds_last;
 };
 
 static int usage(FILE *f) {
@@ -30,6 +33,8 @@ static int usage(FILE *f) {
              "[--report FILE]\n"
              "                        [--timeline FILE] [--standin-crypto] "
              "[--quiet]\n"
+             "       meshbeat-sim run SCENARIO --seeds A..B [--nodes N] "
+             "[--standin-crypto]\n"
              "       meshbeat-sim check SCENARIO...\n"
              "The scenario language is described in docs/sim.md.\n");
   return f == stdout ? 0 : EXIT_ERROR;
@@ -38,6 +43,21 @@ static int usage(FILE *f) {
 static int bad(const char *what, const char *arg) {
   fprintf(stderr, "meshbeat-sim: %s '%s'\n", what, arg);
   return -1;
+}
+
+/* "A..B", A <= B, at most a million seeds. */
+static bool parse_seeds(const char *t, struct cli *c) {
+  const char *dots = strstr(t, "..");
+  char first[24];
+  size_t len = dots ? (size_t)(dots - t) : 0;
+  if (dots == NULL || len == 0 || len >= sizeof(first))
+    return false;
+  memcpy(first, t, len);
+  first[len] = '\0';
+  return scn_parse_uint(first, &c->seeds_first) == 0 &&
+         scn_parse_uint(dots + 2, &c->seeds_last) == 0 &&
+         c->seeds_first <= c->seeds_last &&
+         c->seeds_last - c->seeds_first < 1000000;
 }
 
 static int parse_cli(int argc, char **argv, struct cli *c) {
@@ -53,6 +73,10 @@ static int parse_cli(int argc, char **argv, struct cli *c) {
       c->seed_set = scn_parse_uint(argv[++i], &c->seed) == 0;
       if (!c->seed_set)
         return bad("bad --seed", argv[i]);
+    } else if (strcmp(a, "--seeds") == 0 && has_value) {
+      c->seeds_set = parse_seeds(argv[++i], c);
+      if (!c->seeds_set)
+        return bad("bad --seeds (A..B, A <= B, at most 10^6 seeds)", argv[i]);
     } else if (strcmp(a, "--nodes") == 0 && has_value) {
       c->nodes_set = scn_parse_uint(argv[++i], &c->nodes) == 0 &&
                      c->nodes >= 1 && c->nodes <= (1u << 24) - 2;
@@ -70,6 +94,8 @@ static int parse_cli(int argc, char **argv, struct cli *c) {
   }
   if (c->scenario == NULL)
     return bad("no scenario given after", argv[1]);
+  if (c->seeds_set && (c->seed_set || c->report || c->timeline))
+    return bad("--seeds takes none of", "--seed --report --timeline");
   return 0;
 }
 
@@ -141,6 +167,12 @@ static int cmd_run(const struct cli *c) {
     scn.nodes = (uint32_t)c->nodes;
   /* --standin-crypto forces the stand-in; the file may ask for it too. */
   bool standin = c->standin || scn.standin;
+  if (c->seeds_set) {
+    int rc =
+        sim_run_seeds(&scn, c->seeds_first, c->seeds_last, standin, stdout);
+    scn_free(&scn);
+    return rc;
+  }
   struct sim_opts o = {.standin = standin};
   if (c->timeline && (o.timeline = fopen(c->timeline, "w")) == NULL) {
     perror(c->timeline);

@@ -95,6 +95,21 @@ enum scn_act {
   SCN_NET_LOSS,  /* new global loss */
   SCN_ATTACK,    /* set: adversaries, set2: victims, attack, dur */
   SCN_REVOKE,    /* set: revoked by the authority; set2: handed to */
+  /* RAID operators' requests (struct scn_raid_req), made through a
+   * coordinator as `meshbeat raid ...` would.  These come last: parse_at
+   * refuses `every` for them. */
+  SCN_RAID_CREATE,  /* raid: name level data parity size */
+  SCN_RAID_REMOVE,  /* raid: name */
+  SCN_RAID_DRAIN,   /* set: the devices to drain */
+  SCN_RAID_UNDRAIN, /* set */
+};
+
+/* `at T raid create NAME level L data K parity M size BYTES`, `raid remove
+ * NAME`.  level is enum mb_raid_level (src/raid/mb_raid.h). */
+struct scn_raid_req {
+  char name[SCN_NAME_MAX + 1];
+  uint8_t level, data, parity;
+  uint64_t size;
 };
 
 /* What an adversary does (`attack node A ...`, adversary.c). */
@@ -138,6 +153,7 @@ struct scn_action {
   bool on_bridge; /* crash, restart: `bridge` instead of a node set */
   bool inc_max;   /* suspect claim at incarnation UINT64_MAX ... */
   bool has_inc;   /* ... or at inc_value */
+  struct scn_raid_req raid;
 };
 
 /* ---- expectations ----------------------------------------------------------
@@ -162,6 +178,14 @@ enum scn_metric {
   SCN_M_BRIDGE_ONE_ID,        /* [within D]: violations, must be 0 */
   SCN_M_BRIDGE_SINGLE_ACTIVE, /* within D: seconds, worst */
   SCN_M_BRIDGE_EVENTS,        /* count of distinct event ids */
+  /* The RAID coordinators (docs/sim.md "RAID"); run needs the driver. */
+  SCN_M_RAID_STATE,           /* raid_array, raid_state [at T|within D] */
+  SCN_M_RAID_REBUILDS,        /* count of rebuild tasks started */
+  SCN_M_RAID_RESYNCS,         /* count of resync tasks started */
+  SCN_M_RAID_OUTS,            /* count of devices marked out */
+  SCN_M_RAID_DOMAIN_DISTINCT, /* violations, must be 0 */
+  SCN_M_RAID_HISTORY_OK,      /* violations, must be 0 */
+  SCN_M_RAID_HEALTHY_AFTER,   /* within D: violations, must be 0 */
 };
 
 enum scn_op { SCN_LE, SCN_LT, SCN_EQ, SCN_NE, SCN_GE, SCN_GT };
@@ -188,7 +212,12 @@ struct scn_expect {
   enum scn_op op;
   double value;    /* seconds for durations, plain number otherwise */
   double within_s; /* bridge_one_id_per_transition: how long a witness
-                      may take after offline_after */
+                      may take after offline_after; raid_state,
+                      raid_healthy_after_faults: the bound */
+  char raid_array[SCN_NAME_MAX + 1]; /* raid_state */
+  int raid_state;                    /* enum mb_raid_array_state */
+  bool raid_at;                      /* raid_state ... at T (else within) */
+  uint64_t raid_at_us;
 };
 
 /* ---- the whole scenario ----------------------------------------------------
@@ -205,6 +234,40 @@ struct scn_skew {
   struct scn_set set;
   int64_t wall_ms;
   uint64_t mono_ms;
+};
+
+/* `raid param NAME VALUE`: a field of struct mb_raid_params. */
+enum scn_raid_param {
+  SCN_RP_DOWN_OUT_INTERVAL, /* value in ms */
+  SCN_RP_MAX_BACKFILLS,
+  SCN_RP_MAX_BACKFILLS_MESH,
+  SCN_RP_MIN_UP_RATIO,  /* value in permille */
+  SCN_RP_STALL_TIMEOUT, /* value in ms */
+  SCN_RP_SUBTREE_MIN_DEVICES,
+  SCN_RP_COUNT
+};
+
+/* `capacity [SET] BYTES`: what the named nodes' devices report. */
+struct scn_capacity {
+  int line;
+  bool all;
+  struct scn_set set;
+  uint64_t bytes;
+};
+
+/* Every raid line of the file; `any` is set by each, so a scenario that
+ * needs the coordinators cannot run without them. */
+struct scn_raid {
+  bool any;
+  int first_line;
+  bool has_voters;
+  int voters_line;
+  struct scn_set voters;
+  bool has_param[SCN_RP_COUNT];
+  uint64_t param[SCN_RP_COUNT];
+  uint64_t executor_rate; /* bytes per second; 0: the default */
+  size_t n_capacities;
+  struct scn_capacity capacities[16];
 };
 
 /* A node set declared once for the whole run. */
@@ -238,6 +301,7 @@ struct scenario {
   struct scn_set bridge_eligible;
   size_t n_adversaries;
   struct scn_decl adversaries[16]; /* `adversary node SET` */
+  struct scn_raid raid;
   size_t n_actions, cap_actions;
   struct scn_action *actions;
   size_t n_expects, cap_expects;

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-static struct scn_action *new_action(struct scn_cur *c, enum scn_act kind,
-                                     uint64_t at_us) {
+struct scn_action *scn_action_new(struct scn_cur *c, enum scn_act kind,
+                                  uint64_t at_us) {
   struct scenario *s = c->s;
   if (s->n_actions == s->cap_actions) {
     size_t cap = s->cap_actions ? 2 * s->cap_actions : 16;
@@ -44,7 +44,7 @@ int scn_start_parse(struct scn_cur *c, uint64_t at_us, bool at_given) {
   if (!at_given &&
       (scn_want(c, "at") != 0 || scn_get_duration(c, &at_us, "at") != 0))
     return -1;
-  struct scn_action *a = new_action(c, SCN_START, at_us);
+  struct scn_action *a = scn_action_new(c, SCN_START, at_us);
   if (a == NULL)
     return -1;
   a->set = set;
@@ -217,10 +217,12 @@ int scn_action_parse(struct scn_cur *c, uint64_t at_us) {
   const char *w = scn_next(c);
   if (w && strcmp(w, "start") == 0)
     return scn_start_parse(c, at_us, true);
+  if (w && strcmp(w, "raid") == 0)
+    return scn_raid_action_parse(c, at_us);
   for (size_t i = 0; w && i < sizeof(words) / sizeof(words[0]); i++) {
     if (strcmp(w, words[i].word) != 0)
       continue;
-    struct scn_action *a = new_action(c, words[i].kind, at_us);
+    struct scn_action *a = scn_action_new(c, words[i].kind, at_us);
     if (a == NULL)
       return -1;
     switch (a->kind) {
@@ -263,6 +265,6 @@ int scn_action_parse(struct scn_cur *c, uint64_t at_us) {
   return scn_fail(c,
                   "unknown action '%s' (start crash restart freeze slow "
                   "leave partition heal link unlink network cut mute "
-                  "deafen attack revoke)",
+                  "deafen attack revoke raid)",
                   w ? w : "end of line");
 }

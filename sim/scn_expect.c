@@ -133,9 +133,17 @@ int scn_expect_parse(struct scn_cur *c) {
                                         "bridge_events"};
   static const char *const convs[] = {"start", "join", "heal", "restart",
                                       "all"};
+  static const char *const raid[] = {
+      "raid_state",      "raid_rebuilds",
+      "raid_resyncs",    "raid_outs",
+      "raid_no_out",     "raid_target_domain_distinct",
+      "raid_history_ok", "raid_healthy_after_faults"};
   struct scn_expect *e = new_expect(c);
   if (e == NULL)
     return -1;
+  for (size_t k = 0; scn_peek(c) && k < sizeof(raid) / sizeof(raid[0]); k++)
+    if (strcmp(scn_peek(c), raid[k]) == 0)
+      return scn_raid_expect_parse(c, e, scn_next(c));
   int m = word_index(c, metrics, 16, "expect");
   switch (m) {
   case 0:

@@ -56,8 +56,28 @@ int scn_params_apply(const struct scenario *s, struct swim_config *cfg,
 
 /* `expect ...` */
 int scn_expect_parse(struct scn_cur *c);
+/* A new action of the scenario (zeroed but for line, kind, at); NULL with
+ * err filled when out of memory. */
+struct scn_action *scn_action_new(struct scn_cur *c, enum scn_act kind,
+                                  uint64_t at_us);
 /* `at T ...` and `start ...` */
 int scn_action_parse(struct scn_cur *c, uint64_t at_us);
 int scn_start_parse(struct scn_cur *c, uint64_t at_us, bool at_given);
+
+/* The RAID lines (scn_raid*.c, docs/sim.md "RAID").  A byte count is a
+ * whole number with an optional unit: B, kB, MB, GB, TB (powers of 1000) or
+ * KiB, MiB, GiB, TiB (powers of 1024). */
+int scn_parse_bytes(const char *t, uint64_t *bytes);
+int scn_get_bytes(struct scn_cur *c, uint64_t *bytes, const char *what);
+/* Top level: `raid voters|param|executor ...` and `capacity [SET] BYTES`. */
+int scn_raid_parse(struct scn_cur *c);
+int scn_capacity_parse(struct scn_cur *c);
+/* After `at T raid`. */
+int scn_raid_action_parse(struct scn_cur *c, uint64_t at_us);
+/* After `expect raid_...`: which is the metric's word. */
+int scn_raid_expect_parse(struct scn_cur *c, struct scn_expect *e,
+                          const char *which);
+/* Node sets against the node count, names against the arrays created. */
+int scn_raid_resolve(const struct scenario *s, char err[SCN_ERR_MAX]);
 
 #endif

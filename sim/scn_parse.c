@@ -183,6 +183,8 @@ static int parse_at(struct scn_cur *c) {
   if (scn_action_parse(c, at) != 0)
     return -1;
   for (size_t k = before; k < c->s->n_actions; k++) {
+    if (every != 0 && c->s->actions[k].kind >= SCN_RAID_CREATE)
+      return scn_fail(c, "every: an operator's raid request does not repeat");
     c->s->actions[k].every_us = every;
     c->s->actions[k].until_us = until;
   }
@@ -239,6 +241,10 @@ static int parse_statement(struct scn_cur *c, uint32_t *seen) {
     return parse_bridge(c, seen);
   if (strcmp(kw, "at") == 0)
     return parse_at(c);
+  if (strcmp(kw, "raid") == 0)
+    return scn_raid_parse(c);
+  if (strcmp(kw, "capacity") == 0)
+    return scn_capacity_parse(c);
   return scn_fail(c, "unknown directive '%s'", kw);
 }
 

@@ -127,8 +127,9 @@ static int check_action(const struct scenario *s, const struct scn_action *a,
     return check_partition(s, a, err);
   bool has_set2 = a->kind == SCN_LINK || a->kind == SCN_ATTACK ||
                   (a->kind == SCN_START && a->join_via);
-  bool has_set =
-      a->kind != SCN_HEAL && a->kind != SCN_UNLINK && a->kind != SCN_NET_LOSS;
+  bool has_set = a->kind != SCN_HEAL && a->kind != SCN_UNLINK &&
+                 a->kind != SCN_NET_LOSS && a->kind != SCN_RAID_CREATE &&
+                 a->kind != SCN_RAID_REMOVE;
   if (has_set && scn_set_check(&a->set, s->nodes, a->line, s->path, err))
     return -1;
   if (has_set2 && scn_set_check(&a->set2, s->nodes, a->line, s->path, err))
@@ -168,13 +169,17 @@ int scn_resolve(const struct scenario *s, struct swim_config *cfg,
              s->path);
     return -1;
   }
+  if (scn_raid_resolve(s, err) != 0)
+    return -1;
   return scn_params_apply(s, cfg, err);
 }
 
 const char *scn_act_name(enum scn_act a) {
   static const char *names[] = {
-      "start", "crash", "restart", "freeze",  "slow",   "leave", "partition",
-      "heal",  "link",  "unlink",  "network", "attack", "revoke"};
+      "start",      "crash",       "restart", "freeze",      "slow",
+      "leave",      "partition",   "heal",    "link",        "unlink",
+      "network",    "attack",      "revoke",  "raid create", "raid remove",
+      "raid drain", "raid undrain"};
   return (unsigned)a < sizeof(names) / sizeof(names[0]) ? names[a] : "?";
 }
 

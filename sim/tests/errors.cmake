@@ -1,8 +1,12 @@
 # Every DIR/*.scn is a broken scenario whose first line is
 #   # error: REGEX
-# meshbeat-sim check must refuse it (exit 2) with a message matching REGEX
-# (which names the file and line).
-# Usage: cmake -DSIM=... -DDIR=... -P errors.cmake
+# meshbeat-sim CMD (default check) must refuse it (exit 2) with a message
+# matching REGEX (which names the file and line).
+# Usage: cmake -DSIM=... -DDIR=... [-DCMD=run] -P errors.cmake
+
+if(NOT CMD)
+  set(CMD check)
+endif()
 
 file(GLOB cases ${DIR}/*.scn)
 list(LENGTH cases n)
@@ -15,7 +19,7 @@ foreach(case ${cases})
     message(FATAL_ERROR "${case}: first line must be '# error: REGEX'")
   endif()
   set(want "${CMAKE_MATCH_1}")
-  execute_process(COMMAND ${SIM} check ${case}
+  execute_process(COMMAND ${SIM} ${CMD} ${case}
                   OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
   if(NOT rc EQUAL 2)
     message(FATAL_ERROR "${case}: exit ${rc}, expected 2\n${out}${err}")
