@@ -435,7 +435,7 @@ const char *mb_instruction_op_name(enum mb_instruction_op op);
  * Subjects: an array's is BLAKE2b-256 of "meshbeat-raid-array\0" and its
  * name (mb_wire_raid_array_subject), a task's its id (8 bytes
  * big-endian), the leader record's the one byte 0x00.  Worst cases (32
- * slots, 63-byte names, 7 voters): 498, 427 and 316 bytes.
+ * slots, 63-byte names, 7 voters): 497, 427 and 316 bytes.
  */
 #define MB_WIRE_RAID_NAME_MAX 63   /* = MB_RAID_NAME_MAX, bytes of UTF-8 */
 #define MB_WIRE_RAID_SLOTS_MAX 32  /* = MB_RAID_SLOTS_MAX */

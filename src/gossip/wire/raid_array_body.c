@@ -10,7 +10,7 @@
  *
  * Bounded on both sides: 32 slots at most, data + parity no more, a
  * name of 1..63 bytes of UTF-8, small numbers below 256; the worst case
- * is 498 bytes, within MB_CHANNEL_BODY_MAX.
+ * is 497 bytes, within MB_CHANNEL_BODY_MAX.
  */
 #include "wire_internal.h"
 
