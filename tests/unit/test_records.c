@@ -440,8 +440,8 @@ static size_t held_of_kind(struct swim *s, enum mb_record_kind kind) {
 
 #define REVOCATIONS_HELD 1024 /* the revocation policy's limit */
 #define REVOKED_IDS (REVOCATIONS_HELD + 24)
-#define TASKS_HELD 4096 /* the RAID task policy's limit: the oldest gives way  \
-                         */
+/* The RAID task policy's limit: there, the oldest gives way. */
+#define TASKS_HELD 4096
 
 /* Node 2 and REVOCATIONS_HELD - 1 other ids (the last one until soon). */
 static void fill_revocations(struct fixture *fx, struct swim *s,
