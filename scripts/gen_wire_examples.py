@@ -186,7 +186,47 @@ def make_examples(mb, tmp):
         mb, key("instruction.bin"),
         "Instruction to drain the target, by the authority "
         "(`meshbeat wire sample instruction`)", ["--authority", auth_id])
+    # The RAID coordinators' publication records, by node1 as the leader.
+    for kind, what in (("raid-array", "Array eu-archive, degraded"),
+                       ("raid-task", "Task 17, rebuilding slot 1"),
+                       ("raid-leader", "Leader record")):
+        out = key(f"{kind}.bin")
+        run(mb, "wire", "sample", kind, "--key", key("node.key"),
+            "--cluster", CLUSTER, "--target", target, "--out", out, *FIELDS)
+        check_raid_record(open(out, "rb").read(), kind)
+        examples[kind] = example_text(
+            mb, out, f"{what}, by the Raft leader (`meshbeat wire sample "
+            f"{kind}`)")
     return examples
+
+
+RAID_KEYS = {"raid-array": (23, set(range(1, 10))),
+             "raid-task": (24, set(range(1, 12))),
+             "raid-leader": (25, set(range(1, 7)))}
+
+
+def check_raid_record(raw, kind):
+    """Checks a RAID record without meshbeat: its kind, that its body has
+    exactly the keys of its kind, that the version is the body's index,
+    and that the subject is what the body names (an array's: BLAKE2b-256
+    of "meshbeat-raid-array\\0" and its name; a task's: its id, 8 bytes
+    big-endian; the leader's: 0x00)."""
+    envelope = cbor2.loads(raw)
+    payload = cbor2.loads(envelope.value[2])
+    body = cbor2.loads(payload[5])
+    number, keys = RAID_KEYS[kind]
+    if payload[0] != number or set(body) != keys or payload[2] != body[2]:
+        raise SystemExit(f"{kind}: not the record asked for: {payload}")
+    if kind == "raid-array":
+        want = hashlib.blake2b(b"meshbeat-raid-array\0" +
+                               body[3].encode(), digest_size=32).digest()
+    elif kind == "raid-task":
+        want = body[3].to_bytes(8, "big")
+    else:
+        want = b"\0"
+    if payload[1] != want:
+        raise SystemExit(f"{kind}: subject {payload[1].hex()} is not "
+                         f"{want.hex()}")
 
 
 def substitute(doc, examples):

@@ -108,18 +108,12 @@ static int announce(struct agent_bridge *b) {
   size_t body_len = 0, len = 0;
   int64_t now_ms = agent_wall_ms();
   int64_t version = now_ms > b->cursor_version ? now_ms : b->cursor_version + 1;
-  struct mb_channel_record c = {.subject_len = MB_NODE_ID_LEN,
-                                .version = (uint64_t)version,
-                                .issued_ms = now_ms,
-                                .body = body};
-  memcpy(c.subject, b->a->id.pk, MB_NODE_ID_LEN);
   int rc = encode(b, body, &body_len);
-  c.body_len = body_len;
-  const char *cluster = b->a->cfg->cluster;
   if (rc == MB_OK)
-    rc = mb_wire_channel_sign(&b->a->id, (const uint8_t *)cluster,
-                              strlen(cluster), MB_REC_BRIDGE_CURSOR, &c, rec,
-                              sizeof(rec), &len);
+    rc = mb_wire_channel_record_sign(&b->a->id, b->a->cfg->cluster,
+                                     MB_REC_BRIDGE_CURSOR, b->a->id.pk,
+                                     MB_NODE_ID_LEN, (uint64_t)version, now_ms,
+                                     0, body, body_len, rec, sizeof(rec), &len);
   if (rc == MB_OK)
     rc = swim_record_offer(b->a->swim, agent_now(b->a), rec, len);
   if (rc == MB_OK)

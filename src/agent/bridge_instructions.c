@@ -41,18 +41,12 @@ static int spread(struct agent_bridge *b, const struct mb_bridge_member *m,
   uint8_t body[MB_CHANNEL_BODY_MAX], rec[MB_WIRE_MSG_MAX];
   size_t body_len = 0, len = 0;
   int64_t now_ms = agent_wall_ms();
-  struct mb_channel_record c = {.subject_len = MB_NODE_ID_LEN,
-                                .version = (uint64_t)now_ms,
-                                .issued_ms = now_ms,
-                                .body = body};
-  memcpy(c.subject, m->id, MB_NODE_ID_LEN);
   int rc = mb_wire_instruction_body(&ins, body, sizeof(body), &body_len);
-  c.body_len = body_len;
-  const char *cluster = b->a->cfg->cluster;
   if (rc == MB_OK)
-    rc = mb_wire_channel_sign(&b->a->id, (const uint8_t *)cluster,
-                              strlen(cluster), MB_REC_INSTRUCTION, &c, rec,
-                              sizeof(rec), &len);
+    rc = mb_wire_channel_record_sign(&b->a->id, b->a->cfg->cluster,
+                                     MB_REC_INSTRUCTION, m->id, MB_NODE_ID_LEN,
+                                     (uint64_t)now_ms, now_ms, 0, body,
+                                     body_len, rec, sizeof(rec), &len);
   if (rc == MB_OK)
     rc = swim_record_offer(b->a->swim, agent_now(b->a), rec, len);
   agent_flush(b->a);

@@ -115,6 +115,56 @@ static void print_bridge_body(const struct mb_record *rec) {
     printf("      body: undecodable\n");
 }
 
+static void print_refs(const char *label,
+                       const uint8_t (*refs)[MB_NODE_REF_LEN], size_t n) {
+  printf("%s", label);
+  for (size_t i = 0; i < n; i++) {
+    char hex[2 * MB_NODE_REF_LEN + 1];
+    mb_hex_encode(hex, refs[i], MB_NODE_REF_LEN);
+    printf("%s%s", i == 0 ? " " : ", ", hex);
+  }
+  printf("\n");
+}
+
+/* A RAID publication record's body, decoded, and whether its subject
+ * and version agree with it (what every member checks). */
+static void print_raid_body(const struct mb_record *rec) {
+  const struct mb_channel_record *c = &rec->u.ch;
+  struct mb_wire_raid_array a;
+  struct mb_wire_raid_task t;
+  struct mb_wire_raid_leader l;
+  if (rec->kind == MB_REC_RAID_ARRAY &&
+      mb_wire_raid_array_body_decode(c->body, c->body_len, &a) == MB_OK)
+    printf("      array \"%s\" term %llu index %llu: level %u, %u + %u, "
+           "%llu bytes, state %u, %zu slots%s\n",
+           a.name, (unsigned long long)a.term, (unsigned long long)a.index,
+           a.level, a.data, a.parity, (unsigned long long)a.size, a.state,
+           a.n_slots, a.removed ? ", removed" : "");
+  else if (rec->kind == MB_REC_RAID_TASK &&
+           mb_wire_raid_task_body_decode(c->body, c->body_len, &t) == MB_OK) {
+    printf("      task %llu term %llu index %llu: array \"%s\" slot %u, kind "
+           "%u, state %u, %llu of %llu bytes\n",
+           (unsigned long long)t.id, (unsigned long long)t.term,
+           (unsigned long long)t.index, t.array, t.slot, t.kind, t.state,
+           (unsigned long long)t.progress, (unsigned long long)t.bytes);
+    print_refs("      target", &t.target, 1);
+    print_refs("      sources", (const uint8_t(*)[MB_NODE_REF_LEN])t.sources,
+               t.n_sources);
+  } else if (rec->kind == MB_REC_RAID_LEADER &&
+             mb_wire_raid_leader_body_decode(c->body, c->body_len, &l) ==
+                 MB_OK) {
+    printf("      term %llu, commit index %llu, %zu voters, %llu arrays, %llu "
+           "live tasks\n",
+           (unsigned long long)l.term, (unsigned long long)l.index, l.n_voters,
+           (unsigned long long)l.arrays, (unsigned long long)l.tasks);
+    print_id("      leader ", l.leader);
+  }
+  int rc = mb_wire_raid_record_check(rec->kind, c);
+  if (rc != MB_EKIND)
+    printf("      body: %s\n",
+           rc == MB_OK ? "agrees with subject and version" : mb_strerror(rc));
+}
+
 /* A channel record: what it is about and, for a revocation, why.  The
  * authority's kinds are judged against --authority when given (an
  * instruction may also come from a bridge-eligible member: shown, not
@@ -137,6 +187,7 @@ static void print_channel(struct inspect *in, size_t i,
       mb_wire_revocation_parse(c->body, c->body_len, &rev) == MB_OK)
     printf("      reason \"%s\"\n", rev.reason);
   print_bridge_body(rec);
+  print_raid_body(rec);
   bool by_authority =
       rec->kind == MB_REC_REVOCATION || rec->kind == MB_REC_INSTRUCTION;
   if (by_authority && in->have_authority) {

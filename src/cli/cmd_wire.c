@@ -14,6 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "wire_sample_raid.h"
+
 static void wire_usage(FILE *f) {
   fprintf(
       f,
@@ -21,6 +23,7 @@ static void wire_usage(FILE *f) {
       "                            --cluster NAME [options] [--out FILE]\n\n"
       "KIND: ping ack ping-req nack push-pull push-pull-reply join leave\n"
       "      gossip heartbeat suspect dead cursor instruction app\n"
+      "      raid-array raid-task raid-leader\n"
       "  heartbeat  a push-pull page carrying the signer's own heartbeat\n"
       "             (--task ID:DONE, up to 8 times: its tasks' progress)\n"
       "  app        an app channel message: --channel N (default 1, Raft)\n"
@@ -34,7 +37,13 @@ static void wire_usage(FILE *f) {
       "             event ids, --target's episode at --incarnation\n"
       "  instruction  an instruction record by itself about --target:\n"
       "             --op drain|undrain [--instruction-id ID]\n"
-      "  (records: version and issued time are --time)\n\n"
+      "  raid-array/raid-task/raid-leader  a RAID publication record by\n"
+      "             itself, as the Raft leader (the signer) publishes it:\n"
+      "             array eu-archive, --target's slot 1 down, index 120;\n"
+      "             the task rebuilding it onto --target; the leader\n"
+      "             record (index 121)\n"
+      "  (records: issued time is --time; so is the version of a cursor\n"
+      "   or an instruction)\n\n"
       "options: --seq N --time MS --incarnation N --name NAME --addr H:P\n"
       "         --domain D --capacity BYTES --available BYTES --cpu PERMILLE\n"
       "         --mem PERMILLE --load X100 --temp MILLI_C --target HEX\n"
@@ -307,6 +316,9 @@ static const struct kind_map kinds[] = {
     {"dead", MB_MSG_PING, MB_REC_DEAD},
     {"cursor", 0, MB_REC_BRIDGE_CURSOR},
     {"instruction", 0, MB_REC_INSTRUCTION},
+    {"raid-array", 0, MB_REC_RAID_ARRAY},
+    {"raid-task", 0, MB_REC_RAID_TASK},
+    {"raid-leader", 0, MB_REC_RAID_LEADER},
     {"app", MB_MSG_APP, 0},
 };
 
@@ -387,6 +399,10 @@ static int build_channel(struct sample *s, const struct kind_map *k,
 
 static int build(struct sample *s, const struct kind_map *k, uint8_t *out,
                  size_t cap, size_t *len) {
+  if (k->record == MB_REC_RAID_ARRAY || k->record == MB_REC_RAID_TASK ||
+      k->record == MB_REC_RAID_LEADER)
+    return wire_sample_raid(&s->id, s->cluster, (enum mb_record_kind)k->record,
+                            s->target, s->hb.time_ms, out, cap, len);
   if (mb_record_kind_is_channel((enum mb_record_kind)k->record))
     return build_channel(s, k, out, cap, len);
   const uint8_t *aad = (const uint8_t *)s->cluster;

@@ -12,7 +12,8 @@
  * replace one): the role "coordinator", or a name in
  * swim_config.coordinator_names.  An open mesh with an empty list has
  * none: a coordinator holds the mesh's decisions, so it is named, never
- * presumed.
+ * presumed.  The same answer decides who may sign the RAID publication
+ * records (channel/policy.c).
  *
  * The role is read from the certificate once, when one is taken for a
  * member (a flag in struct member); the name is the one in its heartbeat
@@ -53,6 +54,11 @@ static bool name_eligible(const struct swim *s, const char *name) {
   return listed(s->cfg.bridge_eligible, n, MB_SWIM_MAX_BRIDGE_ELIGIBLE, name);
 }
 
+static bool coordinator_name(const struct swim *s, const char *name) {
+  return listed(s->cfg.coordinator_names, s->cfg.n_coordinator_names,
+                MB_SWIM_MAX_COORDINATOR_NAMES, name);
+}
+
 void swim_member_cert_taken(struct member *m) {
   struct bytes b = swim_blob_bytes(m->cert);
   struct mb_cert c;
@@ -68,9 +74,7 @@ bool swim_member_coordinator(const struct swim *s, const struct member *m) {
   const char *name = m->is_self                        ? s->name
                      : swim_member_hb(m, &hb) == MB_OK ? hb.name
                                                        : NULL;
-  return name != NULL &&
-         listed(s->cfg.coordinator_names, s->cfg.n_coordinator_names,
-                MB_SWIM_MAX_COORDINATOR_NAMES, name);
+  return name != NULL && coordinator_name(s, name);
 }
 
 bool swim_member_eligible(const struct swim *s, const struct member *m) {
@@ -94,4 +98,17 @@ bool swim_signer_eligible(struct swim *s, const uint8_t *kid,
   if (ct != NULL)
     return has_bridge_role(ct) || name_eligible(s, ct->name);
   return !s->cfg.require_cert && s->cfg.n_bridge_eligible == 0;
+}
+
+bool swim_signer_coordinator(struct swim *s, const uint8_t *kid,
+                             struct swim_carried *c) {
+  struct member *m = swim_member_by_id(s, kid);
+  if (m != NULL)
+    return swim_member_coordinator(s, m);
+  size_t i;
+  const struct mb_cert *ct = c != NULL && s->cfg.require_cert
+                                 ? swim_carried_admit(s, c, kid, &i)
+                                 : NULL;
+  return ct != NULL &&
+         (has_role(ct, SWIM_COORDINATOR_ROLE) || coordinator_name(s, ct->name));
 }

@@ -232,10 +232,14 @@ int swim_restore(struct swim *s, uint64_t now, const uint8_t *record,
  * the signer its kind needs, or no authority configured), MB_EBADSIG,
  * MB_ELAPSED, MB_EFULL, MB_EREVOKED (its signer is revoked), MB_EKIND
  * (not a channel record), MB_ESUBJECT (a bridge cursor about another
- * node than its signer), MB_ERANGE (a subject of the wrong length), or a
- * decoding error (of the record, or of a cursor's or instruction's body).
+ * node than its signer, a RAID record whose subject is not what its body
+ * names), MB_ERANGE (a subject of the wrong length, a RAID record whose
+ * version is not its body's index), or a decoding error (of the record,
+ * or of a cursor's, instruction's or RAID record's body).
  * Cursors need a bridge-eligible signer; instructions the authority or
- * a bridge-eligible member (in an open mesh, anyone): MB_ESIGNER else.
+ * a bridge-eligible member (in an open mesh, anyone); the RAID records
+ * (kinds 23-25) a coordinator (swim_config.coordinator_names or the
+ * certificate's role): MB_ESIGNER else.
  * An instruction about this node sets (drain) or clears (undrain) the
  * draining flag of our heartbeat, which is re-signed and announced.
  */

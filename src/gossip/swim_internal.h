@@ -526,6 +526,10 @@ bool swim_signer_eligible(struct swim *s, const uint8_t *kid,
 /* Its certificate's role "coordinator", or its name listed (no list, no
  * coordinators by name). */
 bool swim_member_coordinator(const struct swim *s, const struct member *m);
+/* The same for a record's signer: a member, or a node admitted by a
+ * certificate carried with the record (c may be NULL). */
+bool swim_signer_coordinator(struct swim *s, const uint8_t *kid,
+                             struct swim_carried *c);
 
 /* heartbeat.c */
 /* A held-out member whose hold ended, alive by its record: back in. */

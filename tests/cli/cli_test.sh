@@ -121,6 +121,21 @@ assert m == {0: 10, 1: 7, 2: bytes.fromhex("c0ffee")}, m' app7.bin ||
     fail "inspect rejects a member's instruction: $out"
   [[ $out == *'op "drain"'* && $out == *"signer is the authority: no"* ]] ||
     fail "inspect: $out"
+  # The RAID publication records: verified independently, their bodies
+  # shown, subject and version agreeing with them.
+  local k
+  for k in raid-array raid-task raid-leader; do
+    $MB wire sample $k --key node.key --cluster prod --target "$NODE" >$k.bin
+    $VERIFY --cluster prod "$k.bin" >/dev/null ||
+      fail "independent verifier rejects $k"
+    expect_fail $MB inspect --cluster other "$k.bin"
+    out=$($MB inspect --cluster prod "$k.bin") || fail "inspect rejects $k"
+    [[ $out == *"record[0]: $k"* &&
+      $out == *"body: agrees with subject and version"* ]] ||
+      fail "inspect: $out"
+  done
+  [[ $($MB inspect --cluster prod raid-array.bin) == \
+    *'array "eu-archive" term 3 index 120'* ]] || fail "array body"
 }
 
 # Changing any single byte of a datagram makes inspect fail.

@@ -13,6 +13,7 @@
 #include "corpus_consensus.h"
 #include "corpus_raid.h"
 #include "corpus_store.h"
+#include "corpus_wire_raid.h"
 #include "fuzz_common.h"
 #include "mb_bridge.h"
 #include "mb_wire.h"
@@ -169,12 +170,13 @@ static void sign_payload(struct gen *g, const struct mb_identity *signer,
   out->len = w.len;
 }
 
-static void raid_record(struct gen *g, struct blob *out) {
+/* A record of a channel kind this version does not know. */
+static void unknown_record(struct gen *g, struct blob *out) {
   uint8_t p[64];
   struct mb_cbor_writer w;
   mb_cw_init(&w, p, sizeof(p));
   mb_cw_map(&w, 2);
-  mb_cw_uint(&w, 0), mb_cw_uint(&w, MB_REC_RAID_ARRAY);
+  mb_cw_uint(&w, 0), mb_cw_uint(&w, MB_REC_CHANNEL_LAST); /* unknown */
   mb_cw_uint(&w, 1), mb_cw_textz(&w, "array-0");
   sign_payload(g, &g->b, &w, out);
 }
@@ -346,7 +348,7 @@ static void datagram_seed(struct gen *g, const char *file,
 
 /* The records every datagram seed draws from. */
 struct records {
-  struct blob hb_full, hb_min, hb_left, hb_future, suspect, dead, raid;
+  struct blob hb_full, hb_min, hb_left, hb_future, suspect, dead, unknown;
   struct blob cert_a;
 };
 
@@ -357,7 +359,7 @@ static void record_seeds(struct gen *g, struct records *r) {
   heartbeat_from_future(g, &r->hb_future);
   sign_claim(g, &g->a, MB_REC_SUSPECT, g->c.pk, &r->suspect);
   sign_claim(g, &g->b, MB_REC_DEAD, g->c.pk, &r->dead);
-  raid_record(g, &r->raid);
+  unknown_record(g, &r->unknown);
   const struct {
     const char *file;
     const struct blob *b;
@@ -367,7 +369,7 @@ static void record_seeds(struct gen *g, struct records *r) {
              {"rec-heartbeat-unknown-key", &r->hb_future},
              {"rec-suspect", &r->suspect},
              {"rec-dead", &r->dead},
-             {"rec-raid-array", &r->raid}};
+             {"rec-unknown-kind", &r->unknown}};
   for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
     check_record(g, all[i].file, all[i].b, MB_OK);
     put(g, T_RECORD | T_COSE, all[i].file, all[i].b->buf, all[i].b->len);
@@ -456,7 +458,8 @@ static void piggyback_datagram_seeds(struct gen *g, const struct records *r) {
   datagram_seed(g, "dg-join-cert", MB_MSG_JOIN, &pb, &b);
   pb = (struct piggyback){.records = {&r->hb_left}, .n_records = 1};
   datagram_seed(g, "dg-leave-heartbeat", MB_MSG_LEAVE, &pb, &b);
-  pb = (struct piggyback){.records = {&r->raid, &r->hb_future}, .n_records = 2};
+  pb = (struct piggyback){.records = {&r->unknown, &r->hb_future},
+                          .n_records = 2};
   datagram_seed(g, "dg-ping-unknown-records", MB_MSG_PING, &pb, &b);
 
   /* As full as the budget allows: the builder drops what does not fit. */
@@ -873,6 +876,7 @@ int main(int argc, char **argv) {
   g.errors += corpus_store_seeds(put_store_seed, &g);
   g.errors += corpus_raid_seeds(put_store_seed, &g);
   g.errors += corpus_consensus_seeds(put_store_seed, &g);
+  g.errors += corpus_wire_raid_seeds(put_store_seed, &g, &g.b);
   if (g.errors > 0) {
     fprintf(stderr, "make_corpus: %d problems\n", g.errors);
     return 1;

@@ -361,6 +361,32 @@ size_t fx_revocation(struct fixture *fx, const struct mb_identity *signer,
   return len;
 }
 
+size_t fx_raid_task(const struct mb_identity *signer, uint64_t id,
+                    uint64_t version, int64_t until_s, uint8_t *out,
+                    size_t cap) {
+  struct mb_wire_raid_task t = {.term = 1,
+                                .index = version,
+                                .id = id,
+                                .slot = 1,
+                                .kind = 1,
+                                .bytes = 1 << 20,
+                                .n_sources = 1};
+  snprintf(t.array, sizeof(t.array), "array-%llu", (unsigned long long)id);
+  memset(t.target, 0x11, MB_NODE_REF_LEN);
+  memset(t.sources[0], 0x22, MB_NODE_REF_LEN);
+  uint8_t body[MB_CHANNEL_BODY_MAX], subject[MB_WIRE_RAID_TASK_SUBJECT_LEN];
+  size_t body_len, len;
+  mb_wire_raid_task_subject(id, subject);
+  if (mb_wire_raid_task_body_encode(&t, body, sizeof(body), &body_len) !=
+          MB_OK ||
+      mb_wire_channel_record_sign(signer, FX_CLUSTER, MB_REC_RAID_TASK, subject,
+                                  sizeof(subject), version,
+                                  1790000000000 + (int64_t)version, until_s,
+                                  body, body_len, out, cap, &len) != MB_OK)
+    abort();
+  return len;
+}
+
 void fx_start_converged(struct fixture *fx, int n) {
   fx_init(fx, n);
   fx_start_all(fx);

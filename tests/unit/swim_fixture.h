@@ -127,5 +127,11 @@ void fx_bind(struct fixture *fx, struct mb_dgram_builder *b, int to);
 size_t fx_revocation(struct fixture *fx, const struct mb_identity *signer,
                      int subject, uint64_t version, int64_t until_s,
                      uint8_t *out, size_t cap);
+/* A RAID task record (kind 24) signed by `signer`: task `id` at Raft
+ * index `version` (its body's index too), lapsing at until_s (0: never).
+ * Returns its length. */
+size_t fx_raid_task(const struct mb_identity *signer, uint64_t id,
+                    uint64_t version, int64_t until_s, uint8_t *out,
+                    size_t cap);
 
 #endif

@@ -364,22 +364,19 @@ static void test_restored_revocation_refuses_member(void **state) {
   fx_free(&fx);
 }
 
-/* A member's own kinds (RAID state here): signed by a certified
- * member, spread, replaced only by a higher version; a revoked member's
- * are refused. */
+/* A member's own kinds (a RAID task here): signed by a certified
+ * coordinator, spread, replaced only by a higher version; a node with no
+ * certificate here is refused, and a revoked coordinator's records too. */
 static void test_member_signed_records(void **state) {
   (void)state;
   struct fixture fx;
-  fx_start_converged(&fx, 4);
-  static const uint8_t subject[] = "array-eu-1";
-  struct mb_channel_record c = {.subject_len = sizeof subject - 1,
-                                .version = 100,
-                                .issued_ms = 1790000000000};
-  memcpy(c.subject, subject, c.subject_len);
-  uint8_t rec[512];
-  size_t n;
-  assert_ok(mb_wire_channel_sign(&fx.id[1], AAD, MB_REC_RAID_STATE, &c, rec,
-                                 sizeof rec, &n));
+  fx_init(&fx, 4);
+  fx.coordinator_role[1] = true;
+  fx_start_all(&fx);
+  fx_run_until(&fx, 4000);
+  assert_true(fx_converged(&fx));
+  uint8_t rec[768];
+  size_t n = fx_raid_task(&fx.id[1], 9, 100, 0, rec, sizeof rec);
   assert_ok(swim_record_offer(fx.node[0], fx.now, rec, n));
   fx_drain(&fx, 0);
   fx_run_until(&fx, fx.now + 2000);
@@ -387,7 +384,7 @@ static void test_member_signed_records(void **state) {
     assert_int_equal(swim_record_count(fx.node[i]), 1);
     struct swim_record_info info;
     assert_ok(swim_record_get(fx.node[i], 0, &info, NULL));
-    assert_int_equal(info.kind, MB_REC_RAID_STATE);
+    assert_int_equal(info.kind, MB_REC_RAID_TASK);
     assert_int_equal(info.version, 100);
     assert_memory_equal(info.signer, fx.id[1].pk, MB_NODE_ID_LEN);
   }
@@ -396,16 +393,13 @@ static void test_member_signed_records(void **state) {
   uint8_t seed[MB_SEED_LEN];
   test_seed(seed, 0x77);
   mb_identity_from_seed(&nobody, seed);
-  c.version = 101;
-  assert_ok(mb_wire_channel_sign(&nobody, AAD, MB_REC_RAID_STATE, &c, rec,
-                                 sizeof rec, &n));
+  n = fx_raid_task(&nobody, 9, 101, 0, rec, sizeof rec);
   assert_rc(swim_record_offer(fx.node[0], fx.now, rec, n), MB_ESIGNER);
-  /* Revoke the signer: its next cursor is refused as revoked. */
+  /* Revoke the signer: its next record is refused as revoked. */
   uint8_t rev[512];
   size_t rn = fx_revocation(&fx, &fx.authority, 1, 1, 0, rev, sizeof rev);
   assert_ok(swim_record_offer(fx.node[0], fx.now, rev, rn));
-  assert_ok(mb_wire_channel_sign(&fx.id[1], AAD, MB_REC_RAID_STATE, &c, rec,
-                                 sizeof rec, &n));
+  n = fx_raid_task(&fx.id[1], 9, 101, 0, rec, sizeof rec);
   assert_rc(swim_record_offer(fx.node[0], fx.now, rec, n), MB_EREVOKED);
   fx_free(&fx);
 }
@@ -424,18 +418,13 @@ static size_t revoke_id(struct fixture *fx, const uint8_t *id, uint64_t version,
   return len;
 }
 
-/* A member-signed record (RAID state) by `by`, offered to s: what
- * a revoked signer gets is MB_EREVOKED, before any signature check. */
-static int offer_cursor(struct fixture *fx, struct swim *s,
-                        const struct mb_identity *by, enum mb_record_kind kind,
-                        unsigned subject, uint64_t version) {
-  struct mb_channel_record c = {.version = version,
-                                .issued_ms = 1790000000000 + version};
-  c.subject_len = (size_t)snprintf((char *)c.subject, sizeof c.subject,
-                                   "subject-%u", subject);
-  uint8_t rec[512];
-  size_t n;
-  assert_ok(mb_wire_channel_sign(by, AAD, kind, &c, rec, sizeof rec, &n));
+/* A member-signed record (a RAID task) by `by`, offered to s: what a
+ * revoked signer gets is MB_EREVOKED, before any signature check. */
+static int offer_task(struct fixture *fx, struct swim *s,
+                      const struct mb_identity *by, uint64_t id,
+                      uint64_t version) {
+  uint8_t rec[768];
+  size_t n = fx_raid_task(by, id, version, 0, rec, sizeof rec);
   return swim_record_offer(s, fx->now, rec, n);
 }
 
@@ -451,6 +440,8 @@ static size_t held_of_kind(struct swim *s, enum mb_record_kind kind) {
 
 #define REVOCATIONS_HELD 1024 /* the revocation policy's limit */
 #define REVOKED_IDS (REVOCATIONS_HELD + 24)
+/* The RAID task policy's limit: there, the oldest gives way. */
+#define TASKS_HELD 4096
 
 /* Node 2 and REVOCATIONS_HELD - 1 other ids (the last one until soon). */
 static void fill_revocations(struct fixture *fx, struct swim *s,
@@ -475,10 +466,8 @@ static void fill_revocations(struct fixture *fx, struct swim *s,
 static void assert_all_refused(struct fixture *fx, struct swim *s,
                                const struct mb_identity *ids, size_t n) {
   for (size_t i = 0; i < n; i++)
-    assert_rc(offer_cursor(fx, s, &ids[i], MB_REC_RAID_STATE, 0, 1),
-              MB_EREVOKED);
-  assert_rc(offer_cursor(fx, s, &fx->id[2], MB_REC_RAID_STATE, 0, 1),
-            MB_EREVOKED);
+    assert_rc(offer_task(fx, s, &ids[i], 0, 1), MB_EREVOKED);
+  assert_rc(offer_task(fx, s, &fx->id[2], 0, 1), MB_EREVOKED);
   assert_true(member(fx, 0, 2).revoked);
   assert_int_equal(fx_state(fx, 0, 2), SWIM_DEAD);
 }
@@ -492,7 +481,11 @@ static void assert_all_refused(struct fixture *fx, struct swim *s,
 static void test_revocations_never_evicted(void **state) {
   (void)state;
   struct fixture fx;
-  fx_start_converged(&fx, 3);
+  fx_init(&fx, 3);
+  fx.coordinator_role[1] = true; /* signs the RAID tasks below */
+  fx_start_all(&fx);
+  fx_run_until(&fx, 4000);
+  assert_true(fx_converged(&fx));
   struct swim *s = fx.node[0];
   struct mb_identity *ids = calloc(REVOKED_IDS, sizeof(*ids));
   assert_non_null(ids);
@@ -521,9 +514,9 @@ static void test_revocations_never_evicted(void **state) {
   assert_int_equal(rejected(&fx, 0, SWIM_REJ_CHANNEL_FULL) - full, 1);
 
   /* Other kinds past their own limits: they evict their own oldest. */
-  for (unsigned k = 0; k < 100; k++)
-    assert_ok(offer_cursor(&fx, s, &fx.id[1], MB_REC_RAID_STATE, k, 1));
-  assert_int_equal(held_of_kind(s, MB_REC_RAID_STATE), 64);
+  for (unsigned k = 0; k < TASKS_HELD + 4; k++)
+    assert_ok(offer_task(&fx, s, &fx.id[1], k, 1));
+  assert_int_equal(held_of_kind(s, MB_REC_RAID_TASK), TASKS_HELD);
   assert_int_equal(held_of_kind(s, MB_REC_REVOCATION), REVOCATIONS_HELD);
   assert_all_refused(&fx, s, ids, REVOCATIONS_HELD - 1);
 
@@ -536,15 +529,12 @@ static void test_revocations_never_evicted(void **state) {
    * lapsed, and only then is there room for another. */
   fx_run_until(&fx, fx.now + (60 + 300 + 20) * 1000);
   assert_int_equal(held_of_kind(s, MB_REC_REVOCATION), REVOCATIONS_HELD - 1);
-  assert_int_equal(
-      offer_cursor(&fx, s, &ids[REVOCATIONS_HELD - 2], MB_REC_RAID_STATE, 0, 1),
-      MB_ESIGNER); /* no longer revoked: merely uncertified */
+  assert_int_equal(offer_task(&fx, s, &ids[REVOCATIONS_HELD - 2], 0, 1),
+                   MB_ESIGNER); /* no longer revoked: merely uncertified */
   n = revoke_id(&fx, ids[REVOCATIONS_HELD].pk, 1, 0, rec, sizeof rec);
   assert_ok(swim_record_offer(s, fx.now, rec, n));
   assert_all_refused(&fx, s, ids, REVOCATIONS_HELD - 2);
-  assert_rc(
-      offer_cursor(&fx, s, &ids[REVOCATIONS_HELD], MB_REC_RAID_STATE, 0, 1),
-      MB_EREVOKED);
+  assert_rc(offer_task(&fx, s, &ids[REVOCATIONS_HELD], 0, 1), MB_EREVOKED);
   free(ids);
   fx_free(&fx);
 }

@@ -3,8 +3,9 @@
  * per (kind, subject), kept by every member, spread by piggyback like
  * claims (relay.c) and repaired by anti-entropy (sync.c).  Revocations are
  * its first user (revocation.c, revoked.c); an active bridge's delivery
- * cursor, operators' instructions and a Raft leader's committed state are
- * to come, and need nothing here but a line in policy.c.
+ * cursor, operators' instructions and the RAID coordinators' publication
+ * records need nothing here but a line in policy.c (and, for a body the
+ * core checks, a line in take.c).
  *
  *   policy.c      what each kind needs: signer, how many held, eviction
  *   table.c       the table of held records and its index by ref
@@ -32,6 +33,8 @@ enum signer_rule {
   BY_ELIGIBLE,  /* an admitted member that may be the bridge */
   /* the authority, or such a member; in an open mesh, anyone */
   BY_AUTHORITY_OR_ELIGIBLE,
+  /* an admitted member that is a coordinator (role or listed name) */
+  BY_COORDINATOR,
 };
 
 struct policy {
@@ -44,7 +47,7 @@ struct policy {
   bool subject_is_signer; /* about its signer only (MB_ESUBJECT) */
 };
 
-#define CHANNEL_N_POLICIES 4
+#define CHANNEL_N_POLICIES 6
 /* The policy of kind (NULL: a kind we do not keep); *idx, when not NULL,
  * its index in the table of policies (for the counts). */
 const struct policy *channel_policy_of(enum mb_record_kind kind, size_t *idx);

@@ -17,15 +17,32 @@
  * counted as `channel-full` and told to whoever offered it, and the
  * authority makes room by letting revocations lapse (docs/protocol.md).
  * Counts are per kind, so no other kind can push a revocation out.
+ *
+ * The RAID publication records (what the coordinators' Raft leader
+ * committed) need a coordinator as signer (eligible.c): a certified
+ * member that is not one can publish none of them.  A task's record
+ * gives way when 4096 are held (the oldest issued is a finished one, or
+ * the table is past any sane load); an array's never does: evicting a
+ * live array would make devices forget it, so a further one is refused
+ * (MB_EFULL, counted) and removed arrays' records make room when they
+ * lapse.  The leader record has one subject (0x00), so one is held.
  */
 #include "channel_internal.h"
+
+#define RAID_ARRAYS_HELD 4096
+#define RAID_TASKS_HELD 4096
 
 static const struct policy policies[] = {
     {MB_REC_REVOCATION, BY_AUTHORITY, 1024, false, MB_NODE_ID_LEN, false},
     {MB_REC_INSTRUCTION, BY_AUTHORITY_OR_ELIGIBLE, 1024, false, MB_NODE_ID_LEN,
      false},
     {MB_REC_BRIDGE_CURSOR, BY_ELIGIBLE, 64, true, MB_NODE_ID_LEN, true},
-    {MB_REC_RAID_STATE, BY_MEMBER, 64, true, 0, false},
+    {MB_REC_RAID_ARRAY, BY_COORDINATOR, RAID_ARRAYS_HELD, false,
+     MB_WIRE_RAID_ARRAY_SUBJECT_LEN, false},
+    {MB_REC_RAID_TASK, BY_COORDINATOR, RAID_TASKS_HELD, true,
+     MB_WIRE_RAID_TASK_SUBJECT_LEN, false},
+    {MB_REC_RAID_LEADER, BY_COORDINATOR, 1, false,
+     MB_WIRE_RAID_LEADER_SUBJECT_LEN, false},
 };
 _Static_assert(sizeof(policies) / sizeof(policies[0]) == CHANNEL_N_POLICIES,
                "a count for every policy");

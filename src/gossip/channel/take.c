@@ -74,6 +74,8 @@ static int check_member_signer(struct swim *s, const struct policy *p,
   if (p->signer == BY_MEMBER ||
       (p->signer == BY_AUTHORITY_OR_ELIGIBLE && !s->cfg.require_cert))
     return MB_OK; /* an open mesh has no authority: anyone instructs */
+  if (p->signer == BY_COORDINATOR)
+    return swim_signer_coordinator(s, kid, c) ? MB_OK : MB_ESIGNER;
   return swim_signer_eligible(s, kid, c) ? MB_OK : MB_ESIGNER;
 }
 
@@ -99,6 +101,9 @@ static int check_body(const struct mb_record *rec) {
     struct mb_instruction in;
     return mb_wire_instruction_parse(ch->body, ch->body_len, &in);
   }
+  if (rec->kind == MB_REC_RAID_ARRAY || rec->kind == MB_REC_RAID_TASK ||
+      rec->kind == MB_REC_RAID_LEADER)
+    return mb_wire_raid_record_check(rec->kind, ch);
   return MB_OK;
 }
 

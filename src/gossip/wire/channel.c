@@ -1,13 +1,14 @@
 /*
  * Channel records: signed records that are not heartbeats, one layout for
- * every kind (revocations now; bridge cursors, instructions and RAID
- * state to come), so that the core keeps, spreads and reconciles them
+ * every kind (revocations, bridge cursors, instructions, the RAID
+ * publication records), so that the core keeps, spreads and reconciles them
  * without knowing what they say.
  *
  *   channel-record = {0: kind (20..31), 1: subject, 2: version,
  *                     3: issued (ms), ?4: until (s), ?5: body}
  *
- * A kind's body is its own file's business (revocation_body.c).
+ * A kind's body is its own file's business (revocation_body.c,
+ * cursor_body.c, instruction_body.c, raid_*_body.c).
  *
  * The signer is the record's kid; which signer a kind needs is the core's
  * business (src/gossip/channel/).  The body is a byte string so that the
@@ -36,7 +37,9 @@ bool mb_record_kind_is_channel(enum mb_record_kind kind) {
   case MB_REC_REVOCATION:
   case MB_REC_BRIDGE_CURSOR:
   case MB_REC_INSTRUCTION:
-  case MB_REC_RAID_STATE:
+  case MB_REC_RAID_ARRAY:
+  case MB_REC_RAID_TASK:
+  case MB_REC_RAID_LEADER:
     return true;
   default:
     return false;
@@ -72,6 +75,27 @@ int mb_wire_channel_sign(const struct mb_identity *signer, const uint8_t *aad,
   if (c->body != NULL)
     mb_cw_uint(&w, CH_BODY), mb_cw_bytes(&w, c->body, c->body_len);
   return wire_sign_payload(signer, aad, aad_len, &w, out, cap, out_len);
+}
+
+int mb_wire_channel_record_sign(const struct mb_identity *signer,
+                                const char *cluster, enum mb_record_kind kind,
+                                const uint8_t *subject, size_t subject_len,
+                                uint64_t version, int64_t issued_ms,
+                                int64_t until_s, const uint8_t *body,
+                                size_t body_len, uint8_t *out, size_t cap,
+                                size_t *len) {
+  if (cluster == NULL || subject == NULL ||
+      subject_len > MB_CHANNEL_SUBJECT_MAX)
+    return MB_EINVAL;
+  struct mb_channel_record c = {.subject_len = subject_len,
+                                .version = version,
+                                .issued_ms = issued_ms,
+                                .until_s = until_s,
+                                .body = body,
+                                .body_len = body_len};
+  memcpy(c.subject, subject, subject_len);
+  return mb_wire_channel_sign(signer, (const uint8_t *)cluster, strlen(cluster),
+                              kind, &c, out, cap, len);
 }
 
 int wire_read_channel_field(struct mb_cbor_reader *r, int64_t key,

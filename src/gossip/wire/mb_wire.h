@@ -80,11 +80,12 @@ enum mb_record_kind {
   MB_REC_REVOCATION = 20,    /* the authority refuses a node id */
   MB_REC_BRIDGE_CURSOR = 21, /* an active bridge's delivery cursor */
   MB_REC_INSTRUCTION = 22,   /* an operator's signed instruction */
-  MB_REC_RAID_STATE = 23,    /* a Raft leader's committed state */
-  /* Reserved for the RAID layer; decoded as MB_REC_OTHER until it exists. */
-  MB_REC_RAID_ARRAY = 16,
-  MB_REC_RAID_TASK = 17,
-  MB_REC_OTHER = 255, /* a kind this version does not know: skip it */
+  /* What the RAID coordinators' Raft leader committed, published for
+   * the devices that run no Raft (signed by a coordinator). */
+  MB_REC_RAID_ARRAY = 23,  /* one array, as of its latest change */
+  MB_REC_RAID_TASK = 24,   /* one reconstruction task */
+  MB_REC_RAID_LEADER = 25, /* who leads, at which term and commit index */
+  MB_REC_OTHER = 255,      /* a kind this version does not know: skip it */
 };
 
 struct mb_addr {
@@ -259,8 +260,9 @@ struct mb_probe_ack {
 /*
  * A channel record, signed by the signer its kind requires (the record's
  * kid): the cluster authority for revocations and instructions, a
- * certified member for cursors and RAID state.  Only a record with a
- * higher version replaces the one held for its (kind, subject).
+ * bridge-eligible member for cursors, a coordinator for the RAID kinds.
+ * Only a record with a higher version replaces the one held for its
+ * (kind, subject).
  *
  *   {0: kind, 1: subject, 2: version, 3: issued-ms, ?4: until-s, ?5: body}
  */
@@ -370,6 +372,17 @@ int mb_wire_channel_sign(const struct mb_identity *signer, const uint8_t *aad,
                          size_t aad_len, enum mb_record_kind kind,
                          const struct mb_channel_record *c, uint8_t *out,
                          size_t cap, size_t *out_len);
+/* The one way a layer above the core signs a channel record: the
+ * cluster's name is the external AAD, every field given plainly (subject
+ * and body are copied into the record; body may be NULL with len 0: no
+ * body).  MB_EINVAL as mb_wire_channel_sign, or MB_ENOSPACE. */
+int mb_wire_channel_record_sign(const struct mb_identity *signer,
+                                const char *cluster, enum mb_record_kind kind,
+                                const uint8_t *subject, size_t subject_len,
+                                uint64_t version, int64_t issued_ms,
+                                int64_t until_s, const uint8_t *body,
+                                size_t body_len, uint8_t *out, size_t cap,
+                                size_t *len);
 /* A revocation's body, to put in mb_channel_record.body (reason "" gives
  * an empty map).  *len receives the size. */
 int mb_wire_revocation_body(const struct mb_revocation *r, uint8_t *out,
@@ -398,6 +411,102 @@ int mb_wire_instruction_parse(const uint8_t *body, size_t len,
                               struct mb_instruction *out);
 /* "drain", "undrain", or "other". */
 const char *mb_instruction_op_name(enum mb_instruction_op op);
+
+/*
+ * The RAID publication records (kinds 23-25): what the Raft leader of the
+ * coordinators committed, for every device.  Each body repeats the term
+ * and index it was committed at; the record's version is that index, and
+ * the channel refuses a record whose version is not its body's index
+ * (MB_ERANGE) or whose subject does not name what its body is about
+ * (MB_ESUBJECT).  Devices are named by node ref (8 bytes), the leader
+ * and voters by node id.  Small enumerations (level, states, kind) are
+ * numbers below 256 whose meaning is src/raid's (mb_raid.h); the wire
+ * only bounds them, so every body fits in MB_CHANNEL_BODY_MAX.
+ *
+ *   array body  = {1: term, 2: index, 3: name, 4: level, 5: data,
+ *                  6: parity, 7: size, 8: state,
+ *                  9: [* [bstr .size 8, slot state]], ?10: true}
+ *   task body   = {1: term, 2: index, 3: id, 4: array, 5: slot, 6: kind,
+ *                  7: state, 8: bstr .size 8, 9: [* bstr .size 8],
+ *                  10: bytes, 11: progress}
+ *   leader body = {1: term, 2: index, 3: bstr .size 32,
+ *                  4: [* bstr .size 32], 5: arrays, 6: live tasks}
+ *
+ * Subjects: an array's is BLAKE2b-256 of "meshbeat-raid-array\0" and its
+ * name (mb_wire_raid_array_subject), a task's its id (8 bytes
+ * big-endian), the leader record's the one byte 0x00.  Worst cases (32
+ * slots, 63-byte names, 7 voters): 497, 427 and 316 bytes.
+ */
+#define MB_WIRE_RAID_NAME_MAX 63   /* = MB_RAID_NAME_MAX, bytes of UTF-8 */
+#define MB_WIRE_RAID_SLOTS_MAX 32  /* = MB_RAID_SLOTS_MAX */
+#define MB_WIRE_RAID_VOTERS_MAX 7  /* = MB_CONSENSUS_VOTERS_MAX */
+#define MB_WIRE_RAID_SMALL_MAX 255 /* level, data, parity, states, kind */
+#define MB_WIRE_RAID_ARRAY_SUBJECT_LEN 32
+#define MB_WIRE_RAID_TASK_SUBJECT_LEN 8
+#define MB_WIRE_RAID_LEADER_SUBJECT_LEN 1
+struct mb_wire_raid_slot {
+  uint8_t device[MB_NODE_REF_LEN];
+  uint8_t state; /* enum mb_raid_slot_state */
+};
+struct mb_wire_raid_array {
+  uint64_t term, index;
+  char name[MB_WIRE_RAID_NAME_MAX + 1];
+  uint8_t level, data, parity; /* data + parity <= MB_WIRE_RAID_SLOTS_MAX */
+  uint64_t size;
+  uint8_t state;  /* enum mb_raid_array_state */
+  size_t n_slots; /* 0..MB_WIRE_RAID_SLOTS_MAX */
+  struct mb_wire_raid_slot slots[MB_WIRE_RAID_SLOTS_MAX];
+  bool removed; /* key 10, written only when true */
+};
+struct mb_wire_raid_task {
+  uint64_t term, index;
+  uint64_t id;
+  char array[MB_WIRE_RAID_NAME_MAX + 1];
+  uint8_t slot;  /* < MB_WIRE_RAID_SLOTS_MAX */
+  uint8_t kind;  /* enum mb_raid_task_kind */
+  uint8_t state; /* enum mb_raid_task_state */
+  uint8_t target[MB_NODE_REF_LEN];
+  size_t n_sources; /* 0..MB_WIRE_RAID_SLOTS_MAX */
+  uint8_t sources[MB_WIRE_RAID_SLOTS_MAX][MB_NODE_REF_LEN];
+  uint64_t bytes, progress;
+};
+struct mb_wire_raid_leader {
+  uint64_t term, index;
+  uint8_t leader[MB_NODE_ID_LEN];
+  size_t n_voters; /* 0..MB_WIRE_RAID_VOTERS_MAX */
+  uint8_t voters[MB_WIRE_RAID_VOTERS_MAX][MB_NODE_ID_LEN];
+  uint64_t arrays, tasks; /* arrays held, tasks live */
+};
+/* Encoders: MB_EINVAL for a count, slot or small number past its bound
+ * or a name that is empty, too long or not UTF-8; MB_ENOSPACE when cap
+ * is too small.  *len receives the size. */
+int mb_wire_raid_array_body_encode(const struct mb_wire_raid_array *a,
+                                   uint8_t *out, size_t cap, size_t *len);
+int mb_wire_raid_task_body_encode(const struct mb_wire_raid_task *t,
+                                  uint8_t *out, size_t cap, size_t *len);
+int mb_wire_raid_leader_body_encode(const struct mb_wire_raid_leader *l,
+                                    uint8_t *out, size_t cap, size_t *len);
+/* Decoders, strict: every key but 10 of an array required (MB_EMISSING,
+ * also for an absent body), counts past their bounds MB_ETOOBIG, a ref or
+ * id of another length or a number past its bound MB_ERANGE, a name
+ * empty, too long or not UTF-8 MB_ERANGE or MB_ETOOBIG; unknown keys are
+ * skipped.  *out is zeroed on error. */
+int mb_wire_raid_array_body_decode(const uint8_t *body, size_t len,
+                                   struct mb_wire_raid_array *out);
+int mb_wire_raid_task_body_decode(const uint8_t *body, size_t len,
+                                  struct mb_wire_raid_task *out);
+int mb_wire_raid_leader_body_decode(const uint8_t *body, size_t len,
+                                    struct mb_wire_raid_leader *out);
+/* The subjects of the three kinds. */
+void mb_wire_raid_array_subject(const char *name,
+                                uint8_t out[MB_WIRE_RAID_ARRAY_SUBJECT_LEN]);
+void mb_wire_raid_task_subject(uint64_t id,
+                               uint8_t out[MB_WIRE_RAID_TASK_SUBJECT_LEN]);
+/* Does the body decode, name the record's subject and carry its version
+ * as index?  0, MB_ESUBJECT, MB_ERANGE or the decoder's error; MB_EKIND
+ * for another kind.  (The channel's check, and the coordinator's.) */
+int mb_wire_raid_record_check(enum mb_record_kind kind,
+                              const struct mb_channel_record *c);
 
 /* Parses a record's envelope and payload without verifying.  Unknown kinds
  * yield MB_OK with kind MB_REC_OTHER. */

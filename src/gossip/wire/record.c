@@ -24,12 +24,12 @@ const char *mb_record_kind_name(enum mb_record_kind k) {
     return "bridge-cursor";
   case MB_REC_INSTRUCTION:
     return "instruction";
-  case MB_REC_RAID_STATE:
-    return "raid-state";
   case MB_REC_RAID_ARRAY:
     return "raid-array";
   case MB_REC_RAID_TASK:
     return "raid-task";
+  case MB_REC_RAID_LEADER:
+    return "raid-leader";
   case MB_REC_OTHER:
     break;
   }
@@ -84,7 +84,9 @@ static uint32_t required_record_keys(enum mb_record_kind kind) {
   case MB_REC_REVOCATION:
   case MB_REC_BRIDGE_CURSOR:
   case MB_REC_INSTRUCTION:
-  case MB_REC_RAID_STATE:
+  case MB_REC_RAID_ARRAY:
+  case MB_REC_RAID_TASK:
+  case MB_REC_RAID_LEADER:
     return WIRE_CHANNEL_REQUIRED;
   default:
     return 1u; /* the kind */

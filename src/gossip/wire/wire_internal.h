@@ -31,5 +31,19 @@ int wire_read_ack_field(struct mb_cbor_reader *r, int64_t key,
 int wire_read_channel_field(struct mb_cbor_reader *r, int64_t key,
                             struct mb_channel_record *c);
 #define WIRE_CHANNEL_REQUIRED 0xfu
+/* raid_fields.c: the RAID bodies' shared pieces.  A number at most max;
+ * an array head of at most max items (MB_ETOOBIG); a byte string of
+ * exactly len bytes, copied (MB_ERANGE); a name: non-empty UTF-8 text of
+ * at most MB_WIRE_RAID_NAME_MAX bytes. */
+int wire_read_small(struct mb_cbor_reader *r, uint64_t max, uint8_t *v);
+int wire_read_count(struct mb_cbor_reader *r, size_t max, size_t *n);
+int wire_read_fixed(struct mb_cbor_reader *r, uint8_t *dst, size_t len);
+int wire_read_raid_name(struct mb_cbor_reader *r, char *dst);
+bool wire_raid_name_ok(const char *name);
+/* Copies a finished body out: MB_EINVAL when the writer overflowed its
+ * MB_CHANNEL_BODY_MAX scratch (cannot happen within the bounds),
+ * MB_ENOSPACE when cap is too small. */
+int wire_body_out(const struct mb_cbor_writer *w, uint8_t *out, size_t cap,
+                  size_t *len);
 
 #endif
