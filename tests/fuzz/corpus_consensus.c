@@ -111,8 +111,9 @@ int corpus_consensus_seeds(corpus_put_fn put, void *ctx) {
   m.append_entries_result = (struct raft_append_entries_result){4, 0, 41};
   bad += emit(put, ctx, "append-entries-result", &m, &s);
   m = (struct raft_message){.type = RAFT_IO_TIMEOUT_NOW};
+  /* Not "timeout-now": .gitignore keeps libFuzzer's timeout-* files out. */
   m.timeout_now = (struct raft_timeout_now){4, 41, 4};
-  bad += emit(put, ctx, "timeout-now", &m, &s);
+  bad += emit(put, ctx, "leader-hands-over", &m, &s);
   m = (struct raft_message){.type = RAFT_IO_APPEND_ENTRIES};
   m.append_entries = (struct raft_append_entries){4, 41, 4, 40, NULL, 0};
   bad += emit(put, ctx, "heartbeat", &m, &s);
