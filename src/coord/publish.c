@@ -1,0 +1,18 @@
+/*
+ * Publication to devices that run no Raft (records of kinds 23-25,
+ * COORD_PLAN.md Part E).  The wire codecs of those records are being
+ * built in the gossip layer; until they are on main this file neither
+ * signs nor decodes them: non-voters learn nothing from records yet, and
+ * the leader publishes nothing (docs/raid.md, The coordinator).  It is
+ * kept as the one place to finish.
+ */
+#include "coord_internal.h"
+
+void mb_coord_record(struct mb_coord *c, uint64_t now,
+                     const struct swim_record_info *info, const uint8_t *bytes,
+                     size_t len) {
+  (void)info;
+  (void)bytes;
+  (void)len;
+  c->now = now;
+}
