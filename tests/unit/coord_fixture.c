@@ -91,8 +91,10 @@ static void note_applied(struct cfx *c, int i,
             (unsigned long long)c->fx.now, i, (unsigned long long)o->index,
             o->cmd.kind, o->rc, (unsigned long long)o->cmd.task,
             cfx_node_of(c, o->cmd.device), cfx_node_of(c, o->cmd.target));
-  if (o->rc != 0)
+  if (o->rc != 0) {
+    c->refused[i]++;
     return;
+  }
   c->applied[i][o->cmd.kind & 15]++;
   if (o->cmd.kind == MB_RAID_CMD_TASK_START)
     c->task_starts[i][o->cmd.task_kind & 3]++;

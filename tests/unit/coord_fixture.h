@@ -36,6 +36,7 @@ struct cfx {
    * task kind (so a resync is told from a rebuild). */
   uint32_t applied[CFX_NODES][16];
   uint32_t task_starts[CFX_NODES][4];
+  uint32_t refused[CFX_NODES]; /* commands applied as refused (stale) */
   bool answered;
   uint64_t answer_req;
   int answer_rc;

@@ -229,6 +229,9 @@ static void test_dead_device_rebuilt_in_another_domain(void **state) {
     assert_int_equal(c.task_starts[i][MB_RAID_TASK_RESYNC], 0);
   }
   assert_int_equal(c.cancels[target], 1); /* done: the executor lets go */
+  /* One leader all along, which plans again only once what it proposed is
+   * applied: nothing it proposed was stale. */
+  assert_int_equal(c.refused[leader], 0);
   cfx_free(&c);
 }
 
