@@ -49,12 +49,14 @@ void mb_coord_free(struct mb_coord *c) {
   mb_raid_planner_free(c->planner);
   free(c->view);
   free(c->props);
+  free(c->fwd);
   coord_outputs_free(c);
   free(c);
 }
 
 void coord_settle(struct mb_coord *c) {
   coord_leader_check(c);
+  coord_forward_expire(c);
   coord_tasks_learn(c);
   coord_leader_step(c);
   coord_progress_flush(c);

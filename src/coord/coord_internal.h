@@ -25,6 +25,13 @@ struct coord_proposal {
   uint64_t at;
   bool has_req;
   uint64_t req;
+  bool forwarded; /* the request came from origin over the app channel */
+  uint8_t origin[MB_NODE_ID_LEN];
+};
+
+/* A request this coordinator forwarded to the leader, awaiting its answer. */
+struct coord_forward {
+  uint64_t req, at;
 };
 
 /* A task whose target is this device, as the executor runs it. */
@@ -55,6 +62,9 @@ struct mb_coord {
   uint64_t proposals;
   bool replan;
   uint64_t next_plan;
+
+  struct coord_forward *fwd;
+  size_t n_fwd, cap_fwd;
 
   struct coord_out_item *out;
   size_t n_out, head_out, cap_out;
@@ -88,8 +98,24 @@ void coord_leader_step(struct mb_coord *c);
 void coord_leader_applied(struct mb_coord *c, const uint8_t *cmd, size_t len,
                           int rc);
 void coord_leader_check(struct mb_coord *c);
+/* Proposes cmd; a request's (has_req) answer goes to origin when not
+ * NULL (forwarded), else out of this coordinator. */
 int coord_propose(struct mb_coord *c, const struct mb_raid_cmd *cmd,
-                  bool has_req, uint64_t req);
+                  bool has_req, uint64_t req, const uint8_t *origin);
+/* An operator's request at the leader: placed and proposed, or why not. */
+int coord_leader_accept(struct mb_coord *c, const struct mb_raid_cmd *cmd,
+                        uint64_t req, const uint8_t *origin);
+/* How long a proposal or a forwarded request may wait for its outcome. */
+uint64_t coord_patience(const struct mb_coord *c);
+
+/* forward.c */
+int coord_forward_request(struct mb_coord *c, uint64_t req,
+                          const struct mb_raid_cmd *cmd);
+void coord_forward_receive(struct mb_coord *c, const uint8_t *from,
+                           const uint8_t *payload, size_t len);
+void coord_forward_answer(struct mb_coord *c, const uint8_t *to, uint64_t req,
+                          int rc);
+void coord_forward_expire(struct mb_coord *c);
 
 /* tasks.c */
 void coord_tasks_learn(struct mb_coord *c);

@@ -9,8 +9,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+uint64_t coord_patience(const struct mb_coord *c) {
+  return 4ull * c->cfg.raft.election_timeout_ms;
+}
+
 static void drop_proposal(struct mb_coord *c, size_t i, int rc) {
-  if (c->props[i].has_req)
+  if (c->props[i].has_req && c->props[i].forwarded)
+    coord_forward_answer(c, c->props[i].origin, c->props[i].req, rc);
+  else if (c->props[i].has_req)
     coord_answer(c, c->props[i].req, rc);
   c->props[i] = c->props[--c->n_props];
 }
@@ -31,7 +37,7 @@ void coord_leader_check(struct mb_coord *c) {
     return;
   struct mb_consensus_info info;
   mb_consensus_get_info(c->raft, &info);
-  uint64_t patience = 4ull * c->cfg.raft.election_timeout_ms;
+  uint64_t patience = coord_patience(c);
   bool lost = info.role != 2 || info.proposals_lost != c->lost_seen;
   c->lost_seen = info.proposals_lost;
   for (size_t i = c->n_props; i-- > 0;)
@@ -47,7 +53,7 @@ void coord_leader_check(struct mb_coord *c) {
 }
 
 int coord_propose(struct mb_coord *c, const struct mb_raid_cmd *cmd,
-                  bool has_req, uint64_t req) {
+                  bool has_req, uint64_t req, const uint8_t *origin) {
   if (c->n_props == c->cap_props) {
     size_t cap = c->cap_props ? 2 * c->cap_props : 16;
     struct coord_proposal *grown = realloc(c->props, cap * sizeof(*grown));
@@ -65,6 +71,9 @@ int coord_propose(struct mb_coord *c, const struct mb_raid_cmd *cmd,
   p->at = c->now;
   p->has_req = has_req;
   p->req = req;
+  p->forwarded = origin != NULL;
+  if (origin != NULL)
+    memcpy(p->origin, origin, MB_NODE_ID_LEN);
   c->n_props++;
   c->proposals++;
   return 0;
@@ -105,7 +114,7 @@ void coord_leader_step(struct mb_coord *c) {
     size_t n = mb_raid_plan(c->planner, c->replica, &c->cfg.params, c->now, obs,
                             c->n_view, cmds, COORD_PLAN_MAX);
     for (size_t i = 0; i < n; i++)
-      if (coord_propose(c, &cmds[i], false, 0) != 0)
+      if (coord_propose(c, &cmds[i], false, 0, NULL) != 0)
         break;
     c->replan = false;
     c->next_plan = c->now + COORD_PLAN_EVERY_MS;
@@ -146,11 +155,8 @@ static int place(struct mb_coord *c, struct mb_raid_cmd *cmd) {
   return rc;
 }
 
-int mb_coord_request(struct mb_coord *c, uint64_t now, uint64_t req,
-                     const struct mb_raid_cmd *cmd) {
-  c->now = now;
-  if (!c->coordinator)
-    return MB_ENOTCOORD;
+int coord_leader_accept(struct mb_coord *c, const struct mb_raid_cmd *cmd,
+                        uint64_t req, const uint8_t *origin) {
   if (cmd->kind != MB_RAID_CMD_ARRAY_CREATE &&
       cmd->kind != MB_RAID_CMD_ARRAY_REMOVE && cmd->kind != MB_RAID_CMD_DRAIN)
     return MB_EINVAL;
@@ -163,7 +169,17 @@ int mb_coord_request(struct mb_coord *c, uint64_t now, uint64_t req,
   else if (cmd->kind == MB_RAID_CMD_ARRAY_CREATE)
     rc = MB_ERAIDLEVEL;
   if (rc == 0)
-    rc = coord_propose(c, &placed, true, req);
+    rc = coord_propose(c, &placed, true, req, origin);
+  return rc;
+}
+
+int mb_coord_request(struct mb_coord *c, uint64_t now, uint64_t req,
+                     const struct mb_raid_cmd *cmd) {
+  c->now = now;
+  if (!c->coordinator)
+    return MB_ENOTCOORD;
+  int rc = coord_is_leader(c) ? coord_leader_accept(c, cmd, req, NULL)
+                              : coord_forward_request(c, req, cmd);
   coord_settle(c);
   return rc;
 }

@@ -153,9 +153,12 @@ void mb_coord_app(struct mb_coord *c, uint64_t now,
                   const uint8_t *payload, size_t len) {
   c->now = now;
   const struct swim_member_info *m = coord_member(c, from);
-  if (channel != SWIM_APP_RAFT || c->raft == NULL || m == NULL ||
-      !m->coordinator)
+  if (channel == SWIM_APP_RAID_ADMIN && c->coordinator && m != NULL)
+    coord_forward_receive(c, from, payload, len);
+  else if (channel == SWIM_APP_RAFT && c->raft != NULL && m != NULL &&
+           m->coordinator)
+    mb_consensus_receive(c->raft, now, mb_consensus_id_of(from), payload, len);
+  else
     return;
-  mb_consensus_receive(c->raft, now, mb_consensus_id_of(from), payload, len);
   coord_settle(c);
 }

@@ -86,7 +86,8 @@ static void exec_cancel(struct cfx *c, int i, uint64_t id) {
 static void note_applied(struct cfx *c, int i,
                          const struct mb_coord_output *o) {
   if (getenv("CFX_TRACE"))
-    fprintf(stderr, "%6llu n%d applied %llu kind %d rc %d task %llu dev n%d "
+    fprintf(stderr,
+            "%6llu n%d applied %llu kind %d rc %d task %llu dev n%d "
             "target n%d\n",
             (unsigned long long)c->fx.now, i, (unsigned long long)o->index,
             o->cmd.kind, o->rc, (unsigned long long)o->cmd.task,
@@ -137,6 +138,11 @@ static void drain_coord(struct cfx *c, int i) {
 static void deliver_apps(struct cfx *c) {
   for (size_t k = 0; k < c->fx.n_apps; k++) {
     const struct fx_app *a = &c->fx.apps[k];
+    if (a->channel == SWIM_APP_RAID_ADMIN && a->to < CFX_NODES &&
+        a->len <= sizeof(c->admin_last[0])) {
+      memcpy(c->admin_last[a->to], a->buf, a->len);
+      c->admin_len[a->to] = a->len;
+    }
     if (a->from < 0 || a->to >= CFX_NODES || c->coord[a->to] == NULL)
       continue;
     mb_coord_app(c->coord[a->to], c->fx.now, c->fx.id[a->from].pk, a->channel,

@@ -37,6 +37,9 @@ struct cfx {
   uint32_t applied[CFX_NODES][16];
   uint32_t task_starts[CFX_NODES][4];
   uint32_t refused[CFX_NODES]; /* commands applied as refused (stale) */
+  /* The last forwarded-request payload each node received (answers). */
+  uint8_t admin_last[CFX_NODES][16];
+  size_t admin_len[CFX_NODES];
   bool answered;
   uint64_t answer_req;
   int answer_rc;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "coord_fixture.h"
+#include "forward.h"
 
 static bool have_leader(struct cfx *c, void *arg) {
   (void)arg;
@@ -160,11 +161,42 @@ static void test_create_in_distinct_domains(void **state) {
   }
   struct mb_raid_cmd cmd = {.kind = MB_RAID_CMD_ARRAY_REMOVE};
   strcpy(cmd.array, "a");
-  int follower = leader == 0 ? 1 : 0;
-  assert_int_equal(mb_coord_request(c.coord[follower], c.fx.now, 8, &cmd),
-                   MB_ENOTLEADER);
   assert_int_equal(mb_coord_request(c.coord[5], c.fx.now, 9, &cmd),
                    MB_ENOTCOORD);
+  /* A coordinator that is no voter knows no leader (until publication). */
+  assert_int_equal(mb_coord_request(c.coord[3], c.fx.now, 10, &cmd),
+                   MB_ENOTLEADER);
+  /* A forward crafted by a device that is no coordinator is refused. */
+  uint8_t fwd[COORD_FWD_MAX];
+  size_t len;
+  assert_int_equal(coord_fwd_request_encode(11, &cmd, fwd, sizeof(fwd), &len),
+                   0);
+  assert_int_equal(swim_app_send(c.fx.node[5], c.fx.now, c.fx.id[leader].pk,
+                                 SWIM_APP_RAID_ADMIN, fwd, len),
+                   0);
+  fx_drain(&c.fx, 5);
+  cfx_run(&c, 1000);
+  uint8_t type;
+  uint64_t req;
+  int rc = 0;
+  assert_int_equal(
+      coord_fwd_decode(c.admin_last[5], c.admin_len[5], &type, &req, NULL, &rc),
+      0);
+  assert_int_equal(type, COORD_FWD_ANSWER);
+  assert_int_equal(req, 11);
+  assert_int_equal(rc, MB_ENOTCOORD);
+  struct mb_raid_array_info a;
+  assert_true(array_at(&c, leader, &a));
+  /* A follower voter forwards to the leader and answers once applied. */
+  int follower = leader == 0 ? 1 : 0;
+  c.answered = false;
+  assert_int_equal(mb_coord_request(c.coord[follower], c.fx.now, 12, &cmd), 0);
+  assert_true(cfx_run_until(&c, 5000, answered, NULL));
+  assert_int_equal(c.answer_req, 12);
+  assert_int_equal(c.answer_rc, 0);
+  cfx_run(&c, 1000);
+  for (int i = 0; i < 3; i++)
+    assert_false(array_at(&c, i, &a));
   cfx_free(&c);
 }
 
