@@ -59,6 +59,7 @@ void coord_settle(struct mb_coord *c) {
   coord_forward_expire(c);
   coord_tasks_learn(c);
   coord_leader_step(c);
+  coord_leader_replace(c);
   coord_progress_flush(c);
 }
 

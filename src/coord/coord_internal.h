@@ -108,6 +108,9 @@ int coord_leader_accept(struct mb_coord *c, const struct mb_raid_cmd *cmd,
 /* How long a proposal or a forwarded request may wait for its outcome. */
 uint64_t coord_patience(const struct mb_coord *c);
 
+/* replace.c */
+void coord_leader_replace(struct mb_coord *c);
+
 /* forward.c */
 int coord_forward_request(struct mb_coord *c, uint64_t req,
                           const struct mb_raid_cmd *cmd);

@@ -19,7 +19,7 @@ void cfx_init(struct cfx *c, uint64_t down_out_ms) {
   memset(c, 0, sizeof(*c));
   fx_init(&c->fx, CFX_NODES);
   c->fx.domains = CFX_DOMAINS;
-  for (int i = 0; i < 4; i++)
+  for (int i = 0; i < 5; i++)
     c->fx.coordinator_role[i] = true;
   fx_start_all(&c->fx);
   for (int i = 0; i < CFX_NODES; i++)

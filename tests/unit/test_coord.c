@@ -133,8 +133,8 @@ static void test_bootstrap_waits_for_every_voter(void **state) {
     assert_int_equal(st.is_voter, i < 3);
     assert_int_equal(st.role,
                      i < 3 ? (i == leader ? MB_COORD_LEADER : MB_COORD_FOLLOWER)
-                     : i == 3 ? MB_COORD_WAITING
-                              : MB_COORD_NONE);
+                     : i < 5 ? MB_COORD_WAITING
+                             : MB_COORD_NONE);
     if (i < 3) {
       assert_int_equal(st.term, ls.term);
       assert_memory_equal(st.leader, c.fx.id[leader].pk, MB_NODE_ID_LEN);
@@ -323,6 +323,49 @@ static void test_back_before_out_resyncs(void **state) {
   cfx_free(&c);
 }
 
+static bool voter_replaced(struct cfx *c, void *arg) {
+  int dead = *(int *)arg;
+  int leader = cfx_leader(c);
+  if (leader < 0)
+    return false;
+  struct mb_coord_status st;
+  mb_coord_info(c->coord[leader], &st);
+  if (st.n_voters != 3)
+    return false;
+  for (size_t v = 0; v < st.n_voters; v++)
+    if (cfx_node_of(c, st.voters[v].id) == dead)
+      return false;
+  return true;
+}
+
+static void test_dead_voter_replaced_in_its_domain(void **state) {
+  (void)state;
+  struct cfx c;
+  int leader = start_with_leader(&c, 3000);
+  create_array(&c, leader);
+  /* n0 or n1, whichever does not lead: n3 and n4 share their domains. */
+  int dead = leader == 0 ? 1 : 0;
+  int heir = dead + 3;
+  cfx_kill(&c, dead);
+  cfx_run(&c, 4000);
+  struct mb_coord_status st;
+  mb_coord_info(c.coord[leader], &st);
+  assert_int_equal(st.n_voters, 3); /* not before the grace */
+  assert_true(cfx_run_until(&c, 20000, voter_replaced, &dead));
+  mb_coord_info(c.coord[heir], &st);
+  assert_true(st.is_voter);
+  cfx_run(&c, 2000);
+  struct mb_raid_array_info a;
+  assert_true(array_at(&c, heir, &a)); /* caught up with the log */
+  for (int i = 0; i < CFX_NODES; i++) {
+    if (i == heir || i == dead)
+      continue;
+    mb_coord_info(c.coord[i], &st);
+    assert_int_equal(st.is_voter, i < 3);
+  }
+  cfx_free(&c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_bootstrap_waits_for_every_voter),
@@ -330,6 +373,7 @@ int main(void) {
       cmocka_unit_test(test_dead_device_rebuilt_in_another_domain),
       cmocka_unit_test(test_leader_killed_during_rebuild),
       cmocka_unit_test(test_back_before_out_resyncs),
+      cmocka_unit_test(test_dead_voter_replaced_in_its_domain),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
