@@ -38,7 +38,7 @@ static uint64_t candidate(const struct mb_coord *c,
     if (!m->coordinator || m->revoked || m->state != SWIM_ALIVE ||
         is_voter(info, id))
       continue;
-    bool fresh = !domain_used(c, info, dead, m->domain) && false;
+    bool fresh = !domain_used(c, info, dead, m->domain);
     if (best == 0 || (fresh && !best_fresh) ||
         (fresh == best_fresh && id < best)) {
       best = id;
@@ -59,7 +59,8 @@ void coord_leader_replace(struct mb_coord *c) {
     const struct swim_member_info *m =
         coord_member_by_raft_id(c, info.voters[i]);
     if (m == NULL || m->is_self ||
-        (m->state != SWIM_DEAD && m->state != SWIM_LEFT) || false)
+        (m->state != SWIM_DEAD && m->state != SWIM_LEFT) ||
+        c->now - m->state_since < c->cfg.params.down_out_interval_ms)
       continue;
     uint64_t with = candidate(c, &info, info.voters[i]);
     if (with != 0 &&
