@@ -100,7 +100,9 @@ uint64_t mb_coord_next_deadline(const struct mb_coord *c) {
   uint64_t t = UINT64_MAX;
   if (c->raft != NULL)
     t = mb_consensus_next_deadline(c->raft);
-  if (coord_is_leader(c) && c->next_plan < t)
+  /* With proposals outstanding the leader waits for them, not the plan's
+   * timer (a past timer would make the driver spin). */
+  if (coord_is_leader(c) && c->n_props == 0 && c->next_plan < t)
     t = c->next_plan;
   if (c->progress_dirty && c->progress_at + COORD_PROGRESS_EVERY_MS < t)
     t = c->progress_at + COORD_PROGRESS_EVERY_MS;

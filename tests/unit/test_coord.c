@@ -366,8 +366,36 @@ static void test_dead_voter_replaced_in_its_domain(void **state) {
   cfx_free(&c);
 }
 
+/* Bad input on the admin channel is refused, never read past its end. */
+static void test_forward_codec_refuses_bad_payloads(void **state) {
+  (void)state;
+  struct mb_raid_cmd cmd = {.kind = MB_RAID_CMD_ARRAY_REMOVE}, back;
+  strcpy(cmd.array, "a");
+  uint8_t buf[COORD_FWD_MAX], type;
+  size_t len;
+  uint64_t req;
+  int rc;
+  assert_int_equal(coord_fwd_request_encode(5, &cmd, buf, sizeof(buf), &len),
+                   0);
+  assert_int_equal(coord_fwd_decode(buf, len, &type, &req, &back, &rc), 0);
+  assert_int_equal(type, COORD_FWD_REQUEST);
+  assert_int_equal(req, 5);
+  assert_string_equal(back.array, "a");
+  for (size_t cut = 0; cut < len; cut++)
+    assert_int_not_equal(coord_fwd_decode(buf, cut, &type, &req, &back, &rc),
+                         0);
+  len = coord_fwd_answer_encode(6, MB_ERAIDSPACE, buf);
+  assert_int_equal(coord_fwd_decode(buf, len, &type, &req, &back, &rc), 0);
+  assert_int_equal(rc, MB_ERAIDSPACE);
+  assert_int_not_equal(coord_fwd_decode(buf, len - 1, &type, &req, &back, &rc),
+                       0);
+  buf[0] = 3; /* no such type */
+  assert_int_not_equal(coord_fwd_decode(buf, len, &type, &req, &back, &rc), 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_forward_codec_refuses_bad_payloads),
       cmocka_unit_test(test_bootstrap_waits_for_every_voter),
       cmocka_unit_test(test_create_in_distinct_domains),
       cmocka_unit_test(test_dead_device_rebuilt_in_another_domain),
