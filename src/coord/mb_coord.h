@@ -87,10 +87,15 @@ uint64_t mb_coord_next_deadline(const struct mb_coord *c);
  * An operator's request: ARRAY_CREATE (the leader fills in the placement
  * with mb_raid_place), ARRAY_REMOVE or DRAIN.  0: accepted, answered later
  * by an MB_COORD_OUT_ANSWER with the same req once the command is applied
- * (or refused, or lost with the leadership: MB_ENOTLEADER).  At once:
- * MB_ENOTCOORD (not a coordinator), MB_ENOTLEADER (a coordinator that does
- * not lead: forwarding to the leader is not built yet), MB_EINVAL (another
- * kind), or the placement's error (MB_ERAIDSPACE, MB_ERAIDLEVEL).
+ * (or refused, or lost with the leadership: MB_ENOTLEADER).  A coordinator
+ * that does not lead forwards it to the leader it knows (app channel
+ * SWIM_APP_RAID_ADMIN; the leader takes forwards from coordinators only)
+ * and answers with the leader's answer, or MB_ENOTLEADER when none comes
+ * within four election timeouts.  At once: MB_ENOTCOORD (not a
+ * coordinator), MB_ENOTLEADER (no leader known: a coordinator that is no
+ * voter knows none until publication records are decoded), MB_EINVAL
+ * (another kind), or the placement's error (MB_ERAIDSPACE, MB_ERAIDLEVEL,
+ * at the leader).
  */
 int mb_coord_request(struct mb_coord *c, uint64_t now, uint64_t req,
                      const struct mb_raid_cmd *cmd);
