@@ -71,6 +71,15 @@ static bool slot_is(struct cfx *c, void *arg) {
          (w->array_state < 0 || a.state == w->array_state);
 }
 
+struct dead_wait {
+  int observer, subject;
+};
+
+static bool seen_dead(struct cfx *c, void *arg) {
+  struct dead_wait *w = arg;
+  return fx_state(&c->fx, w->observer, w->subject) == SWIM_DEAD;
+}
+
 static bool voters_healthy(struct cfx *c, void *arg) {
   const uint8_t *holder = arg;
   for (int i = 0; i < 3; i++) {
@@ -231,10 +240,13 @@ static void test_dead_device_rebuilt_in_another_domain(void **state) {
   int victim;
   int slot = holder_slot(&c, leader, false, &victim);
   cfx_kill(&c, victim);
-  /* Down at once (degraded), well before the grace ends... */
+  /* Down at once (degraded): committed within 100 ms of the leader's
+   * gossip declaring it dead, well before the grace ends... */
+  struct dead_wait dw = {leader, victim};
+  assert_true(cfx_run_until(&c, 10000, seen_dead, &dw));
   struct slot_wait down = {leader, slot, MB_RAID_SLOT_DOWN,
                            MB_RAID_ARRAY_DEGRADED};
-  assert_true(cfx_run_until(&c, 10000, slot_is, &down));
+  assert_true(cfx_run_until(&c, 100, slot_is, &down));
   uint64_t down_at = c.fx.now;
   /* ... then out, and rebuilt. */
   uint64_t id = 0;
