@@ -1,10 +1,11 @@
 /*
  * Publication to devices that run no Raft (records of kinds 23-25,
- * COORD_PLAN.md Part E).  The wire codecs of those records are being
- * built in the gossip layer; until they are on main this file neither
- * signs nor decodes them: non-voters learn nothing from records yet, and
- * the leader publishes nothing (docs/raid.md, The coordinator).  It is
- * kept as the one place to finish.
+ * COORD_PLAN.md Part E).  Their wire codecs (mb_wire.h:
+ * mb_wire_raid_*_body_encode/decode, mb_wire_channel_record_sign) reached
+ * main only as this module was finished, so this file neither signs nor
+ * decodes them yet: non-voters learn nothing from records, and the leader
+ * publishes nothing (docs/raid.md, The coordinator).  It is kept as the
+ * one place to finish.
  */
 #include "coord_internal.h"
 
