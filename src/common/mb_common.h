@@ -93,7 +93,8 @@
   X(MB_EBUSY, -3102, "a voter change is already in progress")                  \
   X(MB_ENOENT, -3103, "no such item is stored")                                \
   X(MB_ERAFT, -3104, "the Raft library refused the request")                   \
-  X(MB_EFRAGMENT, -3105, "a Raft message fragment contradicts its message")
+  X(MB_EFRAGMENT, -3105, "a Raft message fragment contradicts its message")    \
+  X(MB_ENOTCOORD, -3201, "this device is not a RAID coordinator")
 
 enum mb_err {
   MB_OK = 0,

@@ -14,7 +14,7 @@
 #include <string.h>
 
 static bool channel_known(uint8_t channel) {
-  return channel == SWIM_APP_RAFT;
+  return channel == SWIM_APP_RAFT || channel == SWIM_APP_RAID_ADMIN;
 }
 
 /* Zeros standing for a payload while sizing one (never written). */

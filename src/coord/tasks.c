@@ -1,0 +1,94 @@
+/*
+ * This device's own tasks: learned from the replica (voters; others from
+ * the published records once publish.c decodes them), started and
+ * cancelled at the executor once each, and their progress put in the
+ * heartbeat at most once a second.
+ */
+#include "coord_internal.h"
+
+#include <string.h>
+
+static bool ours_and_live(const struct mb_coord *c,
+                          const struct mb_raid_task_info *t) {
+  return memcmp(t->target, c->self, MB_NODE_ID_LEN) == 0 &&
+         (t->state == MB_RAID_TASK_QUEUED || t->state == MB_RAID_TASK_RUNNING);
+}
+
+static long local_find(const struct mb_coord *c, uint64_t id) {
+  for (size_t i = 0; i < c->n_tasks; i++)
+    if (c->tasks[i].id == id)
+      return (long)i;
+  return -1;
+}
+
+static void cancel_gone(struct mb_coord *c) {
+  for (size_t i = c->n_tasks; i-- > 0;) {
+    struct mb_raid_task_info t;
+    if (mb_raid_task_find(c->replica, c->tasks[i].id, &t) == 0 &&
+        ours_and_live(c, &t))
+      continue;
+    struct mb_coord_output o = {.kind = MB_COORD_OUT_TASK_CANCEL};
+    o.task.id = c->tasks[i].id;
+    coord_push(c, &o, NULL, 0);
+    c->tasks[i] = c->tasks[--c->n_tasks];
+    c->progress_dirty = true;
+  }
+}
+
+static void start_new(struct mb_coord *c) {
+  size_t n = mb_raid_task_count(c->replica);
+  for (size_t i = 0; i < n && c->n_tasks < MB_HB_TASKS_MAX; i++) {
+    struct mb_coord_output o = {.kind = MB_COORD_OUT_TASK_START};
+    if (mb_raid_task_at(c->replica, i, &o.task) != 0 ||
+        !ours_and_live(c, &o.task) || local_find(c, o.task.id) >= 0)
+      continue;
+    c->tasks[c->n_tasks++] = (struct coord_local_task){
+        .id = o.task.id, .bytes = o.task.bytes, .done = o.task.progress};
+    coord_push(c, &o, NULL, 0);
+  }
+}
+
+void coord_tasks_learn(struct mb_coord *c) {
+  if (!c->tasks_stale || c->replica == NULL)
+    return;
+  c->tasks_stale = false;
+  cancel_gone(c);
+  start_new(c);
+}
+
+void coord_progress_flush(struct mb_coord *c) {
+  if (!c->progress_dirty ||
+      (c->progress_sent && c->now - c->progress_at < COORD_PROGRESS_EVERY_MS))
+    return;
+  struct mb_coord_output o = {.kind = MB_COORD_OUT_PROGRESS,
+                              .n_progress = c->n_tasks};
+  for (size_t i = 0; i < c->n_tasks; i++)
+    o.progress[i] = (struct mb_task_progress){.id = c->tasks[i].id,
+                                              .done = c->tasks[i].done};
+  coord_push(c, &o, NULL, 0);
+  c->progress_dirty = false;
+  c->progress_sent = true;
+  c->progress_at = c->now;
+}
+
+void mb_coord_task_progress(struct mb_coord *c, uint64_t now, uint64_t task,
+                            uint64_t done) {
+  c->now = now;
+  long i = local_find(c, task);
+  if (i < 0 || done <= c->tasks[i].done)
+    return;
+  c->tasks[i].done = done < c->tasks[i].bytes ? done : c->tasks[i].bytes;
+  c->progress_dirty = true;
+  coord_progress_flush(c);
+}
+
+void mb_coord_task_finished(struct mb_coord *c, uint64_t now, uint64_t task,
+                            int result) {
+  c->now = now;
+  long i = local_find(c, task);
+  if (i < 0 || result != 0)
+    return;
+  c->tasks[i].done = c->tasks[i].bytes;
+  c->progress_dirty = true;
+  coord_progress_flush(c);
+}
