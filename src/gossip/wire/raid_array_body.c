@@ -120,19 +120,11 @@ static int read_array_field(struct mb_cbor_reader *r, int64_t key, void *ctx) {
 
 int mb_wire_raid_array_body_decode(const uint8_t *body, size_t len,
                                    struct mb_wire_raid_array *out) {
-  memset(out, 0, sizeof(*out));
-  if (body == NULL)
-    return MB_EMISSING;
-  if (len > MB_CHANNEL_BODY_MAX)
-    return MB_ETOOBIG;
-  uint32_t seen;
-  int rc = mb_cr_map_walk_all(body, len, ARRAY_MAX_PAIRS, read_array_field, out,
-                              &seen);
-  if (rc == MB_OK && (seen & ARRAY_REQUIRED) != ARRAY_REQUIRED)
-    rc = MB_EMISSING;
-  if (rc == MB_OK && !array_ok(out))
-    rc = MB_ERANGE;
-  if (rc != MB_OK)
+  int rc = wire_read_raid_body(body, len, ARRAY_MAX_PAIRS, read_array_field,
+                               ARRAY_REQUIRED, out, sizeof(*out));
+  if (rc == MB_OK && !array_ok(out)) {
     memset(out, 0, sizeof(*out));
+    rc = MB_ERANGE;
+  }
   return rc;
 }

@@ -57,3 +57,20 @@ int wire_body_out(const struct mb_cbor_writer *w, uint8_t *out, size_t cap,
   *len = w->len;
   return MB_OK;
 }
+
+int wire_read_raid_body(const uint8_t *body, size_t len, uint64_t max_pairs,
+                        mb_cr_field_fn field, uint32_t required, void *out,
+                        size_t out_size) {
+  memset(out, 0, out_size);
+  if (body == NULL)
+    return MB_EMISSING;
+  if (len > MB_CHANNEL_BODY_MAX)
+    return MB_ETOOBIG;
+  uint32_t seen;
+  int rc = mb_cr_map_walk_all(body, len, max_pairs, field, out, &seen);
+  if (rc == MB_OK && (seen & required) != required)
+    rc = MB_EMISSING;
+  if (rc != MB_OK)
+    memset(out, 0, out_size);
+  return rc;
+}

@@ -74,17 +74,6 @@ static int read_leader_field(struct mb_cbor_reader *r, int64_t key, void *ctx) {
 
 int mb_wire_raid_leader_body_decode(const uint8_t *body, size_t len,
                                     struct mb_wire_raid_leader *out) {
-  memset(out, 0, sizeof(*out));
-  if (body == NULL)
-    return MB_EMISSING;
-  if (len > MB_CHANNEL_BODY_MAX)
-    return MB_ETOOBIG;
-  uint32_t seen;
-  int rc = mb_cr_map_walk_all(body, len, LEADER_MAX_PAIRS, read_leader_field,
-                              out, &seen);
-  if (rc == MB_OK && (seen & LEADER_REQUIRED) != LEADER_REQUIRED)
-    rc = MB_EMISSING;
-  if (rc != MB_OK)
-    memset(out, 0, sizeof(*out));
-  return rc;
+  return wire_read_raid_body(body, len, LEADER_MAX_PAIRS, read_leader_field,
+                             LEADER_REQUIRED, out, sizeof(*out));
 }

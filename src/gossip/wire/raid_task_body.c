@@ -100,17 +100,6 @@ static int read_task_field(struct mb_cbor_reader *r, int64_t key, void *ctx) {
 
 int mb_wire_raid_task_body_decode(const uint8_t *body, size_t len,
                                   struct mb_wire_raid_task *out) {
-  memset(out, 0, sizeof(*out));
-  if (body == NULL)
-    return MB_EMISSING;
-  if (len > MB_CHANNEL_BODY_MAX)
-    return MB_ETOOBIG;
-  uint32_t seen;
-  int rc = mb_cr_map_walk_all(body, len, TASK_MAX_PAIRS, read_task_field, out,
-                              &seen);
-  if (rc == MB_OK && (seen & TASK_REQUIRED) != TASK_REQUIRED)
-    rc = MB_EMISSING;
-  if (rc != MB_OK)
-    memset(out, 0, sizeof(*out));
-  return rc;
+  return wire_read_raid_body(body, len, TASK_MAX_PAIRS, read_task_field,
+                             TASK_REQUIRED, out, sizeof(*out));
 }

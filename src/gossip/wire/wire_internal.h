@@ -40,6 +40,12 @@ int wire_read_count(struct mb_cbor_reader *r, size_t max, size_t *n);
 int wire_read_fixed(struct mb_cbor_reader *r, uint8_t *dst, size_t len);
 int wire_read_raid_name(struct mb_cbor_reader *r, char *dst);
 bool wire_raid_name_ok(const char *name);
+/* A RAID body read into *out (zeroed first, and again on any error):
+ * MB_EMISSING when absent or a required key is missing, MB_ETOOBIG past
+ * MB_CHANNEL_BODY_MAX, or what the walk or a field refused. */
+int wire_read_raid_body(const uint8_t *body, size_t len, uint64_t max_pairs,
+                        mb_cr_field_fn field, uint32_t required, void *out,
+                        size_t out_size);
 /* Copies a finished body out: MB_EINVAL when the writer overflowed its
  * MB_CHANNEL_BODY_MAX scratch (cannot happen within the bounds),
  * MB_ENOSPACE when cap is too small. */
