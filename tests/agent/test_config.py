@@ -769,6 +769,14 @@ def test_raid_settings():
     # a bare name is the shell's to find when a task runs
     got = check(NONE + LOOP + ["--raid-executor", "rebuild-hook --x"])
     assert got["raid.executor"] == "rebuild-hook --x", got
+    # operations.md's block checks clean and shows the defaults
+    docs = os.path.join(os.path.dirname(EXAMPLE), "..", "docs",
+                        "operations.md")
+    text = open(docs).read().split("### The RAID settings", 1)[1]
+    shown = write("raid-doc.conf", text.split("```\n", 2)[1])
+    got = check(NONE + LOOP + ["--config", shown])
+    assert {k: v for k, v in got.items() if k.startswith("raid.")} == want, \
+        got
 
 
 TESTS = [test_defaults, test_precedence, test_http_listen, test_bad_values,
