@@ -28,6 +28,7 @@
  *                 after a leave) and its core runs on until it is told.
  */
 #include "bridge.h"
+#include "raid.h"
 #include "sim.h"
 
 #include <stdlib.h>
@@ -66,6 +67,11 @@ static int crash(struct sim *s, const struct scn_action *a, uint32_t i) {
   sim_node_inbox_clear(s, n);
   sim_node_health(s, i);
   sim_truth_down(s, i);
+  if (s->raid != NULL) {
+    sim_raid_down(s, i);
+    sim_raid_fault_instant(s);
+    sim_raid_fault_sync(s); /* a frozen or slow node is neither now */
+  }
   return 0;
 }
 
@@ -103,6 +109,10 @@ static int restart(struct sim *s, const struct scn_action *a, uint32_t i) {
   n->busy_until = s->now;
   sim_node_health(s, i);
   sim_truth_up(s, i);
+  if (s->raid != NULL) {
+    sim_raid_up(s, i);
+    sim_raid_fault_instant(s);
+  }
   if (a->wipe)
     sim_node_join(s, i);
   sim_node_drain(s, i);
@@ -117,6 +127,7 @@ static int freeze(struct sim *s, const struct scn_action *a, uint32_t i) {
     return -1;
   n->frozen = true; /* a second freeze replaces the first's end */
   sim_node_health(s, i);
+  sim_raid_fault_sync(s);
   return sim_schedule(s, s->now + a->dur_us, SIM_EV_THAW, i, ++n->freeze_gen,
                       0);
 }
@@ -130,6 +141,7 @@ static int slow(struct sim *s, const struct scn_action *a, uint32_t i) {
   if (n->busy_until < s->now)
     n->busy_until = s->now;
   sim_node_health(s, i);
+  sim_raid_fault_sync(s);
   return sim_schedule(s, s->now + a->dur_us, SIM_EV_SLOW_END, i, ++n->slow_gen,
                       0);
 }
@@ -137,6 +149,7 @@ static int slow(struct sim *s, const struct scn_action *a, uint32_t i) {
 void sim_slow_end(struct sim *s, uint32_t i) {
   s->nodes[i].slow = false;
   sim_node_health(s, i);
+  sim_raid_fault_sync(s);
 }
 
 static int leave(struct sim *s, const struct scn_action *a, uint32_t i) {
@@ -153,6 +166,10 @@ static int leave(struct sim *s, const struct scn_action *a, uint32_t i) {
   sim_node_drain(s, i);
   sim_node_arm(s, i);
   sim_bridge_left(s, i);
+  if (s->raid != NULL) {
+    sim_raid_down(s, i); /* a departed agent stops */
+    sim_raid_fault_instant(s);
+  }
   return 0;
 }
 
@@ -222,10 +239,19 @@ static int each_node(struct sim *s, const struct scn_action *a,
 }
 
 /* `crash bridge`: the node every up node names active; `restart bridge`:
- * the last node crashed so. */
+ * the last node crashed so.  The same for `raid leader`. */
 static int on_bridge(struct sim *s, const struct scn_action *a,
                      int (*fn)(struct sim *, const struct scn_action *,
                                uint32_t)) {
+  if (a->on_raid_leader) {
+    uint32_t i = sim_raid_leader_target(s, a->kind == SCN_CRASH);
+    if (i == SIM_NONE)
+      return sim_fail(s, "%s:%d: %s raid leader: %s", s->scn->path, a->line,
+                      scn_act_name(a->kind),
+                      a->kind == SCN_CRASH ? "no coordinator leads now"
+                                           : "no raid leader was crashed");
+    return fn(s, a, i);
+  }
   uint32_t i = sim_bridge_target(s, a->kind == SCN_CRASH);
   if (i == SIM_NONE)
     return sim_fail(s, "%s:%d: %s bridge: %s", s->scn->path, a->line,
@@ -330,6 +356,7 @@ static int partition(struct sim *s, const struct scn_action *a) {
   if (sim_history_note(s) != 0 || sim_truth_partition(s, true) != 0)
     return -1;
   sim_bridge_partition(s, true);
+  sim_raid_fault_sync(s);
   if (a->has_dur)
     return sim_schedule(s, s->now + a->dur_us, SIM_EV_HEAL, 0,
                         s->net.partition_gen, 0);
@@ -342,12 +369,14 @@ void sim_heal(struct sim *s) {
   if (sim_history_note(s) == 0 && sim_truth_partition(s, false) == 0)
     sim_truth_conv(s, SCN_CONV_HEAL, 0, 0);
   sim_bridge_partition(s, false);
+  sim_raid_fault_sync(s);
 }
 
 static int link(struct sim *s, const struct scn_action *a) {
   uint32_t id;
   if (sim_net_add_rule(s, a, &id) != 0 || sim_history_note(s) != 0)
     return -1;
+  sim_raid_fault_sync(s);
   if (a->has_dur)
     return sim_schedule(s, s->now + a->dur_us, SIM_EV_RULE_END, 0, id, 0);
   return 0;
@@ -358,6 +387,7 @@ void sim_rule_end(struct sim *s, uint32_t id) {
   sim_net_remove_rule(s, id);
   if (s->net.n_rules != before) /* not cleared by an unlink meanwhile */
     sim_history_note(s);
+  sim_raid_fault_sync(s);
 }
 
 int sim_apply_action(struct sim *s, uint32_t idx) {
@@ -368,9 +398,10 @@ int sim_apply_action(struct sim *s, uint32_t idx) {
   case SCN_START:
     return start(s, a, idx);
   case SCN_CRASH:
-    return a->on_bridge ? on_bridge(s, a, crash) : each_node(s, a, crash);
+    return a->on_bridge || a->on_raid_leader ? on_bridge(s, a, crash)
+                                             : each_node(s, a, crash);
   case SCN_RESTART:
-    return (a->on_bridge ? on_bridge(s, a, restart)
+    return (a->on_bridge || a->on_raid_leader ? on_bridge(s, a, restart)
                          : each_node(s, a, restart)) ||
                    sim_truth_conv(s, SCN_CONV_RESTART, idx, 0)
                ? -1
@@ -390,9 +421,11 @@ int sim_apply_action(struct sim *s, uint32_t idx) {
     return link(s, a);
   case SCN_UNLINK:
     sim_net_clear_rules(s);
+    sim_raid_fault_sync(s);
     return sim_history_note(s);
   case SCN_NET_LOSS:
     s->net.cfg.loss = a->loss;
+    sim_raid_fault_sync(s);
     return sim_history_note(s);
   case SCN_ATTACK:
     return sim_adversary_attack(s, a);
@@ -402,11 +435,7 @@ int sim_apply_action(struct sim *s, uint32_t idx) {
   case SCN_RAID_REMOVE:
   case SCN_RAID_DRAIN:
   case SCN_RAID_UNDRAIN:
-    /* sim_new refuses a scenario with raid lines until the coordinators'
-     * driver exists; reaching here is a bug, not a no-op. */
-    snprintf(s->err, sizeof(s->err), "%s:%d: raid actions are not driven yet",
-             s->scn->path, a->line);
-    return -1;
+    return sim_raid_action(s, idx); /* raid lines always make s->raid */
   }
   return 0;
 }

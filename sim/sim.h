@@ -52,6 +52,12 @@ enum sim_ev {
   SIM_EV_RULE_END,   /* a link rule's `for D` is over; ref: rule id */
   SIM_EV_HEAL,       /* a partition's `for D` is over; ref: partition_gen */
   SIM_EV_BRIDGE_DUE, /* an offline falls due in node's view; ref: due_gen */
+  /* The RAID coordinators (raid.h). */
+  SIM_EV_RAID_TICK,   /* node's coordinator deadline; ref: tick_gen */
+  SIM_EV_RAID_VIEW,   /* node's view goes to its coordinator; ref: view_gen */
+  SIM_EV_RAID_EXEC,   /* node's executor copies a second; ref: exec_gen */
+  SIM_EV_RAID_SAMPLE, /* `raid_state ... at T`; ref: expectation index */
+  SIM_EV_RAID_RETRY,  /* an operator asks again; ref: request index */
 };
 
 struct sim_event {
@@ -357,6 +363,7 @@ struct sim {
   struct sim_truth truth;
   struct sim_adversary adv;
   struct sim_bridge *bridge; /* NULL unless the scenario runs the bridge */
+  struct sim_raid *raid;     /* NULL unless the scenario has raid lines */
   crypto_generichash_state trace;
   uint8_t trace_hash[32];
   FILE *timeline;
