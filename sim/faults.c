@@ -402,7 +402,7 @@ int sim_apply_action(struct sim *s, uint32_t idx) {
                                              : each_node(s, a, crash);
   case SCN_RESTART:
     return (a->on_bridge || a->on_raid_leader ? on_bridge(s, a, restart)
-                         : each_node(s, a, restart)) ||
+                                              : each_node(s, a, restart)) ||
                    sim_truth_conv(s, SCN_CONV_RESTART, idx, 0)
                ? -1
                : 0;

@@ -150,10 +150,10 @@ struct scn_action {
   uint8_t n_groups; /* partition */
   struct scn_set *groups;
   enum scn_attack attack;
-  bool on_bridge; /* crash, restart: `bridge` instead of a node set */
+  bool on_bridge;      /* crash, restart: `bridge` instead of a node set */
   bool on_raid_leader; /* crash, restart: `raid leader` instead */
-  bool inc_max;   /* suspect claim at incarnation UINT64_MAX ... */
-  bool has_inc;   /* ... or at inc_value */
+  bool inc_max;        /* suspect claim at incarnation UINT64_MAX ... */
+  bool has_inc;        /* ... or at inc_value */
   struct scn_raid_req raid;
 };
 
