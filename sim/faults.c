@@ -351,14 +351,18 @@ static int partition(struct sim *s, const struct scn_action *a) {
         s->nodes[i].group = (uint16_t)(g + 1);
     free(bits);
   }
+  return sim_partition_now(s, a->has_dur ? a->dur_us : 0);
+}
+
+int sim_partition_now(struct sim *s, uint64_t dur_us) {
   s->net.partitioned = true;
   s->net.partition_gen++;
   if (sim_history_note(s) != 0 || sim_truth_partition(s, true) != 0)
     return -1;
   sim_bridge_partition(s, true);
   sim_raid_fault_sync(s);
-  if (a->has_dur)
-    return sim_schedule(s, s->now + a->dur_us, SIM_EV_HEAL, 0,
+  if (dur_us > 0)
+    return sim_schedule(s, s->now + dur_us, SIM_EV_HEAL, 0,
                         s->net.partition_gen, 0);
   return 0;
 }
@@ -374,12 +378,37 @@ void sim_heal(struct sim *s) {
 
 static int link(struct sim *s, const struct scn_action *a) {
   uint32_t id;
-  if (sim_net_add_rule(s, a, &id) != 0 || sim_history_note(s) != 0)
+  if (sim_net_add_rule(s, a, &id) != 0)
+    return -1;
+  return sim_link_added(s, id, a->has_dur ? a->dur_us : 0);
+}
+
+int sim_link_added(struct sim *s, uint32_t id, uint64_t dur_us) {
+  if (sim_history_note(s) != 0)
     return -1;
   sim_raid_fault_sync(s);
-  if (a->has_dur)
-    return sim_schedule(s, s->now + a->dur_us, SIM_EV_RULE_END, 0, id, 0);
+  if (dur_us > 0)
+    return sim_schedule(s, s->now + dur_us, SIM_EV_RULE_END, 0, id, 0);
   return 0;
+}
+
+/* The primitives `faults random` draws from (faults_random.c), as the
+ * scenario's own lines would do them (`line` for messages). */
+int sim_crash_node(struct sim *s, uint32_t i, int line) {
+  struct scn_action a = {.kind = SCN_CRASH, .line = line};
+  return crash(s, &a, i);
+}
+
+int sim_restart_node(struct sim *s, uint32_t i, bool wipe, int line) {
+  struct scn_action a = {
+      .kind = SCN_RESTART, .line = line, .wipe = wipe, .inc = SCN_INC_NEXT};
+  return restart(s, &a, i) || sim_truth_conv(s, SCN_CONV_RESTART, 0, 0) ? -1
+                                                                        : 0;
+}
+
+int sim_freeze_node(struct sim *s, uint32_t i, uint64_t dur_us, int line) {
+  struct scn_action a = {.kind = SCN_FREEZE, .line = line, .dur_us = dur_us};
+  return freeze(s, &a, i);
 }
 
 void sim_rule_end(struct sim *s, uint32_t id) {

@@ -11,6 +11,7 @@
  */
 #include "raid.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -350,6 +351,35 @@ void sim_raid_arm(struct sim *s, uint32_t i) {
   sim_schedule(s, t, SIM_EV_RAID_TICK, i, ++rn->tick_gen, 0);
 }
 
+static const char *cmd_name(int kind) {
+  static const char *const names[] = {
+      "?",          "device-report", "device-down",  "device-up",
+      "device-out", "drain",         "array-create", "array-remove",
+      "task-start", "task-progress", "task-done",    "task-reassign",
+      "task-cancel"};
+  return kind >= 0 && kind < (int)(sizeof(names) / sizeof(names[0]))
+             ? names[kind]
+             : "?";
+}
+
+/* Each index once, at its first application anywhere (--timeline). */
+static void timeline_applied(struct sim *s, uint32_t i,
+                             const struct mb_coord_output *o) {
+  struct sim_raid *r = s->raid;
+  if (s->timeline == NULL || o->index <= r->timeline_index)
+    return;
+  r->timeline_index = o->index;
+  const struct mb_raid_cmd *c = &o->cmd;
+  uint32_t dev = sim_id_node(s, c->device), tgt = sim_id_node(s, c->target);
+  fprintf(s->timeline,
+          "{\"t\":%" PRIu64 ".%06" PRIu64 ",\"raid\":\"%s\",\"node\":%u,"
+          "\"index\":%" PRIu64 ",\"rc\":%d,\"array\":\"%s\",\"slot\":%u,"
+          "\"task\":%" PRIu64 ",\"device\":%d,\"target\":%d}\n",
+          s->now / SCN_US_PER_S, s->now % SCN_US_PER_S, cmd_name(c->kind), i,
+          o->index, o->rc, c->array, c->slot, c->task,
+          dev == SIM_NONE ? -1 : (int)dev, tgt == SIM_NONE ? -1 : (int)tgt);
+}
+
 /* The command's bytes as the log holds them: the encoding is canonical,
  * so the checker can match what was applied with what was made durable. */
 static void applied(struct sim *s, uint32_t i,
@@ -362,6 +392,7 @@ static void applied(struct sim *s, uint32_t i,
   raid_history_applied(r->hist, s->now, i, o->index, buf, len, o->rc);
   r->c.applied++;
   r->c.refused_applies += o->rc != 0;
+  timeline_applied(s, i, o);
   sim_trace_u64(s, s->now);
   sim_trace_u64(s, 0xa9000000u | (uint64_t)i);
   sim_trace_u64(s, o->index);

@@ -116,6 +116,7 @@ struct sim_raid {
   uint64_t last_action_us; /* of the file's actions, for `within D` */
   bool fault_open;         /* the checker was told a fault began */
   uint32_t crashed_leader; /* by `crash raid leader`, or SIM_NONE */
+  uint64_t timeline_index; /* the last index written to the timeline */
   struct sim_raid_counts c;
 };
 

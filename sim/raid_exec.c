@@ -9,6 +9,7 @@
  */
 #include "raid.h"
 
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +18,16 @@ static long find(const struct sim_raid_node *rn, uint64_t id) {
     if (rn->exec[k].id == id)
       return (long)k;
   return -1;
+}
+
+/* --timeline: what an executor started or stopped, and why. */
+static void timeline(struct sim *s, uint32_t i, const char *what,
+                     uint64_t task) {
+  if (s->timeline != NULL)
+    fprintf(s->timeline,
+            "{\"t\":%" PRIu64 ".%06" PRIu64 ",\"raid\":\"%s\",\"node\":%u,"
+            "\"task\":%" PRIu64 "}\n",
+            s->now / SCN_US_PER_S, s->now % SCN_US_PER_S, what, i, task);
 }
 
 static void arm(struct sim *s, uint32_t i) {
@@ -53,12 +64,16 @@ void sim_raid_exec_start(struct sim *s, uint32_t i,
   snprintf(x->array, sizeof(x->array), "%s", t->array);
   x->slot = t->slot;
   raid_history_exec_start(r->hist, s->now, i, t->id, t->array, t->slot);
+  timeline(s, i, "exec-start", t->id);
   arm(s, i);
 }
 
 static void remove_at(struct sim *s, uint32_t i, size_t k) {
   struct sim_raid_node *rn = &s->raid->node[i];
   raid_history_exec_stop(s->raid->hist, s->now, i, rn->exec[k].id);
+  timeline(s, i,
+           rn->exec[k].done == rn->exec[k].bytes ? "exec-done" : "exec-cancel",
+           rn->exec[k].id);
   rn->exec[k] = rn->exec[--rn->n_exec];
 }
 

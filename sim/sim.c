@@ -11,6 +11,7 @@
  */
 #include "sim.h"
 #include "bridge.h"
+#include "faults_random.h"
 #include "raid.h"
 #include "standin_scheme.h"
 
@@ -127,6 +128,8 @@ static int init_world(struct sim *s, const struct sim_opts *o) {
   /* Before any core exists: it names the coordinators in s->cfg. */
   if (sim_raid_wanted(scn) && sim_raid_new(s) != 0)
     return -1;
+  if (sim_rfaults_new(s) != 0)
+    return -1;
   crypto_generichash_init(&s->trace, NULL, 0, sizeof(s->trace_hash));
   sim_trace_u64(s, s->seed);
   sim_trace_u64(s, s->n);
@@ -234,6 +237,9 @@ static void dispatch(struct sim *s, const struct sim_event *e) {
   case SIM_EV_RAID_RETRY:
     sim_raid_retry_event(s, e->ref);
     break;
+  case SIM_EV_FAULT:
+    sim_rfaults_event(s, e);
+    break;
   case SIM_EV_HEAL:
     if (e->ref == s->net.partition_gen && s->net.partitioned)
       sim_heal(s);
@@ -273,6 +279,7 @@ void sim_free(struct sim *s) {
   sim_truth_free(s);
   sim_bridge_free(s);
   sim_raid_free(s); /* after the cores: nothing refers to it then */
+  sim_rfaults_free(s);
   sim_adversary_free(s);
   sim_pool_free(&s->pool);
   sim_heap_free(&s->heap);
