@@ -41,6 +41,7 @@ bench: build
 	$(BUILD)/bench/bench_wire
 	$(BUILD)/bench/bench_intake
 	$(PYTHON) bench/bench_sim.py $(BUILD)/sim/meshbeat-sim 64 256 1000s
+	$(PYTHON) bench/bench_sim_raid.py $(BUILD)/sim/meshbeat-sim 1000:1000s
 	$(PYTHON) bench/bench_bridge.py $(BUILD)/src/cli/meshbeat 16 5
 
 fuzz: deps
