@@ -57,6 +57,9 @@ static int fsm_apply(void *ctx, uint64_t index, const uint8_t *bytes,
   coord_leader_applied(c, bytes, len, rc);
   c->tasks_stale = true;
   c->replan = true;
+  /* A device's report changes the ledger only, which is not published. */
+  if (rc == 0 && o.cmd.kind != MB_RAID_CMD_DEVICE_REPORT)
+    c->sent.dirty = true;
   return rc;
 }
 
@@ -74,6 +77,7 @@ static int fsm_restore(void *ctx, const uint8_t *buf, size_t len) {
   mb_raid_state_free(c->replica);
   c->replica = s;
   c->tasks_stale = true;
+  c->sent.dirty = true;
   c->replan = true;
   return 0;
 }

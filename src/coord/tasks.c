@@ -1,8 +1,10 @@
 /*
- * This device's own tasks: learned from the replica (voters; others from
- * the published records once publish.c decodes them), started and
+ * This device's own tasks: learned from the replica (voters) or the
+ * published records (every other device: published.c), started and
  * cancelled at the executor once each, and their progress put in the
- * heartbeat at most once a second.
+ * heartbeat at most once a second.  A task is cancelled here when it is
+ * no longer ours and live: done, cancelled, reassigned to another
+ * target, or gone (its array removed, its record lapsed).
  */
 #include "coord_internal.h"
 
@@ -21,11 +23,23 @@ static long local_find(const struct mb_coord *c, uint64_t id) {
   return -1;
 }
 
+/* The task as the replica or the published records say; MB_ENOENT. */
+static int task_find(const struct mb_coord *c, uint64_t id,
+                     struct mb_raid_task_info *out) {
+  const struct mb_raid_state *s = mb_coord_replica(c);
+  if (s != NULL)
+    return mb_raid_task_find(s, id, out);
+  size_t n = mb_coord_task_count(c);
+  for (size_t i = 0; i < n; i++)
+    if (mb_coord_task_at(c, i, out) == 0 && out->id == id)
+      return 0;
+  return MB_ENOENT;
+}
+
 static void cancel_gone(struct mb_coord *c) {
   for (size_t i = c->n_tasks; i-- > 0;) {
     struct mb_raid_task_info t;
-    if (mb_raid_task_find(c->replica, c->tasks[i].id, &t) == 0 &&
-        ours_and_live(c, &t))
+    if (task_find(c, c->tasks[i].id, &t) == 0 && ours_and_live(c, &t))
       continue;
     struct mb_coord_output o = {.kind = MB_COORD_OUT_TASK_CANCEL};
     o.task.id = c->tasks[i].id;
@@ -36,11 +50,11 @@ static void cancel_gone(struct mb_coord *c) {
 }
 
 static void start_new(struct mb_coord *c) {
-  size_t n = mb_raid_task_count(c->replica);
+  size_t n = mb_coord_task_count(c);
   for (size_t i = 0; i < n && c->n_tasks < MB_HB_TASKS_MAX; i++) {
     struct mb_coord_output o = {.kind = MB_COORD_OUT_TASK_START};
-    if (mb_raid_task_at(c->replica, i, &o.task) != 0 ||
-        !ours_and_live(c, &o.task) || local_find(c, o.task.id) >= 0)
+    if (mb_coord_task_at(c, i, &o.task) != 0 || !ours_and_live(c, &o.task) ||
+        local_find(c, o.task.id) >= 0)
       continue;
     c->tasks[c->n_tasks++] = (struct coord_local_task){
         .id = o.task.id, .bytes = o.task.bytes, .done = o.task.progress};
@@ -49,7 +63,7 @@ static void start_new(struct mb_coord *c) {
 }
 
 void coord_tasks_learn(struct mb_coord *c) {
-  if (!c->tasks_stale || c->replica == NULL)
+  if (!c->tasks_stale)
     return;
   c->tasks_stale = false;
   cancel_gone(c);
