@@ -27,6 +27,7 @@ void cfx_init(struct cfx *c, uint64_t down_out_ms) {
   fx_run_until(&c->fx, 4000);
   if (!fx_converged(&c->fx))
     abort();
+  c->fx.log_records = true;
   c->rate = 32u << 20;
   mb_coord_config_default(&c->base);
   c->base.cluster = FX_CLUSTER;
@@ -130,6 +131,10 @@ static void drain_coord(struct cfx *c, int i) {
       note_applied(c, i, &o);
       break;
     case MB_COORD_OUT_RECORD:
+      c->published[i]++;
+      if (swim_record_offer(c->fx.node[i], c->fx.now, o.buf, o.len) != 0)
+        c->publish_refused[i]++;
+      fx_drain(&c->fx, i);
       break;
     }
   }
@@ -150,6 +155,21 @@ static void deliver_apps(struct cfx *c) {
     drain_coord(c, a->to);
   }
   c->fx.n_apps = 0;
+}
+
+/* What each core took of kinds 23-25 goes to its coordinator, as the
+ * agent and the simulator do. */
+static void deliver_records(struct cfx *c) {
+  for (size_t k = 0; k < c->fx.n_records; k++) {
+    const struct fx_record *r = &c->fx.records[k];
+    if (r->info.kind < MB_REC_RAID_ARRAY || r->info.kind > MB_REC_RAID_LEADER ||
+        r->at >= CFX_NODES || c->coord[r->at] == NULL)
+      continue;
+    c->records_in[r->at]++;
+    mb_coord_record(c->coord[r->at], c->fx.now, &r->info, r->buf, r->len);
+    drain_coord(c, r->at);
+  }
+  c->fx.n_records = 0;
 }
 
 static void give_view(struct cfx *c, int i) {
@@ -181,6 +201,7 @@ static void run_executor(struct cfx *c, int i) {
 static void step(struct cfx *c) {
   fx_run_until(&c->fx, c->fx.now + CFX_STEP_MS);
   deliver_apps(c);
+  deliver_records(c);
   for (int i = 0; i < CFX_NODES; i++) {
     if (c->fx.down[i] || c->coord[i] == NULL)
       continue;

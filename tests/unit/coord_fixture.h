@@ -40,6 +40,10 @@ struct cfx {
   /* The last forwarded-request payload each node received (answers). */
   uint8_t admin_last[CFX_NODES][16];
   size_t admin_len[CFX_NODES];
+  /* Publication: records each node's coordinator emitted, and how many
+   * of them its gossip core refused; records (kinds 23-25) fed to each. */
+  uint32_t published[CFX_NODES], publish_refused[CFX_NODES];
+  uint32_t records_in[CFX_NODES];
   bool answered;
   uint64_t answer_req;
   int answer_rc;
