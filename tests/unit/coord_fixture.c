@@ -9,9 +9,8 @@ static int64_t wall(const struct cfx *c) {
   return 1790000000000 + (int64_t)c->fx.now;
 }
 
-static void set_capacity(struct cfx *c, int i) {
-  swim_set_payload(c->fx.node[i], c->fx.now, wall(c), CFX_CAPACITY,
-                   CFX_CAPACITY, NULL, true);
+void cfx_set_capacity(struct cfx *c, int i, uint64_t bytes) {
+  swim_set_payload(c->fx.node[i], c->fx.now, wall(c), bytes, bytes, NULL, true);
   fx_drain(&c->fx, i);
 }
 
@@ -23,7 +22,7 @@ void cfx_init(struct cfx *c, uint64_t down_out_ms) {
     c->fx.coordinator_role[i] = true;
   fx_start_all(&c->fx);
   for (int i = 0; i < CFX_NODES; i++)
-    set_capacity(c, i);
+    cfx_set_capacity(c, i, CFX_CAPACITY);
   fx_run_until(&c->fx, 4000);
   if (!fx_converged(&c->fx))
     abort();
@@ -41,6 +40,11 @@ void cfx_init(struct cfx *c, uint64_t down_out_ms) {
   c->base.n_voters = 3;
   for (int i = 0; i < CFX_NODES; i++)
     c->storage[i] = mb_consensus_memory_new();
+}
+
+void cfx_prefer_non_voters(struct cfx *c) {
+  for (int i = 0; i < 3; i++)
+    cfx_set_capacity(c, i, CFX_CAPACITY / 2);
 }
 
 static void start_coord(struct cfx *c, int i) {
@@ -246,7 +250,7 @@ void cfx_restart(struct cfx *c, int i) {
   struct mb_addr seed = fx_addr(via);
   swim_join(c->fx.node[i], c->fx.now, &seed, 1);
   fx_drain(&c->fx, i);
-  set_capacity(c, i);
+  cfx_set_capacity(c, i, CFX_CAPACITY);
   start_coord(c, i);
 }
 

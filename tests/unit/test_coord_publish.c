@@ -224,11 +224,7 @@ static void test_non_voter_target_rebuilds(void **state) {
   (void)state;
   struct cfx c;
   cfx_init(&c, 3000);
-  for (int i = 0; i < 3; i++) {
-    swim_set_payload(c.fx.node[i], c.fx.now, 1790000000000 + (int64_t)c.fx.now,
-                     CFX_CAPACITY / 2, CFX_CAPACITY / 2, NULL, true);
-    fx_drain(&c.fx, i);
-  }
+  cfx_prefer_non_voters(&c);
   cfx_start_coords(&c);
   assert_true(cfx_run_until(&c, 10000, have_leader, NULL));
   int leader = cfx_leader(&c);
