@@ -50,6 +50,12 @@ struct coord_sent {
   uint64_t term; /* the term it published everything in; 0: not leading */
   bool dirty;    /* an entry was applied since */
   struct mb_wire_raid_leader leader; /* the last leader record, as sent */
+  /* The leader record is looked at again only when Raft applied more
+   * (counts, voters and the version it needs all move with that), or
+   * when a voter was not in the view yet. */
+  uint64_t leader_checked; /* Raft's last applied index when looked at */
+  uint64_t gain_commit;    /* Raft's commit index as the term began */
+  bool leader_retry;
 };
 
 /* The view of the published records every device keeps (published.c):

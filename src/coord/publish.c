@@ -16,10 +16,11 @@
  *
  * The leader record (kind 25: term, leader, voters, counts) goes out when
  * any of these changes, at the Raft index last applied.  A new leader
- * must outbid its predecessor's record, so it waits until it has applied
- * an entry past that record's index (one of its own term: its first
- * plan, or any request); until then devices keep the old one, which a
- * forward to it answers with MB_ENOTLEADER at worst.
+ * must outbid its predecessor's record, so it waits until it has
+ * committed and applied an entry of its own term (its first plan, or any
+ * request), which lies past everything a predecessor applied; until then
+ * devices keep the old one, and a forward to it ends with MB_ENOTLEADER
+ * at worst.
  */
 #include "coord_internal.h"
 
@@ -268,13 +269,20 @@ static bool leader_body(const struct mb_coord *c,
 static void publish_leader(struct mb_coord *c,
                            const struct mb_consensus_info *info) {
   struct mb_wire_raid_leader l;
-  if (!leader_body(c, info, &l))
+  c->sent.leader_checked = info->last_applied;
+  c->sent.leader_retry = !leader_body(c, info, &l);
+  if (c->sent.leader_retry)
     return;
   l.index = c->sent.leader.index;
   if (memcmp(&l, &c->sent.leader, sizeof(l)) == 0)
     return;
-  /* Outbid every leader record held or sent: wait for a later apply. */
-  if (info->last_applied <= c->pub.leader.index ||
+  /* Outbid every leader record a predecessor may have signed, held here
+   * or not yet: Raft's leader commits only entries of its own term, so
+   * once its commit index moved and all is applied, last_applied is past
+   * its log at election, which held whatever any predecessor applied. */
+  if (info->commit_index <= c->sent.gain_commit ||
+      info->last_applied < info->commit_index ||
+      info->last_applied <= c->pub.leader.index ||
       info->last_applied <= c->sent.leader.index)
     return;
   l.index = info->last_applied;
@@ -289,6 +297,8 @@ static void publish_leader(struct mb_coord *c,
 static void forget_sent(struct coord_sent *s) {
   s->n_arrays = s->n_tasks = 0;
   s->term = 0;
+  s->leader_checked = 0;
+  s->leader_retry = false;
   memset(&s->leader, 0, sizeof(s->leader));
 }
 
@@ -302,6 +312,7 @@ void coord_publish_step(struct mb_coord *c) {
   if (c->sent.term != info.term) {
     forget_sent(&c->sent);
     c->sent.term = info.term;
+    c->sent.gain_commit = info.commit_index;
     c->sent.dirty = true;
   }
   uint64_t index = mb_raid_applied_index(c->replica);
@@ -310,7 +321,8 @@ void coord_publish_step(struct mb_coord *c) {
     diff_tasks(c, info.term, index);
     c->sent.dirty = false;
   }
-  publish_leader(c, &info);
+  if (info.last_applied != c->sent.leader_checked || c->sent.leader_retry)
+    publish_leader(c, &info);
 }
 
 void coord_publish_free(struct mb_coord *c) {

@@ -327,6 +327,23 @@ static void test_leader_killed_during_rebuild(void **state) {
   assert_int_equal(c.applied[now_leader][MB_RAID_CMD_TASK_REASSIGN], 0);
   assert_int_equal(c.applied[now_leader][MB_RAID_CMD_TASK_CANCEL], 0);
   assert_int_equal(c.starts[target], 1);
+  /* Devices without a replica name the new leader and its term (the
+   * one that is no voter yet: a voter's replacement may be one now). */
+  struct mb_coord_status ls, st;
+  mb_coord_info(c.coord[now_leader], &ls);
+  int checked = 0;
+  for (int i = 3; i < CFX_NODES; i++) {
+    if (c.coord[i] == NULL)
+      continue;
+    mb_coord_info(c.coord[i], &st);
+    if (st.is_voter) /* the dead leader's heir */
+      continue;
+    assert_true(st.from_publication);
+    assert_memory_equal(st.leader, c.fx.id[now_leader].pk, MB_NODE_ID_LEN);
+    assert_int_equal(st.term, ls.term);
+    checked++;
+  }
+  assert_true(checked >= 1);
   cfx_free(&c);
 }
 
