@@ -4,8 +4,11 @@
  * Voters run mb_consensus (Raft over SWIM_APP_RAFT payloads) whose state
  * machine is mb_raid_apply on a replica; the Raft leader plans with
  * mb_raid_plan on every view change and tick and proposes what it returns,
- * and answers operators' requests.  Every device learns the tasks whose
- * target it is and reports their progress for its heartbeat.
+ * and answers operators' requests, and publishes what was applied as
+ * signed records (kinds 23-25) that every member keeps.  Every device
+ * keeps the published view from those records (the queries of a device
+ * without a replica answer from it), learns the tasks whose target it is
+ * and reports their progress for its heartbeat.
  *
  * PURE like the gossip core: no clock reads, no sockets, no libuv, no
  * direct LMDB.  Time comes in as `now` (monotonic ms) and `wall_ms`; the
