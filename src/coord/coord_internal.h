@@ -77,6 +77,7 @@ struct coord_pub {
   size_t n_tasks, cap_tasks;
   struct mb_wire_raid_leader leader; /* term 0: none taken */
   uint64_t top;                      /* the highest version taken */
+  uint64_t lapse_checked;            /* when lapsed ones were looked for */
 };
 
 struct mb_coord {

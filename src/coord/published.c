@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Lapsed records are looked for this often (the channel's own period). */
+#define PUB_LAPSE_CHECK_MS 10000
+
 static bool newer(uint64_t version, uint64_t term, uint64_t held_version,
                   uint64_t held_term) {
   return version > held_version ||
@@ -167,9 +170,13 @@ static bool lapsed(const struct mb_coord *c, int64_t until_s) {
   return until_s > 0 && until_s < c->wall_ms / 1000;
 }
 
-/* Records that lapsed leave the view as they leave every member's table. */
+/* Records that lapsed leave the view as they leave every member's table
+ * (looked for as often as the channel does). */
 void coord_pub_lapse(struct mb_coord *c) {
   struct coord_pub *p = &c->pub;
+  if (p->lapse_checked != 0 && c->now - p->lapse_checked < PUB_LAPSE_CHECK_MS)
+    return;
+  p->lapse_checked = c->now;
   size_t w = 0;
   for (size_t i = 0; i < p->n_arrays; i++)
     if (!lapsed(c, p->arrays[i].until_s))

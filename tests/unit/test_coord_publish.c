@@ -216,6 +216,10 @@ static bool healthy_without(struct cfx *c, void *arg) {
   return true;
 }
 
+static bool no_published_task(struct cfx *c, void *arg) {
+  return mb_coord_task_count(c->coord[*(int *)arg]) == 0;
+}
+
 /* Voters report half the capacity, so placement prefers the others: a
  * mirror of two on non-voters, one of them killed, is rebuilt in the
  * third domain on the non-voter there, which learns its task only from
@@ -225,6 +229,7 @@ static void test_non_voter_target_rebuilds(void **state) {
   struct cfx c;
   cfx_init(&c, 3000);
   cfx_prefer_non_voters(&c);
+  c.base.publish_until_s = 5; /* finished tasks' records lapse soon */
   cfx_start_coords(&c);
   assert_true(cfx_run_until(&c, 10000, have_leader, NULL));
   int leader = cfx_leader(&c);
@@ -246,6 +251,14 @@ static void test_non_voter_target_rebuilds(void **state) {
   assert_true(cfx_run_until(&c, 5000, healthy_without, &victim));
   assert_int_equal(c.starts[target], 1);
   assert_int_equal(c.cancels[target], 1); /* published done: let go */
+  /* Shown as done until its record lapses, then gone everywhere. */
+  struct mb_raid_task_info mine;
+  assert_int_equal(mb_coord_task_count(c.coord[target]), 1);
+  assert_int_equal(mb_coord_task_at(c.coord[target], 0, &mine), 0);
+  assert_int_equal(mine.id, t.id);
+  assert_int_equal(mine.state, MB_RAID_TASK_DONE);
+  assert_memory_equal(mine.target, c.fx.id[target].pk, MB_NODE_ID_LEN);
+  assert_true(cfx_run_until(&c, 30000, no_published_task, &target));
   for (int i = 0; i < 3; i++) {
     assert_int_equal(c.applied[i][MB_RAID_CMD_TASK_DONE], 1);
     assert_int_equal(c.applied[i][MB_RAID_CMD_TASK_REASSIGN], 0);
