@@ -54,6 +54,7 @@ void mb_coord_free(struct mb_coord *c) {
   free(c->props);
   free(c->fwd);
   coord_outputs_free(c);
+  coord_lease_free(c);
   free(c);
 }
 
@@ -61,8 +62,11 @@ void coord_settle(struct mb_coord *c) {
   coord_leader_check(c);
   coord_forward_expire(c);
   coord_tasks_learn(c);
+  coord_lease_expire(c);
   coord_leader_step(c);
   coord_leader_replace(c);
+  coord_lease_hold(c);
+  coord_lease_ask(c);
   coord_publish_step(c);
   coord_progress_flush(c);
 }
@@ -154,7 +158,8 @@ uint64_t mb_coord_next_deadline(const struct mb_coord *c) {
     t = c->next_plan;
   if (c->progress_dirty && c->progress_at + COORD_PROGRESS_EVERY_MS < t)
     t = c->progress_at + COORD_PROGRESS_EVERY_MS;
-  return t;
+  uint64_t lease = coord_lease_deadline(c);
+  return lease < t ? lease : t;
 }
 
 static void voter_of(const struct mb_coord *c, uint64_t id,

@@ -35,9 +35,21 @@ struct coord_forward {
   uint64_t req, at;
 };
 
-/* A task whose target is this device, as the executor runs it. */
+/* A task whose target is this device, as the executor runs it: started
+ * once the leader's lease arrives, given up (abandoned) when the lease
+ * runs out (lease.h). */
 struct coord_local_task {
   uint64_t id, bytes, done;
+  struct mb_raid_task_info info; /* what TASK_START hands the executor */
+  bool started, abandoned;
+  uint64_t lease_until;
+};
+
+/* No lease for this slot until then (lease_fence.c). */
+struct coord_fence {
+  char array[MB_RAID_NAME_MAX + 1];
+  unsigned slot;
+  uint64_t until;
 };
 
 /* What the leader last published of one array or live task (term and
@@ -121,6 +133,12 @@ struct mb_coord {
 
   struct coord_sent sent;
   struct coord_pub pub;
+  uint64_t next_ask;               /* this target asks for its leases then */
+  struct mb_raid_task_info *pairs; /* live tasks before an apply */
+  size_t n_pairs, cap_pairs;
+  struct coord_fence *fences;
+  size_t n_fences, cap_fences;
+  uint64_t fence_all_until; /* after a snapshot: every slot */
 };
 
 /* outputs.c */
@@ -174,6 +192,28 @@ void coord_forward_expire(struct mb_coord *c);
 /* tasks.c */
 void coord_tasks_learn(struct mb_coord *c);
 void coord_progress_flush(struct mb_coord *c);
+long coord_local_task_find(const struct mb_coord *c, uint64_t id);
+
+/* lease.c */
+struct coord_lease_msg;
+void coord_lease_ask(struct mb_coord *c);
+void coord_lease_request(struct mb_coord *c,
+                         const struct swim_member_info *from,
+                         const struct coord_lease_msg *req);
+void coord_lease_granted(struct mb_coord *c, const struct coord_lease_msg *m);
+void coord_lease_receive(struct mb_coord *c,
+                         const struct swim_member_info *from,
+                         const uint8_t *payload, size_t len);
+void coord_lease_expire(struct mb_coord *c);
+void coord_lease_hold(struct mb_coord *c);
+uint64_t coord_lease_deadline(const struct mb_coord *c);
+
+/* lease_fence.c */
+void coord_lease_before_apply(struct mb_coord *c);
+void coord_lease_after_apply(struct mb_coord *c);
+void coord_lease_fence_all(struct mb_coord *c);
+bool coord_lease_fenced(struct mb_coord *c, const struct mb_raid_task_info *t);
+void coord_lease_free(struct mb_coord *c);
 
 /* publish.c: the leader's records after what was applied. */
 void coord_publish_step(struct mb_coord *c);

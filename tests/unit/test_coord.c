@@ -285,14 +285,20 @@ static bool other_leader(struct cfx *c, void *arg) {
 
 /* The target is a non-voter (voters report less capacity, and a mirror
  * of two leaves a third domain free), so the leader's death leaves it
- * copying: the new leader sees its progress in gossip and commits the
- * same task done, without reassigning it (publication tells the target
- * it is still its task; docs/raid.md, Publication). */
+ * copying under its lease: the new leader grants the next lease, sees
+ * its progress in gossip and commits the same task done, without
+ * reassigning it (publication tells the target it is still its task;
+ * docs/raid.md, Publication).  A lease that runs out before the new
+ * leader is elected makes the target give up, and the task is
+ * reassigned instead (task leases). */
 static void test_leader_killed_during_rebuild(void **state) {
   (void)state;
   struct cfx c;
   cfx_init(&c, 3000);
   cfx_prefer_non_voters(&c);
+  /* A lease (stall / 2) that outlasts the election: the target keeps
+   * copying until the new leader grants it the next one. */
+  c.base.params.stall_timeout_ms = 10000;
   cfx_start_coords(&c);
   assert_true(cfx_run_until(&c, 10000, have_leader, NULL));
   int leader = cfx_leader(&c);
