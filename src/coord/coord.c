@@ -126,8 +126,13 @@ void mb_coord_view(struct mb_coord *c, uint64_t now, int64_t wall_ms,
                    const struct swim_member_info *members, size_t n) {
   c->now = now;
   c->wall_ms = wall_ms;
+  bool first = c->n_view == 0;
   if (!keep_view(c, members, n))
     return;
+  /* Records restored before the first view named devices by ref only:
+   * which tasks are ours is known from now on. */
+  if (first)
+    c->tasks_stale = true;
   for (size_t i = 0; i < n; i++)
     if (members[i].is_self) {
       c->coordinator = members[i].coordinator;

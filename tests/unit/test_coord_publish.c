@@ -384,6 +384,53 @@ static void test_record_not_by_a_coordinator_is_refused(void **state) {
   cfx_free(&c);
 }
 
+/* A task record about n5, as the agent restores it from its store before
+ * the coordinator has a view: learned once the view says who n5 is. */
+static void test_task_restored_before_the_view(void **state) {
+  (void)state;
+  struct cfx c;
+  cfx_init(&c, 3000);
+  cfx_start_coords(&c);
+  cfx_run(&c, 100);
+  cfx_kill(&c, 5);
+  cfx_restart(&c, 5); /* a new coordinator, no view yet */
+  struct mb_wire_raid_task w = {.term = 2,
+                                .index = 40,
+                                .id = 9,
+                                .slot = 0,
+                                .kind = MB_RAID_TASK_REBUILD,
+                                .state = MB_RAID_TASK_QUEUED,
+                                .n_sources = 1,
+                                .bytes = 1 << 20};
+  strcpy(w.array, "x");
+  memcpy(w.target, c.fx.id[5].pk, MB_NODE_REF_LEN);
+  memcpy(w.sources[0], c.fx.id[3].pk, MB_NODE_REF_LEN);
+  uint8_t body[MB_CHANNEL_BODY_MAX], subject[MB_WIRE_RAID_TASK_SUBJECT_LEN];
+  uint8_t rec[MB_WIRE_MSG_MAX];
+  size_t body_len, len;
+  mb_wire_raid_task_subject(9, subject);
+  assert_int_equal(
+      mb_wire_raid_task_body_encode(&w, body, sizeof(body), &body_len), 0);
+  assert_int_equal(
+      mb_wire_channel_record_sign(&c.fx.id[0], FX_CLUSTER, MB_REC_RAID_TASK,
+                                  subject, sizeof(subject), 40, 1790000000000,
+                                  0, body, body_len, rec, sizeof(rec), &len),
+      0);
+  struct swim_record_info info = {.kind = MB_REC_RAID_TASK};
+  mb_coord_record(c.coord[5], c.fx.now, &info, rec, len);
+  uint32_t before = c.progress_out[5];
+  cfx_run(&c, 100);
+  /* Ours: announced in the heartbeat (its lease is then asked for). */
+  assert_true(c.progress_out[5] > before);
+  struct swim_member_info me;
+  long k = swim_member_find(c.fx.node[5], c.fx.id[5].pk);
+  assert_true(k >= 0);
+  assert_int_equal(swim_member_get(c.fx.node[5], (size_t)k, &me), 0);
+  assert_int_equal(me.n_tasks, 1);
+  assert_int_equal(me.tasks[0].id, 9);
+  cfx_free(&c);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_non_voters_learn_arrays_and_leader),
@@ -392,6 +439,7 @@ int main(void) {
       cmocka_unit_test(test_non_voter_coordinator_forwards),
       cmocka_unit_test(test_older_record_changes_nothing),
       cmocka_unit_test(test_record_not_by_a_coordinator_is_refused),
+      cmocka_unit_test(test_task_restored_before_the_view),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
