@@ -418,6 +418,16 @@ static void test_dead_voter_replaced_in_its_domain(void **state) {
     mb_coord_info(c.coord[i], &st);
     assert_int_equal(st.is_voter, i < 3);
   }
+  /* The leader record says so to devices without a replica. */
+  mb_coord_info(c.coord[5], &st);
+  assert_true(st.from_publication);
+  assert_int_equal(st.n_voters, 3);
+  bool heir_listed = false;
+  for (size_t v = 0; v < st.n_voters; v++) {
+    assert_int_not_equal(cfx_node_of(&c, st.voters[v].id), dead);
+    heir_listed |= cfx_node_of(&c, st.voters[v].id) == heir;
+  }
+  assert_true(heir_listed);
   cfx_free(&c);
 }
 
