@@ -60,6 +60,9 @@ static int fsm_apply(void *ctx, uint64_t index, const uint8_t *bytes,
   coord_leader_applied(c, bytes, len, rc);
   c->tasks_stale = true;
   c->replan = true;
+  /* A device's report changes the ledger only, which is not published. */
+  if (rc == 0 && o.cmd.kind != MB_RAID_CMD_DEVICE_REPORT)
+    c->sent.dirty = true;
   return rc;
 }
 
@@ -78,6 +81,7 @@ static int fsm_restore(void *ctx, const uint8_t *buf, size_t len) {
   c->replica = s;
   coord_lease_fence_all(c);
   c->tasks_stale = true;
+  c->sent.dirty = true;
   c->replan = true;
   return 0;
 }

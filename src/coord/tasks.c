@@ -1,9 +1,11 @@
 /*
- * This device's own tasks: learned from the replica (voters; others from
- * the published records once publish.c decodes them), announced in the
+ * This device's own tasks: learned from the replica (voters) or the
+ * published records (every other device: published.c), announced in the
  * heartbeat, started at the executor once the leader's lease comes
  * (lease.c) and cancelled there once each, their progress put in the
- * heartbeat at most once a second.
+ * heartbeat at most once a second.  A task is cancelled here when it is
+ * no longer ours and live: done, cancelled, reassigned to another
+ * target, or gone (its array removed, its record lapsed).
  */
 #include "coord_internal.h"
 
@@ -22,11 +24,23 @@ long coord_local_task_find(const struct mb_coord *c, uint64_t id) {
   return -1;
 }
 
+/* The task as the replica or the published records say; MB_ENOENT. */
+static int task_find(const struct mb_coord *c, uint64_t id,
+                     struct mb_raid_task_info *out) {
+  const struct mb_raid_state *s = mb_coord_replica(c);
+  if (s != NULL)
+    return mb_raid_task_find(s, id, out);
+  size_t n = mb_coord_task_count(c);
+  for (size_t i = 0; i < n; i++)
+    if (mb_coord_task_at(c, i, out) == 0 && out->id == id)
+      return 0;
+  return MB_ENOENT;
+}
+
 static void cancel_gone(struct mb_coord *c) {
   for (size_t i = c->n_tasks; i-- > 0;) {
     struct mb_raid_task_info t;
-    if (mb_raid_task_find(c->replica, c->tasks[i].id, &t) == 0 &&
-        ours_and_live(c, &t))
+    if (task_find(c, c->tasks[i].id, &t) == 0 && ours_and_live(c, &t))
       continue;
     if (c->tasks[i].started && !c->tasks[i].abandoned) {
       struct mb_coord_output o = {.kind = MB_COORD_OUT_TASK_CANCEL};
@@ -41,10 +55,10 @@ static void cancel_gone(struct mb_coord *c) {
 /* A new task of ours goes into the heartbeat; the executor starts it
  * when the leader's lease on it arrives (lease.c). */
 static void learn_new(struct mb_coord *c) {
-  size_t n = mb_raid_task_count(c->replica);
+  size_t n = mb_coord_task_count(c);
   for (size_t i = 0; i < n && c->n_tasks < MB_HB_TASKS_MAX; i++) {
     struct mb_raid_task_info t;
-    if (mb_raid_task_at(c->replica, i, &t) != 0 || !ours_and_live(c, &t) ||
+    if (mb_coord_task_at(c, i, &t) != 0 || !ours_and_live(c, &t) ||
         coord_local_task_find(c, t.id) >= 0)
       continue;
     c->tasks[c->n_tasks++] = (struct coord_local_task){
@@ -55,7 +69,7 @@ static void learn_new(struct mb_coord *c) {
 }
 
 void coord_tasks_learn(struct mb_coord *c) {
-  if (!c->tasks_stale || c->replica == NULL)
+  if (!c->tasks_stale)
     return;
   c->tasks_stale = false;
   cancel_gone(c);
