@@ -216,6 +216,8 @@ static int revoke(struct sim *s, const struct scn_action *a, uint32_t i) {
                     mb_strerror(rc));
   sim_truth_failure(s, i, true);
   s->truth.fail[s->truth.n_fail - 1].revoked = true;
+  if (s->raid != NULL)
+    sim_raid_down(s, i); /* a revoked agent stops, as after a leave */
   n->status = SIM_LEFT;
   n->up_since = s->now;
   sim_node_health(s, i);
