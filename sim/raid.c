@@ -310,11 +310,21 @@ void sim_raid_view_event(struct sim *s, uint32_t i, uint32_t gen) {
   r->c.views++;
   mb_coord_view(rn->coord, sim_core_now(s, n), sim_node_wall(s, n), r->view,
                 count);
-  /* The core reports changes of state, not of a member's payload: a
-   * coordinator, which plans from capacities and progress, looks again. */
-  if (is_coordinator(s, i))
-    want_view_at(s, i, s->now + SIM_RAID_REFRESH_US);
   sim_raid_drain(s, i);
+}
+
+/* The core reports changes of state, not of a member's payload: the
+ * leader, which plans from capacities, draining and progress, looks again
+ * every SIM_RAID_REFRESH_US.  Asked at its ticks (Raft's, a few a second at
+ * a voter), so a voter that comes to lead starts at once. */
+static void refresh_leader(struct sim *s, uint32_t i) {
+  struct sim_raid_node *rn = &s->raid->node[i];
+  struct mb_coord_status st;
+  if (rn->view_pending || rn->coord == NULL || !is_coordinator(s, i))
+    return;
+  mb_coord_info(rn->coord, &st);
+  if (st.role == MB_COORD_LEADER)
+    want_view_at(s, i, s->now + SIM_RAID_REFRESH_US);
 }
 
 void sim_raid_tick_event(struct sim *s, uint32_t i, uint32_t gen) {
@@ -328,6 +338,7 @@ void sim_raid_tick_event(struct sim *s, uint32_t i, uint32_t gen) {
     mb_coord_tick(rn->coord, sim_core_now(s, n), sim_node_wall(s, n));
   }
   sim_raid_drain(s, i);
+  refresh_leader(s, i);
 }
 
 /* A deadline already due (the coordinator was fed, not ticked) is taken

@@ -34,9 +34,10 @@
  * pump coalesces the same way (the RAID decisions work in seconds). */
 #define SIM_RAID_VIEW_EVERY_US 100000u
 /* The core emits changes of members' states, not of their payloads
- * (capacity, draining, tasks' progress), which the leader plans from: a
- * coordinator is also given its view this often (its planner's own
- * period, COORD_PLAN_EVERY_MS).  Other devices read nothing of a payload. */
+ * (capacity, draining, tasks' progress), which the leader plans from: the
+ * coordinator that leads is also given its view this often (its planner's
+ * own period, COORD_PLAN_EVERY_MS).  Others read nothing of a payload that
+ * they act on. */
 #define SIM_RAID_REFRESH_US 500000u
 /* The built-in executor reports progress this often (virtual time). */
 #define SIM_RAID_EXEC_STEP_US 1000000u
