@@ -46,12 +46,19 @@ static uint64_t mono_ms(void) {
   return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
 }
 
+/* One round's parts: what the test gave crash_run. */
+struct crash_run {
+  const struct crash_plan *plan;
+  const struct crash_hooks *hooks;
+  void *ctx;
+};
+
 /* Reads one report and hands it to the test; 0 at end of file. */
-static int read_report(const struct crash_test *t, int fd) {
+static int read_report(const struct crash_run *t, int fd) {
   _Alignas(max_align_t) unsigned char r[CRASH_REPORT_MAX];
   size_t got = 0;
-  while (got < t->report_len) {
-    ssize_t n = read(fd, r + got, t->report_len - got);
+  while (got < t->hooks->report_len) {
+    ssize_t n = read(fd, r + got, t->hooks->report_len - got);
     if (n < 0 && errno == EINTR)
       continue;
     assert_true(n >= 0);
@@ -61,12 +68,12 @@ static int read_report(const struct crash_test *t, int fd) {
     }
     got += (size_t)n;
   }
-  t->take(t->ctx, r);
+  t->hooks->take(t->ctx, r);
   return 1;
 }
 
 /* Keeps the pipe drained until the kill moment. */
-static void read_until(const struct crash_test *t, int fd, uint64_t deadline) {
+static void read_until(const struct crash_run *t, int fd, uint64_t deadline) {
   uint64_t now;
   while ((now = mono_ms()) < deadline) {
     struct pollfd p = {.fd = fd, .events = POLLIN};
@@ -76,22 +83,24 @@ static void read_until(const struct crash_test *t, int fd, uint64_t deadline) {
   }
 }
 
-static void one_round(const struct crash_test *t, int round, const char *dir,
+static void one_round(const struct crash_run *t, int round, const char *dir,
                       struct test_rng *rng) {
   int fds[2];
   assert_int_equal(pipe(fds), 0);
-  uint64_t arg = t->child_arg ? t->child_arg(round) : test_rng_next(rng);
+  const struct crash_hooks *h = t->hooks;
+  uint64_t arg = h->child_arg ? h->child_arg(round) : test_rng_next(rng);
   pid_t pid = fork();
   assert_true(pid >= 0);
   if (pid == 0) {
     close(fds[0]);
-    t->child(dir, fds[1], arg);
+    h->child(dir, fds[1], arg);
     _exit(15);
   }
   close(fds[1]);
   if (read_report(t, fds[0]) == 0)
     fail_msg("the child died before its first report");
-  read_until(t, fds[0], mono_ms() + test_rng_below(rng, t->max_delay_ms + 1));
+  read_until(t, fds[0],
+             mono_ms() + test_rng_below(rng, t->plan->max_delay_ms + 1));
   assert_int_equal(kill(pid, SIGKILL), 0);
   int status;
   assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -100,18 +109,20 @@ static void one_round(const struct crash_test *t, int round, const char *dir,
   while (read_report(t, fds[0]) == 1)
     ;
   close(fds[0]);
-  t->verify(t->ctx, dir);
+  h->verify(t->ctx, dir);
 }
 
-void crash_run(const struct crash_test *t) {
-  assert_true(t->report_len > 0 && t->report_len <= CRASH_REPORT_MAX);
+void crash_run(const struct crash_plan *plan, const struct crash_hooks *hooks,
+               void *ctx) {
+  assert_true(hooks->report_len > 0 && hooks->report_len <= CRASH_REPORT_MAX);
   const char *env = getenv("MB_SEED");
-  uint64_t seed = env ? strtoull(env, NULL, 0) : t->seed;
-  print_message("%s: MB_SEED=0x%llx\n", t->name, (unsigned long long)seed);
+  uint64_t seed = env ? strtoull(env, NULL, 0) : plan->seed;
+  print_message("%s: MB_SEED=0x%llx\n", plan->name, (unsigned long long)seed);
+  struct crash_run t = {plan, hooks, ctx};
   struct test_rng rng = {seed};
   struct store_fixture f;
   fixture_init(&f);
-  for (int round = 0; round < t->rounds; round++)
-    one_round(t, round, f.dir, &rng);
+  for (int round = 0; round < plan->rounds; round++)
+    one_round(&t, round, f.dir, &rng);
   fixture_deinit(&f);
 }

@@ -12,11 +12,11 @@
  * with the same kill delays.
  *
  * The harness owns the processes, the pipe, the clock and the delays; the
- * test owns its model, its calls and its comparison, through the hooks of
- * struct crash_test.  Failures in the parent are cmocka failures; the
- * child, which must not return into cmocka, ends with _exit: 10 when its
- * store does not open, 14 when a report cannot be written, 15 when its
- * hook returns, other codes its own.
+ * test owns its model, its calls and its comparison, through a
+ * struct crash_plan and a struct crash_hooks.  Failures in the parent are
+ * cmocka failures; the child, which must not return into cmocka, ends with
+ * _exit: 10 when its store does not open, 14 when a report cannot be written,
+ * 15 when its hook returns, other codes its own.
  */
 #ifndef MESHBEAT_CRASH_HARNESS_H
 #define MESHBEAT_CRASH_HARNESS_H
@@ -25,11 +25,16 @@
 
 #define CRASH_REPORT_MAX 64 /* bytes; far below PIPE_BUF */
 
-struct crash_test {
+/* What a test does: its rounds and their kill delays. */
+struct crash_plan {
   const char *name; /* prefix of the messages, e.g. "raft_crash" */
   uint64_t seed;    /* used unless MB_SEED is set */
   int rounds;
-  unsigned max_delay_ms;
+  unsigned max_delay_ms; /* the kill comes 0 to this after the first report */
+};
+
+/* How the test writes and checks, given the ctx of crash_run. */
+struct crash_hooks {
   size_t report_len; /* the bytes of one report, at most CRASH_REPORT_MAX */
   /* In the child: writes to the store at dir, reports with crash_report
    * on fd, and never returns.  arg comes from child_arg. */
@@ -43,12 +48,12 @@ struct crash_test {
   /* In the parent after each kill: reopens the store at dir (with
    * crash_reopen) and compares it with what ctx has taken. */
   void (*verify)(void *ctx, const char *dir);
-  void *ctx;
 };
 
-/* Runs t->rounds rounds on a fresh store in a temporary directory, which
- * it removes afterwards. */
-void crash_run(const struct crash_test *t);
+/* Runs plan->rounds rounds on a fresh store in a temporary directory,
+ * which it removes afterwards; ctx goes to the parent's hooks. */
+void crash_run(const struct crash_plan *plan, const struct crash_hooks *hooks,
+               void *ctx);
 
 /* Synced commits by default; MB_STORE_NOSYNC=1 tests the agent's mode
  * (commits to the OS, fsync in the background): a killed process must

@@ -18,8 +18,12 @@
 
 #include <inttypes.h>
 
-#define ROUNDS 20
-#define MAX_DELAY_MS 30
+/* Twenty rounds, each killing the child 0-30 ms after its first report. */
+static const struct crash_plan plan = {.name = "episode_crash",
+                                       .seed = 0xe915cade,
+                                       .rounds = 20,
+                                       .max_delay_ms = 30};
+
 #define DEST "webhook"
 #define MEMBERS 5
 
@@ -127,22 +131,18 @@ static void verify(void *ctx, const char *dir) {
   mb_store_close(s);
 }
 
+static const struct crash_hooks hooks = {.report_len = sizeof(uint64_t),
+                                         .child = run_child,
+                                         .take = take_report,
+                                         .verify = verify};
+
 static void test_kill_while_committing(void **state) {
   (void)state;
   uint64_t best = 0;
-  struct crash_test t = {.name = "episode_crash",
-                         .seed = 0xe915cade,
-                         .rounds = ROUNDS,
-                         .max_delay_ms = MAX_DELAY_MS,
-                         .report_len = sizeof best,
-                         .child = run_child,
-                         .take = take_report,
-                         .verify = verify,
-                         .ctx = &best};
-  crash_run(&t);
+  crash_run(&plan, &hooks, &best);
   print_message("episode_crash: %llu events committed with their episodes "
                 "after %d kills\n",
-                (unsigned long long)best, ROUNDS);
+                (unsigned long long)best, plan.rounds);
 }
 
 int main(void) {

@@ -18,8 +18,12 @@
 
 #include <inttypes.h>
 
-#define ROUNDS 20
-#define MAX_DELAY_MS 30
+/* Twenty rounds, each killing the child 0-30 ms after its first report. */
+static const struct crash_plan plan = {.name = "outbox_crash",
+                                       .seed = 0x0b0c5eed,
+                                       .rounds = 20,
+                                       .max_delay_ms = 30};
+
 #define DEST "webhook"
 #define BODY_LEN 700
 #define ACK_STEP 5 /* a cursor moves once it trails by ACK_LAG + this */
@@ -142,23 +146,19 @@ static void verify(void *ctx, const char *dir) {
   mb_store_close(s);
 }
 
+static const struct crash_hooks hooks = {.report_len = sizeof(struct report),
+                                         .child = run_child,
+                                         .take = take_report,
+                                         .verify = verify};
+
 static void test_kill_while_appending(void **state) {
   (void)state;
   struct report best = {0};
-  struct crash_test t = {.name = "outbox_crash",
-                         .seed = 0x0b0c5eed,
-                         .rounds = ROUNDS,
-                         .max_delay_ms = MAX_DELAY_MS,
-                         .report_len = sizeof best,
-                         .child = run_child,
-                         .take = take_report,
-                         .verify = verify,
-                         .ctx = &best};
-  crash_run(&t);
+  crash_run(&plan, &hooks, &best);
   print_message("outbox_crash: %llu deliveries committed, cursor at %llu "
                 "after %d kills\n",
                 (unsigned long long)best.committed,
-                (unsigned long long)best.acked, ROUNDS);
+                (unsigned long long)best.acked, plan.rounds);
 }
 
 int main(void) {

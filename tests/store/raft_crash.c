@@ -21,8 +21,12 @@
 #include <errno.h>
 #include <inttypes.h>
 
-#define ROUNDS 40
-#define MAX_DELAY_MS 100
+/* Forty rounds, each killing the child 0-100 ms after its first report. */
+static const struct crash_plan plan = {.name = "raft_crash",
+                                       .seed = 0x4af7c4a5,
+                                       .rounds = 40,
+                                       .max_delay_ms = 100};
+
 #define LOG_CAP 512 /* entries the model holds; snapshots keep it short */
 #define DATA_MAX 200
 
@@ -311,23 +315,19 @@ static void verify(void *ctx, const char *dir) {
   h->in_flight = false;
 }
 
+static const struct crash_hooks hooks = {.report_len = sizeof(struct op),
+                                         .child = run_child,
+                                         .take = take_report,
+                                         .verify = verify};
+
 static void test_kill_while_writing(void **state) {
   (void)state;
   static struct history h;
-  struct crash_test t = {.name = "raft_crash",
-                         .seed = 0x4af7c4a5,
-                         .rounds = ROUNDS,
-                         .max_delay_ms = MAX_DELAY_MS,
-                         .report_len = sizeof(struct op),
-                         .child = run_child,
-                         .take = take_report,
-                         .verify = verify,
-                         .ctx = &h};
-  crash_run(&t);
+  crash_run(&plan, &hooks, &h);
   print_message("raft_crash: %llu calls returned over %d kills, %llu kills "
                 "inside a call (%llu of those calls kept whole); last "
                 "state: term %llu, log of %zu entries\n",
-                (unsigned long long)h.calls, ROUNDS,
+                (unsigned long long)h.calls, plan.rounds,
                 (unsigned long long)h.kills_in_flight,
                 (unsigned long long)h.landed, (unsigned long long)h.done.term,
                 h.done.n);

@@ -13,8 +13,12 @@
  */
 #include "crash_harness.h"
 
-#define ROUNDS 40
-#define MAX_DELAY_MS 30
+/* Forty rounds, each killing the child 0-30 ms after its first report. */
+static const struct crash_plan plan = {.name = "store_crash",
+                                       .seed = 0x5eedc0de,
+                                       .rounds = 40,
+                                       .max_delay_ms = 30};
+
 #define SLOTS 16
 #define MAX_EVENTS 500
 #define EVENTS_PER_COMMIT 3
@@ -161,24 +165,20 @@ static void verify(void *ctx, const char *dir) {
   h->incarnation = inc;
 }
 
+static const struct crash_hooks hooks = {.report_len = sizeof(struct report),
+                                         .child = run_child,
+                                         .child_arg = first_counter,
+                                         .take = take_report,
+                                         .verify = verify};
+
 static void test_kill_anywhere(void **state) {
   (void)state;
   struct history h = {0};
-  struct crash_test t = {.name = "store_crash",
-                         .seed = 0x5eedc0de,
-                         .rounds = ROUNDS,
-                         .max_delay_ms = MAX_DELAY_MS,
-                         .report_len = sizeof(struct report),
-                         .child = run_child,
-                         .child_arg = first_counter,
-                         .take = take_report,
-                         .verify = verify,
-                         .ctx = &h};
-  crash_run(&t);
+  crash_run(&plan, &hooks, &h);
   print_message("store_crash: last event %llu, incarnation %llu after %d "
                 "kills\n",
                 (unsigned long long)h.best.last_seq,
-                (unsigned long long)h.incarnation, ROUNDS);
+                (unsigned long long)h.incarnation, plan.rounds);
 }
 
 int main(void) {
