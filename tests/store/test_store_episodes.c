@@ -6,27 +6,11 @@
  * all (discarded, committed, and a commit that fails); a schema-3 store
  * upgraded in place; damaged episodes refused at open.
  */
-#include "store_fixture.h"
 #include "store_internal.h"
+#include "store_raw.h"
 
-#include <lmdb.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-
-static int setup(void **state) {
-  struct store_fixture *f = calloc(1, sizeof *f);
-  assert_non_null(f);
-  fixture_init(f);
-  f->opt.nosync = true;
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fixture_deinit(*state);
-  free(*state);
-  return 0;
-}
 
 #define SEEN_MAX 16
 
@@ -188,22 +172,6 @@ static void test_with_outbox_in_one_batch(void **state) {
   mb_store_close(s);
 }
 
-static void raw_txn(const char *dir, MDB_env **env, MDB_txn **txn,
-                    unsigned flags) {
-  assert_int_equal(mdb_env_create(env), 0);
-  assert_int_equal(mdb_env_set_maxdbs(*env, 32), 0);
-  assert_int_equal(mdb_env_open(*env, dir, 0, 0600), 0);
-  assert_int_equal(mdb_txn_begin(*env, NULL, flags, txn), 0);
-}
-
-static void raw_put(MDB_txn *txn, const char *db, const void *key, size_t kn,
-                    const void *val, size_t vn) {
-  MDB_dbi dbi;
-  assert_int_equal(mdb_dbi_open(txn, db, MDB_CREATE, &dbi), 0);
-  MDB_val k = {kn, (void *)key}, v = {vn, (void *)val};
-  assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
-}
-
 /* In a child (LMDB must not open one environment twice in one process):
  * overwrites the outbox entry webhook/1 with a value cut short, as damage
  * while the store is open would. */
@@ -359,27 +327,8 @@ static void test_schema_3_upgraded(void **state) {
  * repaired, the store opens. */
 static void refused_with(struct store_fixture *f, const void *key, size_t kn,
                          const void *val, size_t vn) {
-  MDB_env *env;
-  MDB_txn *txn;
-  raw_txn(f->dir, &env, &txn, 0);
-  raw_put(txn, "bridge_episodes", key, kn, val, vn);
-  assert_int_equal(mdb_txn_commit(txn), 0);
-  mdb_env_close(env);
-  struct mb_store *s = (struct mb_store *)f;
-  f->errbuf[0] = '\0';
-  assert_rc(mb_store_open(&s, f->dir, &f->opt), MB_ECORRUPT);
-  assert_null(s);
-  if (strstr(f->errbuf, "bridge_episodes entry") == NULL)
-    print_error("message: %s\n", f->errbuf);
-  assert_non_null(strstr(f->errbuf, "bridge_episodes entry"));
-  raw_txn(f->dir, &env, &txn, 0);
-  MDB_dbi dbi;
-  MDB_val k = {kn, (void *)key};
-  assert_int_equal(mdb_dbi_open(txn, "bridge_episodes", 0, &dbi), 0);
-  assert_int_equal(mdb_del(txn, dbi, &k, NULL), 0);
-  assert_int_equal(mdb_txn_commit(txn), 0);
-  mdb_env_close(env);
-  mb_store_close(fixture_open(f));
+  raw_refused_with(f, "bridge_episodes", key, kn, val, vn,
+                   "bridge_episodes entry");
 }
 
 static void test_damaged_episode_refused(void **state) {
@@ -419,7 +368,8 @@ static void test_damaged_episode_refused(void **state) {
 }
 
 int main(void) {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn)                                                                  \
+  cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
   const struct CMUnitTest tests[] = {
       T(test_put_delete_foreach),           T(test_with_outbox_in_one_batch),
       T(test_failed_commit_leaves_neither), T(test_schema_3_upgraded),

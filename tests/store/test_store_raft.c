@@ -6,12 +6,11 @@
  * half-way leaves nothing; a schema-4 store upgraded in place; damaged
  * values and a log with a hole refused with MB_ECORRUPT and a message.
  */
-#include "store_fixture.h"
 #include "store_internal.h"
+#include "store_raw.h"
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <lmdb.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -30,21 +29,6 @@ int fsync(int fd) {
   int (*real)(int) = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
   syncs++;
   return real(fd);
-}
-
-static int setup(void **state) {
-  struct store_fixture *f = calloc(1, sizeof *f);
-  assert_non_null(f);
-  fixture_init(f);
-  f->opt.nosync = true; /* the agent's mode: Raft's writes sync anyway */
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fixture_deinit(*state);
-  free(*state);
-  return 0;
 }
 
 /* ---- reading the log back ---------------------------------------------- */
@@ -367,29 +351,6 @@ static void test_failed_write_leaves_nothing(void **state) {
 
 /* ---- schema 4 -> 5 ------------------------------------------------------ */
 
-static void raw_txn(const char *dir, MDB_env **env, MDB_txn **txn,
-                    unsigned flags) {
-  assert_int_equal(mdb_env_create(env), 0);
-  assert_int_equal(mdb_env_set_maxdbs(*env, 32), 0);
-  assert_int_equal(mdb_env_open(*env, dir, 0, 0600), 0);
-  assert_int_equal(mdb_txn_begin(*env, NULL, flags, txn), 0);
-}
-
-static void raw_put(MDB_txn *txn, const char *db, const void *key, size_t kn,
-                    const void *val, size_t vn) {
-  MDB_dbi dbi;
-  assert_int_equal(mdb_dbi_open(txn, db, MDB_CREATE, &dbi), 0);
-  MDB_val k = {kn, (void *)key}, v = {vn, (void *)val};
-  assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
-}
-
-static void raw_del(MDB_txn *txn, const char *db, const void *key, size_t kn) {
-  MDB_dbi dbi;
-  assert_int_equal(mdb_dbi_open(txn, db, 0, &dbi), 0);
-  MDB_val k = {kn, (void *)key};
-  assert_int_equal(mdb_del(txn, dbi, &k, NULL), 0);
-}
-
 /* What schema 4 wrote, made without the store's open: its twelve
  * databases, meta's magic and version, our incarnation and an episode
  * (encoded by the store's codec, unchanged by schema 5). */
@@ -468,26 +429,9 @@ static void test_schema_4_upgraded(void **state) {
 static void refused_with(struct store_fixture *f, const char *db,
                          const void *key, size_t kn, const void *val,
                          size_t vn) {
-  MDB_env *env;
-  MDB_txn *txn;
-  raw_txn(f->dir, &env, &txn, 0);
-  raw_put(txn, db, key, kn, val, vn);
-  assert_int_equal(mdb_txn_commit(txn), 0);
-  mdb_env_close(env);
-  struct mb_store *s = (struct mb_store *)f;
   char want[64];
   snprintf(want, sizeof want, "%s entry", db);
-  f->errbuf[0] = '\0';
-  assert_rc(mb_store_open(&s, f->dir, &f->opt), MB_ECORRUPT);
-  assert_null(s);
-  if (strstr(f->errbuf, want) == NULL)
-    print_error("message: %s\n", f->errbuf);
-  assert_non_null(strstr(f->errbuf, want));
-  raw_txn(f->dir, &env, &txn, 0);
-  raw_del(txn, db, key, kn);
-  assert_int_equal(mdb_txn_commit(txn), 0);
-  mdb_env_close(env);
-  mb_store_close(fixture_open(f));
+  raw_refused_with(f, db, key, kn, val, vn, want);
 }
 
 static void test_damaged_values_refused(void **state) {
@@ -583,7 +527,8 @@ static void test_damage_at_run_time(void **state) {
 }
 
 int main(void) {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn)                                                                  \
+  cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
   const struct CMUnitTest tests[] = {
       T(test_empty_store),
       T(test_term_and_vote),
