@@ -11,6 +11,7 @@
 #include "store_fixture.h"
 
 #include <lmdb.h>
+#include <sys/stat.h>
 
 /* Opens the environment at dir and begins a transaction with flags. */
 static inline void raw_txn(const char *dir, MDB_env **env, MDB_txn **txn,
@@ -37,6 +38,50 @@ static inline void raw_del(MDB_txn *txn, const char *db, const void *key,
   assert_int_equal(mdb_dbi_open(txn, db, 0, &dbi), 0);
   MDB_val k = {kn, (void *)key};
   assert_int_equal(mdb_del(txn, dbi, &k, NULL), 0);
+}
+
+/* Begins writing the store that schema (2 to 4) left at dir, which must
+ * not exist yet: that schema's databases, meta's magic and schema number,
+ * and our incarnation.  The caller puts the rest, commits and closes. */
+static inline void raw_old_store(const char *dir, uint8_t schema,
+                                 uint8_t incarnation, MDB_env **env,
+                                 MDB_txn **txn) {
+  static const struct {
+    const char *name;
+    uint8_t since; /* the first schema that has it, 2 at the earliest */
+  } dbs[] = {{"meta", 2},       {"members", 2},    {"self", 2},
+             {"events", 2},     {"arrays", 2},     {"ledger", 2},
+             {"tasks", 2},      {"outbox", 2},     {"records", 2},
+             {"outbox_ids", 3}, {"outbox_seq", 3}, {"bridge_episodes", 4}};
+  assert_true(schema >= 2 && schema <= 4);
+  assert_int_equal(mkdir(dir, 0700), 0);
+  raw_txn(dir, env, txn, 0);
+  MDB_dbi dbi;
+  for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++)
+    if (dbs[i].since <= schema)
+      assert_int_equal(mdb_dbi_open(*txn, dbs[i].name, MDB_CREATE, &dbi), 0);
+  raw_put(*txn, "meta", "magic", 5, "meshbeat-store", 14);
+  raw_put(*txn, "meta", "schema", 6, &schema, 1);
+  raw_put(*txn, "self", "incarnation", 11, &incarnation, 1);
+}
+
+/* Asserts that the (closed) store at dir has schema on disk, and each of
+ * the n databases named. */
+static inline void raw_assert_schema(const char *dir, uint8_t schema,
+                                     const char *const *dbs, size_t n) {
+  MDB_env *env;
+  MDB_txn *txn;
+  MDB_dbi dbi;
+  MDB_val k = {6, "schema"}, v;
+  raw_txn(dir, &env, &txn, MDB_RDONLY);
+  assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
+  assert_int_equal(mdb_get(txn, dbi, &k, &v), 0);
+  assert_int_equal(v.mv_size, 1);
+  assert_int_equal(((const uint8_t *)v.mv_data)[0], schema);
+  for (size_t i = 0; i < n; i++)
+    assert_int_equal(mdb_dbi_open(txn, dbs[i], 0, &dbi), 0);
+  mdb_txn_abort(txn);
+  mdb_env_close(env);
 }
 
 /* Puts a damaged val at key in db of the (closed) fixture's store and

@@ -9,7 +9,6 @@
 #include "store_internal.h"
 #include "store_raw.h"
 
-#include <sys/stat.h>
 #include <sys/wait.h>
 
 #define SEEN_MAX 16
@@ -231,21 +230,11 @@ static void test_failed_commit_leaves_neither(void **state) {
  * (unchanged by schema 4).
  */
 static void write_schema_3_store(const char *dir) {
-  static const char *const dbs[] = {
-      "meta",  "members", "self",    "events",     "arrays",    "ledger",
-      "tasks", "outbox",  "records", "outbox_ids", "outbox_seq"};
-  assert_int_equal(mkdir(dir, 0700), 0);
   MDB_env *env;
   MDB_txn *txn;
-  MDB_dbi dbi;
-  raw_txn(dir, &env, &txn, 0);
-  for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++)
-    assert_int_equal(mdb_dbi_open(txn, dbs[i], MDB_CREATE, &dbi), 0);
-  raw_put(txn, "meta", "magic", 5, "meshbeat-store", 14);
-  const uint8_t three = 0x03, one = 0x01, nine = 0x09;
-  raw_put(txn, "meta", "schema", 6, &three, 1);
+  raw_old_store(dir, 3, 9, &env, &txn);
+  const uint8_t one = 0x01;
   raw_put(txn, "meta", "event_seq", 9, &one, 1);
-  raw_put(txn, "self", "incarnation", 11, &nine, 1);
   uint8_t hb[8] = {1, 2, 3, 4, 5, 6, 7, 8}, id[MB_STORE_ID_LEN], buf[256];
   member(id, 0x42);
   struct mb_store_member m = {
@@ -303,18 +292,8 @@ static void test_schema_3_upgraded(void **state) {
   mb_store_close(s);
 
   /* The current schema on disk, with its database, and it opens again. */
-  MDB_env *env;
-  MDB_txn *txn;
-  MDB_dbi dbi;
-  MDB_val k = {6, "schema"}, v;
-  raw_txn(f->dir, &env, &txn, MDB_RDONLY);
-  assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
-  assert_int_equal(mdb_get(txn, dbi, &k, &v), 0);
-  assert_int_equal(v.mv_size, 1);
-  assert_int_equal(((const uint8_t *)v.mv_data)[0], mb_store_schema_version());
-  assert_int_equal(mdb_dbi_open(txn, "bridge_episodes", 0, &dbi), 0);
-  mdb_txn_abort(txn);
-  mdb_env_close(env);
+  static const char *const added[] = {"bridge_episodes"};
+  raw_assert_schema(f->dir, (uint8_t)mb_store_schema_version(), added, 1);
   s = fixture_open(f);
   read_all(s, &seen);
   assert_int_equal(seen.n, 1);

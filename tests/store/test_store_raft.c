@@ -11,7 +11,6 @@
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 
 /* ---- fdatasync and fsync, counted ---------------------------------------
@@ -355,21 +354,9 @@ static void test_failed_write_leaves_nothing(void **state) {
  * databases, meta's magic and version, our incarnation and an episode
  * (encoded by the store's codec, unchanged by schema 5). */
 static void write_schema_4_store(const char *dir) {
-  static const char *const dbs[] = {
-      "meta",    "members",    "self",       "events",
-      "arrays",  "ledger",     "tasks",      "outbox",
-      "records", "outbox_ids", "outbox_seq", "bridge_episodes"};
-  assert_int_equal(mkdir(dir, 0700), 0);
   MDB_env *env;
   MDB_txn *txn;
-  MDB_dbi dbi;
-  raw_txn(dir, &env, &txn, 0);
-  for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++)
-    assert_int_equal(mdb_dbi_open(txn, dbs[i], MDB_CREATE, &dbi), 0);
-  raw_put(txn, "meta", "magic", 5, "meshbeat-store", 14);
-  const uint8_t four = 0x04, nine = 0x09;
-  raw_put(txn, "meta", "schema", 6, &four, 1);
-  raw_put(txn, "self", "incarnation", 11, &nine, 1);
+  raw_old_store(dir, 4, 9, &env, &txn);
   uint8_t id[MB_STORE_ID_LEN], buf[MB_STORE__EPISODE_VALUE_MAX];
   memset(id, 0x42, sizeof id);
   struct mb_store_episode e = {.incarnation = 6};
@@ -402,20 +389,8 @@ static void test_schema_4_upgraded(void **state) {
   mb_store_close(s);
 
   /* Schema 5 on disk, with Raft's databases, and it opens again. */
-  MDB_env *env;
-  MDB_txn *txn;
-  MDB_dbi dbi;
-  MDB_val k = {6, "schema"}, v;
-  raw_txn(f->dir, &env, &txn, MDB_RDONLY);
-  assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
-  assert_int_equal(mdb_get(txn, dbi, &k, &v), 0);
-  assert_int_equal(v.mv_size, 1);
-  assert_int_equal(((const uint8_t *)v.mv_data)[0], 0x05);
   static const char *const raft[] = {"raft_meta", "raft_log", "raft_snapshot"};
-  for (int i = 0; i < 3; i++)
-    assert_int_equal(mdb_dbi_open(txn, raft[i], 0, &dbi), 0);
-  mdb_txn_abort(txn);
-  mdb_env_close(env);
+  raw_assert_schema(f->dir, 0x05, raft, 3);
   s = fixture_open(f);
   assert_meta(s, 2, 0);
   assert_log(s, 1, 2, (uint64_t[]){2, 2});
