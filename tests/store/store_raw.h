@@ -12,6 +12,7 @@
 
 #include <lmdb.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 /* Opens the environment at dir and begins a transaction with flags. */
 static inline void raw_txn(const char *dir, MDB_env **env, MDB_txn **txn,
@@ -82,6 +83,33 @@ static inline void raw_assert_schema(const char *dir, uint8_t schema,
     assert_int_equal(mdb_dbi_open(txn, dbs[i], 0, &dbi), 0);
   mdb_txn_abort(txn);
   mdb_env_close(env);
+}
+
+/* Puts val at key in db, or deletes key when val is NULL, from a child
+ * process: damage done while this process has the store open (LMDB must
+ * not open one environment twice in one process). */
+static inline void raw_damage_in_child(const char *dir, const char *db,
+                                       const void *key, size_t kn,
+                                       const void *val, size_t vn) {
+  pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) { /* no cmocka here: its failures belong to the parent */
+    MDB_env *env;
+    MDB_txn *txn;
+    MDB_dbi dbi;
+    MDB_val k = {kn, (void *)key}, v = {vn, (void *)val};
+    if (mdb_env_create(&env) || mdb_env_set_maxdbs(env, 32) ||
+        mdb_env_open(env, dir, 0, 0600) || mdb_txn_begin(env, NULL, 0, &txn) ||
+        mdb_dbi_open(txn, db, 0, &dbi) ||
+        (val ? mdb_put(txn, dbi, &k, &v, 0) : mdb_del(txn, dbi, &k, NULL)) ||
+        mdb_txn_commit(txn))
+      _exit(1);
+    mdb_env_close(env);
+    _exit(0);
+  }
+  int status;
+  assert_int_equal(waitpid(pid, &status, 0), pid);
+  assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 }
 
 /* Puts a damaged val at key in db of the (closed) fixture's store and

@@ -11,7 +11,6 @@
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <sys/wait.h>
 
 /* ---- fdatasync and fsync, counted ---------------------------------------
  * LMDB (a shared library) calls them through the dynamic linker, which
@@ -450,29 +449,11 @@ static void test_damaged_values_refused(void **state) {
  * removes entry 2 of the log, or overwrites it with a value cut short, as
  * damage while the store is open would. */
 static void damage_behind_the_store(const char *dir, bool cut) {
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    MDB_env *env;
-    MDB_txn *txn;
-    MDB_dbi dbi;
-    uint8_t key[8];
-    static const uint8_t short_value[] = {0xa3, 0x01};
-    MDB_val k = {sizeof key, key},
-            v = {sizeof short_value, (void *)short_value};
-    mb_store__seq_key(key, 2);
-    if (mdb_env_create(&env) || mdb_env_set_maxdbs(env, 32) ||
-        mdb_env_open(env, dir, 0, 0600) || mdb_txn_begin(env, NULL, 0, &txn) ||
-        mdb_dbi_open(txn, "raft_log", 0, &dbi) ||
-        (cut ? mdb_put(txn, dbi, &k, &v, 0) : mdb_del(txn, dbi, &k, NULL)) ||
-        mdb_txn_commit(txn))
-      _exit(1);
-    mdb_env_close(env);
-    _exit(0);
-  }
-  int status;
-  assert_int_equal(waitpid(pid, &status, 0), pid);
-  assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  uint8_t key[8];
+  static const uint8_t short_value[] = {0xa3, 0x01};
+  mb_store__seq_key(key, 2);
+  raw_damage_in_child(dir, "raft_log", key, sizeof key,
+                      cut ? short_value : NULL, sizeof short_value);
 }
 
 static int count_entries(void *arg, uint64_t index,
