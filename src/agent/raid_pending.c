@@ -105,6 +105,9 @@ int agent_raid_submit(struct agent_raid *r, const struct mb_raid_cmd *cmd,
   return MB_ADMIN_DEFERRED;
 }
 
+/* The array as created, when this device knows it already (the leader
+ * answers once it applied; a follower's replica may apply a heartbeat
+ * later, and a device that holds none learns it from publication). */
 static json_t *answer_json(struct agent *a, const struct mb_raid_cmd *cmd) {
   if (cmd->kind == MB_RAID_CMD_ARRAY_CREATE) {
     struct mb_coord *c = a->raid->coord;
@@ -114,6 +117,8 @@ static json_t *answer_json(struct agent *a, const struct mb_raid_cmd *cmd) {
           strcmp(ai.name, cmd->array) == 0)
         return agent_raid_array_json(a, &ai);
   }
+  if (cmd->array[0] != '\0')
+    return json_pack("{s:s, s:s}", "status", "applied", "name", cmd->array);
   return json_pack("{s:s}", "status", "applied");
 }
 

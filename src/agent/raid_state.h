@@ -128,14 +128,18 @@ json_t *agent_raid_ledger_json(struct agent *a);
 json_t *agent_raid_coordinator_json(struct agent *a);
 
 /* raid_commands.c: the admin commands (commands.c's table). */
-int agent_cmd_raid(void *ctx, const json_t *req, json_t **result,
-                   struct mb_admin_error *err);
-int agent_cmd_tasks(void *ctx, const json_t *req, json_t **result,
-                    struct mb_admin_error *err);
-int agent_cmd_ledger(void *ctx, const json_t *req, json_t **result,
-                     struct mb_admin_error *err);
-int agent_cmd_coordinator(void *ctx, const json_t *req, json_t **result,
-                          struct mb_admin_error *err);
+#define AGENT_RAID_COMMAND(name)                                               \
+  int agent_cmd_##name(void *ctx, const json_t *req, json_t **result,          \
+                       struct mb_admin_error *err)
+AGENT_RAID_COMMAND(raid_create);
+AGENT_RAID_COMMAND(raid_remove);
+AGENT_RAID_COMMAND(raid_drain);
+AGENT_RAID_COMMAND(raid_undrain);
+AGENT_RAID_COMMAND(raid_list);
+AGENT_RAID_COMMAND(raid_show);
+AGENT_RAID_COMMAND(tasks);
+AGENT_RAID_COMMAND(ledger);
+AGENT_RAID_COMMAND(coordinator);
 
 /* raid_metrics.c */
 void agent_raid_metrics(struct agent *a, struct mb_prom *p);
