@@ -20,6 +20,9 @@ executor that logs its MESHBEAT_* environment and reports progress.
            the domain the array lost, through the hook (its environment
            checked), and the array is healthy again everywhere; the events
            stream tells it in order, the metrics agree.
+  single:  one voter (n0) and one plain device: a create is answered as
+           soon as the lone voter applied it (it commits inside its own
+           proposal), not as lost after the coordinator's patience.
   restart: the three voters SIGKILLed and started again come back with
            their Raft state from LMDB: the same array and a higher term
            (an empty store would bootstrap afresh, at term 1 and without
@@ -325,7 +328,27 @@ def test_restart(mesh):
                   f"keep removed at {a.name}", CONVERGE_S)
 
 
-CASES = {"mesh": test_mesh, "restart": test_restart}
+def test_single(mesh):
+    """One voter: it commits alone, inside its own proposal; a request
+    must be answered as soon as it is applied, not after the patience
+    (8 s) as lost."""
+    for a in mesh.agents[:2]:
+        a.extra[a.extra.index("--raid-voters") + 1] = "n0"
+    mesh.agents[0].start()
+    mesh.agents[1].start(join=[0])
+    n0 = mesh.agents[0]
+    mesh.wait(lambda: len(n0.call("ledger")) == 2, "two devices in the "
+              "ledger", CONVERGE_S)
+    t0 = time.monotonic()
+    rc, out, err = cli(n0, "raid", "create", "solo", "--level", "raid1",
+                       "--parity", "1", "--size", "1MiB", "--json")
+    took = time.monotonic() - t0
+    assert rc == 0 and json.loads(out)["name"] == "solo", (rc, out, err)
+    assert took < 2, f"answered after {took:.1f} s"
+    print(f"raid create on a lone voter answered in {took:.3f} s")
+
+
+CASES = {"mesh": test_mesh, "restart": test_restart, "single": test_single}
 
 
 def main():
