@@ -91,7 +91,7 @@ static int arrays_now(struct agent *a, const struct agent_raid_seen *before,
     const char *to = mb_raid_array_state_name(ai.state);
     if (was == NULL)
       publish(a, "array_created", ai.name, "none", to,
-              json_pack("{s:s}", "level", mb_raid_level_name(ai.level)));
+              json_pack("{s:s}", "array_level", mb_raid_level_name(ai.level)));
     else if (was->state != ai.state) {
       char event[32];
       snprintf(event, sizeof(event), "array_%s", to);

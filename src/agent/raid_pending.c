@@ -153,6 +153,10 @@ void agent_raid_answer(struct agent_raid *r, uint64_t req, int rc,
   struct agent *a = r->a;
   struct agent_raid_pending done = *p;
   p->req = 0;
+  agent_log(a->log, MB_LOG_DEBUG,
+            json_pack("{s:I, s:i}", "request", (json_int_t)req, "rc", rc),
+            "raid: request %llu answered: %s", (unsigned long long)req,
+            rc == 0 ? "applied" : mb_strerror(rc));
   if (rc == -ETIMEDOUT)
     r->counters.timeouts++;
   else
