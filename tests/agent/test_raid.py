@@ -19,7 +19,8 @@ executor that logs its MESHBEAT_* environment and reports progress.
            down_out_interval, a rebuild task runs on the only device of
            the domain the array lost, through the hook (its environment
            checked), and the array is healthy again everywhere; the events
-           stream tells it in order, the metrics agree.
+           stream tells it in order, the metrics agree; a drained slot
+           holder's slot moves off it, undrain ends the drain.
   single:  one voter (n0) and one plain device: a create is answered as
            soon as the lone voter applied it (it commits inside its own
            proposal), not as lost after the coordinator's patience.
@@ -291,10 +292,36 @@ def kill_and_rebuild(mesh, arr):
     return victim
 
 
+def drain_one(mesh):
+    """A drained slot holder's slot moves to another device (a move task
+    through the hook); undrain ends it."""
+    c = mesh.agents[1]
+    arr = array_at(c, "a1")
+    holder = arr["slots"][0]["device"]
+    rc, out, err = cli(c, "raid", "drain", holder)
+    assert rc == 0 and "applied" in out, (rc, out, err)
+    rc, out, err = cli(c, "raid", "drain", holder)
+    assert rc == 1 and "(invalid_state)" in err, (rc, err)
+    mesh.wait(lambda: holder not in [s["device"] for s in
+                                     array_at(c, "a1")["slots"]] and
+              array_at(c, "a1")["state"] == "healthy",
+              f"a1's slot off {holder}", CONVERGE_S)
+    moves = [t for t in cli_json(c, "tasks") if t["kind"] == "move"]
+    assert [t["state"] for t in moves] == ["done"], moves
+    row = next(d for d in cli_json(c, "ledger") if d["device"] == holder)
+    assert row["draining"] and row["allocated"] == 0, row
+    rc, out, err = cli(c, "raid", "undrain", holder)
+    assert rc == 0, (rc, out, err)
+    mesh.wait(lambda: not next(d for d in c.call("ledger")
+                               if d["device"] == holder)["draining"],
+              f"{holder} undrained", CONVERGE_S)
+
+
 def test_mesh(mesh):
     start(mesh)
     arr = create_array(mesh)
     kill_and_rebuild(mesh, arr)
+    drain_one(mesh)
 
 
 def test_restart(mesh):
