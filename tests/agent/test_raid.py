@@ -97,6 +97,10 @@ def start(mesh):
     mesh.start_all()
     mesh.wait(mesh.converged, "a converged view", CONVERGE_S)
     mesh.wait(lambda: leader_of(mesh), "one Raft leader", CONVERGE_S)
+    # every device learns it (voters from Raft, the rest from publication)
+    mesh.wait(lambda: all(a.call("coordinator")["leader"] == leader_of(mesh)
+                          for a in mesh.running()),
+              "the leader known everywhere", CONVERGE_S)
     # every device in the ledger: placement needs them
     mesh.wait(lambda: len(mesh.agents[0].call("ledger")) == 6,
               "six devices in the ledger", CONVERGE_S)
