@@ -3,10 +3,11 @@
 # executor's contract"), set as `raid { executor = "raid_hook.sh DIR" }`.
 #
 # It writes what it was asked (every MESHBEAT_* variable it was given) and
-# when, to DIR/task-ID-TARGET.start, reports half the slot, waits until the file
-# DIR/release exists (so a test can act while a task is under way), reports
-# the whole slot, writes DIR/task-ID-TARGET.done and exits 0.  The files appear
-# whole (written aside, then renamed), so a reader never sees half of one.
+# when, to DIR/task-ID-TARGET.start, reports half the slot, waits until the
+# file DIR/release exists (so a test can act while a task is under way),
+# reports the whole slot, writes DIR/task-ID-TARGET.done and exits 0.  The
+# files appear whole (written aside, then renamed), so a reader never sees
+# half of one.
 set -eu
 dir=$1
 run="$dir/task-$MESHBEAT_TASK_ID-$MESHBEAT_TARGET"
