@@ -6,10 +6,12 @@ usage: test_make_run.py BUILD_DIR TEST BASE_PORT
 TEST: view | port_taken | receiver
 
 view: the job in a tmux pane of 80x24 shows every member with its state
-in every agent's view without a line wider than the pane; a SIGKILLed
-agent's row turns dead, with one transition line that 4 of 4 observers
-agree on; it comes back with the hint's restart command; Ctrl-C stops
-every agent with a graceful leave.
+in every agent's view, and the array demo over every agent healthy,
+without a line wider than the pane; a SIGKILLed agent's row turns dead,
+with one transition line that 4 of 4 observers agree on, and the array
+degraded with its slot down; it comes back with the hint's restart
+command and the array is healthy again; Ctrl-C stops every agent with a
+graceful leave.
 port_taken: with the first agent's UDP port held by someone else, the job
 exits non-zero and prints why.
 receiver: the reference receiver beside the agents (MESHBEAT_RUN_RECEIVER=1,
@@ -140,8 +142,12 @@ def test_view(build, run, port):
         for hint in ("kill -9 $(cat", "/start n3", "/mb n0 members"):
             if hint not in text:
                 raise Failure(f"the hint {hint!r} is not on screen:\n{text}")
-        if not re.search(r"n1\s+none→alive\s+4/4 observers\s+joined", text):
-            raise Failure(f"no aggregated join line for n1:\n{text}")
+        # n4 joined last: its line is among the latest whatever the room.
+        if not re.search(r"n4\s+none→alive\s+4/4 observers\s+joined", text):
+            raise Failure(f"no aggregated join line for n4:\n{text}")
+        if not re.search(r"^raid demo raid6 3\+2 healthy  leader n\d", text,
+                         re.M):
+            raise Failure(f"no healthy array demo over the 5 agents:\n{text}")
 
         pids = agent_pids(run)
         os.kill(pids["n3"], signal.SIGKILL)
@@ -151,8 +157,11 @@ def test_view(build, run, port):
             dead = views(lines, "n3") == ["D", "D", "D", "-", "D"]
             agreed = any(re.search(r"n3\s+\w+→dead\s+4/4 observers", l)
                          for l in lines)
-            return dead and agreed, lines
-        lines = wait_for(n3_dead, "n3's row dead, with a 4/4 transition line")
+            degraded = any(re.match(r"raid demo \S+ \S+ degraded .* n3 down",
+                                    l) for l in lines)
+            return dead and agreed and degraded, lines
+        lines = wait_for(n3_dead, "n3's row dead, with a 4/4 transition line,"
+                         " and the array degraded with n3's slot down")
         check_width(lines)
         deaths = [l for l in lines if re.search(r"n3\s+\w+→dead", l)]
         if len(deaths) != 1:
@@ -163,6 +172,10 @@ def test_view(build, run, port):
         subprocess.run([os.path.join(run, "start"), "n3"], check=True)
         wait_for(lambda: (views(pane.lines(), "n3") == ["A"] * 5,
                           "\n".join(pane.lines())), "n3 back alive")
+        # Back before the grace: resynced, not rebuilt.
+        wait_for(lambda: (any(re.match(r"raid demo \S+ \S+ healthy", l)
+                              for l in pane.lines()),
+                          "\n".join(pane.lines())), "the array healthy again")
         pids = agent_pids(run)
         members = subprocess.run([os.path.join(run, "mb"), "n0", "members"],
                                  capture_output=True, text=True)
