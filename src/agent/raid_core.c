@@ -200,6 +200,7 @@ void agent_raid_free(struct agent *a) {
   if (r == NULL)
     return;
   mb_coord_free(r->coord);
+  agent_raid_events_free(r);
   free(r->view);
   free(r);
   a->raid = NULL;

@@ -7,7 +7,9 @@
  */
 #include "raid_state.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static json_t *hex_json(const uint8_t id[MB_NODE_ID_LEN]) {
@@ -161,4 +163,31 @@ json_t *agent_raid_coordinator_json(struct agent *a) {
                    "source", st.is_voter ? "replica" : "publication",
                    "proposals", (json_int_t)st.proposals, "proposals_lost",
                    (json_int_t)st.proposals_lost);
+}
+
+int agent_raid_snapshot(struct agent *a, struct agent_raid_snapshot *out) {
+  memset(out, 0, sizeof(*out));
+  struct mb_coord *c = a->raid != NULL ? a->raid->coord : NULL;
+  if (c == NULL)
+    return 0;
+  size_t na = mb_coord_array_count(c), nt = mb_coord_task_count(c);
+  out->arrays = calloc(na ? na : 1, sizeof(*out->arrays));
+  out->tasks = calloc(nt ? nt : 1, sizeof(*out->tasks));
+  if (out->arrays == NULL || out->tasks == NULL) {
+    agent_raid_snapshot_free(out);
+    return -ENOMEM;
+  }
+  for (size_t i = 0; i < na; i++)
+    if (mb_coord_array_at(c, i, &out->arrays[out->n_arrays]) == MB_OK)
+      out->n_arrays++;
+  for (size_t i = 0; i < nt; i++)
+    if (mb_coord_task_at(c, i, &out->tasks[out->n_tasks]) == MB_OK)
+      out->n_tasks++;
+  return 0;
+}
+
+void agent_raid_snapshot_free(struct agent_raid_snapshot *s) {
+  free(s->arrays);
+  free(s->tasks);
+  memset(s, 0, sizeof(*s));
 }

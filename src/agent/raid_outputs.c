@@ -94,6 +94,7 @@ static bool route_one(struct agent_raid *r, const struct mb_coord_output *o) {
     return false;
   case MB_COORD_OUT_APPLIED:
     note_applied(r, o);
+    r->changed |= o->rc == 0;
     return false;
   }
   return false;
@@ -142,4 +143,8 @@ void agent_raid_route(struct agent_raid *r) {
   } while (r->drain_again);
   r->draining = false;
   note_role(r);
+  if (r->changed) {
+    r->changed = false;
+    agent_raid_events(r);
+  }
 }

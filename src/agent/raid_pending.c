@@ -76,6 +76,27 @@ static struct agent_raid_pending *find(struct agent_raid *r, uint64_t req) {
   return NULL;
 }
 
+/* A create without room, said in the operator's terms. */
+static void no_room(const struct mb_raid_cmd *c, char *out, size_t cap) {
+  unsigned n = (unsigned)c->data + c->parity;
+  uint64_t slot = c->data ? (c->size + c->data - 1) / c->data : c->size;
+  snprintf(out, cap,
+           "no room for %s: it needs %u devices that are up, not draining, "
+           "with %llu bytes free each (see meshbeat ledger)",
+           c->array, n, (unsigned long long)slot);
+}
+
+/* The coordinator's text, or a better one for the operator. */
+static const char *explain(const struct mb_raid_cmd *c, int rc,
+                           const char *text, char *buf, size_t cap) {
+  if ((rc == MB_ERAIDSPACE || rc == MB_ERAIDPLACE) &&
+      c->kind == MB_RAID_CMD_ARRAY_CREATE) {
+    no_room(c, buf, cap);
+    return buf;
+  }
+  return text;
+}
+
 int agent_raid_submit(struct agent_raid *r, const struct mb_raid_cmd *cmd,
                       struct mb_admin_error *err) {
   struct agent *a = r->a;
@@ -90,8 +111,10 @@ int agent_raid_submit(struct agent_raid *r, const struct mb_raid_cmd *cmd,
   r->counters.requests++;
   int rc = mb_coord_request(r->coord, now, req, cmd);
   if (rc != MB_OK) {
+    char why[256];
     agent_raid_flush(a);
-    return agent_raid_error(a, rc, NULL, err);
+    return agent_raid_error(a, rc, explain(cmd, rc, NULL, why, sizeof(why)),
+                            err);
   }
   uint64_t token = mb_admin_defer(a->admin);
   if (token == 0) /* the answer comes all the same; nobody waits for it */
@@ -141,7 +164,8 @@ void agent_raid_answer(struct agent_raid *r, uint64_t req, int rc,
     return;
   }
   struct mb_admin_error err = {{0}, {0}};
-  agent_raid_error(a, rc, text, &err);
+  char why[256];
+  agent_raid_error(a, rc, explain(&done.cmd, rc, text, why, sizeof(why)), &err);
   mb_admin_answer(a->admin, done.token, NULL, &err);
 }
 

@@ -11,6 +11,7 @@
  *                   records to the gossip core, tasks to the executor,
  *                   progress to our heartbeat, answers, applied commands
  *   raid_exec.c     tasks to the executor and its progress back
+ *   raid_events.c   arrays' and tasks' changes as events and log lines
  *   sink_raid.c     the gossip core's events and RAID records, in
  *   raid_commands.c raid create/remove/drain/list/show, tasks, ledger,
  *                   coordinator (the admin commands)
@@ -39,6 +40,8 @@
 #define AGENT_RAID_ANSWER_MS 15000
 #define AGENT_RAID_PENDING_MAX 32
 
+struct agent_raid_seen;
+
 /* A request waiting for the coordinator's answer. */
 struct agent_raid_pending {
   uint64_t req;   /* mb_coord_request's; 0: a free entry */
@@ -63,6 +66,8 @@ struct agent_raid {
   size_t cap_view;
   bool view_dirty; /* a membership event since the last feed */
   bool input;      /* an app payload or record since the last flush */
+  bool changed;    /* applied or published: arrays and tasks compared */
+  struct agent_raid_seen *seen; /* raid_events.c: as last compared */
   uint64_t view_due;
   bool draining, drain_again; /* raid_outputs.c: re-entry guard */
   bool stopping;
@@ -114,6 +119,11 @@ void agent_raid_task_start(struct agent_raid *r,
                            const struct mb_raid_task_info *t);
 void agent_raid_task_cancel(struct agent_raid *r, uint64_t task);
 
+/* raid_events.c: the arrays' and tasks' changes since the last call, to
+ * the events stream, the log and the bridge; _free at the end. */
+void agent_raid_events(struct agent_raid *r);
+void agent_raid_events_free(struct agent_raid *r);
+
 /* raid_json.c: a member's name by id ("" when unknown), then the
  * coordinator's queries as the admin API shows them. */
 void agent_raid_name_of(struct agent *a, const uint8_t id[MB_NODE_ID_LEN],
@@ -126,6 +136,17 @@ json_t *agent_raid_arrays_json(struct agent *a);
 json_t *agent_raid_tasks_json(struct agent *a, const char *array);
 json_t *agent_raid_ledger_json(struct agent *a);
 json_t *agent_raid_coordinator_json(struct agent *a);
+
+/* raid_json.c: the arrays and tasks now, malloc'd (empty lists when the
+ * coordinator is gone), for the bridge's view. */
+struct agent_raid_snapshot {
+  struct mb_raid_array_info *arrays;
+  size_t n_arrays;
+  struct mb_raid_task_info *tasks;
+  size_t n_tasks;
+};
+int agent_raid_snapshot(struct agent *a, struct agent_raid_snapshot *out);
+void agent_raid_snapshot_free(struct agent_raid_snapshot *s);
 
 /* raid_commands.c: the admin commands (commands.c's table). */
 #define AGENT_RAID_COMMAND(name)                                               \

@@ -20,7 +20,8 @@ static void raid_record(struct agent *a, const struct swim_output *o) {
       k > MB_REC_RAID_LEADER)
     return;
   mb_coord_record(r->coord, agent_now(a), &o->rec, o->buf, o->len);
-  r->input = true; /* routed after the gossip core's outputs */
+  r->input = true;   /* routed after the gossip core's outputs */
+  r->changed = true; /* published arrays and tasks: compared then */
 }
 
 const struct agent_sink agent_sink_raid = {

@@ -48,9 +48,13 @@ void mb_coord_free(struct mb_coord *c) {
   mb_raid_state_free(c->replica);
   mb_raid_planner_free(c->planner);
   free(c->view);
+  free(c->by_id);
+  coord_publish_free(c);
+  coord_pub_free(c);
   free(c->props);
   free(c->fwd);
   coord_outputs_free(c);
+  coord_lease_free(c);
   free(c);
 }
 
@@ -58,25 +62,77 @@ void coord_settle(struct mb_coord *c) {
   coord_leader_check(c);
   coord_forward_expire(c);
   coord_tasks_learn(c);
+  coord_lease_expire(c);
   coord_leader_step(c);
   coord_leader_replace(c);
+  coord_lease_hold(c);
+  coord_lease_ask(c);
+  coord_publish_step(c);
   coord_progress_flush(c);
+}
+
+static int by_id_cmp(const void *a, const void *b) {
+  const struct swim_member_info *x = *(const struct swim_member_info *const *)a;
+  const struct swim_member_info *y = *(const struct swim_member_info *const *)b;
+  return memcmp(x->id, y->id, MB_NODE_ID_LEN);
+}
+
+static bool keep_view(struct mb_coord *c, const struct swim_member_info *m,
+                      size_t n) {
+  if (n > c->cap_view) {
+    struct swim_member_info *grown = realloc(c->view, n * sizeof(*grown));
+    const struct swim_member_info **index =
+        realloc(c->by_id, n * sizeof(*index));
+    if (grown != NULL)
+      c->view = grown;
+    if (index != NULL)
+      c->by_id = index;
+    if (grown == NULL || index == NULL)
+      return false;
+    c->cap_view = n;
+  }
+  if (n > 0)
+    memcpy(c->view, m, n * sizeof(*m));
+  c->n_view = n;
+  for (size_t i = 0; i < n; i++)
+    c->by_id[i] = &c->view[i];
+  if (n > 1)
+    qsort(c->by_id, n, sizeof(*c->by_id), by_id_cmp);
+  return true;
+}
+
+const struct swim_member_info *
+coord_member_in_id_order(const struct mb_coord *c, size_t i) {
+  return i < c->n_view ? c->by_id[i] : NULL;
+}
+
+const struct swim_member_info *coord_member_by_ref(const struct mb_coord *c,
+                                                   const uint8_t *ref) {
+  size_t lo = 0, hi = c->n_view;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    int cmp = memcmp(c->by_id[mid]->id, ref, MB_NODE_REF_LEN);
+    if (cmp == 0)
+      return c->by_id[mid];
+    if (cmp < 0)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return NULL;
 }
 
 void mb_coord_view(struct mb_coord *c, uint64_t now, int64_t wall_ms,
                    const struct swim_member_info *members, size_t n) {
   c->now = now;
   c->wall_ms = wall_ms;
-  if (n > c->cap_view) {
-    struct swim_member_info *grown = realloc(c->view, n * sizeof(*grown));
-    if (grown == NULL)
-      return;
-    c->view = grown;
-    c->cap_view = n;
-  }
-  if (n > 0)
-    memcpy(c->view, members, n * sizeof(*members));
-  c->n_view = n;
+  bool first = c->n_view == 0;
+  if (!keep_view(c, members, n))
+    return;
+  /* Records restored before the first view named devices by ref only:
+   * which tasks are ours is known from now on. */
+  if (first)
+    c->tasks_stale = true;
   for (size_t i = 0; i < n; i++)
     if (members[i].is_self) {
       c->coordinator = members[i].coordinator;
@@ -93,6 +149,7 @@ void mb_coord_tick(struct mb_coord *c, uint64_t now, int64_t wall_ms) {
   c->wall_ms = wall_ms;
   if (c->raft != NULL && mb_consensus_next_deadline(c->raft) <= now)
     mb_consensus_tick(c->raft, now);
+  coord_pub_lapse(c);
   coord_settle(c);
 }
 
@@ -106,7 +163,8 @@ uint64_t mb_coord_next_deadline(const struct mb_coord *c) {
     t = c->next_plan;
   if (c->progress_dirty && c->progress_at + COORD_PROGRESS_EVERY_MS < t)
     t = c->progress_at + COORD_PROGRESS_EVERY_MS;
-  return t;
+  uint64_t lease = coord_lease_deadline(c);
+  return lease < t ? lease : t;
 }
 
 static void voter_of(const struct mb_coord *c, uint64_t id,
@@ -121,12 +179,19 @@ static void voter_of(const struct mb_coord *c, uint64_t id,
   v->alive = m->state == SWIM_ALIVE;
 }
 
+static void raft_info(const struct mb_coord *c, struct mb_coord_status *out);
+
 void mb_coord_info(const struct mb_coord *c, struct mb_coord_status *out) {
   memset(out, 0, sizeof(*out));
   out->role = c->coordinator ? MB_COORD_WAITING : MB_COORD_NONE;
   out->proposals = c->proposals;
-  if (c->raft == NULL)
-    return;
+  if (c->raft != NULL)
+    raft_info(c, out);
+  if (!out->is_voter)
+    coord_pub_info(c, out);
+}
+
+static void raft_info(const struct mb_coord *c, struct mb_coord_status *out) {
   struct mb_consensus_info info;
   mb_consensus_get_info(c->raft, &info);
   out->role = info.role == 2      ? MB_COORD_LEADER
@@ -136,6 +201,7 @@ void mb_coord_info(const struct mb_coord *c, struct mb_coord_status *out) {
   out->commit_index = info.commit_index;
   out->applied_index = mb_raid_applied_index(c->replica);
   out->proposals_lost = info.proposals_lost;
+  out->published_index = c->pub.top;
   const struct swim_member_info *leader =
       info.leader ? coord_member_by_raft_id(c, info.leader) : NULL;
   if (leader != NULL)
@@ -147,40 +213,38 @@ void mb_coord_info(const struct mb_coord *c, struct mb_coord_status *out) {
 }
 
 const struct mb_raid_state *mb_coord_replica(const struct mb_coord *c) {
-  struct mb_coord_status st;
-  mb_coord_info(c, &st);
-  return st.is_voter ? c->replica : NULL;
+  return coord_from_publication(c) ? NULL : c->replica;
 }
 
 size_t mb_coord_array_count(const struct mb_coord *c) {
   const struct mb_raid_state *s = mb_coord_replica(c);
-  return s ? mb_raid_array_count(s) : 0;
+  return s ? mb_raid_array_count(s) : coord_pub_array_count(c);
 }
 
 int mb_coord_array_at(const struct mb_coord *c, size_t i,
                       struct mb_raid_array_info *out) {
   const struct mb_raid_state *s = mb_coord_replica(c);
-  return s ? mb_raid_array_at(s, i, out) : MB_ENOENT;
+  return s ? mb_raid_array_at(s, i, out) : coord_pub_array_at(c, i, out);
 }
 
 size_t mb_coord_task_count(const struct mb_coord *c) {
   const struct mb_raid_state *s = mb_coord_replica(c);
-  return s ? mb_raid_task_count(s) : 0;
+  return s ? mb_raid_task_count(s) : coord_pub_task_count(c);
 }
 
 int mb_coord_task_at(const struct mb_coord *c, size_t i,
                      struct mb_raid_task_info *out) {
   const struct mb_raid_state *s = mb_coord_replica(c);
-  return s ? mb_raid_task_at(s, i, out) : MB_ENOENT;
+  return s ? mb_raid_task_at(s, i, out) : coord_pub_task_at(c, i, out);
 }
 
 size_t mb_coord_ledger_count(const struct mb_coord *c) {
   const struct mb_raid_state *s = mb_coord_replica(c);
-  return s ? mb_raid_device_count(s) : 0;
+  return s ? mb_raid_device_count(s) : coord_pub_ledger_count(c);
 }
 
 int mb_coord_ledger_at(const struct mb_coord *c, size_t i,
                        struct mb_raid_device_info *out) {
   const struct mb_raid_state *s = mb_coord_replica(c);
-  return s ? mb_raid_device_at(s, i, out) : MB_ENOENT;
+  return s ? mb_raid_device_at(s, i, out) : coord_pub_ledger_at(c, i, out);
 }

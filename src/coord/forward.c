@@ -12,12 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The leader Raft names; a coordinator that is no voter (Raft names none
+ * to it) takes the one its last leader record names. */
 static const struct swim_member_info *leader_member(const struct mb_coord *c) {
-  if (c->raft == NULL)
-    return NULL;
-  struct mb_consensus_info info;
-  mb_consensus_get_info(c->raft, &info);
-  return info.leader ? coord_member_by_raft_id(c, info.leader) : NULL;
+  struct mb_consensus_info info = {0};
+  if (c->raft != NULL)
+    mb_consensus_get_info(c->raft, &info);
+  if (info.leader != 0 || !coord_from_publication(c))
+    return info.leader ? coord_member_by_raft_id(c, info.leader) : NULL;
+  const uint8_t *published = coord_pub_leader(c);
+  return published ? coord_member(c, published) : NULL;
 }
 
 int coord_forward_request(struct mb_coord *c, uint64_t req,

@@ -4,8 +4,11 @@
  * Voters run mb_consensus (Raft over SWIM_APP_RAFT payloads) whose state
  * machine is mb_raid_apply on a replica; the Raft leader plans with
  * mb_raid_plan on every view change and tick and proposes what it returns,
- * and answers operators' requests.  Every device learns the tasks whose
- * target it is and reports their progress for its heartbeat.
+ * and answers operators' requests, and publishes what was applied as
+ * signed records (kinds 23-25) that every member keeps.  Every device
+ * keeps the published view from those records (the queries of a device
+ * without a replica answer from it), learns the tasks whose target it is
+ * and reports their progress for its heartbeat.
  *
  * PURE like the gossip core: no clock reads, no sockets, no libuv, no
  * direct LMDB.  Time comes in as `now` (monotonic ms) and `wall_ms`; the
@@ -67,8 +70,10 @@ void mb_coord_view(struct mb_coord *c, uint64_t now, int64_t wall_ms,
 void mb_coord_app(struct mb_coord *c, uint64_t now,
                   const uint8_t from[MB_NODE_ID_LEN], uint8_t channel,
                   const uint8_t *payload, size_t len);
-/* An SWIM_OUT_RECORD of kinds 23-25, and every one restored at start
- * (publish.c: not yet decoded, see docs/raid.md). */
+/* An SWIM_OUT_RECORD of kinds 23-25, and every one restored at start:
+ * decoded into the published view (published.c), the highest version per
+ * subject; anything else, or older, changes nothing.  The gossip layer
+ * checked the signature and that a coordinator signed it. */
 void mb_coord_record(struct mb_coord *c, uint64_t now,
                      const struct swim_record_info *info, const uint8_t *bytes,
                      size_t len);
@@ -93,7 +98,7 @@ uint64_t mb_coord_next_deadline(const struct mb_coord *c);
  * and answers with the leader's answer, or MB_ENOTLEADER when none comes
  * within four election timeouts.  At once: MB_ENOTCOORD (not a
  * coordinator), MB_ENOTLEADER (no leader known: a coordinator that is no
- * voter knows none until publication records are decoded), MB_EINVAL
+ * voter knows the leader its last leader record names), MB_EINVAL
  * (another kind), or the placement's error (MB_ERAIDSPACE, MB_ERAIDLEVEL,
  * at the leader).
  */
@@ -155,11 +160,19 @@ struct mb_coord_status {
   struct mb_coord_voter voters[MB_CONSENSUS_VOTERS_MAX];
   size_t n_voters;
   uint64_t proposals, proposals_lost;
+  /* This device holds no replica: leader, term, commit_index (the
+   * leader record's index), applied_index and published_index (the
+   * highest version taken) and voters come from the published records. */
+  bool from_publication;
 };
 
 void mb_coord_info(const struct mb_coord *c, struct mb_coord_status *out);
-/* From the replica (voters); 0 / MB_ENOENT elsewhere until publication
- * records are decoded. */
+/* From the replica (voters), or on a device that holds none from the
+ * published records: arrays (removed ones hidden) and tasks (finished
+ * ones until their records lapse); the ledger is then one row per member
+ * of the gossip view, capacity/available from its heartbeat, allocated
+ * and reserved from the published arrays and live tasks, state down when
+ * gossip says dead or left and out when a published slot of it is out. */
 size_t mb_coord_array_count(const struct mb_coord *c);
 int mb_coord_array_at(const struct mb_coord *c, size_t i,
                       struct mb_raid_array_info *out);

@@ -50,13 +50,19 @@ static int fsm_apply(void *ctx, uint64_t index, const uint8_t *bytes,
   struct mb_coord *c = ctx;
   struct mb_coord_output o = {.kind = MB_COORD_OUT_APPLIED, .index = index};
   int rc = mb_raid_cmd_decode(bytes, len, &o.cmd);
-  if (rc == 0)
+  if (rc == 0) {
+    coord_lease_before_apply(c);
     rc = mb_raid_apply(c->replica, index, &o.cmd);
+    coord_lease_after_apply(c);
+  }
   o.rc = rc;
   coord_push(c, &o, NULL, 0);
   coord_leader_applied(c, bytes, len, rc);
   c->tasks_stale = true;
   c->replan = true;
+  /* A device's report changes the ledger only, which is not published. */
+  if (rc == 0 && o.cmd.kind != MB_RAID_CMD_DEVICE_REPORT)
+    c->sent.dirty = true;
   return rc;
 }
 
@@ -73,7 +79,9 @@ static int fsm_restore(void *ctx, const uint8_t *buf, size_t len) {
     return rc;
   mb_raid_state_free(c->replica);
   c->replica = s;
+  coord_lease_fence_all(c);
   c->tasks_stale = true;
+  c->sent.dirty = true;
   c->replan = true;
   return 0;
 }
@@ -158,6 +166,8 @@ void mb_coord_app(struct mb_coord *c, uint64_t now,
   else if (channel == SWIM_APP_RAFT && c->raft != NULL && m != NULL &&
            m->coordinator)
     mb_consensus_receive(c->raft, now, mb_consensus_id_of(from), payload, len);
+  else if (channel == SWIM_APP_TASK_LEASE && m != NULL)
+    coord_lease_receive(c, m, payload, len);
   else
     return;
   coord_settle(c);

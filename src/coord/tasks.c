@@ -1,8 +1,11 @@
 /*
- * This device's own tasks: learned from the replica (voters; others from
- * the published records once publish.c decodes them), started and
- * cancelled at the executor once each, and their progress put in the
- * heartbeat at most once a second.
+ * This device's own tasks: learned from the replica (voters) or the
+ * published records (every other device: published.c), announced in the
+ * heartbeat, started at the executor once the leader's lease comes
+ * (lease.c) and cancelled there once each, their progress put in the
+ * heartbeat at most once a second.  A task is cancelled here when it is
+ * no longer ours and live: done, cancelled, reassigned to another
+ * target, or gone (its array removed, its record lapsed).
  */
 #include "coord_internal.h"
 
@@ -14,57 +17,74 @@ static bool ours_and_live(const struct mb_coord *c,
          (t->state == MB_RAID_TASK_QUEUED || t->state == MB_RAID_TASK_RUNNING);
 }
 
-static long local_find(const struct mb_coord *c, uint64_t id) {
+long coord_local_task_find(const struct mb_coord *c, uint64_t id) {
   for (size_t i = 0; i < c->n_tasks; i++)
     if (c->tasks[i].id == id)
       return (long)i;
   return -1;
 }
 
+/* The task as the replica or the published records say; MB_ENOENT. */
+static int task_find(const struct mb_coord *c, uint64_t id,
+                     struct mb_raid_task_info *out) {
+  const struct mb_raid_state *s = mb_coord_replica(c);
+  if (s != NULL)
+    return mb_raid_task_find(s, id, out);
+  size_t n = mb_coord_task_count(c);
+  for (size_t i = 0; i < n; i++)
+    if (mb_coord_task_at(c, i, out) == 0 && out->id == id)
+      return 0;
+  return MB_ENOENT;
+}
+
 static void cancel_gone(struct mb_coord *c) {
   for (size_t i = c->n_tasks; i-- > 0;) {
     struct mb_raid_task_info t;
-    if (mb_raid_task_find(c->replica, c->tasks[i].id, &t) == 0 &&
-        ours_and_live(c, &t))
+    if (task_find(c, c->tasks[i].id, &t) == 0 && ours_and_live(c, &t))
       continue;
-    struct mb_coord_output o = {.kind = MB_COORD_OUT_TASK_CANCEL};
-    o.task.id = c->tasks[i].id;
-    coord_push(c, &o, NULL, 0);
+    if (c->tasks[i].started && !c->tasks[i].abandoned) {
+      struct mb_coord_output o = {.kind = MB_COORD_OUT_TASK_CANCEL};
+      o.task.id = c->tasks[i].id;
+      coord_push(c, &o, NULL, 0);
+    }
     c->tasks[i] = c->tasks[--c->n_tasks];
     c->progress_dirty = true;
   }
 }
 
-static void start_new(struct mb_coord *c) {
-  size_t n = mb_raid_task_count(c->replica);
+/* A new task of ours goes into the heartbeat; the executor starts it
+ * when the leader's lease on it arrives (lease.c). */
+static void learn_new(struct mb_coord *c) {
+  size_t n = mb_coord_task_count(c);
   for (size_t i = 0; i < n && c->n_tasks < MB_HB_TASKS_MAX; i++) {
-    struct mb_coord_output o = {.kind = MB_COORD_OUT_TASK_START};
-    if (mb_raid_task_at(c->replica, i, &o.task) != 0 ||
-        !ours_and_live(c, &o.task) || local_find(c, o.task.id) >= 0)
+    struct mb_raid_task_info t;
+    if (mb_coord_task_at(c, i, &t) != 0 || !ours_and_live(c, &t) ||
+        coord_local_task_find(c, t.id) >= 0)
       continue;
     c->tasks[c->n_tasks++] = (struct coord_local_task){
-        .id = o.task.id, .bytes = o.task.bytes, .done = o.task.progress};
-    coord_push(c, &o, NULL, 0);
+        .id = t.id, .bytes = t.bytes, .done = t.progress, .info = t};
+    c->progress_dirty = true;
+    c->next_ask = c->now; /* ask for its lease at once */
   }
 }
 
 void coord_tasks_learn(struct mb_coord *c) {
-  if (!c->tasks_stale || c->replica == NULL)
+  if (!c->tasks_stale)
     return;
   c->tasks_stale = false;
   cancel_gone(c);
-  start_new(c);
+  learn_new(c);
 }
 
 void coord_progress_flush(struct mb_coord *c) {
   if (!c->progress_dirty ||
       (c->progress_sent && c->now - c->progress_at < COORD_PROGRESS_EVERY_MS))
     return;
-  struct mb_coord_output o = {.kind = MB_COORD_OUT_PROGRESS,
-                              .n_progress = c->n_tasks};
+  struct mb_coord_output o = {.kind = MB_COORD_OUT_PROGRESS};
   for (size_t i = 0; i < c->n_tasks; i++)
-    o.progress[i] = (struct mb_task_progress){.id = c->tasks[i].id,
-                                              .done = c->tasks[i].done};
+    if (!c->tasks[i].abandoned) /* a given-up task goes quiet, and stalls */
+      o.progress[o.n_progress++] = (struct mb_task_progress){
+          .id = c->tasks[i].id, .done = c->tasks[i].done};
   coord_push(c, &o, NULL, 0);
   c->progress_dirty = false;
   c->progress_sent = true;
@@ -74,8 +94,8 @@ void coord_progress_flush(struct mb_coord *c) {
 void mb_coord_task_progress(struct mb_coord *c, uint64_t now, uint64_t task,
                             uint64_t done) {
   c->now = now;
-  long i = local_find(c, task);
-  if (i < 0 || done <= c->tasks[i].done)
+  long i = coord_local_task_find(c, task);
+  if (i < 0 || c->tasks[i].abandoned || done <= c->tasks[i].done)
     return;
   c->tasks[i].done = done < c->tasks[i].bytes ? done : c->tasks[i].bytes;
   c->progress_dirty = true;
@@ -85,8 +105,8 @@ void mb_coord_task_progress(struct mb_coord *c, uint64_t now, uint64_t task,
 void mb_coord_task_finished(struct mb_coord *c, uint64_t now, uint64_t task,
                             int result) {
   c->now = now;
-  long i = local_find(c, task);
-  if (i < 0 || result != 0)
+  long i = coord_local_task_find(c, task);
+  if (i < 0 || c->tasks[i].abandoned || result != 0)
     return;
   c->tasks[i].done = c->tasks[i].bytes;
   c->progress_dirty = true;

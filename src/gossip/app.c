@@ -14,7 +14,8 @@
 #include <string.h>
 
 static bool channel_known(uint8_t channel) {
-  return channel == SWIM_APP_RAFT || channel == SWIM_APP_RAID_ADMIN;
+  return channel == SWIM_APP_RAFT || channel == SWIM_APP_RAID_ADMIN ||
+         channel == SWIM_APP_TASK_LEASE;
 }
 
 /* Zeros standing for a payload while sizing one (never written). */

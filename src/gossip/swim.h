@@ -302,6 +302,9 @@ int swim_set_task_progress(struct swim *s, uint64_t now, int64_t wall_ms,
 /* Operators' RAID requests forwarded to the Raft leader, and its answers
  * (src/coord/forward.c). */
 #define SWIM_APP_RAID_ADMIN 2
+/* The Raft leader's leases on running tasks, to their targets
+ * (src/coord/lease.c): a target runs a task only while it holds one. */
+#define SWIM_APP_TASK_LEASE 3
 int swim_app_send(struct swim *s, uint64_t now,
                   const uint8_t to[MB_NODE_ID_LEN], uint8_t channel,
                   const uint8_t *payload, size_t len);

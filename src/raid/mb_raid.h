@@ -327,6 +327,20 @@ struct mb_raid_planner *mb_raid_planner_new(void);
 void mb_raid_planner_free(struct mb_raid_planner *p);
 
 /*
+ * The planner's stall clock of a live task (as of its last mb_raid_plan):
+ * the most progress it has seen the target report and since when (now
+ * at that plan, for a task first seen or moved to another target).  The
+ * task is stalled at since + stall_timeout_ms.  0, or MB_ENOENT for a task
+ * the planner does not follow.  (The coordinator's task leases, docs/raid.md.)
+ */
+int mb_raid_planner_task_timer(const struct mb_raid_planner *p, uint64_t task,
+                               uint64_t *progress, uint64_t *since);
+/* The task's stall clock starts no earlier than `until` (a target that may
+ * not start yet is not stalling).  MB_ENOENT as above. */
+int mb_raid_planner_task_hold(struct mb_raid_planner *p, uint64_t task,
+                              uint64_t until);
+
+/*
  * The commands to propose now, at most cap of them, in priority order.
  * The driver proposes them and plans again once they are applied or
  * refused (commands planned twice before the first is applied are refused

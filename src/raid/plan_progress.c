@@ -71,7 +71,9 @@ static void follow(struct plan_ctx *c, const struct raid_task *t) {
     if (t->state == MB_RAID_TASK_QUEUED && done > t->progress)
       task_cmd(c, MB_RAID_CMD_TASK_PROGRESS, t, done);
   }
-  if (c->now - timer->since >= c->params->stall_timeout_ms)
+  /* since may lie ahead: the clock is held (mb_raid_planner_task_hold). */
+  if (c->now >= timer->since &&
+      c->now - timer->since >= c->params->stall_timeout_ms)
     stalled(c, t, timer);
 }
 

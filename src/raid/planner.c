@@ -66,6 +66,26 @@ static int sync_down(struct plan_ctx *c) {
   return MB_OK;
 }
 
+int mb_raid_planner_task_timer(const struct mb_raid_planner *p, uint64_t task,
+                               uint64_t *progress, uint64_t *since) {
+  const struct planner_task *t = planner_task_of(p, task);
+  if (t == NULL)
+    return MB_ENOENT;
+  *progress = t->progress;
+  *since = t->since;
+  return MB_OK;
+}
+
+int mb_raid_planner_task_hold(struct mb_raid_planner *p, uint64_t task,
+                              uint64_t until) {
+  struct planner_task *t = planner_task_of(p, task);
+  if (t == NULL)
+    return MB_ENOENT;
+  if (until > t->since)
+    t->since = until;
+  return MB_OK;
+}
+
 /* A task moved to another target starts its stall clock again. */
 static int sync_tasks(struct plan_ctx *c) {
   struct planner_task *fresh = calloc(c->s->n_task + 1, sizeof *fresh);

@@ -27,9 +27,12 @@ usage: test_raid.py MESHBEAT CASE BASE_PORT
 """
 import json
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 
 from meshlib import Mesh, MeshError, run_test
@@ -174,12 +177,51 @@ def create_array(mesh):
     return arr
 
 
+class Follower:
+    """Collects the "events" stream of one agent in a thread."""
+
+    def __init__(self, agent):
+        self.lines, self.sock = [], socket.socket(socket.AF_UNIX)
+        self.sock.connect(agent.admin)
+        self.sock.sendall(b'{"cmd":"events","follow":true}\n')
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        buf = b""
+        while True:
+            try:
+                chunk = self.sock.recv(65536)
+            except OSError:
+                return
+            if not chunk:
+                return
+            buf += chunk
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                self.lines.append(json.loads(line))
+
+    def raid(self):
+        return [(d["reason"], d["name"], d["from"], d["to"])
+                for d in (x.get("data") or {} for x in self.lines
+                          if x.get("stream") == "events")
+                if d.get("type") == "raid"]
+
+
+def metric(agent, family, labels=""):
+    m = re.search(rf"^{family}{re.escape(labels)} (\d+)$",
+                  agent.call("metrics"), re.M)
+    return int(m.group(1)) if m else None
+
+
 def kill_and_rebuild(mesh, arr):
     # the d2 slot's holder dies; the other d2 device must take it
     lost = next(s for s in arr["slots"] if s["domain"] == "d2")
     victim = next(a for a in mesh.agents if a.name == lost["device"])
     heir = next(a for a in mesh.agents
                 if a.idx % 3 == 2 and a is not victim)
+    watcher = next(a for a in mesh.agents if a.name in VOTERS
+                   and a is not victim)
+    follower = Follower(watcher)
     victim.kill(signal.SIGKILL)
     voters = [a for a in mesh.running() if a.name in VOTERS]
     t0 = time.monotonic()
@@ -217,6 +259,23 @@ def kill_and_rebuild(mesh, arr):
     assert got == want, (got, want)
     assert len(sources) == 1 and sources[0] in \
         [s["device"] for s in arr["slots"] if s is not lost], sources
+    # the events stream told the story, in order
+    mesh.wait(lambda: ("array_healthy", "a1", "rebuilding", "healthy") in
+              follower.raid(), f"array_healthy on {watcher.name}'s stream",
+              CONVERGE_S)
+    story = [e for e in follower.raid() if e[1] == "a1"]
+    assert story[0] == ("array_degraded", "a1", "healthy", "degraded"), story
+    assert ("task_started", "a1", "none", "queued") in story, story
+    assert ("task_done", "a1", "running", "done") in story, story
+    assert story.index(("task_started", "a1", "none", "queued")) < \
+        story.index(("array_healthy", "a1", "rebuilding", "healthy")), story
+    # and the metrics say where things stand
+    assert metric(watcher, "meshbeat_raid_arrays", '{state="healthy"}') == 1
+    assert metric(watcher, "meshbeat_raid_tasks",
+                  '{kind="rebuild",state="done"}') == 1
+    assert sum(metric(a, "meshbeat_raft_leader") for a in voters) == 1
+    assert metric(heir, "meshbeat_raid_executor_tasks_total",
+                  '{result="done"}') == 1
     return victim
 
 

@@ -108,6 +108,7 @@ static int record_seed(corpus_put_fn put, void *ctx,
   }
   put(ctx, "record", name, rec, len);
   put(ctx, "cose", name, rec, len);
+  put(ctx, "coord_record", name, rec, len);
   return 0;
 }
 

@@ -2,7 +2,8 @@
  * The RAID publication seeds for make_corpus.c: bodies of kinds 23-25 for
  * fuzz_wire_raid (typical, largest, with an unknown key, and hand-broken
  * ones), each checked against its decoder first, and whole records
- * signed by `signer` for the record and COSE targets.
+ * signed by `signer` for the record, COSE and coordinator (fuzz_coord_record)
+ * targets.
  */
 #ifndef MESHBEAT_FUZZ_CORPUS_WIRE_RAID_H
 #define MESHBEAT_FUZZ_CORPUS_WIRE_RAID_H

@@ -11,6 +11,7 @@
  * Usage: make_fuzz_corpus OUTDIR    writes OUTDIR/<target>/<name>
  */
 #include "corpus_consensus.h"
+#include "corpus_coord_lease.h"
 #include "corpus_raid.h"
 #include "corpus_store.h"
 #include "corpus_wire_raid.h"
@@ -877,6 +878,7 @@ int main(int argc, char **argv) {
   g.errors += corpus_raid_seeds(put_store_seed, &g);
   g.errors += corpus_consensus_seeds(put_store_seed, &g);
   g.errors += corpus_wire_raid_seeds(put_store_seed, &g, &g.b);
+  g.errors += corpus_coord_lease_seeds(put_store_seed, &g);
   if (g.errors > 0) {
     fprintf(stderr, "make_corpus: %d problems\n", g.errors);
     return 1;

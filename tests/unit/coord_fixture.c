@@ -9,9 +9,8 @@ static int64_t wall(const struct cfx *c) {
   return 1790000000000 + (int64_t)c->fx.now;
 }
 
-static void set_capacity(struct cfx *c, int i) {
-  swim_set_payload(c->fx.node[i], c->fx.now, wall(c), CFX_CAPACITY,
-                   CFX_CAPACITY, NULL, true);
+void cfx_set_capacity(struct cfx *c, int i, uint64_t bytes) {
+  swim_set_payload(c->fx.node[i], c->fx.now, wall(c), bytes, bytes, NULL, true);
   fx_drain(&c->fx, i);
 }
 
@@ -23,10 +22,11 @@ void cfx_init(struct cfx *c, uint64_t down_out_ms) {
     c->fx.coordinator_role[i] = true;
   fx_start_all(&c->fx);
   for (int i = 0; i < CFX_NODES; i++)
-    set_capacity(c, i);
+    cfx_set_capacity(c, i, CFX_CAPACITY);
   fx_run_until(&c->fx, 4000);
   if (!fx_converged(&c->fx))
     abort();
+  c->fx.log_records = true;
   c->rate = 32u << 20;
   mb_coord_config_default(&c->base);
   c->base.cluster = FX_CLUSTER;
@@ -40,6 +40,11 @@ void cfx_init(struct cfx *c, uint64_t down_out_ms) {
   c->base.n_voters = 3;
   for (int i = 0; i < CFX_NODES; i++)
     c->storage[i] = mb_consensus_memory_new();
+}
+
+void cfx_prefer_non_voters(struct cfx *c) {
+  for (int i = 0; i < 3; i++)
+    cfx_set_capacity(c, i, CFX_CAPACITY / 2);
 }
 
 static void start_coord(struct cfx *c, int i) {
@@ -130,6 +135,10 @@ static void drain_coord(struct cfx *c, int i) {
       note_applied(c, i, &o);
       break;
     case MB_COORD_OUT_RECORD:
+      c->published[i]++;
+      if (swim_record_offer(c->fx.node[i], c->fx.now, o.buf, o.len) != 0)
+        c->publish_refused[i]++;
+      fx_drain(&c->fx, i);
       break;
     }
   }
@@ -150,6 +159,21 @@ static void deliver_apps(struct cfx *c) {
     drain_coord(c, a->to);
   }
   c->fx.n_apps = 0;
+}
+
+/* What each core took of kinds 23-25 goes to its coordinator, as the
+ * agent and the simulator do. */
+static void deliver_records(struct cfx *c) {
+  for (size_t k = 0; k < c->fx.n_records; k++) {
+    const struct fx_record *r = &c->fx.records[k];
+    if (r->info.kind < MB_REC_RAID_ARRAY || r->info.kind > MB_REC_RAID_LEADER ||
+        r->at >= CFX_NODES || c->coord[r->at] == NULL)
+      continue;
+    c->records_in[r->at]++;
+    mb_coord_record(c->coord[r->at], c->fx.now, &r->info, r->buf, r->len);
+    drain_coord(c, r->at);
+  }
+  c->fx.n_records = 0;
 }
 
 static void give_view(struct cfx *c, int i) {
@@ -181,6 +205,7 @@ static void run_executor(struct cfx *c, int i) {
 static void step(struct cfx *c) {
   fx_run_until(&c->fx, c->fx.now + CFX_STEP_MS);
   deliver_apps(c);
+  deliver_records(c);
   for (int i = 0; i < CFX_NODES; i++) {
     if (c->fx.down[i] || c->coord[i] == NULL)
       continue;
@@ -225,7 +250,7 @@ void cfx_restart(struct cfx *c, int i) {
   struct mb_addr seed = fx_addr(via);
   swim_join(c->fx.node[i], c->fx.now, &seed, 1);
   fx_drain(&c->fx, i);
-  set_capacity(c, i);
+  cfx_set_capacity(c, i, CFX_CAPACITY);
   start_coord(c, i);
 }
 

@@ -40,6 +40,10 @@ struct cfx {
   /* The last forwarded-request payload each node received (answers). */
   uint8_t admin_last[CFX_NODES][16];
   size_t admin_len[CFX_NODES];
+  /* Publication: records each node's coordinator emitted, and how many
+   * of them its gossip core refused; records (kinds 23-25) fed to each. */
+  uint32_t published[CFX_NODES], publish_refused[CFX_NODES];
+  uint32_t records_in[CFX_NODES];
   bool answered;
   uint64_t answer_req;
   int answer_rc;
@@ -49,6 +53,11 @@ struct cfx {
  * coordinators, n0..n2 the configured voters; capacity CFX_CAPACITY each.
  * Started and gossip converged; coordinators not yet driven. */
 void cfx_init(struct cfx *c, uint64_t down_out_ms);
+/* Node i's heartbeat reports `bytes` of capacity, all available. */
+void cfx_set_capacity(struct cfx *c, int i, uint64_t bytes);
+/* Voters (n0..n2) report half the capacity, so placement prefers the
+ * other devices (publication's tests put slots and targets there). */
+void cfx_prefer_non_voters(struct cfx *c);
 /* Starts the coordinators of every running node. */
 void cfx_start_coords(struct cfx *c);
 void cfx_run(struct cfx *c, uint64_t ms);

@@ -67,6 +67,18 @@ static void log_event(struct fixture *fx, int i, const struct swim_event *ev) {
   fx->events[fx->n_events++] = (struct fx_event){.observer = i, .ev = *ev};
 }
 
+static void log_record(struct fixture *fx, int i, const struct swim_output *o) {
+  if (fx->n_records == fx->cap_records) {
+    fx->cap_records = fx->cap_records ? 2 * fx->cap_records : 16;
+    fx->records = realloc(fx->records, fx->cap_records * sizeof(*fx->records));
+  }
+  struct fx_record *r = &fx->records[fx->n_records++];
+  r->at = i;
+  r->info = o->rec;
+  r->len = o->len < sizeof(r->buf) ? o->len : sizeof(r->buf);
+  memcpy(r->buf, o->buf, r->len);
+}
+
 static void log_app(struct fixture *fx, int i, const struct swim_output *o) {
   if (fx->n_apps == fx->cap_apps) {
     fx->cap_apps = fx->cap_apps ? 2 * fx->cap_apps : 16;
@@ -164,6 +176,8 @@ void fx_drain(struct fixture *fx, int i) {
     } else if (o.kind == SWIM_OUT_RECORD) {
       fx->records_out[i]++;
       fx->revoked_out[i] |= o.rec.about_self;
+      if (fx->log_records)
+        log_record(fx, i, &o);
     } else if (o.kind == SWIM_OUT_APP) {
       log_app(fx, i, &o);
     } else {
@@ -302,6 +316,7 @@ void fx_free(struct fixture *fx) {
   free(fx->inflight);
   free(fx->events);
   free(fx->apps);
+  free(fx->records);
 }
 
 void fx_bind(struct fixture *fx, struct mb_dgram_builder *b, int to) {

@@ -33,6 +33,15 @@ struct fx_app {
   uint8_t buf[MB_WIRE_MSG_MAX];
 };
 
+/* A channel record a node reported taking (SWIM_OUT_RECORD), kept when
+ * fixture.log_records is set. */
+struct fx_record {
+  int at; /* the node that took it */
+  struct swim_record_info info;
+  size_t len;
+  uint8_t buf[MB_WIRE_MSG_MAX];
+};
+
 struct fixture {
   int n;
   int domains; /* > 0: node i runs in failure domain rack(i % domains) */
@@ -71,6 +80,9 @@ struct fixture {
   bool coordinator_role[FX_MAX_NODES];
   struct fx_app *apps; /* every app payload reported, in order */
   size_t n_apps, cap_apps;
+  bool log_records;          /* keep what SWIM_OUT_RECORD said, in order */
+  struct fx_record *records; /* (the driver consumes and resets n_records) */
+  size_t n_records, cap_records;
 };
 
 /* n nodes with certificates, default config (tweak fx->cfg before start).
