@@ -89,14 +89,6 @@ class RaidMesh:
     def agent_named(self, name):
         return next(a for a in self.agents if a.name == name)
 
-    def observers(self):
-        """The running agents that know the arrays: voters (from their
-        replica) and the others once they know a leader (from its
-        publication)."""
-        return [a for a in self.running()
-                if (lambda c: c["source"] == "replica" or c["leader"])(
-                    self.coordinator(a))]
-
     def voters_running(self):
         return [a for a in self.running() if a.name in self.VOTERS]
 

@@ -11,9 +11,8 @@ One story, each step asserted as the operator's CLI (--json) shows it:
 1. bootstrap: one leader; two arrays created from a coordinator that does
    not lead, each with its three slots in three domains;
 2. a slot holder SIGKILLed: its slot down and the array degraded at once
-   at every agent that knows the arrays (the voters, from their replicas;
-   the others too once they learn them from the leader's publication);
-   out only after the grace; then a rebuild onto the other device of the
+   at every agent (the voters from their replicas, the others from the
+   leader's publication); out only after the grace; then a rebuild onto the other device of the
    dead one's domain, whose hook is told exactly the task and nothing of
    the agent's own settings;
 3. the leader SIGKILLed while that rebuild is under way (the hook holds it
@@ -21,9 +20,8 @@ One story, each step asserted as the operator's CLI (--json) shows it:
    (not started again anywhere), every array healthy;
 4. a 3|3 partition (nft) that leaves one voter alone: its side elects no
    leader, commits nothing and starts no task, while the majority's side
-   commits the other side out after the grace and commits a
-   reconstruction; after the heal every task any hook ever ran is one
-   the majority committed.
+   commits the other side out after the grace and reconstructs; after the
+   heal every task any hook ever ran is one the majority committed.
 """
 import os
 import shutil
@@ -87,12 +85,15 @@ def bootstrap(mesh):
         if rc != 0:
             raise MeshError(f"raid create {name} at {asker.name} (leader "
                             f"{leader}): exit {rc}: {err}{out}")
-    # Answered once applied at the leader; the others apply it with the
-    # leader's next message.
-    observers = mesh.observers()
+    # Answered once applied at the leader; the other voters apply it with
+    # the leader's next message, the other devices from its publication.
     mesh.wait(lambda: all(set(mesh.arrays(a)) == set(ARRAYS)
-                          for a in observers),
-              f"the arrays at {[a.name for a in observers]}", ELECT_S)
+                          for a in mesh.running()),
+              "the arrays at every agent", ELECT_S)
+    for a in mesh.running():
+        source = mesh.coordinator(a)["source"]
+        if source != ("replica" if a.name in VOTERS else "publication"):
+            raise MeshError(f"{a.name} answers from its {source}")
     for name, arr in mesh.arrays(mesh.agent_named(leader)).items():
         level, k, m, _, size = ARRAYS[name]
         domains = {s["domain"] for s in arr["slots"]}
@@ -101,8 +102,6 @@ def bootstrap(mesh):
                 arr["state"] != "healthy":
             raise MeshError(f"array {name} is not as asked, healthy, over "
                             f"three domains: {arr}")
-    print(f"arrays known at {[a.name for a in observers]} (voters: replica;"
-          f" others once they know a leader: publication)")
     print(f"leader {leader}; arrays created at {asker.name}: " +
           "; ".join(f"{n} on {[s['device'] for s in a['slots']]}"
                     for n, a in mesh.arrays(asker).items()))
@@ -129,7 +128,7 @@ def kill_slot_holder(mesh, leader):
     mesh.agent_named(victim).kill()
 
     def degraded_everywhere():
-        for a in mesh.observers():
+        for a in mesh.running():
             arr = mesh.arrays(a)[array]
             if arr["state"] != "degraded" or \
                     slot_of(arr, victim)["state"] != "down":
@@ -197,7 +196,7 @@ def kill_leader_mid_task(mesh, leader, array, slot, target, task_id):
                     target)["state"] == "up"
     mesh.wait(completed, f"task {task_id} done, {target} holding "
               f"{array}[{slot}]", DETECT_S)
-    mesh.wait(lambda: all(x["state"] == "healthy" for a in mesh.observers()
+    mesh.wait(lambda: all(x["state"] == "healthy" for a in mesh.running()
                           for x in mesh.arrays(a).values()),
               "every array healthy at every agent", DETECT_S + 30)
     again = [r for r in mesh.hook_runs() if r["MESHBEAT_ARRAY"] == array and
@@ -249,6 +248,11 @@ def partition(mesh):
                 if i not in before and t["target"] not in right_names]
     mesh.wait(new_tasks, "a reconstruction committed by the majority",
               DETECT_S)
+    # Its target learns it (a voter from its replica, another device from
+    # the publication) and runs it under the leader's lease.
+    mesh.wait(lambda: {str(t["id"]) for t in new_tasks()} &
+              {r["MESHBEAT_TASK_ID"] for r in mesh.hook_runs()},
+              "the majority's reconstruction to start", DETECT_S)
     print(f"majority {leader}: {sorted(right_names)} out, then " +
           "; ".join(f"{t['kind']} {t['array']}[{t['slot']}] on "
                     f"{t['target']}" for t in new_tasks()) +
