@@ -181,11 +181,13 @@ def kill_slot_holder(mesh, leader):
 def kill_leader_mid_task(mesh, leader, array, slot, target, task_id):
     old = mesh.agent_named(leader)
     term = mesh.coordinator(old)["term"]
+    t_kill = time.time()
     old.kill()
     new = mesh.wait_leader("a new leader among the two voters left", ELECT_S,
                            min_term=term)
     print(f"leader {leader} SIGKILLed mid-task; {new} leads in term "
-          f"{mesh.coordinator(mesh.agent_named(new))['term']}")
+          f"{mesh.coordinator(mesh.agent_named(new))['term']} "
+          f"{time.time() - t_kill:.2f} s later")
     old.start(join=[mesh.agent_named(new).idx])
     mesh.release_hooks()
 
