@@ -263,12 +263,15 @@ create_array() {
   local level=(--level raid6 --data $((N - 2)) --parity 2)
   [ "$N" -ge 4 ] || level=(--level raid5 --data 2 --parity 1)
   [ "$N" -ge 3 ] || level=(--level raid1 --data 1 --parity 1)
+  local out=""
   for _ in $(seq $((START_TIMEOUT_S * 10))); do  # until a leader is elected
-    "$RUN/mb" n0 raid create demo "${level[@]}" --size 1GiB >/dev/null 2>&1 &&
+    out=$("$RUN/mb" n0 raid create demo "${level[@]}" --size 1GiB 2>&1) &&
       return 0
+    # A try whose answer was lost (no leader yet) may still have committed.
+    [[ $out == *"(exists)"* ]] && return 0
     sleep 0.1
   done
-  echo "make run: no RAID leader to create the array demo within $START_TIMEOUT_S s; see $SHOW_RUN/n0.log" >&2
+  echo "make run: could not create the array demo within $START_TIMEOUT_S s: $out; see $SHOW_RUN/n0.log" >&2
   stop_all >&2
   exit 1
 }
