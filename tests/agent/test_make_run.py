@@ -18,7 +18,9 @@ receiver: the reference receiver beside the agents (MESHBEAT_RUN_RECEIVER=1,
 which an agent with a bridge implies): its TCP port taken, the job exits 1
 and says why; else it serves HTTPS with the run's certificate, the agents
 get the bridge's flags when their --help lists them, the hint's
-`receiver.sh close` closes it, the view says so, and the job stops it.
+`receiver.sh close` closes it, the view says so, and the job stops it;
+after its one frame (MESHBEAT_RUN_SECONDS) the job prints `mb n0 raid
+list` with the array demo when the agent runs the RAID coordinator.
 Set MESHBEAT_KEEP=1 to keep the run directory.
 """
 import json
@@ -317,9 +319,22 @@ def test_receiver(build, run, port):
             job.kill()
     lines = out.rstrip("\n").split("\n")
     # The frame, without the job's goodbye (a blank line and "stopped;
-    # logs and data are in ...") printed after it.
+    # logs and data are in ...") printed after it, nor, with the RAID
+    # coordinator, the `mb n0 raid list` it prints before that (a blank
+    # line, the command after "$ ", its table).
     frame = lines[:-2] if lines[-1].startswith("stopped;") else lines
+    shown = [i for i, line in enumerate(frame) if line.startswith("$ ")]
+    if shown:
+        frame = frame[:shown[0] - 1]
     check_width(frame)
+    raid = "--raid-voters" in subprocess.run(
+        [os.path.join(build, "src", "cli", "meshbeat"), "agent", "--help"],
+        capture_output=True, text=True).stdout
+    if raid and not (shown and lines[shown[0]].endswith("/mb n0 raid list")
+                     and re.search(r"^demo\s+raid6\s+3\+2 .* healthy ",
+                                   "\n".join(lines[shown[0]:]), re.M)):
+        raise Failure(f"no `mb n0 raid list` with the array demo after the "
+                      f"frame:\n{out}")
     text = "\n".join(lines)
     # The bridge queues what the closed receiver cannot take, and the
     # view says so.
