@@ -28,7 +28,6 @@ struct coord_proposal {
   uint64_t req;
   bool forwarded; /* the request came from origin over the app channel */
   uint8_t origin[MB_NODE_ID_LEN];
-  uint64_t seq; /* its number among this coordinator's proposals */
 };
 
 /* A request this coordinator forwarded to the leader, awaiting its answer. */
@@ -113,7 +112,6 @@ struct mb_coord {
 
   struct coord_proposal *props;
   size_t n_props, cap_props;
-  uint64_t prop_seq;  /* the last proposal's seq */
   uint64_t lost_seen; /* consensus info.proposals_lost already handled */
   uint64_t proposals;
   bool replan;

@@ -52,16 +52,6 @@ void coord_leader_check(struct mb_coord *c) {
   c->was_leader = info.role == 2;
 }
 
-/* Removes the proposal numbered seq, wherever applies during the call
- * moved it, without answering it (its caller reports the failure). */
-static void unlist_proposal(struct mb_coord *c, uint64_t seq) {
-  for (size_t i = 0; i < c->n_props; i++)
-    if (c->props[i].seq == seq) {
-      c->props[i] = c->props[--c->n_props];
-      return;
-    }
-}
-
 int coord_propose(struct mb_coord *c, const struct mb_raid_cmd *cmd,
                   bool has_req, uint64_t req, const uint8_t *origin) {
   if (c->n_props == c->cap_props) {
@@ -74,6 +64,8 @@ int coord_propose(struct mb_coord *c, const struct mb_raid_cmd *cmd,
   }
   struct coord_proposal *p = &c->props[c->n_props];
   int rc = mb_raid_cmd_encode(cmd, p->bytes, sizeof(p->bytes), &p->len);
+  if (rc == 0)
+    rc = mb_consensus_propose(c->raft, c->now, p->bytes, p->len);
   if (rc != 0)
     return rc;
   p->at = c->now;
@@ -82,15 +74,7 @@ int coord_propose(struct mb_coord *c, const struct mb_raid_cmd *cmd,
   p->forwarded = origin != NULL;
   if (origin != NULL)
     memcpy(p->origin, origin, MB_NODE_ID_LEN);
-  p->seq = ++c->prop_seq;
-  /* Listed before it is proposed: a lone voter commits and applies it
-   * inside the call, and the apply must find it to answer its request. */
   c->n_props++;
-  rc = mb_consensus_propose(c->raft, c->now, p->bytes, p->len);
-  if (rc != 0) {
-    unlist_proposal(c, c->prop_seq); /* never appended, never applied */
-    return rc;
-  }
   c->proposals++;
   return 0;
 }

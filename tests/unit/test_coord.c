@@ -458,24 +458,6 @@ static void test_forward_codec_refuses_bad_payloads(void **state) {
   assert_int_not_equal(coord_fwd_decode(buf, len, &type, &req, &back, &rc), 0);
 }
 
-/* A lone voter commits and applies a proposal inside the call that
- * proposes it: the request is answered with the apply's result, not left
- * until the patience runs out and answered MB_ENOTLEADER. */
-static void test_single_voter_answers_once_applied(void **state) {
-  (void)state;
-  struct cfx c;
-  cfx_init(&c, 3000);
-  c.base.n_voters = 1;
-  cfx_start_coords(&c);
-  assert_true(cfx_run_until(&c, 10000, have_leader, NULL));
-  assert_int_equal(cfx_leader(&c), 0);
-  create_array(&c, 0);
-  struct mb_raid_array_info a;
-  assert_true(array_at(&c, 0, &a));
-  assert_int_equal(a.state, MB_RAID_ARRAY_HEALTHY);
-  cfx_free(&c);
-}
-
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_forward_codec_refuses_bad_payloads),
@@ -485,7 +467,6 @@ int main(void) {
       cmocka_unit_test(test_leader_killed_during_rebuild),
       cmocka_unit_test(test_back_before_out_resyncs),
       cmocka_unit_test(test_dead_voter_replaced_in_its_domain),
-      cmocka_unit_test(test_single_voter_answers_once_applied),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
