@@ -85,7 +85,8 @@ typedef int (*mb_admin_handler)(void *ctx, const json_t *request,
  * RAID coordinators must commit first) calls mb_admin_defer during its
  * call and returns MB_ADMIN_DEFERRED; it answers later, on the loop
  * thread, with mb_admin_answer(token, result, NULL) or (token, NULL,
- * &err), exactly once.  Meanwhile the connection takes further requests,
+ * &err), exactly once (already during its own call, if what it waits
+ * for happens at once).  Meanwhile the connection takes further requests,
  * whose answers may overtake the deferred one (clients match by "id"); it
  * is not closed for idleness, and an EOF waits for its pending answers.
  * The caller bounds the wait (answer with a timeout error): the admin

@@ -1,10 +1,12 @@
 /*
  * The admin commands of the RAID layer (docs/admin-api.md, RAID):
- * raid_create, raid_remove, raid_drain, raid_undrain go to the
- * coordinator as operators' requests and are answered once the
- * coordinators have applied (or refused) them; raid_list, raid_show,
- * tasks, ledger and coordinator answer at once from the coordinator's
- * queries (a voter's replica, elsewhere what the leader published).
+ * raid_create and raid_remove go to the coordinator as operators'
+ * requests and are answered once the coordinators have applied (or
+ * refused) them; raid_drain and raid_undrain become signed instructions
+ * (raid_drain.c), answered once the coordinators' ledger shows them; raid_list,
+ * raid_show, tasks, ledger and coordinator answer at once from the
+ * coordinator's queries (a voter's replica, elsewhere what the leader
+ * published).
  */
 #include "raid_state.h"
 
@@ -114,30 +116,28 @@ int agent_cmd_raid_remove(void *ctx, const json_t *req, json_t **result,
 }
 
 /* The device by name in the gossip view. */
-static int device_arg(struct agent *a, const json_t *req, uint8_t *id,
+static int device_arg(struct agent *a, const json_t *req,
+                      struct swim_member_info *out,
                       struct mb_admin_error *err) {
   char name[MB_NAME_MAX + 1];
   if (name_arg(req, "device", name, sizeof(name), err) < 0)
     return MB_EINVAL;
-  for (size_t i = 0; i < swim_member_count(a->swim); i++) {
-    struct swim_member_info m;
-    if (swim_member_get(a->swim, i, &m) == MB_OK && strcmp(m.name, name) == 0) {
-      memcpy(id, m.id, MB_NODE_ID_LEN);
+  for (size_t i = 0; i < swim_member_count(a->swim); i++)
+    if (swim_member_get(a->swim, i, out) == MB_OK &&
+        strcmp(out->name, name) == 0)
       return 0;
-    }
-  }
   return mb_admin_error_set(err, -ENOENT, "not_found", "no member named %s",
                             name);
 }
 
 static int drain(struct agent *a, const json_t *req, bool on,
                  struct mb_admin_error *err) {
-  struct mb_raid_cmd c = {.kind = MB_RAID_CMD_DRAIN, .on = on};
+  struct swim_member_info m;
   if (coord_of(a) == NULL)
     return stopping(err);
-  if (device_arg(a, req, c.device, err) < 0)
+  if (device_arg(a, req, &m, err) < 0)
     return MB_EINVAL;
-  return agent_raid_submit(a->raid, &c, err);
+  return agent_raid_drain(a->raid, &m, on, err);
 }
 
 int agent_cmd_raid_drain(void *ctx, const json_t *req, json_t **result,

@@ -56,6 +56,7 @@ static void raid_tick(void *ctx, uint64_t now, uint64_t late_ms) {
   if (r->view_dirty || now >= r->view_due)
     give_view(r, now);
   mb_coord_tick(r->coord, now, agent_wall_ms());
+  agent_raid_watch(r); /* a published ledger follows the view */
   agent_raid_expire(r, now);
 }
 

@@ -91,7 +91,7 @@ static int arrays_now(struct agent *a, const struct agent_raid_seen *before,
     const char *to = mb_raid_array_state_name(ai.state);
     if (was == NULL)
       publish(a, "array_created", ai.name, "none", to,
-              json_pack("{s:s}", "level", mb_raid_level_name(ai.level)));
+              json_pack("{s:s}", "array_level", mb_raid_level_name(ai.level)));
     else if (was->state != ai.state) {
       char event[32];
       snprintf(event, sizeof(event), "array_%s", to);
@@ -162,7 +162,7 @@ static void seen_free(struct agent_raid_seen *s) {
 static bool catching_up(struct mb_coord *c) {
   struct mb_coord_status st;
   mb_coord_info(c, &st);
-  return st.is_voter && st.applied_index < st.commit_index;
+  return !st.from_publication && st.applied_index < st.commit_index;
 }
 
 void agent_raid_events(struct agent_raid *r) {
@@ -171,8 +171,9 @@ void agent_raid_events(struct agent_raid *r) {
   struct agent_raid_seen *now = calloc(1, sizeof(*now));
   struct agent_raid_seen empty = {0};
   const struct agent_raid_seen *before = r->seen ? r->seen : &empty;
-  if (now == NULL || arrays_now(r->a, before, now) != 0 ||
-      tasks_now(r->a, before, now) != 0) {
+  /* tasks first: a task started or done explains its array's change */
+  if (now == NULL || tasks_now(r->a, before, now) != 0 ||
+      arrays_now(r->a, before, now) != 0) {
     seen_free(now);
     return; /* compared again after the next change */
   }

@@ -56,7 +56,7 @@ static json_t *name_json(struct agent *a, const uint8_t id[MB_NODE_ID_LEN]) {
 static uint64_t view_index(struct agent *a) {
   struct mb_coord_status st;
   mb_coord_info(a->raid->coord, &st);
-  return st.is_voter ? st.applied_index : st.published_index;
+  return st.from_publication ? st.published_index : st.applied_index;
 }
 
 json_t *agent_raid_array_json(struct agent *a,

@@ -146,5 +146,6 @@ void agent_raid_route(struct agent_raid *r) {
   if (r->changed) {
     r->changed = false;
     agent_raid_events(r);
+    agent_raid_watch(r);
   }
 }

@@ -3,8 +3,9 @@
  * each is given to mb_coord_request with a request number and waits as a
  * deferred admin answer (mb_admin_defer) until the coordinator answers
  * it (MB_COORD_OUT_ANSWER, once the command is applied or refused), or
- * AGENT_RAID_ANSWER_MS pass.  The coordinator's codes become the admin
- * API's error words (docs/admin-api.md, raid).
+ * AGENT_RAID_ANSWER_MS pass.  A drain (raid_drain.c) waits instead until
+ * the coordinator's ledger shows what it asked (a watch).  The coordinator's
+ * codes become the admin API's error words (docs/admin-api.md, raid).
  */
 #include "raid_state.h"
 
@@ -97,35 +98,71 @@ static const char *explain(const struct mb_raid_cmd *c, int rc,
   return text;
 }
 
+static struct agent_raid_pending *free_entry(struct agent_raid *r) {
+  for (size_t i = 0; i < AGENT_RAID_PENDING_MAX; i++)
+    if (r->pending[i].req == 0)
+      return &r->pending[i];
+  return NULL;
+}
+
+static int busy(struct mb_admin_error *err) {
+  return mb_admin_error_set(err, MB_EBUSY, "busy",
+                            "too many RAID requests waiting; try again");
+}
+
+/* The entry for request req, deferred: MB_ADMIN_DEFERRED, or busy. */
+static int defer(struct agent_raid *r, struct agent_raid_pending *p,
+                 uint64_t req, const struct mb_raid_cmd *cmd, bool watch,
+                 struct mb_admin_error *err) {
+  uint64_t token = mb_admin_defer(r->a->admin);
+  if (token == 0) /* the request goes on; nobody waits for its answer */
+    return busy(err);
+  *p =
+      (struct agent_raid_pending){.req = req,
+                                  .token = token,
+                                  .due = agent_now(r->a) + AGENT_RAID_ANSWER_MS,
+                                  .watch = watch,
+                                  .cmd = *cmd};
+  return MB_ADMIN_DEFERRED;
+}
+
 int agent_raid_submit(struct agent_raid *r, const struct mb_raid_cmd *cmd,
                       struct mb_admin_error *err) {
   struct agent *a = r->a;
-  struct agent_raid_pending *p = NULL;
-  for (size_t i = 0; i < AGENT_RAID_PENDING_MAX && p == NULL; i++)
-    if (r->pending[i].req == 0)
-      p = &r->pending[i];
+  struct agent_raid_pending *p = free_entry(r);
   if (p == NULL || r->stopping)
-    return mb_admin_error_set(err, MB_EBUSY, "busy",
-                              "too many RAID requests waiting; try again");
-  uint64_t req = r->next_req++, now = agent_now(a);
+    return busy(err);
+  uint64_t req = r->next_req++;
   r->counters.requests++;
-  int rc = mb_coord_request(r->coord, now, req, cmd);
+  int rc = mb_coord_request(r->coord, agent_now(a), req, cmd);
   if (rc != MB_OK) {
     char why[256];
     agent_raid_flush(a);
     return agent_raid_error(a, rc, explain(cmd, rc, NULL, why, sizeof(why)),
                             err);
   }
-  uint64_t token = mb_admin_defer(a->admin);
-  if (token == 0) /* the answer comes all the same; nobody waits for it */
-    return mb_admin_error_set(err, MB_EBUSY, "busy",
-                              "too many answers pending; try again");
-  *p = (struct agent_raid_pending){.req = req,
-                                   .token = token,
-                                   .due = now + AGENT_RAID_ANSWER_MS,
-                                   .cmd = *cmd};
+  rc = defer(r, p, req, cmd, false, err);
   agent_raid_flush(a); /* the forward or proposal leaves now */
-  return MB_ADMIN_DEFERRED;
+  return rc;
+}
+
+int agent_raid_wait_for(struct agent_raid *r, const struct mb_raid_cmd *cmd,
+                        struct mb_admin_error *err) {
+  struct agent_raid_pending *p = free_entry(r);
+  if (p == NULL || r->stopping)
+    return busy(err);
+  r->counters.requests++;
+  int rc = defer(r, p, r->next_req++, cmd, true, err);
+  agent_raid_watch(r); /* perhaps the ledger shows it already */
+  return rc;
+}
+
+void agent_raid_watch(struct agent_raid *r) {
+  for (size_t i = 0; i < AGENT_RAID_PENDING_MAX; i++) {
+    struct agent_raid_pending *p = &r->pending[i];
+    if (p->req != 0 && p->watch && agent_raid_drain_done(r, &p->cmd))
+      agent_raid_answer(r, p->req, MB_OK, NULL);
+  }
 }
 
 /* The array as created, when this device knows it already (the leader
@@ -153,6 +190,10 @@ void agent_raid_answer(struct agent_raid *r, uint64_t req, int rc,
   struct agent *a = r->a;
   struct agent_raid_pending done = *p;
   p->req = 0;
+  agent_log(a->log, MB_LOG_DEBUG,
+            json_pack("{s:I, s:i}", "request", (json_int_t)req, "rc", rc),
+            "raid: request %llu answered: %s", (unsigned long long)req,
+            rc == 0 ? "applied" : mb_strerror(rc));
   if (rc == -ETIMEDOUT)
     r->counters.timeouts++;
   else

@@ -11,6 +11,8 @@
  *                   records to the gossip core, tasks to the executor,
  *                   progress to our heartbeat, answers, applied commands
  *   raid_exec.c     tasks to the executor and its progress back
+ *   raid_pending.c  requests waiting for their answers
+ *   raid_drain.c    drain and undrain as signed instructions
  *   raid_events.c   arrays' and tasks' changes as events and log lines
  *   sink_raid.c     the gossip core's events and RAID records, in
  *   raid_commands.c raid create/remove/drain/list/show, tasks, ledger,
@@ -47,6 +49,8 @@ struct agent_raid_pending {
   uint64_t req;   /* mb_coord_request's; 0: a free entry */
   uint64_t token; /* the admin socket's deferred answer */
   uint64_t due;   /* monotonic ms: answered with a timeout then */
+  bool watch;     /* not the coordinator's request: answered once the
+                     ledger shows cmd done (a drain, raid_drain.c) */
   struct mb_raid_cmd cmd;
 };
 
@@ -100,6 +104,16 @@ void agent_raid_view_changed(struct agent *a);
  * why not with err filled. */
 int agent_raid_submit(struct agent_raid *r, const struct mb_raid_cmd *cmd,
                       struct mb_admin_error *err);
+/* Defers the admin command running now until the ledger shows cmd (a
+ * DRAIN) done: MB_ADMIN_DEFERRED, or busy.  _watch answers those done. */
+int agent_raid_wait_for(struct agent_raid *r, const struct mb_raid_cmd *cmd,
+                        struct mb_admin_error *err);
+void agent_raid_watch(struct agent_raid *r);
+/* raid_drain.c: a drain or undrain of m as a signed instruction, the
+ * answer deferred until the ledger shows it; _done: does it? */
+int agent_raid_drain(struct agent_raid *r, const struct swim_member_info *m,
+                     bool on, struct mb_admin_error *err);
+bool agent_raid_drain_done(struct agent_raid *r, const struct mb_raid_cmd *c);
 /* A coordinator's code (and text) as the admin API's error. */
 int agent_raid_error(struct agent *a, int rc, const char *text,
                      struct mb_admin_error *err);
