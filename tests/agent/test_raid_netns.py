@@ -41,10 +41,11 @@ from test_netns import NetnsMesh, sh, skip
 VOTERS = ("n0", "n1", "n5")
 LEFT, RIGHT = (0, 1, 2), (3, 4, 5)
 GRACE_MS = 15000
-# Long, so that a task held by the hook is never moved for silence: the
-# leader-crash step shows that the same task completes.  Given through the
-# environment, to check that the agent's MESHBEAT_* settings do not reach
-# the hook.
+# Long, so that a task the hook holds is neither moved for silence nor
+# left without a lease (a lease lasts at most half of it): the
+# leader-crash step shows that the same task completes.  Given through
+# the environment, to check that the agent's MESHBEAT_* settings do not
+# reach the hook.
 STALL_MS = 300000
 DETECT_S = 40
 ELECT_S = 30
