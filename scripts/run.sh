@@ -5,8 +5,10 @@
 # thinks of the mesh, with the commands to try.  Beside them the reference
 # receiver (tools/receiver) plays the central endpoint over HTTPS, and the
 # agents' bridge posts to it (when the agent has a bridge: its --help lists
-# --bridge-endpoint).  Ctrl-C stops every agent gracefully, and the
-# receiver.  An agent or receiver that cannot start (its port taken, no
+# --bridge-endpoint).  When the agent runs the RAID coordinator (its --help
+# lists --raid-voters), n0-n2 are the Raft voters and the array `demo`
+# spans every agent; the view shows it.  Ctrl-C stops every agent
+# gracefully, and the receiver.  An agent or receiver that cannot start (its port taken, no
 # binary) ends the job at once with the cause from its log and exit code 1.
 #
 # Knobs (README.md, `make run`): MESHBEAT_RUN_NODES, MESHBEAT_RUN_PORT,
