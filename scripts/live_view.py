@@ -7,10 +7,12 @@ One row per member with one letter per observing agent (A alive, S suspect,
 D dead, L left, . not known to that agent, - that agent is down), then the
 active bridge and its deliveries (when the agents have a bridge: the admin
 command `bridge`), what the reference receiver got (--receiver, its control
-URL), then the latest transitions, each on one line with the number of observers that
-agree, then the commands to try (--hint).  Fits the terminal: no line is
-longer than its width, the transitions shown are as many as its height
-leaves room for.  Reads only the agents' admin sockets; Ctrl-C ends it.
+URL), the RAID arrays (when the agents run the coordinator: the admin
+commands `coordinator`, `raid_list` and `tasks`), then the latest
+transitions, each on one line with the number of observers that agree,
+then the commands to try (--hint).  Fits the terminal: no line is longer
+than its width, the transitions shown are as many as its height leaves
+room for.  Reads only the agents' admin sockets; Ctrl-C ends it.
 
 MESHBEAT_VIEW_ONCE=1 prints one frame without cursor movement and exits.
 """
@@ -211,6 +213,63 @@ def bridge_lines(sockets, receiver):
     return lines
 
 
+RAID_COLOURS = {"healthy": "32", "degraded": "33", "rebuilding": "33",
+                "failed": "31"}
+RAID_ARRAYS_SHOWN = 2
+
+
+def raid_source(sockets):
+    """The admin socket of the agent that knows the arrays best, with its
+    `coordinator` answer: the Raft leader, else a voter (its replica), else
+    one that knows a leader (its publication); None when no agent runs the
+    coordinator."""
+    best = None
+    for path in sockets:
+        c = call(path, {"cmd": "coordinator"})
+        if not isinstance(c, dict):
+            continue
+        if c.get("role") == "leader":
+            return path, c
+        rank = 2 if c.get("source") == "replica" else 1 if c.get("leader") \
+            else 0
+        if best is None or rank > best[0]:
+            best = (rank, path, c)
+    return best[1:] if best else None
+
+
+def raid_lines(sockets):
+    """One line per array (admin `raid_list`, `tasks`): its shape and
+    state, the slots that are not up, its live tasks with their progress;
+    the Raft leader and term on the first."""
+    found = raid_source(sockets)
+    arrays = call(found[0], {"cmd": "raid_list"}) if found else None
+    if not arrays:
+        return []
+    tasks = call(found[0], {"cmd": "tasks"}) or []
+    lines = []
+    for a in arrays[:RAID_ARRAYS_SHOWN]:
+        line = Line(f"raid {a['name']} {a['level']} {a['data']}+"
+                    f"{a['parity']} ").add(a["state"],
+                                            RAID_COLOURS.get(a["state"]))
+        if not lines:
+            c = found[1]
+            line.add(f"  leader {c.get('leader') or 'none'} term "
+                     f"{c.get('term', 0)}")
+        for s in a["slots"]:
+            if s["state"] != "up":
+                line.add(f"  {s['device']} {s['state']}")
+        for t in tasks:
+            if t["array"] == a["name"] and t["state"] in ("queued",
+                                                          "running"):
+                pct = 100 * t["progress"] // max(t["bytes"], 1)
+                line.add(f"  {t['kind']}{ARROW}{t['target']} {pct}%")
+        lines.append(line)
+    if len(arrays) > RAID_ARRAYS_SHOWN:
+        lines.append(Line(f"  and {len(arrays) - RAID_ARRAYS_SHOWN} more "
+                          "arrays (raid list)"))
+    return lines
+
+
 def frame(sockets, transitions, hints, once, receiver=None):
     width, height = shutil.get_terminal_size((80, 24))
     views, names, up = [], [], set()
@@ -232,6 +291,7 @@ def frame(sockets, transitions, hints, once, receiver=None):
            Line("")]
     top += member_rows(views, names)
     top += bridge_lines(sockets, receiver)
+    top += raid_lines(sockets)
     top += [Line(""), Line("transitions (observers that agree):")]
     bottom = [Line("")] + [Line(h) for h in hints]
     room = height - 1 - len(top) - len(bottom)

@@ -5,8 +5,10 @@
 # thinks of the mesh, with the commands to try.  Beside them the reference
 # receiver (tools/receiver) plays the central endpoint over HTTPS, and the
 # agents' bridge posts to it (when the agent has a bridge: its --help lists
-# --bridge-endpoint).  Ctrl-C stops every agent gracefully, and the
-# receiver.  An agent or receiver that cannot start (its port taken, no
+# --bridge-endpoint).  When the agent runs the RAID coordinator (its --help
+# lists --raid-voters), n0-n2 are the Raft voters and the array `demo`
+# spans every agent; the view shows it.  Ctrl-C stops every agent
+# gracefully, and the receiver.  An agent or receiver that cannot start (its port taken, no
 # binary) ends the job at once with the cause from its log and exit code 1.
 #
 # Knobs (README.md, `make run`): MESHBEAT_RUN_NODES, MESHBEAT_RUN_PORT,
@@ -61,6 +63,12 @@ case $RECEIVER_MODE in
   *) WITH_RECEIVER=$RECEIVER_MODE ;;
 esac
 [ "$WITH_RECEIVER" = 1 ] || BRIDGE=0
+# The RAID coordinator runs when the agent has one (its --help lists
+# --raid-voters): the first agents of up to three domains are its Raft
+# voters (certificate role coordinator), and one array spans every agent.
+RAID=0
+has_flag --raid-voters && RAID=1
+VOTERS=$(seq -s, -f 'n%g' 0 $((N < 3 ? 0 : 2)))
 if [ "$WITH_RECEIVER" = 1 ]; then
   python3 -c 'import jsonschema, cryptography' 2>/dev/null ||
     fail "the receiver needs python3-jsonschema and python3-cryptography (scripts/install-deps.sh)"
@@ -160,6 +168,9 @@ if [ "$WITH_RECEIVER" = 1 ]; then
   echo $! >"$RUN/receiver.pid"
 fi
 
+RAID_FLAGS=""
+[ "$RAID" = 1 ] && RAID_FLAGS="--raid-voters $VOTERS"
+
 # RUN/start NAME: (re)starts one agent in the background, in a session of
 # its own (Ctrl-C in the terminal reaches the job, which stops the agents
 # one signal each, so every one leaves gracefully).
@@ -171,7 +182,7 @@ join=""; [ "\$idx" != 0 ] && join="--join 127.0.0.1:$BASE_PORT"
 setsid "$MB" agent --name "\$name" --bind 127.0.0.1:\$(($BASE_PORT + idx)) \\
   --data-dir "\$dir" --admin-socket "\$dir/admin.sock" --cluster demo \\
   --authority $AUTH --key "\$dir/node.key" --cert "\$dir/node.cert" \\
-  --domain "rack-\$((idx % 3))" \$join $BRIDGE_FLAGS >>"$RUN/\$name.log" 2>&1 </dev/null &
+  --domain "rack-\$((idx % 3))" \$join $BRIDGE_FLAGS $RAID_FLAGS >>"$RUN/\$name.log" 2>&1 </dev/null &
 echo \$! >"$RUN/\$name.pid"
 EOF
 # RUN/mb NAME ARGS...: the meshbeat CLI talking to that agent.
@@ -238,18 +249,40 @@ for i in $(seq 0 $((N - 1))); do
   dir="$RUN/n$i"
   mkdir -m 700 "$dir"
   id=$("$MB" keygen --out "$dir/node.key")
+  role=()
+  [ "$RAID" = 1 ] && [[ ,$VOTERS, == *,n$i,* ]] && role=(--role coordinator)
   "$MB" cert issue --authority "$RUN/authority.key" --node-id "$id" \
-    --name "n$i" --domain "rack-$((i % 3))" --ttl 1d --out "$dir/node.cert" \
-    >/dev/null
+    --name "n$i" --domain "rack-$((i % 3))" --ttl 1d "${role[@]}" \
+    --out "$dir/node.cert" >/dev/null
   "$RUN/start" "n$i"
   await_agent "n$i"
   sockets+=("$dir/admin.sock")
 done
 
+# The array `demo` over every agent, as wide as the level allows: a kill
+# degrades it, a restart resyncs it (`meshbeat raid list`).
+create_array() {
+  local level=(--level raid6 --data $((N - 2)) --parity 2)
+  [ "$N" -ge 4 ] || level=(--level raid5 --data 2 --parity 1)
+  [ "$N" -ge 3 ] || level=(--level raid1 --data 1 --parity 1)
+  local out=""
+  for _ in $(seq $((START_TIMEOUT_S * 10))); do  # until a leader is elected
+    out=$("$RUN/mb" n0 raid create demo "${level[@]}" --size 1GiB 2>&1) &&
+      return 0
+    # A try whose answer was lost (no leader yet) may still have committed.
+    [[ $out == *"(exists)"* ]] && return 0
+    sleep 0.1
+  done
+  echo "make run: could not create the array demo within $START_TIMEOUT_S s: $out; see $SHOW_RUN/n0.log" >&2
+  stop_all >&2
+  exit 1
+}
+[ "$RAID" = 1 ] && [ "$N" -ge 2 ] && create_array
+
 victim=n$((N > 3 ? 3 : N - 1))
 hints=(--hint "kill one:  kill -9 \$(cat $SHOW_RUN/$victim.pid)"
        --hint "restart:   $SHOW_RUN/start $victim"
-       --hint "ask one:   $SHOW_RUN/mb n0 members   (or events -f, health, info)")
+       --hint "ask one:   $SHOW_RUN/mb n0 members   (or raid list, tasks, events -f)")
 view_args=()
 if [ "$WITH_RECEIVER" = 1 ]; then
   hints+=(--hint "receiver:  $SHOW_RUN/receiver.sh close   (then open; or status 503)")
@@ -260,6 +293,11 @@ if [ -n "${MESHBEAT_RUN_SECONDS:-}" ]; then  # non-interactive: show and stop
     FAIL_CODE=2 fail "MESHBEAT_RUN_SECONDS=$MESHBEAT_RUN_SECONDS: want seconds"
   sleep "$MESHBEAT_RUN_SECONDS"
   MESHBEAT_VIEW_ONCE=1 python3 "$HERE/live_view.py" "${hints[@]}" "${view_args[@]}" "${sockets[@]}"
+  if [ "$RAID" = 1 ]; then
+    echo
+    echo "\$ $SHOW_RUN/mb n0 raid list"
+    "$RUN/mb" n0 raid list || true
+  fi
 else
   python3 "$HERE/live_view.py" "${hints[@]}" "${view_args[@]}" "${sockets[@]}"
 fi

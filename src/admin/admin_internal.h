@@ -6,6 +6,7 @@
  *   conn.c     one connection: line framing, writes, drop and close
  *   dispatch.c one request line -> one response line
  *   stream.c   subscriptions, publish fan-out, heartbeats
+ *   defer.c    answers that handlers give later (mb_admin_defer)
  *
  * Lifetime: the server and each connection embed their libuv handles, so
  * their memory lives until the handles' close callbacks.  A connection stays
@@ -45,6 +46,16 @@ struct admin_conn {
   enum admin_conn_state state;
   bool admitted;     /* counted in stats.clients */
   uint64_t idle_due; /* loop ms by which a line must come; 0: none due */
+  size_t pending;    /* deferred answers it waits for (defer.c) */
+  bool finish_when_answered; /* EOF came while answers were pending */
+};
+
+/* A deferred answer's connection (NULL once it went away) and request id. */
+#define ADMIN_PENDING_MAX 256
+struct admin_pending {
+  uint64_t token;
+  struct admin_conn *conn;
+  json_t *id;
 };
 
 struct mb_admin {
@@ -70,6 +81,13 @@ struct mb_admin {
   mb_admin_closed_cb closed_cb;
   void *closed_arg;
   struct mb_admin_stats stats;
+  /* The request a handler runs for (dispatch.c), for mb_admin_defer. */
+  struct admin_conn *current;
+  const json_t *current_id;
+  uint64_t current_token; /* taken during this handler's call; 0: none */
+  struct admin_pending pending[ADMIN_PENDING_MAX];
+  size_t n_pending;
+  uint64_t last_token;
 };
 
 /* server.c: a handle of the server (listener, timer, connection) closed. */
@@ -117,6 +135,16 @@ void admin_dispatch(struct admin_conn *c, const char *line, size_t n);
 void admin_send_error(struct admin_conn *c, const json_t *id,
                       enum mb_admin_errkind kind, const char *code,
                       const char *message);
+
+/* dispatch.c: the answer to a request: result (stolen) when err is NULL,
+ * else err's code and message. */
+void admin_answer(struct admin_conn *c, const json_t *id, json_t *result,
+                  const struct mb_admin_error *err);
+
+/* defer.c: a connection going away forgets its pending answers; the
+ * server's close frees the table. */
+void admin_pending_forget(struct admin_conn *c);
+void admin_pending_free(struct mb_admin *a);
 
 /* stream.c */
 void admin_subscribe(struct admin_conn *c, size_t cmd_index);

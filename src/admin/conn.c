@@ -6,7 +6,8 @@
  * error and the connection is closed after that answer is flushed; a client
  * whose write queue grows past max_queue (it stopped reading) or whose write
  * fails is closed at once, cancelling what was queued; EOF lets queued
- * answers drain first, so `printf ... | nc -U` works.
+ * answers drain first (deferred ones too: defer.c), so `printf ... | nc -U`
+ * works.
  */
 #include "admin_internal.h"
 
@@ -55,6 +56,7 @@ static void on_conn_closed(uv_handle_t *h) {
 static void leave_open(struct admin_conn *c) {
   if (c->state != ADMIN_CONN_OPEN)
     return;
+  admin_pending_forget(c);
   admin_unsubscribe_all(c);
   if (c->admitted)
     c->srv->stats.clients--;
@@ -200,7 +202,7 @@ static void take_lines(struct admin_conn *c) {
   }
   /* A follower was exempted by admin_subscribe; anyone else gets a new
    * idle_timeout_ms for the next line. */
-  if (took && c->state == ADMIN_CONN_OPEN && c->subs == 0)
+  if (took && c->state == ADMIN_CONN_OPEN && c->subs == 0 && c->pending == 0)
     admin_idle_restart(c);
   memmove(c->buf, c->buf + start, c->len - start);
   c->len -= start;
@@ -219,7 +221,12 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf) {
     if (c->len > 0 && c->state == ADMIN_CONN_OPEN)
       admin_dispatch(c, c->buf, c->len);
     c->len = 0;
-    admin_conn_finish(c);
+    if (c->pending > 0 && c->state == ADMIN_CONN_OPEN) {
+      c->finish_when_answered = true; /* defer.c finishes it */
+      uv_read_stop(s);
+    } else {
+      admin_conn_finish(c);
+    }
   } else if (nread < 0) {
     admin_conn_close(c);
   }

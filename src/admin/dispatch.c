@@ -98,6 +98,54 @@ static int find_command(const struct mb_admin *a, const char *cmd) {
   return -1;
 }
 
+static void send_handler_error(struct admin_conn *c, const json_t *id, int rc,
+                               struct mb_admin_error *err) {
+  err->code[sizeof(err->code) - 1] = err->message[sizeof(err->message) - 1] = 0;
+  utf8_trim(err->code);
+  utf8_trim(err->message);
+  if (err->code[0] == '\0')
+    snprintf(err->code, sizeof(err->code), "internal");
+  if (err->message[0] == '\0')
+    snprintf(err->message, sizeof(err->message), "%s", mb_strerror(rc));
+  admin_send_error(c, id, MB_ADMIN_ERR_HANDLER, err->code, err->message);
+}
+
+void admin_answer(struct admin_conn *c, const json_t *id, json_t *result,
+                  const struct mb_admin_error *err) {
+  if (err != NULL) {
+    struct mb_admin_error e = *err;
+    json_decref(result);
+    send_handler_error(c, id, MB_EINVAL, &e);
+    return;
+  }
+  json_t *r = response_head(true, id);
+  if (r == NULL) {
+    json_decref(result);
+    return;
+  }
+  json_object_set_new(r, "result", result ? result : json_null());
+  admin_conn_send(c, r);
+  json_decref(r);
+}
+
+/* The handler, with what mb_admin_defer needs to know. */
+static int call_handler(struct admin_conn *c, const json_t *req, size_t idx,
+                        json_t **result, struct mb_admin_error *err) {
+  struct mb_admin *a = c->srv;
+  a->current = c;
+  a->current_id = json_object_get(req, "id");
+  a->current_token = 0;
+  int rc = a->commands[idx].fn(a->ctx, req, result, err);
+  bool deferred = a->current_token != 0;
+  a->current = NULL;
+  a->current_id = NULL;
+  a->current_token = 0;
+  if (rc == MB_ADMIN_DEFERRED && !deferred)
+    rc = mb_admin_error_set(err, MB_EINVAL, "internal",
+                            "the handler deferred without a token");
+  return rc;
+}
+
 /* Runs the handler of commands[idx] and answers; subscribes when asked. */
 static void run_command(struct admin_conn *c, const json_t *req, size_t idx,
                         bool follow) {
@@ -105,17 +153,14 @@ static void run_command(struct admin_conn *c, const json_t *req, size_t idx,
   const json_t *id = json_object_get(req, "id");
   json_t *result = NULL;
   struct mb_admin_error err = {{0}, {0}};
-  int rc = a->commands[idx].fn(a->ctx, req, &result, &err);
+  int rc = call_handler(c, req, idx, &result, &err);
+  if (rc == MB_ADMIN_DEFERRED) {
+    json_decref(result); /* the answer comes with mb_admin_answer */
+    return;
+  }
   if (rc < 0) {
     json_decref(result);
-    err.code[sizeof(err.code) - 1] = err.message[sizeof(err.message) - 1] = 0;
-    utf8_trim(err.code);
-    utf8_trim(err.message);
-    if (err.code[0] == '\0')
-      snprintf(err.code, sizeof(err.code), "internal");
-    if (err.message[0] == '\0')
-      snprintf(err.message, sizeof(err.message), "%s", mb_strerror(rc));
-    admin_send_error(c, id, MB_ADMIN_ERR_HANDLER, err.code, err.message);
+    send_handler_error(c, id, rc, &err);
     return;
   }
   json_t *r = response_head(true, id);

@@ -80,6 +80,31 @@ int mb_admin_error_set(struct mb_admin_error *err, int rc, const char *code,
 typedef int (*mb_admin_handler)(void *ctx, const json_t *request,
                                 json_t **result, struct mb_admin_error *err);
 
+/*
+ * Deferred answers.  A handler whose answer comes later (a command the
+ * RAID coordinators must commit first) calls mb_admin_defer during its
+ * call and returns MB_ADMIN_DEFERRED; it answers later, on the loop
+ * thread, with mb_admin_answer(token, result, NULL) or (token, NULL,
+ * &err), exactly once (already during its own call, if what it waits
+ * for happens at once).  Meanwhile the connection takes further requests,
+ * whose answers may overtake the deferred one (clients match by "id"); it
+ * is not closed for idleness, and an EOF waits for its pending answers.
+ * The caller bounds the wait (answer with a timeout error): the admin
+ * layer never answers a deferred request by itself.
+ *
+ * mb_admin_defer: the token (never 0), or 0 outside a handler, when the
+ * handler took one already, or when ADMIN_PENDING_MAX answers are pending
+ * (the handler then answers at once, e.g. "busy").
+ * mb_admin_answer steals result; 0, or -ENOENT for an unknown token
+ * (answered already).  When the connection went away meanwhile, nothing
+ * is sent and 0 is returned.
+ */
+#define MB_ADMIN_DEFERRED 1
+struct mb_admin;
+uint64_t mb_admin_defer(struct mb_admin *a);
+int mb_admin_answer(struct mb_admin *a, uint64_t token, json_t *result,
+                    const struct mb_admin_error *err);
+
 struct mb_admin_command {
   const char *cmd;
   mb_admin_handler fn;

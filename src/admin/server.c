@@ -185,6 +185,7 @@ void admin_handle_closed(struct mb_admin *a) {
     return;
   mb_admin_closed_cb cb = a->closed_cb;
   void *arg = a->closed_arg;
+  admin_pending_free(a);
   free(a);
   if (cb != NULL)
     cb(arg);

@@ -1,12 +1,13 @@
 /*
  * The agent's top: `meshbeat agent` checks the settings, starts each part
- * in order (address, store, credentials, gossip core, socket, admin, HTTP,
- * incarnations, timers, signals), runs the loop until the stop sequence
- * (stop.c) ends it, and closes what is left.  The parts are in files of
- * their own (docs/design.md, "The agent's layout").
+ * in order (address, store, credentials, gossip core, RAID coordinator,
+ * socket, admin, HTTP, incarnations, timers, signals), runs the loop until the
+ * stop sequence (stop.c) ends it, and closes what is left.  The parts are in
+ * files of their own (docs/design.md, "The agent's layout").
  */
 #include "bridge_state.h"
 #include "config_internal.h"
+#include "raid_state.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -40,6 +41,8 @@ static int start(struct agent *a) {
     rc = agent_gossip_open(a, incarnation);
   if (rc == MB_OK)
     rc = agent_records_restore(a); /* before members: revocations first */
+  if (rc == MB_OK)
+    rc = agent_raid_open(a); /* given the restored RAID records */
   if (rc == MB_OK)
     rc = agent_net_open(a);
   if (rc == MB_OK)
@@ -78,9 +81,11 @@ static void cleanup(struct agent *a) {
   if (a->admin != NULL)
     mb_admin_close(a->admin, NULL, NULL);
   a->admin = NULL;
+  agent_raid_stop(a); /* a start that failed: the executor is idle */
   agent_close_handles(a);
   uv_run(&a->loop, UV_RUN_DEFAULT); /* let every close callback run */
   uv_loop_close(&a->loop);
+  agent_raid_free(a); /* before the store its Raft is on */
   agent_bridge_free(a);
   swim_free(a->swim);
   mb_vcache_free(a->vc);

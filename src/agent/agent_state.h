@@ -20,6 +20,7 @@
 #include <uv.h>
 
 struct agent_bridge;
+struct agent_raid;
 
 /* The log's settings and its writer (log.c, log_writer.c). */
 struct agent_log_queue;
@@ -108,6 +109,7 @@ struct agent {
   struct mb_admin *admin;
   struct mb_http *http;        /* NULL unless http.listen is set */
   struct agent_bridge *bridge; /* bridge_state.h */
+  struct agent_raid *raid;     /* raid_state.h: the RAID coordinator */
   struct mb_identity id;
   uint8_t cert[MB_CERT_MAX_LEN];
   size_t cert_len;
@@ -200,6 +202,12 @@ static inline void agent_flush(struct agent *a) {
   agent_pump_flush(&a->pump, &a->gossip);
 }
 
+/* raid_core.c: an app payload for the RAID coordinator (SWIM_OUT_APP);
+ * after the gossip core's outputs, the coordinator's are routed if they
+ * gave it input. */
+void agent_raid_app(struct agent *a, const struct swim_output *o);
+void agent_raid_after_gossip(struct agent *a);
+
 /* credentials.c: the key and the certificate, loaded at start.
  * agent_open_mesh: no authority, or authority = "none": anyone may join. */
 bool agent_open_mesh(const struct agent *a);
@@ -249,7 +257,7 @@ struct agent_sink {
   void (*on_record)(struct agent *a, const struct swim_output *o);
 };
 extern const struct agent_sink agent_sink_store, agent_sink_log,
-    agent_sink_admin, agent_sink_bridge;
+    agent_sink_admin, agent_sink_bridge, agent_sink_raid;
 void agent_events_out(struct agent *a, const struct swim_event *ev);
 void agent_records_out(struct agent *a, const struct swim_output *o);
 

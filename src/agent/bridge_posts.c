@@ -8,6 +8,7 @@
  * bridge posts its own.
  */
 #include "bridge_state.h"
+#include "raid_state.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -82,11 +83,20 @@ static void round_id(struct agent_bridge *b, char *out, size_t cap,
 
 static void post_view(struct agent_bridge *b, int64_t now_ms) {
   struct agent_dest_state *d = &b->dest[AGENT_DEST_VIEW];
+  struct agent_raid_snapshot raid;
+  if (agent_raid_snapshot(b->a, &raid) != 0)
+    return;
   struct mb_bridge_view_meta meta = {.cluster = b->a->cfg->cluster,
                                      .election = &b->election,
-                                     .generated_ms = now_ms};
+                                     .generated_ms = now_ms,
+                                     .arrays = raid.arrays,
+                                     .n_arrays = raid.n_arrays,
+                                     .tasks = raid.tasks,
+                                     .n_tasks = raid.n_tasks};
   char *body = NULL, id[MB_STORE_DELIVERY_ID_MAX + 1];
-  if (mb_bridge_view_body(&meta, b->view, b->n_view, &body) != 0)
+  int rc = mb_bridge_view_body(&meta, b->view, b->n_view, &body);
+  agent_raid_snapshot_free(&raid);
+  if (rc != 0)
     return;
   int64_t not_before = drop_pending(b, d);
   round_id(b, id, sizeof(id), "view", b->a->id.pk, now_ms);

@@ -1,6 +1,7 @@
 /* The admin socket's commands (docs/admin-api.md): the agent's state as
  * JSON, and join/leave as core commands. */
 #include "bridge_state.h"
+#include "raid_state.h"
 #include <inttypes.h>
 
 #include <errno.h>
@@ -244,6 +245,15 @@ static const struct mb_admin_command commands[] = {
     {"revoke", agent_cmd_revoke, false},
     {"records", agent_cmd_records, false},
     {"bridge", agent_cmd_bridge, false},
+    {"raid_create", agent_cmd_raid_create, false},
+    {"raid_remove", agent_cmd_raid_remove, false},
+    {"raid_drain", agent_cmd_raid_drain, false},
+    {"raid_undrain", agent_cmd_raid_undrain, false},
+    {"raid_list", agent_cmd_raid_list, false},
+    {"raid_show", agent_cmd_raid_show, false},
+    {"tasks", agent_cmd_tasks, false},
+    {"ledger", agent_cmd_ledger, false},
+    {"coordinator", agent_cmd_coordinator, false},
 };
 
 /*

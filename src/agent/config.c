@@ -152,6 +152,13 @@ static const struct setting top[] = {
     RAID("builtin_rate_bytes", "BUILTIN_RATE_BYTES", "builtin-rate-bytes",
          K_U64, builtin_rate_bytes, 1, 1ull << 40,
          "bytes per second the built-in executor copies (104857600)"),
+    RAID("voters", "VOTERS", "voters", K_NAMES, voters, 0, 0,
+         "the Raft voters' names, the same list on every coordinator: 1, 3 or "
+         "5 (repeatable; comma-separated in the environment; none)"),
+    RAID("coordinator_names", "COORDINATOR_NAMES", "coordinator-names", K_NAMES,
+         coordinator_names, 0, 0,
+         "names that are coordinators besides certificates with the role "
+         "(repeatable; comma-separated in the environment; none)"),
 };
 
 #define N_TOP (sizeof(top) / sizeof(top[0]))

@@ -8,6 +8,7 @@
 #include "config_internal.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,40 +24,40 @@ static bool parse_u64(const char *text, uint64_t *out) {
   return true;
 }
 
-/* A list setting's items, count, origins and limits in c. */
-struct list_field {
-  char *items;
-  size_t item_size, max, *n;
-  struct mb_config_origin *origin;
-  const char *key, *noun;
-};
+#define NAMES(field, count, origins, key)                                      \
+  (struct cfg_list) {                                                          \
+    (char *)c->field, sizeof(c->field[0]),                                     \
+        sizeof(c->field) / sizeof(c->field[0]), &c->count, c->origins, key,    \
+        "names"                                                                \
+  }
 
-static struct list_field list_of(struct mb_agent_config *c,
-                                 enum setting_kind k) {
-  if (k == K_NAMES)
-    return (struct list_field){(char *)c->bridge.eligible,
-                               sizeof(c->bridge.eligible[0]),
-                               MB_AGENT_MAX_BRIDGE_ELIGIBLE,
-                               &c->bridge.n_eligible,
-                               c->eligible_origin,
-                               "bridge.eligible",
-                               "names"};
-  return (struct list_field){
+struct cfg_list cfg_list_of(struct mb_agent_config *c,
+                            const struct setting *s) {
+  if (s->off == offsetof(struct mb_agent_config, bridge.eligible))
+    return NAMES(bridge.eligible, bridge.n_eligible, eligible_origin,
+                 "bridge.eligible");
+  if (s->off == offsetof(struct mb_agent_config, raid.voters))
+    return NAMES(raid.voters, raid.n_voters, voters_origin, "raid.voters");
+  if (s->off == offsetof(struct mb_agent_config, raid.coordinator_names))
+    return NAMES(raid.coordinator_names, raid.n_coordinator_names,
+                 coordinators_origin, "raid.coordinator_names");
+  return (struct cfg_list){
       (char *)c->join, sizeof(c->join[0]), MB_AGENT_MAX_JOIN,
       &c->n_join,      c->join_origin,     "join",
       "seeds"};
 }
 
 void cfg_list_clear(struct mb_agent_config *c, size_t i) {
-  *list_of(c, cfg_setting(i).kind).n = 0;
+  struct setting s = cfg_setting(i);
+  *cfg_list_of(c, &s).n = 0;
 }
 
 /* Appends the comma-separated items of list (a file's list gives them one
  * by one; a variable or flag may give several at once). */
-static int add_list(struct mb_agent_config *c, enum setting_kind k,
+static int add_list(struct mb_agent_config *c, const struct setting *s,
                     const char *list, struct mb_config_origin from,
                     struct cfg_report *r) {
-  struct list_field l = list_of(c, k);
+  struct cfg_list l = cfg_list_of(c, s);
   char buf[MB_AGENT_MAX_JOIN * MB_AGENT_TEXT];
   if (strlen(list) >= sizeof(buf)) {
     cfg_report_add(r, c, l.key, "the list is too long");
@@ -183,7 +184,7 @@ int cfg_apply(struct mb_agent_config *c, size_t i, const char *v,
     return MB_OK;
   case K_JOIN:
   case K_NAMES:
-    return add_list(c, s.kind, v, from, r);
+    return add_list(c, &s, v, from, r);
   case K_LEVEL:
   case K_FORMAT:
     return apply_enum(c, &s, key, v, r);

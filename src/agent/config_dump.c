@@ -115,11 +115,13 @@ static json_t *value_json(const struct mb_agent_config *c,
     for (size_t j = 0; j < c->n_join; j++)
       json_array_append_new(v, json_string(c->join[j]));
     return v;
-  case K_NAMES:
+  case K_NAMES: {
+    struct cfg_list l = cfg_list_of((struct mb_agent_config *)c, s);
     v = json_array();
-    for (size_t j = 0; j < c->bridge.n_eligible; j++)
-      json_array_append_new(v, json_string(c->bridge.eligible[j]));
+    for (size_t j = 0; j < *l.n; j++)
+      json_array_append_new(v, json_string(cfg_list_item(&l, j)));
     return v;
+  }
   case K_LEVEL:
     return json_string(mb_log_level_name(c->log_level));
   case K_FORMAT:

@@ -21,7 +21,8 @@ enum setting_kind {
   K_U64,
   K_PARAM, /* a protocol parameter: swim_params' row */
   K_BOOL,  /* a flag without a value; true|false|1|0 elsewhere */
-  K_NAMES, /* a list of node names: the bridge's eligible */
+  K_NAMES, /* a list of node names: the bridge's eligible, the RAID
+              voters and coordinators (cfg_list_of tells them apart) */
   K_RATIO, /* a share 0..1 ("0.3", three decimals at most), in permille */
 };
 
@@ -80,6 +81,24 @@ cfg_report_seed(struct cfg_report *r, const struct mb_agent_config *c, size_t j,
 __attribute__((format(printf, 4, 5))) void
 cfg_report_eligible(struct cfg_report *r, const struct mb_agent_config *c,
                     size_t j, const char *fmt, ...);
+
+/* A list setting's items in c, their count, limits and origins. */
+struct cfg_list {
+  char *items;
+  size_t item_size, max, *n;
+  struct mb_config_origin *origin;
+  const char *key, *noun;
+};
+/* config_apply.c: the list that setting s (K_JOIN or K_NAMES) fills. */
+struct cfg_list cfg_list_of(struct mb_agent_config *c, const struct setting *s);
+/* Item j of a list. */
+static inline const char *cfg_list_item(const struct cfg_list *l, size_t j) {
+  return l->items + j * l->item_size;
+}
+/* The same for item j of the list setting named key. */
+__attribute__((format(printf, 5, 6))) void
+cfg_report_listed(struct cfg_report *r, const struct mb_agent_config *c,
+                  const char *key, size_t j, const char *fmt, ...);
 
 /* config_apply.c: empties list setting i (a higher source replaces it). */
 void cfg_list_clear(struct mb_agent_config *c, size_t i);

@@ -75,3 +75,13 @@ void cfg_report_eligible(struct cfg_report *r, const struct mb_agent_config *c,
   report_item(r, c, "bridge.eligible", &c->eligible_origin[j], fmt, ap);
   va_end(ap);
 }
+
+void cfg_report_listed(struct cfg_report *r, const struct mb_agent_config *c,
+                       const char *key, size_t j, const char *fmt, ...) {
+  struct setting s = cfg_setting((size_t)cfg_setting_index(key));
+  struct cfg_list l = cfg_list_of((struct mb_agent_config *)c, &s);
+  va_list ap;
+  va_start(ap, fmt);
+  report_item(r, c, key, &l.origin[j], fmt, ap);
+  va_end(ap);
+}

@@ -11,9 +11,7 @@
 
 static const struct agent_sink *const sinks[] = {
     &agent_sink_store, /* first: gives the event its seq */
-    &agent_sink_log,
-    &agent_sink_admin,
-    &agent_sink_bridge,
+    &agent_sink_log,   &agent_sink_admin, &agent_sink_bridge, &agent_sink_raid,
 };
 #define N_SINKS (sizeof(sinks) / sizeof(sinks[0]))
 

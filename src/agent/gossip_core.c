@@ -2,8 +2,9 @@
  * The gossip core (src/gossip) as one core of the pump (pump.h): made
  * from the settings, ticked at its deadline, and its outputs routed:
  * datagrams to the socket (net.c), membership events and channel records
- * to the sinks (events.c).  The watchers that read the core's state after
- * each batch of outputs (join, refusals, our own revocation) run last.
+ * to the sinks (events.c), app payloads to the RAID coordinator.  The watchers
+ * that read the core's state after each batch of outputs (join, refusals, our
+ * own revocation) run last.
  */
 #include "agent_state.h"
 
@@ -45,8 +46,11 @@ static void gossip_drain(void *ctx) {
       agent_net_send(a, &o);
     else if (o.kind == SWIM_OUT_RECORD)
       agent_records_out(a, &o);
-    else if (o.kind == SWIM_OUT_EVENT) /* app payloads: no consumer yet */
+    else if (o.kind == SWIM_OUT_EVENT)
       agent_events_out(a, &o.ev);
+    else if (o.kind == SWIM_OUT_APP)
+      agent_raid_app(a, &o);
+  agent_raid_after_gossip(a); /* what the outputs gave the coordinator */
   agent_join_watch(a);
   agent_refusals_watch(a);
   agent_check_revoked(a);
@@ -69,6 +73,12 @@ int agent_gossip_open(struct agent *a, uint64_t incarnation) {
   memcpy(sc.bridge_eligible, a->cfg->bridge.eligible,
          sizeof(sc.bridge_eligible));
   sc.n_bridge_eligible = a->cfg->bridge.n_eligible;
+  _Static_assert(sizeof(sc.coordinator_names) ==
+                     sizeof(a->cfg->raid.coordinator_names),
+                 "one list, two layers");
+  memcpy(sc.coordinator_names, a->cfg->raid.coordinator_names,
+         sizeof(sc.coordinator_names));
+  sc.n_coordinator_names = a->cfg->raid.n_coordinator_names;
   if (sc.require_cert)
     mb_node_id_parse(sc.authority, a->cfg->authority);
   struct swim_self self = {.id = &a->id,

@@ -106,6 +106,8 @@ struct mb_agent_bridge_config {
   size_t n_eligible;
 };
 
+#define MB_AGENT_MAX_VOTERS 7        /* MB_CONSENSUS_VOTERS_MAX */
+#define MB_AGENT_MAX_COORDINATORS 16 /* MB_SWIM_MAX_COORDINATOR_NAMES */
 /* The RAID coordinator's settings (raid { } in the file; docs/raid.md):
  * the rules every coordinator applies, and how this device runs the
  * reconstruction tasks it is given. */
@@ -121,6 +123,17 @@ struct mb_agent_raid_config {
   char executor[MB_AGENT_TEXT];  /* "builtin", or a command for sh -c */
   uint64_t builtin_rate_bytes;   /* the built-in copier's rate per second
                                     (104857600) */
+  /* The Raft voters by certified name (1, 3 or 5, in distinct failure
+   * domains): every coordinator is given the same list, and those on it
+   * bootstrap once all of them are alive.  Empty: this device never
+   * bootstraps (it may still be added later as a replacement). */
+  char voters[MB_AGENT_MAX_VOTERS][MB_NAME_MAX + 1];
+  size_t n_voters;
+  /* Names that are coordinators besides certificates with the role
+   * `coordinator` (swim_config.coordinator_names); every member must be
+   * given the same list.  Meshes without an authority need it. */
+  char coordinator_names[MB_AGENT_MAX_COORDINATORS][MB_NAME_MAX + 1];
+  size_t n_coordinator_names;
 };
 
 struct mb_agent_config {
@@ -159,6 +172,8 @@ struct mb_agent_config {
   struct mb_config_origin origin[MB_AGENT_MAX_SETTINGS];
   struct mb_config_origin join_origin[MB_AGENT_MAX_JOIN];
   struct mb_config_origin eligible_origin[MB_AGENT_MAX_BRIDGE_ELIGIBLE];
+  struct mb_config_origin voters_origin[MB_AGENT_MAX_VOTERS];
+  struct mb_config_origin coordinators_origin[MB_AGENT_MAX_COORDINATORS];
 };
 
 /* The effective settings as JSON text (caller frees), for --check: the

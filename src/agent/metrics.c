@@ -1,6 +1,7 @@
 /* The Prometheus exposition of the agent (docs/operations.md lists every
  * family). */
 #include "bridge_state.h"
+#include "raid_state.h"
 
 #include <string.h>
 
@@ -177,6 +178,7 @@ char *agent_metrics_text(struct agent *a) {
   store(a, &p);
   certificate(a, &p);
   agent_bridge_prom(a, &p);
+  agent_raid_metrics(a, &p);
   struct mb_admin_stats as;
   mb_admin_get_stats(a->admin, &as);
   mb_admin_stats_prom(&as, &p);

@@ -28,4 +28,13 @@ void mb_bridge_json_set(json_t *obj, const char *key, json_t *value,
  * or serialising ran out of memory. */
 int mb_bridge_json_finish(json_t *obj, bool failed, char **body);
 
+/* raid_body.c: the view's arrays and tasks (meta's), NULL when out of
+ * memory or a text is not UTF-8. */
+json_t *mb_bridge_raid_arrays_json(const struct mb_bridge_view_meta *meta,
+                                   const struct mb_bridge_member *view,
+                                   size_t n);
+json_t *mb_bridge_raid_tasks_json(const struct mb_bridge_view_meta *meta,
+                                  const struct mb_bridge_member *view,
+                                  size_t n);
+
 #endif

@@ -23,6 +23,7 @@
 #define MESHBEAT_BRIDGE_H
 
 #include "mb_common.h"
+#include "mb_raid.h"
 #include "swim.h"
 
 #include <stdbool.h>
@@ -199,6 +200,12 @@ struct mb_bridge_view_meta {
   const char *cluster;
   const struct mb_bridge_election *election; /* the bridge posting */
   int64_t generated_ms;                      /* Unix ms */
+  /* The RAID coordinator's arrays and tasks (borrowed; NULL with 0: none
+   * known, empty lists). */
+  const struct mb_raid_array_info *arrays;
+  size_t n_arrays;
+  const struct mb_raid_task_info *tasks;
+  size_t n_tasks;
 };
 
 /* The consolidated view (docs/bridge-view.schema.json); malloc'd. */

@@ -2,8 +2,8 @@
  * The consolidated view the active bridge posts to the central endpoint
  * (docs/bridge-view.schema.json): every member, the bridge that posts and
  * how much of the mesh it sees, so an endpoint fed by two bridges during a
- * partition can tell the halves apart.  `arrays` and `tasks` are the RAID
- * coordinator's, empty until it exists.
+ * partition can tell the halves apart, and the RAID arrays and tasks the
+ * posting device's coordinator knows (raid_body.c).
  */
 #include "json_out.h"
 
@@ -79,7 +79,9 @@ int mb_bridge_view_body(const struct mb_bridge_view_meta *meta,
                         char **body) {
   if (meta == NULL || meta->cluster == NULL || meta->election == NULL ||
       (view == NULL && n > 0) || body == NULL || meta->election->total != n ||
-      (meta->election->have && meta->election->active_index >= n))
+      (meta->election->have && meta->election->active_index >= n) ||
+      (meta->arrays == NULL && meta->n_arrays > 0) ||
+      (meta->tasks == NULL && meta->n_tasks > 0))
     return MB_EINVAL;
   json_t *root = json_object(), *members = json_array();
   bool failed = members == NULL;
@@ -92,7 +94,9 @@ int mb_bridge_view_body(const struct mb_bridge_view_meta *meta,
   mb_bridge_json_set(root, "bridge", bridge_json(meta->election, view),
                      &failed);
   mb_bridge_json_set(root, "members", members, &failed);
-  mb_bridge_json_set(root, "arrays", json_array(), &failed);
-  mb_bridge_json_set(root, "tasks", json_array(), &failed);
+  mb_bridge_json_set(root, "arrays", mb_bridge_raid_arrays_json(meta, view, n),
+                     &failed);
+  mb_bridge_json_set(root, "tasks", mb_bridge_raid_tasks_json(meta, view, n),
+                     &failed);
   return mb_bridge_json_finish(root, failed, body);
 }

@@ -39,6 +39,10 @@ int cmd_leave(int argc, char **argv);
 int cmd_revoke(int argc, char **argv);
 int cmd_records(int argc, char **argv);
 int cmd_bridge(int argc, char **argv);
+int cmd_raid(int argc, char **argv);
+int cmd_tasks(int argc, char **argv);
+int cmd_ledger(int argc, char **argv);
+int cmd_coordinator(int argc, char **argv);
 /* meshbeat cert revoke (cmd_cert_revoke.c), dispatched by cmd_cert. */
 int cmd_cert_revoke(int argc, char **argv);
 void cert_revoke_usage(FILE *f);

@@ -31,6 +31,7 @@ struct cli_admin {
   const char *socket; /* --admin-socket, else $MESHBEAT_ADMIN_SOCKET, else
                          CLI_ADMIN_DEFAULT_SOCKET */
   bool json;          /* --json: print the raw result */
+  int timeout_ms;     /* the answer's wait; 0: CLI_ADMIN_TIMEOUT_MS */
 };
 
 void cli_admin_init(struct cli_admin *o, const char *cmd);

@@ -12,6 +12,7 @@ void cli_admin_init(struct cli_admin *o, const char *cmd) {
   o->cmd = cmd;
   o->socket = env != NULL && env[0] != '\0' ? env : CLI_ADMIN_DEFAULT_SOCKET;
   o->json = false;
+  o->timeout_ms = 0;
 }
 
 bool cli_admin_option(struct cli_admin *o, int c) {
@@ -101,7 +102,8 @@ int cli_admin_request(const struct cli_admin *o, json_t *request,
     return cli_admin_unreachable(o, rc);
   }
   json_t *resp = NULL;
-  rc = mb_admin_call(fd, request, &resp, CLI_ADMIN_TIMEOUT_MS);
+  rc = mb_admin_call(fd, request, &resp,
+                     o->timeout_ms ? o->timeout_ms : CLI_ADMIN_TIMEOUT_MS);
   json_decref(request);
   if (rc < 0) {
     close(fd);

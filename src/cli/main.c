@@ -31,6 +31,10 @@ static const struct command commands[] = {
     {"revoke", cmd_revoke, "hand a signed revocation to the agent"},
     {"records", cmd_records, "list the revocations the agent holds"},
     {"bridge", cmd_bridge, "show the active bridge and its outbox"},
+    {"raid", cmd_raid, "create, remove, list and show RAID arrays; drain"},
+    {"tasks", cmd_tasks, "list the RAID reconstruction tasks"},
+    {"ledger", cmd_ledger, "show the RAID capacity ledger"},
+    {"coordinator", cmd_coordinator, "show the RAID coordinators' Raft"},
     {"version", cmd_version, "print the version"},
     {"help", cmd_help, "show this help"},
 };
@@ -40,7 +44,7 @@ static const struct command commands[] = {
 static void print_usage(FILE *f) {
   fprintf(f, "usage: meshbeat COMMAND [options]\n\ncommands:\n");
   for (size_t i = 0; i < N_COMMANDS; i++)
-    fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "  %-11s %s\n", commands[i].name, commands[i].summary);
   fprintf(f, "\nRun 'meshbeat COMMAND --help' for a command's options.\n");
 }
 

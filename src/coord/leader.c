@@ -52,6 +52,20 @@ void coord_leader_check(struct mb_coord *c) {
   c->was_leader = info.role == 2;
 }
 
+/* A proposal Raft refused, taken back unanswered (applies of earlier
+ * entries during the refused call may have moved it in the table). */
+static void forget(struct mb_coord *c, const struct coord_proposal *mine) {
+  for (size_t i = c->n_props; i-- > 0;) {
+    const struct coord_proposal *p = &c->props[i];
+    if (p->len == mine->len && p->req == mine->req &&
+        p->has_req == mine->has_req &&
+        memcmp(p->bytes, mine->bytes, p->len) == 0) {
+      c->props[i] = c->props[--c->n_props];
+      return;
+    }
+  }
+}
+
 int coord_propose(struct mb_coord *c, const struct mb_raid_cmd *cmd,
                   bool has_req, uint64_t req, const uint8_t *origin) {
   if (c->n_props == c->cap_props) {
@@ -64,8 +78,6 @@ int coord_propose(struct mb_coord *c, const struct mb_raid_cmd *cmd,
   }
   struct coord_proposal *p = &c->props[c->n_props];
   int rc = mb_raid_cmd_encode(cmd, p->bytes, sizeof(p->bytes), &p->len);
-  if (rc == 0)
-    rc = mb_consensus_propose(c->raft, c->now, p->bytes, p->len);
   if (rc != 0)
     return rc;
   p->at = c->now;
@@ -74,7 +86,15 @@ int coord_propose(struct mb_coord *c, const struct mb_raid_cmd *cmd,
   p->forwarded = origin != NULL;
   if (origin != NULL)
     memcpy(p->origin, origin, MB_NODE_ID_LEN);
+  /* Counted before it is proposed: a lone voter commits and applies it
+   * inside mb_consensus_propose, and the apply must find it. */
   c->n_props++;
+  struct coord_proposal mine = *p;
+  rc = mb_consensus_propose(c->raft, c->now, mine.bytes, mine.len);
+  if (rc != 0) {
+    forget(c, &mine); /* not in the log: nothing will apply it */
+    return rc;
+  }
   c->proposals++;
   return 0;
 }

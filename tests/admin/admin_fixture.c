@@ -58,10 +58,22 @@ static int h_quit(void *ctx, const json_t *req, json_t **result,
   return 0;
 }
 
+static int h_later(void *ctx, const json_t *req, json_t **result,
+                   struct mb_admin_error *err) {
+  struct fx *f = ctx;
+  (void)req, (void)result;
+  uint64_t token = mb_admin_defer(f->srv);
+  if (token == 0 || f->n_tokens == 8)
+    return mb_admin_error_set(err, -EBUSY, "busy", "no token");
+  assert_int_equal(mb_admin_defer(f->srv), 0); /* one per request */
+  f->tokens[f->n_tokens++] = token;
+  return MB_ADMIN_DEFERRED;
+}
+
 const struct mb_admin_command fx_commands[] = {
     {"echo", h_echo, false}, {"fail", h_fail, false},
     {"boom", h_boom, false}, {"events", h_events, true},
-    {"quit", h_quit, false},
+    {"quit", h_quit, false}, {"later", h_later, false},
 };
 const size_t fx_n_commands = sizeof(fx_commands) / sizeof(fx_commands[0]);
 
@@ -90,6 +102,12 @@ void fx_close(struct fx *f) {
   if (f->srv != NULL)
     mb_admin_close(f->srv, on_closed, f);
   f->srv = NULL;
+}
+
+void fx_pump_for(struct fx *f, int ms) {
+  int64_t end = mono_ms() + ms;
+  while (mono_ms() < end)
+    fx_pump(f, -1, (int)(end - mono_ms()));
 }
 
 void fx_fini(struct fx *f) {

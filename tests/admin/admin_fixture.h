@@ -11,6 +11,7 @@
  *   boom   -> a negative return with nothing filled in (answers "internal")
  *   events -> streamable; result is an empty array
  *   quit   -> closes the server from inside the handler
+ *   later  -> deferred: the token goes to fx.tokens, answered by the test
  */
 #ifndef MESHBEAT_ADMIN_FIXTURE_H
 #define MESHBEAT_ADMIN_FIXTURE_H
@@ -29,8 +30,10 @@ struct fx {
   char dir[64];
   char path[128];
   struct mb_admin_options opt;
-  bool opened; /* fx_start succeeded */
-  bool closed; /* set by the close callback */
+  bool opened;        /* fx_start succeeded */
+  bool closed;        /* set by the close callback */
+  uint64_t tokens[8]; /* `later`'s deferred answers, in order */
+  size_t n_tokens;
 };
 
 /* A test client: a socket and the bytes read but not yet returned. */
@@ -62,6 +65,8 @@ json_t *fx_line(struct fx *f, struct fx_client *c);
 json_t *fx_call(struct fx *f, struct fx_client *c, const char *text);
 /* Waits until the server closed the connection (EOF), discarding data. */
 void fx_await_eof(struct fx *f, struct fx_client *c);
+/* Pumps the loop for ms (to see that something does not happen). */
+void fx_pump_for(struct fx *f, int ms);
 /* Runs the loop until stats satisfy pred or FX_WAIT_MS passes. */
 void fx_await_stats(struct fx *f,
                     bool (*pred)(const struct mb_admin_stats *st));

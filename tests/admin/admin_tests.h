@@ -44,4 +44,12 @@ void test_prom_stats(void **state);
   cmocka_unit_test(test_time_format), cmocka_unit_test(test_time_parse),       \
       cmocka_unit_test(test_prom_builder), cmocka_unit_test(test_prom_stats)
 
+void test_defer_answer_later(void **state);
+void test_defer_eof_and_idle(void **state);
+void test_defer_client_gone(void **state);
+#define ADMIN_DEFER_TESTS                                                      \
+  cmocka_unit_test(test_defer_answer_later),                                   \
+      cmocka_unit_test(test_defer_eof_and_idle),                               \
+      cmocka_unit_test(test_defer_client_gone)
+
 #endif

@@ -169,7 +169,7 @@ case_badopts() {
   }
   for cmd in members member info events metrics health join leave keygen id \
              inspect "cert issue" "cert revoke" revoke records \
-             "wire sample ping"; do
+             "wire sample ping" "raid list" tasks ledger coordinator; do
     # shellcheck disable=SC2086
     run $cmd --bogus
     expect_rc 2
@@ -187,6 +187,27 @@ case_badopts() {
   run events -x
   expect_rc 2
   check_one "unknown option '-x'" "events -x"
+}
+
+# raid's arguments are judged before the agent is asked: usage errors
+# exit 2 with or without an agent; a well-formed request without one, 3.
+case_raid_usage() {
+  for args in "raid" "raid frob x" "raid list extra" "raid show" \
+              "raid create a --level raid1 --parity 2" \
+              "raid create a --level raid1 --parity 2 --size 1.5GiB" \
+              "raid create a --level raid1 --parity 2 --size 10XB" \
+              "raid create a --level raid1 --parity 40 --size 1GiB" \
+              "raid remove a --size 1GiB"; do
+    # shellcheck disable=SC2086
+    run $args
+    expect_rc 2
+    [ "$(grep -c "^meshbeat raid" err.txt)" -eq 1 ] ||
+      fail "$args: not one message: $ERR"
+  done
+  run raid create a --level raid1 --parity 2 --size 10GiB
+  expect_rc 3
+  run raid drain n4
+  expect_rc 3
 }
 
 case_member() {

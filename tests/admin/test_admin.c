@@ -276,6 +276,7 @@ int main(void) {
       ADMIN_SOCKET_TESTS,
       ADMIN_SLOT_TESTS,
       ADMIN_FORMAT_TESTS,
+      ADMIN_DEFER_TESTS,
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -728,7 +728,8 @@ def test_raid_settings():
     want = {"raid.down_out_interval_ms": 600000, "raid.max_backfills": 1,
             "raid.max_backfills_mesh": 8, "raid.min_up_ratio": 0.3,
             "raid.stall_timeout_ms": 300000, "raid.executor": "builtin",
-            "raid.builtin_rate_bytes": 100 << 20}
+            "raid.builtin_rate_bytes": 100 << 20, "raid.voters": [],
+            "raid.coordinator_names": []}
     assert {k: v for k, v in got.items() if k.startswith("raid.")} == want, \
         got
     hook = os.path.join(ROOT, "rebuild-hook")
@@ -779,6 +780,38 @@ def test_raid_settings():
         got
 
 
+def test_raid_voters():
+    """The voters and coordinator names: lists from file, variable and
+    flags; counts Raft can use; in an open mesh only listed coordinators."""
+    conf = write("voters.conf", """raid {
+  voters = {"s1", "s2",
+            "s3"}
+  coordinator_names = {"s1", "s2", "s3", "s4"}
+}
+""")
+    got = check(NONE + LOOP + ["--config", conf])
+    assert (got["raid.voters"], got["raid.coordinator_names"]) == \
+        (["s1", "s2", "s3"], ["s1", "s2", "s3", "s4"]), got
+    got = check(NONE + LOOP + ["--config", conf, "--raid-voters", "s4"],
+                env={"MESHBEAT_RAID_COORDINATOR_NAMES": "s4,s5"})
+    assert (got["raid.voters"], got["raid.coordinator_names"]) == \
+        (["s4"], ["s4", "s5"]), got
+    line = line_of(conf, "voters")
+    two = write("voters-two.conf", open(conf).read().replace(
+        '"s2",\n', ""))
+    refused(["--config", two] + NONE, "raid.voters", f"{two}:{line}",
+            why="2 names: 1, 3 or 5 voters")
+    refused(NONE + ["--raid-coordinator-names", "a,b", "--raid-voters",
+                    "a,b,a"], "raid.voters", "--raid-voters",
+            why="'a' is listed twice")
+    refused(NONE + ["--raid-coordinator-names", "a,b", "--raid-voters",
+                    "a,b,c"], "raid.voters", "--raid-voters",
+            why="'c' is not in raid.coordinator_names")
+    refused(NONE + ["--raid-coordinator-names", "a, b"],
+            "raid.coordinator_names", "--raid-coordinator-names",
+            why="begins or ends with a space")
+
+
 TESTS = [test_defaults, test_precedence, test_http_listen, test_bad_values,
          test_data_dir_env_only, test_unknown_flag, test_example_placeholders,
          test_cert_without_authority, test_first_start,
@@ -786,7 +819,7 @@ TESTS = [test_defaults, test_precedence, test_http_listen, test_bad_values,
          test_bridge_defaults, test_bridge_file_sections,
          test_bridge_precedence, test_bridge_refusals,
          test_bridge_secret_files, test_bridge_shown_blocks,
-         test_raid_settings]
+         test_raid_settings, test_raid_voters]
 
 if __name__ == "__main__":
     only = sys.argv[4:]

@@ -12,6 +12,9 @@ real one (tools/receiver).
   self_active), its view, and per destination ok and when, or what is
   queued and how old, parked deliveries;
 - agents that answer `bridge` with unknown_command: no bridge line at all;
+- agents that run the RAID coordinator (`coordinator`, `raid_list`,
+  `tasks`): a line per array as the leader knows it, with the slots not up
+  and the live tasks' progress; none when the commands are unknown;
 - --receiver: a line of what the receiver got, CLOSED once it is closed,
   "not answering" when it is gone;
 - every line within 80 columns, at most 24 lines.
@@ -66,8 +69,8 @@ def bridge_answer(self_active, depth):
 class FakeAgent:
     """An admin socket: one JSON request per line, one answer per line."""
 
-    def __init__(self, path, name, bridge):
-        self.name, self.bridge = name, bridge
+    def __init__(self, path, name, bridge, raid=None):
+        self.name, self.bridge, self.raid = name, bridge, raid or {}
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.bind(path)
         self.sock.listen(16)
@@ -85,7 +88,7 @@ class FakeAgent:
             return []
         if cmd == "bridge" and self.bridge is not None:
             return self.bridge
-        return None
+        return self.raid.get(cmd)
 
     def serve(self):
         while True:
@@ -112,11 +115,33 @@ def frame(sockets, *extra):
     return lines
 
 
-def agents(folder, bridges):
+def raid_answers(name):
+    """n1 leads; n3's slot of demo is out, rebuilt on n4 (half done)."""
+    slots = [{"slot": i, "device": n, "id": "cd" * 32, "domain": "rack-0",
+              "state": "out" if n == "n3" else "up"}
+             for i, n in enumerate(NAMES)]
+    return {"coordinator": {"leader": "n1", "term": 4,
+                            "role": "leader" if name == "n1" else "follower",
+                            "source": "replica"},
+            "raid_list": [{"name": "demo", "level": "raid6", "data": 3,
+                           "parity": 2, "size": 3 << 30,
+                           "slot_bytes": 1 << 30, "state": "rebuilding",
+                           "index": 9, "slots": slots}],
+            "tasks": [{"id": 7, "array": "demo", "slot": 3, "kind": "rebuild",
+                       "target": "n4", "target_id": "ef" * 32,
+                       "sources": ["n0", "n1", "n2"], "bytes": 1 << 30,
+                       "progress": 1 << 29, "state": "running"},
+                      {"id": 6, "array": "demo", "slot": 1, "kind": "resync",
+                       "target": "n1", "target_id": "ab" * 32,
+                       "sources": ["n0"], "bytes": 1 << 30,
+                       "progress": 1 << 30, "state": "done"}]}
+
+
+def agents(folder, bridges, raid=False):
     paths = []
     for name, bridge in zip(NAMES, bridges):
         path = os.path.join(folder, f"{name}.sock")
-        FakeAgent(path, name, bridge)
+        FakeAgent(path, name, bridge, raid_answers(name) if raid else None)
         paths.append(path)
     return paths
 
@@ -137,8 +162,18 @@ def main():
     os.mkdir(os.path.join(folder, "old"))
     without = agents(os.path.join(folder, "old"), [None] * 5)
     lines = frame(without)
-    expect(not any(l.startswith(("bridge", "receiver")) for l in lines),
-           "nothing extra when `bridge` is unknown", "\n".join(lines))
+    expect(not any(l.startswith(("bridge", "receiver", "raid")) for l in
+                   lines),
+           "nothing extra when `bridge` and `raid_list` are unknown",
+           "\n".join(lines))
+
+    os.mkdir(os.path.join(folder, "raid"))
+    lines = frame(agents(os.path.join(folder, "raid"), [None] * 5, raid=True))
+    want = ("raid demo raid6 3+2 rebuilding  leader n1 term 4  n3 out  "
+            "rebuild\u2192n4 50%")
+    expect([l for l in lines if l.startswith("raid")] == [want],
+           "the array from the leader: its slot out, its live task only",
+           "\n".join(lines))
 
     with ReceiverProcess() as r:
         lines = frame(without, "--receiver", r.control_url)

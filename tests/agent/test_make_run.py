@@ -6,17 +6,21 @@ usage: test_make_run.py BUILD_DIR TEST BASE_PORT
 TEST: view | port_taken | receiver
 
 view: the job in a tmux pane of 80x24 shows every member with its state
-in every agent's view without a line wider than the pane; a SIGKILLed
-agent's row turns dead, with one transition line that 4 of 4 observers
-agree on; it comes back with the hint's restart command; Ctrl-C stops
-every agent with a graceful leave.
+in every agent's view, and the array demo over every agent healthy,
+without a line wider than the pane; a SIGKILLed agent's row turns dead,
+with one transition line that 4 of 4 observers agree on, and the array
+degraded with its slot down; it comes back with the hint's restart
+command and the array is healthy again; Ctrl-C stops every agent with a
+graceful leave.
 port_taken: with the first agent's UDP port held by someone else, the job
 exits non-zero and prints why.
 receiver: the reference receiver beside the agents (MESHBEAT_RUN_RECEIVER=1,
 which an agent with a bridge implies): its TCP port taken, the job exits 1
 and says why; else it serves HTTPS with the run's certificate, the agents
 get the bridge's flags when their --help lists them, the hint's
-`receiver.sh close` closes it, the view says so, and the job stops it.
+`receiver.sh close` closes it, the view says so, and the job stops it;
+after its one frame (MESHBEAT_RUN_SECONDS) the job prints `mb n0 raid
+list` with the array demo when the agent runs the RAID coordinator.
 Set MESHBEAT_KEEP=1 to keep the run directory.
 """
 import json
@@ -140,8 +144,12 @@ def test_view(build, run, port):
         for hint in ("kill -9 $(cat", "/start n3", "/mb n0 members"):
             if hint not in text:
                 raise Failure(f"the hint {hint!r} is not on screen:\n{text}")
-        if not re.search(r"n1\s+none→alive\s+4/4 observers\s+joined", text):
-            raise Failure(f"no aggregated join line for n1:\n{text}")
+        # n4 joined last: its line is among the latest whatever the room.
+        if not re.search(r"n4\s+none→alive\s+4/4 observers\s+joined", text):
+            raise Failure(f"no aggregated join line for n4:\n{text}")
+        if not re.search(r"^raid demo raid6 3\+2 healthy  leader n\d", text,
+                         re.M):
+            raise Failure(f"no healthy array demo over the 5 agents:\n{text}")
 
         pids = agent_pids(run)
         os.kill(pids["n3"], signal.SIGKILL)
@@ -151,8 +159,11 @@ def test_view(build, run, port):
             dead = views(lines, "n3") == ["D", "D", "D", "-", "D"]
             agreed = any(re.search(r"n3\s+\w+→dead\s+4/4 observers", l)
                          for l in lines)
-            return dead and agreed, lines
-        lines = wait_for(n3_dead, "n3's row dead, with a 4/4 transition line")
+            degraded = any(re.match(r"raid demo \S+ \S+ degraded .* n3 down",
+                                    l) for l in lines)
+            return dead and agreed and degraded, lines
+        lines = wait_for(n3_dead, "n3's row dead, with a 4/4 transition line,"
+                         " and the array degraded with n3's slot down")
         check_width(lines)
         deaths = [l for l in lines if re.search(r"n3\s+\w+→dead", l)]
         if len(deaths) != 1:
@@ -163,6 +174,10 @@ def test_view(build, run, port):
         subprocess.run([os.path.join(run, "start"), "n3"], check=True)
         wait_for(lambda: (views(pane.lines(), "n3") == ["A"] * 5,
                           "\n".join(pane.lines())), "n3 back alive")
+        # Back before the grace: resynced, not rebuilt.
+        wait_for(lambda: (any(re.match(r"raid demo \S+ \S+ healthy", l)
+                              for l in pane.lines()),
+                          "\n".join(pane.lines())), "the array healthy again")
         pids = agent_pids(run)
         members = subprocess.run([os.path.join(run, "mb"), "n0", "members"],
                                  capture_output=True, text=True)
@@ -304,9 +319,22 @@ def test_receiver(build, run, port):
             job.kill()
     lines = out.rstrip("\n").split("\n")
     # The frame, without the job's goodbye (a blank line and "stopped;
-    # logs and data are in ...") printed after it.
+    # logs and data are in ...") printed after it, nor, with the RAID
+    # coordinator, the `mb n0 raid list` it prints before that (a blank
+    # line, the command after "$ ", its table).
     frame = lines[:-2] if lines[-1].startswith("stopped;") else lines
+    shown = [i for i, line in enumerate(frame) if line.startswith("$ ")]
+    if shown:
+        frame = frame[:shown[0] - 1]
     check_width(frame)
+    raid = "--raid-voters" in subprocess.run(
+        [os.path.join(build, "src", "cli", "meshbeat"), "agent", "--help"],
+        capture_output=True, text=True).stdout
+    if raid and not (shown and lines[shown[0]].endswith("/mb n0 raid list")
+                     and re.search(r"^demo\s+raid6\s+3\+2 .* healthy ",
+                                   "\n".join(lines[shown[0]:]), re.M)):
+        raise Failure(f"no `mb n0 raid list` with the array demo after the "
+                      f"frame:\n{out}")
     text = "\n".join(lines)
     # The bridge queues what the closed receiver cannot take, and the
     # view says so.

@@ -102,6 +102,40 @@ static void sample_view(struct mb_bridge_member *v) {
   }
 }
 
+/* One raid1 array of three slots (one on a device since gone from the
+ * view: name null) being rebuilt onto device-4, and that task. */
+static void sample_raid(const struct mb_bridge_member *v,
+                        struct mb_raid_array_info *a,
+                        struct mb_raid_task_info *t) {
+  memset(a, 0, sizeof(*a));
+  memset(t, 0, sizeof(*t));
+  snprintf(a->name, sizeof(a->name), "photos");
+  a->level = MB_RAID_LEVEL_RAID1;
+  a->data = 1;
+  a->parity = 2;
+  a->size = a->slot_bytes = UINT64_C(1) << 40;
+  a->state = MB_RAID_ARRAY_REBUILDING;
+  a->n_slots = 3;
+  const int states[3] = {MB_RAID_SLOT_UP, MB_RAID_SLOT_UP,
+                         MB_RAID_SLOT_REBUILDING};
+  for (int i = 0; i < 3; i++) {
+    memcpy(a->slots[i].device, v[i].id, MB_NODE_ID_LEN);
+    snprintf(a->slots[i].domain, sizeof(a->slots[i].domain), "room-%d", i);
+    a->slots[i].state = states[i];
+  }
+  memset(a->slots[2].device, 0xee, MB_NODE_ID_LEN);
+  t->id = 7;
+  snprintf(t->array, sizeof(t->array), "photos");
+  t->slot = 2;
+  t->kind = MB_RAID_TASK_REBUILD;
+  t->state = MB_RAID_TASK_RUNNING;
+  memcpy(t->target, v[4].id, MB_NODE_ID_LEN);
+  t->n_sources = 1;
+  memcpy(t->sources[0], v[0].id, MB_NODE_ID_LEN);
+  t->bytes = a->slot_bytes;
+  t->progress = t->bytes / 4;
+}
+
 static int write_file(const char *dir, const char *name, char *body) {
   char path[4096];
   snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -122,9 +156,16 @@ static int bodies(const char *dir) {
   char *body;
   char name[64];
   int failed = mb_bridge_elect(SAMPLE_CLUSTER, v, SAMPLE_N, &e) != 0;
+  struct mb_raid_array_info array;
+  struct mb_raid_task_info task;
+  sample_raid(v, &array, &task);
   struct mb_bridge_view_meta meta = {.cluster = SAMPLE_CLUSTER,
                                      .election = &e,
-                                     .generated_ms = INT64_C(1764671430000)};
+                                     .generated_ms = INT64_C(1764671430000),
+                                     .arrays = &array,
+                                     .n_arrays = 1,
+                                     .tasks = &task,
+                                     .n_tasks = 1};
   if (!failed && mb_bridge_view_body(&meta, v, SAMPLE_N, &body) == 0)
     failed |= write_file(dir, "view.json", body);
   else

@@ -55,6 +55,21 @@ def check_view(v, body):
     bad = copy.deepcopy(body)
     bad["members"][0]["capacity"] = -1
     must_reject(v, bad, "a negative capacity")
+    [array], [task] = body["arrays"], body["tasks"]
+    assert (array["name"], array["state"], len(array["slots"])) == \
+        ("photos", "rebuilding", 3), array
+    assert [s["name"] for s in array["slots"]] == \
+        ["device-0", "device-1", None], array
+    assert (task["array"], task["kind"], task["targetName"],
+            task["progress"] * 4) == ("photos", "rebuild", "device-4",
+                                      task["bytes"]), task
+    assert task["target"] in ids and task["sources"][0] in ids, task
+    bad = copy.deepcopy(body)
+    bad["arrays"][0]["state"] = "broken"
+    must_reject(v, bad, "an array state outside the four")
+    bad = copy.deepcopy(body)
+    del bad["tasks"][0]["progress"]
+    must_reject(v, bad, "a task without progress")
 
 
 def check_flynas(v, bodies):

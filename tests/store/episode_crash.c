@@ -14,27 +14,18 @@
  * Twenty rounds on one store, with synced commits and
  * (episode_crash_nosync) the agent's nosync mode.  MB_SEED replays it.
  */
-#include "store_fixture.h"
+#include "crash_harness.h"
 
-#include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <time.h>
 
-#define ROUNDS 20
-#define MAX_DELAY_MS 30
+/* Twenty rounds, each killing the child 0-30 ms after its first report. */
+static const struct crash_plan plan = {.name = "episode_crash",
+                                       .seed = 0xe915cade,
+                                       .rounds = 20,
+                                       .max_delay_ms = 30};
+
 #define DEST "webhook"
 #define MEMBERS 5
-
-static struct mb_store_options crash_options(void) {
-  struct mb_store_options o;
-  mb_store_options_default(&o);
-  const char *nosync = getenv("MB_STORE_NOSYNC");
-  o.nosync = nosync != NULL && strcmp(nosync, "1") == 0;
-  return o;
-}
 
 static void member_id(uint8_t id[MB_STORE_ID_LEN], uint64_t m) {
   memset(id, 0xe0 + (int)m, MB_STORE_ID_LEN);
@@ -72,11 +63,10 @@ static void expected(uint64_t last, uint64_t inc[MEMBERS]) {
 
 static _Noreturn void run_child(const char *dir, int fd, uint64_t seed) {
   struct mb_store_options o = crash_options();
-  struct mb_store *s;
+  struct mb_store *s = crash_child_open(dir, &o);
   struct mb_store_outbox_depth d;
   struct test_rng rng = {seed};
-  if (mb_store_open(&s, dir, &o) != 0 ||
-      mb_store_outbox_depth(s, DEST, &d) != 0)
+  if (mb_store_outbox_depth(s, DEST, &d) != 0)
     _exit(10);
   uint64_t committed = d.last_seq;
   for (;;) {
@@ -87,45 +77,15 @@ static _Noreturn void run_child(const char *dir, int fd, uint64_t seed) {
     if (mb_store_commit(s) < 0)
       _exit(13);
     committed += n;
-    if (write(fd, &committed, sizeof committed) != (ssize_t)sizeof committed)
-      _exit(14);
+    crash_report(fd, &committed, sizeof committed);
   }
 }
 
-static uint64_t mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Reads one report; 0 at end of file. */
-static int read_report(int fd, uint64_t *best) {
-  uint64_t r;
-  size_t got = 0;
-  while (got < sizeof r) {
-    ssize_t n = read(fd, (char *)&r + got, sizeof r - got);
-    if (n < 0 && errno == EINTR)
-      continue;
-    assert_true(n >= 0);
-    if (n == 0) {
-      assert_int_equal(got, 0);
-      return 0;
-    }
-    got += (size_t)n;
-  }
-  assert_true(r > *best);
-  *best = r;
-  return 1;
-}
-
-static void read_until(int fd, uint64_t deadline, uint64_t *best) {
-  uint64_t now;
-  while ((now = mono_ms()) < deadline) {
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    int n = poll(&p, 1, (int)(deadline - now));
-    if (n > 0 && read_report(fd, best) == 0)
-      fail_msg("the child stopped before it was killed");
-  }
+static void take_report(void *ctx, const void *report) {
+  uint64_t *best = ctx;
+  const uint64_t *r = report;
+  assert_true(*r > *best);
+  *best = *r;
 }
 
 struct episodes {
@@ -146,14 +106,9 @@ static int note_episode(const struct mb_store_episode *e, void *ctx) {
   return 0;
 }
 
-static void verify(const char *dir, uint64_t best) {
-  struct mb_store_options o = crash_options();
-  char err[256] = "";
-  o.errbuf = err;
-  o.errbuf_len = sizeof err;
-  struct mb_store *s;
-  if (mb_store_open(&s, dir, &o) != 0)
-    fail_msg("reopen after the kill: %s", err);
+static void verify(void *ctx, const char *dir) {
+  uint64_t best = *(const uint64_t *)ctx;
+  struct mb_store *s = crash_reopen(dir, crash_options());
   struct mb_store_outbox_depth d;
   assert_ok(mb_store_outbox_depth(s, DEST, &d));
   /* Every event reported is there, and at most the one batch the kill
@@ -176,46 +131,18 @@ static void verify(const char *dir, uint64_t best) {
   mb_store_close(s);
 }
 
-static void one_round(const char *dir, struct test_rng *rng, uint64_t *best) {
-  int fds[2];
-  assert_int_equal(pipe(fds), 0);
-  uint64_t child_seed = test_rng_next(rng);
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    close(fds[0]);
-    run_child(dir, fds[1], child_seed);
-  }
-  close(fds[1]);
-  if (read_report(fds[0], best) == 0)
-    fail_msg("the child died before its first commit");
-  read_until(fds[0], mono_ms() + test_rng_below(rng, MAX_DELAY_MS + 1), best);
-  assert_int_equal(kill(pid, SIGKILL), 0);
-  int status;
-  assert_int_equal(waitpid(pid, &status, 0), pid);
-  if (!WIFSIGNALED(status))
-    fail_msg("the child exited with %d", WEXITSTATUS(status));
-  while (read_report(fds[0], best) == 1)
-    ;
-  close(fds[0]);
-  verify(dir, *best);
-}
+static const struct crash_hooks hooks = {.report_len = sizeof(uint64_t),
+                                         .child = run_child,
+                                         .take = take_report,
+                                         .verify = verify};
 
 static void test_kill_while_committing(void **state) {
   (void)state;
-  const char *env = getenv("MB_SEED");
-  uint64_t seed = env ? strtoull(env, NULL, 0) : 0xe915cade;
-  print_message("episode_crash: MB_SEED=0x%llx\n", (unsigned long long)seed);
-  struct test_rng rng = {seed};
-  struct store_fixture f;
-  fixture_init(&f);
   uint64_t best = 0;
-  for (int round = 0; round < ROUNDS; round++)
-    one_round(f.dir, &rng, &best);
+  crash_run(&plan, &hooks, &best);
   print_message("episode_crash: %llu events committed with their episodes "
                 "after %d kills\n",
-                (unsigned long long)best, ROUNDS);
-  fixture_deinit(&f);
+                (unsigned long long)best, plan.rounds);
 }
 
 int main(void) {

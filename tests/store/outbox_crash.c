@@ -14,17 +14,16 @@
  * (outbox_crash_nosync) the agent's nosync mode.  MB_SEED replays the
  * kill delays.
  */
-#include "store_fixture.h"
+#include "crash_harness.h"
 
-#include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <time.h>
 
-#define ROUNDS 20
-#define MAX_DELAY_MS 30
+/* Twenty rounds, each killing the child 0-30 ms after its first report. */
+static const struct crash_plan plan = {.name = "outbox_crash",
+                                       .seed = 0x0b0c5eed,
+                                       .rounds = 20,
+                                       .max_delay_ms = 30};
+
 #define DEST "webhook"
 #define BODY_LEN 700
 #define ACK_STEP 5 /* a cursor moves once it trails by ACK_LAG + this */
@@ -38,17 +37,6 @@ struct report {
 static void fill_body(uint8_t *body, uint64_t n) {
   memset(body, (int)(n * 13 & 0xff), BODY_LEN);
   memcpy(body, &n, sizeof n);
-}
-
-/* Synced commits by default; MB_STORE_NOSYNC=1 tests the agent's mode
- * (commits to the OS, fsync in the background): a killed process must
- * lose nothing committed in either. */
-static struct mb_store_options crash_options(void) {
-  struct mb_store_options o;
-  mb_store_options_default(&o);
-  const char *nosync = getenv("MB_STORE_NOSYNC");
-  o.nosync = nosync != NULL && strcmp(nosync, "1") == 0;
-  return o;
 }
 
 static int note_first(const struct mb_store_outbox_entry *e, void *ctx) {
@@ -71,11 +59,10 @@ static int stage_one(struct mb_store *s, uint64_t n) {
 
 static _Noreturn void run_child(const char *dir, int fd, uint64_t seed) {
   struct mb_store_options o = crash_options();
-  struct mb_store *s;
+  struct mb_store *s = crash_child_open(dir, &o);
   struct mb_store_outbox_depth d;
   struct test_rng rng = {seed};
-  if (mb_store_open(&s, dir, &o) != 0 ||
-      mb_store_outbox_depth(s, DEST, &d) != 0)
+  if (mb_store_outbox_depth(s, DEST, &d) != 0)
     _exit(10);
   /* Where the last child left the cursor: just before the first entry. */
   uint64_t first = d.last_seq + 1;
@@ -98,46 +85,15 @@ static _Noreturn void run_child(const char *dir, int fd, uint64_t seed) {
       _exit(13);
     r.committed += n;
     r.acked = ack;
-    /* Below PIPE_BUF, so a kill never leaves half a report. */
-    if (write(fd, &r, sizeof r) != (ssize_t)sizeof r)
-      _exit(14);
+    crash_report(fd, &r, sizeof r);
   }
 }
 
-static uint64_t mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Reads one report; 0 at end of file. */
-static int read_report(int fd, struct report *best) {
-  struct report r;
-  size_t got = 0;
-  while (got < sizeof r) {
-    ssize_t n = read(fd, (char *)&r + got, sizeof r - got);
-    if (n < 0 && errno == EINTR)
-      continue;
-    assert_true(n >= 0);
-    if (n == 0) {
-      assert_int_equal(got, 0);
-      return 0;
-    }
-    got += (size_t)n;
-  }
-  assert_true(r.committed > best->committed);
-  *best = r;
-  return 1;
-}
-
-static void read_until(int fd, uint64_t deadline, struct report *best) {
-  uint64_t now;
-  while ((now = mono_ms()) < deadline) {
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    int n = poll(&p, 1, (int)(deadline - now));
-    if (n > 0 && read_report(fd, best) == 0)
-      fail_msg("the child stopped before it was killed");
-  }
+static void take_report(void *ctx, const void *report) {
+  struct report *best = ctx;
+  const struct report *r = report;
+  assert_true(r->committed > best->committed);
+  *best = *r;
 }
 
 struct run {
@@ -162,14 +118,9 @@ static int check_entry(const struct mb_store_outbox_entry *e, void *ctx) {
   return 0;
 }
 
-static void verify(const char *dir, const struct report *best) {
-  struct mb_store_options o = crash_options();
-  char err[256] = "";
-  o.errbuf = err;
-  o.errbuf_len = sizeof err;
-  struct mb_store *s;
-  if (mb_store_open(&s, dir, &o) != 0)
-    fail_msg("reopen after the kill: %s", err);
+static void verify(void *ctx, const char *dir) {
+  const struct report *best = ctx;
+  struct mb_store *s = crash_reopen(dir, crash_options());
   struct run r = {0};
   struct mb_store_outbox_depth d;
   assert_ok(mb_store_outbox_depth(s, DEST, &d));
@@ -195,48 +146,19 @@ static void verify(const char *dir, const struct report *best) {
   mb_store_close(s);
 }
 
-static void one_round(const char *dir, struct test_rng *rng,
-                      struct report *best) {
-  int fds[2];
-  assert_int_equal(pipe(fds), 0);
-  uint64_t child_seed = test_rng_next(rng);
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    close(fds[0]);
-    run_child(dir, fds[1], child_seed);
-  }
-  close(fds[1]);
-  if (read_report(fds[0], best) == 0)
-    fail_msg("the child died before its first commit");
-  read_until(fds[0], mono_ms() + test_rng_below(rng, MAX_DELAY_MS + 1), best);
-  assert_int_equal(kill(pid, SIGKILL), 0);
-  int status;
-  assert_int_equal(waitpid(pid, &status, 0), pid);
-  if (!WIFSIGNALED(status))
-    fail_msg("the child exited with %d", WEXITSTATUS(status));
-  while (read_report(fds[0], best) == 1)
-    ;
-  close(fds[0]);
-  verify(dir, best);
-}
+static const struct crash_hooks hooks = {.report_len = sizeof(struct report),
+                                         .child = run_child,
+                                         .take = take_report,
+                                         .verify = verify};
 
 static void test_kill_while_appending(void **state) {
   (void)state;
-  const char *env = getenv("MB_SEED");
-  uint64_t seed = env ? strtoull(env, NULL, 0) : 0x0b0c5eed;
-  print_message("outbox_crash: MB_SEED=0x%llx\n", (unsigned long long)seed);
-  struct test_rng rng = {seed};
-  struct store_fixture f;
-  fixture_init(&f);
   struct report best = {0};
-  for (int round = 0; round < ROUNDS; round++)
-    one_round(f.dir, &rng, &best);
+  crash_run(&plan, &hooks, &best);
   print_message("outbox_crash: %llu deliveries committed, cursor at %llu "
                 "after %d kills\n",
                 (unsigned long long)best.committed,
-                (unsigned long long)best.acked, ROUNDS);
-  fixture_deinit(&f);
+                (unsigned long long)best.acked, plan.rounds);
 }
 
 int main(void) {

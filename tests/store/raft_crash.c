@@ -16,17 +16,17 @@
  * store, with synced commits and (raft_crash_nosync) the agent's nosync
  * mode, where the Raft writes must sync by themselves.  MB_SEED replays.
  */
-#include "store_fixture.h"
+#include "crash_harness.h"
 
 #include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <time.h>
 
-#define ROUNDS 40
-#define MAX_DELAY_MS 100
+/* Forty rounds, each killing the child 0-100 ms after its first report. */
+static const struct crash_plan plan = {.name = "raft_crash",
+                                       .seed = 0x4af7c4a5,
+                                       .rounds = 40,
+                                       .max_delay_ms = 100};
+
 #define LOG_CAP 512 /* entries the model holds; snapshots keep it short */
 #define DATA_MAX 200
 
@@ -48,14 +48,6 @@ struct model {
   size_t n;
   uint64_t terms[LOG_CAP];
 };
-
-static struct mb_store_options crash_options(void) {
-  struct mb_store_options o;
-  mb_store_options_default(&o);
-  const char *nosync = getenv("MB_STORE_NOSYNC");
-  o.nosync = nosync != NULL && strcmp(nosync, "1") == 0;
-  return o;
-}
 
 /* An entry's contents follow from its index and term, so a reader can
  * tell a whole entry from a torn or misplaced one. */
@@ -214,16 +206,15 @@ static int call(struct mb_store *s, const struct op *op) {
 
 static void report(int fd, struct op *op, uint8_t done) {
   op->done = done;
-  if (write(fd, op, sizeof *op) != (ssize_t)sizeof *op)
-    _exit(14);
+  crash_report(fd, op, sizeof *op);
 }
 
 static _Noreturn void run_child(const char *dir, int fd, uint64_t seed) {
   struct mb_store_options o = crash_options();
-  struct mb_store *s;
+  struct mb_store *s = crash_child_open(dir, &o);
   static struct model m;
   struct test_rng rng = {seed};
-  if (mb_store_open(&s, dir, &o) != 0 || load_model(s, &m) != 0)
+  if (load_model(s, &m) != 0)
     _exit(10);
   for (;;) {
     struct op op = choose(&m, &rng);
@@ -245,48 +236,19 @@ struct history {
   uint64_t kills_in_flight, landed; /* kills during a call; it was kept */
 };
 
-static uint64_t mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
-/* Reads one report; 0 at end of file. */
-static int read_report(int fd, struct history *h) {
-  struct op op;
-  size_t got = 0;
-  while (got < sizeof op) {
-    ssize_t n = read(fd, (char *)&op + got, sizeof op - got);
-    if (n < 0 && errno == EINTR)
-      continue;
-    assert_true(n >= 0);
-    if (n == 0) {
-      assert_int_equal(got, 0);
-      return 0;
-    }
-    got += (size_t)n;
-  }
-  if (op.done) {
-    assert_true(h->in_flight && h->pending.kind == op.kind &&
-                h->pending.a == op.a);
-    model_apply(&h->done, &op);
+static void take_report(void *ctx, const void *report) {
+  struct history *h = ctx;
+  const struct op *op = report;
+  if (op->done) {
+    assert_true(h->in_flight && h->pending.kind == op->kind &&
+                h->pending.a == op->a);
+    model_apply(&h->done, op);
     h->in_flight = false;
     h->calls++;
   } else {
     assert_false(h->in_flight);
-    h->pending = op;
+    h->pending = *op;
     h->in_flight = true;
-  }
-  return 1;
-}
-
-static void read_until(int fd, uint64_t deadline, struct history *h) {
-  uint64_t now;
-  while ((now = mono_ms()) < deadline) {
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    int n = poll(&p, 1, (int)(deadline - now));
-    if (n > 0 && read_report(fd, h) == 0)
-      fail_msg("the child stopped before it was killed");
   }
 }
 
@@ -325,14 +287,9 @@ static void describe(const char *what, const struct model *m) {
               what, m->term, m->vote, m->snap_index, m->lo, m->lo + m->n - 1);
 }
 
-static void verify(const char *dir, struct history *h) {
-  struct mb_store_options o = crash_options();
-  char err[256] = "";
-  o.errbuf = err;
-  o.errbuf_len = sizeof err;
-  struct mb_store *s;
-  if (mb_store_open(&s, dir, &o) != 0)
-    fail_msg("reopen after the kill: %s", err);
+static void verify(void *ctx, const char *dir) {
+  struct history *h = ctx;
+  struct mb_store *s = crash_reopen(dir, crash_options());
   static struct model got, with;
   memset(&got, 0, sizeof got);
   assert_ok(mb_store_raft_meta(s, &got.term, &got.vote));
@@ -358,51 +315,22 @@ static void verify(const char *dir, struct history *h) {
   h->in_flight = false;
 }
 
-static void one_round(const char *dir, struct test_rng *rng,
-                      struct history *h) {
-  int fds[2];
-  assert_int_equal(pipe(fds), 0);
-  uint64_t child_seed = test_rng_next(rng);
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    close(fds[0]);
-    run_child(dir, fds[1], child_seed);
-  }
-  close(fds[1]);
-  if (read_report(fds[0], h) == 0)
-    fail_msg("the child died before its first call");
-  read_until(fds[0], mono_ms() + test_rng_below(rng, MAX_DELAY_MS + 1), h);
-  assert_int_equal(kill(pid, SIGKILL), 0);
-  int status;
-  assert_int_equal(waitpid(pid, &status, 0), pid);
-  if (!WIFSIGNALED(status))
-    fail_msg("the child exited with %d", WEXITSTATUS(status));
-  while (read_report(fds[0], h) == 1)
-    ;
-  close(fds[0]);
-  verify(dir, h);
-}
+static const struct crash_hooks hooks = {.report_len = sizeof(struct op),
+                                         .child = run_child,
+                                         .take = take_report,
+                                         .verify = verify};
 
 static void test_kill_while_writing(void **state) {
   (void)state;
-  const char *env = getenv("MB_SEED");
-  uint64_t seed = env ? strtoull(env, NULL, 0) : 0x4af7c4a5;
-  print_message("raft_crash: MB_SEED=0x%llx\n", (unsigned long long)seed);
-  struct test_rng rng = {seed};
-  struct store_fixture f;
-  fixture_init(&f);
   static struct history h;
-  for (int round = 0; round < ROUNDS; round++)
-    one_round(f.dir, &rng, &h);
+  crash_run(&plan, &hooks, &h);
   print_message("raft_crash: %llu calls returned over %d kills, %llu kills "
                 "inside a call (%llu of those calls kept whole); last "
                 "state: term %llu, log of %zu entries\n",
-                (unsigned long long)h.calls, ROUNDS,
+                (unsigned long long)h.calls, plan.rounds,
                 (unsigned long long)h.kills_in_flight,
                 (unsigned long long)h.landed, (unsigned long long)h.done.term,
                 h.done.n);
-  fixture_deinit(&f);
 }
 
 int main(void) {

@@ -11,16 +11,14 @@
  * The seed comes from MB_SEED (default fixed) and is printed, so a failure
  * replays with the same kill delays.
  */
-#include "store_fixture.h"
+#include "crash_harness.h"
 
-#include <errno.h>
-#include <poll.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <time.h>
+/* Forty rounds, each killing the child 0-30 ms after its first report. */
+static const struct crash_plan plan = {.name = "store_crash",
+                                       .seed = 0x5eedc0de,
+                                       .rounds = 40,
+                                       .max_delay_ms = 30};
 
-#define ROUNDS 40
-#define MAX_DELAY_MS 30
 #define SLOTS 16
 #define MAX_EVENTS 500
 #define EVENTS_PER_COMMIT 3
@@ -44,15 +42,9 @@ static void slot_id(uint8_t id[MB_STORE_ID_LEN], unsigned slot) {
   id[0] = (uint8_t)slot;
 }
 
-/* Synced commits by default; MB_STORE_NOSYNC=1 tests the agent's mode
- * (commits to the OS, fsync in the background): a killed process must
- * lose nothing committed in either. */
-static struct mb_store_options crash_options(void) {
-  struct mb_store_options o;
-  mb_store_options_default(&o);
+static struct mb_store_options crash_store_options(void) {
+  struct mb_store_options o = crash_options();
   o.max_events = MAX_EVENTS;
-  const char *nosync = getenv("MB_STORE_NOSYNC");
-  o.nosync = nosync != NULL && strcmp(nosync, "1") == 0;
   return o;
 }
 
@@ -75,10 +67,8 @@ static int stage_batch(struct mb_store *s, uint64_t counter) {
 }
 
 static void run_child(const char *dir, int fd, uint64_t first_counter) {
-  struct mb_store_options o = crash_options();
-  struct mb_store *s;
-  if (mb_store_open(&s, dir, &o) != 0)
-    _exit(10);
+  struct mb_store_options o = crash_store_options();
+  struct mb_store *s = crash_child_open(dir, &o);
   for (uint64_t counter = first_counter;; counter++) {
     struct report r = {.counter = counter};
     if (stage_batch(s, counter) != 0)
@@ -88,47 +78,27 @@ static void run_child(const char *dir, int fd, uint64_t first_counter) {
     if (mb_store_self_incarnation_bump(s, 0, &r.incarnation) != 0)
       _exit(13);
     r.last_seq = mb_store_last_event_seq(s);
-    /* Below PIPE_BUF, so a kill never leaves half a report. */
-    if (write(fd, &r, sizeof r) != (ssize_t)sizeof r)
-      _exit(14);
+    crash_report(fd, &r, sizeof r);
   }
 }
 
-static uint64_t mono_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+/* Counters of each round start above anything an earlier child may have
+ * committed without living to report it. */
+static uint64_t first_counter(int round) {
+  return (uint64_t)(round + 1) << 32;
 }
 
-/* Reads one report; 0 at end of file. */
-static int read_report(int fd, struct report *best) {
-  struct report r;
-  size_t got = 0;
-  while (got < sizeof r) {
-    ssize_t n = read(fd, (char *)&r + got, sizeof r - got);
-    if (n < 0 && errno == EINTR)
-      continue;
-    assert_true(n >= 0);
-    if (n == 0) {
-      assert_int_equal(got, 0);
-      return 0;
-    }
-    got += (size_t)n;
-  }
-  assert_true(r.counter > best->counter);
-  *best = r;
-  return 1;
-}
+/* The newest report, and the incarnation the last reopen found. */
+struct history {
+  struct report best;
+  uint64_t incarnation;
+};
 
-/* Keeps the pipe drained until the kill moment. */
-static void read_until(int fd, uint64_t deadline, struct report *best) {
-  uint64_t now;
-  while ((now = mono_ms()) < deadline) {
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    int n = poll(&p, 1, (int)(deadline - now));
-    if (n > 0 && read_report(fd, best) == 0)
-      fail_msg("the child stopped before it was killed");
-  }
+static void take_report(void *ctx, const void *report) {
+  struct history *h = ctx;
+  const struct report *r = report;
+  assert_true(r->counter > h->best.counter);
+  h->best = *r;
 }
 
 struct check {
@@ -161,17 +131,12 @@ static int check_event(const struct mb_store_event *ev, void *ctx) {
   return 0;
 }
 
-/* Everything reported must be on disk; returns the stored incarnation. */
-static uint64_t verify(const char *dir, const struct report *best,
-                       uint64_t prev_incarnation) {
-  struct mb_store_options o = crash_options();
-  char err[256] = "";
-  o.errbuf = err;
-  o.errbuf_len = sizeof err;
-  struct mb_store *s;
-  int rc = mb_store_open(&s, dir, &o);
-  if (rc)
-    fail_msg("reopen after the kill: %s", err);
+/* Everything reported must be on disk, and the incarnation never goes
+ * back. */
+static void verify(void *ctx, const char *dir) {
+  struct history *h = ctx;
+  const struct report *best = &h->best;
+  struct mb_store *s = crash_reopen(dir, crash_store_options());
   struct check c = {0};
   assert_ok(mb_store_members_foreach(s, check_member, &c));
   assert_true(c.top_counter >= best->counter);
@@ -180,9 +145,9 @@ static uint64_t verify(const char *dir, const struct report *best,
   uint64_t inc;
   assert_ok(mb_store_self_incarnation(s, &inc));
   assert_true(inc >= best->incarnation);
-  assert_true(inc >= prev_incarnation);
+  assert_true(inc >= h->incarnation);
 
-  rc = mb_store_events_since(s, 0, 0, check_event, &c);
+  int rc = mb_store_events_since(s, 0, 0, check_event, &c);
   assert_int_equal(rc, c.n_events);
   /* Retention keeps exactly the newest MAX_EVENTS, contiguous. */
   uint64_t kept = c.prev_seq < MAX_EVENTS ? c.prev_seq : MAX_EVENTS;
@@ -197,53 +162,23 @@ static uint64_t verify(const char *dir, const struct report *best,
   mb_store_get_stats(s, &st);
   assert_int_equal(st.decode_errors, 0);
   mb_store_close(s);
-  return inc;
+  h->incarnation = inc;
 }
 
-static void one_round(int round, const char *dir, struct test_rng *rng,
-                      struct report *best, uint64_t *incarnation) {
-  int fds[2];
-  assert_int_equal(pipe(fds), 0);
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    close(fds[0]);
-    /* Counters of each round start above anything an earlier child may
-     * have committed without living to report it. */
-    run_child(dir, fds[1], (uint64_t)(round + 1) << 32);
-  }
-  close(fds[1]);
-  if (read_report(fds[0], best) == 0)
-    fail_msg("the child died before its first commit");
-  read_until(fds[0], mono_ms() + test_rng_below(rng, MAX_DELAY_MS + 1), best);
-  assert_int_equal(kill(pid, SIGKILL), 0);
-  int status;
-  assert_int_equal(waitpid(pid, &status, 0), pid);
-  if (!WIFSIGNALED(status))
-    fail_msg("the child exited with %d", WEXITSTATUS(status));
-  while (read_report(fds[0], best) == 1)
-    ;
-  close(fds[0]);
-  *incarnation = verify(dir, best, *incarnation);
-}
+static const struct crash_hooks hooks = {.report_len = sizeof(struct report),
+                                         .child = run_child,
+                                         .child_arg = first_counter,
+                                         .take = take_report,
+                                         .verify = verify};
 
 static void test_kill_anywhere(void **state) {
   (void)state;
-  const char *env = getenv("MB_SEED");
-  uint64_t seed = env ? strtoull(env, NULL, 0) : 0x5eedc0de;
-  print_message("store_crash: MB_SEED=0x%llx\n", (unsigned long long)seed);
-  struct test_rng rng = {seed};
-  struct store_fixture f;
-  fixture_init(&f);
-  struct report best = {0};
-  uint64_t incarnation = 0;
-  for (int round = 0; round < ROUNDS; round++)
-    one_round(round, f.dir, &rng, &best, &incarnation);
+  struct history h = {0};
+  crash_run(&plan, &hooks, &h);
   print_message("store_crash: last event %llu, incarnation %llu after %d "
                 "kills\n",
-                (unsigned long long)best.last_seq,
-                (unsigned long long)incarnation, ROUNDS);
-  fixture_deinit(&f);
+                (unsigned long long)h.best.last_seq,
+                (unsigned long long)h.incarnation, plan.rounds);
 }
 
 int main(void) {

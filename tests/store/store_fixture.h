@@ -1,5 +1,5 @@
 /*
- * What both store tests need: a fresh temporary directory per test (under
+ * What the store tests need: a fresh temporary directory per test (under
  * $TMPDIR, removed afterwards) with a store path inside it that does not
  * exist yet, and options that keep unit tests fast.
  */
@@ -45,6 +45,24 @@ static inline int fixture_rm_one(const char *path, const struct stat *st,
 
 static inline void fixture_deinit(struct store_fixture *f) {
   nftw(f->root, fixture_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* cmocka setup and teardown: a fixture per test in *state.  Its store runs
+ * nosync, the agent's mode and fast: durability is the crash tests'
+ * subject, and Raft's writes sync anyway. */
+static inline int fixture_setup(void **state) {
+  struct store_fixture *f = calloc(1, sizeof *f);
+  assert_non_null(f);
+  fixture_init(f);
+  f->opt.nosync = true;
+  *state = f;
+  return 0;
+}
+
+static inline int fixture_teardown(void **state) {
+  fixture_deinit(*state);
+  free(*state);
+  return 0;
 }
 
 /* Opens the fixture's store and insists that it works. */

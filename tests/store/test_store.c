@@ -14,21 +14,6 @@
 
 /* ---- helpers ----------------------------------------------------------- */
 
-static int setup(void **state) {
-  struct store_fixture *f = calloc(1, sizeof *f);
-  assert_non_null(f);
-  fixture_init(f);
-  f->opt.nosync = true; /* durability is store_crash's subject */
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fixture_deinit(*state);
-  free(*state);
-  return 0;
-}
-
 static void make_id(uint8_t id[MB_STORE_ID_LEN], uint32_t n) {
   memset(id, 0xA5, MB_STORE_ID_LEN);
   id[0] = (uint8_t)(n >> 24);
@@ -610,7 +595,8 @@ static void test_stats(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn)                                                                  \
+  cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
       T(test_open_creates_schema_1),
       T(test_reopen_keeps_data),
       T(test_newer_schema_refused),

@@ -6,27 +6,8 @@
  * all (discarded, committed, and a commit that fails); a schema-3 store
  * upgraded in place; damaged episodes refused at open.
  */
-#include "store_fixture.h"
 #include "store_internal.h"
-
-#include <lmdb.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-
-static int setup(void **state) {
-  struct store_fixture *f = calloc(1, sizeof *f);
-  assert_non_null(f);
-  fixture_init(f);
-  f->opt.nosync = true;
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fixture_deinit(*state);
-  free(*state);
-  return 0;
-}
+#include "store_raw.h"
 
 #define SEEN_MAX 16
 
@@ -188,47 +169,15 @@ static void test_with_outbox_in_one_batch(void **state) {
   mb_store_close(s);
 }
 
-static void raw_txn(const char *dir, MDB_env **env, MDB_txn **txn,
-                    unsigned flags) {
-  assert_int_equal(mdb_env_create(env), 0);
-  assert_int_equal(mdb_env_set_maxdbs(*env, 32), 0);
-  assert_int_equal(mdb_env_open(*env, dir, 0, 0600), 0);
-  assert_int_equal(mdb_txn_begin(*env, NULL, flags, txn), 0);
-}
-
-static void raw_put(MDB_txn *txn, const char *db, const void *key, size_t kn,
-                    const void *val, size_t vn) {
-  MDB_dbi dbi;
-  assert_int_equal(mdb_dbi_open(txn, db, MDB_CREATE, &dbi), 0);
-  MDB_val k = {kn, (void *)key}, v = {vn, (void *)val};
-  assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
-}
-
 /* In a child (LMDB must not open one environment twice in one process):
  * overwrites the outbox entry webhook/1 with a value cut short, as damage
  * while the store is open would. */
 static void damage_entry_behind_the_store(const char *dir) {
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    MDB_env *env;
-    MDB_txn *txn;
-    MDB_dbi dbi;
-    uint8_t key[MB_STORE__OUTBOX_KEY_MAX];
-    static const uint8_t cut[] = {0xa6, 0x01};
-    MDB_val k, v = {sizeof cut, (void *)cut};
-    mb_store__outbox_key(key, "webhook", 1, &k);
-    if (mdb_env_create(&env) || mdb_env_set_maxdbs(env, 32) ||
-        mdb_env_open(env, dir, 0, 0600) || mdb_txn_begin(env, NULL, 0, &txn) ||
-        mdb_dbi_open(txn, "outbox", 0, &dbi) || mdb_put(txn, dbi, &k, &v, 0) ||
-        mdb_txn_commit(txn))
-      _exit(1);
-    mdb_env_close(env);
-    _exit(0);
-  }
-  int status;
-  assert_int_equal(waitpid(pid, &status, 0), pid);
-  assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  uint8_t key[MB_STORE__OUTBOX_KEY_MAX];
+  static const uint8_t cut[] = {0xa6, 0x01};
+  MDB_val k;
+  mb_store__outbox_key(key, "webhook", 1, &k);
+  raw_damage_in_child(dir, "outbox", k.mv_data, k.mv_size, cut, sizeof cut);
 }
 
 /* A commit that fails part-way leaves nothing of its batch: the episode
@@ -263,21 +212,11 @@ static void test_failed_commit_leaves_neither(void **state) {
  * (unchanged by schema 4).
  */
 static void write_schema_3_store(const char *dir) {
-  static const char *const dbs[] = {
-      "meta",  "members", "self",    "events",     "arrays",    "ledger",
-      "tasks", "outbox",  "records", "outbox_ids", "outbox_seq"};
-  assert_int_equal(mkdir(dir, 0700), 0);
   MDB_env *env;
   MDB_txn *txn;
-  MDB_dbi dbi;
-  raw_txn(dir, &env, &txn, 0);
-  for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++)
-    assert_int_equal(mdb_dbi_open(txn, dbs[i], MDB_CREATE, &dbi), 0);
-  raw_put(txn, "meta", "magic", 5, "meshbeat-store", 14);
-  const uint8_t three = 0x03, one = 0x01, nine = 0x09;
-  raw_put(txn, "meta", "schema", 6, &three, 1);
+  raw_old_store(dir, 3, 9, &env, &txn);
+  const uint8_t one = 0x01;
   raw_put(txn, "meta", "event_seq", 9, &one, 1);
-  raw_put(txn, "self", "incarnation", 11, &nine, 1);
   uint8_t hb[8] = {1, 2, 3, 4, 5, 6, 7, 8}, id[MB_STORE_ID_LEN], buf[256];
   member(id, 0x42);
   struct mb_store_member m = {
@@ -335,18 +274,8 @@ static void test_schema_3_upgraded(void **state) {
   mb_store_close(s);
 
   /* The current schema on disk, with its database, and it opens again. */
-  MDB_env *env;
-  MDB_txn *txn;
-  MDB_dbi dbi;
-  MDB_val k = {6, "schema"}, v;
-  raw_txn(f->dir, &env, &txn, MDB_RDONLY);
-  assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
-  assert_int_equal(mdb_get(txn, dbi, &k, &v), 0);
-  assert_int_equal(v.mv_size, 1);
-  assert_int_equal(((const uint8_t *)v.mv_data)[0], mb_store_schema_version());
-  assert_int_equal(mdb_dbi_open(txn, "bridge_episodes", 0, &dbi), 0);
-  mdb_txn_abort(txn);
-  mdb_env_close(env);
+  static const char *const added[] = {"bridge_episodes"};
+  raw_assert_schema(f->dir, (uint8_t)mb_store_schema_version(), added, 1);
   s = fixture_open(f);
   read_all(s, &seen);
   assert_int_equal(seen.n, 1);
@@ -359,27 +288,8 @@ static void test_schema_3_upgraded(void **state) {
  * repaired, the store opens. */
 static void refused_with(struct store_fixture *f, const void *key, size_t kn,
                          const void *val, size_t vn) {
-  MDB_env *env;
-  MDB_txn *txn;
-  raw_txn(f->dir, &env, &txn, 0);
-  raw_put(txn, "bridge_episodes", key, kn, val, vn);
-  assert_int_equal(mdb_txn_commit(txn), 0);
-  mdb_env_close(env);
-  struct mb_store *s = (struct mb_store *)f;
-  f->errbuf[0] = '\0';
-  assert_rc(mb_store_open(&s, f->dir, &f->opt), MB_ECORRUPT);
-  assert_null(s);
-  if (strstr(f->errbuf, "bridge_episodes entry") == NULL)
-    print_error("message: %s\n", f->errbuf);
-  assert_non_null(strstr(f->errbuf, "bridge_episodes entry"));
-  raw_txn(f->dir, &env, &txn, 0);
-  MDB_dbi dbi;
-  MDB_val k = {kn, (void *)key};
-  assert_int_equal(mdb_dbi_open(txn, "bridge_episodes", 0, &dbi), 0);
-  assert_int_equal(mdb_del(txn, dbi, &k, NULL), 0);
-  assert_int_equal(mdb_txn_commit(txn), 0);
-  mdb_env_close(env);
-  mb_store_close(fixture_open(f));
+  raw_refused_with(f, "bridge_episodes", key, kn, val, vn,
+                   "bridge_episodes entry");
 }
 
 static void test_damaged_episode_refused(void **state) {
@@ -419,7 +329,8 @@ static void test_damaged_episode_refused(void **state) {
 }
 
 int main(void) {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn)                                                                  \
+  cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
   const struct CMUnitTest tests[] = {
       T(test_put_delete_foreach),           T(test_with_outbox_in_one_batch),
       T(test_failed_commit_leaves_neither), T(test_schema_3_upgraded),

@@ -14,21 +14,6 @@
 #include <lmdb.h>
 #include <sys/stat.h>
 
-static int setup(void **state) {
-  struct store_fixture *f = calloc(1, sizeof *f);
-  assert_non_null(f);
-  fixture_init(f);
-  f->opt.nosync = true;
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fixture_deinit(*state);
-  free(*state);
-  return 0;
-}
-
 static void data_path(const struct store_fixture *f, char *out, size_t cap) {
   snprintf(out, cap, "%s/data.mdb", f->dir);
 }
@@ -313,7 +298,8 @@ static void test_busy_stores_pass(void **state) {
   }
 }
 
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn)                                                                  \
+  cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
 
 int main(void) {
   const struct CMUnitTest tests[] = {

@@ -5,27 +5,10 @@
  * the size bound, the upgrade of a schema-2 store, and damaged outbox
  * values refused at open.
  */
-#include "store_fixture.h"
 #include "store_internal.h"
+#include "store_raw.h"
 
 #include <errno.h>
-#include <lmdb.h>
-#include <sys/stat.h>
-
-static int setup(void **state) {
-  struct store_fixture *f = calloc(1, sizeof *f);
-  assert_non_null(f);
-  fixture_init(f);
-  f->opt.nosync = true;
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fixture_deinit(*state);
-  free(*state);
-  return 0;
-}
 
 /* An entry of dest with id "<dest>-<n>" and a body that names both. */
 struct made {
@@ -441,43 +424,17 @@ static void test_largest_body(void **state) {
   mb_store_close(s);
 }
 
-static void raw_txn(const char *dir, MDB_env **env, MDB_txn **txn,
-                    unsigned flags) {
-  assert_int_equal(mdb_env_create(env), 0);
-  assert_int_equal(mdb_env_set_maxdbs(*env, 32), 0);
-  assert_int_equal(mdb_env_open(*env, dir, 0, 0600), 0);
-  assert_int_equal(mdb_txn_begin(*env, NULL, flags, txn), 0);
-}
-
-static void raw_put(MDB_txn *txn, const char *db, const void *key, size_t kn,
-                    const void *val, size_t vn) {
-  MDB_dbi dbi;
-  assert_int_equal(mdb_dbi_open(txn, db, MDB_CREATE, &dbi), 0);
-  MDB_val k = {kn, (void *)key}, v = {vn, (void *)val};
-  assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
-}
-
 /*
  * What schema 2 wrote, made without the store's open: its nine databases,
  * meta's magic and version, and one member, event and channel record
  * encoded by the store's codecs (unchanged by schema 3).
  */
 static void write_schema_2_store(const char *dir) {
-  static const char *const dbs[] = {"meta",   "members", "self",
-                                    "events", "arrays",  "ledger",
-                                    "tasks",  "outbox",  "records"};
-  assert_int_equal(mkdir(dir, 0700), 0);
   MDB_env *env;
   MDB_txn *txn;
-  MDB_dbi dbi;
-  raw_txn(dir, &env, &txn, 0);
-  for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++)
-    assert_int_equal(mdb_dbi_open(txn, dbs[i], MDB_CREATE, &dbi), 0);
-  raw_put(txn, "meta", "magic", 5, "meshbeat-store", 14);
-  const uint8_t two = 0x02, nine = 0x09;
-  raw_put(txn, "meta", "schema", 6, &two, 1);
+  raw_old_store(dir, 2, 9, &env, &txn);
+  const uint8_t two = 0x02;
   raw_put(txn, "meta", "event_seq", 9, &two, 1);
-  raw_put(txn, "self", "incarnation", 11, &nine, 1);
   uint8_t hb[8] = {1, 2, 3, 4, 5, 6, 7, 8}, id[MB_STORE_ID_LEN], buf[256];
   memset(id, 0x42, sizeof id);
   struct mb_store_member m = {
@@ -528,18 +485,8 @@ static void test_schema_2_upgraded(void **state) {
 
   /* The current schema on disk, with schema 3's databases, and it opens
    * again. */
-  MDB_env *env;
-  MDB_txn *txn;
-  MDB_dbi dbi;
-  MDB_val k = {6, "schema"}, v;
-  raw_txn(f->dir, &env, &txn, MDB_RDONLY);
-  assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
-  assert_int_equal(mdb_get(txn, dbi, &k, &v), 0);
-  assert_int_equal(((const uint8_t *)v.mv_data)[0], mb_store_schema_version());
-  assert_int_equal(mdb_dbi_open(txn, "outbox_ids", 0, &dbi), 0);
-  assert_int_equal(mdb_dbi_open(txn, "outbox_seq", 0, &dbi), 0);
-  mdb_txn_abort(txn);
-  mdb_env_close(env);
+  static const char *const added[] = {"outbox_ids", "outbox_seq"};
+  raw_assert_schema(f->dir, (uint8_t)mb_store_schema_version(), added, 2);
   s = fixture_open(f);
   struct seen seen;
   peek(s, "view", 0, &seen);
@@ -549,33 +496,6 @@ static void test_schema_2_upgraded(void **state) {
 
 /* Damaged outbox values, keys and index entries: each refuses the store at
  * open, never reaches the bridge. */
-static void refused_with(struct store_fixture *f, const char *db,
-                         const void *key, size_t kn, const void *val, size_t vn,
-                         const char *named) {
-  MDB_env *env;
-  MDB_txn *txn;
-  raw_txn(f->dir, &env, &txn, 0);
-  raw_put(txn, db, key, kn, val, vn);
-  assert_int_equal(mdb_txn_commit(txn), 0);
-  mdb_env_close(env);
-  struct mb_store *s = (struct mb_store *)f;
-  f->errbuf[0] = '\0';
-  assert_rc(mb_store_open(&s, f->dir, &f->opt), MB_ECORRUPT);
-  assert_null(s);
-  if (strstr(f->errbuf, named) == NULL)
-    print_error("message: %s\nwanted: %s\n", f->errbuf, named);
-  assert_non_null(strstr(f->errbuf, named));
-  /* Repaired, it opens. */
-  raw_txn(f->dir, &env, &txn, 0);
-  MDB_dbi dbi;
-  MDB_val k = {kn, (void *)key};
-  assert_int_equal(mdb_dbi_open(txn, db, 0, &dbi), 0);
-  assert_int_equal(mdb_del(txn, dbi, &k, NULL), 0);
-  assert_int_equal(mdb_txn_commit(txn), 0);
-  mdb_env_close(env);
-  mb_store_close(fixture_open(f));
-}
-
 static void test_damaged_outbox_refused(void **state) {
   struct store_fixture *f = *state;
   struct mb_store *s = fixture_open(f);
@@ -590,31 +510,33 @@ static void test_damaged_outbox_refused(void **state) {
   size_t n = mb_store__outbox_encode(val, sizeof val, &m.e);
   MDB_val k;
   mb_store__outbox_key(key, "view", 2, &k);
-  refused_with(f, "outbox", key, k.mv_size, val, n - 3, "outbox entry 04");
+  raw_refused_with(f, "outbox", key, k.mv_size, val, n - 3, "outbox entry 04");
   /* Whole, but a state that does not exist. */
   m.e.state = 7;
   n = mb_store__outbox_encode(val, sizeof val, &m.e);
-  refused_with(f, "outbox", key, k.mv_size, val, n, "outbox entry 04");
+  raw_refused_with(f, "outbox", key, k.mv_size, val, n, "outbox entry 04");
   /* A good value under a key whose length byte lies. */
   m.e.state = MB_STORE_OUTBOX_PENDING;
   n = mb_store__outbox_encode(val, sizeof val, &m.e);
   key[0] = 9;
-  refused_with(f, "outbox", key, k.mv_size, val, n, "outbox entry 09");
+  raw_refused_with(f, "outbox", key, k.mv_size, val, n, "outbox entry 09");
   /* Sequence 0 is never handed out. */
   mb_store__outbox_key(key, "view", 0, &k);
-  refused_with(f, "outbox", key, k.mv_size, val, n, "outbox entry 04");
+  raw_refused_with(f, "outbox", key, k.mv_size, val, n, "outbox entry 04");
   /* The index: an id with a space, a seq that is not a uint. */
   static const uint8_t seq_one = 0x01, not_uint = 0x41;
-  refused_with(f, "outbox_ids", "\x04viewa b", 8, &seq_one, 1,
-               "outbox_ids entry");
-  refused_with(f, "outbox_ids", "\x04viewab", 7, &not_uint, 1,
-               "outbox_ids entry");
-  refused_with(f, "outbox_seq", "view", 4, &not_uint, 1, "outbox_seq entry");
-  refused_with(f, "outbox_seq", "a b", 3, &seq_one, 1, "outbox_seq entry");
+  raw_refused_with(f, "outbox_ids", "\x04viewa b", 8, &seq_one, 1,
+                   "outbox_ids entry");
+  raw_refused_with(f, "outbox_ids", "\x04viewab", 7, &not_uint, 1,
+                   "outbox_ids entry");
+  raw_refused_with(f, "outbox_seq", "view", 4, &not_uint, 1,
+                   "outbox_seq entry");
+  raw_refused_with(f, "outbox_seq", "a b", 3, &seq_one, 1, "outbox_seq entry");
 }
 
 int main(void) {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn)                                                                  \
+  cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
   const struct CMUnitTest tests[] = {
       T(test_order_kept_across_reopen),
       T(test_append_is_idempotent_by_id),

@@ -6,14 +6,11 @@
  * half-way leaves nothing; a schema-4 store upgraded in place; damaged
  * values and a log with a hole refused with MB_ECORRUPT and a message.
  */
-#include "store_fixture.h"
 #include "store_internal.h"
+#include "store_raw.h"
 
 #include <dlfcn.h>
 #include <errno.h>
-#include <lmdb.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
 
 /* ---- fdatasync and fsync, counted ---------------------------------------
  * LMDB (a shared library) calls them through the dynamic linker, which
@@ -30,21 +27,6 @@ int fsync(int fd) {
   int (*real)(int) = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
   syncs++;
   return real(fd);
-}
-
-static int setup(void **state) {
-  struct store_fixture *f = calloc(1, sizeof *f);
-  assert_non_null(f);
-  fixture_init(f);
-  f->opt.nosync = true; /* the agent's mode: Raft's writes sync anyway */
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fixture_deinit(*state);
-  free(*state);
-  return 0;
 }
 
 /* ---- reading the log back ---------------------------------------------- */
@@ -367,48 +349,13 @@ static void test_failed_write_leaves_nothing(void **state) {
 
 /* ---- schema 4 -> 5 ------------------------------------------------------ */
 
-static void raw_txn(const char *dir, MDB_env **env, MDB_txn **txn,
-                    unsigned flags) {
-  assert_int_equal(mdb_env_create(env), 0);
-  assert_int_equal(mdb_env_set_maxdbs(*env, 32), 0);
-  assert_int_equal(mdb_env_open(*env, dir, 0, 0600), 0);
-  assert_int_equal(mdb_txn_begin(*env, NULL, flags, txn), 0);
-}
-
-static void raw_put(MDB_txn *txn, const char *db, const void *key, size_t kn,
-                    const void *val, size_t vn) {
-  MDB_dbi dbi;
-  assert_int_equal(mdb_dbi_open(txn, db, MDB_CREATE, &dbi), 0);
-  MDB_val k = {kn, (void *)key}, v = {vn, (void *)val};
-  assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
-}
-
-static void raw_del(MDB_txn *txn, const char *db, const void *key, size_t kn) {
-  MDB_dbi dbi;
-  assert_int_equal(mdb_dbi_open(txn, db, 0, &dbi), 0);
-  MDB_val k = {kn, (void *)key};
-  assert_int_equal(mdb_del(txn, dbi, &k, NULL), 0);
-}
-
 /* What schema 4 wrote, made without the store's open: its twelve
  * databases, meta's magic and version, our incarnation and an episode
  * (encoded by the store's codec, unchanged by schema 5). */
 static void write_schema_4_store(const char *dir) {
-  static const char *const dbs[] = {
-      "meta",    "members",    "self",       "events",
-      "arrays",  "ledger",     "tasks",      "outbox",
-      "records", "outbox_ids", "outbox_seq", "bridge_episodes"};
-  assert_int_equal(mkdir(dir, 0700), 0);
   MDB_env *env;
   MDB_txn *txn;
-  MDB_dbi dbi;
-  raw_txn(dir, &env, &txn, 0);
-  for (size_t i = 0; i < sizeof dbs / sizeof dbs[0]; i++)
-    assert_int_equal(mdb_dbi_open(txn, dbs[i], MDB_CREATE, &dbi), 0);
-  raw_put(txn, "meta", "magic", 5, "meshbeat-store", 14);
-  const uint8_t four = 0x04, nine = 0x09;
-  raw_put(txn, "meta", "schema", 6, &four, 1);
-  raw_put(txn, "self", "incarnation", 11, &nine, 1);
+  raw_old_store(dir, 4, 9, &env, &txn);
   uint8_t id[MB_STORE_ID_LEN], buf[MB_STORE__EPISODE_VALUE_MAX];
   memset(id, 0x42, sizeof id);
   struct mb_store_episode e = {.incarnation = 6};
@@ -441,20 +388,8 @@ static void test_schema_4_upgraded(void **state) {
   mb_store_close(s);
 
   /* Schema 5 on disk, with Raft's databases, and it opens again. */
-  MDB_env *env;
-  MDB_txn *txn;
-  MDB_dbi dbi;
-  MDB_val k = {6, "schema"}, v;
-  raw_txn(f->dir, &env, &txn, MDB_RDONLY);
-  assert_int_equal(mdb_dbi_open(txn, "meta", 0, &dbi), 0);
-  assert_int_equal(mdb_get(txn, dbi, &k, &v), 0);
-  assert_int_equal(v.mv_size, 1);
-  assert_int_equal(((const uint8_t *)v.mv_data)[0], 0x05);
   static const char *const raft[] = {"raft_meta", "raft_log", "raft_snapshot"};
-  for (int i = 0; i < 3; i++)
-    assert_int_equal(mdb_dbi_open(txn, raft[i], 0, &dbi), 0);
-  mdb_txn_abort(txn);
-  mdb_env_close(env);
+  raw_assert_schema(f->dir, 0x05, raft, 3);
   s = fixture_open(f);
   assert_meta(s, 2, 0);
   assert_log(s, 1, 2, (uint64_t[]){2, 2});
@@ -468,26 +403,9 @@ static void test_schema_4_upgraded(void **state) {
 static void refused_with(struct store_fixture *f, const char *db,
                          const void *key, size_t kn, const void *val,
                          size_t vn) {
-  MDB_env *env;
-  MDB_txn *txn;
-  raw_txn(f->dir, &env, &txn, 0);
-  raw_put(txn, db, key, kn, val, vn);
-  assert_int_equal(mdb_txn_commit(txn), 0);
-  mdb_env_close(env);
-  struct mb_store *s = (struct mb_store *)f;
   char want[64];
   snprintf(want, sizeof want, "%s entry", db);
-  f->errbuf[0] = '\0';
-  assert_rc(mb_store_open(&s, f->dir, &f->opt), MB_ECORRUPT);
-  assert_null(s);
-  if (strstr(f->errbuf, want) == NULL)
-    print_error("message: %s\n", f->errbuf);
-  assert_non_null(strstr(f->errbuf, want));
-  raw_txn(f->dir, &env, &txn, 0);
-  raw_del(txn, db, key, kn);
-  assert_int_equal(mdb_txn_commit(txn), 0);
-  mdb_env_close(env);
-  mb_store_close(fixture_open(f));
+  raw_refused_with(f, db, key, kn, val, vn, want);
 }
 
 static void test_damaged_values_refused(void **state) {
@@ -531,29 +449,11 @@ static void test_damaged_values_refused(void **state) {
  * removes entry 2 of the log, or overwrites it with a value cut short, as
  * damage while the store is open would. */
 static void damage_behind_the_store(const char *dir, bool cut) {
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    MDB_env *env;
-    MDB_txn *txn;
-    MDB_dbi dbi;
-    uint8_t key[8];
-    static const uint8_t short_value[] = {0xa3, 0x01};
-    MDB_val k = {sizeof key, key},
-            v = {sizeof short_value, (void *)short_value};
-    mb_store__seq_key(key, 2);
-    if (mdb_env_create(&env) || mdb_env_set_maxdbs(env, 32) ||
-        mdb_env_open(env, dir, 0, 0600) || mdb_txn_begin(env, NULL, 0, &txn) ||
-        mdb_dbi_open(txn, "raft_log", 0, &dbi) ||
-        (cut ? mdb_put(txn, dbi, &k, &v, 0) : mdb_del(txn, dbi, &k, NULL)) ||
-        mdb_txn_commit(txn))
-      _exit(1);
-    mdb_env_close(env);
-    _exit(0);
-  }
-  int status;
-  assert_int_equal(waitpid(pid, &status, 0), pid);
-  assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  uint8_t key[8];
+  static const uint8_t short_value[] = {0xa3, 0x01};
+  mb_store__seq_key(key, 2);
+  raw_damage_in_child(dir, "raft_log", key, sizeof key,
+                      cut ? short_value : NULL, sizeof short_value);
 }
 
 static int count_entries(void *arg, uint64_t index,
@@ -583,7 +483,8 @@ static void test_damage_at_run_time(void **state) {
 }
 
 int main(void) {
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn)                                                                  \
+  cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
   const struct CMUnitTest tests[] = {
       T(test_empty_store),
       T(test_term_and_vote),

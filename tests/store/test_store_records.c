@@ -4,24 +4,7 @@
  * sub-database when opened, keeping what it held; a value that does not
  * decode is never handed out: the checks at open refuse the store.
  */
-#include "store_fixture.h"
-
-#include <lmdb.h>
-
-static int setup(void **state) {
-  struct store_fixture *f = calloc(1, sizeof *f);
-  assert_non_null(f);
-  fixture_init(f);
-  f->opt.nosync = true;
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state) {
-  fixture_deinit(*state);
-  free(*state);
-  return 0;
-}
+#include "store_raw.h"
 
 struct seen {
   size_t n;
@@ -88,14 +71,6 @@ static void test_put_replace_delete_reopen(void **state) {
   bad = rec(20, 1, "");
   assert_rc(mb_store_record_put(s, &bad), MB_EINVAL);
   mb_store_close(s);
-}
-
-static void raw_txn(const char *dir, MDB_env **env, MDB_txn **txn,
-                    unsigned flags) {
-  assert_int_equal(mdb_env_create(env), 0);
-  assert_int_equal(mdb_env_set_maxdbs(*env, 32), 0);
-  assert_int_equal(mdb_env_open(*env, dir, 0, 0600), 0);
-  assert_int_equal(mdb_txn_begin(*env, NULL, flags, txn), 0);
 }
 
 /* Corrupted values (a truncated map, a record of the wrong type, a key
@@ -184,10 +159,12 @@ static void test_schema_1_migrates(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_put_replace_delete_reopen, setup,
-                                      teardown),
-      cmocka_unit_test_setup_teardown(test_bad_values_refused, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_schema_1_migrates, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_put_replace_delete_reopen,
+                                      fixture_setup, fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_bad_values_refused, fixture_setup,
+                                      fixture_teardown),
+      cmocka_unit_test_setup_teardown(test_schema_1_migrates, fixture_setup,
+                                      fixture_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
