@@ -32,15 +32,20 @@ test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(TEST_FUZZ_SECONDS)
 
+# Under ASan and UBSan: everything but the fuzzers' long runs, the heavy
+# 1000-node scenarios and seven of the RAID campaign's eight ranges (the
+# first 125 seeds run: about 1 s each under ASan).
 test-asan: deps
 	cmake -S . -B $(BUILD_ASAN) -DMESHBEAT_SANITIZE=ON -DMESHBEAT_WERROR=ON
 	cmake --build $(BUILD_ASAN) -j $(JOBS)
-	cd $(BUILD_ASAN) && ctest --output-on-failure -j $(JOBS) -E '^fuzz_[a-z]+$$' -LE heavy
+	cd $(BUILD_ASAN) && ctest --output-on-failure -j $(JOBS) \
+	  -E '^fuzz_[a-z]+$$|^sim_raid_campaign_[1-7]$$' -LE heavy
 
 bench: build
 	$(BUILD)/bench/bench_wire
 	$(BUILD)/bench/bench_intake
 	$(PYTHON) bench/bench_sim.py $(BUILD)/sim/meshbeat-sim 64 256 1000s
+	$(PYTHON) bench/bench_sim_raid.py $(BUILD)/sim/meshbeat-sim 1000:1000s
 	$(PYTHON) bench/bench_bridge.py $(BUILD)/src/cli/meshbeat 16 5
 
 fuzz: deps

@@ -4,6 +4,7 @@
  * which always fails) and compares it with its bound.
  */
 #include "bridge.h"
+#include "raid.h"
 #include "results.h"
 
 #include <stdlib.h>
@@ -218,10 +219,7 @@ static void measure(const struct sim *s, const struct sim_results *r, size_t k,
   case SCN_M_RAID_DOMAIN_DISTINCT:
   case SCN_M_RAID_HISTORY_OK:
   case SCN_M_RAID_HEALTHY_AFTER:
-    /* Not measured until the coordinators are driven (sim_new refuses
-     * such a scenario): fail rather than pass on nothing. */
-    m->have = false;
-    snprintf(m->note, sizeof(m->note), "RAID not driven yet");
+    sim_raid_measure(s, k, &m->have, &m->v, m->note, sizeof(m->note));
     return;
   }
 }
@@ -231,7 +229,7 @@ static bool passes(const struct scn_expect *e, const struct measure *m) {
     return false;
   if (e->metric == SCN_M_ALIVE)
     return m->v == 0;
-  if (e->metric == SCN_M_TRACE_STABLE)
+  if (e->metric == SCN_M_TRACE_STABLE || e->metric == SCN_M_RAID_STATE)
     return m->v == 1;
   return scn_compare(m->v, e->op, e->value);
 }

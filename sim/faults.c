@@ -28,6 +28,7 @@
  *                 after a leave) and its core runs on until it is told.
  */
 #include "bridge.h"
+#include "raid.h"
 #include "sim.h"
 
 #include <stdlib.h>
@@ -66,6 +67,11 @@ static int crash(struct sim *s, const struct scn_action *a, uint32_t i) {
   sim_node_inbox_clear(s, n);
   sim_node_health(s, i);
   sim_truth_down(s, i);
+  if (s->raid != NULL) {
+    sim_raid_down(s, i);
+    sim_raid_fault_instant(s);
+    sim_raid_fault_sync(s); /* a frozen or slow node is neither now */
+  }
   return 0;
 }
 
@@ -103,6 +109,10 @@ static int restart(struct sim *s, const struct scn_action *a, uint32_t i) {
   n->busy_until = s->now;
   sim_node_health(s, i);
   sim_truth_up(s, i);
+  if (s->raid != NULL) {
+    sim_raid_up(s, i);
+    sim_raid_fault_instant(s);
+  }
   if (a->wipe)
     sim_node_join(s, i);
   sim_node_drain(s, i);
@@ -117,6 +127,7 @@ static int freeze(struct sim *s, const struct scn_action *a, uint32_t i) {
     return -1;
   n->frozen = true; /* a second freeze replaces the first's end */
   sim_node_health(s, i);
+  sim_raid_fault_sync(s);
   return sim_schedule(s, s->now + a->dur_us, SIM_EV_THAW, i, ++n->freeze_gen,
                       0);
 }
@@ -130,6 +141,7 @@ static int slow(struct sim *s, const struct scn_action *a, uint32_t i) {
   if (n->busy_until < s->now)
     n->busy_until = s->now;
   sim_node_health(s, i);
+  sim_raid_fault_sync(s);
   return sim_schedule(s, s->now + a->dur_us, SIM_EV_SLOW_END, i, ++n->slow_gen,
                       0);
 }
@@ -137,6 +149,7 @@ static int slow(struct sim *s, const struct scn_action *a, uint32_t i) {
 void sim_slow_end(struct sim *s, uint32_t i) {
   s->nodes[i].slow = false;
   sim_node_health(s, i);
+  sim_raid_fault_sync(s);
 }
 
 static int leave(struct sim *s, const struct scn_action *a, uint32_t i) {
@@ -153,6 +166,10 @@ static int leave(struct sim *s, const struct scn_action *a, uint32_t i) {
   sim_node_drain(s, i);
   sim_node_arm(s, i);
   sim_bridge_left(s, i);
+  if (s->raid != NULL) {
+    sim_raid_down(s, i); /* a departed agent stops */
+    sim_raid_fault_instant(s);
+  }
   return 0;
 }
 
@@ -199,6 +216,8 @@ static int revoke(struct sim *s, const struct scn_action *a, uint32_t i) {
                     mb_strerror(rc));
   sim_truth_failure(s, i, true);
   s->truth.fail[s->truth.n_fail - 1].revoked = true;
+  if (s->raid != NULL)
+    sim_raid_down(s, i); /* a revoked agent stops, as after a leave */
   n->status = SIM_LEFT;
   n->up_since = s->now;
   sim_node_health(s, i);
@@ -222,10 +241,19 @@ static int each_node(struct sim *s, const struct scn_action *a,
 }
 
 /* `crash bridge`: the node every up node names active; `restart bridge`:
- * the last node crashed so. */
+ * the last node crashed so.  The same for `raid leader`. */
 static int on_bridge(struct sim *s, const struct scn_action *a,
                      int (*fn)(struct sim *, const struct scn_action *,
                                uint32_t)) {
+  if (a->on_raid_leader) {
+    uint32_t i = sim_raid_leader_target(s, a->kind == SCN_CRASH);
+    if (i == SIM_NONE)
+      return sim_fail(s, "%s:%d: %s raid leader: %s", s->scn->path, a->line,
+                      scn_act_name(a->kind),
+                      a->kind == SCN_CRASH ? "no coordinator leads now"
+                                           : "no raid leader was crashed");
+    return fn(s, a, i);
+  }
   uint32_t i = sim_bridge_target(s, a->kind == SCN_CRASH);
   if (i == SIM_NONE)
     return sim_fail(s, "%s:%d: %s bridge: %s", s->scn->path, a->line,
@@ -325,13 +353,18 @@ static int partition(struct sim *s, const struct scn_action *a) {
         s->nodes[i].group = (uint16_t)(g + 1);
     free(bits);
   }
+  return sim_partition_now(s, a->has_dur ? a->dur_us : 0);
+}
+
+int sim_partition_now(struct sim *s, uint64_t dur_us) {
   s->net.partitioned = true;
   s->net.partition_gen++;
   if (sim_history_note(s) != 0 || sim_truth_partition(s, true) != 0)
     return -1;
   sim_bridge_partition(s, true);
-  if (a->has_dur)
-    return sim_schedule(s, s->now + a->dur_us, SIM_EV_HEAL, 0,
+  sim_raid_fault_sync(s);
+  if (dur_us > 0)
+    return sim_schedule(s, s->now + dur_us, SIM_EV_HEAL, 0,
                         s->net.partition_gen, 0);
   return 0;
 }
@@ -342,15 +375,42 @@ void sim_heal(struct sim *s) {
   if (sim_history_note(s) == 0 && sim_truth_partition(s, false) == 0)
     sim_truth_conv(s, SCN_CONV_HEAL, 0, 0);
   sim_bridge_partition(s, false);
+  sim_raid_fault_sync(s);
 }
 
 static int link(struct sim *s, const struct scn_action *a) {
   uint32_t id;
-  if (sim_net_add_rule(s, a, &id) != 0 || sim_history_note(s) != 0)
+  if (sim_net_add_rule(s, a, &id) != 0)
     return -1;
-  if (a->has_dur)
-    return sim_schedule(s, s->now + a->dur_us, SIM_EV_RULE_END, 0, id, 0);
+  return sim_link_added(s, id, a->has_dur ? a->dur_us : 0);
+}
+
+int sim_link_added(struct sim *s, uint32_t id, uint64_t dur_us) {
+  if (sim_history_note(s) != 0)
+    return -1;
+  sim_raid_fault_sync(s);
+  if (dur_us > 0)
+    return sim_schedule(s, s->now + dur_us, SIM_EV_RULE_END, 0, id, 0);
   return 0;
+}
+
+/* The primitives `faults random` draws from (faults_random.c), as the
+ * scenario's own lines would do them (`line` for messages). */
+int sim_crash_node(struct sim *s, uint32_t i, int line) {
+  struct scn_action a = {.kind = SCN_CRASH, .line = line};
+  return crash(s, &a, i);
+}
+
+int sim_restart_node(struct sim *s, uint32_t i, bool wipe, int line) {
+  struct scn_action a = {
+      .kind = SCN_RESTART, .line = line, .wipe = wipe, .inc = SCN_INC_NEXT};
+  return restart(s, &a, i) || sim_truth_conv(s, SCN_CONV_RESTART, 0, 0) ? -1
+                                                                        : 0;
+}
+
+int sim_freeze_node(struct sim *s, uint32_t i, uint64_t dur_us, int line) {
+  struct scn_action a = {.kind = SCN_FREEZE, .line = line, .dur_us = dur_us};
+  return freeze(s, &a, i);
 }
 
 void sim_rule_end(struct sim *s, uint32_t id) {
@@ -358,6 +418,7 @@ void sim_rule_end(struct sim *s, uint32_t id) {
   sim_net_remove_rule(s, id);
   if (s->net.n_rules != before) /* not cleared by an unlink meanwhile */
     sim_history_note(s);
+  sim_raid_fault_sync(s);
 }
 
 int sim_apply_action(struct sim *s, uint32_t idx) {
@@ -368,10 +429,11 @@ int sim_apply_action(struct sim *s, uint32_t idx) {
   case SCN_START:
     return start(s, a, idx);
   case SCN_CRASH:
-    return a->on_bridge ? on_bridge(s, a, crash) : each_node(s, a, crash);
+    return a->on_bridge || a->on_raid_leader ? on_bridge(s, a, crash)
+                                             : each_node(s, a, crash);
   case SCN_RESTART:
-    return (a->on_bridge ? on_bridge(s, a, restart)
-                         : each_node(s, a, restart)) ||
+    return (a->on_bridge || a->on_raid_leader ? on_bridge(s, a, restart)
+                                              : each_node(s, a, restart)) ||
                    sim_truth_conv(s, SCN_CONV_RESTART, idx, 0)
                ? -1
                : 0;
@@ -390,9 +452,11 @@ int sim_apply_action(struct sim *s, uint32_t idx) {
     return link(s, a);
   case SCN_UNLINK:
     sim_net_clear_rules(s);
+    sim_raid_fault_sync(s);
     return sim_history_note(s);
   case SCN_NET_LOSS:
     s->net.cfg.loss = a->loss;
+    sim_raid_fault_sync(s);
     return sim_history_note(s);
   case SCN_ATTACK:
     return sim_adversary_attack(s, a);
@@ -402,11 +466,7 @@ int sim_apply_action(struct sim *s, uint32_t idx) {
   case SCN_RAID_REMOVE:
   case SCN_RAID_DRAIN:
   case SCN_RAID_UNDRAIN:
-    /* sim_new refuses a scenario with raid lines until the coordinators'
-     * driver exists; reaching here is a bug, not a no-op. */
-    snprintf(s->err, sizeof(s->err), "%s:%d: raid actions are not driven yet",
-             s->scn->path, a->line);
-    return -1;
+    return sim_raid_action(s, idx); /* raid lines always make s->raid */
   }
   return 0;
 }

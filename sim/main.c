@@ -12,6 +12,8 @@
  * run prints its seed, so the failure can be replayed exactly.
  */
 #include "bridge.h"
+#include "faults_random.h"
+#include "raid.h"
 #include "results.h"
 #include "seeds.h"
 
@@ -141,6 +143,8 @@ static int finish(struct sim *s, const struct cli *c, double wall,
   if (out) {
     sim_summary(s, r, out);
     sim_bridge_summary(s, out);
+    sim_rfaults_summary(s, out);
+    sim_raid_summary(s, out);
   }
   size_t failed = sim_expect_all(s, r, out ? out : stderr, verdicts);
   int rc = failed ? EXIT_FAILED : 0;

@@ -196,13 +196,14 @@ void sim_net_inject(struct sim *s, uint32_t from, uint32_t to,
   route(s, from, to, buf, len);
 }
 
-int sim_net_add_rule(struct sim *s, const struct scn_action *a, uint32_t *id) {
+/* A zeroed rule with its bitmaps, appended and named; NULL on no memory. */
+static struct sim_link_rule *new_rule(struct sim *s, uint32_t *id) {
   struct sim_net *net = &s->net;
   if (net->n_rules == net->cap_rules) {
     size_t cap = net->cap_rules ? 2 * net->cap_rules : 8;
     struct sim_link_rule *r = realloc(net->rules, cap * sizeof(*r));
     if (r == NULL)
-      return sim_fail(s, "out of memory for link rules");
+      return sim_fail(s, "out of memory for link rules"), NULL;
     net->rules = r;
     net->cap_rules = cap;
   }
@@ -214,16 +215,37 @@ int sim_net_add_rule(struct sim *s, const struct scn_action *a, uint32_t *id) {
   if (r->from == NULL || r->to == NULL) {
     free(r->from);
     free(r->to);
-    return sim_fail(s, "out of memory for link rules");
+    return sim_fail(s, "out of memory for link rules"), NULL;
   }
+  r->id = *id = ++net->next_rule_id;
+  net->n_rules++;
+  return r;
+}
+
+int sim_net_add_rule(struct sim *s, const struct scn_action *a, uint32_t *id) {
+  struct sim_link_rule *r = new_rule(s, id);
+  if (r == NULL)
+    return -1;
   scn_set_fill(&a->set, s->n, r->from);
   scn_set_fill(&a->set2, s->n, r->to);
   r->both = a->both;
   r->loss = a->loss;
   r->has_lat = a->has_lat;
   r->lat = a->lat;
-  r->id = *id = ++net->next_rule_id;
-  net->n_rules++;
+  return 0;
+}
+
+int sim_net_add_rule_bits(struct sim *s, const uint64_t *from,
+                          const uint64_t *to, bool both, double loss,
+                          uint32_t *id) {
+  struct sim_link_rule *r = new_rule(s, id);
+  if (r == NULL)
+    return -1;
+  size_t words = (s->n + 63) / 64;
+  memcpy(r->from, from, words * sizeof(uint64_t));
+  memcpy(r->to, to, words * sizeof(uint64_t));
+  r->both = both;
+  r->loss = loss;
   return 0;
 }
 

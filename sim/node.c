@@ -11,6 +11,7 @@
  * due and re-arms.  So swim_tick runs exactly at the deadline, never early.
  */
 #include "bridge.h"
+#include "raid.h"
 #include "sim.h"
 
 #include <stdlib.h>
@@ -59,6 +60,8 @@ int sim_node_new_core(struct sim *s, uint32_t i, uint64_t incarnation,
   n->incarnation = incarnation;
   n->first_seq = first_seq;
   n->life_sent0 = n->sent_dgrams;
+  if (s->raid != NULL)
+    sim_raid_core_new(s, i);
   return 0;
 }
 
@@ -114,6 +117,8 @@ int sim_node_start(struct sim *s, uint32_t i, uint32_t action) {
   sim_node_health(s, i);
   sim_truth_up(s, i);
   sim_truth_started(s, action);
+  if (s->raid != NULL)
+    sim_raid_up(s, i);
   sim_node_join(s, i);
   sim_node_drain(s, i);
   sim_node_arm(s, i);
@@ -132,10 +137,16 @@ void sim_node_drain(struct sim *s, uint32_t i) {
     } else if (o.kind == SWIM_OUT_EVENT) {
       sim_truth_event(s, i, &o.ev);
       changed = true;
-    } /* channel records: nothing to persist in a simulation */
+    } else if (s->raid != NULL && o.kind == SWIM_OUT_APP) {
+      sim_raid_app(s, i, &o); /* touches no core */
+    } else if (s->raid != NULL && o.kind == SWIM_OUT_RECORD) {
+      sim_raid_record(s, i, &o);
+    } /* other records: nothing to persist in a simulation */
   }
   if (changed)
     sim_bridge_step(s, i);
+  if (s->raid != NULL)
+    sim_raid_after_core(s, i, changed);
 }
 
 static bool runs(const struct sim_node *n) {
@@ -292,7 +303,9 @@ void sim_node_thaw(struct sim *s, uint32_t i) {
     n->queued_bytes -= s->pool.d[it.dgram].len;
     receive(s, i, it.from, it.dgram);
   }
-  sim_bridge_step(s, i);   /* offlines that fell due while it was frozen */
+  sim_bridge_step(s, i); /* offlines that fell due while it was frozen */
+  if (s->raid != NULL)
+    sim_raid_thaw(s, i);
   n->armed_at = SIM_NEVER; /* whatever was armed before the freeze is gone */
   n->armed_delayed = false;
   n->arm_gen++;

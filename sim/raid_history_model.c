@@ -281,12 +281,11 @@ static void done(struct rh_ctx *x, const struct mb_raid_cmd *c) {
   if (t == NULL)
     return;
   struct rh_array *a = &m->arr[t->array];
-  if (reserves(t->kind)) {
+  if (reserves(t->kind)) { /* the reservation goes in task_drop */
     for (unsigned k = 0; k < a->n_slots; k++)
       if (k != t->slot && a->holder[k] == t->target)
         VIOLATION(x, "array %s: slots %u and %u on one device", a->name, k,
                   t->slot);
-    m->dev[t->target].reserved -= t->bytes;
     m->dev[t->target].allocated += a->slot_bytes;
     m->dev[a->holder[t->slot]].allocated -= a->slot_bytes;
     a->holder[t->slot] = t->target;

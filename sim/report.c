@@ -4,6 +4,7 @@
  * the fault or event, null when it never happened.
  */
 #include "bridge.h"
+#include "raid.h"
 #include "results.h"
 
 #include <stdio.h>
@@ -194,7 +195,9 @@ int sim_report_write(const struct sim *s, const struct sim_results *r,
        json_object_set_new(root, "partitions", partitions_json(s)) ||
        json_object_set_new(root, "adversary", adversary_json(s)) ||
        (s->bridge != NULL &&
-        json_object_set_new(root, "bridge", sim_bridge_json(s))))) {
+        json_object_set_new(root, "bridge", sim_bridge_json(s))) ||
+       (s->raid != NULL &&
+        json_object_set_new(root, "raid", sim_raid_json(s))))) {
     json_decref(root);
     root = NULL;
   }

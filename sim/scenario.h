@@ -150,9 +150,10 @@ struct scn_action {
   uint8_t n_groups; /* partition */
   struct scn_set *groups;
   enum scn_attack attack;
-  bool on_bridge; /* crash, restart: `bridge` instead of a node set */
-  bool inc_max;   /* suspect claim at incarnation UINT64_MAX ... */
-  bool has_inc;   /* ... or at inc_value */
+  bool on_bridge;      /* crash, restart: `bridge` instead of a node set */
+  bool on_raid_leader; /* crash, restart: `raid leader` instead */
+  bool inc_max;        /* suspect claim at incarnation UINT64_MAX ... */
+  bool has_inc;        /* ... or at inc_value */
   struct scn_raid_req raid;
 };
 
@@ -270,6 +271,15 @@ struct scn_raid {
   struct scn_capacity capacities[16];
 };
 
+/* `faults random from T until T2 every P [max_down N]`: a fault drawn
+ * from the seed every P from T, all healed at T2 (sim/faults_random.c). */
+struct scn_faults {
+  bool on;
+  int line;
+  uint64_t from_us, until_us, every_us;
+  uint32_t max_down; /* nodes crashed at once, at most (default 1) */
+};
+
 /* A node set declared once for the whole run. */
 struct scn_decl {
   int line;
@@ -302,6 +312,7 @@ struct scenario {
   size_t n_adversaries;
   struct scn_decl adversaries[16]; /* `adversary node SET` */
   struct scn_raid raid;
+  struct scn_faults faults;
   size_t n_actions, cap_actions;
   struct scn_action *actions;
   size_t n_expects, cap_expects;

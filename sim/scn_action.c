@@ -73,10 +73,20 @@ int scn_start_parse(struct scn_cur *c, uint64_t at_us, bool at_given) {
 }
 
 /* "node SET", or "bridge": the node every up node names active (crash),
- * or the last one crashed so (restart); decided when the action runs. */
+ * or the last one crashed so (restart); or "raid leader": the node whose
+ * coordinator leads Raft (crash), or the last one crashed so (restart);
+ * decided when the action runs. */
 static int get_nodes_or_bridge(struct scn_cur *c, struct scn_action *a) {
   if (scn_accept(c, "bridge"))
     return a->on_bridge = true, 0;
+  if (scn_accept(c, "raid")) {
+    if (scn_want(c, "leader") != 0)
+      return -1;
+    if (!c->s->raid.any) /* needs the coordinators, like any raid line */
+      c->s->raid.first_line = c->line;
+    c->s->raid.any = true;
+    return a->on_raid_leader = true, 0;
+  }
   return get_nodes(c, &a->set);
 }
 

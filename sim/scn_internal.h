@@ -79,5 +79,8 @@ int scn_raid_expect_parse(struct scn_cur *c, struct scn_expect *e,
                           const char *which);
 /* Node sets against the node count, names against the arrays created. */
 int scn_raid_resolve(const struct scenario *s, char err[SCN_ERR_MAX]);
+/* scn_faults.c: `faults random ...` and its checks against the whole file. */
+int scn_faults_parse(struct scn_cur *c);
+int scn_faults_resolve(const struct scenario *s, char err[SCN_ERR_MAX]);
 
 #endif

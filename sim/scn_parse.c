@@ -245,6 +245,8 @@ static int parse_statement(struct scn_cur *c, uint32_t *seen) {
     return scn_raid_parse(c);
   if (strcmp(kw, "capacity") == 0)
     return scn_capacity_parse(c);
+  if (strcmp(kw, "faults") == 0)
+    return scn_faults_parse(c);
   return scn_fail(c, "unknown directive '%s'", kw);
 }
 

@@ -169,7 +169,7 @@ int scn_resolve(const struct scenario *s, struct swim_config *cfg,
              s->path);
     return -1;
   }
-  if (scn_raid_resolve(s, err) != 0)
+  if (scn_faults_resolve(s, err) != 0 || scn_raid_resolve(s, err) != 0)
     return -1;
   return scn_params_apply(s, cfg, err);
 }

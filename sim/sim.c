@@ -11,6 +11,8 @@
  */
 #include "sim.h"
 #include "bridge.h"
+#include "faults_random.h"
+#include "raid.h"
 #include "standin_scheme.h"
 
 #include <stdarg.h>
@@ -123,6 +125,11 @@ static int init_world(struct sim *s, const struct sim_opts *o) {
     return -1;
   if (sim_bridge_wanted(scn) && sim_bridge_new(s) != 0)
     return -1;
+  /* Before any core exists: it names the coordinators in s->cfg. */
+  if (sim_raid_wanted(scn) && sim_raid_new(s) != 0)
+    return -1;
+  if (sim_rfaults_new(s) != 0)
+    return -1;
   crypto_generichash_init(&s->trace, NULL, 0, sizeof(s->trace_hash));
   sim_trace_u64(s, s->seed);
   sim_trace_u64(s, s->n);
@@ -148,17 +155,6 @@ struct sim *sim_new(const struct scenario *scn, const struct sim_opts *o,
   s->cfg.cluster = scn->cluster;
   s->cfg.require_cert = true; /* real admission unless a param says no */
   if (scn_resolve(scn, &s->cfg, err) != 0) {
-    free(s);
-    return NULL;
-  }
-  /* Until the coordinators are driven (docs/sim.md "RAID": next), a run
-   * would silently ignore every raid line and pass on a mesh without them. */
-  if (scn->raid.any) {
-    snprintf(err, SIM_ERR_MAX,
-             "%s:%d: this scenario needs the RAID coordinators, which the "
-             "simulator does not drive yet (docs/sim.md \"RAID\"); "
-             "'meshbeat-sim check' parses it",
-             scn->path, scn->raid.first_line);
     free(s);
     return NULL;
   }
@@ -226,6 +222,24 @@ static void dispatch(struct sim *s, const struct sim_event *e) {
   case SIM_EV_BRIDGE_DUE:
     sim_bridge_due(s, e->node, e->ref);
     break;
+  case SIM_EV_RAID_TICK:
+    sim_raid_tick_event(s, e->node, e->ref);
+    break;
+  case SIM_EV_RAID_VIEW:
+    sim_raid_view_event(s, e->node, e->ref);
+    break;
+  case SIM_EV_RAID_EXEC:
+    sim_raid_exec_event(s, e->node, e->ref);
+    break;
+  case SIM_EV_RAID_SAMPLE:
+    sim_raid_sample_event(s, e->ref);
+    break;
+  case SIM_EV_RAID_RETRY:
+    sim_raid_retry_event(s, e->ref);
+    break;
+  case SIM_EV_FAULT:
+    sim_rfaults_event(s, e);
+    break;
   case SIM_EV_HEAL:
     if (e->ref == s->net.partition_gen && s->net.partitioned)
       sim_heal(s);
@@ -244,6 +258,8 @@ int sim_run(struct sim *s) {
     dispatch(s, &e);
   }
   s->now = s->end;
+  if (s->raid != NULL)
+    sim_raid_finish(s);
   crypto_generichash_state copy = s->trace; /* the trace may go on */
   crypto_generichash_final(&copy, s->trace_hash, sizeof(s->trace_hash));
   return s->err[0] ? -1 : 0;
@@ -262,6 +278,8 @@ void sim_free(struct sim *s) {
   free(s->net.seconds);
   sim_truth_free(s);
   sim_bridge_free(s);
+  sim_raid_free(s); /* after the cores: nothing refers to it then */
+  sim_rfaults_free(s);
   sim_adversary_free(s);
   sim_pool_free(&s->pool);
   sim_heap_free(&s->heap);

@@ -52,6 +52,13 @@ enum sim_ev {
   SIM_EV_RULE_END,   /* a link rule's `for D` is over; ref: rule id */
   SIM_EV_HEAL,       /* a partition's `for D` is over; ref: partition_gen */
   SIM_EV_BRIDGE_DUE, /* an offline falls due in node's view; ref: due_gen */
+  /* The RAID coordinators (raid.h). */
+  SIM_EV_RAID_TICK,   /* node's coordinator deadline; ref: tick_gen */
+  SIM_EV_RAID_VIEW,   /* node's view goes to its coordinator; ref: view_gen */
+  SIM_EV_RAID_EXEC,   /* node's executor copies a second; ref: exec_gen */
+  SIM_EV_RAID_SAMPLE, /* `raid_state ... at T`; ref: expectation index */
+  SIM_EV_RAID_RETRY,  /* an operator asks again; ref: request index */
+  SIM_EV_FAULT,       /* `faults random`: aux what, ref and node its own */
 };
 
 struct sim_event {
@@ -356,7 +363,9 @@ struct sim {
   struct sim_net net;
   struct sim_truth truth;
   struct sim_adversary adv;
-  struct sim_bridge *bridge; /* NULL unless the scenario runs the bridge */
+  struct sim_bridge *bridge;   /* NULL unless the scenario runs the bridge */
+  struct sim_raid *raid;       /* NULL unless the scenario has raid lines */
+  struct sim_rfaults *rfaults; /* NULL without `faults random` */
   crypto_generichash_state trace;
   uint8_t trace_hash[32];
   FILE *timeline;
@@ -431,6 +440,15 @@ void sim_slow_end(struct sim *s, uint32_t i);
  * `for D`. */
 void sim_heal(struct sim *s);
 void sim_rule_end(struct sim *s, uint32_t id);
+/* What `faults random` does, as the scenario's lines would (`line` names
+ * the directive in errors).  sim_partition_now: the nodes' groups are set;
+ * healed after dur_us (0: by a later heal).  sim_link_added: rule `id` was
+ * added with sim_net_add_rule_bits; removed after dur_us (0: never). */
+int sim_crash_node(struct sim *s, uint32_t i, int line);
+int sim_restart_node(struct sim *s, uint32_t i, bool wipe, int line);
+int sim_freeze_node(struct sim *s, uint32_t i, uint64_t dur_us, int line);
+int sim_partition_now(struct sim *s, uint64_t dur_us);
+int sim_link_added(struct sim *s, uint32_t id, uint64_t dur_us);
 /* The members of set as a bitmap of s->n bits (caller frees), or NULL. */
 uint64_t *sim_set_bits(struct sim *s, const struct scn_set *set);
 
@@ -447,6 +465,10 @@ double sim_net_survival(double loss, const struct sim_link_rule *rules,
                         size_t n_rules, uint32_t from, uint32_t to);
 /* Adds a's rule; *id names it for sim_net_remove_rule. */
 int sim_net_add_rule(struct sim *s, const struct scn_action *a, uint32_t *id);
+/* The same from bitmaps of s->n bits (copied). */
+int sim_net_add_rule_bits(struct sim *s, const uint64_t *from,
+                          const uint64_t *to, bool both, double loss,
+                          uint32_t *id);
 void sim_net_remove_rule(struct sim *s, uint32_t id);
 void sim_net_clear_rules(struct sim *s);
 void sim_rules_free(struct sim_link_rule *rules, size_t n);

@@ -33,11 +33,10 @@ if(NOT rc EQUAL 2 OR NOT err MATCHES "bad --seeds")
 endif()
 message(STATUS "${out}")
 
-# A scenario the simulator cannot set up is refused once, not per seed:
-# the raid refusal holds in this mode too.
-execute_process(COMMAND ${SIM} run ${CASES}/../run_refused/raid.scn
-                        --seeds 1..3
+# A scenario the simulator cannot set up is refused once, not per seed.
+execute_process(COMMAND ${SIM} run ${CASES}/cannot_set_up.scn --seeds 1..3
                 OUTPUT_VARIABLE out ERROR_VARIABLE err RESULT_VARIABLE rc)
-if(NOT rc EQUAL 2 OR NOT err MATCHES "does not drive yet" OR out MATCHES "seed")
-  message(FATAL_ERROR "raid over --seeds: exit ${rc}\n${out}${err}")
+if(NOT rc EQUAL 2 OR NOT err MATCHES "cannot_set_up\\.scn:5: node 5 is out of range"
+   OR out MATCHES "seed")
+  message(FATAL_ERROR "cannot_set_up over --seeds: exit ${rc}\n${out}${err}")
 endif()

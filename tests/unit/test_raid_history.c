@@ -327,6 +327,24 @@ static void an_over_committed_ledger_is_caught(void **state) {
   raid_history_free(x.h);
 }
 
+/* The campaign's seed 70: a device a rebuild had landed on loses the slot
+ * to a second rebuild.  Its reservation must have been released once when
+ * the first was done: released twice, it went below zero, hidden while
+ * the slot's allocation made up for it, and showed as a false
+ * over-commit once the slot moved on. */
+static void a_done_rebuild_releases_its_reservation_once(void **state) {
+  (void)state;
+  struct hist x;
+  setup(&x);
+  crash_and_rebuild(&x); /* slot 2 on node 3 */
+  device_cmd(&x, MB_RAID_CMD_DEVICE_DOWN, 3, 1);
+  device_cmd(&x, MB_RAID_CMD_DEVICE_OUT, 3, 0);
+  start(&x, "a", 2, MB_RAID_TASK_REBUILD, 4);
+  done(&x, 2, 4);
+  assert_clean(x.h);
+  raid_history_free(x.h);
+}
+
 static void an_array_not_healed_after_faults_is_caught(void **state) {
   (void)state;
   struct hist x;
@@ -475,6 +493,7 @@ int main(void) {
       cmocka_unit_test(an_array_created_twice_is_caught),
       cmocka_unit_test(two_targets_executing_one_slot_are_caught),
       cmocka_unit_test(an_over_committed_ledger_is_caught),
+      cmocka_unit_test(a_done_rebuild_releases_its_reservation_once),
       cmocka_unit_test(an_array_not_healed_after_faults_is_caught),
       cmocka_unit_test(an_array_healed_too_late_is_caught),
       cmocka_unit_test(a_failed_array_is_excused_and_open_faults_reported),
