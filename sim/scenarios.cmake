@@ -103,6 +103,8 @@ meshbeat_sim_seeds(raid_crash 60 SEEDS 3 1 2)
 meshbeat_sim_seeds(raid_return 60 SEEDS 5 1 2)
 meshbeat_sim_seeds(raid_flap 60 SEEDS 7 1 2)
 meshbeat_sim_seeds(raid_domain 60 SEEDS 11 1 2)
+# The domain back long after the grace: resynced, neither device put out.
+meshbeat_sim_seeds(raid_domain_return 60 SEEDS 11 1 2 3)
 meshbeat_sim_seeds(raid_leader_crash 60 SEEDS 13 1 2)
 
 # `run --seeds A..B`: many seeds in one process, one line per failing seed.

@@ -5,7 +5,8 @@
  * than that many failures), or the whole failure domain is down (Ceph's
  * mon_osd_down_out_subtree_limit: a rack's power or switch, which comes
  * back; rebuilding it all would flood the rest), or the device is held for
- * flapping (it would be rebuilt again at its next bounce).
+ * flapping (it would be rebuilt again at its next bounce).  Time spent held
+ * back does not count toward the grace.
  */
 #include "plan_internal.h"
 
@@ -40,13 +41,27 @@ static bool due(const struct plan_ctx *c, const struct raid_device *d) {
          c->now - since->since >= c->params->down_out_interval_ms;
 }
 
+/* While its out is held back for the mesh's or its domain's sake, a
+ * device's grace does not run: it starts afresh once outs are allowed, so
+ * the last device of a domain coming back is not put out the moment the
+ * first is seen back. */
+static void hold(struct plan_ctx *c, const struct raid_device *d) {
+  struct planner_down *since = planner_down_of(c->p, d->id);
+  if (since != NULL)
+    since->since = c->now;
+}
+
 void plan_outs(struct plan_ctx *c) {
-  if (too_many_down(c))
-    return;
+  bool held = too_many_down(c);
   for (size_t i = 0; i < c->s->n_dev; i++) {
     const struct raid_device *d = &c->s->dev[i];
-    if (d->state != MB_RAID_DEV_DOWN || !due(c, d) ||
-        whole_domain_down(c, d->domain))
+    if (d->state != MB_RAID_DEV_DOWN)
+      continue;
+    if (held || whole_domain_down(c, d->domain)) {
+      hold(c, d);
+      continue;
+    }
+    if (!due(c, d))
       continue;
     struct mb_raid_cmd cmd = {.kind = MB_RAID_CMD_DEVICE_OUT};
     memcpy(cmd.device, d->id, MB_RAID_ID_LEN);
