@@ -23,8 +23,10 @@ static bool asking(const struct coord_local_task *t) {
   return !t->abandoned;
 }
 
-/* Every alive coordinator gets the request: only the leader answers, and
- * a device that is no voter need not know which one it is. */
+/* Every coordinator in the view gets the request, alive or not (a core
+ * holding the leader out for flap damping must not keep its tasks from
+ * their leases): only the leader answers, and a device that is no voter
+ * need not know which one it is. */
 void coord_lease_ask(struct mb_coord *c) {
   if (c->now < c->next_ask)
     return;
@@ -37,7 +39,7 @@ void coord_lease_ask(struct mb_coord *c) {
   c->next_ask = c->now + COORD_LEASE_EVERY_MS;
   for (size_t i = 0; i < c->n_view; i++) {
     const struct swim_member_info *v = &c->view[i];
-    if (!v->coordinator || v->state != SWIM_ALIVE)
+    if (!v->coordinator || v->state == SWIM_LEFT)
       continue;
     if (v->is_self)
       coord_lease_request(c, v, &m);
