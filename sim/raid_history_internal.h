@@ -27,6 +27,10 @@ struct rh_array {
   uint64_t slot_bytes;
   size_t holder[MB_RAID_SLOTS_MAX]; /* device index */
   uint8_t state[MB_RAID_SLOTS_MAX]; /* enum rh_slot */
+  /* Up slots the array needs to take writes (one mirror copy, or data);
+   * a slot that went down when fewer were left missed no write. */
+  unsigned writes_need;
+  bool missed_none[MB_RAID_SLOTS_MAX];
   bool failed, removed;
   bool healthy;
   uint64_t healthy_since_us;

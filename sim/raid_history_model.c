@@ -98,6 +98,7 @@ static void create(struct rh_ctx *x, const struct mb_raid_cmd *c) {
   memset(a, 0, sizeof *a);
   snprintf(a->name, sizeof a->name, "%s", c->array);
   a->parity = c->parity;
+  a->writes_need = c->level == MB_RAID_LEVEL_RAID1 ? 1u : c->data;
   a->n_slots = c->n_devices;
   a->slot_bytes = c->size / c->data + (c->size % c->data != 0);
   a->healthy = true; /* healthy from birth: it never needed healing */
@@ -141,6 +142,40 @@ static void slots_move(struct rh_model *m, size_t d, uint8_t from, uint8_t to) {
         m->arr[i].state[k] = to;
 }
 
+static unsigned up_slots(const struct rh_array *a) {
+  unsigned n = 0;
+  for (unsigned k = 0; k < a->n_slots; k++)
+    n += a->state[k] == RH_UP;
+  return n;
+}
+
+/* Device d's up slots go down, one by one as the log has it; a slot whose
+ * array is left unable to take writes missed none. */
+static void device_down(struct rh_model *m, size_t d) {
+  for (size_t i = 0; i < m->n_arr; i++) {
+    struct rh_array *a = &m->arr[i];
+    for (unsigned k = 0; !a->removed && k < a->n_slots; k++)
+      if (a->holder[k] == d && a->state[k] == RH_UP) {
+        a->state[k] = RH_DOWN;
+        a->missed_none[k] = up_slots(a) < a->writes_need;
+      }
+  }
+}
+
+/* Device d is back: what missed no write is up again, the rest waits for
+ * a resync. */
+static void device_up(struct rh_model *m, size_t d) {
+  slots_move(m, d, RH_OUT, RH_DOWN);
+  for (size_t i = 0; i < m->n_arr; i++) {
+    struct rh_array *a = &m->arr[i];
+    for (unsigned k = 0; !a->removed && k < a->n_slots; k++)
+      if (a->holder[k] == d && a->state[k] == RH_DOWN && a->missed_none[k]) {
+        a->state[k] = RH_UP;
+        a->missed_none[k] = false;
+      }
+  }
+}
+
 static void device_cmd(struct rh_ctx *x, const struct mb_raid_cmd *c) {
   struct rh_model *m = &x->h->m;
   size_t d = device(x, c->device);
@@ -163,11 +198,11 @@ static void device_cmd(struct rh_ctx *x, const struct mb_raid_cmd *c) {
                              m->arr[t->array].holder[t->slot] == d))
         task_drop(m, &m->task[i], true);
     }
-    slots_move(m, d, RH_UP, RH_DOWN);
+    device_down(m, d);
     break;
   case MB_RAID_CMD_DEVICE_UP:
     m->dev[d].state = RH_DEV_UP;
-    slots_move(m, d, RH_OUT, RH_DOWN);
+    device_up(m, d);
     break;
   case MB_RAID_CMD_DEVICE_OUT:
     m->counts.outs++;
@@ -321,25 +356,31 @@ static int array_state(const struct rh_array *a) {
                    : MB_RAID_ARRAY_HEALTHY;
 }
 
-/* An array that lost more slots than its parity is failed for good, its
- * tasks cancelled (the contract: never rebuilt from nothing). */
+/* An array that gave up more slots than its parity (out, or rebuilt
+ * elsewhere: a down slot may come back with its data) is failed for good,
+ * its tasks cancelled (the contract: never rebuilt from nothing).  Once an
+ * array can take writes again, its down slots fall behind. */
 static void settle(struct rh_ctx *x) {
   struct rh_model *m = &x->h->m;
   for (size_t i = 0; i < m->n_arr; i++) {
     struct rh_array *a = &m->arr[i];
     if (a->removed)
       continue;
-    unsigned lost = 0;
-    for (unsigned k = 0; k < a->n_slots; k++)
-      lost += a->state[k] != RH_UP;
+    unsigned lost = 0, missing = 0;
+    for (unsigned k = 0; k < a->n_slots; k++) {
+      lost += a->state[k] == RH_OUT || a->state[k] == RH_REBUILDING;
+      missing += a->state[k] != RH_UP;
+    }
+    if (a->n_slots - missing >= a->writes_need)
+      memset(a->missed_none, 0, sizeof a->missed_none);
     if (!a->failed && lost > a->parity) {
       a->failed = true;
       for (size_t j = m->n_task; j-- > 0;)
         if (m->task[j].array == i)
           task_drop(m, &m->task[j], true);
     }
-    if (a->healthy != (lost == 0) && !a->failed) {
-      a->healthy = lost == 0;
+    if (a->healthy != (missing == 0) && !a->failed) {
+      a->healthy = missing == 0;
       a->healthy_since_us = x->t_us;
     }
     int state = array_state(a);

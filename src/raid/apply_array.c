@@ -88,6 +88,8 @@ int raid_apply_remove(struct mb_raid_state *s, const struct mb_raid_cmd *c) {
 void raid_arrays_settle(struct mb_raid_state *s) {
   for (size_t i = 0; i < s->n_arr; i++) {
     struct raid_array *a = &s->arr[i];
+    if (raid_array_up(a) >= raid_array_sources_needed(a))
+      a->current = 0; /* it takes writes again: down slots fall behind */
     if (!a->failed && raid_array_lost(a) > a->parity) {
       a->failed = true; /* never rebuilt from nothing */
       cancel_tasks_of(s, a->name);

@@ -55,6 +55,33 @@ static void slots_move(struct mb_raid_state *s, const uint8_t *id, uint8_t from,
   }
 }
 
+/* Its up slots go down; one that leaves an array too few up slots to take
+ * writes keeps current data (raid_array.current). */
+static void slots_down(struct mb_raid_state *s, const uint8_t *id) {
+  for (size_t i = 0; i < s->n_arr; i++) {
+    struct raid_array *a = &s->arr[i];
+    int k = raid_array_slot_of(a, id);
+    if (k < 0 || a->slots[k].state != MB_RAID_SLOT_UP)
+      continue;
+    a->slots[k].state = MB_RAID_SLOT_DOWN;
+    if (raid_array_up(a) < raid_array_sources_needed(a))
+      a->current |= UINT32_C(1) << k;
+  }
+}
+
+/* Its down slots that hold current data are up again at once. */
+static void current_slots_up(struct mb_raid_state *s, const uint8_t *id) {
+  for (size_t i = 0; i < s->n_arr; i++) {
+    struct raid_array *a = &s->arr[i];
+    int k = raid_array_slot_of(a, id);
+    if (k < 0 || a->slots[k].state != MB_RAID_SLOT_DOWN ||
+        !(a->current & (UINT32_C(1) << k)))
+      continue;
+    a->slots[k].state = MB_RAID_SLOT_UP;
+    a->current &= ~(UINT32_C(1) << k);
+  }
+}
+
 int raid_apply_down(struct mb_raid_state *s, const struct mb_raid_cmd *c) {
   struct raid_device *d = raid_device_find(s, c->device);
   if (d == NULL)
@@ -66,7 +93,7 @@ int raid_apply_down(struct mb_raid_state *s, const struct mb_raid_cmd *c) {
   for (size_t i = 0; i < s->n_task; i++)
     if (raid_task_live(&s->task[i]) && task_needs(s, &s->task[i], c->device))
       raid_task_cancel(s, &s->task[i]);
-  slots_move(s, c->device, MB_RAID_SLOT_UP, MB_RAID_SLOT_DOWN);
+  slots_down(s, c->device);
   return MB_OK;
 }
 
@@ -74,14 +101,20 @@ int raid_apply_up(struct mb_raid_state *s, const struct mb_raid_cmd *c) {
   struct raid_device *d = raid_device_find(s, c->device);
   if (d == NULL)
     return MB_ERAIDDEVICE;
-  if (d->state == MB_RAID_DEV_UP || c->incarnation <= d->incarnation)
+  /* The same incarnation may come back: gossip takes a member seen dead
+   * back when it is heard from again (a partition's far side), and only
+   * a refutation it hears of bumps the number. */
+  if (d->state == MB_RAID_DEV_UP || c->incarnation < d->incarnation)
     return MB_ERAIDSTATE;
   /* Its down slots stay down until a resync task has caught them up; out
    * slots not yet being rebuilt elsewhere are resynced too, which copies
-   * less than a rebuild and heals a mesh with no other room. */
+   * less than a rebuild and heals a mesh with no other room.  A slot that
+   * missed no write (it left once the array could take none) is up at
+   * once: there is nothing to catch up, and nothing up to catch up from. */
   d->state = MB_RAID_DEV_UP;
   d->incarnation = c->incarnation;
   slots_move(s, c->device, MB_RAID_SLOT_OUT, MB_RAID_SLOT_DOWN);
+  current_slots_up(s, c->device);
   return MB_OK;
 }
 

@@ -75,6 +75,20 @@ static int check_slot(const struct mb_raid_state *s, const struct raid_array *a,
   return MB_OK;
 }
 
+/* Current marks only down slots, and only while the array takes no writes. */
+static bool current_wrong(const struct raid_array *a) {
+  if (a->current == 0)
+    return false;
+  if (a->n_slots < 32 && a->current >> a->n_slots != 0)
+    return true;
+  for (unsigned k = 0; k < a->n_slots; k++)
+    if ((a->current & (UINT32_C(1) << k)) &&
+        a->slots[k].state != MB_RAID_SLOT_DOWN &&
+        a->slots[k].state != MB_RAID_SLOT_OUT)
+      return true;
+  return raid_array_up(a) >= raid_array_sources_needed(a);
+}
+
 static int check_array(const struct mb_raid_state *s,
                        const struct raid_array *a, char *why, size_t cap) {
   if (a->name[0] == '\0' || !mb_text_ok(a->name, sizeof a->name))
@@ -88,6 +102,8 @@ static int check_array(const struct mb_raid_state *s,
   if (!a->failed && raid_array_lost(a) > a->parity)
     return broken(why, cap, "%s: lost more than its parity, not failed",
                   a->name);
+  if (current_wrong(a))
+    return broken(why, cap, "%s: current slots that are not down", a->name);
   for (unsigned k = 0; k < a->n_slots; k++) {
     int rc = check_slot(s, a, k, why, cap);
     if (rc != MB_OK)

@@ -32,7 +32,7 @@ static void write_device(struct mb_cbor_writer *w,
 }
 
 static void write_array(struct mb_cbor_writer *w, const struct raid_array *a) {
-  mb_cw_map(w, 7);
+  mb_cw_map(w, a->current ? 8 : 7);
   mb_cw_uint(w, 1);
   mb_cw_textz(w, a->name);
   mb_cw_uint(w, 2);
@@ -51,6 +51,10 @@ static void write_array(struct mb_cbor_writer *w, const struct raid_array *a) {
     mb_cw_array(w, 2);
     mb_cw_bytes(w, a->slots[i].device, MB_RAID_ID_LEN);
     mb_cw_uint(w, a->slots[i].state);
+  }
+  if (a->current) { /* key 8 only when set: older snapshots lack it */
+    mb_cw_uint(w, 8);
+    mb_cw_uint(w, a->current);
   }
 }
 

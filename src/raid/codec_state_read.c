@@ -73,6 +73,14 @@ static int array_field(struct mb_cbor_reader *r, int64_t key, void *ctx) {
     return mb_cr_bool(r, &a->failed);
   case 7:
     return read_slots(r, a);
+  case 8: {
+    uint64_t v;
+    int rc = mb_cr_uint(r, &v);
+    if (rc == MB_OK && v > UINT32_MAX)
+      rc = MB_ERANGE;
+    a->current = rc == MB_OK ? (uint32_t)v : 0;
+    return rc;
+  }
   default:
     return mb_cr_skip(r);
   }

@@ -20,8 +20,20 @@ bool raid_device_fits(const struct raid_device *d, uint64_t bytes) {
 unsigned raid_array_lost(const struct raid_array *a) {
   unsigned lost = 0;
   for (unsigned i = 0; i < a->n_slots; i++)
-    lost += a->slots[i].state != MB_RAID_SLOT_UP;
+    lost += a->slots[i].state == MB_RAID_SLOT_OUT ||
+            a->slots[i].state == MB_RAID_SLOT_REBUILDING;
   return lost;
+}
+
+unsigned raid_array_up(const struct raid_array *a) {
+  unsigned up = 0;
+  for (unsigned i = 0; i < a->n_slots; i++)
+    up += a->slots[i].state == MB_RAID_SLOT_UP;
+  return up;
+}
+
+unsigned raid_array_sources_needed(const struct raid_array *a) {
+  return a->level == MB_RAID_LEVEL_RAID1 ? 1u : a->data;
 }
 
 void raid_array_refresh(struct raid_array *a) {

@@ -56,7 +56,7 @@ static void observe_living(struct plan_ctx *c,
   if (d->draining != o->draining)
     device_cmd(c, MB_RAID_CMD_DRAIN, o->id, 0, o->draining);
   if (d->state != MB_RAID_DEV_UP && o->gossip == MB_RAID_GOSSIP_ALIVE &&
-      !o->flap_held && o->incarnation > d->incarnation)
+      !o->flap_held && o->incarnation >= d->incarnation)
     device_cmd(c, MB_RAID_CMD_DEVICE_UP, o->id, o->incarnation, false);
 }
 

@@ -9,14 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A mirror reads one copy; parity and erasure codes read `data` slots. */
-static unsigned sources_needed(const struct raid_array *a) {
-  return a->level == MB_RAID_LEVEL_RAID1 ? 1u : a->data;
-}
-
 bool plan_sources(struct plan_ctx *c, const struct raid_array *a,
                   struct mb_raid_cmd *cmd) {
-  unsigned need = sources_needed(a), n = 0;
+  unsigned need = raid_array_sources_needed(a), n = 0;
   for (unsigned k = 0; k < a->n_slots && n < need; k++) {
     const uint8_t *id = a->slots[k].device;
     if (a->slots[k].state != MB_RAID_SLOT_UP || !plan_alive(c, id) ||

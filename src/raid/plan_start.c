@@ -18,7 +18,7 @@ struct candidate {
   unsigned slot;
   uint8_t kind;
   unsigned rank; /* 0: repair, 1: move */
-  unsigned left; /* redundancy left: parity - lost */
+  unsigned left; /* redundancy left: parity - slots not up, at least 0 */
 };
 
 static int candidate_cmp(const void *x, const void *y) {
@@ -55,12 +55,14 @@ static size_t collect(const struct plan_ctx *c, struct candidate *out) {
     const struct raid_array *a = &c->s->arr[i];
     if (a->failed)
       continue;
-    unsigned lost = raid_array_lost(a);
+    /* Redundancy left counts every slot not up, down ones too. */
+    unsigned missing = a->n_slots - raid_array_up(a);
+    unsigned left = missing < a->parity ? a->parity - missing : 0;
     for (unsigned k = 0; k < a->n_slots; k++) {
       uint8_t kind = needed(c, a, k);
       if (kind != 0)
-        out[n++] = (struct candidate){a, k, kind, kind == MB_RAID_TASK_MOVE,
-                                      a->parity - lost};
+        out[n++] =
+            (struct candidate){a, k, kind, kind == MB_RAID_TASK_MOVE, left};
     }
   }
   return n;

@@ -32,6 +32,11 @@ struct raid_array {
   uint64_t size, slot_bytes;
   uint8_t state;
   bool failed; /* sticky: once failed, always failed */
+  /* Bit k: slot k is not up, but its data is current -- it went down once
+   * the array could take no more writes (fewer up slots than a
+   * reconstruction reads), so its device's return brings it straight
+   * back up.  Cleared as soon as the array can take writes again. */
+  uint32_t current;
   struct raid_slot slots[MB_RAID_SLOTS_MAX];
 };
 
@@ -84,7 +89,13 @@ uint64_t raid_device_free(const struct raid_device *d);
 /* Whether a device can take `bytes` more without passing its capacity. */
 bool raid_device_fits(const struct raid_device *d, uint64_t bytes);
 /* Slots that hold no current copy (down, out, rebuilding, resync). */
+/* Slots whose data is given up: out, or being rebuilt elsewhere.  More
+ * than the parity: failed.  (Down slots may come back with their data.) */
 unsigned raid_array_lost(const struct raid_array *a);
+unsigned raid_array_up(const struct raid_array *a);
+/* Up slots a reconstruction reads, and so what the array needs to take
+ * writes: one copy of a mirror, `data` slots otherwise. */
+unsigned raid_array_sources_needed(const struct raid_array *a);
 /* Recomputes a.state from its slots and tasks (failed stays failed). */
 void raid_array_refresh(struct raid_array *a);
 

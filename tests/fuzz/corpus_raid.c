@@ -88,7 +88,8 @@ static int apply_next(struct raid_world *w, struct mb_raid_cmd *c) {
   return mb_raid_apply(w->s, mb_raid_applied_index(w->s) + 1, c) != MB_OK;
 }
 
-/* The rebuild finished, then both of the mirror's devices lost. */
+/* The rebuild finished, then both of the mirror's devices down (the last
+ * with current data) and out: given up, the mirror is failed. */
 static int later_states(corpus_put_fn put, void *ctx, struct raid_world *w) {
   struct mb_raid_cmd c = {.kind = MB_RAID_CMD_TASK_DONE, .task = 1};
   memset(c.target, 0xd5, MB_RAID_ID_LEN);
@@ -98,6 +99,18 @@ static int later_states(corpus_put_fn put, void *ctx, struct raid_world *w) {
     c = (struct mb_raid_cmd){.kind = MB_RAID_CMD_DEVICE_DOWN, .incarnation = 1};
     memset(c.device, 0xd0 + i, MB_RAID_ID_LEN);
     bad += apply_next(w, &c);
+  }
+  bad += state_seed(put, ctx, "state-all-down", w->s);
+  for (int i = 2; i <= 5; i += 3) {
+    c = (struct mb_raid_cmd){.kind = MB_RAID_CMD_DEVICE_OUT};
+    memset(c.device, 0xd0 + i, MB_RAID_ID_LEN);
+    bad += apply_next(w, &c);
+  }
+  struct mb_raid_array_info a;
+  if (mb_raid_array_find(w->s, "mirror", &a) != MB_OK ||
+      a.state != MB_RAID_ARRAY_FAILED) {
+    fprintf(stderr, "make_corpus: state-failed-array: no failed array\n");
+    bad++;
   }
   bad += state_seed(put, ctx, "state-failed-array", w->s);
   return bad;

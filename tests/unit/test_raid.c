@@ -203,12 +203,13 @@ static void stale_commands_are_refused_and_change_nothing(void **state) {
   struct mb_raid_cmd c = {.kind = MB_RAID_CMD_DEVICE_DOWN, .incarnation = 5};
   memcpy(c.device, fx_id(0), MB_RAID_ID_LEN);
   assert_ok(fx_apply(f, &c));
-  c.kind = MB_RAID_CMD_DEVICE_UP; /* the same life is not a return */
+  c.kind = MB_RAID_CMD_DEVICE_UP; /* seen alive in an older life */
+  c.incarnation = 4;
   assert_rc(fx_apply(f, &c), MB_ERAIDSTATE);
-  c.incarnation = 6;
+  c.incarnation = 5; /* the same life, heard from again (a partition) */
   assert_ok(fx_apply(f, &c));
   c.kind = MB_RAID_CMD_DEVICE_DOWN; /* a death seen in an older life */
-  c.incarnation = 5;
+  c.incarnation = 4;
   assert_rc(fx_apply(f, &c), MB_ERAIDSTATE);
   c.kind = MB_RAID_CMD_DEVICE_OUT; /* out only from down */
   assert_rc(fx_apply(f, &c), MB_ERAIDSTATE);
@@ -476,22 +477,25 @@ static void a_stalled_resync_is_started_again(void **state) {
   fx_free(f);
 }
 
-static void losing_more_than_the_parity_fails_the_array_for_good(void **s) {
+/* Down slots may come back with their data: only slots given up (out)
+ * count against the parity.  Past it the array is failed for good. */
+static void giving_up_more_than_the_parity_fails_the_array_for_good(void **s) {
   (void)s;
   struct fx *f = world_with_mirror();
   fx_create(f, "r6", MB_RAID_LEVEL_RAID6, 2, 2, SIZE, (unsigned[]){1, 3, 4, 5});
   death(f, 0);
-  death(f, 2); /* both halves of m; none of r6 */
-  assert_int_equal(fx_array(f, "m").state, MB_RAID_ARRAY_FAILED);
+  death(f, 2); /* both halves of m: down, not lost */
+  assert_int_equal(fx_array(f, "m").state, MB_RAID_ARRAY_DEGRADED);
   death(f, 4);
-  death(f, 5); /* two of r6: within its parity */
+  death(f, 5);
+  death(f, 3); /* three of r6 down: more than its parity, none out yet */
   assert_int_equal(fx_array(f, "r6").state, MB_RAID_ARRAY_DEGRADED);
-  death(f, 3); /* a third */
-  assert_int_equal(fx_array(f, "r6").state, MB_RAID_ARRAY_FAILED);
   f->params.min_up_permille = 0;
   f->params.subtree_min_devices = 100;
   wait_planning(f, 2 * f->params.down_out_interval_ms);
   assert_int_equal(fx_dev(f, 0).state, MB_RAID_DEV_OUT);
+  assert_int_equal(fx_array(f, "m").state, MB_RAID_ARRAY_FAILED);
+  assert_int_equal(fx_array(f, "r6").state, MB_RAID_ARRAY_FAILED);
   assert_int_equal(mb_raid_task_count(f->s), 0); /* never rebuilt */
   for (unsigned i = 0; i < 6; i++)
     if (fx_dev(f, i).state != MB_RAID_DEV_UP)
@@ -500,6 +504,35 @@ static void losing_more_than_the_parity_fails_the_array_for_good(void **s) {
   assert_int_equal(fx_array(f, "m").state, MB_RAID_ARRAY_FAILED);
   assert_int_equal(fx_array(f, "r6").state, MB_RAID_ARRAY_FAILED);
   assert_int_equal(mb_raid_task_count(f->s), 0);
+  fx_free(f);
+}
+
+/* Every slot of an array goes down (a partition takes them all) and comes
+ * back before out.  The last to go missed no write: it is up at once, and
+ * the others resync from it; nothing is failed or rebuilt.  Had the first
+ * to leave come back alone, it would wait: it may have missed writes. */
+static void an_array_wholly_down_and_back_heals_by_resync(void **s) {
+  (void)s;
+  struct fx *f = world();
+  fx_create(f, "r5", MB_RAID_LEVEL_RAID5, 2, 1, SIZE, (unsigned[]){0, 2, 4});
+  death(f, 0); /* r5 still takes writes on 2 and 4: slot 0 falls behind */
+  death(f, 2); /* one up slot left: r5 can take no more writes */
+  death(f, 4);
+  assert_int_equal(fx_array(f, "r5").state, MB_RAID_ARRAY_DEGRADED);
+  fx_returns(f, 0); /* behind, and nothing up to catch up from */
+  wait_planning(f, 5000);
+  assert_int_equal(fx_array(f, "r5").slots[0].state, MB_RAID_SLOT_DOWN);
+  assert_int_equal(mb_raid_task_count(f->s), 0);
+  fx_returns(f, 4);
+  fx_returns(f, 2);
+  fx_plan_apply(f); /* the returns are applied */
+  assert_int_equal(fx_array(f, "r5").slots[1].state, MB_RAID_SLOT_UP);
+  assert_int_equal(fx_array(f, "r5").slots[2].state, MB_RAID_SLOT_UP);
+  wait_planning(f, 2000);
+  assert_int_equal(tasks_of_kind(f, MB_RAID_TASK_RESYNC), 1);
+  fx_finish_tasks(f);
+  assert_int_equal(fx_array(f, "r5").state, MB_RAID_ARRAY_HEALTHY);
+  assert_int_equal(tasks_of_kind(f, MB_RAID_TASK_REBUILD), 0);
   fx_free(f);
 }
 
@@ -703,7 +736,8 @@ int main(void) {
       cmocka_unit_test(the_mesh_cap_bounds_tasks_in_flight),
       cmocka_unit_test(a_stalled_rebuild_moves_to_another_target),
       cmocka_unit_test(a_stalled_resync_is_started_again),
-      cmocka_unit_test(losing_more_than_the_parity_fails_the_array_for_good),
+      cmocka_unit_test(giving_up_more_than_the_parity_fails_the_array_for_good),
+      cmocka_unit_test(an_array_wholly_down_and_back_heals_by_resync),
       cmocka_unit_test(the_least_redundant_array_is_repaired_first),
       cmocka_unit_test(a_draining_device_is_emptied),
       cmocka_unit_test(a_new_leader_waits_the_whole_interval_again),
