@@ -67,7 +67,7 @@ enum mb_raid_array_state {
   MB_RAID_ARRAY_HEALTHY = 0,
   MB_RAID_ARRAY_DEGRADED = 1,   /* a slot down or out, no task for it yet */
   MB_RAID_ARRAY_REBUILDING = 2, /* every lost slot has a task */
-  MB_RAID_ARRAY_FAILED = 3,     /* lost more slots than its parity: final */
+  MB_RAID_ARRAY_FAILED = 3,     /* gave up (out) more than its parity: final */
 };
 
 enum mb_raid_task_kind {
@@ -170,9 +170,10 @@ void mb_raid_state_free(struct mb_raid_state *s);
  * would be committed past its capacity, a task reassigned since) is refused
  * with its code and changes nothing, not even the applied index, so every
  * replica refuses it identically.  An index not after the applied one is
- * refused with MB_ERAIDINDEX (a replay).  An array that has lost more slots
- * than its parity is marked failed here, its tasks cancelled; nothing is
- * ever planned for it again.
+ * refused with MB_ERAIDINDEX (a replay).  An array that has given up more
+ * slots than its parity (out or rebuilding; a down slot may come back) is
+ * marked failed here, its tasks cancelled; nothing is ever planned for it
+ * again.
  */
 int mb_raid_apply(struct mb_raid_state *s, uint64_t index,
                   const struct mb_raid_cmd *c);
