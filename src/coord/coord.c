@@ -2,6 +2,7 @@
  * queries (mb_coord.h). */
 #include "coord_internal.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,18 @@ void coord_copy_text(char *dst, size_t cap, const char *src) {
   size_t n = strnlen(src, cap - 1);
   memcpy(dst, src, n);
   dst[n] = '\0';
+}
+
+int coord_grow(void **v, size_t *cap, size_t n, size_t size) {
+  if (n < *cap)
+    return 0;
+  size_t want = *cap ? 2 * *cap : 16;
+  void *grown = realloc(*v, want * size);
+  if (grown == NULL)
+    return -ENOMEM;
+  *v = grown;
+  *cap = want;
+  return 0;
 }
 
 void mb_coord_config_default(struct mb_coord_config *c) {

@@ -246,5 +246,7 @@ void coord_pub_info(const struct mb_coord *c, struct mb_coord_status *out);
 void coord_settle(struct mb_coord *c);
 
 void coord_copy_text(char *dst, size_t cap, const char *src);
+/* Makes room for element n of *v (doubling, 16 at first): 0 or -ENOMEM. */
+int coord_grow(void **v, size_t *cap, size_t n, size_t size);
 
 #endif

@@ -23,28 +23,14 @@ static bool live(const struct mb_raid_task_info *t) {
   return t->state == MB_RAID_TASK_QUEUED || t->state == MB_RAID_TASK_RUNNING;
 }
 
-static bool grow(void **p, size_t *cap, size_t need, size_t size) {
-  if (need <= *cap)
-    return true;
-  size_t n = *cap ? 2 * *cap : 16;
-  while (n < need)
-    n *= 2;
-  void *q = realloc(*p, n * size);
-  if (q == NULL)
-    return false;
-  *p = q;
-  *cap = n;
-  return true;
-}
-
 void coord_lease_before_apply(struct mb_coord *c) {
   c->n_pairs = 0;
   size_t n = mb_raid_task_count(c->replica);
   for (size_t i = 0; i < n; i++) {
     struct mb_raid_task_info t;
     if (mb_raid_task_at(c->replica, i, &t) != 0 || !live(&t) ||
-        !grow((void **)&c->pairs, &c->cap_pairs, c->n_pairs + 1,
-              sizeof(*c->pairs)))
+        coord_grow((void **)&c->pairs, &c->cap_pairs, c->n_pairs,
+                   sizeof(*c->pairs)) != 0)
       continue;
     c->pairs[c->n_pairs++] = t;
   }
@@ -58,8 +44,8 @@ static void fence(struct mb_coord *c, const struct mb_raid_task_info *t) {
       c->fences[i].until = until;
       return;
     }
-  if (!grow((void **)&c->fences, &c->cap_fences, c->n_fences + 1,
-            sizeof(*c->fences))) {
+  if (coord_grow((void **)&c->fences, &c->cap_fences, c->n_fences,
+                 sizeof(*c->fences)) != 0) {
     c->fence_all_until = until; /* no memory: fence everything instead */
     return;
   }

@@ -24,7 +24,6 @@
  */
 #include "coord_internal.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -112,18 +111,6 @@ void coord_wire_task(const struct mb_raid_task_info *t,
   w->progress = t->progress;
 }
 
-static int grow(void **v, size_t *cap, size_t n, size_t size) {
-  if (n < *cap)
-    return 0;
-  size_t want = *cap ? 2 * *cap : 16;
-  void *grown = realloc(*v, want * size);
-  if (grown == NULL)
-    return -ENOMEM;
-  *v = grown;
-  *cap = want;
-  return 0;
-}
-
 /* Index of name among what was sent, or where it goes (*found false). */
 static size_t sent_array(const struct coord_sent *s, const char *name,
                          bool *found) {
@@ -179,8 +166,8 @@ static void diff_arrays(struct mb_coord *c, uint64_t term, uint64_t index) {
     if (found && memcmp(&s->arrays[k], w, sizeof(*w)) == 0)
       continue;
     if (!found) {
-      if (grow((void **)&s->arrays, &s->cap_arrays, s->n_arrays,
-               sizeof(*s->arrays)) != 0)
+      if (coord_grow((void **)&s->arrays, &s->cap_arrays, s->n_arrays,
+                     sizeof(*s->arrays)) != 0)
         break;
       memmove(&s->arrays[k + 1], &s->arrays[k],
               (s->n_arrays++ - k) * sizeof(*s->arrays));
@@ -229,8 +216,8 @@ static void diff_tasks(struct mb_coord *c, uint64_t term, uint64_t index) {
     if (found && memcmp(&s->tasks[k], w, sizeof(*w)) == 0)
       continue;
     if (!found) {
-      if (grow((void **)&s->tasks, &s->cap_tasks, s->n_tasks,
-               sizeof(*s->tasks)) != 0)
+      if (coord_grow((void **)&s->tasks, &s->cap_tasks, s->n_tasks,
+                     sizeof(*s->tasks)) != 0)
         break;
       memmove(&s->tasks[k + 1], &s->tasks[k],
               (s->n_tasks++ - k) * sizeof(*s->tasks));

@@ -11,7 +11,6 @@
  */
 #include "coord_internal.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,18 +21,6 @@ static bool newer(uint64_t version, uint64_t term, uint64_t held_version,
                   uint64_t held_term) {
   return version > held_version ||
          (version == held_version && term > held_term);
-}
-
-static int grow(void **v, size_t *cap, size_t n, size_t size) {
-  if (n < *cap)
-    return 0;
-  size_t want = *cap ? 2 * *cap : 16;
-  void *grown = realloc(*v, want * size);
-  if (grown == NULL)
-    return -ENOMEM;
-  *v = grown;
-  *cap = want;
-  return 0;
 }
 
 /* Index of name, or where it goes (*found false). */
@@ -82,8 +69,8 @@ static bool take_array(struct mb_coord *c, const struct mb_wire_raid_array *w,
       !newer(w->index, w->term, p->arrays[i].w.index, p->arrays[i].w.term))
     return false;
   if (!found) {
-    if (grow((void **)&p->arrays, &p->cap_arrays, p->n_arrays,
-             sizeof(*p->arrays)) != 0)
+    if (coord_grow((void **)&p->arrays, &p->cap_arrays, p->n_arrays,
+                   sizeof(*p->arrays)) != 0)
       return false;
     memmove(&p->arrays[i + 1], &p->arrays[i],
             (p->n_arrays - i) * sizeof(*p->arrays));
@@ -102,8 +89,8 @@ static bool take_task(struct mb_coord *c, const struct mb_wire_raid_task *w,
       !newer(w->index, w->term, p->tasks[i].w.index, p->tasks[i].w.term))
     return false;
   if (!found) {
-    if (grow((void **)&p->tasks, &p->cap_tasks, p->n_tasks,
-             sizeof(*p->tasks)) != 0)
+    if (coord_grow((void **)&p->tasks, &p->cap_tasks, p->n_tasks,
+                   sizeof(*p->tasks)) != 0)
       return false;
     memmove(&p->tasks[i + 1], &p->tasks[i],
             (p->n_tasks - i) * sizeof(*p->tasks));
