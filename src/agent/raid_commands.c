@@ -152,14 +152,24 @@ int agent_cmd_raid_undrain(void *ctx, const json_t *req, json_t **result,
   return drain(ctx, req, false, err);
 }
 
-int agent_cmd_raid_list(void *ctx, const json_t *req, json_t **result,
-                        struct mb_admin_error *err) {
-  (void)req;
+/* The read-only commands: what the coordinator knows, as JSON. */
+static int answer_view(void *ctx, json_t **result, struct mb_admin_error *err,
+                       json_t *(*view)(struct agent *a)) {
   struct agent *a = ctx;
   if (coord_of(a) == NULL)
     return stopping(err);
-  *result = agent_raid_arrays_json(a);
+  *result = view(a);
   return 0;
+}
+
+static json_t *every_task_json(struct agent *a) {
+  return agent_raid_tasks_json(a, NULL);
+}
+
+int agent_cmd_raid_list(void *ctx, const json_t *req, json_t **result,
+                        struct mb_admin_error *err) {
+  (void)req;
+  return answer_view(ctx, result, err, agent_raid_arrays_json);
 }
 
 int agent_cmd_raid_show(void *ctx, const json_t *req, json_t **result,
@@ -186,29 +196,17 @@ int agent_cmd_raid_show(void *ctx, const json_t *req, json_t **result,
 int agent_cmd_tasks(void *ctx, const json_t *req, json_t **result,
                     struct mb_admin_error *err) {
   (void)req;
-  struct agent *a = ctx;
-  if (coord_of(a) == NULL)
-    return stopping(err);
-  *result = agent_raid_tasks_json(a, NULL);
-  return 0;
+  return answer_view(ctx, result, err, every_task_json);
 }
 
 int agent_cmd_ledger(void *ctx, const json_t *req, json_t **result,
                      struct mb_admin_error *err) {
   (void)req;
-  struct agent *a = ctx;
-  if (coord_of(a) == NULL)
-    return stopping(err);
-  *result = agent_raid_ledger_json(a);
-  return 0;
+  return answer_view(ctx, result, err, agent_raid_ledger_json);
 }
 
 int agent_cmd_coordinator(void *ctx, const json_t *req, json_t **result,
                           struct mb_admin_error *err) {
   (void)req;
-  struct agent *a = ctx;
-  if (coord_of(a) == NULL)
-    return stopping(err);
-  *result = agent_raid_coordinator_json(a);
-  return 0;
+  return answer_view(ctx, result, err, agent_raid_coordinator_json);
 }
