@@ -277,3 +277,23 @@ void cfx_free(struct cfx *c) {
   }
   fx_free(&c->fx);
 }
+
+bool cfx_has_leader(struct cfx *c, void *arg) {
+  (void)arg;
+  return cfx_leader(c) >= 0;
+}
+
+bool cfx_answered(struct cfx *c, void *arg) {
+  (void)arg;
+  return c->answered;
+}
+
+struct mb_raid_cmd cfx_raid1(const char *name, unsigned copies) {
+  struct mb_raid_cmd cmd = {.kind = MB_RAID_CMD_ARRAY_CREATE,
+                            .level = MB_RAID_LEVEL_RAID1,
+                            .data = 1,
+                            .parity = (uint8_t)(copies - 1),
+                            .size = 64u << 20};
+  snprintf(cmd.array, sizeof(cmd.array), "%s", name);
+  return cmd;
+}

@@ -73,5 +73,10 @@ void cfx_restart(struct cfx *c, int i);
 int cfx_leader(struct cfx *c);
 int cfx_node_of(const struct cfx *c, const uint8_t id[MB_NODE_ID_LEN]);
 void cfx_free(struct cfx *c);
+/* Predicates for cfx_run_until: one leader; an answer came. */
+bool cfx_has_leader(struct cfx *c, void *arg);
+bool cfx_answered(struct cfx *c, void *arg);
+/* ARRAY_CREATE of a mirror of `copies` 64 MiB slots. */
+struct mb_raid_cmd cfx_raid1(const char *name, unsigned copies);
 
 #endif

@@ -18,15 +18,10 @@
 #include "coord_fixture.h"
 #include "forward.h"
 
-static bool have_leader(struct cfx *c, void *arg) {
-  (void)arg;
-  return cfx_leader(c) >= 0;
-}
-
 static int start_with_leader(struct cfx *c, uint64_t down_out_ms) {
   cfx_init(c, down_out_ms);
   cfx_start_coords(c);
-  assert_true(cfx_run_until(c, 10000, have_leader, NULL));
+  assert_true(cfx_run_until(c, 10000, cfx_has_leader, NULL));
   return cfx_leader(c);
 }
 
@@ -39,24 +34,14 @@ static bool array_at(struct cfx *c, int i, struct mb_raid_array_info *a) {
   return s != NULL && mb_raid_array_find(s, "a", a) == 0;
 }
 
-static bool answered(struct cfx *c, void *arg) {
-  (void)arg;
-  return c->answered;
-}
-
 /* The array "a" (raid1, data 1, parity 2), asked of the leader. */
 static void create_array(struct cfx *c, int leader) {
-  struct mb_raid_cmd cmd = {.kind = MB_RAID_CMD_ARRAY_CREATE,
-                            .level = MB_RAID_LEVEL_RAID1,
-                            .data = 1,
-                            .parity = 2,
-                            .size = 64u << 20};
-  strcpy(cmd.array, "a");
+  struct mb_raid_cmd cmd = cfx_raid1("a", 3);
   /* The ledger needs the devices' reports first. */
   cfx_run(c, 2000);
   c->answered = false;
   assert_int_equal(mb_coord_request(c->coord[leader], c->fx.now, 7, &cmd), 0);
-  assert_true(cfx_run_until(c, 5000, answered, NULL));
+  assert_true(cfx_run_until(c, 5000, cfx_answered, NULL));
   assert_int_equal(c->answer_req, 7);
   assert_int_equal(c->answer_rc, 0);
 }
@@ -130,7 +115,7 @@ static void test_bootstrap_waits_for_every_voter(void **state) {
     assert_true(st.role != MB_COORD_LEADER);
   }
   cfx_restart(&c, 2);
-  assert_true(cfx_run_until(&c, 15000, have_leader, NULL));
+  assert_true(cfx_run_until(&c, 15000, cfx_has_leader, NULL));
   int leader = cfx_leader(&c);
   assert_in_range(leader, 0, 2);
   cfx_run(&c, 2000);
@@ -198,7 +183,7 @@ static void test_create_in_distinct_domains(void **state) {
   int follower = leader == 0 ? 1 : 0;
   c.answered = false;
   assert_int_equal(mb_coord_request(c.coord[follower], c.fx.now, 12, &cmd), 0);
-  assert_true(cfx_run_until(&c, 5000, answered, NULL));
+  assert_true(cfx_run_until(&c, 5000, cfx_answered, NULL));
   assert_int_equal(c.answer_req, 12);
   assert_int_equal(c.answer_rc, 0);
   cfx_run(&c, 1000);
@@ -300,7 +285,7 @@ static void test_leader_killed_during_rebuild(void **state) {
    * copying until the new leader grants it the next one. */
   c.base.params.stall_timeout_ms = 10000;
   cfx_start_coords(&c);
-  assert_true(cfx_run_until(&c, 10000, have_leader, NULL));
+  assert_true(cfx_run_until(&c, 10000, cfx_has_leader, NULL));
   int leader = cfx_leader(&c);
   struct mb_raid_cmd cmd = {.kind = MB_RAID_CMD_ARRAY_CREATE,
                             .level = MB_RAID_LEVEL_RAID1,
@@ -311,7 +296,7 @@ static void test_leader_killed_during_rebuild(void **state) {
   cfx_run(&c, 2000);
   c.answered = false;
   assert_int_equal(mb_coord_request(c.coord[leader], c.fx.now, 7, &cmd), 0);
-  assert_true(cfx_run_until(&c, 5000, answered, NULL));
+  assert_true(cfx_run_until(&c, 5000, cfx_answered, NULL));
   assert_int_equal(c.answer_rc, 0);
   int victim;
   holder_slot(&c, leader, false, &victim);

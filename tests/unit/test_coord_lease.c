@@ -15,32 +15,17 @@
 #include "coord_fixture.h"
 #include "lease.h"
 
-static bool have_leader(struct cfx *c, void *arg) {
-  (void)arg;
-  return cfx_leader(c) >= 0;
-}
-
-static bool answered(struct cfx *c, void *arg) {
-  (void)arg;
-  return c->answered;
-}
-
 static const struct mb_raid_state *leader_replica(struct cfx *c) {
   int l = cfx_leader(c);
   return l >= 0 ? mb_coord_replica(c->coord[l]) : NULL;
 }
 
 static void create_raid1(struct cfx *c, int leader) {
-  struct mb_raid_cmd cmd = {.kind = MB_RAID_CMD_ARRAY_CREATE,
-                            .level = MB_RAID_LEVEL_RAID1,
-                            .data = 1,
-                            .parity = 2,
-                            .size = 64u << 20};
-  strcpy(cmd.array, "a");
+  struct mb_raid_cmd cmd = cfx_raid1("a", 3);
   cfx_run(c, 2000);
   c->answered = false;
   assert_int_equal(mb_coord_request(c->coord[leader], c->fx.now, 1, &cmd), 0);
-  assert_true(cfx_run_until(c, 5000, answered, NULL));
+  assert_true(cfx_run_until(c, 5000, cfx_answered, NULL));
   assert_int_equal(c->answer_rc, 0);
 }
 
@@ -99,7 +84,7 @@ static void test_cut_off_target_stops_before_its_task_moves(void **state) {
   struct cfx c;
   cfx_init(&c, 3000);
   cfx_start_coords(&c);
-  assert_true(cfx_run_until(&c, 10000, have_leader, NULL));
+  assert_true(cfx_run_until(&c, 10000, cfx_has_leader, NULL));
   create_raid1(&c, cfx_leader(&c));
   c.rate = 1u << 20; /* a 64 s rebuild: still running when cut off */
   /* A device holding a slot whose domain's other device (the rebuild's

@@ -18,20 +18,10 @@
 
 #include "coord_fixture.h"
 
-static bool have_leader(struct cfx *c, void *arg) {
-  (void)arg;
-  return cfx_leader(c) >= 0;
-}
-
-static bool answered(struct cfx *c, void *arg) {
-  (void)arg;
-  return c->answered;
-}
-
 static int start_with_leader(struct cfx *c) {
   cfx_init(c, 3000);
   cfx_start_coords(c);
-  assert_true(cfx_run_until(c, 10000, have_leader, NULL));
+  assert_true(cfx_run_until(c, 10000, cfx_has_leader, NULL));
   return cfx_leader(c);
 }
 
@@ -42,19 +32,9 @@ static int request(struct cfx *c, int at, uint64_t req,
   int rc = mb_coord_request(c->coord[at], c->fx.now, req, cmd);
   if (rc != 0)
     return rc;
-  assert_true(cfx_run_until(c, 5000, answered, NULL));
+  assert_true(cfx_run_until(c, 5000, cfx_answered, NULL));
   assert_int_equal(c->answer_req, req);
   return c->answer_rc;
-}
-
-static struct mb_raid_cmd raid1(const char *name, unsigned copies) {
-  struct mb_raid_cmd cmd = {.kind = MB_RAID_CMD_ARRAY_CREATE,
-                            .level = MB_RAID_LEVEL_RAID1,
-                            .data = 1,
-                            .parity = (uint8_t)(copies - 1),
-                            .size = 64u << 20};
-  snprintf(cmd.array, sizeof(cmd.array), "%s", name);
-  return cmd;
 }
 
 static bool find_array(struct cfx *c, int i, const char *name,
@@ -103,7 +83,7 @@ static void test_non_voters_learn_arrays_and_leader(void **state) {
   struct cfx c;
   int leader = start_with_leader(&c);
   cfx_run(&c, 2000); /* the devices' reports */
-  struct mb_raid_cmd cmd = raid1("a", 3);
+  struct mb_raid_cmd cmd = cfx_raid1("a", 3);
   assert_int_equal(request(&c, leader, 7, &cmd), 0);
   struct array_wait w = {5, "a", true};
   assert_true(cfx_run_until(&c, 2000, array_is, &w));
@@ -157,10 +137,10 @@ static void test_late_joiner_learns_from_the_mesh(void **state) {
   cfx_init(&c, 60000);
   cfx_kill(&c, 5);
   cfx_start_coords(&c);
-  assert_true(cfx_run_until(&c, 10000, have_leader, NULL));
+  assert_true(cfx_run_until(&c, 10000, cfx_has_leader, NULL));
   int leader = cfx_leader(&c);
   cfx_run(&c, 2000);
-  struct mb_raid_cmd a = raid1("a", 2), b = raid1("b", 2);
+  struct mb_raid_cmd a = cfx_raid1("a", 2), b = cfx_raid1("b", 2);
   assert_int_equal(request(&c, leader, 1, &a), 0);
   assert_int_equal(request(&c, leader, 2, &b), 0);
   cfx_run(&c, 3000);
@@ -231,10 +211,10 @@ static void test_non_voter_target_rebuilds(void **state) {
   cfx_prefer_non_voters(&c);
   c.base.publish_until_s = 5; /* finished tasks' records lapse soon */
   cfx_start_coords(&c);
-  assert_true(cfx_run_until(&c, 10000, have_leader, NULL));
+  assert_true(cfx_run_until(&c, 10000, cfx_has_leader, NULL));
   int leader = cfx_leader(&c);
   cfx_run(&c, 2000);
-  struct mb_raid_cmd cmd = raid1("a", 2);
+  struct mb_raid_cmd cmd = cfx_raid1("a", 2);
   assert_int_equal(request(&c, leader, 1, &cmd), 0);
   struct mb_raid_array_info a;
   assert_true(find_array(&c, leader, "a", &a));
@@ -275,7 +255,7 @@ static void test_non_voter_coordinator_forwards(void **state) {
   mb_coord_info(c.coord[3], &st);
   assert_true(st.from_publication);
   assert_memory_equal(st.leader, c.fx.id[leader].pk, MB_NODE_ID_LEN);
-  struct mb_raid_cmd cmd = raid1("b", 3);
+  struct mb_raid_cmd cmd = cfx_raid1("b", 3);
   assert_int_equal(request(&c, 3, 21, &cmd), 0);
   struct mb_raid_array_info a;
   assert_true(find_array(&c, leader, "b", &a));
