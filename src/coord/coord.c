@@ -78,7 +78,6 @@ void coord_settle(struct mb_coord *c) {
   coord_lease_expire(c);
   coord_leader_step(c);
   coord_leader_replace(c);
-  coord_lease_hold(c);
   coord_lease_ask(c);
   coord_publish_step(c);
   coord_progress_flush(c);

@@ -212,6 +212,7 @@ uint64_t coord_lease_deadline(const struct mb_coord *c);
 void coord_lease_before_apply(struct mb_coord *c);
 void coord_lease_after_apply(struct mb_coord *c);
 void coord_lease_fence_all(struct mb_coord *c);
+bool coord_lease_any_fence(const struct mb_coord *c);
 bool coord_lease_fenced(struct mb_coord *c, const struct mb_raid_task_info *t);
 void coord_lease_free(struct mb_coord *c);
 

@@ -133,6 +133,7 @@ void coord_leader_step(struct mb_coord *c) {
       observe(&c->view[i], &obs[i]);
     size_t n = mb_raid_plan(c->planner, c->replica, &c->cfg.params, c->now, obs,
                             c->n_view, cmds, COORD_PLAN_MAX);
+    coord_lease_hold(c); /* the timers the plan just made or kept */
     for (size_t i = 0; i < n; i++)
       if (coord_propose(c, &cmds[i], false, 0, NULL) != 0)
         break;

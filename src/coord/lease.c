@@ -138,7 +138,7 @@ void coord_lease_request(struct mb_coord *c,
 
 /* Fenced slots hold their tasks' stall clocks (lease_fence.c). */
 void coord_lease_hold(struct mb_coord *c) {
-  if (!coord_is_leader(c))
+  if (!coord_lease_any_fence(c))
     return;
   size_t n = mb_raid_task_count(c->replica);
   for (size_t i = 0; i < n; i++) {

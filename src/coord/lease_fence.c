@@ -73,6 +73,10 @@ void coord_lease_fence_all(struct mb_coord *c) {
   c->fence_all_until = c->now + fence_len(c);
 }
 
+bool coord_lease_any_fence(const struct mb_coord *c) {
+  return c->n_fences > 0 || c->now < c->fence_all_until;
+}
+
 /* Until when the task's slot is fenced (0: it is not). */
 static uint64_t fenced_until(struct mb_coord *c,
                              const struct mb_raid_task_info *t) {
