@@ -49,7 +49,7 @@ struct cfx {
   int answer_rc;
 };
 
-/* Nodes n0..n5 in rack0..rack2 (node i in rack i % 3); n0..n3 certified
+/* Nodes n0..n5 in rack0..rack2 (node i in rack i % 3); n0..n4 certified
  * coordinators, n0..n2 the configured voters; capacity CFX_CAPACITY each.
  * Started and gossip converged; coordinators not yet driven. */
 void cfx_init(struct cfx *c, uint64_t down_out_ms);

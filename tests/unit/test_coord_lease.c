@@ -49,10 +49,15 @@ static int running(struct cfx *c, unsigned slot, int *who) {
   return n;
 }
 
+/* The fixture's one device that is no coordinator. */
+#define NOT_COORDINATOR 5
+
 struct watch {
   unsigned slot;
-  int worst;  /* most devices running a task for the slot at one step */
-  int runner; /* the last device seen running one */
+  int forger, target; /* a device forging grants for it, or -1 */
+  uint64_t task;      /* the cut-off target's task */
+  int worst;          /* most devices running a task for the slot at one step */
+  int runner;         /* the last device seen running one */
 };
 
 static bool rebuild_running(struct cfx *c, void *arg) {
@@ -60,9 +65,26 @@ static bool rebuild_running(struct cfx *c, void *arg) {
   return running(c, w->slot, &w->runner) == 1;
 }
 
+/* The device that is no coordinator grants the cut-off target a long
+ * lease on its task: a grant from no coordinator must be ignored. */
+static void forge_grant(struct cfx *c, const struct watch *w) {
+  struct coord_lease_msg g = {.type = COORD_LEASE_GRANT,
+                              .nonce = c->fx.now,
+                              .n = 1,
+                              .task = {w->task},
+                              .left_ms = {60000}};
+  uint8_t buf[COORD_LEASE_MAX];
+  size_t len = coord_lease_encode(&g, buf);
+  swim_app_send(c->fx.node[w->forger], c->fx.now, c->fx.id[w->target].pk,
+                SWIM_APP_TASK_LEASE, buf, len);
+  fx_drain(&c->fx, w->forger);
+}
+
 /* Watches every step; true once the array is healthy again. */
 static bool watch_until_healthy(struct cfx *c, void *arg) {
   struct watch *w = arg;
+  if (w->forger >= 0 && c->fx.now % 200 == 0)
+    forge_grant(c, w);
   int who = -1, n = running(c, w->slot, &who);
   if (n > w->worst)
     w->worst = n;
@@ -74,13 +96,13 @@ static bool watch_until_healthy(struct cfx *c, void *arg) {
          a.state == MB_RAID_ARRAY_HEALTHY;
 }
 
-static void cut_off(struct cfx *c, int x) {
+/* Cuts x off from every device but `keep` (-1: none). */
+static void cut_off(struct cfx *c, int x, int keep) {
   for (int i = 0; i < CFX_NODES; i++)
-    c->fx.cut[x][i] = c->fx.cut[i][x] = i != x;
+    c->fx.cut[x][i] = c->fx.cut[i][x] = i != x && i != keep;
 }
 
-static void test_cut_off_target_stops_before_its_task_moves(void **state) {
-  (void)state;
+static void cut_off_target(bool forged) {
   struct cfx c;
   cfx_init(&c, 3000);
   cfx_start_coords(&c);
@@ -93,10 +115,10 @@ static void test_cut_off_target_stops_before_its_task_moves(void **state) {
   struct mb_raid_array_info a;
   assert_int_equal(mb_raid_array_find(leader_replica(&c), "a", &a), 0);
   int victim = -1;
-  struct watch w = {0};
+  struct watch w = {.forger = -1};
   for (size_t s = 0; s < a.n_slots && victim < 0; s++) {
     int n = cfx_node_of(&c, a.slots[s].device);
-    if (n != cfx_leader(&c) &&
+    if (n != cfx_leader(&c) && !(forged && n == NOT_COORDINATOR) &&
         (n + CFX_DOMAINS) % CFX_NODES != cfx_leader(&c)) {
       victim = n;
       w.slot = (unsigned)s;
@@ -106,7 +128,13 @@ static void test_cut_off_target_stops_before_its_task_moves(void **state) {
   assert_true(cfx_run_until(&c, 30000, rebuild_running, &w));
   int target = w.runner;
   assert_int_not_equal(target, cfx_leader(&c));
-  cut_off(&c, target);
+  if (forged) {
+    assert_int_not_equal(target, NOT_COORDINATOR);
+    w.forger = NOT_COORDINATOR;
+    w.target = target;
+    w.task = c.exec[target][0].id;
+  }
+  cut_off(&c, target, w.forger);
   uint64_t cut_at = c.fx.now;
   assert_true(cfx_run_until(&c, 240000, watch_until_healthy, &w));
   /* The slot was rebuilt elsewhere (the cut-off target never finished),
@@ -116,6 +144,18 @@ static void test_cut_off_target_stops_before_its_task_moves(void **state) {
   assert_true(c.cancels[target] >= 1);
   assert_true(c.fx.now - cut_at > 3000); /* not before the fence lifted */
   cfx_free(&c);
+}
+
+static void test_cut_off_target_stops_before_its_task_moves(void **state) {
+  (void)state;
+  cut_off_target(false);
+}
+
+/* The same, while the device that is no coordinator, still linked to the
+ * target, sends it long grants every 200 ms: the target ignores them. */
+static void test_grants_from_no_coordinator_are_ignored(void **state) {
+  (void)state;
+  cut_off_target(true);
 }
 
 static void test_lease_codec(void **state) {
@@ -150,6 +190,7 @@ static void test_lease_codec(void **state) {
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_cut_off_target_stops_before_its_task_moves),
+      cmocka_unit_test(test_grants_from_no_coordinator_are_ignored),
       cmocka_unit_test(test_lease_codec),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
