@@ -25,6 +25,10 @@ packages=(
   # docs/operations.md's revocation block (run by doc_setup_certlife) picks
   # the node id out of `meshbeat members --json`; pkill (procps) reloads.
   jq procps
+  # The pages' tests (tests/browser): Debian's headless Chromium driven
+  # through its chromedriver by python3-selenium; one font so screenshots
+  # look the same on every machine.
+  chromium chromium-driver python3-selenium fonts-dejavu-core
 )
 
 missing=()
