@@ -44,7 +44,8 @@
       n /= 1024;
       i++;
     }
-    return (n >= 10 || i === 0 ? Math.round(n) : n.toFixed(1)) + units[i];
+    const whole = n >= 10 || i === 0 || Number.isInteger(n);
+    return (whole ? Math.round(n) : n.toFixed(1)) + units[i];
   }
 
   function clock(iso) {
@@ -99,6 +100,20 @@
       prev = tr;
     }
     for (const tr of old.values()) tr.remove();
+  }
+
+  // A table without rows says so in its caption-like placeholder row.
+  function emptyNote(table, text) {
+    const tbody = table.tBodies[0];
+    let note = table.tFoot;
+    if (!note) {
+      note = table.createTFoot();
+      const td = el("td", "quiet");
+      td.colSpan = table.tHead.rows[0].cells.length;
+      note.insertRow().appendChild(td);
+    }
+    note.hidden = tbody.rows.length > 0;
+    setText(note.rows[0].cells[0], text);
   }
 
   function cells(n) {
@@ -191,6 +206,7 @@
     $("arrays").replaceChildren(...arrays.map(arrayCard));
     syncRows($("tasks").tBodies[0], raid.enabled ? raid.tasks : [],
              (t) => t.id, makeTask, fillTask);
+    emptyNote($("tasks"), "no reconstruction task");
   }
 
   function fillDestination(tr, d) {
@@ -219,6 +235,7 @@
              "/" + b.view.total + " live";
     }
     setText($("bridge-summary"), text);
+    $("outbox").hidden = !b.enabled;
     syncRows($("outbox").tBodies[0], b.enabled ? b.destinations : [],
              (d) => d.name, makeDestination, fillDestination);
   }
