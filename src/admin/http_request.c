@@ -21,7 +21,12 @@ struct mb_http_request {
 
 const char *mb_http_query_arg(const struct mb_http_request *req,
                               const char *key) {
-  return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
+  const char *value = NULL;
+  /* "?key" alone is found with no value: tell it from an absent key. */
+  if (MHD_lookup_connection_value_n(req->conn, MHD_GET_ARGUMENT_KIND, key,
+                                    strlen(key), &value, NULL) != MHD_YES)
+    return NULL;
+  return value != NULL ? value : "";
 }
 
 const char *mb_http_header(const struct mb_http_request *req,

@@ -253,8 +253,8 @@ def check_events(port, agent):
     _, body = expect(port, f"/ui/api/events?after={latest[-1]['seq']}", 200)
     if json.loads(body)["events"] != []:
         raise MeshError(f"events after the last: {body}")
-    for bad in ("bogus", "-1", "1x", "", "99999999999999999999"):
-        expect(port, f"/ui/api/events?after={bad}", 400)
+    for bad in ("=bogus", "=-1", "=1x", "=", "", "=99999999999999999999"):
+        expect(port, f"/ui/api/events?after{bad}", 400)
 
 
 def check_refusals(port):
