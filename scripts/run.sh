@@ -291,13 +291,13 @@ create_array() {
 victim=n$((N > 3 ? 3 : N - 1))
 hints=(--hint "kill one:  kill -9 \$(cat $SHOW_RUN/$victim.pid)"
        --hint "restart:   $SHOW_RUN/start $victim"
-       --hint "ask one:   $SHOW_RUN/mb n0 members   (or raid list, tasks, events -f)"
-       --hint "dashboard: http://127.0.0.1:$HTTP_PORT/ui")
+       --hint "ask one:   $SHOW_RUN/mb n0 members   (or raid list, tasks, events -f)")
 view_args=()
 if [ "$WITH_RECEIVER" = 1 ]; then
   hints+=(--hint "receiver:  $SHOW_RUN/receiver.sh close   (then open; or status 503)")
   view_args+=(--receiver "http://127.0.0.1:$((RECEIVER_PORT + 1))")
 fi
+hints+=(--hint "dashboard: http://127.0.0.1:$HTTP_PORT/ui")
 if [ -n "${MESHBEAT_RUN_SECONDS:-}" ]; then  # non-interactive: show and stop
   number_in "$MESHBEAT_RUN_SECONDS" 0 86400 ||
     FAIL_CODE=2 fail "MESHBEAT_RUN_SECONDS=$MESHBEAT_RUN_SECONDS: want seconds"
