@@ -14,7 +14,9 @@
   api:     the endpoints without a browser: content types and security
            headers, /ui/api/state's fields against the admin commands,
            events?after=, 400 for a bad after, 403 for a foreign Host
-           (DNS rebinding), 404 for /ui/xyz, 405 for POST.
+           (DNS rebinding), 404 for /ui/xyz, 405 for POST; a listener on
+           0.0.0.0 (n1's, for a second) is warned about, n0's on
+           127.0.0.1 is not.
 
 usage: test_ui.py MESHBEAT CASE BASE_PORT [SCREENSHOT_DIR]
 The listener is TCP BASE_PORT + 50.  MESHBEAT_KEEP=1 keeps the logs.
@@ -277,7 +279,8 @@ def check_refusals(port):
 
 
 def test_api(mesh):
-    n0 = mesh.agents[0]
+    n0, n1 = mesh.agents
+    n1.extra += ["--http-addr", f"0.0.0.0:{mesh.http_port + 1}"]
     mesh.start_all()
     mesh.wait(mesh.converged, "2 agents to converge", CONVERGE_S)
     port = mesh.http_port
@@ -285,9 +288,13 @@ def test_api(mesh):
     check_state(port, n0)
     check_events(port, n0)
     check_refusals(port)
-    with open(os.path.join(mesh.root, "n0.log")) as f:
-        if "not a loopback address" in f.read():
-            raise MeshError("a loopback listener was warned about")
+    n1.kill(signal.SIGTERM)
+    warned = {}
+    for a in mesh.agents:
+        with open(os.path.join(mesh.root, f"{a.name}.log")) as f:
+            warned[a.name] = "is not a loopback address: anyone" in f.read()
+    if warned != {"n0": False, "n1": True}:
+        raise MeshError(f"warned of a listener not on loopback: {warned}")
     print("the endpoints answer as documented")
 
 
