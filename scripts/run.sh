@@ -10,10 +10,11 @@
 # spans every agent; the view shows it.  Ctrl-C stops every agent
 # gracefully, and the receiver.  An agent or receiver that cannot start (its port taken, no
 # binary) ends the job at once with the cause from its log and exit code 1.
+# n0 serves the dashboard (/ui) on its HTTP listener; the view prints its URL.
 #
 # Knobs (README.md, `make run`): MESHBEAT_RUN_NODES, MESHBEAT_RUN_PORT,
 # MESHBEAT_RUN_DIR, MESHBEAT_RUN_SECONDS, MESHBEAT_RUN_RECEIVER,
-# MESHBEAT_RUN_RECEIVER_PORT.
+# MESHBEAT_RUN_RECEIVER_PORT, MESHBEAT_RUN_HTTP_PORT.
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 BUILD=${1:-build}
@@ -23,6 +24,8 @@ RUN=${MESHBEAT_RUN_DIR:-$BUILD/run-mesh}
 RECEIVER_MODE=${MESHBEAT_RUN_RECEIVER:-auto}
 # TCP, the receiver's HTTPS port; its control port is the next one.
 RECEIVER_PORT=${MESHBEAT_RUN_RECEIVER_PORT:-$((BASE_PORT + 30))}
+# TCP, n0's HTTP listener: the dashboard /ui, /metrics and /health.
+HTTP_PORT=${MESHBEAT_RUN_HTTP_PORT:-$((BASE_PORT + 40))}
 RECEIVER="$(dirname "$HERE")/tools/receiver"
 # How long an agent may take to answer on its admin socket.
 START_TIMEOUT_S=15
@@ -45,6 +48,8 @@ case $RECEIVER_MODE in
 esac
 number_in "$RECEIVER_PORT" 1 65534 ||
   fail "MESHBEAT_RUN_RECEIVER_PORT=$RECEIVER_PORT: want a TCP port (1-65534)"
+number_in "$HTTP_PORT" 1 65535 ||
+  fail "MESHBEAT_RUN_HTTP_PORT=$HTTP_PORT: want a TCP port (1-65535)"
 FAIL_CODE=1
 [ -d "$BUILD" ] || fail "no build directory $BUILD (make build first)"
 MB="$(cd "$BUILD" && pwd)/src/cli/meshbeat"
@@ -179,10 +184,11 @@ cat >"$RUN/start" <<EOF
 set -eu
 name=\$1; idx=\${name#n}; dir="$RUN/\$name"
 join=""; [ "\$idx" != 0 ] && join="--join 127.0.0.1:$BASE_PORT"
+http=""; [ "\$idx" = 0 ] && http="--http-addr 127.0.0.1:$HTTP_PORT"
 setsid "$MB" agent --name "\$name" --bind 127.0.0.1:\$(($BASE_PORT + idx)) \\
   --data-dir "\$dir" --admin-socket "\$dir/admin.sock" --cluster demo \\
   --authority $AUTH --key "\$dir/node.key" --cert "\$dir/node.cert" \\
-  --domain "rack-\$((idx % 3))" \$join $BRIDGE_FLAGS $RAID_FLAGS >>"$RUN/\$name.log" 2>&1 </dev/null &
+  --domain "rack-\$((idx % 3))" \$join \$http $BRIDGE_FLAGS $RAID_FLAGS >>"$RUN/\$name.log" 2>&1 </dev/null &
 echo \$! >"$RUN/\$name.pid"
 EOF
 # RUN/mb NAME ARGS...: the meshbeat CLI talking to that agent.
@@ -203,7 +209,10 @@ await_agent() {
       {
         echo "make run: agent $name (127.0.0.1:$((BASE_PORT + ${name#n}))) could not start; the end of $SHOW_RUN/$name.log:"
         tail -n 5 "$RUN/$name.log" | sed 's/^/  /'
-        if grep -q "address already in use" "$RUN/$name.log"; then
+        if grep -q "(http.listen)" "$RUN/$name.log"; then
+          echo "another program holds that TCP port; choose another:"
+          echo "MESHBEAT_RUN_HTTP_PORT=$((HTTP_PORT + 1000)) make run"
+        elif grep -q "address already in use" "$RUN/$name.log"; then
           echo "another program holds that UDP port (serf, consul, memberlist?);"
           echo "choose other ports: MESHBEAT_RUN_PORT=$((BASE_PORT + 1000)) make run"
         fi
@@ -288,6 +297,7 @@ if [ "$WITH_RECEIVER" = 1 ]; then
   hints+=(--hint "receiver:  $SHOW_RUN/receiver.sh close   (then open; or status 503)")
   view_args+=(--receiver "http://127.0.0.1:$((RECEIVER_PORT + 1))")
 fi
+hints+=(--hint "dashboard: http://127.0.0.1:$HTTP_PORT/ui")
 if [ -n "${MESHBEAT_RUN_SECONDS:-}" ]; then  # non-interactive: show and stop
   number_in "$MESHBEAT_RUN_SECONDS" 0 86400 ||
     FAIL_CODE=2 fail "MESHBEAT_RUN_SECONDS=$MESHBEAT_RUN_SECONDS: want seconds"

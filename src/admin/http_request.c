@@ -14,6 +14,26 @@
 
 #define TEXT_PLAIN "text/plain; charset=utf-8"
 
+/* The request, as handlers see it: libmicrohttpd's connection. */
+struct mb_http_request {
+  struct MHD_Connection *conn;
+};
+
+const char *mb_http_query_arg(const struct mb_http_request *req,
+                              const char *key) {
+  const char *value = NULL;
+  /* "?key" alone is found with no value: tell it from an absent key. */
+  if (MHD_lookup_connection_value_n(req->conn, MHD_GET_ARGUMENT_KIND, key,
+                                    strlen(key), &value, NULL) != MHD_YES)
+    return NULL;
+  return value != NULL ? value : "";
+}
+
+const char *mb_http_header(const struct mb_http_request *req,
+                           const char *name) {
+  return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
 static const struct mb_http_route *find_route(const struct mb_http *h,
                                               const char *url) {
   for (size_t i = 0; i < h->n_routes; i++)
@@ -88,6 +108,8 @@ static struct MHD_Response *make_response(struct mb_http_reply *r) {
   r->body = NULL; /* the response owns it now */
   MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
   MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+  for (const char *const *h = r->headers; h != NULL && h[0] != NULL; h += 2)
+    MHD_add_response_header(resp, h[0], h[1]);
   if (r->status == 405)
     MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
   return resp;
@@ -99,7 +121,9 @@ enum MHD_Result http_on_request(void *cls, struct MHD_Connection *conn,
                                 size_t *upload_size, void **con_cls) {
   struct mb_http *h = cls;
   (void)version, (void)upload, (void)upload_size, (void)con_cls;
-  struct mb_http_reply r = {200, TEXT_PLAIN, NULL, 0};
+  struct mb_http_request req = {conn};
+  struct mb_http_reply r = {
+      .status = 200, .content_type = TEXT_PLAIN, .request = &req};
   run_route(h, url, method, &r);
   struct MHD_Response *resp = make_response(&r);
   if (resp == NULL)

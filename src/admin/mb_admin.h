@@ -221,20 +221,36 @@ void mb_admin_close(struct mb_admin *a, mb_admin_closed_cb cb, void *arg);
 #define MB_HTTP_DEFAULT_MAX_CONNECTIONS 16u
 #define MB_HTTP_DEFAULT_TIMEOUT_S 10u
 
-/* What a route handler fills in; it is preset to 200, text/plain, empty. */
+/* The request a handler answers (opaque; valid during the handler). */
+struct mb_http_request;
+
+/* What a route handler fills in; it is preset to 200, text/plain, empty,
+ * no extra headers, and request set. */
 struct mb_http_reply {
   unsigned status;
   const char *content_type; /* borrowed: a static string */
   char *body;               /* malloc'd; the listener frees it, also on error */
   size_t len;
+  /* Borrowed, static: name, value, name, value, ..., NULL; added to the
+   * answer (Cache-Control: no-store always is). */
+  const char *const *headers;
+  const struct mb_http_request *request;
 };
+
+/* The request's query argument key ("" when given without a value), or
+ * NULL when absent; percent-decoded, valid during the handler. */
+const char *mb_http_query_arg(const struct mb_http_request *req,
+                              const char *key);
+/* The request header name (case-insensitive), or NULL when absent. */
+const char *mb_http_header(const struct mb_http_request *req, const char *name);
 
 /* Called on the loop thread; 0, or a negative code (answered 500 with the
  * code's text, any body set is freed). */
 typedef int (*mb_http_handler)(void *ctx, struct mb_http_reply *reply);
 
 struct mb_http_route {
-  const char *path; /* exact, e.g. "/metrics"; a query string is ignored */
+  const char *path; /* exact, e.g. "/metrics"; the query string is not part
+                       of it (mb_http_query_arg reads it) */
   mb_http_handler fn;
 };
 

@@ -333,6 +333,12 @@ json_t *agent_health_json(struct agent *a);
 /* commands.c */
 int agent_admin_open(struct agent *a);
 json_t *agent_member_json(struct agent *a, size_t i);
+/* What the admin commands members and info answer (docs/admin-api.md). */
+json_t *agent_members_json(struct agent *a);
+json_t *agent_info_json(struct agent *a);
+/* Up to n committed events with seq > after, oldest first, as `events`
+ * lists them: 0 with *out a new array, or the store's error (logged). */
+int agent_events_json(struct agent *a, uint64_t after, size_t n, json_t **out);
 
 /* metrics.c */
 char *agent_metrics_text(struct agent *a);

@@ -51,14 +51,17 @@ json_t *agent_member_json(struct agent *a, size_t i) {
   return j;
 }
 
-static int cmd_members(void *ctx, const json_t *req, json_t **result,
-                       struct mb_admin_error *err) {
-  (void)req, (void)err;
-  struct agent *a = ctx;
+json_t *agent_members_json(struct agent *a) {
   json_t *list = json_array();
   for (size_t i = 0; i < swim_member_count(a->swim); i++)
     json_array_append_new(list, agent_member_json(a, i));
-  *result = list;
+  return list;
+}
+
+static int cmd_members(void *ctx, const json_t *req, json_t **result,
+                       struct mb_admin_error *err) {
+  (void)req, (void)err;
+  *result = agent_members_json(ctx);
   return 0;
 }
 
@@ -110,16 +113,13 @@ static json_t *state_counts(struct agent *a) {
                    "dead", n[2], "left", n[3]);
 }
 
-static int cmd_info(void *ctx, const json_t *req, json_t **result,
-                    struct mb_admin_error *err) {
-  (void)req, (void)err;
-  struct agent *a = ctx;
+json_t *agent_info_json(struct agent *a) {
   char hex[MB_NODE_ID_HEX_LEN + 1], addr[MB_ADDR_TEXT_MAX];
   mb_node_id_hex(hex, a->id.pk);
   mb_addr_format(addr, sizeof(addr), &a->advertise);
   char epoch[17];
   snprintf(epoch, sizeof(epoch), "%016" PRIx64, swim_self_epoch(a->swim));
-  *result =
+  json_t *info =
       json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:s, s:I, s:s, s:o, s:i, s:b}",
                 "id", hex, "name", a->name, "cluster", a->cfg->cluster, "addr",
                 addr, "incarnation", (json_int_t)swim_self_incarnation(a->swim),
@@ -127,11 +127,18 @@ static int cmd_info(void *ctx, const json_t *req, json_t **result,
                 (json_int_t)((agent_now(a) - a->started_ms) / 1000), "data_dir",
                 a->data_dir, "members", state_counts(a), "awareness",
                 (int)swim_awareness(a->swim), "admission", !agent_open_mesh(a));
-  json_object_set_new(*result, "domain", json_string(a->domain));
-  json_object_set_new(*result, "cert_expires_at",
+  json_object_set_new(info, "domain", json_string(a->domain));
+  json_object_set_new(info, "cert_expires_at",
                       a->certlife.held
                           ? json_integer(a->certlife.info.expires_at)
                           : json_null());
+  return info;
+}
+
+static int cmd_info(void *ctx, const json_t *req, json_t **result,
+                    struct mb_admin_error *err) {
+  (void)req, (void)err;
+  *result = agent_info_json(ctx);
   return 0;
 }
 
@@ -144,6 +151,18 @@ static int add_event(const struct mb_store_event *ev, void *arg) {
   json_array_append_new(e->list, agent_event_json(ev->seq, ev->time_ms, ev->id,
                                                   ev->name, ev->from, ev->to,
                                                   ev->reason, ev->incarnation));
+  return 0;
+}
+
+int agent_events_json(struct agent *a, uint64_t after, size_t n, json_t **out) {
+  struct events_ctx e = {.list = json_array()};
+  int rc = mb_store_events_since(a->store, after, n, add_event, &e);
+  if (rc < 0) {
+    agent_store_failed(a, rc, "reading the event log");
+    json_decref(e.list);
+    return rc;
+  }
+  *out = e.list;
   return 0;
 }
 
@@ -166,15 +185,10 @@ static int cmd_events(void *ctx, const json_t *req, json_t **result,
     from = (uint64_t)json_integer_value(since);
   else if (n > 0 && last > n)
     from = last - n;
-  struct events_ctx e = {.list = json_array()};
-  int rc = mb_store_events_since(a->store, from, n, add_event, &e);
-  if (rc < 0) {
-    agent_store_failed(a, rc, "reading the event log");
-    json_decref(e.list);
+  int rc = agent_events_json(a, from, n, result);
+  if (rc < 0)
     return mb_admin_error_set(err, rc, "store_error", "event log: %s",
                               mb_strerror(rc));
-  }
-  *result = e.list;
   return 0;
 }
 

@@ -51,8 +51,25 @@ static int route_unavailable(void *ctx, struct mb_http_reply *r) {
   return 0;
 }
 
+/* Echoes the query argument "q" and the header "Host" in its body, and
+ * answers with a header of its own. */
+static int route_echo(void *ctx, struct mb_http_reply *r) {
+  static const char *const headers[] = {"X-Echo", "yes", NULL};
+  (void)ctx;
+  const char *q = mb_http_query_arg(r->request, "q");
+  const char *host = mb_http_header(r->request, "host");
+  char text[256];
+  snprintf(text, sizeof(text), "q=%s host=%s", q ? q : "(none)",
+           host ? host : "(none)");
+  r->body = strdup(text);
+  r->len = strlen(r->body);
+  r->headers = headers;
+  return 0;
+}
+
 static const struct mb_http_route routes[] = {
     {"/text", route_text},
+    {"/echo", route_echo},
     {"/fail", route_fail},
     {"/unavailable", route_unavailable},
 };
@@ -222,6 +239,28 @@ static void routes_and_methods(void **state) {
   hx_fini(&x);
 }
 
+/* Handlers read the request's query arguments (decoded) and headers and
+ * add headers of their own. */
+static void request_seen_by_handler(void **state) {
+  (void)state;
+  struct hx x;
+  hx_init(&x);
+  hx_start(&x);
+  char *r = request(&x, "GET", "/echo?q=a%20b&z=1");
+  assert_status(r, 200);
+  assert_header(r, "X-Echo: yes\r\n");
+  assert_header(r, "Cache-Control: no-store\r\n");
+  assert_string_equal(body_of(r), "q=a b host=test");
+  free(r);
+  r = request(&x, "GET", "/echo");
+  assert_string_equal(body_of(r), "q=(none) host=test");
+  free(r);
+  r = request(&x, "GET", "/echo?q");
+  assert_string_equal(body_of(r), "q= host=test");
+  free(r);
+  hx_fini(&x);
+}
+
 #define HALF_REQUEST "GET /text HTTP/1.1\r\nHost: test\r\n"
 
 /* A client holding half a request blocks nobody, and is closed once it has
@@ -367,6 +406,7 @@ int main(void) {
   signal(SIGPIPE, SIG_IGN);
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(routes_and_methods),
+      cmocka_unit_test(request_seen_by_handler),
       cmocka_unit_test(slow_loris),
       cmocka_unit_test(connection_limit),
       cmocka_unit_test(close_releases_everything),

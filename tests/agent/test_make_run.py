@@ -11,9 +11,11 @@ without a line wider than the pane; a SIGKILLed agent's row turns dead,
 with one transition line that 4 of 4 observers agree on, and the array
 degraded with its slot down; it comes back with the hint's restart
 command and the array is healthy again; Ctrl-C stops every agent with a
-graceful leave.
+graceful leave.  The dashboard's URL is on screen and answers with the
+page, whose data lists the five members.
 port_taken: with the first agent's UDP port held by someone else, the job
-exits non-zero and prints why.
+exits non-zero and prints why; the same with n0's HTTP port (TCP, the
+dashboard's) held.
 receiver: the reference receiver beside the agents (MESHBEAT_RUN_RECEIVER=1,
 which an agent with a bridge implies): its TCP port taken, the job exits 1
 and says why; else it serves HTTPS with the run's certificate, the agents
@@ -44,6 +46,25 @@ NAMES = [f"n{i}" for i in range(5)]
 
 class Failure(AssertionError):
     pass
+
+
+def check_dashboard(text, port):
+    """The view's dashboard line names n0's listener (MESHBEAT_RUN_PORT +
+    40), and the URL answers: the page, and its data with five members."""
+    url = f"http://127.0.0.1:{port + 40}/ui"
+    if f"dashboard: {url}" not in text:
+        raise Failure(f"no 'dashboard: {url}' in the view:\n{text}")
+    for path, want in (("", "<script src=\"/ui/ui.js\""),
+                       ("/api/state", '"members"')):
+        r = subprocess.run(["curl", "-sS", "--max-time", "5", "-w",
+                            "\n%{http_code}", url + path],
+                           capture_output=True, text=True)
+        body, _, code = r.stdout.rpartition("\n")
+        if code != "200" or want not in body:
+            raise Failure(f"{url}{path}: {code} {r.stderr}{body[:300]}")
+    members = json.loads(body)["members"]
+    if sorted(m["name"] for m in members) != NAMES:
+        raise Failure(f"{url}/api/state members: {members}")
 
 
 def wait_for(cond, what, timeout=TIMEOUT_S):
@@ -144,6 +165,7 @@ def test_view(build, run, port):
         for hint in ("kill -9 $(cat", "/start n3", "/mb n0 members"):
             if hint not in text:
                 raise Failure(f"the hint {hint!r} is not on screen:\n{text}")
+        check_dashboard(text, port)
         # n4 joined last: its line is among the latest whatever the room.
         if not re.search(r"n4\s+none→alive\s+4/4 observers\s+joined", text):
             raise Failure(f"no aggregated join line for n4:\n{text}")
@@ -209,6 +231,32 @@ def check_width(lines):
 
 
 def test_port_taken(build, run, port):
+    test_udp_port_taken(build, run, port)
+    test_http_port_taken(build, run, port)
+
+
+def test_http_port_taken(build, run, port):
+    with socket.socket() as holder:
+        holder.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        holder.bind(("127.0.0.1", port + 40))
+        holder.listen()
+        env = dict(os.environ, MESHBEAT_RUN_PORT=str(port),
+                   MESHBEAT_RUN_DIR=run)
+        r = subprocess.run([RUN_SH, build], env=env, capture_output=True,
+                           text=True, timeout=TIMEOUT_S, cwd=ROOT)
+    want = [f"agent n0 (127.0.0.1:{port}) could not start",
+            f"cannot serve HTTP on '127.0.0.1:{port + 40}' (http.listen)",
+            "MESHBEAT_RUN_HTTP_PORT="]
+    missing = [w for w in want if w not in r.stderr]
+    if r.returncode != 1 or missing:
+        raise Failure(f"with TCP {port + 40} taken: exit {r.returncode}, "
+                      f"missing {missing}:\n{r.stderr}")
+    left = [n for n, p in agent_pids(run).items() if alive(p)]
+    if left:
+        raise Failure(f"agents left running: {left}")
+
+
+def test_udp_port_taken(build, run, port):
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as holder:
         holder.bind(("127.0.0.1", port))
         env = dict(os.environ, MESHBEAT_RUN_PORT=str(port),
