@@ -33,7 +33,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(ROOT, "tools", "receiver"))
 
 from meshlib import Mesh, MeshError, run_test  # noqa: E402
-from receiver_client import ReceiverProcess  # noqa: E402
+from receiver_client import ReceiverError, ReceiverProcess  # noqa: E402
 import make_certs  # noqa: E402
 
 N = 5
@@ -118,8 +118,29 @@ class BridgeMesh(Mesh):
         return self.receiver.received()["events"]
 
     def wait_events(self, n, what):
-        return self.receiver.wait(lambda g: g["events"]["count"] >= n,
-                                  DETECT_S + 60, what)["events"]
+        try:
+            return self.receiver.wait(lambda g: g["events"]["count"] >= n,
+                                      DETECT_S + 60, what)["events"]
+        except ReceiverError:
+            raise MeshError(f"timed out waiting for {what}: "
+                            f"{self.events_in_short()}") from None
+
+    def events_in_short(self):
+        """What came and what every agent holds, in a line CI shows whole:
+        the receiver's events, then per agent its active bridge, its
+        webhook outbox depth and its states of the others."""
+        got = [f"{e['type'].split('.')[-1]} {e['member']}"
+               for e in self.events()["list"]]
+        agents = []
+        for a in self.running():
+            try:
+                states = {n: f"{s}@{i}" for n, (s, i) in a.states().items()}
+                agents.append(f"{a.name}: bridge "
+                              f"{a.call('bridge')['active_name']} outbox "
+                              f"{self.outbox(a)['outbox_depth']} {states}")
+            except (MeshError, OSError) as e:
+                agents.append(f"{a.name}: {e}")
+        return f"received {got}; " + "; ".join(agents)
 
     def outbox(self, agent, dest="webhook"):
         for d in agent.call("bridge")["destinations"]:
