@@ -72,7 +72,7 @@ static void runs(const struct html *h, const struct grid *g,
 
 static void row_label(const struct html *h, const struct grid *g, uint32_t r,
                       uint32_t first, uint32_t last, double y) {
-  uint32_t every = g->row_h >= 9 ? 1 : (uint32_t)(9 / g->row_h) + 1;
+  uint32_t every = g->row_h >= 11 ? 1 : (uint32_t)(11 / g->row_h) + 1;
   if (r % every != 0)
     return;
   fprintf(h->f, "<text class=\"rl\" x=\"%.1f\" y=\"%.2f\">", HTML_X0 - 4,

@@ -24,11 +24,13 @@ static void array_row(const struct html *h, size_t k, double y) {
     while (end < p->cols &&
            p->array_states[(size_t)end * p->n_arrays + k] == st)
       end++;
+    char cls[8] = "a-none";
+    if (st >= 0)
+      snprintf(cls, sizeof(cls), "a%d", st);
     fprintf(h->f,
-            "<rect class=\"a%s%d\" x=\"%.2f\" y=\"%.2f\" "
-            "width=\"%.2f\" height=\"%.2f\"/>",
-            st < 0 ? "-none" : "", st < 0 ? 0 : st, HTML_X0 + c * cell_w, y,
-            (end - c) * cell_w, ROW_H - 2);
+            "<rect class=\"%s\" x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" "
+            "height=\"%.2f\"/>",
+            cls, HTML_X0 + c * cell_w, y, (end - c) * cell_w, ROW_H - 2);
     c = end;
   }
   fprintf(h->f, "<text class=\"rl\" x=\"%.1f\" y=\"%.2f\">", HTML_X0 - 4,
@@ -88,7 +90,8 @@ void html_raid(struct html *h) {
           "</svg>\n<p class=\"legend\">arrays: <span class=\"sw "
           "a0\"></span>healthy <span class=\"sw a1\"></span>degraded <span "
           "class=\"sw a2\"></span>rebuilding <span class=\"sw a3\"></span>"
-          "failed &nbsp; tasks: <span class=\"sw done\"></span>done <span "
+          "failed <span class=\"sw a-none\"></span>not there &nbsp; tasks: "
+          "<span class=\"sw done\"></span>done <span "
           "class=\"sw cancelled\"></span>cancelled <span class=\"sw "
           "live\"></span>still running at the end (a reassigned task is "
           "outlined)</p>\n<p class=\"note\">%zu tasks; an array's colour "
