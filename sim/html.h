@@ -52,6 +52,8 @@ void html_time_axis(const struct html *h, double y_top, double y0);
 /* A "nice" step (1, 2 or 5 times a power of ten) giving about `ticks`
  * intervals over [0, max]. */
 double html_nice_step(double max, int ticks);
+/* v with a k or M suffix from a thousand on ("1.5k", "2M"). */
+void html_si(double v, char *buf, size_t cap);
 /* The text JSON reports print for a time of us microseconds (jansson's
  * real), so a test can match the page's numbers to the report's. */
 void html_seconds(uint64_t us, char *buf, size_t cap);

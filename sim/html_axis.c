@@ -46,3 +46,12 @@ void html_seconds(uint64_t us, char *buf, size_t cap) {
   free(text);
   json_decref(v);
 }
+
+void html_si(double v, char *buf, size_t cap) {
+  if (v >= 1e6)
+    snprintf(buf, cap, "%gM", v / 1e6);
+  else if (v >= 1e3)
+    snprintf(buf, cap, "%gk", v / 1e3);
+  else
+    snprintf(buf, cap, "%g", v);
+}

@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TOP 18.0 /* room for the bands' labels */
+#define TOP 36.0 /* room for the bands' labels, a line per kind */
 
 struct grid {
   uint32_t rows, per_row; /* nodes per row */
@@ -111,22 +111,36 @@ static const char *band_name(enum sim_band_kind k) {
                                  : "loss";
 }
 
+/* Labels are placed above the map, one line per kind, and left out where
+ * the previous band's label of the kind would be overwritten (a band every
+ * few seconds is one fact; its title still names each). */
+#define LABEL_W 60.0
+
 static void bands(const struct html *h, const struct grid *g) {
   double bottom = TOP + g->rows * g->row_h;
+  double free_from[SIM_BAND_KINDS] = {0};
   for (size_t k = 0; k < h->p->n_bands; k++) {
     const struct sim_band *b = &h->p->bands[k];
     double x0 = html_x(h, b->from), x1 = html_x(h, b->to);
+    char what[40];
+    if (b->kind == SIM_BAND_LOSS)
+      snprintf(what, sizeof(what), "loss %g%%", b->loss * 100);
+    else
+      snprintf(what, sizeof(what), "%s", band_name(b->kind));
     fprintf(h->f,
             "<g class=\"band band-%d\" data-from=\"%.6f\" data-to=\"%.6f\">"
-            "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\"/>"
-            "<text x=\"%.2f\" y=\"%.2f\">%s",
+            "<title>%s from %.3f s to %.3f s</title>"
+            "<rect x=\"%.2f\" y=\"%.2f\" width=\"%.2f\" height=\"%.2f\"/>",
             (int)b->kind, (double)b->from / SCN_US_PER_S,
+            (double)b->to / SCN_US_PER_S, what, (double)b->from / SCN_US_PER_S,
             (double)b->to / SCN_US_PER_S, x0, TOP - 4,
-            x1 - x0 > 1 ? x1 - x0 : 1, bottom - TOP + 4, x0 + 2,
-            TOP - 6 + 9 * (double)b->kind, band_name(b->kind));
-    if (b->kind == SIM_BAND_LOSS)
-      fprintf(h->f, " %g%%", b->loss * 100);
-    fprintf(h->f, "</text></g>\n");
+            x1 - x0 > 1 ? x1 - x0 : 1, bottom - TOP + 4);
+    if (x0 >= free_from[b->kind]) {
+      fprintf(h->f, "<text x=\"%.2f\" y=\"%.2f\">%s</text>", x0 + 2,
+              TOP - 6 - 9 * (double)b->kind, what);
+      free_from[b->kind] = x0 + LABEL_W;
+    }
+    fprintf(h->f, "</g>\n");
   }
 }
 
@@ -173,9 +187,9 @@ static void legend(const struct html *h, const struct grid *g) {
           "(crashed) <span class=\"sw frozen\"></span>frozen &nbsp; "
           "&#9651; false suspicion &#10005; false death</p>\n"
           "<p class=\"note\">A cell is the worst state that at least 1/%d of "
-          "the observers up at the time held of the row's node during the "
-          "bucket (dead, left, suspect, alive, in that order; unknown when "
-          "none reaches the share)",
+          "the observers up at the time and knowing the row's node held of it "
+          "during the bucket (dead, left, suspect, alive, in that order; "
+          "unknown when nobody up knows it)",
           SIM_SAMPLE_SHARE);
   if (g->per_row > 1)
     fprintf(h->f,

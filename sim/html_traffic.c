@@ -28,11 +28,14 @@ static void y_axis(const struct html *h, double top, double step) {
   fprintf(h->f, "<g class=\"axis\">");
   for (double v = 0; v <= top + 1e-9; v += step) {
     double y = Y0 + H - H * v / top;
+    char label[24];
+    html_si(v, label, sizeof(label));
     fprintf(h->f,
             "<line class=\"grid\" x1=\"%.1f\" y1=\"%.2f\" x2=\"%.1f\" "
             "y2=\"%.2f\"/><text x=\"%.1f\" y=\"%.2f\" "
-            "text-anchor=\"end\">%g</text>",
-            HTML_X0 - 4, y, HTML_X0 + HTML_PLOT_W, y, HTML_X0 - 6, y + 4, v);
+            "text-anchor=\"end\">%s</text>",
+            HTML_X0 - 4, y, HTML_X0 + HTML_PLOT_W, y, HTML_X0 - 6, y + 4,
+            label);
   }
   fprintf(h->f, "</g>\n");
 }

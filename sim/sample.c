@@ -75,7 +75,9 @@ void sim_sample_free(struct sim *s) {
 }
 
 /* The worst state held by at least 1/SIM_SAMPLE_SHARE of the up
- * observers, or unknown. */
+ * observers that know the subject at all, or unknown when none does.
+ * Observers that never heard of it do not dilute the share: in a mesh
+ * still joining, or beside nodes that run alone, a crash is still red. */
 static enum sim_vclass vclass(const uint32_t *c) {
   static const struct {
     uint8_t view;
@@ -85,7 +87,7 @@ static enum sim_vclass vclass(const uint32_t *c) {
                      {1 + SWIM_SUSPECT, SIM_VC_SUSPECT},
                      {1 + SWIM_ALIVE, SIM_VC_ALIVE}};
   uint64_t total = 0;
-  for (int v = 0; v <= 1 + SWIM_LEFT; v++)
+  for (int v = 1; v <= 1 + SWIM_LEFT; v++)
     total += c[v];
   for (size_t k = 0; k < sizeof(worst_first) / sizeof(worst_first[0]); k++) {
     uint64_t held = c[worst_first[k].view];

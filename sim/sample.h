@@ -25,7 +25,7 @@
 
 #define SIM_SAMPLE_COLS 300
 /* A state is the mesh's view of a subject when at least this share (1/N)
- * of its up observers hold it. */
+ * of the up observers that know it hold it. */
 #define SIM_SAMPLE_SHARE 4
 
 /* Worst last: the class of a bucket is the highest seen in it. */
