@@ -168,10 +168,10 @@ def main():
         check_expectations(b, rep, rc)
         if args.raid:
             check_raid(b, rep)
-        errors = b.console_errors()
-        check(errors == [], f"console errors: {errors}")
         requests = b.requests()
         check(requests == [], f"requests: {requests}")
+        errors = b.console_errors()
+        check(errors == [], f"console errors: {errors}")
         b.screenshot(args.screenshot, full_page=True)
         print(f"no console errors, no requests; screenshot {args.screenshot}")
     print("PASS")
