@@ -18,6 +18,7 @@
  * behind it is the protocol working (Rapid's 80 %-loss members are the
  * example).  Below that, loss is the protocol's to absorb.
  */
+#include "sample.h"
 #include "sim.h"
 
 #include <stdlib.h>
@@ -82,6 +83,7 @@ static void prune(struct sim *s) {
 
 int sim_history_note(struct sim *s) {
   struct sim_truth *t = &s->truth;
+  sim_sample_network(s); /* the report's bands: every change passes here */
   /* A configuration replaced at the same instant was never in force. */
   if (t->n_epochs > 0 && t->epochs[t->n_epochs - 1].at == s->now)
     epoch_free(&t->epochs[--t->n_epochs]);

@@ -2,7 +2,8 @@
  * meshbeat-sim: the command line of the simulator (wiring only).
  *
  *   meshbeat-sim run SCENARIO [--seed N] [--nodes N] [--report FILE]
- *                             [--timeline FILE] [--standin-crypto] [--quiet]
+ *                             [--timeline FILE] [--html FILE]
+ *                             [--standin-crypto] [--quiet]
  *   meshbeat-sim run SCENARIO --seeds A..B [--nodes N] [--standin-crypto]
  *                             every seed of A..B, one line per failing one
  *   meshbeat-sim check SCENARIO...     parse only, report the first error
@@ -13,6 +14,7 @@
  */
 #include "bridge.h"
 #include "faults_random.h"
+#include "html.h"
 #include "raid.h"
 #include "results.h"
 #include "seeds.h"
@@ -25,7 +27,8 @@
 #define EXIT_ERROR 2
 
 struct cli {
-  const char *scenario, *report, *timeline;
+  const char *scenario, *report, *timeline, *html;
+  char command[1024]; /* the command line, for the HTML report */
   bool seed_set, nodes_set, standin, quiet, seeds_set;
   uint64_t seed, nodes, seeds_first, seeds_last;
 };
@@ -33,8 +36,8 @@ struct cli {
 static int usage(FILE *f) {
   fprintf(f, "usage: meshbeat-sim run SCENARIO [--seed N] [--nodes N] "
              "[--report FILE]\n"
-             "                        [--timeline FILE] [--standin-crypto] "
-             "[--quiet]\n"
+             "                        [--timeline FILE] [--html FILE] "
+             "[--standin-crypto] [--quiet]\n"
              "       meshbeat-sim run SCENARIO --seeds A..B [--nodes N] "
              "[--standin-crypto]\n"
              "       meshbeat-sim check SCENARIO...\n"
@@ -60,6 +63,16 @@ static bool parse_seeds(const char *t, struct cli *c) {
          scn_parse_uint(dots + 2, &c->seeds_last) == 0 &&
          c->seeds_first <= c->seeds_last &&
          c->seeds_last - c->seeds_first < 1000000;
+}
+
+/* The words of the command line, space separated (cut if very long). */
+static void command_line(int argc, char **argv, struct cli *c) {
+  size_t len = 0;
+  for (int i = 0; i < argc && len < sizeof(c->command); i++) {
+    int w = snprintf(c->command + len, sizeof(c->command) - len, "%s%s",
+                     i ? " " : "", argv[i]);
+    len += w > 0 ? (size_t)w : 0;
+  }
 }
 
 static int parse_cli(int argc, char **argv, struct cli *c) {
@@ -88,6 +101,8 @@ static int parse_cli(int argc, char **argv, struct cli *c) {
       c->report = argv[++i];
     } else if (strcmp(a, "--timeline") == 0 && has_value) {
       c->timeline = argv[++i];
+    } else if (strcmp(a, "--html") == 0 && has_value) {
+      c->html = argv[++i];
     } else if (a[0] != '-' && c->scenario == NULL) {
       c->scenario = a;
     } else {
@@ -96,8 +111,9 @@ static int parse_cli(int argc, char **argv, struct cli *c) {
   }
   if (c->scenario == NULL)
     return bad("no scenario given after", argv[1]);
-  if (c->seeds_set && (c->seed_set || c->report || c->timeline))
-    return bad("--seeds takes none of", "--seed --report --timeline");
+  if (c->seeds_set && (c->seed_set || c->report || c->timeline || c->html))
+    return bad("--seeds takes none of", "--seed --report --timeline --html");
+  command_line(argc, argv, c);
   return 0;
 }
 
@@ -150,6 +166,9 @@ static int finish(struct sim *s, const struct cli *c, double wall,
   int rc = failed ? EXIT_FAILED : 0;
   if (c->report && sim_report_write(s, r, verdicts, c->report) != 0)
     rc = EXIT_ERROR;
+  if (c->html &&
+      sim_html_write(s, r, verdicts, failed, c->command, c->html) != 0)
+    rc = EXIT_ERROR;
   json_decref(verdicts);
   printf("result: %s (%zu of %zu expectations failed; seed %llu, %u nodes, "
          "%.2f wall s)\n",
@@ -177,7 +196,7 @@ static int cmd_run(const struct cli *c) {
     scn_free(&scn);
     return rc;
   }
-  struct sim_opts o = {.standin = standin};
+  struct sim_opts o = {.standin = standin, .sample = c->html != NULL};
   if (c->timeline && (o.timeline = fopen(c->timeline, "w")) == NULL) {
     perror(c->timeline);
     scn_free(&scn);

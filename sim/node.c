@@ -12,6 +12,7 @@
  */
 #include "bridge.h"
 #include "raid.h"
+#include "sample.h"
 #include "sim.h"
 
 #include <stdlib.h>
@@ -101,6 +102,7 @@ void sim_node_health(struct sim *s, uint32_t i) {
     n->healthy_since = SIM_NEVER;
   else if (n->healthy_since == SIM_NEVER)
     n->healthy_since = s->now;
+  sim_sample_health(s, i);
 }
 
 int sim_node_start(struct sim *s, uint32_t i, uint32_t action) {

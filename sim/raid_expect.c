@@ -220,6 +220,33 @@ static json_t *violations_json(const struct sim *s) {
   return a;
 }
 
+static const char *task_end_name(enum raid_history_task_end e) {
+  return e == RAID_HISTORY_TASK_DONE        ? "done"
+         : e == RAID_HISTORY_TASK_CANCELLED ? "cancelled"
+                                            : "live";
+}
+
+/* Every task the committed log started (the HTML report draws each). */
+static json_t *tasks_json(const struct sim *s) {
+  json_t *a = json_array();
+  size_t n = raid_history_task_count(s->raid->hist);
+  for (size_t k = 0; k < n; k++) {
+    const struct raid_history_task *t = raid_history_task(s->raid->hist, k);
+    json_array_append_new(
+        a,
+        json_pack(
+            "{s:I, s:s, s:i, s:s, s:o, s:o, s:o, s:s, s:i}", "id",
+            (json_int_t)t->id, "array", t->array, "slot", (int)t->slot, "kind",
+            mb_raid_task_kind_name(t->kind), "target",
+            t->target == RAID_HISTORY_NO_NODE ? json_null()
+                                              : json_integer(t->target),
+            "started", sim_json_seconds(t->start_us), "ended",
+            sim_json_seconds(t->end_us == UINT64_MAX ? SIM_NEVER : t->end_us),
+            "result", task_end_name(t->end), "reassigned", (int)t->reassigned));
+  }
+  return a;
+}
+
 json_t *sim_raid_json(const struct sim *s) {
   const struct sim_raid *r = s->raid;
   if (r == NULL)
@@ -229,7 +256,8 @@ json_t *sim_raid_json(const struct sim *s) {
   struct mb_coord_status st;
   uint32_t l = leader(s, &st);
   return json_pack(
-      "{s:i, s:o, s:{s:I, s:I, s:I, s:I, s:I}, s:I, s:I, s:o, s:o, s:I}",
+      "{s:i, s:o, s:{s:I, s:I, s:I, s:I, s:I}, s:I, s:I, s:o, s:o, s:I, "
+      "s:o}",
       "voters", (int)r->n_voters, "leader",
       l == SIM_NONE ? json_null() : json_integer(l), "committed", "outs",
       (json_int_t)c.outs, "rebuilds", (json_int_t)c.rebuilds, "resyncs",
@@ -237,5 +265,6 @@ json_t *sim_raid_json(const struct sim *s) {
       (json_int_t)c.domain_misses, "applied", (json_int_t)r->c.applied,
       "tasks_finished", (json_int_t)r->c.tasks_finished, "requests",
       requests_json(s), "violations", violations_json(s), "violation_count",
-      (json_int_t)raid_history_violation_count(r->hist));
+      (json_int_t)raid_history_violation_count(r->hist), "tasks",
+      tasks_json(s));
 }

@@ -315,3 +315,12 @@ const struct raid_violation *
 raid_history_violation(const struct raid_history *h, size_t i) {
   return i < h->n_viol && i < RAID_HISTORY_KEEP ? &h->viol[i] : NULL;
 }
+
+size_t raid_history_task_count(const struct raid_history *h) {
+  return h->m.n_log;
+}
+
+const struct raid_history_task *raid_history_task(const struct raid_history *h,
+                                                  size_t i) {
+  return i < h->m.n_log ? &h->m.log[i] : NULL;
+}

@@ -117,6 +117,31 @@ void raid_history_counts(const struct raid_history *h,
 int raid_history_array_state(const struct raid_history *h, const char *name,
                              uint64_t *since_us);
 
+/* Every task the committed log started, in start order, with how it
+ * ended in the model: done (TASK_DONE), cancelled (TASK_CANCEL, or dropped
+ * with its target's device down, its array failed or removed) or still
+ * live at the end of the run.  For the report's pictures. */
+enum raid_history_task_end {
+  RAID_HISTORY_TASK_LIVE,
+  RAID_HISTORY_TASK_DONE,
+  RAID_HISTORY_TASK_CANCELLED
+};
+#define RAID_HISTORY_NAME_MAX 63 /* MB_RAID_NAME_MAX */
+struct raid_history_task {
+  uint64_t id;
+  char array[RAID_HISTORY_NAME_MAX + 1];
+  unsigned slot;
+  int kind;                  /* enum mb_raid_task_kind */
+  uint32_t target;           /* node, or RAID_HISTORY_NO_NODE (the first one) */
+  uint32_t reassigned;       /* times TASK_REASSIGN moved it */
+  uint64_t start_us, end_us; /* end_us: UINT64_MAX while live */
+  enum raid_history_task_end end;
+};
+size_t raid_history_task_count(const struct raid_history *h);
+/* The i-th task (i < count), or NULL. */
+const struct raid_history_task *raid_history_task(const struct raid_history *h,
+                                                  size_t i);
+
 size_t raid_history_violation_count(const struct raid_history *h);
 /* The i-th kept violation (i < min(count, RAID_HISTORY_KEEP)), or NULL. */
 const struct raid_violation *

@@ -9,6 +9,9 @@
 #include "mb_raid.h"
 #include "raid_history.h"
 
+_Static_assert(RAID_HISTORY_NAME_MAX == MB_RAID_NAME_MAX,
+               "task log names hold array names");
+
 enum rh_slot { RH_UP, RH_DOWN, RH_OUT, RH_REBUILDING, RH_RESYNC };
 enum rh_dev { RH_DEV_UP, RH_DEV_DOWN, RH_DEV_OUT };
 
@@ -56,6 +59,8 @@ struct rh_model {
   size_t n_task, cap_task;
   uint64_t next_task_id;
   struct raid_history_counts counts;
+  struct raid_history_task *log; /* every task started, for the report */
+  size_t n_log, cap_log;
 };
 
 struct rh_index {

@@ -25,6 +25,7 @@ void rh_model_free(struct rh_model *m) {
   free(m->dev);
   free(m->arr);
   free(m->task);
+  free(m->log);
   memset(m, 0, sizeof *m);
 }
 
@@ -69,9 +70,25 @@ static struct rh_task *task_by_id(struct rh_model *m, uint64_t id) {
   return NULL;
 }
 
-/* Ends a live task without finishing it: its reservation goes, its slot
- * goes back to what it was without the task. */
-static void task_drop(struct rh_model *m, struct rh_task *t, bool restore) {
+/* The task log's entry of task id, or NULL (not logged: out of memory). */
+static struct raid_history_task *logged(struct rh_model *m, uint64_t id) {
+  for (size_t i = m->n_log; i-- > 0;)
+    if (m->log[i].id == id)
+      return &m->log[i];
+  return NULL;
+}
+
+/* Ends a live task: its reservation goes, its slot goes back to what it
+ * was without the task (restore) or was set by the caller; the log says
+ * how it ended. */
+static void task_drop(struct rh_ctx *x, struct rh_task *t, bool restore,
+                      enum raid_history_task_end how) {
+  struct rh_model *m = &x->h->m;
+  struct raid_history_task *l = logged(m, t->id);
+  if (l != NULL) {
+    l->end = how;
+    l->end_us = x->t_us;
+  }
   struct rh_array *a = &m->arr[t->array];
   if (reserves(t->kind))
     m->dev[t->target].reserved -= t->bytes;
@@ -128,7 +145,7 @@ static void remove_array(struct rh_ctx *x, const struct mb_raid_cmd *c) {
   size_t ai = (size_t)(a - m->arr);
   for (size_t i = m->n_task; i-- > 0;)
     if (m->task[i].array == ai)
-      task_drop(m, &m->task[i], false);
+      task_drop(x, &m->task[i], false, RAID_HISTORY_TASK_CANCELLED);
   for (unsigned i = 0; i < a->n_slots; i++)
     m->dev[a->holder[i]].allocated -= a->slot_bytes;
   a->removed = true;
@@ -196,7 +213,7 @@ static void device_cmd(struct rh_ctx *x, const struct mb_raid_cmd *c) {
       const struct rh_task *t = &m->task[i];
       if (t->target == d || (t->kind == MB_RAID_TASK_MOVE &&
                              m->arr[t->array].holder[t->slot] == d))
-        task_drop(m, &m->task[i], true);
+        task_drop(x, &m->task[i], true, RAID_HISTORY_TASK_CANCELLED);
     }
     device_down(m, d);
     break;
@@ -252,6 +269,33 @@ static void check_domain(struct rh_ctx *x, size_t ai, unsigned slot,
   }
 }
 
+/* The node whose device is model device d, or RAID_HISTORY_NO_NODE. */
+static uint32_t node_of(const struct raid_history *h, size_t d) {
+  for (uint32_t n = 0; n < h->n_nodes; n++)
+    if (h->has_id[n] &&
+        memcmp(h->ids[n], h->m.dev[d].id, RAID_HISTORY_ID_LEN) == 0)
+      return n;
+  return RAID_HISTORY_NO_NODE;
+}
+
+/* Only the report reads the log: out of memory loses an entry, not a
+ * verdict. */
+static void task_log(struct rh_ctx *x, const struct rh_task *t,
+                     const char *array) {
+  struct rh_model *m = &x->h->m;
+  if (!rh_grow((void **)&m->log, &m->cap_log, m->n_log + 1, sizeof *m->log))
+    return;
+  struct raid_history_task *l = &m->log[m->n_log++];
+  *l = (struct raid_history_task){.id = t->id,
+                                  .slot = t->slot,
+                                  .kind = t->kind,
+                                  .target = node_of(x->h, t->target),
+                                  .start_us = x->t_us,
+                                  .end_us = UINT64_MAX,
+                                  .end = RAID_HISTORY_TASK_LIVE};
+  snprintf(l->array, sizeof l->array, "%s", array);
+}
+
 static void start(struct rh_ctx *x, const struct mb_raid_cmd *c) {
   struct rh_model *m = &x->h->m;
   uint64_t id = m->next_task_id++;
@@ -284,6 +328,7 @@ static void start(struct rh_ctx *x, const struct mb_raid_cmd *c) {
                                           .bytes = a->slot_bytes};
   if (reserves(c->task_kind))
     m->dev[target].reserved += a->slot_bytes;
+  task_log(x, &m->task[m->n_task - 1], a->name);
   if (c->task_kind == MB_RAID_TASK_REBUILD)
     a->state[c->slot] = RH_REBUILDING;
   else if (c->task_kind == MB_RAID_TASK_RESYNC)
@@ -326,7 +371,7 @@ static void done(struct rh_ctx *x, const struct mb_raid_cmd *c) {
     a->holder[t->slot] = t->target;
   }
   a->state[t->slot] = RH_UP;
-  task_drop(m, t, false);
+  task_drop(x, t, false, RAID_HISTORY_TASK_DONE);
 }
 
 static void reassign(struct rh_ctx *x, const struct mb_raid_cmd *c) {
@@ -340,6 +385,9 @@ static void reassign(struct rh_ctx *x, const struct mb_raid_cmd *c) {
     m->dev[to].reserved += t->bytes;
   }
   t->target = to;
+  struct raid_history_task *l = logged(m, t->id);
+  if (l != NULL)
+    l->reassigned++;
 }
 
 /* Failed; degraded while a lost slot waits for a task; rebuilding while
@@ -377,7 +425,7 @@ static void settle(struct rh_ctx *x) {
       a->failed = true;
       for (size_t j = m->n_task; j-- > 0;)
         if (m->task[j].array == i)
-          task_drop(m, &m->task[j], true);
+          task_drop(x, &m->task[j], true, RAID_HISTORY_TASK_CANCELLED);
     }
     if (a->healthy != (missing == 0) && !a->failed) {
       a->healthy = missing == 0;
@@ -443,7 +491,7 @@ void rh_model_apply(struct raid_history *h, uint64_t t_us, uint32_t node,
   case MB_RAID_CMD_TASK_CANCEL: {
     struct rh_task *t = live_at(&x, c->task, NULL, "cancel");
     if (t != NULL)
-      task_drop(&h->m, t, true);
+      task_drop(&x, t, true, RAID_HISTORY_TASK_CANCELLED);
     break;
   }
   case MB_RAID_CMD_TASK_PROGRESS:

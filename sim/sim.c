@@ -13,6 +13,7 @@
 #include "bridge.h"
 #include "faults_random.h"
 #include "raid.h"
+#include "sample.h"
 #include "standin_scheme.h"
 
 #include <stdarg.h>
@@ -158,7 +159,7 @@ struct sim *sim_new(const struct scenario *scn, const struct sim_opts *o,
     free(s);
     return NULL;
   }
-  if (init_world(s, o) != 0) {
+  if (init_world(s, o) != 0 || (o->sample && sim_sample_new(s) != 0)) {
     snprintf(err, SIM_ERR_MAX, "%s", s->err);
     sim_free(s);
     return NULL;
@@ -253,6 +254,7 @@ int sim_run(struct sim *s) {
   while (s->err[0] == '\0' && (top = sim_heap_top(&s->heap)) != NULL &&
          top->t <= s->end) {
     sim_heap_pop(&s->heap, &e);
+    sim_sample_until(s, e.t);
     s->now = e.t;
     s->events_run++;
     dispatch(s, &e);
@@ -260,6 +262,7 @@ int sim_run(struct sim *s) {
   s->now = s->end;
   if (s->raid != NULL)
     sim_raid_finish(s);
+  sim_sample_finish(s);
   crypto_generichash_state copy = s->trace; /* the trace may go on */
   crypto_generichash_final(&copy, s->trace_hash, sizeof(s->trace_hash));
   return s->err[0] ? -1 : 0;
@@ -277,6 +280,7 @@ void sim_free(struct sim *s) {
   free(s->net.rules);
   free(s->net.seconds);
   sim_truth_free(s);
+  sim_sample_free(s);
   sim_bridge_free(s);
   sim_raid_free(s); /* after the cores: nothing refers to it then */
   sim_rfaults_free(s);

@@ -334,6 +334,7 @@ struct sim_adversary {
 struct sim_opts {
   bool standin;   /* --standin-crypto */
   FILE *timeline; /* JSON lines, may be NULL */
+  bool sample;    /* keep what --html draws (sample.h) */
 };
 
 struct sim {
@@ -366,6 +367,7 @@ struct sim {
   struct sim_bridge *bridge;   /* NULL unless the scenario runs the bridge */
   struct sim_raid *raid;       /* NULL unless the scenario has raid lines */
   struct sim_rfaults *rfaults; /* NULL without `faults random` */
+  struct sim_sample *sample;   /* NULL unless sim_opts.sample */
   crypto_generichash_state trace;
   uint8_t trace_hash[32];
   FILE *timeline;

@@ -24,6 +24,7 @@
  *   partitions  per partition, when every up node first held every up
  *               node of every other group dead (kept incrementally).
  */
+#include "sample.h"
 #include "sim.h"
 
 #include <inttypes.h>
@@ -184,6 +185,7 @@ static uint64_t contribution(struct sim *s, uint32_t i) {
 void sim_truth_up(struct sim *s, uint32_t i) {
   struct sim_truth *t = &s->truth;
   t->up++;
+  sim_sample_observer(s, i, +1);
   t->good += contribution(s, i);
   if (pdet_open(t)) {
     t->cross_dead += cross_dead_of(s, i);
@@ -210,6 +212,8 @@ static void detected(struct sim_failure *f, uint32_t o, uint64_t now) {
 void sim_truth_down(struct sim *s, uint32_t i) {
   struct sim_truth *t = &s->truth;
   t->up--;
+  sim_sample_observer(s, i, -1);
+  sim_sample_health(s, i);
   t->good -= contribution(s, i);
   if (pdet_open(t)) {
     t->cross_dead -= cross_dead_of(s, i);
@@ -331,6 +335,7 @@ static void count_false(struct sim *s, uint32_t o, uint32_t subj,
   const struct sim_node *obs = &s->nodes[o];
   if (obs->healthy_since == SIM_NEVER || s->now - obs->healthy_since < s->grace)
     t->false_by_recovering++;
+  sim_sample_false(s, subj, to);
   if (t->n_examples < SIM_FALSE_EXAMPLES)
     t->examples[t->n_examples++] =
         (struct sim_false_event){s->now, o, subj, to};
@@ -394,6 +399,8 @@ void sim_truth_event(struct sim *s, uint32_t o, const struct swim_event *ev) {
     return;
   uint8_t *c = cell(s, o, subj), old = *c;
   *c = (uint8_t)(1 + ev->to);
+  if (is_up(s, o))
+    sim_sample_view(s, subj, old, *c);
   if (is_up(s, o) && is_up(s, subj)) {
     t->good = t->good - (old == V_ALIVE) + (*c == V_ALIVE);
     if (pdet_open(t) && s->nodes[o].group != s->nodes[subj].group)
