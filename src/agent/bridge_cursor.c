@@ -69,6 +69,15 @@ void agent_bridge_cursor_soon(struct agent_bridge *b) {
   b->cursor_due = b->cursor_sent_at != 0 && next > now ? next : now;
 }
 
+static void add_episode(struct mb_bridge_cursor *c,
+                        const struct mb_bridge_episode *ep) {
+  for (size_t i = 0; i < c->n_episodes; i++)
+    if (memcmp(c->episodes[i].member, ep->member, MB_NODE_REF_LEN) == 0)
+      return; /* one per member: the tracker's comes first */
+  memcpy(c->episodes[c->n_episodes].member, ep->member, MB_NODE_REF_LEN);
+  c->episodes[c->n_episodes++].incarnation = ep->incarnation;
+}
+
 /* The latest ids delivered, as many as fit beside the open episodes:
  * ids_max of them. */
 static void fill(struct agent_bridge *b, struct mb_bridge_cursor *c,
@@ -83,11 +92,12 @@ static void fill(struct agent_bridge *b, struct mb_bridge_cursor *c,
     c->pending = d.pending;
   const struct mb_bridge_episode *eps;
   size_t n = mb_bridge_transitions_episodes(b->tr, &eps);
-  for (size_t i = 0; i < n && i < MB_CURSOR_MAX_EPISODES; i++) {
-    memcpy(c->episodes[i].member, eps[i].member, MB_NODE_REF_LEN);
-    c->episodes[i].incarnation = eps[i].incarnation;
-    c->n_episodes++;
-  }
+  for (size_t i = 0; i < n && i < MB_CURSOR_MAX_EPISODES; i++)
+    add_episode(c, &eps[i]);
+  struct mb_bridge_episode held[MB_CURSOR_MAX_EPISODES];
+  n = agent_bridge_held_onlines(b, held, MB_CURSOR_MAX_EPISODES);
+  for (size_t i = 0; i < n && c->n_episodes < MB_CURSOR_MAX_EPISODES; i++)
+    add_episode(c, &held[i]);
 }
 
 /* Fewer ids when the episodes leave no room for all of them. */
@@ -139,6 +149,7 @@ void agent_bridge_cursor_tick(struct agent_bridge *b, uint64_t now) {
 }
 
 struct old_entries {
+  const struct agent_bridge *b;
   int64_t before_ms;
   uint64_t seq[256];
   size_t n;
@@ -146,17 +157,21 @@ struct old_entries {
 
 static int collect_old(const struct mb_store_outbox_entry *e, void *ctx) {
   struct old_entries *o = ctx;
-  if (e->created_ms < o->before_ms && o->n < 256)
+  if (e->created_ms < o->before_ms && o->n < 256 &&
+      !agent_bridge_about_active(o->b, e))
     o->seq[o->n++] = e->seq;
   return 0;
 }
 
 /* Ours, older than the grace, while the active bridge has nothing
- * pending: it derived them too and delivered them, or never will. */
+ * pending: it derived them too and delivered them, or never will.  Not
+ * an online about the active bridge itself: it derives that one only
+ * from our cursor (bridge_held.c), so it is late, never done without. */
 static void drop_stale(struct agent_bridge *b, int64_t issued_ms) {
   struct old_entries *o = calloc(1, sizeof(*o));
   if (o == NULL)
     return;
+  o->b = b;
   o->before_ms = issued_ms - FOLLOWER_GRACE_MS;
   mb_store_outbox_peek(b->a->store, "webhook", 256, collect_old, o);
   for (size_t i = 0; i < o->n; i++)
@@ -168,6 +183,14 @@ static bool signed_by_active(struct agent_bridge *b,
                              const struct swim_output *o) {
   return b->election.have &&
          memcmp(o->rec.signer, b->election.active, MB_NODE_ID_LEN) == 0;
+}
+
+/* Ours is the core's: the view is as of the last evaluation, and a
+ * cursor heard in the same batch as the claim of our death we refuted
+ * must already see the refutation. */
+static uint64_t incarnation_now(struct agent_bridge *b,
+                                const struct mb_bridge_member *m) {
+  return m->is_self ? swim_self_incarnation(b->a->swim) : m->incarnation;
 }
 
 static void apply(struct agent_bridge *b, const struct mb_bridge_cursor *c,
@@ -195,7 +218,7 @@ static void apply(struct agent_bridge *b, const struct mb_bridge_cursor *c,
      * open there we derive ourselves, and merged now it would keep its
      * offline out of our outbox (a handover during an outage would then
      * lose it). */
-    if (m->incarnation <= c->episodes[i].incarnation)
+    if (incarnation_now(b, m) <= c->episodes[i].incarnation)
       continue;
     struct mb_bridge_episode ep = {.incarnation = c->episodes[i].incarnation};
     memcpy(ep.member, m->id, MB_NODE_ID_LEN);

@@ -18,6 +18,8 @@
  *   bridge_cursor.c   the delivery cursors every eligible member announces
  *                     (episodes; the active bridge's also what it
  *                     delivered), applied by the others
+ *   bridge_held.c     a follower's onlines about the active bridge, which
+ *                     its cursor names until the bridge confirms them
  *   bridge_status.c   `meshbeat bridge` (the admin command) and metrics
  *   sink_bridge.c     membership changes and channel records, in
  *
@@ -161,6 +163,13 @@ void agent_bridge_cursor_soon(struct agent_bridge *b);
 void agent_bridge_cursor_tick(struct agent_bridge *b, uint64_t now);
 void agent_bridge_cursor_heard(struct agent_bridge *b,
                                const struct swim_output *o);
+
+/* bridge_held.c: the onlines about the active bridge (another member)
+ * in our outbox, as episodes for our cursor; is this entry one? */
+size_t agent_bridge_held_onlines(struct agent_bridge *b,
+                                 struct mb_bridge_episode *out, size_t max);
+bool agent_bridge_about_active(const struct agent_bridge *b,
+                               const struct mb_store_outbox_entry *e);
 
 /* bridge_status.c */
 json_t *agent_bridge_json(struct agent *a);

@@ -15,6 +15,9 @@ Tests (issue 11's "Done when"):
             next one delivers everything the first had not confirmed
   kill_loop kill -9 of the active bridge in a loop while a member dies and
             returns: nothing lost, order kept
+  pause     the active bridge stopped (SIGSTOP) until the mesh declares it
+            dead, then continued: its offline from the next bridge, its own
+            online from itself once it is active again
   drain     a drain instruction in a view's answer reaches the device, which
             every member shows draining within seconds; undrain ends it
 """
@@ -410,6 +413,40 @@ def test_kill_loop(mesh):
     print(f"kills {kills}: {want} events, each once, in order")
 
 
+def test_pause(mesh):
+    """A bridge that never died in its own eyes: stopped long enough for
+    the mesh to declare it dead, then continued, it refutes at a new
+    incarnation and is the active bridge again.  Only the others derived
+    its death, so its online reaches the receiver only if it learns its
+    episode from their cursors, whenever those arrive (before or after
+    its refutation, before or after the others re-admitted it)."""
+    mesh.setup_bridge()
+    mesh.start_all()
+    mesh.wait(mesh.converged, "convergence", DETECT_S)
+    bridge = mesh.wait_active()
+    others = [a for a in mesh.agents if a is not bridge]
+    bridge.proc.send_signal(signal.SIGSTOP)
+    mesh.receiver.wait(lambda g: g["events"]["count"] >= 1, DETECT_S,
+                       f"{bridge.name}'s offline from the next bridge")
+    mesh.wait(lambda: mesh.all_see(bridge.name, "dead", observers=others),
+              f"{bridge.name} dead everywhere", DETECT_S)
+    # Long enough for the others' cursors naming its death to be old news
+    # (gossip no longer carries them): it can learn its episode only from
+    # the cursors they announce after they re-admitted it.
+    views = mesh.receiver.received()["views"]["count"]
+    mesh.receiver.wait(lambda g: g["views"]["count"] >= views + 3,
+                       DETECT_S, "three views from the next bridge")
+    bridge.proc.send_signal(signal.SIGCONT)
+    mesh.wait(mesh.converged, f"{bridge.name} alive again", DETECT_S)
+    mesh.wait_events(2, f"{bridge.name}'s online")
+    wait_drained(mesh)
+    got = mesh.events()
+    check_signed_once(got)
+    types = check_pairs(got["list"])
+    if types != {bridge.name: ["machine.offline", "machine.online"]}:
+        raise MeshError(f"events {types}")
+
+
 def test_drain(mesh):
     mesh.setup_bridge()
     mesh.start_all()
@@ -447,7 +484,8 @@ def test_drain(mesh):
 
 
 TESTS = {"mesh": test_mesh, "outage": test_outage, "handover": test_handover,
-         "kill_loop": test_kill_loop, "drain": test_drain}
+         "kill_loop": test_kill_loop, "pause": test_pause,
+         "drain": test_drain}
 
 
 def main():
