@@ -222,8 +222,11 @@ static void apply(struct agent_bridge *b, const struct mb_bridge_cursor *c,
       continue;
     struct mb_bridge_episode ep = {.incarnation = c->episodes[i].incarnation};
     memcpy(ep.member, m->id, MB_NODE_ID_LEN);
-    if (mb_bridge_transitions_restore(b->tr, &ep, 1) == 0)
-      mb_store_episode_put(b->a->store, ep.member, ep.incarnation);
+    if (mb_bridge_transitions_restore(b->tr, &ep, 1) != 0)
+      continue;
+    mb_store_episode_put(b->a->store, ep.member, ep.incarnation);
+    if (m->is_self)
+      agent_bridge_own_offline(b, m, ep.incarnation);
   }
   b->cursors_applied++;
   b->dest[AGENT_DEST_WEBHOOK].head_known = false;

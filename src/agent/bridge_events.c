@@ -82,6 +82,27 @@ static void keep_episode(struct agent_bridge *b,
               mb_strerror(rc));
 }
 
+/* We never saw ourselves dead, so our tracker derives only the online
+ * that ends an episode about us merged from a cursor.  Its offline was
+ * derived by the others, and delivered only if the next bridge did so
+ * before it saw us back; after that they take us for the active bridge
+ * again and send nothing (their views may also disagree on who is active
+ * while a flap hold lasts).  So we queue the offline too, ahead of the
+ * online: the same id and body as theirs (event_id.c: member, type and
+ * incarnation), which the receiver drops if it had it already. */
+void agent_bridge_own_offline(struct agent_bridge *b,
+                              const struct mb_bridge_member *self,
+                              uint64_t incarnation) {
+  struct mb_bridge_event ev = {.type = MB_BRIDGE_EV_OFFLINE,
+                               .incarnation = incarnation};
+  memcpy(ev.member, self->id, MB_NODE_ID_LEN);
+  snprintf(ev.name, sizeof(ev.name), "%s", self->name);
+  snprintf(ev.domain, sizeof(ev.domain), "%s", self->domain);
+  mb_bridge_event_id(ev.id, b->a->cfg->cluster, ev.member,
+                     MB_BRIDGE_EV_OFFLINE, incarnation);
+  queue_event(b, &ev);
+}
+
 void agent_bridge_step(struct agent_bridge *b, uint64_t now) {
   struct mb_bridge_event ev[STEP_BATCH];
   int n, total = 0;

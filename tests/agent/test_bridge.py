@@ -447,6 +447,38 @@ def test_pause(mesh):
         raise MeshError(f"events {types}")
 
 
+def test_comeback(mesh):
+    """The active bridge dies and is back before the next one could
+    deliver its offline (the receiver is closed meanwhile).  Seeing it
+    again, the next one steps down with the offline still queued, and the
+    others take it for the active bridge and send nothing: only the
+    returned bridge can report its own death, from the episode their
+    cursors name, and it must send that offline before its online."""
+    mesh.setup_bridge()
+    mesh.start_all()
+    mesh.wait(mesh.converged, "convergence", DETECT_S)
+    bridge = mesh.wait_active()
+    mesh.receiver.control("close")
+    bridge.kill()
+    mesh.wait_active(not_name=bridge.name)
+    mesh.wait(lambda: all(mesh.outbox(a)["outbox_depth"] >= 1
+                          for a in mesh.running()),
+              f"{bridge.name}'s offline held by every other member", DETECT_S)
+    seed = next(a for a in mesh.running()).idx
+    bridge.start(join=[seed])
+    mesh.wait(mesh.converged, f"{bridge.name} back", DETECT_S)
+    if mesh.wait_active() is not bridge:
+        raise MeshError(f"{bridge.name} is not the active bridge again")
+    mesh.receiver.control("open")
+    mesh.wait_events(2, f"{bridge.name}'s offline and online")
+    wait_drained(mesh)
+    got = mesh.events()
+    check_signed_once(got)
+    types = check_pairs(got["list"])
+    if types != {bridge.name: ["machine.offline", "machine.online"]}:
+        raise MeshError(f"events {types}")
+
+
 def test_drain(mesh):
     mesh.setup_bridge()
     mesh.start_all()
@@ -483,7 +515,8 @@ def test_drain(mesh):
         raise MeshError("an unknown instruction changed the device")
 
 
-TESTS = {"mesh": test_mesh, "outage": test_outage, "handover": test_handover,
+TESTS = {"comeback": test_comeback, "mesh": test_mesh, "outage": test_outage,
+         "handover": test_handover,
          "kill_loop": test_kill_loop, "pause": test_pause,
          "drain": test_drain}
 
