@@ -98,8 +98,8 @@ void agent_bridge_own_offline(struct agent_bridge *b,
   memcpy(ev.member, self->id, MB_NODE_ID_LEN);
   snprintf(ev.name, sizeof(ev.name), "%s", self->name);
   snprintf(ev.domain, sizeof(ev.domain), "%s", self->domain);
-  mb_bridge_event_id(ev.id, b->a->cfg->cluster, ev.member,
-                     MB_BRIDGE_EV_OFFLINE, incarnation);
+  mb_bridge_event_id(ev.id, b->a->cfg->cluster, ev.member, MB_BRIDGE_EV_OFFLINE,
+                     incarnation);
   queue_event(b, &ev);
 }
 
