@@ -193,6 +193,51 @@ static uint64_t incarnation_now(struct agent_bridge *b,
   return m->is_self ? swim_self_incarnation(b->a->swim) : m->incarnation;
 }
 
+/* Do we hold an episode of member at incarnation or later? */
+static bool episode_known(struct agent_bridge *b, const uint8_t *member,
+                          uint64_t incarnation) {
+  const struct mb_bridge_episode *eps;
+  size_t n = mb_bridge_transitions_episodes(b->tr, &eps);
+  for (size_t i = 0; i < n; i++)
+    if (memcmp(eps[i].member, member, MB_NODE_ID_LEN) == 0)
+      return eps[i].incarnation >= incarnation;
+  return false;
+}
+
+/* Which of another member's episodes are ours to take:
+ * - the active bridge's: the offlines it reported, ours to end;
+ * - a follower's about ourselves: we never saw ourselves dead;
+ * - while we are the active bridge, a follower's: an online it holds
+ *   (bridge_held.c) of a death we never saw, which only we may send.
+ * Any other follower's episode is not: an offline of another member it
+ * derived before us must not stop us reporting it. */
+static bool ours_to_take(const struct agent_bridge *b,
+                         const struct mb_bridge_member *m, bool from_active) {
+  return from_active || m->is_self ||
+         (b->election.have && b->election.self_active);
+}
+
+static void merge_episode(struct agent_bridge *b,
+                          const struct mb_cursor_episode *e, bool from_active) {
+  const struct mb_bridge_member *m =
+      agent_bridge_view_find(b, e->member, MB_NODE_REF_LEN);
+  /* Only an episode the member has ended in our view: one that is still
+   * open there we derive ourselves, and merged now it would keep its
+   * offline out of our outbox (a handover during an outage would then
+   * lose it). */
+  if (m == NULL || !ours_to_take(b, m, from_active) ||
+      incarnation_now(b, m) <= e->incarnation ||
+      (!from_active && episode_known(b, m->id, e->incarnation)))
+    return;
+  struct mb_bridge_episode ep = {.incarnation = e->incarnation};
+  memcpy(ep.member, m->id, MB_NODE_ID_LEN);
+  /* A follower's: a death we never saw, so its offline first. */
+  if (!from_active)
+    agent_bridge_queue_offline(b, m, ep.incarnation);
+  if (mb_bridge_transitions_restore(b->tr, &ep, 1) == 0)
+    mb_store_episode_put(b->a->store, ep.member, ep.incarnation);
+}
+
 static void apply(struct agent_bridge *b, const struct mb_bridge_cursor *c,
                   int64_t issued_ms, bool from_active) {
   for (size_t i = 0; i < c->n_events; i++) {
@@ -206,28 +251,8 @@ static void apply(struct agent_bridge *b, const struct mb_bridge_cursor *c,
   }
   if (c->pending == 0 && from_active)
     drop_stale(b, issued_ms);
-  for (size_t i = 0; i < c->n_episodes; i++) {
-    const struct mb_bridge_member *m =
-        agent_bridge_view_find(b, c->episodes[i].member, MB_NODE_REF_LEN);
-    /* The active bridge's episodes are the offlines it reported: ours to
-     * end.  A follower's are only worth our own: an offline of another
-     * member it derived before us must not stop us reporting it. */
-    if (m == NULL || (!from_active && !m->is_self))
-      continue;
-    /* Only an episode the member has ended in our view: one that is still
-     * open there we derive ourselves, and merged now it would keep its
-     * offline out of our outbox (a handover during an outage would then
-     * lose it). */
-    if (incarnation_now(b, m) <= c->episodes[i].incarnation)
-      continue;
-    struct mb_bridge_episode ep = {.incarnation = c->episodes[i].incarnation};
-    memcpy(ep.member, m->id, MB_NODE_ID_LEN);
-    if (mb_bridge_transitions_restore(b->tr, &ep, 1) != 0)
-      continue;
-    mb_store_episode_put(b->a->store, ep.member, ep.incarnation);
-    if (m->is_self)
-      agent_bridge_own_offline(b, m, ep.incarnation);
-  }
+  for (size_t i = 0; i < c->n_episodes; i++)
+    merge_episode(b, &c->episodes[i], from_active);
   b->cursors_applied++;
   b->dest[AGENT_DEST_WEBHOOK].head_known = false;
   agent_commit(b->a);

@@ -82,22 +82,22 @@ static void keep_episode(struct agent_bridge *b,
               mb_strerror(rc));
 }
 
-/* We never saw ourselves dead, so our tracker derives only the online
- * that ends an episode about us merged from a cursor.  Its offline was
- * derived by the others, and delivered only if the next bridge did so
- * before it saw us back; after that they take us for the active bridge
- * again and send nothing (their views may also disagree on who is active
- * while a flap hold lasts).  So we queue the offline too, ahead of the
+/* A death our view never showed: our own (we never see ourselves dead),
+ * or one that happened while we were down or before we joined.  Our
+ * tracker derives only the online that ends an episode merged from a
+ * cursor (bridge_cursor.c); the offline was derived by the others and
+ * delivered only if the bridge of the time did so before it saw the
+ * member back or died.  So we queue the offline too, ahead of the
  * online: the same id and body as theirs (event_id.c: member, type and
  * incarnation), which the receiver drops if it had it already. */
-void agent_bridge_own_offline(struct agent_bridge *b,
-                              const struct mb_bridge_member *self,
-                              uint64_t incarnation) {
+void agent_bridge_queue_offline(struct agent_bridge *b,
+                                const struct mb_bridge_member *m,
+                                uint64_t incarnation) {
   struct mb_bridge_event ev = {.type = MB_BRIDGE_EV_OFFLINE,
                                .incarnation = incarnation};
-  memcpy(ev.member, self->id, MB_NODE_ID_LEN);
-  snprintf(ev.name, sizeof(ev.name), "%s", self->name);
-  snprintf(ev.domain, sizeof(ev.domain), "%s", self->domain);
+  memcpy(ev.member, m->id, MB_NODE_ID_LEN);
+  snprintf(ev.name, sizeof(ev.name), "%s", m->name);
+  snprintf(ev.domain, sizeof(ev.domain), "%s", m->domain);
   mb_bridge_event_id(ev.id, b->a->cfg->cluster, ev.member, MB_BRIDGE_EV_OFFLINE,
                      incarnation);
   queue_event(b, &ev);

@@ -1,17 +1,18 @@
 /*
- * The onlines about the active bridge that a follower holds unconfirmed
- * (docs/bridge.md, "Handover").  A bridge that died and came back, or was
- * paused until the mesh declared it dead, never saw itself dead: the
- * others derived its offline and, when they re-admitted it, its online,
- * which they do not send because it is active again.  It derives that
- * online itself, from the episode their cursors carry.  Their trackers
- * close the episode at the re-admission, so a cursor announced after it
- * would no longer name it, and a bridge that heard the earlier cursors
- * before its own refutation, or not at all (they were replaced before
- * they reached it), would never send it.  So a follower names the episode
- * of such an online in its cursor for as long as its outbox holds it,
- * that is until a cursor of the bridge confirms it, and never drops it
- * for staleness.
+ * The onlines a follower holds unconfirmed (docs/bridge.md, "Handover"),
+ * named in its cursor as their episodes until a cursor of the active
+ * bridge confirms them.  Every eligible member derives events from its
+ * own view, and the active bridge may not have derived one the others
+ * did: a bridge that died and came back, or was paused until the mesh
+ * declared it dead, never saw itself dead; one that restarted while a
+ * member was down never saw that member die.  The others derived the
+ * offline and, when they re-admitted the member, its online, which they
+ * do not send while another is active.  Their trackers close the episode
+ * at the re-admission, so a cursor announced after it would no longer
+ * name it: so they name the episode of every online they hold, and the
+ * active bridge derives that online (and sends its offline first) from
+ * whichever cursor reaches it.  An online about the active bridge itself
+ * is never dropped for staleness: only the followers can tell it of it.
  */
 #include "bridge_state.h"
 
@@ -19,22 +20,31 @@
 
 #define HELD_SCAN 256 /* outbox entries looked at, oldest first */
 
-/* Is the entry machine.online about member (64 hex digits)?  Then its
- * incarnation goes to *inc. */
-static bool online_about(const struct mb_store_outbox_entry *e,
-                         const char *member, uint64_t *inc) {
+/* Is the entry a machine.online?  Then the member's id (64 hex digits)
+ * goes to hex and the incarnation of the death it ends to *inc. */
+static bool online_of(const struct mb_store_outbox_entry *e,
+                      char hex[2 * MB_NODE_ID_LEN + 1], uint64_t *inc) {
   json_t *j = json_loadb((const char *)e->body, e->body_len, 0, NULL);
   const char *type = NULL, *id = NULL;
   json_int_t n = -1;
   bool yes = j != NULL &&
              json_unpack(j, "{s:s, s:{s:{s:s}, s:I}}", "type", &type, "data",
                          "machine", "id", &id, "incarnation", &n) == 0 &&
-             strcmp(type, "machine.online") == 0 && strcmp(id, member) == 0 &&
-             n >= 0;
-  if (yes)
+             strcmp(type, "machine.online") == 0 &&
+             strlen(id) == 2 * MB_NODE_ID_LEN && n >= 0;
+  if (yes) {
+    memcpy(hex, id, 2 * MB_NODE_ID_LEN + 1);
     *inc = (uint64_t)n;
+  }
   json_decref(j);
   return yes;
+}
+
+/* Is the entry machine.online about member (64 hex digits)? */
+static bool online_about(const struct mb_store_outbox_entry *e,
+                         const char *member, uint64_t *inc) {
+  char hex[2 * MB_NODE_ID_LEN + 1];
+  return online_of(e, hex, inc) && strcmp(hex, member) == 0;
 }
 
 /* The active bridge's id in hex, when it is another member. */
@@ -54,27 +64,26 @@ bool agent_bridge_about_active(const struct agent_bridge *b,
 }
 
 struct held {
-  const struct agent_bridge *b;
-  char active[2 * MB_NODE_ID_LEN + 1];
   struct mb_bridge_episode *out;
   size_t n, max;
 };
 
 static int collect_held(const struct mb_store_outbox_entry *e, void *ctx) {
   struct held *h = ctx;
+  char hex[2 * MB_NODE_ID_LEN + 1];
   uint64_t inc;
-  if (h->n < h->max && online_about(e, h->active, &inc)) {
-    memcpy(h->out[h->n].member, h->b->election.active, MB_NODE_ID_LEN);
+  if (h->n < h->max && online_of(e, hex, &inc) &&
+      mb_hex_decode(h->out[h->n].member, MB_NODE_ID_LEN, hex) == MB_OK)
     h->out[h->n++].incarnation = inc;
-  }
   return 0;
 }
 
 size_t agent_bridge_held_onlines(struct agent_bridge *b,
                                  struct mb_bridge_episode *out, size_t max) {
-  struct held h = {.b = b, .out = out, .max = max};
-  if (!active_other(b, h.active))
-    return 0;
+  struct held h = {.out = out, .max = max};
+  char hex[2 * MB_NODE_ID_LEN + 1];
+  if (!active_other(b, hex))
+    return 0; /* the active bridge sends its own */
   mb_store_outbox_peek(b->a->store, "webhook", HELD_SCAN, collect_held, &h);
   return h.n;
 }

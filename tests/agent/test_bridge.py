@@ -486,6 +486,40 @@ def test_comeback(mesh):
         raise MeshError(f"events {types}")
 
 
+def test_late_bridge(mesh):
+    """A member dies with the active bridge; the bridge comes back while
+    the member is still down, so its view never showed that death, and is
+    the active bridge again when the member returns.  Only the others
+    derived the member's online, and they do not send it while another is
+    active: the bridge must take it from the episode their cursors name
+    (bridge_held.c) and send it, after the offline."""
+    mesh.setup_bridge()
+    mesh.start_all()
+    mesh.wait(mesh.converged, "convergence", DETECT_S)
+    bridge = mesh.wait_active()
+    member = next(a for a in mesh.agents if a is not bridge)
+    member.kill()
+    bridge.kill()
+    mesh.wait_active(not_name=bridge.name)
+    mesh.wait_events(2, f"the offlines of {member.name} and {bridge.name}")
+    seed = next(a for a in mesh.running()).idx
+    bridge.start(join=[seed])
+    mesh.wait(mesh.converged, f"{bridge.name} back", DETECT_S)
+    if mesh.wait_active() is not bridge:
+        raise MeshError(f"{bridge.name} is not the active bridge again")
+    mesh.wait_events(3, f"{bridge.name}'s online")
+    member.start(join=[seed])
+    mesh.wait(mesh.converged, f"{member.name} back", DETECT_S)
+    mesh.wait_events(4, f"{member.name}'s online")
+    wait_drained(mesh)
+    got = mesh.events()
+    check_signed_once(got)
+    types = check_pairs(got["list"])
+    want = ["machine.offline", "machine.online"]
+    if types != {member.name: want, bridge.name: want}:
+        raise MeshError(f"events {types}")
+
+
 def test_drain(mesh):
     mesh.setup_bridge()
     mesh.start_all()
@@ -525,6 +559,7 @@ def test_drain(mesh):
 TESTS = {"comeback": test_comeback, "mesh": test_mesh, "outage": test_outage,
          "handover": test_handover,
          "kill_loop": test_kill_loop, "pause": test_pause,
+         "late_bridge": test_late_bridge,
          "drain": test_drain}
 
 
