@@ -193,17 +193,6 @@ static uint64_t incarnation_now(struct agent_bridge *b,
   return m->is_self ? swim_self_incarnation(b->a->swim) : m->incarnation;
 }
 
-/* Do we hold an episode of member at incarnation or later? */
-static bool episode_known(struct agent_bridge *b, const uint8_t *member,
-                          uint64_t incarnation) {
-  const struct mb_bridge_episode *eps;
-  size_t n = mb_bridge_transitions_episodes(b->tr, &eps);
-  for (size_t i = 0; i < n; i++)
-    if (memcmp(eps[i].member, member, MB_NODE_ID_LEN) == 0)
-      return eps[i].incarnation >= incarnation;
-  return false;
-}
-
 /* Which of another member's episodes are ours to take:
  * - the active bridge's: the offlines it reported, ours to end;
  * - a follower's about ourselves: we never saw ourselves dead;
@@ -226,15 +215,16 @@ static void merge_episode(struct agent_bridge *b,
    * offline out of our outbox (a handover during an outage would then
    * lose it). */
   if (m == NULL || !ours_to_take(b, m, from_active) ||
-      incarnation_now(b, m) <= e->incarnation ||
-      (!from_active && episode_known(b, m->id, e->incarnation)))
+      incarnation_now(b, m) <= e->incarnation)
     return;
   struct mb_bridge_episode ep = {.incarnation = e->incarnation};
   memcpy(ep.member, m->id, MB_NODE_ID_LEN);
-  /* A follower's: a death we never saw, so its offline first. */
+  /* The active bridge's: an offline it reported, kept as ours.  A
+   * follower's: a death we never saw, whose offline our next step reports
+   * (and keeps, with the event) ahead of the online. */
   if (!from_active)
-    agent_bridge_queue_offline(b, m, ep.incarnation);
-  if (mb_bridge_transitions_restore(b->tr, &ep, 1) == 0)
+    mb_bridge_transitions_merge_unseen(b->tr, &ep);
+  else if (mb_bridge_transitions_restore(b->tr, &ep, 1) == 0)
     mb_store_episode_put(b->a->store, ep.member, ep.incarnation);
 }
 

@@ -14,9 +14,8 @@
 #define STEP_BATCH 32
 
 static int put_episode(const struct mb_store_episode *e, void *ctx) {
-  struct mb_bridge_episode ep;
+  struct mb_bridge_episode ep = {.incarnation = e->incarnation};
   memcpy(ep.member, e->member, sizeof(ep.member));
-  ep.incarnation = e->incarnation;
   return mb_bridge_transitions_restore(ctx, &ep, 1);
 }
 
@@ -80,27 +79,6 @@ static void keep_episode(struct agent_bridge *b,
     agent_log(b->a->log, MB_LOG_ERROR, NULL,
               "bridge: the episode of %s not kept: %s", ev->name,
               mb_strerror(rc));
-}
-
-/* A death our view never showed: our own (we never see ourselves dead),
- * or one that happened while we were down or before we joined.  Our
- * tracker derives only the online that ends an episode merged from a
- * cursor (bridge_cursor.c); the offline was derived by the others and
- * delivered only if the bridge of the time did so before it saw the
- * member back or died.  So we queue the offline too, ahead of the
- * online: the same id and body as theirs (event_id.c: member, type and
- * incarnation), which the receiver drops if it had it already. */
-void agent_bridge_queue_offline(struct agent_bridge *b,
-                                const struct mb_bridge_member *m,
-                                uint64_t incarnation) {
-  struct mb_bridge_event ev = {.type = MB_BRIDGE_EV_OFFLINE,
-                               .incarnation = incarnation};
-  memcpy(ev.member, m->id, MB_NODE_ID_LEN);
-  snprintf(ev.name, sizeof(ev.name), "%s", m->name);
-  snprintf(ev.domain, sizeof(ev.domain), "%s", m->domain);
-  mb_bridge_event_id(ev.id, b->a->cfg->cluster, ev.member, MB_BRIDGE_EV_OFFLINE,
-                     incarnation);
-  queue_event(b, &ev);
 }
 
 void agent_bridge_step(struct agent_bridge *b, uint64_t now) {

@@ -125,12 +125,6 @@ agent_bridge_view_find(struct agent_bridge *b, const uint8_t *id, size_t len);
 /* bridge_events.c */
 int agent_bridge_restore_episodes(struct agent_bridge *b);
 void agent_bridge_step(struct agent_bridge *b, uint64_t now);
-/* Queues the offline of m's death at incarnation, which an episode from
- * another member's cursor revealed and our own view never showed
- * (bridge_events.c). */
-void agent_bridge_queue_offline(struct agent_bridge *b,
-                                const struct mb_bridge_member *m,
-                                uint64_t incarnation);
 
 /* bridge_posts.c: queue one round (view, and Flynas' per device), each
  * replacing the round still pending; drop: no longer active. */

@@ -119,6 +119,9 @@ void mb_bridge_event_id(char out[MB_BRIDGE_EVENT_ID_LEN + 1],
 struct mb_bridge_episode {
   uint8_t member[MB_NODE_ID_LEN];
   uint64_t incarnation; /* at which the member was dead */
+  /* The tracker's own, set only by mb_bridge_transitions_merge_unseen
+   * (restore ignores it): the offline is still to be reported. */
+  bool unreported;
 };
 
 struct mb_bridge_event {
@@ -152,6 +155,14 @@ void mb_bridge_transitions_free(struct mb_bridge_transitions *t);
 int mb_bridge_transitions_restore(struct mb_bridge_transitions *t,
                                   const struct mb_bridge_episode *eps,
                                   size_t n);
+
+/* Merges one episode of a death this tracker's view never showed (another
+ * member derived it while we were down, or it was our own): like restore,
+ * but its offline is still to be reported, so the next step reports it,
+ * ahead of the online that ends it.  Nothing when an episode of the member
+ * at that incarnation or later is open.  MB_EFULL as restore. */
+int mb_bridge_transitions_merge_unseen(struct mb_bridge_transitions *t,
+                                       const struct mb_bridge_episode *ep);
 
 /*
  * Compares the view with the open episodes and returns up to cap events

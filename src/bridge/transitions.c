@@ -74,6 +74,7 @@ static int open_episode(struct mb_bridge_transitions *t, size_t at,
   memmove(&t->eps[at + 1], &t->eps[at], (t->n - at) * sizeof(*t->eps));
   memcpy(t->eps[at].member, id, MB_NODE_ID_LEN);
   t->eps[at].incarnation = inc;
+  t->eps[at].unreported = false;
   t->n++;
   return 0;
 }
@@ -95,8 +96,25 @@ int mb_bridge_transitions_restore(struct mb_bridge_transitions *t,
         return rc;
     } else if (eps[i].incarnation > t->eps[at].incarnation) {
       t->eps[at].incarnation = eps[i].incarnation; /* the later death */
+      t->eps[at].unreported = false;
     }
   }
+  return 0;
+}
+
+int mb_bridge_transitions_merge_unseen(struct mb_bridge_transitions *t,
+                                       const struct mb_bridge_episode *ep) {
+  bool found;
+  size_t at = find(t, ep->member, &found);
+  if (found && t->eps[at].incarnation >= ep->incarnation)
+    return 0;
+  if (!found) {
+    int rc = open_episode(t, at, ep->member, ep->incarnation);
+    if (rc < 0)
+      return rc;
+  }
+  t->eps[at].incarnation = ep->incarnation;
+  t->eps[at].unreported = true;
   return 0;
 }
 
@@ -129,8 +147,9 @@ static bool ends_episode(const struct mb_bridge_member *m, uint64_t ep_inc) {
   return m->incarnation > ep_inc && m->state != SWIM_LEFT;
 }
 
-/* Up to two events for one member (an online, then an offline); returns
- * how many were written, or a negative code.  Stops early at cap. */
+/* Up to three events for one member (an offline merged unseen, an
+ * online, then an offline); returns how many were written, or a negative
+ * code.  Stops early at cap, where the next step goes on. */
 static int step_member(struct mb_bridge_transitions *t, uint64_t now,
                        const struct mb_bridge_member *m,
                        struct mb_bridge_event *out, size_t cap) {
@@ -139,6 +158,12 @@ static int step_member(struct mb_bridge_transitions *t, uint64_t now,
   if (m->held)
     return 0; /* see mb_bridge_transitions_step */
   size_t at = find(t, m->id, &found);
+  if (found && t->eps[at].unreported) {
+    if (k == cap)
+      return (int)k;
+    fill_event(&out[k++], t, m, MB_BRIDGE_EV_OFFLINE, t->eps[at].incarnation);
+    t->eps[at].unreported = false;
+  }
   if (found && ends_episode(m, t->eps[at].incarnation)) {
     if (k == cap)
       return (int)k;

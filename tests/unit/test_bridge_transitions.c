@@ -406,6 +406,34 @@ static void an_announced_episode_is_ended_by_the_next_bridge(void **state) {
   mb_bridge_transitions_free(t);
 }
 
+/* A death the tracker's view never showed (another member derived it
+ * while we were down): its offline comes at the next step, ahead of the
+ * online that ends it, each once; an older or equal one changes nothing. */
+static void an_unseen_death_reports_its_offline_then_online(void **state) {
+  (void)state;
+  struct mb_bridge_transitions *t = tracker(120000);
+  struct mb_bridge_member m = fix_member(4, SWIM_ALIVE, 7, 0);
+  struct mb_bridge_event ev[MAX_EVENTS];
+  assert_int_equal(step(t, 1000, &m, 1, ev), 0);
+  struct mb_bridge_episode unseen = {.incarnation = 6};
+  fix_id(unseen.member, 4);
+  assert_ok(mb_bridge_transitions_merge_unseen(t, &unseen));
+  assert_int_equal(step(t, 2000, &m, 1, ev), 2);
+  expect_id(&ev[0], MB_BRIDGE_EV_OFFLINE, 4, 6);
+  expect_id(&ev[1], MB_BRIDGE_EV_ONLINE, 4, 6);
+  assert_int_equal(step(t, 3000, &m, 1, ev), 0);
+  /* still dead in our view: the offline only, once */
+  m = fix_member(5, SWIM_DEAD, 3, 0);
+  fix_id(unseen.member, 5), unseen.incarnation = 3;
+  assert_ok(mb_bridge_transitions_merge_unseen(t, &unseen));
+  assert_int_equal(step(t, 4000, &m, 1, ev), 1);
+  expect_id(&ev[0], MB_BRIDGE_EV_OFFLINE, 5, 3);
+  unseen.incarnation = 2;
+  assert_ok(mb_bridge_transitions_merge_unseen(t, &unseen));
+  assert_int_equal(step(t, 500000, &m, 1, ev), 0);
+  mb_bridge_transitions_free(t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(a_death_is_reported_once),
@@ -422,6 +450,7 @@ int main(void) {
       cmocka_unit_test(ids_name_cluster_member_type_and_incarnation),
       cmocka_unit_test(restore_merges_duplicates),
       cmocka_unit_test(an_announced_episode_is_ended_by_the_next_bridge),
+      cmocka_unit_test(an_unseen_death_reports_its_offline_then_online),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
