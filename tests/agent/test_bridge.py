@@ -194,6 +194,20 @@ def wait_drained(mesh):
                        DETECT_S, "two more views")
 
 
+def check_one_death_each(mesh, *agents):
+    """Once every outbox drained: each agent named died and came back
+    once (an offline, then the online ending it, each once and signed),
+    and nobody else."""
+    wait_drained(mesh)
+    got = mesh.events()
+    check_signed_once(got)
+    types = check_pairs(got["list"])
+    want = {a.name: ["machine.offline", "machine.online"] for a in agents}
+    if types != want:
+        raise MeshError(f"events {types}")
+    return got
+
+
 def test_mesh(mesh):
     mesh.setup_bridge()
     mesh.start_all()
@@ -221,12 +235,7 @@ def test_mesh(mesh):
     first = mesh.wait_events(1, f"{victim.name}'s offline")
     victim.start(join=[a.idx for a in mesh.running() if a is not victim][:1])
     mesh.wait_events(2, f"{victim.name}'s online")
-    wait_drained(mesh)
-    got = mesh.events()
-    check_signed_once(got)
-    types = check_pairs(got["list"])
-    if types != {victim.name: ["machine.offline", "machine.online"]}:
-        raise MeshError(f"events {types}")
+    got = check_one_death_each(mesh, victim)
     print(f"{got['duplicates']} repeated deliveries (dropped by id)")
     print(f"offline after kill: {first['list'][0]['received_at']}")
     check_rotation_and_parking(mesh, bridge)
@@ -446,12 +455,7 @@ def test_pause(mesh):
     bridge.proc.send_signal(signal.SIGCONT)
     mesh.wait(mesh.converged, f"{bridge.name} alive again", DETECT_S)
     mesh.wait_events(2, f"{bridge.name}'s online")
-    wait_drained(mesh)
-    got = mesh.events()
-    check_signed_once(got)
-    types = check_pairs(got["list"])
-    if types != {bridge.name: ["machine.offline", "machine.online"]}:
-        raise MeshError(f"events {types}")
+    check_one_death_each(mesh, bridge)
 
 
 def test_comeback(mesh):
@@ -478,12 +482,7 @@ def test_comeback(mesh):
         raise MeshError(f"{bridge.name} is not the active bridge again")
     mesh.receiver.control("open")
     mesh.wait_events(2, f"{bridge.name}'s offline and online")
-    wait_drained(mesh)
-    got = mesh.events()
-    check_signed_once(got)
-    types = check_pairs(got["list"])
-    if types != {bridge.name: ["machine.offline", "machine.online"]}:
-        raise MeshError(f"events {types}")
+    check_one_death_each(mesh, bridge)
 
 
 def test_late_bridge(mesh):
@@ -511,13 +510,7 @@ def test_late_bridge(mesh):
     member.start(join=[seed])
     mesh.wait(mesh.converged, f"{member.name} back", DETECT_S)
     mesh.wait_events(4, f"{member.name}'s online")
-    wait_drained(mesh)
-    got = mesh.events()
-    check_signed_once(got)
-    types = check_pairs(got["list"])
-    want = ["machine.offline", "machine.online"]
-    if types != {member.name: want, bridge.name: want}:
-        raise MeshError(f"events {types}")
+    check_one_death_each(mesh, member, bridge)
 
 
 def test_drain(mesh):
